@@ -1,0 +1,142 @@
+/*
+ * The decode module: LTTng traces in, normalized events out.
+ *
+ * This is the only module that includes babeltrace2. It builds the
+ * babeltrace2 graph (offline: one source.ctf.fs per trace folder, all into
+ * one filter.utils.muxer, then our sink) and turns every message into a
+ * struct lta_event (lib/event/event.h) handed to the caller's handlers, in
+ * timestamp order across all streams and traces.
+ *
+ * Each event class is resolved once, the first time one of its events is
+ * seen, into a plan: its kind, its system call, the indices of the context
+ * and payload members we read. After that an event is decoded by index,
+ * never by looking a field up by name.
+ *
+ * Errors from babeltrace2 (a corrupted or truncated trace, a metadata parse
+ * failure) are turned into one message, lta_source_error_message(), that
+ * keeps babeltrace2's own causes: they name the file.
+ *
+ * A source belongs to one thread: the one that calls lta_source_run().
+ */
+#ifndef LTA_DECODE_DECODE_H
+#define LTA_DECODE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+
+struct lta_source;
+
+enum lta_source_status {
+	LTA_SOURCE_OK = 0,		/* Made progress; call again. */
+	LTA_SOURCE_END = 1,		/* Every trace was read to its end. */
+	LTA_SOURCE_AGAIN = 2,		/* Nothing now (live): try later. */
+	LTA_SOURCE_STOPPED = 3,		/* A handler asked to stop. */
+	LTA_SOURCE_ERROR = -1,		/* See lta_source_error_message(). */
+};
+
+/* Events the tracer could not record (ring buffer full). */
+struct lta_discard {
+	uint32_t trace;
+	int32_t cpu;		/* -1 when unknown. */
+	bool packets;		/* Discarded packets, not events. */
+	bool count_known;
+	uint64_t count;
+	int64_t begin_ts;	/* Nanoseconds since the epoch; -1 unknown. */
+	int64_t end_ts;
+};
+
+/*
+ * What the source calls, on the thread that runs it. A handler returns 0 to
+ * go on, a positive value to stop reading (LTA_SOURCE_STOPPED), a negative
+ * errno to fail (LTA_SOURCE_ERROR). Any handler may be NULL.
+ */
+struct lta_source_handlers {
+	/*
+	 * EVENT is the source's own, reused for the next event: the handler
+	 * may complete it in place (lta_tasks_feed() does) but must copy
+	 * what it keeps.
+	 */
+	int (*event)(struct lta_event *event, void *user_data);
+	int (*discard)(const struct lta_discard *discard, void *user_data);
+};
+
+struct lta_source_options {
+	/*
+	 * Fill lta_event.args with every payload field. Without it only the
+	 * fields that the decoder itself interprets (sched, statedump) are
+	 * read: enough for counting, and faster.
+	 */
+	bool decode_args;
+	/* Log level given to babeltrace2 components: "error", "warn"... */
+	const char *bt_log_level;
+};
+
+struct lta_source_counters {
+	uint64_t events;
+	uint64_t discarded_event_messages;
+	uint64_t discarded_events;	/* Sum of the known counts. */
+	uint64_t discarded_packet_messages;
+	uint64_t discarded_packets;
+	uint64_t event_classes;		/* Plans built. */
+	int64_t first_ts;		/* -1 before the first event. */
+	int64_t last_ts;
+};
+
+struct lta_source_trace {
+	const char *path;	/* The trace folder. */
+	const char *hostname;	/* From the trace environment, or NULL. */
+	const char *domain;	/* "kernel", "ust" or NULL. */
+};
+
+/*
+ * Creates a source with no trace yet. Returns NULL when out of memory.
+ * HANDLERS is copied; USER_DATA is borrowed and passed to every handler.
+ */
+struct lta_source *lta_source_create(const struct lta_source_options *options,
+				     const struct lta_source_handlers *handlers,
+				     void *user_data);
+
+/*
+ * Adds recorded traces: PATH is a trace folder (it holds a "metadata" file)
+ * or any folder above trace folders (an LTTng session output, with kernel/
+ * and ust/uid/...); every trace found below it is read. Call before the
+ * first lta_source_run(). Returns 0, -ENOENT when no trace is found (see
+ * lta_source_error_message()), or another negative errno.
+ */
+int lta_source_add_path(struct lta_source *source, const char *path);
+
+/*
+ * Builds the graph if needed and runs it until every trace ends, a handler
+ * stops it or an error occurs. Returns LTA_SOURCE_END, LTA_SOURCE_STOPPED or
+ * LTA_SOURCE_ERROR. A graph that failed is not reused.
+ */
+enum lta_source_status lta_source_run(struct lta_source *source);
+
+/*
+ * Returns the error of the last failed call: a sentence with babeltrace2's
+ * causes, which name the file at fault. Empty when there was none. Borrowed.
+ */
+const char *lta_source_error_message(const struct lta_source *source);
+
+/* Returns the counters so far. Borrowed; valid until destroy. */
+const struct lta_source_counters *
+lta_source_counters(const struct lta_source *source);
+
+/*
+ * Returns how many traces the source reads, and one of them by the index
+ * that lta_event.trace carries. Hostname and domain are known once that
+ * trace's first event was decoded.
+ */
+size_t lta_source_trace_count(const struct lta_source *source);
+const struct lta_source_trace *
+lta_source_trace(const struct lta_source *source, size_t index);
+
+/*
+ * Destroys the source and its graph. Accepts NULL.
+ */
+void lta_source_destroy(struct lta_source *source);
+
+#endif /* LTA_DECODE_DECODE_H */

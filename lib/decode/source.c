@@ -1,0 +1,820 @@
+#include "decode.h"
+
+#include <babeltrace2/babeltrace.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/htable.h"
+#include "common/intern.h"
+#include "common/log.h"
+#include "plan.h"
+
+#define TRACE_NAME_PREFIX "lta-trace-"
+#define MAX_DISCOVERY_DEPTH 8
+
+struct trace_slot {
+	char *path;		/* Owned. */
+	char *hostname;		/* Owned; set at first event. */
+	char *domain;		/* Owned; set at first event. */
+	bool described;
+	struct lta_source_trace view;
+};
+
+struct lta_source {
+	struct lta_source_options options;
+	char *bt_log_level;			/* Owned copy of the option. */
+	struct lta_source_handlers handlers;
+	void *user_data;			/* Borrowed. */
+
+	struct trace_slot *traces;		/* Owned array. */
+	size_t trace_count;
+
+	bt_graph *graph;			/* Owned. */
+	bool graph_failed;
+
+	/* Plans by bt_event_class address; the last one is cached. */
+	struct lta_htable plans;		/* Owns its plans. */
+	const bt_event_class *last_class;
+	struct lta_plan *last_plan;		/* Borrowed from plans. */
+	struct lta_intern *names;		/* Owned: event, syscall names. */
+
+	enum lta_source_status stop_status;
+	int handler_error;
+
+	struct lta_source_counters counters;
+	struct lta_event event;			/* Reused for every event. */
+	char error[4096];
+};
+
+static void set_error(struct lta_source *source, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_error(struct lta_source *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(source->error, sizeof(source->error), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Appends babeltrace2's error causes, innermost first (the innermost names
+ * the file: "Failed to index CTF stream file '/x/k_1'"), to the message
+ * already in source->error, and clears the thread's error.
+ */
+static void take_bt_error(struct lta_source *source)
+{
+	const bt_error *error = bt_current_thread_take_error();
+	size_t len = strlen(source->error);
+	uint64_t i, count;
+
+	if (!error) {
+		return;
+	}
+	count = bt_error_get_cause_count(error);
+	for (i = count; i > 0 && len < sizeof(source->error) - 1; i--) {
+		const bt_error_cause *cause =
+			bt_error_borrow_cause_by_index(error, i - 1);
+		const char *msg = bt_error_cause_get_message(cause);
+		int n;
+
+		/* Skip babeltrace2's address dumps: they help nobody here. */
+		if (!msg || strstr(msg, "-addr=")) {
+			continue;
+		}
+		n = snprintf(source->error + len, sizeof(source->error) - len,
+			     "%s%s", len ? ": " : "", msg);
+		if (n < 0) {
+			break;
+		}
+		len += (size_t) n;
+		if (len >= sizeof(source->error)) {
+			len = sizeof(source->error) - 1;
+		}
+	}
+	/* Keep one line: causes may hold newlines. */
+	for (i = 0; i < len; i++) {
+		if (source->error[i] == '\n') {
+			source->error[i] = ' ';
+		}
+	}
+	bt_error_release(error);
+}
+
+struct lta_source *lta_source_create(const struct lta_source_options *options,
+				     const struct lta_source_handlers *handlers,
+				     void *user_data)
+{
+	struct lta_source *source = calloc(1, sizeof(*source));
+
+	if (!source) {
+		goto error;
+	}
+	if (options) {
+		source->options = *options;
+	}
+	source->bt_log_level = strdup(source->options.bt_log_level ?
+					      source->options.bt_log_level :
+					      "warn");
+	if (!source->bt_log_level) {
+		goto error;
+	}
+	source->options.bt_log_level = source->bt_log_level;
+	if (handlers) {
+		source->handlers = *handlers;
+	}
+	source->user_data = user_data;
+	source->counters.first_ts = -1;
+	source->counters.last_ts = -1;
+	source->names = lta_intern_create();
+	if (!source->names || lta_htable_init(&source->plans, 256)) {
+		goto error;
+	}
+	return source;
+
+error:
+	lta_source_destroy(source);
+	return NULL;
+}
+
+static int add_trace(struct lta_source *source, const char *path)
+{
+	struct trace_slot *traces;
+	char *copy = strdup(path);
+
+	if (!copy) {
+		return -ENOMEM;
+	}
+	traces = realloc(source->traces,
+			 (source->trace_count + 1) * sizeof(*traces));
+	if (!traces) {
+		free(copy);
+		return -ENOMEM;
+	}
+	source->traces = traces;
+	memset(&traces[source->trace_count], 0, sizeof(*traces));
+	traces[source->trace_count].path = copy;
+	source->trace_count++;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Adds PATH if it is a trace folder, else looks for traces below it, in
+ * name order so that trace numbers are the same from run to run.
+ */
+static int discover(struct lta_source *source, const char *path, int depth)
+{
+	char sub[PATH_MAX];
+	struct stat st;
+	struct dirent *entry;
+	DIR *dir = NULL;
+	char **names = NULL;
+	size_t count = 0, i;
+	int ret = 0;
+
+	if (snprintf(sub, sizeof(sub), "%s/metadata", path) >= (int) sizeof(sub)) {
+		return -ENAMETOOLONG;
+	}
+	if (stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
+		return add_trace(source, path);
+	}
+	if (depth >= MAX_DISCOVERY_DEPTH) {
+		return 0;
+	}
+	dir = opendir(path);
+	if (!dir) {
+		return depth == 0 ? -errno : 0;
+	}
+	while ((entry = readdir(dir))) {
+		char **grown;
+
+		if (entry->d_name[0] == '.') {
+			continue;
+		}
+		grown = realloc(names, (count + 1) * sizeof(*names));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto end;
+		}
+		names = grown;
+		names[count] = strdup(entry->d_name);
+		if (!names[count]) {
+			ret = -ENOMEM;
+			goto end;
+		}
+		count++;
+	}
+	if (count) {
+		qsort(names, count, sizeof(*names), compare_names);
+	}
+	for (i = 0; i < count && ret == 0; i++) {
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >=
+		    (int) sizeof(sub)) {
+			continue;
+		}
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+			ret = discover(source, sub, depth + 1);
+		}
+	}
+end:
+	for (i = 0; i < count; i++) {
+		free(names[i]);
+	}
+	free(names);
+	closedir(dir);
+	return ret;
+}
+
+int lta_source_add_path(struct lta_source *source, const char *path)
+{
+	size_t before = source->trace_count;
+	struct stat st;
+	int ret;
+
+	source->error[0] = '\0';
+	if (source->graph) {
+		set_error(source, "Cannot add a trace to a running source: "
+				  "path=\"%s\"", path);
+		return -EBUSY;
+	}
+	if (stat(path, &st) != 0) {
+		ret = -errno;
+		set_error(source, "Cannot open trace: path=\"%s\", error=\"%s\"",
+			  path, strerror(errno));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_error(source, "Not a trace folder: path=\"%s\"", path);
+		return -ENOTDIR;
+	}
+	ret = discover(source, path, 0);
+	if (ret) {
+		set_error(source, "Cannot read folder: path=\"%s\", error=\"%s\"",
+			  path, strerror(-ret));
+		return ret;
+	}
+	if (source->trace_count == before) {
+		set_error(source, "No CTF trace (no \"metadata\" file) found: "
+				  "path=\"%s\"", path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* --- the sink ------------------------------------------------------------ */
+
+static uint32_t trace_index_of(const bt_trace *trace)
+{
+	const char *name = bt_trace_get_name(trace);
+	size_t len = strlen(TRACE_NAME_PREFIX);
+
+	if (name && strncmp(name, TRACE_NAME_PREFIX, len) == 0) {
+		return (uint32_t) strtoul(name + len, NULL, 10);
+	}
+	return 0;
+}
+
+static char *env_string(const bt_trace *trace, const char *name)
+{
+	const bt_value *v =
+		bt_trace_borrow_environment_entry_value_by_name_const(trace,
+								       name);
+
+	if (!v || bt_value_get_type(v) != BT_VALUE_TYPE_STRING) {
+		return NULL;
+	}
+	return strdup(bt_value_string_get(v));
+}
+
+static void describe_trace(struct lta_source *source, const bt_trace *trace,
+			   uint32_t index)
+{
+	struct trace_slot *slot;
+
+	if (index >= source->trace_count) {
+		return;
+	}
+	slot = &source->traces[index];
+	if (slot->described) {
+		return;
+	}
+	slot->described = true;
+	slot->hostname = env_string(trace, "hostname");
+	slot->domain = env_string(trace, "domain");
+}
+
+static struct lta_plan *plan_of(struct lta_source *source,
+				const bt_event *event)
+{
+	const bt_event_class *ec = bt_event_borrow_class_const(event);
+	struct lta_plan *plan;
+
+	if (ec == source->last_class) {
+		return source->last_plan;
+	}
+	plan = lta_htable_get(&source->plans, (uint64_t) (uintptr_t) ec);
+	if (!plan) {
+		const bt_trace *trace = bt_stream_borrow_trace_const(
+			bt_event_borrow_stream_const(event));
+		uint32_t index = trace_index_of(trace);
+
+		describe_trace(source, trace, index);
+		plan = lta_plan_create(ec, index, source->names);
+		if (!plan) {
+			return NULL;
+		}
+		if (lta_htable_put(&source->plans, (uint64_t) (uintptr_t) ec,
+				   plan)) {
+			lta_plan_destroy(plan);
+			return NULL;
+		}
+		source->counters.event_classes++;
+	}
+	source->last_class = ec;
+	source->last_plan = plan;
+	return plan;
+}
+
+static int handle_event(struct lta_source *source, const bt_message *msg)
+{
+	const bt_event *event = bt_message_event_borrow_event_const(msg);
+	struct lta_event *out = &source->event;
+	struct lta_plan *plan = plan_of(source, event);
+
+	if (!plan) {
+		set_error(source, "Out of memory while decoding an event class");
+		return -ENOMEM;
+	}
+	lta_plan_decode(plan, event, source->options.decode_args, out);
+	if (plan->has_clock) {
+		int64_t ns;
+
+		if (bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_event_borrow_default_clock_snapshot_const(
+				    msg),
+			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
+			out->ts = ns;
+		} else {
+			out->ts = -1;
+		}
+	} else {
+		out->ts = -1;
+	}
+	source->counters.events++;
+	if (out->ts >= 0) {
+		if (source->counters.first_ts < 0) {
+			source->counters.first_ts = out->ts;
+		}
+		source->counters.last_ts = out->ts;
+	}
+	if (source->handlers.event) {
+		return source->handlers.event(out, source->user_data);
+	}
+	return 0;
+}
+
+static int64_t snapshot_ns(const bt_clock_snapshot *snapshot)
+{
+	int64_t ns;
+
+	if (!snapshot ||
+	    bt_clock_snapshot_get_ns_from_origin(snapshot, &ns) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
+		return -1;
+	}
+	return ns;
+}
+
+static int handle_discard(struct lta_source *source, const bt_message *msg,
+			  bool packets)
+{
+	const bt_stream *stream;
+	const bt_stream_class *sc;
+	struct lta_discard d = { .cpu = -1, .packets = packets,
+				 .begin_ts = -1, .end_ts = -1 };
+	bt_property_availability avail;
+
+	if (packets) {
+		stream = bt_message_discarded_packets_borrow_stream_const(msg);
+		avail = bt_message_discarded_packets_get_count(msg, &d.count);
+	} else {
+		stream = bt_message_discarded_events_borrow_stream_const(msg);
+		avail = bt_message_discarded_events_get_count(msg, &d.count);
+	}
+	d.count_known = avail == BT_PROPERTY_AVAILABILITY_AVAILABLE;
+	if (!d.count_known) {
+		d.count = 0;
+	}
+	d.trace = trace_index_of(bt_stream_borrow_trace_const(stream));
+	sc = bt_stream_borrow_class_const(stream);
+	if (packets &&
+	    bt_stream_class_discarded_packets_have_default_clock_snapshots(sc)) {
+		d.begin_ts = snapshot_ns(
+			bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
+				msg));
+		d.end_ts = snapshot_ns(
+			bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(
+				msg));
+	} else if (!packets &&
+		   bt_stream_class_discarded_events_have_default_clock_snapshots(
+			   sc)) {
+		d.begin_ts = snapshot_ns(
+			bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
+				msg));
+		d.end_ts = snapshot_ns(
+			bt_message_discarded_events_borrow_end_default_clock_snapshot_const(
+				msg));
+	}
+	if (packets) {
+		source->counters.discarded_packet_messages++;
+		source->counters.discarded_packets += d.count;
+	} else {
+		source->counters.discarded_event_messages++;
+		source->counters.discarded_events += d.count;
+	}
+	LTA_LOGI("The tracer discarded %s: trace=%u, count=%llu%s",
+		 packets ? "packets" : "events", d.trace,
+		 (unsigned long long) d.count, d.count_known ? "" : " (unknown)");
+	if (source->handlers.discard) {
+		return source->handlers.discard(&d, source->user_data);
+	}
+	return 0;
+}
+
+static bt_graph_simple_sink_component_initialize_func_status
+sink_init(bt_message_iterator *iterator, void *user_data)
+{
+	return BT_GRAPH_SIMPLE_SINK_COMPONENT_INITIALIZE_FUNC_STATUS_OK;
+}
+
+static bt_graph_simple_sink_component_consume_func_status
+sink_consume(bt_message_iterator *iterator, void *user_data)
+{
+	struct lta_source *source = user_data;
+	bt_message_array_const msgs;
+	uint64_t count, i;
+	int ret = 0;
+
+	switch (bt_message_iterator_next(iterator, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+
+	for (i = 0; i < count; i++) {
+		const bt_message *msg = msgs[i];
+
+		if (ret == 0) {
+			switch (bt_message_get_type(msg)) {
+			case BT_MESSAGE_TYPE_EVENT:
+				ret = handle_event(source, msg);
+				break;
+			case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+				ret = handle_discard(source, msg, false);
+				break;
+			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+				ret = handle_discard(source, msg, true);
+				break;
+			default:
+				break;
+			}
+		}
+		bt_message_put_ref(msg);
+	}
+	if (ret < 0) {
+		source->handler_error = ret;
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	if (ret > 0) {
+		source->stop_status = LTA_SOURCE_STOPPED;
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	}
+	return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+/* --- the graph ----------------------------------------------------------- */
+
+static bt_logging_level bt_level_of(const char *name)
+{
+	switch (lta_log_level_from_name(name)) {
+	case LTA_LOG_NONE:
+		return BT_LOGGING_LEVEL_NONE;
+	case LTA_LOG_ERROR:
+		return BT_LOGGING_LEVEL_ERROR;
+	case LTA_LOG_INFO:
+		return BT_LOGGING_LEVEL_INFO;
+	case LTA_LOG_DEBUG:
+		return BT_LOGGING_LEVEL_DEBUG;
+	case LTA_LOG_TRACE:
+		return BT_LOGGING_LEVEL_TRACE;
+	case LTA_LOG_WARN:
+	default:
+		return BT_LOGGING_LEVEL_WARNING;
+	}
+}
+
+static int find_plugin(struct lta_source *source, const char *name,
+		       const bt_plugin **plugin)
+{
+	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
+			   plugin) != BT_PLUGIN_FIND_STATUS_OK) {
+		set_error(source, "Cannot find the babeltrace2 plugin: "
+				  "name=\"%s\" (is babeltrace2 installed?)",
+			  name);
+		take_bt_error(source);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int add_fs_source(struct lta_source *source, bt_graph *graph,
+			 const bt_component_class_source *fs_class,
+			 size_t index, const bt_component_source **component)
+{
+	bt_value *params = bt_value_map_create();
+	bt_value *inputs = NULL;
+	char name[64];
+	int ret = -ENOMEM;
+
+	if (!params ||
+	    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+	    bt_value_array_append_string_element(inputs,
+						 source->traces[index].path)) {
+		goto end;
+	}
+	snprintf(name, sizeof(name), TRACE_NAME_PREFIX "%zu", index);
+	if (bt_value_map_insert_string_entry(params, "trace-name", name)) {
+		goto end;
+	}
+	if (bt_graph_add_source_component(graph, fs_class, name, params,
+					  bt_level_of(source->bt_log_level),
+					  component) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot read trace: path=\"%s\"",
+			  source->traces[index].path);
+		take_bt_error(source);
+		ret = -EINVAL;
+		goto end;
+	}
+	ret = 0;
+end:
+	bt_value_put_ref(params);
+	return ret;
+}
+
+static int build_graph(struct lta_source *source)
+{
+	const bt_plugin *ctf = NULL, *utils = NULL;
+	const bt_component_class_source *fs_class;
+	const bt_component_class_filter *muxer_class;
+	const bt_component_filter *muxer = NULL;
+	const bt_component_sink *sink = NULL;
+	bt_graph *graph = NULL;
+	size_t i;
+	int ret;
+
+	if (source->trace_count == 0) {
+		set_error(source, "No trace to read");
+		return -ENOENT;
+	}
+	ret = find_plugin(source, "ctf", &ctf);
+	if (ret) {
+		goto end;
+	}
+	ret = find_plugin(source, "utils", &utils);
+	if (ret) {
+		goto end;
+	}
+	fs_class = bt_plugin_borrow_source_component_class_by_name_const(ctf,
+									 "fs");
+	muxer_class = bt_plugin_borrow_filter_component_class_by_name_const(
+		utils, "muxer");
+	if (!fs_class || !muxer_class) {
+		set_error(source, "babeltrace2 lacks source.ctf.fs or "
+				  "filter.utils.muxer");
+		ret = -ENOENT;
+		goto end;
+	}
+	ret = -ENOMEM;
+	graph = bt_graph_create(0);
+	if (!graph) {
+		set_error(source, "Cannot create a babeltrace2 graph");
+		goto end;
+	}
+	if (bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL,
+					  bt_level_of(source->bt_log_level),
+					  &muxer) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot add the muxer");
+		take_bt_error(source);
+		ret = -EINVAL;
+		goto end;
+	}
+	for (i = 0; i < source->trace_count; i++) {
+		const bt_component_source *fs = NULL;
+		uint64_t p, ports;
+
+		ret = add_fs_source(source, graph, fs_class, i, &fs);
+		if (ret) {
+			goto end;
+		}
+		ports = bt_component_source_get_output_port_count(fs);
+		for (p = 0; p < ports; p++) {
+			const bt_port_output *out =
+				bt_component_source_borrow_output_port_by_index_const(
+					fs, p);
+			/* The muxer always offers one free input port, last. */
+			const bt_port_input *in =
+				bt_component_filter_borrow_input_port_by_index_const(
+					muxer,
+					bt_component_filter_get_input_port_count(
+						muxer) - 1);
+
+			if (bt_graph_connect_ports(graph, out, in, NULL) !=
+			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+				set_error(source, "Cannot connect trace to muxer: "
+						  "path=\"%s\"",
+					  source->traces[i].path);
+				take_bt_error(source);
+				ret = -EINVAL;
+				goto end;
+			}
+		}
+	}
+	if (bt_graph_add_simple_sink_component(graph, "lta-sink", sink_init,
+					       sink_consume, NULL, source,
+					       &sink) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot add the sink");
+		take_bt_error(source);
+		ret = -EINVAL;
+		goto end;
+	}
+	if (bt_graph_connect_ports(
+		    graph,
+		    bt_component_filter_borrow_output_port_by_index_const(muxer,
+									   0),
+		    bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+		    NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		set_error(source, "Cannot connect the muxer to the sink");
+		take_bt_error(source);
+		ret = -EINVAL;
+		goto end;
+	}
+	source->graph = graph;
+	graph = NULL;
+	ret = 0;
+end:
+	bt_graph_put_ref(graph);
+	bt_plugin_put_ref(ctf);
+	bt_plugin_put_ref(utils);
+	return ret;
+}
+
+static const char *first_path_named(const struct lta_source *source)
+{
+	size_t i;
+
+	for (i = 0; i < source->trace_count; i++) {
+		if (strstr(source->error, source->traces[i].path)) {
+			return source->traces[i].path;
+		}
+	}
+	return NULL;
+}
+
+enum lta_source_status lta_source_run(struct lta_source *source)
+{
+	bt_graph_run_status status;
+
+	if (source->graph_failed) {
+		set_error(source, "The source failed before and cannot be "
+				  "run again");
+		return LTA_SOURCE_ERROR;
+	}
+	if (!source->graph) {
+		source->error[0] = '\0';
+		if (build_graph(source)) {
+			source->graph_failed = true;
+			return LTA_SOURCE_ERROR;
+		}
+	}
+	source->stop_status = LTA_SOURCE_END;
+	do {
+		status = bt_graph_run(source->graph);
+	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
+
+	if (status == BT_GRAPH_RUN_STATUS_OK) {
+		return source->stop_status;
+	}
+	source->graph_failed = true;
+	if (source->handler_error) {
+		set_error(source, "Analysis failed: error=\"%s\"",
+			  strerror(-source->handler_error));
+		bt_current_thread_clear_error();
+		return LTA_SOURCE_ERROR;
+	}
+	set_error(source, "Failed to read trace%s",
+		  source->trace_count > 1 ? "s" : "");
+	take_bt_error(source);
+	/*
+	 * Name the trace folder when babeltrace2's causes do not name any
+	 * file of ours (a metadata error names no path, for instance).
+	 */
+	if (!first_path_named(source) && source->trace_count > 0) {
+		size_t len = strlen(source->error);
+		size_t i;
+
+		for (i = 0; i < source->trace_count && len < sizeof(source->error);
+		     i++) {
+			int n = snprintf(source->error + len,
+					 sizeof(source->error) - len,
+					 "%s%s", i ? ", " : " (traces: ",
+					 source->traces[i].path);
+
+			if (n < 0) {
+				break;
+			}
+			len += (size_t) n;
+		}
+		if (len < sizeof(source->error) - 1) {
+			strcat(source->error, ")");
+		}
+	}
+	return LTA_SOURCE_ERROR;
+}
+
+const char *lta_source_error_message(const struct lta_source *source)
+{
+	return source->error;
+}
+
+const struct lta_source_counters *
+lta_source_counters(const struct lta_source *source)
+{
+	return &source->counters;
+}
+
+size_t lta_source_trace_count(const struct lta_source *source)
+{
+	return source->trace_count;
+}
+
+const struct lta_source_trace *
+lta_source_trace(const struct lta_source *source, size_t index)
+{
+	struct trace_slot *slot;
+
+	if (index >= source->trace_count) {
+		return NULL;
+	}
+	slot = &source->traces[index];
+	slot->view.path = slot->path;
+	slot->view.hostname = slot->hostname;
+	slot->view.domain = slot->domain;
+	return &slot->view;
+}
+
+void lta_source_destroy(struct lta_source *source)
+{
+	size_t pos = 0, i;
+	uint64_t key;
+	void *value;
+
+	if (!source) {
+		return;
+	}
+	bt_graph_put_ref(source->graph);
+	while (lta_htable_next(&source->plans, &pos, &key, &value)) {
+		lta_plan_destroy(value);
+	}
+	lta_htable_fini(&source->plans);
+	lta_intern_destroy(source->names);
+	for (i = 0; i < source->trace_count; i++) {
+		free(source->traces[i].path);
+		free(source->traces[i].hostname);
+		free(source->traces[i].domain);
+	}
+	free(source->traces);
+	free(source->bt_log_level);
+	free(source);
+}

@@ -1,0 +1,57 @@
+#include "event.h"
+
+#include <string.h>
+
+const struct lta_arg *lta_event_find_arg(const struct lta_event *event,
+					 const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < event->nargs; i++) {
+		if (event->args[i].name && strcmp(event->args[i].name, name) == 0) {
+			return &event->args[i];
+		}
+	}
+	return NULL;
+}
+
+bool lta_event_arg_int(const struct lta_event *event, int index,
+		       int64_t *value)
+{
+	const struct lta_arg *arg;
+
+	if (index < 0 || index >= event->nargs) {
+		return false;
+	}
+	arg = &event->args[index];
+	switch (arg->type) {
+	case LTA_ARG_SINT:
+		*value = arg->v.s;
+		return true;
+	case LTA_ARG_UINT:
+		*value = (int64_t) arg->v.u;
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *lta_event_kind_name(enum lta_event_kind kind)
+{
+	static const char *const kind_names[LTA_EVENT_KIND_COUNT] = {
+		[LTA_EVENT_OTHER] = "other",
+		[LTA_EVENT_SYSCALL_ENTRY] = "syscall_entry",
+		[LTA_EVENT_SYSCALL_EXIT] = "syscall_exit",
+		[LTA_EVENT_SCHED_SWITCH] = "sched_switch",
+		[LTA_EVENT_PROCESS_FORK] = "process_fork",
+		[LTA_EVENT_PROCESS_EXEC] = "process_exec",
+		[LTA_EVENT_PROCESS_EXIT] = "process_exit",
+		[LTA_EVENT_PROCESS_FREE] = "process_free",
+		[LTA_EVENT_STATEDUMP_PROCESS] = "statedump_process",
+	};
+
+	if ((unsigned) kind >= LTA_EVENT_KIND_COUNT) {
+		return "invalid";
+	}
+	return kind_names[kind];
+}

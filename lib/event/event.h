@@ -1,0 +1,131 @@
+/*
+ * The normalized event: what every analysis sees.
+ *
+ * The decode module turns each babeltrace2 message into one struct lta_event
+ * whatever produced it: lttng-modules' syscall_entry_X/syscall_exit_X (2.5
+ * and later), the 2.4-era sys_X/exit_syscall names, our user-space
+ * system-call tracer (lttng_analyzer_syscall:entry_X/exit_X), sched and
+ * statedump events, and any other event, which keeps its name and fields.
+ * The tasks module then fills in who ran it (pid, tid, process name) when the
+ * trace has no per-event context, and pairs system-call exits with their
+ * entries. Analyses (segment, agent, window, stats) read only this struct
+ * and never include babeltrace2.
+ *
+ * An event is borrowed: strings point into decoder or tasks state and stay
+ * valid only until the next event is decoded, except name and syscall_name,
+ * which the source interns: they live as long as the source, and two events
+ * with equal names carry the same pointer (analyses key tables by it).
+ */
+#ifndef LTA_EVENT_EVENT_H
+#define LTA_EVENT_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "syscall.h"
+
+#define LTA_EVENT_MAX_ARGS 16
+#define LTA_ARG_BYTES_MAX 16
+
+enum lta_event_kind {
+	LTA_EVENT_OTHER = 0,		/* Any event we do not interpret. */
+	LTA_EVENT_SYSCALL_ENTRY,
+	LTA_EVENT_SYSCALL_EXIT,
+	LTA_EVENT_SCHED_SWITCH,
+	LTA_EVENT_PROCESS_FORK,		/* sched_process_fork */
+	LTA_EVENT_PROCESS_EXEC,		/* sched_process_exec */
+	LTA_EVENT_PROCESS_EXIT,		/* sched_process_exit (one thread) */
+	LTA_EVENT_PROCESS_FREE,		/* sched_process_free */
+	LTA_EVENT_STATEDUMP_PROCESS,	/* lttng_statedump_process_state */
+	LTA_EVENT_KIND_COUNT,
+};
+
+enum lta_arg_type {
+	LTA_ARG_NONE = 0,	/* A field type we do not decode (compound). */
+	LTA_ARG_SINT,
+	LTA_ARG_UINT,
+	LTA_ARG_STRING,
+	LTA_ARG_BYTES,		/* Array of small integers (addresses). */
+	LTA_ARG_REAL,
+};
+
+struct lta_arg {
+	const char *name;	/* Borrowed from the event-class plan. */
+	enum lta_arg_type type;
+	uint8_t len;		/* LTA_ARG_BYTES: element count. */
+	union {
+		int64_t s;
+		uint64_t u;
+		double real;
+		const char *str;	/* Borrowed; valid for this event. */
+		uint8_t bytes[LTA_ARG_BYTES_MAX];
+	} v;
+};
+
+/*
+ * Fields only some kinds carry, filled by the decoder. Which member is set
+ * depends on the kind.
+ */
+struct lta_sched_switch {
+	int32_t prev_tid;
+	int32_t next_tid;
+	int64_t prev_state;
+	const char *next_comm;	/* Borrowed. */
+};
+
+struct lta_process_event {
+	int32_t tid;		/* The thread concerned (child for a fork). */
+	int32_t pid;		/* Its process (thread group id); -1 unknown. */
+	int32_t parent_tid;	/* fork only; -1 otherwise. */
+	int32_t parent_pid;	/* fork and statedump; -1 unknown. */
+	const char *name;	/* Borrowed: comm, child_comm, filename. */
+};
+
+struct lta_event {
+	int64_t ts;		/* Nanoseconds since the Unix epoch. */
+	int32_t cpu;		/* -1 when the trace does not say. */
+	int32_t pid;		/* Process id (vpid for user space); -1. */
+	int32_t tid;		/* Thread id (vtid for user space); -1. */
+	const char *procname;	/* Borrowed; NULL when unknown. */
+	const char *name;	/* Event class name, interned by the source. */
+	uint32_t trace;		/* Index of the trace in the source. */
+	enum lta_event_kind kind;
+
+	/* System calls. */
+	enum lta_syscall syscall;	/* LTA_SYSCALL_UNKNOWN if not known. */
+	const char *syscall_name;	/* Interned; NULL for 2.4 exits. */
+	int64_t entry_ts;	/* Exit: its entry's timestamp, or -1. */
+	int8_t fd_arg;		/* Index in args of "fd", or -1. */
+	int8_t ret_arg;		/* Index in args of "ret", or -1. */
+
+	union {
+		struct lta_sched_switch sched_switch;
+		struct lta_process_event process;
+	} u;
+
+	uint8_t nargs;
+	bool args_truncated;	/* More payload fields than the array. */
+	struct lta_arg args[LTA_EVENT_MAX_ARGS];
+};
+
+/*
+ * Returns the argument named NAME, or NULL. Linear in the argument count:
+ * fine for tests and tools, analyses on the hot path use the cached indices
+ * (fd_arg, ret_arg). Any thread.
+ */
+const struct lta_arg *lta_event_find_arg(const struct lta_event *event,
+					 const char *name);
+
+/*
+ * Reads an integer argument as int64_t. Returns false when the argument is
+ * absent or not an integer. Any thread.
+ */
+bool lta_event_arg_int(const struct lta_event *event, int index,
+		       int64_t *value);
+
+/*
+ * Returns a static name for an event kind ("syscall_entry", ...).
+ */
+const char *lta_event_kind_name(enum lta_event_kind kind);
+
+#endif /* LTA_EVENT_EVENT_H */

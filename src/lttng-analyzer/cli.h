@@ -1,0 +1,59 @@
+/*
+ * The lttng-analyzer command-line tool: its commands, each a function that
+ * takes the arguments after the command name and returns the exit status
+ * (0 success, 1 failure, 2 usage error). Built into a convenience library
+ * that the tests link; main.c only dispatches.
+ */
+#ifndef LTA_CLI_CLI_H
+#define LTA_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LTA_CLI_EXIT_OK 0
+#define LTA_CLI_EXIT_FAILURE 1
+#define LTA_CLI_EXIT_USAGE 2
+
+/* lttng-analyzer stats [OPTIONS] TRACE_DIR... */
+int lta_cli_stats(int argc, char **argv);
+
+/* Prints the usage of the stats command to OUT. */
+void lta_cli_stats_usage(FILE *out);
+
+/*
+ * Formats NS (nanoseconds since the epoch) as "YYYY-MM-DD HH:MM:SS.nnnnnnnnn"
+ * in UTC into BUF. Returns BUF.
+ */
+char *lta_cli_format_ts(int64_t ns, char *buf, size_t size);
+
+/*
+ * What every command that reads traces shares: the source, the tasks
+ * state, and a progress line on stderr when stderr is a terminal.
+ */
+struct lta_event;
+struct lta_source;
+struct lta_tasks;
+
+struct lta_cli_run {
+	struct lta_source *source;	/* Owned. */
+	struct lta_tasks *tasks;	/* Owned. */
+	/* Called with every event, completed by the tasks module. */
+	int (*analyze)(struct lta_event *event, void *user_data);
+	void *user_data;		/* Borrowed. */
+	int progress;			/* Print progress (stderr is a tty). */
+	int64_t next_progress_ns;	/* Monotonic time of the next line. */
+};
+
+/*
+ * Reads the traces under PATHS through the tasks module into
+ * RUN->analyze. Prints any error on stderr, prefixed with the program name.
+ * Returns an exit status. RUN's source and tasks stay for the caller to
+ * read counters from; free them with lta_cli_run_fini().
+ */
+int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
+		       int decode_args, const char *bt_log_level);
+
+void lta_cli_run_fini(struct lta_cli_run *run);
+
+#endif /* LTA_CLI_CLI_H */

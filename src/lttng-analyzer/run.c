@@ -1,0 +1,117 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "decode/decode.h"
+#include "tasks/tasks.h"
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+char *lta_cli_format_ts(int64_t ns, char *buf, size_t size)
+{
+	time_t sec;
+	struct tm tm;
+	char date[32];
+
+	if (ns < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	sec = (time_t) (ns / 1000000000LL);
+	gmtime_r(&sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09lld", date,
+		 (long long) (ns % 1000000000LL));
+	return buf;
+}
+
+static void show_progress(struct lta_cli_run *run, int64_t trace_ts,
+			  int final)
+{
+	const struct lta_source_counters *c = lta_source_counters(run->source);
+	char when[48];
+
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	fprintf(stderr, "\r\033[K%llu events, at %s",
+		(unsigned long long) c->events,
+		lta_cli_format_ts(trace_ts, when, sizeof(when)));
+}
+
+static int on_event(struct lta_event *event, void *user_data)
+{
+	struct lta_cli_run *run = user_data;
+	int ret;
+
+	ret = lta_tasks_feed(run->tasks, event);
+	if (ret) {
+		return ret;
+	}
+	if (run->progress &&
+	    (lta_source_counters(run->source)->events & 0xffff) == 0) {
+		int64_t now = monotonic_ns();
+
+		if (now >= run->next_progress_ns) {
+			show_progress(run, event->ts, 0);
+			run->next_progress_ns = now + 250000000LL;
+		}
+	}
+	return run->analyze ? run->analyze(event, run->user_data) : 0;
+}
+
+int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
+		       int decode_args, const char *bt_log_level)
+{
+	struct lta_source_options options = {
+		.decode_args = decode_args,
+		.bt_log_level = bt_log_level,
+	};
+	struct lta_source_handlers handlers = { .event = on_event };
+	enum lta_source_status status;
+	int i;
+
+	run->source = lta_source_create(&options, &handlers, run);
+	run->tasks = lta_tasks_create();
+	if (!run->source || !run->tasks) {
+		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
+		return LTA_CLI_EXIT_FAILURE;
+	}
+	for (i = 0; i < count; i++) {
+		if (lta_source_add_path(run->source, paths[i])) {
+			fprintf(stderr, "lttng-analyzer: error: %s\n",
+				lta_source_error_message(run->source));
+			return LTA_CLI_EXIT_FAILURE;
+		}
+	}
+	run->progress = isatty(STDERR_FILENO);
+	run->next_progress_ns = monotonic_ns() + 500000000LL;
+	status = lta_source_run(run->source);
+	if (run->progress) {
+		show_progress(run, 0, 1);
+	}
+	if (status == LTA_SOURCE_ERROR) {
+		fprintf(stderr, "lttng-analyzer: error: %s\n",
+			lta_source_error_message(run->source));
+		return LTA_CLI_EXIT_FAILURE;
+	}
+	return LTA_CLI_EXIT_OK;
+}
+
+void lta_cli_run_fini(struct lta_cli_run *run)
+{
+	lta_source_destroy(run->source);
+	lta_tasks_destroy(run->tasks);
+	run->source = NULL;
+	run->tasks = NULL;
+}
