@@ -16,6 +16,8 @@ struct lta_tasks {
 	struct lta_htable threads;	/* (trace, tid) -> owned lta_thread. */
 	struct lta_htable cpus;		/* (trace, cpu) -> owned cpu_state. */
 	struct lta_tasks_counters counters;
+	/* The exec event keeps the old image's name it was attributed. */
+	char exec_old_name[LTA_TASK_NAME_MAX];
 };
 
 static inline uint64_t key_of(uint32_t trace, int32_t id)
@@ -200,6 +202,11 @@ static int update_state(struct lta_tasks *tasks, struct lta_event *event)
 		thread = get_thread(tasks, event->trace, p->tid);
 		if (!thread) {
 			return -ENOMEM;
+		}
+		if (event->procname == thread->name) {
+			memcpy(tasks->exec_old_name, thread->name,
+			       sizeof(tasks->exec_old_name));
+			event->procname = tasks->exec_old_name;
 		}
 		set_exec_name(thread, p->name);
 		return 0;

@@ -1,0 +1,392 @@
+/*
+ * The decode module (with tasks) on small real CTF traces that
+ * tests/utils/make-synthetic-traces.py writes through babeltrace2's
+ * sink.ctf.fs: 2.4-era names without context, kernel contexts, user-space
+ * contexts, awkward field types, discarded events and packets. Every value
+ * asserted here is listed in tests/utils/README-synthetic-traces.md with the
+ * babeltrace2 command that shows it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decode/decode.h"
+#include "tap.h"
+#include "tasks/tasks.h"
+
+#define T0 1600000000000000000LL
+#define MAX_SEEN 64
+
+struct seen {
+	char name[64];
+	enum lta_event_kind kind;
+	enum lta_syscall syscall;
+	char syscall_name[32];
+	int64_t ts, entry_ts;
+	int32_t cpu, pid, tid;
+	char procname[32];
+	int64_t ret;		/* When the event has "ret". */
+	int64_t fd;		/* When the event has "fd". */
+	struct lta_event copy;	/* Args hold borrowed strings: see below. */
+	char strings[LTA_EVENT_MAX_ARGS][64];
+};
+
+struct collect {
+	struct lta_tasks *tasks;
+	struct seen seen[MAX_SEEN];
+	int count;
+	struct lta_discard discards[8];
+	int discard_count;
+};
+
+static int on_event(struct lta_event *event, void *user_data)
+{
+	struct collect *c = user_data;
+	struct seen *s;
+	int64_t v;
+	int i;
+
+	if (lta_tasks_feed(c->tasks, event)) {
+		return -ENOMEM;
+	}
+	if (c->count == MAX_SEEN) {
+		return 0;
+	}
+	s = &c->seen[c->count++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", event->name);
+	s->kind = event->kind;
+	s->syscall = event->syscall;
+	snprintf(s->syscall_name, sizeof(s->syscall_name), "%s",
+		 event->syscall_name ? event->syscall_name : "");
+	s->ts = event->ts;
+	s->entry_ts = event->entry_ts;
+	s->cpu = event->cpu;
+	s->pid = event->pid;
+	s->tid = event->tid;
+	snprintf(s->procname, sizeof(s->procname), "%s",
+		 event->procname ? event->procname : "");
+	s->ret = lta_event_arg_int(event, event->ret_arg, &v) ? v : -999;
+	s->fd = lta_event_arg_int(event, event->fd_arg, &v) ? v : -999;
+	s->copy = *event;
+	for (i = 0; i < event->nargs; i++) {
+		if (event->args[i].type == LTA_ARG_STRING) {
+			snprintf(s->strings[i], sizeof(s->strings[i]), "%s",
+				 event->args[i].v.str);
+			s->copy.args[i].v.str = s->strings[i];
+		}
+	}
+	return 0;
+}
+
+static int on_discard(const struct lta_discard *d, void *user_data)
+{
+	struct collect *c = user_data;
+
+	if (c->discard_count < 8) {
+		c->discards[c->discard_count++] = *d;
+	}
+	return 0;
+}
+
+static struct lta_source *read_trace(const char *dir, const char *name,
+				     struct collect *c)
+{
+	struct lta_source_options options = { .decode_args = true,
+					      .bt_log_level = "error" };
+	struct lta_source_handlers handlers = { .event = on_event,
+						.discard = on_discard };
+	struct lta_source *source;
+	char path[4096];
+
+	memset(c, 0, sizeof(*c));
+	c->tasks = lta_tasks_create();
+	source = lta_source_create(&options, &handlers, c);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!source || !c->tasks || lta_source_add_path(source, path) ||
+	    lta_source_run(source) != LTA_SOURCE_END) {
+		diag("reading %s failed: %s", path,
+		     source ? lta_source_error_message(source) : "no memory");
+	}
+	return source;
+}
+
+static void done(struct lta_source *source, struct collect *c)
+{
+	lta_source_destroy(source);
+	lta_tasks_destroy(c->tasks);
+}
+
+static struct collect c;
+
+static void test_24_names(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "kernel-2.4-names", &c);
+	const struct lta_source_counters *n = lta_source_counters(source);
+
+	diag("kernel-2.4-names: sys_X / exit_syscall, no context");
+	is_int(n->events, 16, "16 events (babeltrace2 DIR | wc -l)");
+	is_int(n->first_ts, T0 + 1000, "first timestamp in ns since epoch");
+	is_int(n->last_ts, T0 + 61000, "last timestamp");
+	/* Event 6: sys_open on cpu 0 by tid 100 (after sched_switch). */
+	is_str(c.seen[5].name, "sys_open", "event 6 is sys_open");
+	is_int(c.seen[5].kind, LTA_EVENT_SYSCALL_ENTRY, "sys_open is an entry");
+	is_int(c.seen[5].syscall, LTA_SYSCALL_open, "sys_open is open");
+	is_int(c.seen[5].tid, 100, "sys_open by tid 100 (sched_switch)");
+	is_int(c.seen[5].pid, 100, "of pid 100 (statedump)");
+	is_str(c.seen[5].procname, "server", "named server");
+	is_int(c.seen[5].cpu, 0, "on cpu 0 (packet context)");
+	/* Event 7: exit_syscall ret 3 is open's exit. */
+	is_int(c.seen[6].kind, LTA_EVENT_SYSCALL_EXIT, "exit_syscall is an exit");
+	is_int(c.seen[6].syscall, LTA_SYSCALL_open,
+	       "exit_syscall paired with open by its thread");
+	is_str(c.seen[6].syscall_name, "open", "and named open");
+	is_int(c.seen[6].entry_ts, T0 + 20000, "entry timestamp carried");
+	is_int(c.seen[6].ret, 3, "ret = 3");
+	/* Events 10 and 11: exits interleaved across CPUs. */
+	is_int(c.seen[9].syscall, LTA_SYSCALL_connect,
+	       "cpu 1 exit_syscall pairs with connect (not the later read)");
+	is_int(c.seen[9].ret, -111, "connect ret -111");
+	is_int(c.seen[9].tid, 200, "connect by tid 200");
+	is_str(c.seen[9].procname, "client", "named client");
+	is_int(c.seen[10].syscall, LTA_SYSCALL_read, "cpu 0 exit pairs with read");
+	is_int(c.seen[10].entry_ts, T0 + 30000, "read entry timestamp");
+	is_int(c.seen[8].fd, 3, "sys_read fd = 3 (u32)");
+	/* Events 15 and 16: after the switch to tid 101, same process. */
+	is_int(c.seen[14].tid, 101, "sys_write by tid 101");
+	is_int(c.seen[14].pid, 100, "thread 101 belongs to pid 100");
+	is_int(c.seen[15].syscall, LTA_SYSCALL_write, "write's exit_syscall");
+	is_int(c.seen[15].ret, 5, "write ret 5");
+	/* Before any sched_switch, statedump events have no thread. */
+	is_int(c.seen[0].tid, -1, "statedump before any sched_switch: no tid");
+	/*
+	 * The 3 statedump events, and the first sched_switch of each CPU
+	 * (made by a task nobody switched in yet): 5.
+	 */
+	is_int(lta_tasks_counters(c.tasks)->unattributed_events, 5,
+	       "5 events precede their CPU's first switch-in: unattributed");
+	is_str(lta_source_trace(source, 0)->hostname, "synth-host",
+	       "hostname from the trace environment");
+	is_str(lta_source_trace(source, 0)->domain, "kernel", "domain");
+	done(source, &c);
+}
+
+static void test_kernel_contexts(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "kernel-contexts", &c);
+	const struct lta_arg *a;
+	int i, all = 1;
+
+	diag("kernel-contexts: procname/pid/tid contexts");
+	is_int(lta_source_counters(source)->events, 9, "9 events");
+	for (i = 0; i < c.count; i++) {
+		all &= c.seen[i].pid == 300 && c.seen[i].tid == 301 &&
+		       strcmp(c.seen[i].procname, "apache2") == 0;
+	}
+	ok(all && c.count == 9, "every event: apache2, pid 300, tid 301");
+	is_int(c.seen[1].syscall, LTA_SYSCALL_accept4, "accept4 exit");
+	is_int(c.seen[1].ret, 7, "accept4 ret 7 (s64)");
+	a = lta_event_find_arg(&c.seen[1].copy, "sport");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 40000, "sport = 40000 (u16)");
+	a = lta_event_find_arg(&c.seen[1].copy, "v4addr");
+	ok(a && a->type == LTA_ARG_BYTES && a->len == 4 && a->v.bytes[0] == 127 &&
+		   a->v.bytes[3] == 1,
+	   "v4addr decoded as 4 bytes 127.0.0.1");
+	a = lta_event_find_arg(&c.seen[1].copy, "v6addr");
+	ok(a && a->type == LTA_ARG_BYTES && a->len == 0, "v6addr empty");
+	a = lta_event_find_arg(&c.seen[0].copy, "upeer_sockaddr");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 0x7FFC12340000ULL,
+	   "hex-displayed pointer read as its value");
+	is_int(c.seen[0].fd, 3, "accept4 entry fd 3 (s32)");
+	is_int(c.seen[2].fd, 7, "read entry fd 7 (u32)");
+	is_int(c.seen[3].entry_ts, T0 + 3000, "read exit paired with its entry");
+	is_int(c.seen[5].syscall, LTA_SYSCALL_shutdown, "shutdown exit");
+	is_int(c.seen[8].kind, LTA_EVENT_PROCESS_EXIT, "sched_process_exit kind");
+	is_int(lta_tasks_counters(c.tasks)->unattributed_events, 0,
+	       "contexts: nothing unattributed");
+	done(source, &c);
+}
+
+static void test_ust_contexts(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "ust-contexts", &c);
+	const struct lta_arg *a;
+
+	diag("ust-contexts: vpid/vtid/procname and our user-space provider");
+	is_int(lta_source_counters(source)->events, 3, "3 events");
+	is_int(c.seen[0].kind, LTA_EVENT_SYSCALL_ENTRY,
+	       "lttng_analyzer_syscall:entry_write is a syscall entry");
+	is_int(c.seen[0].syscall, LTA_SYSCALL_write, "of write");
+	is_int(c.seen[0].pid, 400, "vpid 400");
+	is_int(c.seen[0].tid, 401, "vtid 401");
+	is_str(c.seen[0].procname, "myapp", "procname myapp");
+	is_int(c.seen[1].kind, LTA_EVENT_SYSCALL_EXIT, "exit_write is an exit");
+	is_int(c.seen[1].entry_ts, T0 + 1000, "paired with its entry");
+	is_int(c.seen[1].ret, 12, "ret 12");
+	is_str(c.seen[2].name, "myapp:request_done", "any provider's event kept");
+	is_int(c.seen[2].kind, LTA_EVENT_OTHER, "as an other event");
+	a = lta_event_find_arg(&c.seen[2].copy, "path");
+	ok(a && a->type == LTA_ARG_STRING && strcmp(a->v.str, "/index.html") == 0,
+	   "with its string field");
+	a = lta_event_find_arg(&c.seen[2].copy, "latency_us");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1500, "and its integer field");
+	is_str(lta_source_trace(source, 0)->domain, "ust", "domain ust");
+	done(source, &c);
+}
+
+static void test_odd_fields(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "odd-fields", &c);
+	const struct lta_event *w;
+	const struct lta_arg *a;
+
+	diag("odd-fields: compound and unusual types never crash");
+	is_int(lta_source_counters(source)->events, 5, "5 events");
+	w = &c.seen[0].copy;
+	is_str(c.seen[0].name, "weird_event", "weird_event decoded");
+	a = lta_event_find_arg(w, "st");
+	ok(a && a->type == LTA_ARG_NONE, "structure member kept by name only");
+	a = lta_event_find_arg(w, "var");
+	ok(a && a->type == LTA_ARG_NONE, "variant kept by name only");
+	a = lta_event_find_arg(w, "arr16");
+	ok(a && a->type == LTA_ARG_BYTES && a->len == 16 && a->v.bytes[15] == 15,
+	   "static u8[16] decoded as bytes");
+	a = lta_event_find_arg(w, "pts");
+	ok(a && a->type == LTA_ARG_NONE, "array of structures by name only");
+	a = lta_event_find_arg(w, "senum");
+	ok(a && a->type == LTA_ARG_SINT && a->v.s == -1, "signed enum as -1");
+	a = lta_event_find_arg(w, "uenum");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1, "unsigned enum as 1");
+	a = lta_event_find_arg(w, "dbl");
+	ok(a && a->type == LTA_ARG_REAL && a->v.real == -2.5, "double -2.5");
+	is_str(c.seen[1].name, "empty_event", "event without payload decoded");
+	is_int(c.seen[1].copy.nargs, 0, "with no args");
+	is_int(c.seen[2].kind, LTA_EVENT_OTHER, "unknown event kept as other");
+	is_int(c.seen[3].syscall, LTA_SYSCALL_OTHER, "getpid: a syscall not listed");
+	is_str(c.seen[3].syscall_name, "getpid", "keeps its name");
+	is_int(c.seen[3].copy.nargs, 0, "empty payload structure: no args");
+	is_int(c.seen[4].ret, 1234, "getpid exit ret");
+	done(source, &c);
+}
+
+static void test_weird_event_all_members(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "odd-fields", &c);
+	const struct lta_arg *a = lta_event_find_arg(&c.seen[0].copy, "u64max");
+
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == UINT64_MAX,
+	   "u64 2^64-1 read without loss");
+	a = lta_event_find_arg(&c.seen[0].copy, "s64min");
+	ok(a && a->type == LTA_ARG_SINT && a->v.s == INT64_MIN,
+	   "s64 -2^63 read without loss");
+	a = lta_event_find_arg(&c.seen[0].copy, "empty");
+	ok(a && a->type == LTA_ARG_STRING && a->v.str[0] == '\0',
+	   "empty string");
+	a = lta_event_find_arg(&c.seen[0].copy, "utf8");
+	ok(a && a->type == LTA_ARG_STRING && strlen(a->v.str) > 0,
+	   "non-ASCII string kept");
+	done(source, &c);
+}
+
+static void test_discarded(const char *dir)
+{
+	struct lta_source *source = read_trace(dir, "discarded", &c);
+	const struct lta_source_counters *n = lta_source_counters(source);
+
+	diag("discarded: events and packets the tracer lost");
+	is_int(n->events, 8, "8 events");
+	is_int(n->discarded_event_messages, 1, "one discarded-events message");
+	is_int(n->discarded_events, 42, "42 events discarded");
+	is_int(n->discarded_packet_messages, 1, "one discarded-packets message");
+	is_int(n->discarded_packets, 3, "3 packets discarded");
+	ok(c.discard_count == 2 && !c.discards[0].packets &&
+		   c.discards[0].count_known && c.discards[0].count == 42,
+	   "the handler sees the 42-event discard first");
+	ok(c.discard_count == 2 && c.discards[0].begin_ts == T0 + 10000 &&
+		   c.discards[0].end_ts == T0 + 20000,
+	   "with its time range");
+	ok(c.discard_count == 2 && c.discards[1].packets &&
+		   c.discards[1].count == 3,
+	   "then the 3-packet discard");
+	done(source, &c);
+}
+
+static void test_errors(const char *dir)
+{
+	struct lta_source *source;
+	char path[4096];
+
+	diag("errors are answered, never crashed on");
+	source = lta_source_create(NULL, NULL, NULL);
+	is_int(lta_source_add_path(source, "/nonexistent/trace"), -ENOENT,
+	       "missing folder: -ENOENT");
+	ok(strstr(lta_source_error_message(source), "/nonexistent/trace") != NULL,
+	   "message names the path");
+	is_int(lta_source_add_path(source, "/proc/self/status"), -ENOTDIR,
+	       "a file: -ENOTDIR");
+	is_int(lta_source_add_path(source, "/sys/kernel/mm"), -ENOENT,
+	       "a folder without traces: -ENOENT");
+	ok(strstr(lta_source_error_message(source), "No CTF trace") != NULL,
+	   "says no trace was found");
+	is_int(lta_source_run(source), LTA_SOURCE_ERROR,
+	       "running with no trace fails cleanly");
+	lta_source_destroy(source);
+
+	/* A parent folder finds every trace below it, in name order. */
+	source = lta_source_create(NULL, NULL, NULL);
+	is_int(lta_source_add_path(source, dir), 0, "parent folder accepted");
+	is_int(lta_source_trace_count(source), 5, "5 traces found below it");
+	snprintf(path, sizeof(path), "%s/discarded", dir);
+	is_str(lta_source_trace(source, 0)->path, path, "sorted by name");
+	is_int(lta_source_run(source), LTA_SOURCE_END, "all read together");
+	is_int(lta_source_counters(source)->events, 16 + 9 + 3 + 5 + 8,
+	       "events of all five traces");
+	lta_source_destroy(source);
+	lta_source_destroy(NULL);
+}
+
+int main(void)
+{
+	const char *top = getenv("top_srcdir");
+	const char *dir = getenv("LTA_SYNTH_TRACES");
+	char tmpl[] = "/tmp/lta-synth.XXXXXX";
+	char cmd[8192];
+	int made = 0;
+
+	if (!dir) {
+		if (!mkdtemp(tmpl)) {
+			skip_all("cannot make a temporary folder");
+		}
+		dir = tmpl;
+		made = 1;
+		snprintf(cmd, sizeof(cmd),
+			 "%s/tests/utils/make-synthetic-traces.py %s/t",
+			 top ? top : "../..", dir);
+		if (system(cmd) != 0) {
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+			(void) system(cmd);
+			skip_all("cannot write synthetic traces (python3-bt2 "
+				 "missing?)");
+		}
+		snprintf(cmd, sizeof(cmd), "%s/t", tmpl);
+		dir = strdup(cmd);
+	}
+	plan_no_plan();
+	test_24_names(dir);
+	test_kernel_contexts(dir);
+	test_ust_contexts(dir);
+	test_odd_fields(dir);
+	test_weird_event_all_members(dir);
+	test_discarded(dir);
+	test_errors(dir);
+	if (made) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+		(void) system(cmd);
+		free((char *) dir);
+	}
+	return exit_status();
+}
