@@ -13,6 +13,7 @@
 #include "common/htable.h"
 #include "common/intern.h"
 #include "common/log.h"
+#include "metadata-check.h"
 #include "plan.h"
 
 #define TRACE_NAME_PREFIX "lta-trace-"
@@ -83,14 +84,44 @@ static void take_bt_error(struct lta_source *source)
 		const bt_error_cause *cause =
 			bt_error_borrow_cause_by_index(error, i - 1);
 		const char *msg = bt_error_cause_get_message(cause);
+		const char *module = bt_error_cause_get_module_name(cause);
 		int n;
 
-		/* Skip babeltrace2's address dumps: they help nobody here. */
-		if (!msg || strstr(msg, "-addr=")) {
+		size_t keep;
+
+		/* The library's own causes only restate the component's. */
+		if (!msg || (module && strcmp(module, "libbabeltrace2") == 0)) {
+			continue;
+		}
+		/*
+		 * Cut babeltrace2's dumps of internal addresses and
+		 * attributes ("...: mdec-addr=0x...", "status=ERROR,
+		 * comp-addr=..."): they help nobody reading our message.
+		 */
+		keep = strlen(msg);
+		{
+			const char *addr = strstr(msg, "-addr=");
+
+			if (addr) {
+				const char *cut = addr;
+
+				while (cut > msg && cut[-1] != ' ' &&
+				       cut[-1] != ':') {
+					cut--;
+				}
+				while (cut > msg &&
+				       (cut[-1] == ' ' || cut[-1] == ':' ||
+					cut[-1] == ',')) {
+					cut--;
+				}
+				keep = (size_t) (cut - msg);
+			}
+		}
+		if (keep == 0) {
 			continue;
 		}
 		n = snprintf(source->error + len, sizeof(source->error) - len,
-			     "%s%s", len ? ": " : "", msg);
+			     "%s%.*s", len ? ": " : "", (int) keep, msg);
 		if (n < 0) {
 			break;
 		}
@@ -569,9 +600,25 @@ static int add_fs_source(struct lta_source *source, bt_graph *graph,
 					  bt_level_of(source->bt_log_level),
 					  component) !=
 	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		char named[4096];
+
 		set_error(source, "Cannot read trace: path=\"%s\"",
 			  source->traces[index].path);
 		take_bt_error(source);
+		/*
+		 * source.ctf.fs opens the metadata, then indexes each stream
+		 * file; an indexing error names the stream file. When none is
+		 * named, the metadata was rejected: say which file that is.
+		 */
+		snprintf(named, sizeof(named), "%s/", source->traces[index].path);
+		if (!strstr(source->error, named)) {
+			size_t len = strlen(source->error);
+
+			snprintf(source->error + len, sizeof(source->error) - len,
+				 " (no stream file is at fault: the metadata was "
+				 "rejected: file=\"%s/metadata\")",
+				 source->traces[index].path);
+		}
 		ret = -EINVAL;
 		goto end;
 	}
@@ -633,6 +680,11 @@ static int build_graph(struct lta_source *source)
 		const bt_component_source *fs = NULL;
 		uint64_t p, ports;
 
+		ret = lta_metadata_check(source->traces[i].path, source->error,
+					 sizeof(source->error));
+		if (ret) {
+			goto end;
+		}
 		ret = add_fs_source(source, graph, fs_class, i, &fs);
 		if (ret) {
 			goto end;

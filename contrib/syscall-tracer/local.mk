@@ -1,0 +1,40 @@
+# contrib/syscall-tracer: liblttng-analyzer-syscalls.so, an LD_PRELOAD library
+# that records the system calls a web server makes through libc as
+# lttng_analyzer_syscall:entry_<syscall>/exit_<syscall> events laid out like
+# lttng-modules' (see README.md). Included by the top-level Makefile.am: paths
+# are relative to the top of the tree.
+
+# A libtool module installed in $(pkglibdir).
+pkglib_LTLIBRARIES += contrib/syscall-tracer/liblttng-analyzer-syscalls.la
+contrib_syscall_tracer_liblttng_analyzer_syscalls_la_SOURCES = \
+	contrib/syscall-tracer/syscall-probes.c \
+	contrib/syscall-tracer/syscall-tracer.c \
+	contrib/syscall-tracer/syscall-tracer.h \
+	contrib/syscall-tracer/wrappers-io.c \
+	contrib/syscall-tracer/wrappers-net.c \
+	contrib/syscall-tracer/wrappers-wait.c \
+	contrib/syscall-tracer/lttng-analyzer-syscall-tp.h
+# lttng-ust includes the provider header again by name: its folder must be
+# on the include path.
+contrib_syscall_tracer_liblttng_analyzer_syscalls_la_CPPFLAGS = \
+	-I$(top_srcdir)/contrib/syscall-tracer
+# Deliberately without $(AM_CFLAGS) and $(AM_LDFLAGS), which carry the
+# sanitizer flags: the library is preloaded into uninstrumented programs
+# (apache2, nginx), where an ASan runtime cannot be loaded.
+contrib_syscall_tracer_liblttng_analyzer_syscalls_la_CFLAGS = \
+	-std=gnu11 $(WARN_CFLAGS) $(LTTNG_UST_CFLAGS) -fvisibility=hidden
+contrib_syscall_tracer_liblttng_analyzer_syscalls_la_LDFLAGS = \
+	-module -avoid-version -shared -no-undefined
+contrib_syscall_tracer_liblttng_analyzer_syscalls_la_LIBADD = \
+	$(LTTNG_UST_LIBS) $(DL_LIBS)
+
+# The program the integration test traces. noinst, not check_PROGRAMS: the
+# top-level Makefile.am runs every check program as a TAP test
+# (TESTS += $(check_PROGRAMS)), and this one is not a test by itself.
+noinst_PROGRAMS += tests/utils/syscall-exerciser
+tests_utils_syscall_exerciser_SOURCES = tests/utils/syscall-exerciser.c
+
+TESTS += tests/integration/test-syscall-tracer.sh
+EXTRA_DIST += \
+	contrib/syscall-tracer/README.md \
+	tests/integration/test-syscall-tracer.sh

@@ -1,0 +1,470 @@
+#!/bin/bash
+# test-syscall-tracer.sh: the LD_PRELOAD system call tracer
+# (contrib/syscall-tracer) changes nothing in the traced program and records
+# what lttng-modules would.
+#
+# 1. tests/utils/syscall-exerciser runs without, then with the library, with
+#    no session daemon: same output (results and errno of every call).
+# 2. In a private LTTng environment (tests/utils/lttng-env.sh), a session
+#    records lttng_analyzer_syscall:* while the exerciser runs with
+#    liblttng-ust-fork.so and the library. babeltrace2, the independent
+#    reader, must show one entry and one exit event per call the exerciser
+#    printed, the failures with their -errno, and the peer ports of the
+#    accepted connections that the exerciser reported on stderr.
+# 3. When the shared lttng-modules traces are present, every event's field
+#    layout in the trace metadata equals the kernel's.
+#
+# Output: TAP. make check sets top_srcdir and top_builddir; by hand they
+# default to this script's ../..
+#
+# Reproduce a count by hand:
+#   babeltrace2 TRACE | grep -c 'lttng_analyzer_syscall:exit_read: .* ret = -9,'
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+LTA_SHARED_TRACES=${LTA_SHARED_TRACES:-$top_srcdir/../shared/traces}
+
+LIB=$top_builddir/contrib/syscall-tracer/.libs/liblttng-analyzer-syscalls.so
+EXERCISER=$top_builddir/tests/utils/syscall-exerciser
+
+. "$top_srcdir/tests/utils/lttng-env.sh"
+
+PLAN=23
+test_number=0
+
+ok()
+{
+	test_number=$((test_number + 1))
+	echo "ok $test_number - $1"
+}
+
+not_ok()
+{
+	test_number=$((test_number + 1))
+	echo "not ok $test_number - $1"
+}
+
+# check DESCRIPTION COMMAND...: one assertion, the command's status.
+check()
+{
+	local description=$1
+
+	shift
+	if "$@"; then
+		ok "$description"
+	else
+		not_ok "$description"
+	fi
+}
+
+skip()
+{
+	test_number=$((test_number + 1))
+	echo "ok $test_number - $1 # SKIP $2"
+}
+
+diag()
+{
+	sed 's/^/# /' "$@"
+}
+
+if [ ! -f "$LIB" ] || [ ! -x "$EXERCISER" ]; then
+	echo "1..0 # SKIP $LIB or $EXERCISER is not built"
+	exit 0
+fi
+
+# The LTTng part needs the private namespace; enter it first, so that the
+# "no session daemon" runs cannot see the machine's daemon either.
+skip_reason=$(lta_env_skip_reason)
+if [ -z "$skip_reason" ]; then
+	lta_env_enter "$0" "$@"
+	WORK=$LTTA_HOME/syscall-tracer
+else
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/lta-syscall-tracer.XXXXXX")
+	trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK/scratch"
+
+echo "1..$PLAN"
+
+# An exerciser built with AddressSanitizer wants libasan first in the
+# library list, and lttng-ust's process-lifetime allocations are not this
+# test's to judge: relax both for the preloaded runs only (the run without
+# the library still checks the exerciser for leaks).
+PRELOAD_ASAN_OPTIONS=${ASAN_OPTIONS:-}
+if ldd "$EXERCISER" 2>/dev/null | grep -q libasan; then
+	PRELOAD_ASAN_OPTIONS=${PRELOAD_ASAN_OPTIONS:+$PRELOAD_ASAN_OPTIONS:}
+	PRELOAD_ASAN_OPTIONS+=verify_asan_link_order=0:detect_leaks=0
+fi
+
+FORK_LIB=
+if ldconfig -p 2>/dev/null | grep -q 'liblttng-ust-fork\.so\.1 '; then
+	FORK_LIB=liblttng-ust-fork.so.1
+fi
+
+# run NAME [PRELOAD]: runs the exerciser, stdout to NAME.out, stderr to
+# NAME.err; returns its status.
+run()
+{
+	local name=$1 preload=${2:-}
+
+	if [ -n "$preload" ]; then
+		ASAN_OPTIONS=$PRELOAD_ASAN_OPTIONS LD_PRELOAD=$preload \
+			"$EXERCISER" "$WORK/scratch" \
+			>"$WORK/$name.out" 2>"$WORK/$name.err"
+	else
+		"$EXERCISER" "$WORK/scratch" \
+			>"$WORK/$name.out" 2>"$WORK/$name.err"
+	fi
+}
+
+same_output()
+{
+	if cmp -s "$WORK/reference.out" "$WORK/$1.out"; then
+		return 0
+	fi
+	diff "$WORK/reference.out" "$WORK/$1.out" | diag
+	return 1
+}
+
+# --- 1. no session daemon ---------------------------------------------------
+
+# Nothing may answer lttng-ust here: an empty home, and (in the namespace)
+# empty /var/run/lttng and /dev/shm.
+export LTTNG_HOME=$WORK/no-daemon-home
+mkdir -p "$LTTNG_HOME"
+
+check "exerciser runs without the library" run reference
+if [ ! -s "$WORK/reference.out" ]; then
+	diag "$WORK/reference.err"
+fi
+check "exerciser runs with the library, no session daemon" \
+	run nodaemon "$LIB"
+check "no session daemon: same results and errno with the library" \
+	same_output nodaemon
+if [ -n "$FORK_LIB" ]; then
+	run nodaemon-fork "$FORK_LIB:$LIB"
+	check "no session daemon, with liblttng-ust-fork: same results" \
+		same_output nodaemon-fork
+else
+	skip "no session daemon, with liblttng-ust-fork" \
+		"liblttng-ust-fork.so.1 is not installed"
+fi
+
+# --- 2. recording session -----------------------------------------------------
+
+LTTNG_PART=19
+if [ -n "$skip_reason" ]; then
+	for i in $(seq "$LTTNG_PART"); do
+		skip "LTTng part" "$skip_reason"
+	done
+	exit 0
+fi
+
+export LTTNG_HOME=$LTTA_HOME
+# Bounded: lttng-ust waits for the session daemon before main().
+export LTTNG_UST_REGISTER_TIMEOUT=30000
+TRACE=$WORK/trace
+
+setup_session()
+{
+	lta_env_start_sessiond &&
+		lttng create syscall-tracer --output="$TRACE" &&
+		lttng enable-channel -u --buffers-uid chan &&
+		lttng enable-event -u -c chan 'lttng_analyzer_syscall:*' &&
+		lttng add-context -u -c chan -t vpid -t vtid -t procname &&
+		lttng start
+} >"$WORK/lttng.log" 2>&1
+
+if ! setup_session; then
+	not_ok "session daemon and recording session"
+	diag "$WORK/lttng.log"
+	for i in $(seq $((LTTNG_PART - 1))); do
+		skip "LTTng part" "no recording session"
+	done
+	exit 0
+fi
+ok "session daemon and recording session"
+
+preload=$LIB
+if [ -n "$FORK_LIB" ]; then
+	preload=$FORK_LIB:$LIB
+fi
+
+paused()
+{
+	grep -q '^info paused 1$' "$WORK/traced.err"
+}
+
+# Half-way through, the exerciser waits on a FIFO while `lttng list -u`
+# makes lttng-ust's listener thread talk to the session daemon: none of
+# that traffic may be recorded.
+mkfifo "$WORK/resume"
+LTA_EXERCISER_PAUSE=$WORK/resume run traced "$preload" &
+exerciser=$!
+if lta_env_wait 30 paused; then
+	lttng list -u >>"$WORK/lttng.log" 2>&1
+else
+	echo "the exerciser did not pause" | diag
+fi
+timeout 30 sh -c ': >"$1"' sh "$WORK/resume"
+wait "$exerciser"
+status=$?
+{ lttng stop && lttng destroy; } >>"$WORK/lttng.log" 2>&1
+check "traced run: exerciser succeeds" [ "$status" -eq 0 ]
+check "traced run: same results and errno with the library" \
+	same_output traced
+
+# The exerciser's stderr: info <key> <value>.
+info()
+{
+	awk -v key="$1" '$1 == "info" && $2 == key { print $3 }' \
+		"$WORK/traced.err"
+}
+pid=$(info pid)
+child_pid=$(info child_pid)
+# The exerciser and its child are single-threaded: vtid = vpid.
+me=$pid:$pid
+child=$child_pid:$child_pid
+
+# One line per event: <vpid>:<vtid> <event> <payload>.
+babeltrace2 "$TRACE" >"$WORK/trace.txt" 2>"$WORK/babeltrace2.err"
+EVENT='^.* lttng_analyzer_syscall:\([a-z0-9_]*\): { cpu_id = [0-9]* }, '
+CONTEXT='{ vpid = \([0-9]*\), vtid = \([0-9]*\), procname = "[^"]*" }, '
+PAYLOAD='{ \(.*\) }$'
+sed -n "s/$EVENT$CONTEXT$PAYLOAD/\\2:\\3 \\1 \\4/p" \
+	"$WORK/trace.txt" >"$WORK/events.txt"
+
+trace_readable()
+{
+	local lines events
+
+	lines=$(wc -l <"$WORK/trace.txt")
+	events=$(wc -l <"$WORK/events.txt")
+	if [ "$lines" -gt 0 ] && [ "$lines" -eq "$events" ]; then
+		return 0
+	fi
+	echo "babeltrace2 lines=$lines, parsed events=$events" | diag
+	diag "$WORK/babeltrace2.err"
+	return 1
+}
+check "babeltrace2 reads the trace, every event parsed" trace_readable
+
+# Only the exerciser and its child: nothing from lttng-ust's own threads.
+only_exerciser()
+{
+	local others
+
+	others=$(awk -v a="$me" -v b="$child" '$1 != a && $1 != b' \
+		"$WORK/events.txt" | head -5)
+	[ -z "$others" ] && return 0
+	echo "$others" | diag
+	return 1
+}
+check "events come from the exerciser's thread (pid $pid) and its child only" \
+	only_exerciser
+
+# The event name the kernel would record for each function the exerciser
+# calls (README.md has the same table).
+event_of()
+{
+	case $1 in
+	read | __read_chk) echo read ;;
+	pread | pread64 | __pread_chk | __pread64_chk) echo pread64 ;;
+	pwrite | pwrite64) echo pwrite64 ;;
+	open | open64 | __open_2 | __open64_2) echo open ;;
+	openat | openat64 | __openat_2 | __openat64_2) echo openat ;;
+	recv | recvfrom | __recv_chk | __recvfrom_chk) echo recvfrom ;;
+	send | sendto) echo sendto ;;
+	sendfile | sendfile64) echo sendfile64 ;;
+	poll | __poll_chk) echo poll ;;
+	ppoll | __ppoll_chk) echo ppoll ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Expected: one entry and one exit per printed call of the parent process.
+while read -r function _; do
+	event_of "$function"
+done <"$WORK/traced.out" | sort | uniq -c |
+	awk '{ print $2, $1 }' >"$WORK/expected-counts.txt"
+
+counts_of()
+{
+	awk -v p="$me" -v kind="$1_" '$1 == p && index($2, kind) == 1 {
+		print substr($2, length(kind) + 1) }' "$WORK/events.txt" |
+		sort | uniq -c | awk '{ print $2, $1 }'
+}
+counts_of entry >"$WORK/entry-counts.txt"
+counts_of exit >"$WORK/exit-counts.txt"
+
+same_counts()
+{
+	if cmp -s "$WORK/$1" "$WORK/$2"; then
+		return 0
+	fi
+	diff "$WORK/$1" "$WORK/$2" | diag
+	return 1
+}
+check "entry and exit counts are equal for every system call" \
+	same_counts entry-counts.txt exit-counts.txt
+check "one entry event per call the exerciser made, per system call" \
+	same_counts expected-counts.txt entry-counts.txt
+
+all_syscalls_seen()
+{
+	local name missing=
+
+	for name in read write readv writev pread64 pwrite64 open openat \
+		close socket connect accept accept4 shutdown recvfrom \
+		recvmsg sendto sendmsg sendfile64 poll ppoll epoll_wait \
+		epoll_pwait select; do
+		grep -q "^$name " "$WORK/exit-counts.txt" ||
+			missing="$missing $name"
+	done
+	[ -z "$missing" ] && return 0
+	echo "missing:$missing" | diag
+	return 1
+}
+check "all 24 system calls were recorded" all_syscalls_seen
+
+# has PATTERN: an event of the parent process matches the extended regex.
+has()
+{
+	grep -Eq "^$me $1" "$WORK/events.txt" && return 0
+	echo "no event matches: $1" | diag
+	return 1
+}
+
+read_ebadf()
+{
+	has "entry_read fd = 1000, count = 1$" && has "exit_read ret = -9, "
+}
+check "read on a closed descriptor: entry fd = 1000, exit ret = -9" \
+	read_ebadf
+
+openat_enoent()
+{
+	has 'entry_openat dfd = -100, filename = "/nonexistent/lta-exerciser"' &&
+		has "exit_openat ret = -2$"
+}
+check "openat of a missing file: dfd = -100, exit ret = -2" openat_enoent
+check "connect to a closed port: exit ret = -111 (ECONNREFUSED)" \
+	has "exit_connect ret = -111$"
+check "accept4 with nothing pending: exit ret = -11 (EAGAIN)" \
+	has "exit_accept4 ret = -11, "
+check "non-blocking recv with no data: exit_recvfrom ret = -11" \
+	has "exit_recvfrom ret = -11, "
+
+# loopback FIELD PORT: the decoded address 127.0.0.1:PORT as babeltrace2
+# prints it, FIELD being sport or dport.
+loopback()
+{
+	printf '%s' "family = 2, $1 = $2, _v4addr_length = 4, " \
+		'v4addr = \[ \[0\] = 127, \[1\] = 0, \[2\] = 0, \[3\] = 1 \], ' \
+		'_v6addr_length = 0, v6addr = \[ \]'
+}
+server_port=$(info server_port)
+accept_port=$(info accept_client_port)
+accept4_port=$(info accept4_client_port)
+null_port=$(info accept4_null_client_port)
+ACCEPTED='ret = [0-9]+, upeer_addrlen = 16'
+
+check "connect: dport = server port $server_port, 127.0.0.1" \
+	has "entry_connect fd = [0-9]+, uservaddr = 0x[0-9A-F]+, addrlen = 0x10, $(loopback dport "$server_port")"
+check "accept: sport = client port $accept_port" \
+	has "exit_accept $ACCEPTED, $(loopback sport "$accept_port")"
+check "accept4: sport = client port $accept4_port" \
+	has "exit_accept4 $ACCEPTED, $(loopback sport "$accept4_port")"
+
+accept4_null()
+{
+	has "entry_accept4 fd = [0-9]+, upeer_sockaddr = 0x0, upeer_addrlen = 0, flags = 0x0$" &&
+		has "exit_accept4 $ACCEPTED, $(loopback sport "$null_port")"
+}
+check "accept4 without address buffer: sport = $null_port (getpeername)" \
+	accept4_null
+
+child_traced()
+{
+	grep -Eq "^$child entry_write fd = [0-9]+, buf = [0-9]+, count = 5$" \
+		"$WORK/events.txt" &&
+		grep -Eq "^$child exit_close ret = 0$" "$WORK/events.txt" &&
+		return 0
+	echo "no write/close events from the child $child_pid" | diag
+	return 1
+}
+if [ -n "$FORK_LIB" ]; then
+	check "forked child (pid $child_pid) traced with liblttng-ust-fork" \
+		child_traced
+else
+	skip "forked child traced" "liblttng-ust-fork.so.1 is not installed"
+fi
+
+# --- 3. field layouts against lttng-modules ------------------------------------
+
+# layouts PREFIX: "<event> <fields>" for each event of the metadata on stdin
+# whose name starts with PREFIX (stripped), whitespace collapsed, alignments
+# removed (they differ between tracers, not the values).
+layouts()
+{
+	awk -v prefix="$1" '
+	/^event \{/ { in_event = 1; text = ""; next }
+	in_event { text = text " " $0 }
+	in_event && /^\};/ {
+		in_event = 0
+		if (!match(text, /name = "[^"]*"/)) next
+		name = substr(text, RSTART + 8, RLENGTH - 9)
+		if (index(name, prefix) != 1) next
+		at = index(text, "fields :=")
+		if (!at) next
+		fields = substr(text, at)
+		gsub(/[ \t]+/, " ", fields)
+		gsub(/align = [0-9]+; /, "", fields)
+		print substr(name, length(prefix) + 1), fields
+	}'
+}
+
+# The kernel appends an `fds` sequence of structures to these events, which
+# lttng-ust cannot declare: there, the library's fields must be a prefix.
+same_layouts()
+{
+	local kernel_trace=$1 metadata name fields kernel bad=0
+
+	babeltrace2 -o ctf-metadata "$kernel_trace" | layouts syscall_ \
+		>"$WORK/kernel-layouts.txt"
+	metadata=$(find "$TRACE" -name metadata -print -quit)
+	[ -n "$metadata" ] || return 1
+	babeltrace2 -o ctf-metadata "$(dirname "$metadata")" |
+		layouts lttng_analyzer_syscall: >"$WORK/ust-layouts.txt"
+	[ -s "$WORK/ust-layouts.txt" ] || return 1
+	while read -r name fields; do
+		kernel=$(awk -v n="$name" '$1 == n { $1 = ""; print substr($0, 2) }' \
+			"$WORK/kernel-layouts.txt")
+		case $name in
+		entry_poll | exit_poll | entry_ppoll | exit_ppoll | \
+			exit_epoll_wait | exit_epoll_pwait)
+			fields=${fields% \}; \};}
+			[ "${kernel#"$fields"}" != "$kernel" ] && continue
+			;;
+		*)
+			[ "$fields" = "$kernel" ] && continue
+			;;
+		esac
+		echo "$name: library: $fields" | diag
+		echo "$name: kernel:  ${kernel:-(absent)}" | diag
+		bad=1
+	done <"$WORK/ust-layouts.txt"
+	return $bad
+}
+
+KERNEL_TRACE=$LTA_SHARED_TRACES/tracevizlab-pacman-k
+if [ -f "$KERNEL_TRACE/metadata" ]; then
+	check "field layouts equal lttng-modules 2.11's (shared pacman trace)" \
+		same_layouts "$KERNEL_TRACE"
+else
+	skip "field layouts equal lttng-modules'" \
+		"$KERNEL_TRACE is absent"
+fi
+
+[ "$test_number" -eq "$PLAN" ] || echo "# planned $PLAN tests, ran $test_number"
