@@ -111,6 +111,11 @@
 #undef LTTNG_UST_TRACEPOINT_INCLUDE
 #define LTTNG_UST_TRACEPOINT_INCLUDE "lttng-analyzer-syscall-tp.h"
 
+/*
+ * The tracepoint definitions below are a macro language that clang-format
+ * cannot lay out; they are kept formatted by hand.
+ */
+/* clang-format off */
 #if !defined(LTTNG_ANALYZER_SYSCALL_TP_H) ||                                  \
 	defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
 #define LTTNG_ANALYZER_SYSCALL_TP_H
@@ -777,3 +782,4 @@ LTTNG_UST_TRACEPOINT_EVENT(lttng_analyzer_syscall, exit_select,
 #endif /* LTTNG_ANALYZER_SYSCALL_TP_H */
 
 #include <lttng/tracepoint-event.h>
+/* clang-format on */

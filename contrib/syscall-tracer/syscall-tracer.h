@@ -75,13 +75,13 @@ void *lta_syscall_tracer_resolve(void **slot, const char *name);
  * as a missing system call would, if libc has no such function (a program
  * that calls it could not have been linked, so this is only defensive).
  */
-#define LTA_SYSCALL_REAL(real, fn)                                             \
-	static void *real_##fn##_slot;                                         \
-	__typeof__(&fn) real = (__typeof__(&fn))lta_syscall_tracer_resolve(    \
-		&real_##fn##_slot, #fn);                                       \
-	if (!real) {                                                           \
-		errno = ENOSYS;                                                \
-		return -1;                                                     \
+#define LTA_SYSCALL_REAL(real, fn)                                          \
+	static void *real_##fn##_slot;                                      \
+	__typeof__(&fn) real = (__typeof__(&fn))lta_syscall_tracer_resolve( \
+		&real_##fn##_slot, #fn);                                    \
+	if (!real) {                                                        \
+		errno = ENOSYS;                                             \
+		return -1;                                                  \
 	}
 
 /*
@@ -89,14 +89,14 @@ void *lta_syscall_tracer_resolve(void **slot, const char *name);
  * calls lttng-ust makes meanwhile are not traced, and keeping errno as the
  * wrapped call left it.
  */
-#define LTA_SYSCALL_EMIT(event, ...)                                           \
-	do {                                                                   \
-		int emit_errno_ = errno;                                       \
-		lta_syscall_nesting++;                                         \
-		lttng_ust_tracepoint(lttng_analyzer_syscall, event,            \
-				     __VA_ARGS__);                             \
-		lta_syscall_nesting--;                                         \
-		errno = emit_errno_;                                           \
+#define LTA_SYSCALL_EMIT(event, ...)                                \
+	do {                                                        \
+		int emit_errno_ = errno;                            \
+		lta_syscall_nesting++;                              \
+		lttng_ust_tracepoint(lttng_analyzer_syscall, event, \
+				     __VA_ARGS__);                  \
+		lta_syscall_nesting--;                              \
+		errno = emit_errno_;                                \
 	} while (0)
 
 /*

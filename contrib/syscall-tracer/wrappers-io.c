@@ -31,8 +31,8 @@
 extern ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 extern ssize_t __pread_chk(int fd, void *buf, size_t nbytes, off_t offset,
 			   size_t buflen);
-extern ssize_t __pread64_chk(int fd, void *buf, size_t nbytes,
-			     off64_t offset, size_t buflen);
+extern ssize_t __pread64_chk(int fd, void *buf, size_t nbytes, off64_t offset,
+			     size_t buflen);
 extern int __open_2(const char *file, int oflag);
 extern int __open64_2(const char *file, int oflag);
 extern int __openat_2(int fd, const char *file, int oflag);
@@ -240,16 +240,16 @@ static bool takes_mode(int flags)
  * The variadic mode of open() and openat(), or 0 when the flags say there is
  * none. A macro, because va_start() must run in the variadic function.
  */
-#define OPEN_MODE(mode, flags)                                                 \
-	do {                                                                   \
-		va_list ap;                                                    \
-                                                                               \
-		mode = 0;                                                      \
-		if (takes_mode(flags)) {                                       \
-			va_start(ap, flags);                                   \
-			mode = (mode_t)va_arg(ap, int);                        \
-			va_end(ap);                                            \
-		}                                                              \
+#define OPEN_MODE(mode, flags)                          \
+	do {                                            \
+		va_list ap;                             \
+                                                        \
+		mode = 0;                               \
+		if (takes_mode(flags)) {                \
+			va_start(ap, flags);            \
+			mode = (mode_t)va_arg(ap, int); \
+			va_end(ap);                     \
+		}                                       \
 	} while (0)
 
 /*
@@ -271,9 +271,8 @@ static int traced_open(bool traced, int (*real)(const char *, int, ...),
 	return ret;
 }
 
-static int traced_openat(bool traced,
-			 int (*real)(int, const char *, int, ...), int dirfd,
-			 const char *path, int flags, mode_t mode)
+static int traced_openat(bool traced, int (*real)(int, const char *, int, ...),
+			 int dirfd, const char *path, int flags, mode_t mode)
 {
 	int ret;
 

@@ -145,8 +145,7 @@ static void emit_accept_exit(bool four, int ret, long kret,
 	errno = saved_errno;
 }
 
-LTA_SYSCALL_EXPORT int accept(int fd, struct sockaddr *addr,
-			      socklen_t *addrlen)
+LTA_SYSCALL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	bool traced = lta_syscall_tracer_active(__builtin_return_address(0));
 	socklen_t in_len = addrlen ? *addrlen : 0;

@@ -133,8 +133,8 @@ LTA_SYSCALL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events,
 	}
 	ret = real(epfd, events, maxevents, timeout, sigmask);
 	if (traced) {
-		LTA_SYSCALL_EMIT(exit_epoll_pwait, lta_syscall_ret(ret),
-				 events, maxevents);
+		LTA_SYSCALL_EMIT(exit_epoll_pwait, lta_syscall_ret(ret), events,
+				 maxevents);
 	}
 	return ret;
 }

@@ -5,7 +5,7 @@
 
 static size_t slot_of(const struct lta_htable *table, uint64_t key)
 {
-	return (size_t) ((key * 0x9E3779B97F4A7C15ULL) >> 17) & table->mask;
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & table->mask;
 }
 
 int lta_htable_init(struct lta_htable *table, size_t initial_capacity)
@@ -142,8 +142,8 @@ void *lta_htable_remove(struct lta_htable *table, uint64_t key)
 	}
 }
 
-bool lta_htable_next(const struct lta_htable *table, size_t *pos,
-		     uint64_t *key, void **value)
+bool lta_htable_next(const struct lta_htable *table, size_t *pos, uint64_t *key,
+		     void **value)
 {
 	size_t i;
 

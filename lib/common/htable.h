@@ -18,12 +18,12 @@
 
 struct lta_htable_slot {
 	uint64_t key;
-	void *value;		/* NULL marks an empty slot. */
+	void *value; /* NULL marks an empty slot. */
 };
 
 struct lta_htable {
-	struct lta_htable_slot *slots;	/* Owned. */
-	size_t mask;		/* Capacity - 1 (capacity is a power of 2). */
+	struct lta_htable_slot *slots; /* Owned. */
+	size_t mask; /* Capacity - 1 (capacity is a power of 2). */
 	size_t count;
 };
 
@@ -40,15 +40,14 @@ void lta_htable_fini(struct lta_htable *table);
 /*
  * Returns the value for KEY, or NULL.
  */
-static inline void *lta_htable_get(const struct lta_htable *table,
-				   uint64_t key)
+static inline void *lta_htable_get(const struct lta_htable *table, uint64_t key)
 {
 	size_t i;
 
 	if (!table->slots) {
 		return NULL;
 	}
-	i = (size_t) ((key * 0x9E3779B97F4A7C15ULL) >> 17) & table->mask;
+	i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & table->mask;
 	for (;;) {
 		const struct lta_htable_slot *slot = &table->slots[i];
 
@@ -77,7 +76,7 @@ void *lta_htable_remove(struct lta_htable *table, uint64_t key);
  * Iteration: for (i = 0; lta_htable_next(t, &i, &k, &v);) { ... }
  * The table must not change during the iteration.
  */
-bool lta_htable_next(const struct lta_htable *table, size_t *pos,
-		     uint64_t *key, void **value);
+bool lta_htable_next(const struct lta_htable *table, size_t *pos, uint64_t *key,
+		     void **value);
 
 #endif /* LTA_COMMON_HTABLE_H */

@@ -7,12 +7,12 @@
 #include "htable.h"
 
 struct node {
-	struct node *next;	/* Same hash. */
+	struct node *next; /* Same hash. */
 	char s[];
 };
 
 struct lta_intern {
-	struct lta_htable by_hash;	/* FNV-1a -> owned chain of nodes. */
+	struct lta_htable by_hash; /* FNV-1a -> owned chain of nodes. */
 };
 
 static uint64_t fnv1a(const char *s)
@@ -20,7 +20,7 @@ static uint64_t fnv1a(const char *s)
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	while (*s) {
-		h ^= (unsigned char) *s++;
+		h ^= (unsigned char)*s++;
 		h *= 0x100000001b3ULL;
 	}
 	return h;

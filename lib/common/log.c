@@ -50,7 +50,7 @@ int lta_log_level_from_name(const char *name)
 	}
 	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
 		if (strcmp(name, level_names[i]) == 0) {
-			return (int) i;
+			return (int)i;
 		}
 	}
 	if (strcmp(name, "warning") == 0) {

@@ -51,12 +51,12 @@ void lta_log_use_syslog(bool use_syslog, const char *ident);
 void lta_log_write(enum lta_log_level level, const char *file, int line,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-#define LTA_LOG(level, fmt, ...)                                               \
-	do {                                                                   \
-		if ((level) <= lta_log_current_level) {                        \
-			lta_log_write((level), __FILE__, __LINE__, fmt,        \
-				      ##__VA_ARGS__);                          \
-		}                                                              \
+#define LTA_LOG(level, fmt, ...)                                        \
+	do {                                                            \
+		if ((level) <= lta_log_current_level) {                 \
+			lta_log_write((level), __FILE__, __LINE__, fmt, \
+				      ##__VA_ARGS__);                   \
+		}                                                       \
 	} while (0)
 
 #define LTA_LOGE(fmt, ...) LTA_LOG(LTA_LOG_ERROR, fmt, ##__VA_ARGS__)

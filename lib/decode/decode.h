@@ -30,21 +30,21 @@
 struct lta_source;
 
 enum lta_source_status {
-	LTA_SOURCE_OK = 0,		/* Made progress; call again. */
-	LTA_SOURCE_END = 1,		/* Every trace was read to its end. */
-	LTA_SOURCE_AGAIN = 2,		/* Nothing now (live): try later. */
-	LTA_SOURCE_STOPPED = 3,		/* A handler asked to stop. */
-	LTA_SOURCE_ERROR = -1,		/* See lta_source_error_message(). */
+	LTA_SOURCE_OK = 0,	/* Made progress; call again. */
+	LTA_SOURCE_END = 1,	/* Every trace was read to its end. */
+	LTA_SOURCE_AGAIN = 2,	/* Nothing now (live): try later. */
+	LTA_SOURCE_STOPPED = 3, /* A handler asked to stop. */
+	LTA_SOURCE_ERROR = -1,	/* See lta_source_error_message(). */
 };
 
 /* Events the tracer could not record (ring buffer full). */
 struct lta_discard {
 	uint32_t trace;
-	int32_t cpu;		/* -1 when unknown. */
-	bool packets;		/* Discarded packets, not events. */
+	int32_t cpu;  /* -1 when unknown. */
+	bool packets; /* Discarded packets, not events. */
 	bool count_known;
 	uint64_t count;
-	int64_t begin_ts;	/* Nanoseconds since the epoch; -1 unknown. */
+	int64_t begin_ts; /* Nanoseconds since the epoch; -1 unknown. */
 	int64_t end_ts;
 };
 
@@ -77,18 +77,18 @@ struct lta_source_options {
 struct lta_source_counters {
 	uint64_t events;
 	uint64_t discarded_event_messages;
-	uint64_t discarded_events;	/* Sum of the known counts. */
+	uint64_t discarded_events; /* Sum of the known counts. */
 	uint64_t discarded_packet_messages;
 	uint64_t discarded_packets;
-	uint64_t event_classes;		/* Plans built. */
-	int64_t first_ts;		/* -1 before the first event. */
+	uint64_t event_classes; /* Plans built. */
+	int64_t first_ts;	/* -1 before the first event. */
 	int64_t last_ts;
 };
 
 struct lta_source_trace {
-	const char *path;	/* The trace folder. */
-	const char *hostname;	/* From the trace environment, or NULL. */
-	const char *domain;	/* "kernel", "ust" or NULL. */
+	const char *path;     /* The trace folder. */
+	const char *hostname; /* From the trace environment, or NULL. */
+	const char *domain;   /* "kernel", "ust" or NULL. */
 };
 
 /*
@@ -131,8 +131,8 @@ lta_source_counters(const struct lta_source *source);
  * trace's first event was decoded.
  */
 size_t lta_source_trace_count(const struct lta_source *source);
-const struct lta_source_trace *
-lta_source_trace(const struct lta_source *source, size_t index);
+const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
+						size_t index);
 
 /*
  * Destroys the source and its graph. Accepts NULL.

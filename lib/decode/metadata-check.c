@@ -24,11 +24,11 @@
 static uint32_t read_u32(const unsigned char *p, int big_endian)
 {
 	if (big_endian) {
-		return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		       ((uint32_t) p[2] << 8) | p[3];
+		return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+		       ((uint32_t)p[2] << 8) | p[3];
 	}
-	return ((uint32_t) p[3] << 24) | ((uint32_t) p[2] << 16) |
-	       ((uint32_t) p[1] << 8) | p[0];
+	return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[1] << 8) | p[0];
 }
 
 int lta_metadata_check(const char *trace_dir, char *error, size_t size)
@@ -44,14 +44,17 @@ int lta_metadata_check(const char *trace_dir, char *error, size_t size)
 	file = fopen(path, "rb");
 	if (!file || fstat(fileno(file), &st) != 0) {
 		ret = -errno;
-		snprintf(error, size, "Cannot open metadata: file=\"%s\", "
-				      "error=\"%s\"", path, strerror(errno));
+		snprintf(error, size,
+			 "Cannot open metadata: file=\"%s\", "
+			 "error=\"%s\"",
+			 path, strerror(errno));
 		goto end;
 	}
 	if (st.st_size < 4) {
-		snprintf(error, size, "Metadata file is empty or truncated: "
-				      "file=\"%s\", size=%lld",
-			 path, (long long) st.st_size);
+		snprintf(error, size,
+			 "Metadata file is empty or truncated: "
+			 "file=\"%s\", size=%lld",
+			 path, (long long)st.st_size);
 		ret = -EINVAL;
 		goto end;
 	}
@@ -66,17 +69,18 @@ int lta_metadata_check(const char *trace_dir, char *error, size_t size)
 		/* Plain-text metadata: babeltrace2's parser handles it. */
 		goto end;
 	}
-	while (offset < (uint64_t) st.st_size) {
+	while (offset < (uint64_t)st.st_size) {
 		uint32_t content_bits, packet_bits;
 
-		if ((uint64_t) st.st_size - offset < META_HEADER_SIZE ||
-		    fseeko(file, (off_t) offset, SEEK_SET) != 0 ||
+		if ((uint64_t)st.st_size - offset < META_HEADER_SIZE ||
+		    fseeko(file, (off_t)offset, SEEK_SET) != 0 ||
 		    fread(header, 1, sizeof(header), file) != sizeof(header)) {
-			snprintf(error, size, "Metadata file is truncated: "
-					      "file=\"%s\", packet-offset=%llu, "
-					      "file-size=%lld",
-				 path, (unsigned long long) offset,
-				 (long long) st.st_size);
+			snprintf(error, size,
+				 "Metadata file is truncated: "
+				 "file=\"%s\", packet-offset=%llu, "
+				 "file-size=%lld",
+				 path, (unsigned long long)offset,
+				 (long long)st.st_size);
 			ret = -EINVAL;
 			goto end;
 		}
@@ -86,21 +90,23 @@ int lta_metadata_check(const char *trace_dir, char *error, size_t size)
 		    packet_bits % 8 != 0 ||
 		    packet_bits / 8 < META_HEADER_SIZE ||
 		    content_bits > packet_bits ||
-		    content_bits / 8 < META_HEADER_SIZE ||
-		    header[32] != 0 || header[33] != 0 || header[34] != 0) {
-			snprintf(error, size, "Metadata packet header is "
-					      "corrupted: file=\"%s\", "
-					      "packet-offset=%llu",
-				 path, (unsigned long long) offset);
+		    content_bits / 8 < META_HEADER_SIZE || header[32] != 0 ||
+		    header[33] != 0 || header[34] != 0) {
+			snprintf(error, size,
+				 "Metadata packet header is "
+				 "corrupted: file=\"%s\", "
+				 "packet-offset=%llu",
+				 path, (unsigned long long)offset);
 			ret = -EINVAL;
 			goto end;
 		}
-		if (offset + packet_bits / 8 > (uint64_t) st.st_size) {
-			snprintf(error, size, "Metadata file is truncated: "
-					      "file=\"%s\", packet-offset=%llu, "
-					      "packet-size=%u, file-size=%lld",
-				 path, (unsigned long long) offset,
-				 packet_bits / 8, (long long) st.st_size);
+		if (offset + packet_bits / 8 > (uint64_t)st.st_size) {
+			snprintf(error, size,
+				 "Metadata file is truncated: "
+				 "file=\"%s\", packet-offset=%llu, "
+				 "packet-size=%u, file-size=%lld",
+				 path, (unsigned long long)offset,
+				 packet_bits / 8, (long long)st.st_size);
 			ret = -EINVAL;
 			goto end;
 		}

@@ -18,8 +18,8 @@ static int find_member(const bt_field_class *structure, const char *name)
 {
 	uint64_t i, count;
 
-	if (!structure ||
-	    bt_field_class_get_type(structure) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+	if (!structure || bt_field_class_get_type(structure) !=
+				  BT_FIELD_CLASS_TYPE_STRUCTURE) {
 		return -1;
 	}
 	count = bt_field_class_structure_get_member_count(structure);
@@ -28,8 +28,9 @@ static int find_member(const bt_field_class *structure, const char *name)
 			bt_field_class_structure_borrow_member_by_index_const(
 				structure, i);
 
-		if (name_is(bt_field_class_structure_member_get_name(m), name)) {
-			return (int) i;
+		if (name_is(bt_field_class_structure_member_get_name(m),
+			    name)) {
+			return (int)i;
 		}
 	}
 	return -1;
@@ -52,7 +53,8 @@ static enum lta_plan_read read_of(const bt_field_class *fc)
 	if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
 		return PLAN_READ_SINT;
 	}
-	if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+	if (bt_field_class_type_is(type,
+				   BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
 		return PLAN_READ_UINT;
 	}
 	if (type == BT_FIELD_CLASS_TYPE_BOOL) {
@@ -66,7 +68,8 @@ static enum lta_plan_read read_of(const bt_field_class *fc)
 	}
 	if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_ARRAY)) {
 		const bt_field_class *elem =
-			bt_field_class_array_borrow_element_field_class_const(fc);
+			bt_field_class_array_borrow_element_field_class_const(
+				fc);
 		bt_field_class_type et = bt_field_class_get_type(elem);
 
 		if (bt_field_class_type_is(et, BT_FIELD_CLASS_TYPE_INTEGER) &&
@@ -94,8 +97,7 @@ static int find_int_member(const bt_field_class *structure, const char *name)
 	}
 }
 
-static int find_string_member(const bt_field_class *structure,
-			      const char *name)
+static int find_string_member(const bt_field_class *structure, const char *name)
 {
 	int i = find_member(structure, name);
 
@@ -134,7 +136,8 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 		{ "sched_process_exec", LTA_EVENT_PROCESS_EXEC },
 		{ "sched_process_exit", LTA_EVENT_PROCESS_EXIT },
 		{ "sched_process_free", LTA_EVENT_PROCESS_FREE },
-		{ "lttng_statedump_process_state", LTA_EVENT_STATEDUMP_PROCESS },
+		{ "lttng_statedump_process_state",
+		  LTA_EVENT_STATEDUMP_PROCESS },
 	};
 	const char *name = plan->name;
 	size_t i;
@@ -165,7 +168,8 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 			if (!plan->syscall_name) {
 				return -1;
 			}
-			plan->syscall = lta_syscall_from_name(plan->syscall_name);
+			plan->syscall =
+				lta_syscall_from_name(plan->syscall_name);
 			return 0;
 		}
 	}
@@ -236,15 +240,17 @@ static void resolve_fields(struct lta_plan *plan, const bt_field_class *payload)
 			break;
 		}
 		f = &plan->fields[plan->field_count];
-		f->index = (uint32_t) i;
+		f->index = (uint32_t)i;
 		f->name = bt_field_class_structure_member_get_name(m);
 		f->read = read_of(
-			bt_field_class_structure_member_borrow_field_class_const(m));
+			bt_field_class_structure_member_borrow_field_class_const(
+				m));
 		if (f->read == PLAN_READ_SINT || f->read == PLAN_READ_UINT) {
 			if (plan->fd_field < 0 && name_is(f->name, "fd")) {
-				plan->fd_field = (int) plan->field_count;
-			} else if (plan->ret_field < 0 && name_is(f->name, "ret")) {
-				plan->ret_field = (int) plan->field_count;
+				plan->fd_field = (int)plan->field_count;
+			} else if (plan->ret_field < 0 &&
+				   name_is(f->name, "ret")) {
+				plan->ret_field = (int)plan->field_count;
 			}
 		}
 		plan->field_count++;
@@ -274,9 +280,8 @@ struct lta_plan *lta_plan_create(const bt_event_class *event_class,
 	}
 
 	stream_class = bt_event_class_borrow_stream_class_const(event_class);
-	plan->has_clock =
-		bt_stream_class_borrow_default_clock_class_const(stream_class) !=
-		NULL;
+	plan->has_clock = bt_stream_class_borrow_default_clock_class_const(
+				  stream_class) != NULL;
 	packet = bt_stream_class_borrow_packet_context_field_class_const(
 		stream_class);
 	plan->cpu_member = find_int_member(packet, "cpu_id");
@@ -325,7 +330,7 @@ void lta_plan_destroy(struct lta_plan *plan)
 static inline const bt_field *member(const bt_field *structure, int index)
 {
 	return bt_field_structure_borrow_member_field_by_index_const(
-		structure, (uint64_t) index);
+		structure, (uint64_t)index);
 }
 
 static inline int64_t read_int(const bt_field *structure, int index,
@@ -341,7 +346,7 @@ static inline int64_t read_int(const bt_field *structure, int index,
 				   BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
 		return bt_field_integer_signed_get_value(f);
 	}
-	return (int64_t) bt_field_integer_unsigned_get_value(f);
+	return (int64_t)bt_field_integer_unsigned_get_value(f);
 }
 
 static inline const char *read_string(const bt_field *structure, int index)
@@ -380,11 +385,11 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 		arg->type = LTA_ARG_REAL;
 		if (bt_field_get_class_type(field) ==
 		    BT_FIELD_CLASS_TYPE_SINGLE_PRECISION_REAL) {
-			arg->v.real = bt_field_real_single_precision_get_value(
-				field);
+			arg->v.real =
+				bt_field_real_single_precision_get_value(field);
 		} else {
-			arg->v.real = bt_field_real_double_precision_get_value(
-				field);
+			arg->v.real =
+				bt_field_real_double_precision_get_value(field);
 		}
 		break;
 	case PLAN_READ_BYTES:
@@ -398,8 +403,9 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 				bt_field_array_borrow_element_field_by_index_const(
 					field, i);
 
-			if (bt_field_class_type_is(bt_field_get_class_type(e),
-						   BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+			if (bt_field_class_type_is(
+				    bt_field_get_class_type(e),
+				    BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
 				arg->v.bytes[i] = (uint8_t)
 					bt_field_integer_signed_get_value(e);
 			} else {
@@ -407,7 +413,7 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 					bt_field_integer_unsigned_get_value(e);
 			}
 		}
-		arg->len = (uint8_t) len;
+		arg->len = (uint8_t)len;
 		break;
 	case PLAN_READ_SKIP:
 	default:
@@ -437,7 +443,7 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 		const bt_packet *packet = bt_event_borrow_packet_const(event);
 
 		if (packet) {
-			out->cpu = (int32_t) read_int(
+			out->cpu = (int32_t)read_int(
 				bt_packet_borrow_context_field_const(packet),
 				plan->cpu_member, -1);
 		}
@@ -447,33 +453,33 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 		const bt_field *ctx =
 			bt_event_borrow_common_context_field_const(event);
 
-		out->pid = (int32_t) read_int(ctx, plan->ctx_pid, -1);
-		out->tid = (int32_t) read_int(ctx, plan->ctx_tid, -1);
+		out->pid = (int32_t)read_int(ctx, plan->ctx_pid, -1);
+		out->tid = (int32_t)read_int(ctx, plan->ctx_tid, -1);
 		out->procname = read_string(ctx, plan->ctx_procname);
 	}
 
 	switch (plan->kind) {
 	case LTA_EVENT_SCHED_SWITCH:
 		out->u.sched_switch.prev_tid =
-			(int32_t) read_int(payload, r->prev_tid, -1);
+			(int32_t)read_int(payload, r->prev_tid, -1);
 		out->u.sched_switch.next_tid =
-			(int32_t) read_int(payload, r->next_tid, -1);
+			(int32_t)read_int(payload, r->next_tid, -1);
 		out->u.sched_switch.prev_state =
 			read_int(payload, r->prev_state, -1);
-		out->u.sched_switch.next_comm = read_string(payload,
-							    r->next_comm);
+		out->u.sched_switch.next_comm =
+			read_string(payload, r->next_comm);
 		break;
 	case LTA_EVENT_PROCESS_FORK:
 	case LTA_EVENT_PROCESS_EXEC:
 	case LTA_EVENT_PROCESS_EXIT:
 	case LTA_EVENT_PROCESS_FREE:
 	case LTA_EVENT_STATEDUMP_PROCESS:
-		out->u.process.tid = (int32_t) read_int(payload, r->tid, -1);
-		out->u.process.pid = (int32_t) read_int(payload, r->pid, -1);
+		out->u.process.tid = (int32_t)read_int(payload, r->tid, -1);
+		out->u.process.pid = (int32_t)read_int(payload, r->pid, -1);
 		out->u.process.parent_tid =
-			(int32_t) read_int(payload, r->parent_tid, -1);
+			(int32_t)read_int(payload, r->parent_tid, -1);
 		out->u.process.parent_pid =
-			(int32_t) read_int(payload, r->parent_pid, -1);
+			(int32_t)read_int(payload, r->parent_pid, -1);
 		out->u.process.name = read_string(payload, r->name);
 		break;
 	default:
@@ -489,11 +495,11 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 
 		for (i = 0; i < plan->field_count; i++) {
 			decode_arg(&plan->fields[i],
-				   member(payload, (int) plan->fields[i].index),
+				   member(payload, (int)plan->fields[i].index),
 				   &out->args[i]);
 		}
-		out->nargs = (uint8_t) plan->field_count;
-		out->fd_arg = (int8_t) plan->fd_field;
-		out->ret_arg = (int8_t) plan->ret_field;
+		out->nargs = (uint8_t)plan->field_count;
+		out->fd_arg = (int8_t)plan->fd_field;
+		out->ret_arg = (int8_t)plan->ret_field;
 	}
 }

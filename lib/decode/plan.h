@@ -15,33 +15,33 @@
 
 /* How one payload member is read. */
 enum lta_plan_read {
-	PLAN_READ_SKIP = 0,	/* Compound or unsupported: name only. */
+	PLAN_READ_SKIP = 0, /* Compound or unsupported: name only. */
 	PLAN_READ_SINT,
 	PLAN_READ_UINT,
 	PLAN_READ_BOOL,
 	PLAN_READ_STRING,
 	PLAN_READ_REAL,
-	PLAN_READ_BYTES,	/* Array of integers of at most 8 bits. */
+	PLAN_READ_BYTES, /* Array of integers of at most 8 bits. */
 };
 
 struct lta_plan_field {
-	uint32_t index;		/* Member index in the payload structure. */
+	uint32_t index; /* Member index in the payload structure. */
 	enum lta_plan_read read;
-	const char *name;	/* Borrowed from the field class. */
+	const char *name; /* Borrowed from the field class. */
 };
 
 /* Payload members that the decoder interprets, by role (-1: absent). */
 struct lta_plan_roles {
-	int prev_tid, next_tid, prev_state, next_comm;	/* sched_switch */
-	int tid, pid, parent_tid, parent_pid, name;	/* process events */
+	int prev_tid, next_tid, prev_state, next_comm; /* sched_switch */
+	int tid, pid, parent_tid, parent_pid, name;    /* process events */
 };
 
 struct lta_plan {
-	const bt_event_class *event_class;	/* Borrowed: the key. */
-	const char *name;			/* Interned. */
+	const bt_event_class *event_class; /* Borrowed: the key. */
+	const char *name;		   /* Interned. */
 	enum lta_event_kind kind;
 	enum lta_syscall syscall;
-	const char *syscall_name;	/* Interned, or NULL. */
+	const char *syscall_name; /* Interned, or NULL. */
 	uint32_t trace;
 
 	bool has_clock;
@@ -51,10 +51,10 @@ struct lta_plan {
 	int ctx_pid, ctx_tid, ctx_procname;
 
 	struct lta_plan_roles roles;
-	int fd_field;		/* Index in fields of "fd", or -1. */
-	int ret_field;		/* Index in fields of "ret", or -1. */
+	int fd_field;  /* Index in fields of "fd", or -1. */
+	int ret_field; /* Index in fields of "ret", or -1. */
 
-	uint32_t field_count;	/* Decoded into lta_event.args. */
+	uint32_t field_count; /* Decoded into lta_event.args. */
 	bool fields_truncated;
 	struct lta_plan_field fields[LTA_EVENT_MAX_ARGS];
 };

@@ -20,36 +20,36 @@
 #define MAX_DISCOVERY_DEPTH 8
 
 struct trace_slot {
-	char *path;		/* Owned. */
-	char *hostname;		/* Owned; set at first event. */
-	char *domain;		/* Owned; set at first event. */
+	char *path;	/* Owned. */
+	char *hostname; /* Owned; set at first event. */
+	char *domain;	/* Owned; set at first event. */
 	bool described;
 	struct lta_source_trace view;
 };
 
 struct lta_source {
 	struct lta_source_options options;
-	char *bt_log_level;			/* Owned copy of the option. */
+	char *bt_log_level; /* Owned copy of the option. */
 	struct lta_source_handlers handlers;
-	void *user_data;			/* Borrowed. */
+	void *user_data; /* Borrowed. */
 
-	struct trace_slot *traces;		/* Owned array. */
+	struct trace_slot *traces; /* Owned array. */
 	size_t trace_count;
 
-	bt_graph *graph;			/* Owned. */
+	bt_graph *graph; /* Owned. */
 	bool graph_failed;
 
 	/* Plans by bt_event_class address; the last one is cached. */
-	struct lta_htable plans;		/* Owns its plans. */
+	struct lta_htable plans; /* Owns its plans. */
 	const bt_event_class *last_class;
-	struct lta_plan *last_plan;		/* Borrowed from plans. */
-	struct lta_intern *names;		/* Owned: event, syscall names. */
+	struct lta_plan *last_plan; /* Borrowed from plans. */
+	struct lta_intern *names;   /* Owned: event, syscall names. */
 
 	enum lta_source_status stop_status;
 	int handler_error;
 
 	struct lta_source_counters counters;
-	struct lta_event event;			/* Reused for every event. */
+	struct lta_event event; /* Reused for every event. */
 	char error[4096];
 };
 
@@ -114,18 +114,18 @@ static void take_bt_error(struct lta_source *source)
 					cut[-1] == ',')) {
 					cut--;
 				}
-				keep = (size_t) (cut - msg);
+				keep = (size_t)(cut - msg);
 			}
 		}
 		if (keep == 0) {
 			continue;
 		}
 		n = snprintf(source->error + len, sizeof(source->error) - len,
-			     "%s%.*s", len ? ": " : "", (int) keep, msg);
+			     "%s%.*s", len ? ": " : "", (int)keep, msg);
 		if (n < 0) {
 			break;
 		}
-		len += (size_t) n;
+		len += (size_t)n;
 		if (len >= sizeof(source->error)) {
 			len = sizeof(source->error) - 1;
 		}
@@ -151,9 +151,9 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
 	if (options) {
 		source->options = *options;
 	}
-	source->bt_log_level = strdup(source->options.bt_log_level ?
-					      source->options.bt_log_level :
-					      "warn");
+	source->bt_log_level = strdup(source->options.bt_log_level
+					      ? source->options.bt_log_level
+					      : "warn");
 	if (!source->bt_log_level) {
 		goto error;
 	}
@@ -198,7 +198,7 @@ static int add_trace(struct lta_source *source, const char *path)
 
 static int compare_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -215,7 +215,8 @@ static int discover(struct lta_source *source, const char *path, int depth)
 	size_t count = 0, i;
 	int ret = 0;
 
-	if (snprintf(sub, sizeof(sub), "%s/metadata", path) >= (int) sizeof(sub)) {
+	if (snprintf(sub, sizeof(sub), "%s/metadata", path) >=
+	    (int)sizeof(sub)) {
 		return -ENAMETOOLONG;
 	}
 	if (stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -252,7 +253,7 @@ static int discover(struct lta_source *source, const char *path, int depth)
 	}
 	for (i = 0; i < count && ret == 0; i++) {
 		if (snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >=
-		    (int) sizeof(sub)) {
+		    (int)sizeof(sub)) {
 			continue;
 		}
 		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -276,14 +277,17 @@ int lta_source_add_path(struct lta_source *source, const char *path)
 
 	source->error[0] = '\0';
 	if (source->graph) {
-		set_error(source, "Cannot add a trace to a running source: "
-				  "path=\"%s\"", path);
+		set_error(source,
+			  "Cannot add a trace to a running source: "
+			  "path=\"%s\"",
+			  path);
 		return -EBUSY;
 	}
 	if (stat(path, &st) != 0) {
 		ret = -errno;
-		set_error(source, "Cannot open trace: path=\"%s\", error=\"%s\"",
-			  path, strerror(errno));
+		set_error(source,
+			  "Cannot open trace: path=\"%s\", error=\"%s\"", path,
+			  strerror(errno));
 		return ret;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -292,13 +296,16 @@ int lta_source_add_path(struct lta_source *source, const char *path)
 	}
 	ret = discover(source, path, 0);
 	if (ret) {
-		set_error(source, "Cannot read folder: path=\"%s\", error=\"%s\"",
-			  path, strerror(-ret));
+		set_error(source,
+			  "Cannot read folder: path=\"%s\", error=\"%s\"", path,
+			  strerror(-ret));
 		return ret;
 	}
 	if (source->trace_count == before) {
-		set_error(source, "No CTF trace (no \"metadata\" file) found: "
-				  "path=\"%s\"", path);
+		set_error(source,
+			  "No CTF trace (no \"metadata\" file) found: "
+			  "path=\"%s\"",
+			  path);
 		return -ENOENT;
 	}
 	return 0;
@@ -312,7 +319,7 @@ static uint32_t trace_index_of(const bt_trace *trace)
 	size_t len = strlen(TRACE_NAME_PREFIX);
 
 	if (name && strncmp(name, TRACE_NAME_PREFIX, len) == 0) {
-		return (uint32_t) strtoul(name + len, NULL, 10);
+		return (uint32_t)strtoul(name + len, NULL, 10);
 	}
 	return 0;
 }
@@ -321,7 +328,7 @@ static char *env_string(const bt_trace *trace, const char *name)
 {
 	const bt_value *v =
 		bt_trace_borrow_environment_entry_value_by_name_const(trace,
-								       name);
+								      name);
 
 	if (!v || bt_value_get_type(v) != BT_VALUE_TYPE_STRING) {
 		return NULL;
@@ -355,7 +362,7 @@ static struct lta_plan *plan_of(struct lta_source *source,
 	if (ec == source->last_class) {
 		return source->last_plan;
 	}
-	plan = lta_htable_get(&source->plans, (uint64_t) (uintptr_t) ec);
+	plan = lta_htable_get(&source->plans, (uint64_t)(uintptr_t)ec);
 	if (!plan) {
 		const bt_trace *trace = bt_stream_borrow_trace_const(
 			bt_event_borrow_stream_const(event));
@@ -366,7 +373,7 @@ static struct lta_plan *plan_of(struct lta_source *source,
 		if (!plan) {
 			return NULL;
 		}
-		if (lta_htable_put(&source->plans, (uint64_t) (uintptr_t) ec,
+		if (lta_htable_put(&source->plans, (uint64_t)(uintptr_t)ec,
 				   plan)) {
 			lta_plan_destroy(plan);
 			return NULL;
@@ -385,7 +392,8 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 	struct lta_plan *plan = plan_of(source, event);
 
 	if (!plan) {
-		set_error(source, "Out of memory while decoding an event class");
+		set_error(source,
+			  "Out of memory while decoding an event class");
 		return -ENOMEM;
 	}
 	lta_plan_decode(plan, event, source->options.decode_args, out);
@@ -395,7 +403,8 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 		if (bt_clock_snapshot_get_ns_from_origin(
 			    bt_message_event_borrow_default_clock_snapshot_const(
 				    msg),
-			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
+			    &ns) ==
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
 			out->ts = ns;
 		} else {
 			out->ts = -1;
@@ -433,8 +442,9 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 {
 	const bt_stream *stream;
 	const bt_stream_class *sc;
-	struct lta_discard d = { .cpu = -1, .packets = packets,
-				 .begin_ts = -1, .end_ts = -1 };
+	struct lta_discard d = {
+		.cpu = -1, .packets = packets, .begin_ts = -1, .end_ts = -1
+	};
 	bt_property_availability avail;
 
 	if (packets) {
@@ -451,16 +461,18 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 	d.trace = trace_index_of(bt_stream_borrow_trace_const(stream));
 	sc = bt_stream_borrow_class_const(stream);
 	if (packets &&
-	    bt_stream_class_discarded_packets_have_default_clock_snapshots(sc)) {
+	    bt_stream_class_discarded_packets_have_default_clock_snapshots(
+		    sc)) {
 		d.begin_ts = snapshot_ns(
 			bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
 				msg));
 		d.end_ts = snapshot_ns(
 			bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(
 				msg));
-	} else if (!packets &&
-		   bt_stream_class_discarded_events_have_default_clock_snapshots(
-			   sc)) {
+	} else if (
+		!packets &&
+		bt_stream_class_discarded_events_have_default_clock_snapshots(
+			sc)) {
 		d.begin_ts = snapshot_ns(
 			bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
 				msg));
@@ -477,7 +489,8 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 	}
 	LTA_LOGI("The tracer discarded %s: trace=%u, count=%llu%s",
 		 packets ? "packets" : "events", d.trace,
-		 (unsigned long long) d.count, d.count_known ? "" : " (unknown)");
+		 (unsigned long long)d.count,
+		 d.count_known ? "" : " (unknown)");
 	if (source->handlers.discard) {
 		return source->handlers.discard(&d, source->user_data);
 	}
@@ -568,8 +581,9 @@ static int find_plugin(struct lta_source *source, const char *name,
 {
 	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
 			   plugin) != BT_PLUGIN_FIND_STATUS_OK) {
-		set_error(source, "Cannot find the babeltrace2 plugin: "
-				  "name=\"%s\" (is babeltrace2 installed?)",
+		set_error(source,
+			  "Cannot find the babeltrace2 plugin: "
+			  "name=\"%s\" (is babeltrace2 installed?)",
 			  name);
 		take_bt_error(source);
 		return -ENOENT;
@@ -610,12 +624,15 @@ static int add_fs_source(struct lta_source *source, bt_graph *graph,
 		 * file; an indexing error names the stream file. When none is
 		 * named, the metadata was rejected: say which file that is.
 		 */
-		snprintf(named, sizeof(named), "%s/", source->traces[index].path);
+		snprintf(named, sizeof(named), "%s/",
+			 source->traces[index].path);
 		if (!strstr(source->error, named)) {
 			size_t len = strlen(source->error);
 
-			snprintf(source->error + len, sizeof(source->error) - len,
-				 " (no stream file is at fault: the metadata was "
+			snprintf(source->error + len,
+				 sizeof(source->error) - len,
+				 " (no stream file is at fault: the metadata "
+				 "was "
 				 "rejected: file=\"%s/metadata\")",
 				 source->traces[index].path);
 		}
@@ -699,12 +716,14 @@ static int build_graph(struct lta_source *source)
 				bt_component_filter_borrow_input_port_by_index_const(
 					muxer,
 					bt_component_filter_get_input_port_count(
-						muxer) - 1);
+						muxer) -
+						1);
 
 			if (bt_graph_connect_ports(graph, out, in, NULL) !=
 			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-				set_error(source, "Cannot connect trace to muxer: "
-						  "path=\"%s\"",
+				set_error(source,
+					  "Cannot connect trace to muxer: "
+					  "path=\"%s\"",
 					  source->traces[i].path);
 				take_bt_error(source);
 				ret = -EINVAL;
@@ -712,10 +731,9 @@ static int build_graph(struct lta_source *source)
 			}
 		}
 	}
-	if (bt_graph_add_simple_sink_component(graph, "lta-sink", sink_init,
-					       sink_consume, NULL, source,
-					       &sink) !=
-	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+	if (bt_graph_add_simple_sink_component(
+		    graph, "lta-sink", sink_init, sink_consume, NULL, source,
+		    &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		set_error(source, "Cannot add the sink");
 		take_bt_error(source);
 		ret = -EINVAL;
@@ -724,7 +742,7 @@ static int build_graph(struct lta_source *source)
 	if (bt_graph_connect_ports(
 		    graph,
 		    bt_component_filter_borrow_output_port_by_index_const(muxer,
-									   0),
+									  0),
 		    bt_component_sink_borrow_input_port_by_index_const(sink, 0),
 		    NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
 		set_error(source, "Cannot connect the muxer to the sink");
@@ -796,17 +814,18 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 		size_t len = strlen(source->error);
 		size_t i;
 
-		for (i = 0; i < source->trace_count && len < sizeof(source->error);
+		for (i = 0;
+		     i < source->trace_count && len < sizeof(source->error);
 		     i++) {
 			int n = snprintf(source->error + len,
-					 sizeof(source->error) - len,
-					 "%s%s", i ? ", " : " (traces: ",
+					 sizeof(source->error) - len, "%s%s",
+					 i ? ", " : " (traces: ",
 					 source->traces[i].path);
 
 			if (n < 0) {
 				break;
 			}
-			len += (size_t) n;
+			len += (size_t)n;
 		}
 		if (len < sizeof(source->error) - 1) {
 			strcat(source->error, ")");
@@ -831,8 +850,8 @@ size_t lta_source_trace_count(const struct lta_source *source)
 	return source->trace_count;
 }
 
-const struct lta_source_trace *
-lta_source_trace(const struct lta_source *source, size_t index)
+const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
+						size_t index)
 {
 	struct trace_slot *slot;
 

@@ -8,15 +8,15 @@ const struct lta_arg *lta_event_find_arg(const struct lta_event *event,
 	unsigned i;
 
 	for (i = 0; i < event->nargs; i++) {
-		if (event->args[i].name && strcmp(event->args[i].name, name) == 0) {
+		if (event->args[i].name &&
+		    strcmp(event->args[i].name, name) == 0) {
 			return &event->args[i];
 		}
 	}
 	return NULL;
 }
 
-bool lta_event_arg_int(const struct lta_event *event, int index,
-		       int64_t *value)
+bool lta_event_arg_int(const struct lta_event *event, int index, int64_t *value)
 {
 	const struct lta_arg *arg;
 
@@ -29,7 +29,7 @@ bool lta_event_arg_int(const struct lta_event *event, int index,
 		*value = arg->v.s;
 		return true;
 	case LTA_ARG_UINT:
-		*value = (int64_t) arg->v.u;
+		*value = (int64_t)arg->v.u;
 		return true;
 	default:
 		return false;
@@ -50,7 +50,7 @@ const char *lta_event_kind_name(enum lta_event_kind kind)
 		[LTA_EVENT_STATEDUMP_PROCESS] = "statedump_process",
 	};
 
-	if ((unsigned) kind >= LTA_EVENT_KIND_COUNT) {
+	if ((unsigned)kind >= LTA_EVENT_KIND_COUNT) {
 		return "invalid";
 	}
 	return kind_names[kind];

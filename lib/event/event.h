@@ -28,36 +28,36 @@
 #define LTA_ARG_BYTES_MAX 16
 
 enum lta_event_kind {
-	LTA_EVENT_OTHER = 0,		/* Any event we do not interpret. */
+	LTA_EVENT_OTHER = 0, /* Any event we do not interpret. */
 	LTA_EVENT_SYSCALL_ENTRY,
 	LTA_EVENT_SYSCALL_EXIT,
 	LTA_EVENT_SCHED_SWITCH,
-	LTA_EVENT_PROCESS_FORK,		/* sched_process_fork */
-	LTA_EVENT_PROCESS_EXEC,		/* sched_process_exec */
-	LTA_EVENT_PROCESS_EXIT,		/* sched_process_exit (one thread) */
-	LTA_EVENT_PROCESS_FREE,		/* sched_process_free */
-	LTA_EVENT_STATEDUMP_PROCESS,	/* lttng_statedump_process_state */
+	LTA_EVENT_PROCESS_FORK,	     /* sched_process_fork */
+	LTA_EVENT_PROCESS_EXEC,	     /* sched_process_exec */
+	LTA_EVENT_PROCESS_EXIT,	     /* sched_process_exit (one thread) */
+	LTA_EVENT_PROCESS_FREE,	     /* sched_process_free */
+	LTA_EVENT_STATEDUMP_PROCESS, /* lttng_statedump_process_state */
 	LTA_EVENT_KIND_COUNT,
 };
 
 enum lta_arg_type {
-	LTA_ARG_NONE = 0,	/* A field type we do not decode (compound). */
+	LTA_ARG_NONE = 0, /* A field type we do not decode (compound). */
 	LTA_ARG_SINT,
 	LTA_ARG_UINT,
 	LTA_ARG_STRING,
-	LTA_ARG_BYTES,		/* Array of small integers (addresses). */
+	LTA_ARG_BYTES, /* Array of small integers (addresses). */
 	LTA_ARG_REAL,
 };
 
 struct lta_arg {
-	const char *name;	/* Borrowed from the event-class plan. */
+	const char *name; /* Borrowed from the event-class plan. */
 	enum lta_arg_type type;
-	uint8_t len;		/* LTA_ARG_BYTES: element count. */
+	uint8_t len; /* LTA_ARG_BYTES: element count. */
 	union {
 		int64_t s;
 		uint64_t u;
 		double real;
-		const char *str;	/* Borrowed; valid for this event. */
+		const char *str; /* Borrowed; valid for this event. */
 		uint8_t bytes[LTA_ARG_BYTES_MAX];
 	} v;
 };
@@ -70,33 +70,33 @@ struct lta_sched_switch {
 	int32_t prev_tid;
 	int32_t next_tid;
 	int64_t prev_state;
-	const char *next_comm;	/* Borrowed. */
+	const char *next_comm; /* Borrowed. */
 };
 
 struct lta_process_event {
-	int32_t tid;		/* The thread concerned (child for a fork). */
-	int32_t pid;		/* Its process (thread group id); -1 unknown. */
-	int32_t parent_tid;	/* fork only; -1 otherwise. */
-	int32_t parent_pid;	/* fork and statedump; -1 unknown. */
-	const char *name;	/* Borrowed: comm, child_comm, filename. */
+	int32_t tid;	    /* The thread concerned (child for a fork). */
+	int32_t pid;	    /* Its process (thread group id); -1 unknown. */
+	int32_t parent_tid; /* fork only; -1 otherwise. */
+	int32_t parent_pid; /* fork and statedump; -1 unknown. */
+	const char *name;   /* Borrowed: comm, child_comm, filename. */
 };
 
 struct lta_event {
-	int64_t ts;		/* Nanoseconds since the Unix epoch. */
-	int32_t cpu;		/* -1 when the trace does not say. */
-	int32_t pid;		/* Process id (vpid for user space); -1. */
-	int32_t tid;		/* Thread id (vtid for user space); -1. */
-	const char *procname;	/* Borrowed; NULL when unknown. */
-	const char *name;	/* Event class name, interned by the source. */
-	uint32_t trace;		/* Index of the trace in the source. */
+	int64_t ts;	      /* Nanoseconds since the Unix epoch. */
+	int32_t cpu;	      /* -1 when the trace does not say. */
+	int32_t pid;	      /* Process id (vpid for user space); -1. */
+	int32_t tid;	      /* Thread id (vtid for user space); -1. */
+	const char *procname; /* Borrowed; NULL when unknown. */
+	const char *name;     /* Event class name, interned by the source. */
+	uint32_t trace;	      /* Index of the trace in the source. */
 	enum lta_event_kind kind;
 
 	/* System calls. */
-	enum lta_syscall syscall;	/* LTA_SYSCALL_UNKNOWN if not known. */
-	const char *syscall_name;	/* Interned; NULL for 2.4 exits. */
-	int64_t entry_ts;	/* Exit: its entry's timestamp, or -1. */
-	int8_t fd_arg;		/* Index in args of "fd", or -1. */
-	int8_t ret_arg;		/* Index in args of "ret", or -1. */
+	enum lta_syscall syscall; /* LTA_SYSCALL_UNKNOWN if not known. */
+	const char *syscall_name; /* Interned; NULL for 2.4 exits. */
+	int64_t entry_ts;	  /* Exit: its entry's timestamp, or -1. */
+	int8_t fd_arg;		  /* Index in args of "fd", or -1. */
+	int8_t ret_arg;		  /* Index in args of "ret", or -1. */
 
 	union {
 		struct lta_sched_switch sched_switch;
@@ -104,7 +104,7 @@ struct lta_event {
 	} u;
 
 	uint8_t nargs;
-	bool args_truncated;	/* More payload fields than the array. */
+	bool args_truncated; /* More payload fields than the array. */
 	struct lta_arg args[LTA_EVENT_MAX_ARGS];
 };
 

@@ -13,7 +13,7 @@ static const char *const names[LTA_SYSCALL_COUNT] = {
 
 static int compare_name(const void *key, const void *elem)
 {
-	return strcmp(key, *(const char *const *) elem);
+	return strcmp(key, *(const char *const *)elem);
 }
 
 enum lta_syscall lta_syscall_from_name(const char *name)
@@ -30,12 +30,12 @@ enum lta_syscall lta_syscall_from_name(const char *name)
 	if (!found) {
 		return LTA_SYSCALL_OTHER;
 	}
-	return (enum lta_syscall) (found - names);
+	return (enum lta_syscall)(found - names);
 }
 
 const char *lta_syscall_name(enum lta_syscall syscall)
 {
-	if ((unsigned) syscall >= LTA_SYSCALL_COUNT) {
+	if ((unsigned)syscall >= LTA_SYSCALL_COUNT) {
 		return "unknown";
 	}
 	return names[syscall];

@@ -10,15 +10,60 @@
 #ifndef LTA_EVENT_SYSCALL_H
 #define LTA_EVENT_SYSCALL_H
 
-#define LTA_SYSCALL_LIST(X)                                                    \
-	X(accept) X(accept4) X(bind) X(clone) X(clone3) X(close)               \
-	X(connect) X(dup) X(dup2) X(dup3) X(epoll_pwait) X(epoll_wait)         \
-	X(execve) X(exit) X(exit_group) X(fcntl) X(fork) X(futex) X(listen)    \
-	X(nanosleep) X(open) X(openat) X(pipe) X(pipe2) X(poll) X(ppoll)       \
-	X(pread64) X(preadv) X(preadv2) X(pselect6) X(pwrite64) X(pwritev)     \
-	X(pwritev2) X(read) X(readv) X(recvfrom) X(recvmmsg) X(recvmsg)        \
-	X(select) X(sendfile) X(sendfile64) X(sendmmsg) X(sendmsg) X(sendto)   \
-	X(shutdown) X(socket) X(splice) X(vfork) X(write) X(writev)
+/* One per line, kept in strcmp order (a binary search relies on it). */
+/* clang-format off */
+#define LTA_SYSCALL_LIST(X) \
+	X(accept) \
+	X(accept4) \
+	X(bind) \
+	X(clone) \
+	X(clone3) \
+	X(close) \
+	X(connect) \
+	X(dup) \
+	X(dup2) \
+	X(dup3) \
+	X(epoll_pwait) \
+	X(epoll_wait) \
+	X(execve) \
+	X(exit) \
+	X(exit_group) \
+	X(fcntl) \
+	X(fork) \
+	X(futex) \
+	X(listen) \
+	X(nanosleep) \
+	X(open) \
+	X(openat) \
+	X(pipe) \
+	X(pipe2) \
+	X(poll) \
+	X(ppoll) \
+	X(pread64) \
+	X(preadv) \
+	X(preadv2) \
+	X(pselect6) \
+	X(pwrite64) \
+	X(pwritev) \
+	X(pwritev2) \
+	X(read) \
+	X(readv) \
+	X(recvfrom) \
+	X(recvmmsg) \
+	X(recvmsg) \
+	X(select) \
+	X(sendfile) \
+	X(sendfile64) \
+	X(sendmmsg) \
+	X(sendmsg) \
+	X(sendto) \
+	X(shutdown) \
+	X(socket) \
+	X(splice) \
+	X(vfork) \
+	X(write) \
+	X(writev)
+/* clang-format on */
 
 enum lta_syscall {
 	/* Not known: a 2.4-era exit_syscall before its entry is paired. */
@@ -28,7 +73,7 @@ enum lta_syscall {
 #define LTA_SYSCALL_ENUM(name) LTA_SYSCALL_##name,
 	LTA_SYSCALL_LIST(LTA_SYSCALL_ENUM)
 #undef LTA_SYSCALL_ENUM
-	LTA_SYSCALL_COUNT,
+		LTA_SYSCALL_COUNT,
 };
 
 /*

@@ -8,31 +8,31 @@
 #include "common/htable.h"
 
 struct syscall_count {
-	const char *name;	/* Interned by the source. */
+	const char *name; /* Interned by the source. */
 	uint64_t calls, timed, unmatched_exits;
 	int64_t total_ns, max_ns;
 };
 
 /* One (trace, pid, name): a pid that exec'd has one per name. */
 struct process {
-	struct process *next;	/* Same (trace, pid), other name. */
+	struct process *next; /* Same (trace, pid), other name. */
 	uint32_t trace;
 	int32_t pid;
 	char name[LTA_STATS_NAME_MAX];
 	uint64_t events;
-	struct lta_htable syscalls;	/* Name pointer -> owned count. */
+	struct lta_htable syscalls; /* Name pointer -> owned count. */
 };
 
 struct name_count {
-	const char *name;	/* Interned by the source. */
+	const char *name; /* Interned by the source. */
 	uint64_t count;
 };
 
 struct lta_stats {
 	uint64_t events;
-	struct lta_htable names;	/* Name pointer -> owned name_count. */
-	struct lta_htable processes;	/* (trace, pid) -> owned chain. */
-	struct process *last;		/* Borrowed: last one fed. */
+	struct lta_htable names;     /* Name pointer -> owned name_count. */
+	struct lta_htable processes; /* (trace, pid) -> owned chain. */
+	struct process *last;	     /* Borrowed: last one fed. */
 };
 
 struct lta_stats *lta_stats_create(void)
@@ -52,7 +52,7 @@ struct lta_stats *lta_stats_create(void)
 
 static uint64_t process_key(uint32_t trace, int32_t pid)
 {
-	return ((uint64_t) trace << 32) | (uint32_t) pid;
+	return ((uint64_t)trace << 32) | (uint32_t)pid;
 }
 
 static bool same_name(const char *stored, const char *name)
@@ -108,7 +108,7 @@ static struct syscall_count *syscall_of(struct process *p, const char *name)
 {
 	struct syscall_count *sc;
 
-	sc = lta_htable_get(&p->syscalls, (uint64_t) (uintptr_t) name);
+	sc = lta_htable_get(&p->syscalls, (uint64_t)(uintptr_t)name);
 	if (sc) {
 		return sc;
 	}
@@ -117,7 +117,7 @@ static struct syscall_count *syscall_of(struct process *p, const char *name)
 		return NULL;
 	}
 	sc->name = name;
-	if (lta_htable_put(&p->syscalls, (uint64_t) (uintptr_t) name, sc)) {
+	if (lta_htable_put(&p->syscalls, (uint64_t)(uintptr_t)name, sc)) {
 		free(sc);
 		return NULL;
 	}
@@ -130,7 +130,7 @@ int lta_stats_feed(struct lta_stats *stats, const struct lta_event *event)
 	struct process *p;
 	struct syscall_count *sc;
 
-	nc = lta_htable_get(&stats->names, (uint64_t) (uintptr_t) event->name);
+	nc = lta_htable_get(&stats->names, (uint64_t)(uintptr_t)event->name);
 	if (!nc) {
 		nc = calloc(1, sizeof(*nc));
 		if (!nc) {
@@ -138,7 +138,7 @@ int lta_stats_feed(struct lta_stats *stats, const struct lta_event *event)
 		}
 		nc->name = event->name;
 		if (lta_htable_put(&stats->names,
-				   (uint64_t) (uintptr_t) event->name, nc)) {
+				   (uint64_t)(uintptr_t)event->name, nc)) {
 			free(nc);
 			return -ENOMEM;
 		}
@@ -235,8 +235,9 @@ static int report_process(const struct process *p,
 	out->events = p->events;
 	out->syscalls = 0;
 	out->syscall_count = p->syscalls.count;
-	out->syscalls_by_count = calloc(p->syscalls.count ? p->syscalls.count : 1,
-					sizeof(*out->syscalls_by_count));
+	out->syscalls_by_count =
+		calloc(p->syscalls.count ? p->syscalls.count : 1,
+		       sizeof(*out->syscalls_by_count));
 	if (!out->syscalls_by_count) {
 		return -ENOMEM;
 	}
@@ -297,8 +298,8 @@ struct lta_stats_report *lta_stats_report_create(const struct lta_stats *stats)
 			count++;
 		}
 	}
-	report->processes = calloc(count ? count : 1,
-				   sizeof(*report->processes));
+	report->processes =
+		calloc(count ? count : 1, sizeof(*report->processes));
 	if (!report->processes) {
 		goto error;
 	}

@@ -23,35 +23,35 @@
 struct lta_stats;
 
 struct lta_stats_name {
-	char *name;		/* Owned by the report. */
+	char *name; /* Owned by the report. */
 	uint64_t count;
 };
 
 struct lta_stats_syscall {
-	char *name;		/* Owned by the report. */
-	uint64_t calls;		/* Entries seen. */
-	uint64_t timed;		/* Exits paired with their entry. */
+	char *name;	/* Owned by the report. */
+	uint64_t calls; /* Entries seen. */
+	uint64_t timed; /* Exits paired with their entry. */
 	uint64_t unmatched_exits;
-	int64_t total_ns;	/* Sum of entry-to-exit times of timed. */
+	int64_t total_ns; /* Sum of entry-to-exit times of timed. */
 	int64_t max_ns;
 };
 
 struct lta_stats_process {
 	uint32_t trace;
-	int32_t pid;			/* -1: events no thread is known for. */
-	char name[LTA_STATS_NAME_MAX];	/* "" when not known. */
+	int32_t pid;		       /* -1: events no thread is known for. */
+	char name[LTA_STATS_NAME_MAX]; /* "" when not known. */
 	uint64_t events;
-	uint64_t syscalls;		/* Sum of calls. */
+	uint64_t syscalls; /* Sum of calls. */
 	size_t syscall_count;
-	struct lta_stats_syscall *syscalls_by_count;	/* Owned; desc. */
+	struct lta_stats_syscall *syscalls_by_count; /* Owned; desc. */
 };
 
 struct lta_stats_report {
 	uint64_t events;
 	size_t name_count;
-	struct lta_stats_name *names;		/* Owned; by count, desc. */
+	struct lta_stats_name *names; /* Owned; by count, desc. */
 	size_t process_count;
-	struct lta_stats_process *processes;	/* Owned; by syscalls, desc. */
+	struct lta_stats_process *processes; /* Owned; by syscalls, desc. */
 };
 
 /* Returns NULL when out of memory. */

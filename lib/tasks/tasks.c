@@ -8,13 +8,13 @@
 #include "common/htable.h"
 
 struct cpu_state {
-	struct lta_thread *current;	/* Borrowed from threads; or NULL. */
-	int32_t current_tid;		/* -1 before the first sched_switch. */
+	struct lta_thread *current; /* Borrowed from threads; or NULL. */
+	int32_t current_tid;	    /* -1 before the first sched_switch. */
 };
 
 struct lta_tasks {
-	struct lta_htable threads;	/* (trace, tid) -> owned lta_thread. */
-	struct lta_htable cpus;		/* (trace, cpu) -> owned cpu_state. */
+	struct lta_htable threads; /* (trace, tid) -> owned lta_thread. */
+	struct lta_htable cpus;	   /* (trace, cpu) -> owned cpu_state. */
 	struct lta_tasks_counters counters;
 	/* The exec event keeps the old image's name it was attributed. */
 	char exec_old_name[LTA_TASK_NAME_MAX];
@@ -22,7 +22,7 @@ struct lta_tasks {
 
 static inline uint64_t key_of(uint32_t trace, int32_t id)
 {
-	return ((uint64_t) trace << 32) | (uint32_t) id;
+	return ((uint64_t)trace << 32) | (uint32_t)id;
 }
 
 struct lta_tasks *lta_tasks_create(void)
@@ -131,8 +131,7 @@ static struct cpu_state *get_cpu(struct lta_tasks *tasks, uint32_t trace,
 	return state;
 }
 
-static void remove_thread(struct lta_tasks *tasks, uint32_t trace,
-			  int32_t tid)
+static void remove_thread(struct lta_tasks *tasks, uint32_t trace, int32_t tid)
 {
 	struct lta_thread *thread;
 	size_t pos = 0;
@@ -248,9 +247,8 @@ static struct lta_thread *attribute(struct lta_tasks *tasks,
 		return thread;
 	}
 	if (event->cpu >= 0) {
-		struct cpu_state *cpu =
-			lta_htable_get(&tasks->cpus,
-				       key_of(event->trace, event->cpu));
+		struct cpu_state *cpu = lta_htable_get(
+			&tasks->cpus, key_of(event->trace, event->cpu));
 
 		if (cpu && cpu->current_tid >= 0) {
 			thread = cpu->current;
@@ -307,8 +305,8 @@ int lta_tasks_feed(struct lta_tasks *tasks, struct lta_event *event)
 		} else if (event->syscall != thread->pending_syscall ||
 			   (event->syscall == LTA_SYSCALL_OTHER &&
 			    event->syscall_name && thread->pending_name &&
-			    strcmp(event->syscall_name,
-				   thread->pending_name) != 0)) {
+			    strcmp(event->syscall_name, thread->pending_name) !=
+				    0)) {
 			/* An exit of another call: its entry was lost. */
 			tasks->counters.unmatched_exits++;
 			thread->pending_ts = -1;

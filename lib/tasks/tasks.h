@@ -29,20 +29,20 @@ struct lta_tasks;
 struct lta_thread {
 	uint32_t trace;
 	int32_t tid;
-	int32_t pid;			/* -1 when not known. */
-	char name[LTA_TASK_NAME_MAX];	/* "" when not known. */
+	int32_t pid;		      /* -1 when not known. */
+	char name[LTA_TASK_NAME_MAX]; /* "" when not known. */
 
 	/* The system call the thread is in, from its entry event. */
 	enum lta_syscall pending_syscall;
-	const char *pending_name;	/* Borrowed from the decoder's plan. */
-	int64_t pending_ts;		/* -1: not in a known system call. */
+	const char *pending_name; /* Borrowed from the decoder's plan. */
+	int64_t pending_ts;	  /* -1: not in a known system call. */
 };
 
 struct lta_tasks_counters {
-	uint64_t threads;		/* Alive now. */
-	uint64_t unattributed_events;	/* No thread known for them. */
-	uint64_t unmatched_exits;	/* Exit with no entry seen. */
-	uint64_t unmatched_entries;	/* Entry followed by another entry. */
+	uint64_t threads;	      /* Alive now. */
+	uint64_t unattributed_events; /* No thread known for them. */
+	uint64_t unmatched_exits;     /* Exit with no entry seen. */
+	uint64_t unmatched_entries;   /* Entry followed by another entry. */
 };
 
 /*

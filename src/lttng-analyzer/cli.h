@@ -36,13 +36,13 @@ struct lta_source;
 struct lta_tasks;
 
 struct lta_cli_run {
-	struct lta_source *source;	/* Owned. */
-	struct lta_tasks *tasks;	/* Owned. */
+	struct lta_source *source; /* Owned. */
+	struct lta_tasks *tasks;   /* Owned. */
 	/* Called with every event, completed by the tasks module. */
 	int (*analyze)(struct lta_event *event, void *user_data);
-	void *user_data;		/* Borrowed. */
-	int progress;			/* Print progress (stderr is a tty). */
-	int64_t next_progress_ns;	/* Monotonic time of the next line. */
+	void *user_data;	  /* Borrowed. */
+	int progress;		  /* Print progress (stderr is a tty). */
+	int64_t next_progress_ns; /* Monotonic time of the next line. */
 };
 
 /*

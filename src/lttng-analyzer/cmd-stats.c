@@ -28,15 +28,19 @@ void lta_cli_stats_usage(FILE *out)
 	fprintf(out,
 		"Usage: lttng-analyzer stats [OPTIONS] TRACE_DIR...\n"
 		"\n"
-		"Prints the time span, the event count, discarded events, the events\n"
-		"per name and, per process (name, pid), its system calls: how many,\n"
+		"Prints the time span, the event count, discarded events, the "
+		"events\n"
+		"per name and, per process (name, pid), its system calls: how "
+		"many,\n"
 		"and the total and longest time from entry to exit of each.\n"
 		"\n"
 		"Options:\n"
 		"  --format=text|json   output format (default text)\n"
-		"  --top=N              system calls shown per process (default 10;\n"
+		"  --top=N              system calls shown per process "
+		"(default 10;\n"
 		"                       0 shows all)\n"
-		"  --bt-log-level=L     babeltrace2 log level: none, error, warn,\n"
+		"  --bt-log-level=L     babeltrace2 log level: none, error, "
+		"warn,\n"
 		"                       info, debug (default warn)\n"
 		"  -h, --help           this help\n");
 }
@@ -48,7 +52,7 @@ static int on_event(struct lta_event *event, void *user_data)
 
 static double ms(int64_t ns)
 {
-	return (double) ns / 1e6;
+	return (double)ns / 1e6;
 }
 
 static void print_text(const struct stats_options *opts,
@@ -62,7 +66,8 @@ static void print_text(const struct stats_options *opts,
 
 	printf("Traces:            %zu\n", n);
 	for (i = 0; i < n; i++) {
-		const struct lta_source_trace *tr = lta_source_trace(run->source, i);
+		const struct lta_source_trace *tr =
+			lta_source_trace(run->source, i);
 
 		printf("  [%zu] %s (host %s, %s)\n", i, tr->path,
 		       tr->hostname ? tr->hostname : "?",
@@ -72,24 +77,24 @@ static void print_text(const struct stats_options *opts,
 	       lta_cli_format_ts(c->first_ts, begin, sizeof(begin)),
 	       lta_cli_format_ts(c->last_ts, end, sizeof(end)));
 	if (c->first_ts >= 0) {
-		printf(" (%.9f s)", (double) (c->last_ts - c->first_ts) / 1e9);
+		printf(" (%.9f s)", (double)(c->last_ts - c->first_ts) / 1e9);
 	}
-	printf("\nEvents:            %llu\n", (unsigned long long) c->events);
+	printf("\nEvents:            %llu\n", (unsigned long long)c->events);
 	printf("Discarded events:  %llu (in %llu messages)\n",
-	       (unsigned long long) c->discarded_events,
-	       (unsigned long long) c->discarded_event_messages);
+	       (unsigned long long)c->discarded_events,
+	       (unsigned long long)c->discarded_event_messages);
 	printf("Discarded packets: %llu (in %llu messages)\n",
-	       (unsigned long long) c->discarded_packets,
-	       (unsigned long long) c->discarded_packet_messages);
+	       (unsigned long long)c->discarded_packets,
+	       (unsigned long long)c->discarded_packet_messages);
 	printf("Unattributed:      %llu events (no thread known: before the "
 	       "first sched_switch of their CPU, or no context)\n",
-	       (unsigned long long) t->unattributed_events);
+	       (unsigned long long)t->unattributed_events);
 
 	printf("\nEvents by name (%zu names):\n%12s  %s\n", report->name_count,
 	       "count", "name");
 	for (i = 0; i < report->name_count; i++) {
 		printf("%12llu  %s\n",
-		       (unsigned long long) report->names[i].count,
+		       (unsigned long long)report->names[i].count,
 		       report->names[i].name);
 	}
 
@@ -101,8 +106,8 @@ static void print_text(const struct stats_options *opts,
 		if (p->syscalls == 0) {
 			continue;
 		}
-		if (opts->top > 0 && (size_t) opts->top < shown) {
-			shown = (size_t) opts->top;
+		if (opts->top > 0 && (size_t)opts->top < shown) {
+			shown = (size_t)opts->top;
 		}
 		if (n > 1) {
 			printf("\n  [%u] ", p->trace);
@@ -111,8 +116,8 @@ static void print_text(const struct stats_options *opts,
 		}
 		printf("%s (pid %d): %llu system calls, %llu events\n",
 		       p->name[0] ? p->name : "?", p->pid,
-		       (unsigned long long) p->syscalls,
-		       (unsigned long long) p->events);
+		       (unsigned long long)p->syscalls,
+		       (unsigned long long)p->events);
 		printf("  %12s %14s %12s  %s\n", "calls", "total (ms)",
 		       "max (ms)", "system call");
 		for (j = 0; j < shown; j++) {
@@ -120,7 +125,7 @@ static void print_text(const struct stats_options *opts,
 				&p->syscalls_by_count[j];
 
 			printf("  %12llu %14.3f %12.3f  %s\n",
-			       (unsigned long long) s->calls, ms(s->total_ns),
+			       (unsigned long long)s->calls, ms(s->total_ns),
 			       ms(s->max_ns), s->name);
 		}
 		if (shown < p->syscall_count) {
@@ -143,19 +148,20 @@ static json_t *build_json(const struct stats_options *opts,
 		goto error;
 	}
 	for (i = 0; i < n; i++) {
-		const struct lta_source_trace *tr = lta_source_trace(run->source, i);
+		const struct lta_source_trace *tr =
+			lta_source_trace(run->source, i);
 
 		json_array_append_new(
 			traces,
-			json_pack("{s:i, s:s, s:s?, s:s?}", "index", (json_int_t) i,
-				  "path", tr->path, "hostname", tr->hostname,
-				  "domain", tr->domain));
+			json_pack("{s:i, s:s, s:s?, s:s?}", "index",
+				  (json_int_t)i, "path", tr->path, "hostname",
+				  tr->hostname, "domain", tr->domain));
 	}
 	for (i = 0; i < report->name_count; i++) {
 		json_array_append_new(
-			names, json_pack("{s:s, s:I}", "name",
-					 report->names[i].name, "count",
-					 (json_int_t) report->names[i].count));
+			names,
+			json_pack("{s:s, s:I}", "name", report->names[i].name,
+				  "count", (json_int_t)report->names[i].count));
 	}
 	for (i = 0; i < report->process_count; i++) {
 		const struct lta_stats_process *p = &report->processes[i];
@@ -165,8 +171,8 @@ static json_t *build_json(const struct stats_options *opts,
 		if (!sys) {
 			goto error;
 		}
-		if (opts->top > 0 && (size_t) opts->top < shown) {
-			shown = (size_t) opts->top;
+		if (opts->top > 0 && (size_t)opts->top < shown) {
+			shown = (size_t)opts->top;
 		}
 		for (j = 0; j < shown; j++) {
 			const struct lta_stats_syscall *s =
@@ -176,42 +182,45 @@ static json_t *build_json(const struct stats_options *opts,
 				sys,
 				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
 					  "name", s->name, "calls",
-					  (json_int_t) s->calls, "timed",
-					  (json_int_t) s->timed,
+					  (json_int_t)s->calls, "timed",
+					  (json_int_t)s->timed,
 					  "unmatched_exits",
-					  (json_int_t) s->unmatched_exits,
-					  "total_ns", (json_int_t) s->total_ns,
-					  "max_ns", (json_int_t) s->max_ns));
+					  (json_int_t)s->unmatched_exits,
+					  "total_ns", (json_int_t)s->total_ns,
+					  "max_ns", (json_int_t)s->max_ns));
 		}
 		json_array_append_new(
 			processes,
 			json_pack("{s:i, s:i, s:s?, s:I, s:I, s:I, s:o}",
-				  "trace", (int) p->trace, "pid", (int) p->pid,
-				  "name", p->name[0] ? p->name : NULL,
-				  "events", (json_int_t) p->events,
-				  "syscalls", (json_int_t) p->syscalls,
-				  "syscall_names", (json_int_t) p->syscall_count,
-				  "top_syscalls", sys));
+				  "trace", (int)p->trace, "pid", (int)p->pid,
+				  "name", p->name[0] ? p->name : NULL, "events",
+				  (json_int_t)p->events, "syscalls",
+				  (json_int_t)p->syscalls, "syscall_names",
+				  (json_int_t)p->syscall_count, "top_syscalls",
+				  sys));
 	}
 	json_object_set_new(root, "traces", traces);
 	json_object_set_new(root, "begin_ns", json_integer(c->first_ts));
 	json_object_set_new(root, "end_ns", json_integer(c->last_ts));
-	json_object_set_new(root, "duration_ns",
-			    json_integer(c->first_ts >= 0 ?
-						 c->last_ts - c->first_ts : 0));
-	json_object_set_new(root, "events", json_integer((json_int_t) c->events));
+	json_object_set_new(
+		root, "duration_ns",
+		json_integer(c->first_ts >= 0 ? c->last_ts - c->first_ts : 0));
+	json_object_set_new(root, "events",
+			    json_integer((json_int_t)c->events));
 	json_object_set_new(root, "discarded_events",
-			    json_integer((json_int_t) c->discarded_events));
-	json_object_set_new(root, "discarded_event_messages",
-			    json_integer((json_int_t) c->discarded_event_messages));
+			    json_integer((json_int_t)c->discarded_events));
+	json_object_set_new(
+		root, "discarded_event_messages",
+		json_integer((json_int_t)c->discarded_event_messages));
 	json_object_set_new(root, "discarded_packets",
-			    json_integer((json_int_t) c->discarded_packets));
-	json_object_set_new(root, "discarded_packet_messages",
-			    json_integer((json_int_t) c->discarded_packet_messages));
+			    json_integer((json_int_t)c->discarded_packets));
+	json_object_set_new(
+		root, "discarded_packet_messages",
+		json_integer((json_int_t)c->discarded_packet_messages));
 	json_object_set_new(root, "unattributed_events",
-			    json_integer((json_int_t) t->unattributed_events));
+			    json_integer((json_int_t)t->unattributed_events));
 	json_object_set_new(root, "unmatched_syscall_exits",
-			    json_integer((json_int_t) t->unmatched_exits));
+			    json_integer((json_int_t)t->unmatched_exits));
 	json_object_set_new(root, "event_names", names);
 	json_object_set_new(root, "processes", processes);
 	return root;
@@ -245,8 +254,9 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 			} else if (strcmp(optarg, "json") == 0) {
 				opts->format = FORMAT_JSON;
 			} else {
-				fprintf(stderr, "lttng-analyzer stats: unknown "
-						"format \"%s\" (text, json)\n",
+				fprintf(stderr,
+					"lttng-analyzer stats: unknown "
+					"format \"%s\" (text, json)\n",
 					optarg);
 				return LTA_CLI_EXIT_USAGE;
 			}
@@ -254,8 +264,9 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 		case 't':
 			opts->top = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || opts->top < 0) {
-				fprintf(stderr, "lttng-analyzer stats: --top "
-						"takes a count, not \"%s\"\n",
+				fprintf(stderr,
+					"lttng-analyzer stats: --top "
+					"takes a count, not \"%s\"\n",
 					optarg);
 				return LTA_CLI_EXIT_USAGE;
 			}
@@ -272,7 +283,8 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "lttng-analyzer stats: no trace folder given\n\n");
+		fprintf(stderr,
+			"lttng-analyzer stats: no trace folder given\n\n");
 		lta_cli_stats_usage(stderr);
 		return LTA_CLI_EXIT_USAGE;
 	}
@@ -281,7 +293,8 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 
 int lta_cli_stats(int argc, char **argv)
 {
-	struct stats_options opts = { .format = FORMAT_TEXT, .top = 10,
+	struct stats_options opts = { .format = FORMAT_TEXT,
+				      .top = 10,
 				      .bt_log_level = "warn" };
 	struct lta_cli_run run = { 0 };
 	struct lta_stats *stats = NULL;

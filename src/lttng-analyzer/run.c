@@ -13,7 +13,7 @@ static int64_t monotonic_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 char *lta_cli_format_ts(int64_t ns, char *buf, size_t size)
@@ -26,16 +26,14 @@ char *lta_cli_format_ts(int64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		return buf;
 	}
-	sec = (time_t) (ns / 1000000000LL);
+	sec = (time_t)(ns / 1000000000LL);
 	gmtime_r(&sec, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%09lld", date,
-		 (long long) (ns % 1000000000LL));
+	snprintf(buf, size, "%s.%09lld", date, (long long)(ns % 1000000000LL));
 	return buf;
 }
 
-static void show_progress(struct lta_cli_run *run, int64_t trace_ts,
-			  int final)
+static void show_progress(struct lta_cli_run *run, int64_t trace_ts, int final)
 {
 	const struct lta_source_counters *c = lta_source_counters(run->source);
 	char when[48];
@@ -45,7 +43,7 @@ static void show_progress(struct lta_cli_run *run, int64_t trace_ts,
 		return;
 	}
 	fprintf(stderr, "\r\033[K%llu events, at %s",
-		(unsigned long long) c->events,
+		(unsigned long long)c->events,
 		lta_cli_format_ts(trace_ts, when, sizeof(when)));
 }
 

@@ -29,9 +29,9 @@ struct seen {
 	int64_t ts, entry_ts;
 	int32_t cpu, pid, tid;
 	char procname[32];
-	int64_t ret;		/* When the event has "ret". */
-	int64_t fd;		/* When the event has "fd". */
-	struct lta_event copy;	/* Args hold borrowed strings: see below. */
+	int64_t ret;	       /* When the event has "ret". */
+	int64_t fd;	       /* When the event has "fd". */
+	struct lta_event copy; /* Args hold borrowed strings: see below. */
 	char strings[LTA_EVENT_MAX_ARGS][64];
 };
 
@@ -141,7 +141,8 @@ static void test_24_names(const char *dir)
 	is_str(c.seen[5].procname, "server", "named server");
 	is_int(c.seen[5].cpu, 0, "on cpu 0 (packet context)");
 	/* Event 7: exit_syscall ret 3 is open's exit. */
-	is_int(c.seen[6].kind, LTA_EVENT_SYSCALL_EXIT, "exit_syscall is an exit");
+	is_int(c.seen[6].kind, LTA_EVENT_SYSCALL_EXIT,
+	       "exit_syscall is an exit");
 	is_int(c.seen[6].syscall, LTA_SYSCALL_open,
 	       "exit_syscall paired with open by its thread");
 	is_str(c.seen[6].syscall_name, "open", "and named open");
@@ -153,7 +154,8 @@ static void test_24_names(const char *dir)
 	is_int(c.seen[9].ret, -111, "connect ret -111");
 	is_int(c.seen[9].tid, 200, "connect by tid 200");
 	is_str(c.seen[9].procname, "client", "named client");
-	is_int(c.seen[10].syscall, LTA_SYSCALL_read, "cpu 0 exit pairs with read");
+	is_int(c.seen[10].syscall, LTA_SYSCALL_read,
+	       "cpu 0 exit pairs with read");
 	is_int(c.seen[10].entry_ts, T0 + 30000, "read entry timestamp");
 	is_int(c.seen[8].fd, 3, "sys_read fd = 3 (u32)");
 	/* Events 15 and 16: after the switch to tid 101, same process. */
@@ -191,10 +193,11 @@ static void test_kernel_contexts(const char *dir)
 	is_int(c.seen[1].syscall, LTA_SYSCALL_accept4, "accept4 exit");
 	is_int(c.seen[1].ret, 7, "accept4 ret 7 (s64)");
 	a = lta_event_find_arg(&c.seen[1].copy, "sport");
-	ok(a && a->type == LTA_ARG_UINT && a->v.u == 40000, "sport = 40000 (u16)");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 40000,
+	   "sport = 40000 (u16)");
 	a = lta_event_find_arg(&c.seen[1].copy, "v4addr");
-	ok(a && a->type == LTA_ARG_BYTES && a->len == 4 && a->v.bytes[0] == 127 &&
-		   a->v.bytes[3] == 1,
+	ok(a && a->type == LTA_ARG_BYTES && a->len == 4 &&
+		   a->v.bytes[0] == 127 && a->v.bytes[3] == 1,
 	   "v4addr decoded as 4 bytes 127.0.0.1");
 	a = lta_event_find_arg(&c.seen[1].copy, "v6addr");
 	ok(a && a->type == LTA_ARG_BYTES && a->len == 0, "v6addr empty");
@@ -203,9 +206,11 @@ static void test_kernel_contexts(const char *dir)
 	   "hex-displayed pointer read as its value");
 	is_int(c.seen[0].fd, 3, "accept4 entry fd 3 (s32)");
 	is_int(c.seen[2].fd, 7, "read entry fd 7 (u32)");
-	is_int(c.seen[3].entry_ts, T0 + 3000, "read exit paired with its entry");
+	is_int(c.seen[3].entry_ts, T0 + 3000,
+	       "read exit paired with its entry");
 	is_int(c.seen[5].syscall, LTA_SYSCALL_shutdown, "shutdown exit");
-	is_int(c.seen[8].kind, LTA_EVENT_PROCESS_EXIT, "sched_process_exit kind");
+	is_int(c.seen[8].kind, LTA_EVENT_PROCESS_EXIT,
+	       "sched_process_exit kind");
 	is_int(lta_tasks_counters(c.tasks)->unattributed_events, 0,
 	       "contexts: nothing unattributed");
 	done(source, &c);
@@ -227,13 +232,16 @@ static void test_ust_contexts(const char *dir)
 	is_int(c.seen[1].kind, LTA_EVENT_SYSCALL_EXIT, "exit_write is an exit");
 	is_int(c.seen[1].entry_ts, T0 + 1000, "paired with its entry");
 	is_int(c.seen[1].ret, 12, "ret 12");
-	is_str(c.seen[2].name, "myapp:request_done", "any provider's event kept");
+	is_str(c.seen[2].name, "myapp:request_done",
+	       "any provider's event kept");
 	is_int(c.seen[2].kind, LTA_EVENT_OTHER, "as an other event");
 	a = lta_event_find_arg(&c.seen[2].copy, "path");
-	ok(a && a->type == LTA_ARG_STRING && strcmp(a->v.str, "/index.html") == 0,
+	ok(a && a->type == LTA_ARG_STRING &&
+		   strcmp(a->v.str, "/index.html") == 0,
 	   "with its string field");
 	a = lta_event_find_arg(&c.seen[2].copy, "latency_us");
-	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1500, "and its integer field");
+	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1500,
+	   "and its integer field");
 	is_str(lta_source_trace(source, 0)->domain, "ust", "domain ust");
 	done(source, &c);
 }
@@ -253,7 +261,8 @@ static void test_odd_fields(const char *dir)
 	a = lta_event_find_arg(w, "var");
 	ok(a && a->type == LTA_ARG_NONE, "variant kept by name only");
 	a = lta_event_find_arg(w, "arr16");
-	ok(a && a->type == LTA_ARG_BYTES && a->len == 16 && a->v.bytes[15] == 15,
+	ok(a && a->type == LTA_ARG_BYTES && a->len == 16 &&
+		   a->v.bytes[15] == 15,
 	   "static u8[16] decoded as bytes");
 	a = lta_event_find_arg(w, "pts");
 	ok(a && a->type == LTA_ARG_NONE, "array of structures by name only");
@@ -266,7 +275,8 @@ static void test_odd_fields(const char *dir)
 	is_str(c.seen[1].name, "empty_event", "event without payload decoded");
 	is_int(c.seen[1].copy.nargs, 0, "with no args");
 	is_int(c.seen[2].kind, LTA_EVENT_OTHER, "unknown event kept as other");
-	is_int(c.seen[3].syscall, LTA_SYSCALL_OTHER, "getpid: a syscall not listed");
+	is_int(c.seen[3].syscall, LTA_SYSCALL_OTHER,
+	       "getpid: a syscall not listed");
 	is_str(c.seen[3].syscall_name, "getpid", "keeps its name");
 	is_int(c.seen[3].copy.nargs, 0, "empty payload structure: no args");
 	is_int(c.seen[4].ret, 1234, "getpid exit ret");
@@ -301,7 +311,8 @@ static void test_discarded(const char *dir)
 	is_int(n->events, 8, "8 events");
 	is_int(n->discarded_event_messages, 1, "one discarded-events message");
 	is_int(n->discarded_events, 42, "42 events discarded");
-	is_int(n->discarded_packet_messages, 1, "one discarded-packets message");
+	is_int(n->discarded_packet_messages, 1,
+	       "one discarded-packets message");
 	is_int(n->discarded_packets, 3, "3 packets discarded");
 	ok(c.discard_count == 2 && !c.discards[0].packets &&
 		   c.discards[0].count_known && c.discards[0].count == 42,
@@ -324,7 +335,8 @@ static void test_errors(const char *dir)
 	source = lta_source_create(NULL, NULL, NULL);
 	is_int(lta_source_add_path(source, "/nonexistent/trace"), -ENOENT,
 	       "missing folder: -ENOENT");
-	ok(strstr(lta_source_error_message(source), "/nonexistent/trace") != NULL,
+	ok(strstr(lta_source_error_message(source), "/nonexistent/trace") !=
+		   NULL,
 	   "message names the path");
 	is_int(lta_source_add_path(source, "/proc/self/status"), -ENOTDIR,
 	       "a file: -ENOTDIR");
@@ -368,7 +380,7 @@ int main(void)
 			 top ? top : "../..", dir);
 		if (system(cmd) != 0) {
 			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-			(void) system(cmd);
+			(void)system(cmd);
 			skip_all("cannot write synthetic traces (python3-bt2 "
 				 "missing?)");
 		}
@@ -385,8 +397,8 @@ int main(void)
 	test_errors(dir);
 	if (made) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
-		(void) system(cmd);
-		free((char *) dir);
+		(void)system(cmd);
+		free((char *)dir);
 	}
 	return exit_status();
 }

@@ -33,14 +33,15 @@ int main(void)
 
 	plan_no_plan();
 	ok(lta_htable_get(&t, 1) == NULL, "get on a zeroed table is NULL");
-	ok(lta_htable_remove(&t, 1) == NULL, "remove on a zeroed table is NULL");
+	ok(lta_htable_remove(&t, 1) == NULL,
+	   "remove on a zeroed table is NULL");
 	for (i = 0; i < 200000; i++) {
 		size_t k = next_random(&rng) % N;
 
 		if (next_random(&rng) % 3 == 0) {
 			void *got = lta_htable_remove(&t, k * 7919);
 
-			if ((uintptr_t) got != model[k]) {
+			if ((uintptr_t)got != model[k]) {
 				mismatches++;
 			}
 			if (model[k]) {
@@ -48,9 +49,9 @@ int main(void)
 			}
 			model[k] = 0;
 		} else {
-			uintptr_t v = (uintptr_t) i + 1;
+			uintptr_t v = (uintptr_t)i + 1;
 
-			if (lta_htable_put(&t, k * 7919, (void *) v)) {
+			if (lta_htable_put(&t, k * 7919, (void *)v)) {
 				mismatches++;
 			}
 			if (!model[k]) {
@@ -62,7 +63,7 @@ int main(void)
 	is_int(mismatches, 0, "removals return what was put");
 	is_int(t.count, live, "count matches the model");
 	for (i = 0; i < N; i++) {
-		if ((uintptr_t) lta_htable_get(&t, i * 7919) != model[i]) {
+		if ((uintptr_t)lta_htable_get(&t, i * 7919) != model[i]) {
 			mismatches++;
 		}
 	}

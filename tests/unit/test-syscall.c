@@ -26,10 +26,13 @@ int main(void)
 	}
 	ok(roundtrip, "every listed system call maps back to itself");
 	ok(sorted, "the list is in strcmp order");
-	is_int(lta_syscall_from_name("accept4"), LTA_SYSCALL_accept4, "accept4");
-	is_int(lta_syscall_from_name("getpid"), LTA_SYSCALL_OTHER, "getpid is other");
+	is_int(lta_syscall_from_name("accept4"), LTA_SYSCALL_accept4,
+	       "accept4");
+	is_int(lta_syscall_from_name("getpid"), LTA_SYSCALL_OTHER,
+	       "getpid is other");
 	is_int(lta_syscall_from_name(NULL), LTA_SYSCALL_OTHER, "NULL is other");
-	is_str(lta_syscall_name(LTA_SYSCALL_COUNT + 5), "unknown", "out of range");
+	is_str(lta_syscall_name(LTA_SYSCALL_COUNT + 5), "unknown",
+	       "out of range");
 	is_str(lta_event_kind_name(LTA_EVENT_SYSCALL_EXIT), "syscall_exit",
 	       "kind names");
 	return exit_status();

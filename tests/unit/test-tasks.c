@@ -74,7 +74,8 @@ int main(void)
 	e = syscall(LTA_EVENT_SYSCALL_ENTRY, 10, 0, LTA_SYSCALL_open, OPEN);
 	is_int(lta_tasks_feed(t, &e), 0, "feed ok");
 	is_int(e.tid, -1, "no thread before any sched_switch");
-	is_int(lta_tasks_counters(t)->unattributed_events, 1, "counted as unattributed");
+	is_int(lta_tasks_counters(t)->unattributed_events, 1,
+	       "counted as unattributed");
 
 	/* Statedump gives the process; sched_switch puts 100 on cpu 0. */
 	e = process(LTA_EVENT_STATEDUMP_PROCESS, 20, 1, 100, 100, "httpd");
@@ -117,7 +118,8 @@ int main(void)
 	is_int(e.entry_ts, -1, "exit without entry has no entry_ts");
 	is_int(lta_tasks_counters(t)->unmatched_exits, 1, "counted unmatched");
 
-	/* An exit of another call than the pending entry: its entry was lost. */
+	/* An exit of another call than the pending entry: its entry was lost.
+	 */
 	e = syscall(LTA_EVENT_SYSCALL_ENTRY, 96, 0, LTA_SYSCALL_open, OPEN);
 	lta_tasks_feed(t, &e);
 	e = syscall(LTA_EVENT_SYSCALL_EXIT, 97, 0, LTA_SYSCALL_read, READ);
@@ -136,7 +138,8 @@ int main(void)
 	is_str(e.procname, "httpd", "the exec event itself is the old image's");
 	e = syscall(LTA_EVENT_SYSCALL_ENTRY, 130, 0, LTA_SYSCALL_open, OPEN);
 	lta_tasks_feed(t, &e);
-	is_str(e.procname, "a-very-long-pro", "renamed after exec, cut to 15 bytes");
+	is_str(e.procname, "a-very-long-pro",
+	       "renamed after exec, cut to 15 bytes");
 	is_int(e.pid, 200, "child pid from fork");
 
 	/* Free removes the thread; memory follows live threads. */
@@ -168,7 +171,8 @@ int main(void)
 	e.tid = 100;
 	e.pid = 500;
 	lta_tasks_feed(t, &e);
-	is_str(e.procname, "php-fpm", "procname filled from an earlier context");
+	is_str(e.procname, "php-fpm",
+	       "procname filled from an earlier context");
 
 	lta_tasks_destroy(t);
 	lta_tasks_destroy(NULL);

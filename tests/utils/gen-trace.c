@@ -35,7 +35,7 @@ enum cycle {
 struct worker {
 	pthread_t thread;
 	int index;
-	uint64_t events;	/* To emit. */
+	uint64_t events; /* To emit. */
 	uint64_t emitted;
 	enum cycle cycle;
 };
@@ -50,14 +50,14 @@ static void emit_requests(struct worker *w)
 
 	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	while (n + 8 <= w->events) {
-		fd = 10 + (int) ((n / 8) % 1000);
-		peer.sin_port = htons((uint16_t) (1024 + (n / 8) % 60000));
+		fd = 10 + (int)((n / 8) % 1000);
+		peer.sin_port = htons((uint16_t)(1024 + (n / 8) % 60000));
 		lttng_ust_tracepoint(lttng_analyzer_syscall, entry_accept4, 3,
-				     (const struct sockaddr *) &peer,
-				     (int) sizeof(peer), 0);
+				     (const struct sockaddr *)&peer,
+				     (int)sizeof(peer), 0);
 		lttng_ust_tracepoint(lttng_analyzer_syscall, exit_accept4, fd,
-				     (socklen_t) sizeof(peer),
-				     (const struct sockaddr *) &peer);
+				     (socklen_t)sizeof(peer),
+				     (const struct sockaddr *)&peer);
 		lttng_ust_tracepoint(lttng_analyzer_syscall, entry_read, fd,
 				     sizeof(payload));
 		lttng_ust_tracepoint(lttng_analyzer_syscall, exit_read, 120,
@@ -77,7 +77,7 @@ static void emit_rw(struct worker *w)
 	uint64_t n = 0;
 
 	while (n + 4 <= w->events) {
-		int fd = 3 + (int) ((n / 4) % 64);
+		int fd = 3 + (int)((n / 4) % 64);
 
 		lttng_ust_tracepoint(lttng_analyzer_syscall, entry_read, fd,
 				     sizeof(payload));
@@ -155,18 +155,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen-trace: --threads must be 1 to 256\n");
 		return 2;
 	}
-	workers = calloc((size_t) threads, sizeof(*workers));
+	workers = calloc((size_t)threads, sizeof(*workers));
 	if (!workers) {
 		perror("gen-trace");
 		return 1;
 	}
 	unit = cycle == CYCLE_REQUESTS ? 8 : 4;
-	per = events / (uint64_t) threads / unit * unit;
+	per = events / (uint64_t)threads / unit * unit;
 	for (i = 0; i < threads; i++) {
-		workers[i].index = (int) i;
+		workers[i].index = (int)i;
 		workers[i].cycle = cycle;
 		workers[i].events = per;
-		if (pthread_create(&workers[i].thread, NULL, run, &workers[i])) {
+		if (pthread_create(&workers[i].thread, NULL, run,
+				   &workers[i])) {
 			perror("gen-trace: pthread_create");
 			return 1;
 		}
@@ -175,7 +176,7 @@ int main(int argc, char **argv)
 		pthread_join(workers[i].thread, NULL);
 		total += workers[i].emitted;
 	}
-	printf("%llu\n", (unsigned long long) total);
+	printf("%llu\n", (unsigned long long)total);
 	free(workers);
 	return 0;
 }

@@ -56,8 +56,8 @@
 extern ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 extern ssize_t __pread_chk(int fd, void *buf, size_t nbytes, off_t offset,
 			   size_t buflen);
-extern ssize_t __pread64_chk(int fd, void *buf, size_t nbytes,
-			     off64_t offset, size_t buflen);
+extern ssize_t __pread64_chk(int fd, void *buf, size_t nbytes, off64_t offset,
+			     size_t buflen);
 extern int __open_2(const char *file, int oflag);
 extern int __open64_2(const char *file, int oflag);
 extern int __openat_2(int fd, const char *file, int oflag);
@@ -127,9 +127,9 @@ static int report_fd(const char *function, int fd)
 	return fd;
 }
 
-#define CALL(function, ...)                                                    \
+#define CALL(function, ...) \
 	(before_call(), report(#function, (long)function(__VA_ARGS__)))
-#define CALL_FD(function, ...)                                                 \
+#define CALL_FD(function, ...) \
 	(before_call(), report_fd(#function, function(__VA_ARGS__)))
 
 /* Setup steps are not exercised calls: they abort the run when they fail. */
@@ -256,8 +256,7 @@ static void exercise_accept(struct connection conn[3], int *listener_out)
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
-	check(bind(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0,
-	      "bind");
+	check(bind(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0, "bind");
 	addr.sin_port = htons(local_port(probe));
 	CALL(close, probe);
 	probe = CALL_FD(socket, AF_INET, SOCK_STREAM, 0);
@@ -285,8 +284,8 @@ static void exercise_accept(struct connection conn[3], int *listener_out)
 	 */
 	conn[0].client = connect_client(&addr, "accept_client_port");
 	len = sizeof(peer);
-	conn[0].server = CALL_FD(accept, listener, (struct sockaddr *)&peer,
-				 &len);
+	conn[0].server =
+		CALL_FD(accept, listener, (struct sockaddr *)&peer, &len);
 	check(conn[0].server >= 0, "accept");
 	expect(ntohs(peer.sin_port) == local_port(conn[0].client),
 	       "accept peer port");
@@ -321,8 +320,7 @@ static void exercise_data(const struct connection *conn, const char *dir)
 	CALL(recv, conn->server, buf, 4, 0);
 	CALL(sendto, conn->client, "sendto", 6, 0, NULL, 0);
 	len = sizeof(from);
-	CALL(recvfrom, conn->server, buf, 6, 0, (struct sockaddr *)&from,
-	     &len);
+	CALL(recvfrom, conn->server, buf, 6, 0, (struct sockaddr *)&from, &len);
 	CALL(send, conn->client, "chk", 3, 0);
 	CALL(__recv_chk, conn->server, buf, 3, sizeof(buf), 0);
 	CALL(send, conn->client, "chkfrom", 7, 0);

@@ -75,7 +75,7 @@ bool is_int_at(int64_t got, int64_t want, const char *file, int line,
 	va_end(ap);
 	if (!ret) {
 		printf("#          got: %lld\n#     expected: %lld\n",
-		       (long long) got, (long long) want);
+		       (long long)got, (long long)want);
 	}
 	return ret;
 }

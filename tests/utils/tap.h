@@ -30,9 +30,10 @@ void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exit_status(void);
 
 #define ok(cond, ...) ok_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-#define is_int(got, want, ...)                                                 \
-	is_int_at((int64_t) (got), (int64_t) (want), __FILE__, __LINE__,       \
+#define is_int(got, want, ...)                                         \
+	is_int_at((int64_t)(got), (int64_t)(want), __FILE__, __LINE__, \
 		  __VA_ARGS__)
-#define is_str(got, want, ...) is_str_at(got, want, __FILE__, __LINE__, __VA_ARGS__)
+#define is_str(got, want, ...) \
+	is_str_at(got, want, __FILE__, __LINE__, __VA_ARGS__)
 
 #endif /* LTA_TESTS_TAP_H */
