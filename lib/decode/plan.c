@@ -73,8 +73,8 @@ static enum lta_plan_read read_of(const bt_field_class *fc)
 		bt_field_class_type et = bt_field_class_get_type(elem);
 
 		if (bt_field_class_type_is(et, BT_FIELD_CLASS_TYPE_INTEGER) &&
-		    bt_field_class_integer_get_field_value_range(elem) <= 8) {
-			return PLAN_READ_BYTES;
+		    bt_field_class_integer_get_field_value_range(elem) <= 16) {
+			return PLAN_READ_INTS;
 		}
 	}
 	return PLAN_READ_SKIP;
@@ -392,11 +392,11 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 				bt_field_real_double_precision_get_value(field);
 		}
 		break;
-	case PLAN_READ_BYTES:
-		arg->type = LTA_ARG_BYTES;
+	case PLAN_READ_INTS:
+		arg->type = LTA_ARG_INTS;
 		len = bt_field_array_get_length(field);
-		if (len > LTA_ARG_BYTES_MAX) {
-			len = LTA_ARG_BYTES_MAX;
+		if (len > LTA_ARG_INTS_MAX) {
+			len = LTA_ARG_INTS_MAX;
 		}
 		for (i = 0; i < len; i++) {
 			const bt_field *e =
@@ -406,10 +406,10 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 			if (bt_field_class_type_is(
 				    bt_field_get_class_type(e),
 				    BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
-				arg->v.bytes[i] = (uint8_t)
+				arg->v.ints[i] = (uint16_t)
 					bt_field_integer_signed_get_value(e);
 			} else {
-				arg->v.bytes[i] = (uint8_t)
+				arg->v.ints[i] = (uint16_t)
 					bt_field_integer_unsigned_get_value(e);
 			}
 		}

@@ -21,7 +21,7 @@ enum lta_plan_read {
 	PLAN_READ_BOOL,
 	PLAN_READ_STRING,
 	PLAN_READ_REAL,
-	PLAN_READ_BYTES, /* Array of integers of at most 8 bits. */
+	PLAN_READ_INTS, /* Array of integers of at most 16 bits. */
 };
 
 struct lta_plan_field {

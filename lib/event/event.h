@@ -25,7 +25,7 @@
 #include "syscall.h"
 
 #define LTA_EVENT_MAX_ARGS 16
-#define LTA_ARG_BYTES_MAX 16
+#define LTA_ARG_INTS_MAX 16
 
 enum lta_event_kind {
 	LTA_EVENT_OTHER = 0, /* Any event we do not interpret. */
@@ -45,20 +45,20 @@ enum lta_arg_type {
 	LTA_ARG_SINT,
 	LTA_ARG_UINT,
 	LTA_ARG_STRING,
-	LTA_ARG_BYTES, /* Array of small integers (addresses). */
+	LTA_ARG_INTS, /* Array of integers of at most 16 bits (addresses). */
 	LTA_ARG_REAL,
 };
 
 struct lta_arg {
 	const char *name; /* Borrowed from the event-class plan. */
 	enum lta_arg_type type;
-	uint8_t len; /* LTA_ARG_BYTES: element count. */
+	uint8_t len; /* LTA_ARG_INTS: element count (at most 16 kept). */
 	union {
 		int64_t s;
 		uint64_t u;
 		double real;
 		const char *str; /* Borrowed; valid for this event. */
-		uint8_t bytes[LTA_ARG_BYTES_MAX];
+		uint16_t ints[LTA_ARG_INTS_MAX];
 	} v;
 };
 

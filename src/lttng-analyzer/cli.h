@@ -18,6 +18,9 @@
 /* lttng-analyzer stats [OPTIONS] TRACE_DIR... */
 int lta_cli_stats(int argc, char **argv);
 
+/* lttng-analyzer requests [OPTIONS] TRACE_DIR... */
+int lta_cli_requests(int argc, char **argv);
+
 /* Prints the usage of the stats command to OUT. */
 void lta_cli_stats_usage(FILE *out);
 
@@ -40,6 +43,8 @@ struct lta_cli_run {
 	struct lta_tasks *tasks;   /* Owned. */
 	/* Called with every event, completed by the tasks module. */
 	int (*analyze)(struct lta_event *event, void *user_data);
+	/* Called when the tracer discarded events in TRACE; may be NULL. */
+	void (*discard)(uint32_t trace, void *user_data);
 	void *user_data;	  /* Borrowed. */
 	int progress;		  /* Print progress (stderr is a tty). */
 	int64_t next_progress_ns; /* Monotonic time of the next line. */

@@ -68,6 +68,17 @@ static int on_event(struct lta_event *event, void *user_data)
 	return run->analyze ? run->analyze(event, run->user_data) : 0;
 }
 
+static int on_discard(const struct lta_discard *discard, void *user_data)
+{
+	struct lta_cli_run *run = user_data;
+
+	/* Discarded packets lost their events too: same consequence. */
+	if (run->discard) {
+		run->discard(discard->trace, run->user_data);
+	}
+	return 0;
+}
+
 int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		       int decode_args, const char *bt_log_level)
 {
@@ -75,7 +86,8 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		.decode_args = decode_args,
 		.bt_log_level = bt_log_level,
 	};
-	struct lta_source_handlers handlers = { .event = on_event };
+	struct lta_source_handlers handlers = { .event = on_event,
+						.discard = on_discard };
 	enum lta_source_status status;
 	int i;
 

@@ -50,7 +50,8 @@ static void emit_requests(struct worker *w)
 
 	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	while (n + 8 <= w->events) {
-		fd = 10 + (int)((n / 8) % 1000);
+		/* Each thread its own descriptors: one process shares them. */
+		fd = 10 + w->index * 1000 + (int)((n / 8) % 1000);
 		peer.sin_port = htons((uint16_t)(1024 + (n / 8) % 60000));
 		lttng_ust_tracepoint(lttng_analyzer_syscall, entry_accept4, 3,
 				     (const struct sockaddr *)&peer,

@@ -1,0 +1,41 @@
+/*
+ * A growable character buffer with the appenders that output formats need
+ * (JSON string escaping, integers), for writers on hot paths where building
+ * a jansson tree per record would cost more than decoding the record.
+ * Not thread-safe.
+ */
+#ifndef LTA_COMMON_STRBUF_H
+#define LTA_COMMON_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lta_strbuf {
+	char *data; /* Owned; NUL-terminated when len > 0. */
+	size_t len;
+	size_t cap;
+	bool failed; /* An allocation failed: the content is incomplete. */
+};
+
+/* Frees the buffer; the struct may be reused. Accepts a zeroed buffer. */
+void lta_strbuf_fini(struct lta_strbuf *buf);
+
+static inline void lta_strbuf_clear(struct lta_strbuf *buf)
+{
+	buf->len = 0;
+	buf->failed = false;
+}
+
+void lta_strbuf_append(struct lta_strbuf *buf, const char *s, size_t len);
+void lta_strbuf_puts(struct lta_strbuf *buf, const char *s);
+void lta_strbuf_putc(struct lta_strbuf *buf, char c);
+void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void lta_strbuf_int(struct lta_strbuf *buf, int64_t v);
+void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v);
+
+/* Appends S as a JSON string, quotes included; invalid UTF-8 is replaced. */
+void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s);
+
+#endif /* LTA_COMMON_STRBUF_H */

@@ -1,0 +1,73 @@
+/*
+ * A latency histogram in the manner of HdrHistogram: values (nanoseconds)
+ * are counted in log-linear buckets that keep 3 significant decimal digits
+ * (every value is known to within 1/1024 of itself), in a fixed amount of
+ * memory (about 264 KiB for 1 ns to 73 minutes), and two histograms merge by
+ * adding their counts. Debian ships no HdrHistogram_c, and we need only this.
+ *
+ * Layout: values below 2048 have a counter each; above, each power of two
+ * [2^k, 2^(k+1)) is cut into 1024 equal sub-buckets. Percentiles report the
+ * highest value a sub-bucket can hold (HdrHistogram's "highest equivalent
+ * value"), so a percentile is never below the true value.
+ *
+ * Mean and standard deviation are computed from exact running sums, not
+ * from the buckets. Not thread-safe.
+ */
+#ifndef LTA_HISTOGRAM_HISTOGRAM_H
+#define LTA_HISTOGRAM_HISTOGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The largest value kept exactly in buckets: 2^42 - 1 ns (73 minutes). */
+#define LTA_HISTOGRAM_MAX_VALUE ((INT64_C(1) << 42) - 1)
+
+struct lta_histogram;
+
+/* Returns NULL when out of memory. */
+struct lta_histogram *lta_histogram_create(void);
+
+/* Accepts NULL. */
+void lta_histogram_destroy(struct lta_histogram *h);
+
+/*
+ * Counts VALUE (negative values count as 0; values above
+ * LTA_HISTOGRAM_MAX_VALUE are counted in the top bucket and in
+ * lta_histogram_clamped()).
+ */
+void lta_histogram_record(struct lta_histogram *h, int64_t value);
+
+/* Adds every count of FROM to INTO. */
+void lta_histogram_merge(struct lta_histogram *into,
+			 const struct lta_histogram *from);
+
+void lta_histogram_reset(struct lta_histogram *h);
+
+uint64_t lta_histogram_count(const struct lta_histogram *h);
+uint64_t lta_histogram_clamped(const struct lta_histogram *h);
+int64_t lta_histogram_min(const struct lta_histogram *h);
+int64_t lta_histogram_max(const struct lta_histogram *h);
+double lta_histogram_mean(const struct lta_histogram *h);
+double lta_histogram_stddev(const struct lta_histogram *h);
+
+/*
+ * Returns the value at PERCENTILE (0 to 100): the highest equivalent value
+ * of the bucket holding the ceil(count * percentile / 100)-th value, capped
+ * by the exact maximum. 0 when the histogram is empty.
+ */
+int64_t lta_histogram_percentile(const struct lta_histogram *h,
+				 double percentile);
+
+/*
+ * Iterates the detailed percentile spectrum the way wrk2 prints it: for
+ * each step, the value, its percentile and the cumulated count. Calls FN
+ * with ticks of TICKS_PER_HALF per halving distance to 100% (wrk2 uses 5);
+ * stops at 100%.
+ */
+void lta_histogram_spectrum(const struct lta_histogram *h, int ticks_per_half,
+			    void (*fn)(int64_t value, double percentile,
+				       uint64_t total, void *user_data),
+			    void *user_data);
+
+#endif /* LTA_HISTOGRAM_HISTOGRAM_H */

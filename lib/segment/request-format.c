@@ -1,0 +1,296 @@
+#include "request-format.h"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+
+int64_t lta_request_duration(const struct lta_request *r)
+{
+	return r->end >= 0 ? r->end - r->start : -1;
+}
+
+static void key(struct lta_strbuf *out, const char *name)
+{
+	lta_strbuf_putc(out, '"');
+	lta_strbuf_puts(out, name);
+	lta_strbuf_append(out, "\":", 2);
+}
+
+static void int_or_null(struct lta_strbuf *out, const char *name, int64_t v)
+{
+	key(out, name);
+	if (v < 0) {
+		lta_strbuf_append(out, "null", 4);
+	} else {
+		lta_strbuf_int(out, v);
+	}
+}
+
+static const char *family_name(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	case AF_UNIX:
+		return "unix";
+	default:
+		return NULL;
+	}
+}
+
+static void arg_json(const struct lta_request *r, const struct lta_call_arg *a,
+		     struct lta_strbuf *out)
+{
+	uint8_t i;
+
+	lta_strbuf_json_string(out, a->name ? a->name : "?");
+	lta_strbuf_putc(out, ':');
+	switch (a->type) {
+	case LTA_ARG_SINT:
+		lta_strbuf_int(out, a->v.s);
+		break;
+	case LTA_ARG_UINT:
+		lta_strbuf_uint(out, a->v.u);
+		break;
+	case LTA_ARG_REAL:
+		lta_strbuf_printf(out, "%.17g", a->v.real);
+		break;
+	case LTA_ARG_STRING:
+		lta_strbuf_json_string(out, lta_request_string(r, a));
+		break;
+	case LTA_ARG_INTS:
+		lta_strbuf_putc(out, '[');
+		for (i = 0; i < a->len && i < LTA_ARG_INTS_MAX; i++) {
+			if (i) {
+				lta_strbuf_putc(out, ',');
+			}
+			lta_strbuf_uint(out, a->v.ints[i]);
+		}
+		lta_strbuf_putc(out, ']');
+		break;
+	default:
+		lta_strbuf_append(out, "null", 4);
+		break;
+	}
+}
+
+void lta_request_format_json(const struct lta_request *r, const char *host,
+			     struct lta_strbuf *out)
+{
+	const char *family = family_name(r->family);
+	uint32_t i;
+	uint8_t j;
+
+	lta_strbuf_append(out, "{\"id\":", 6);
+	lta_strbuf_uint(out, r->id);
+	lta_strbuf_append(out, ",\"trace\":", 9);
+	lta_strbuf_uint(out, r->trace);
+	lta_strbuf_append(out, ",\"host\":", 8);
+	if (host) {
+		lta_strbuf_json_string(out, host);
+	} else {
+		lta_strbuf_append(out, "null", 4);
+	}
+	lta_strbuf_append(out, ",\"pid\":", 7);
+	lta_strbuf_int(out, r->pid);
+	lta_strbuf_append(out, ",\"procname\":", 12);
+	lta_strbuf_json_string(out, r->procname);
+	lta_strbuf_append(out, ",\"tids\":[", 9);
+	for (j = 0; j < r->tid_count; j++) {
+		if (j) {
+			lta_strbuf_putc(out, ',');
+		}
+		lta_strbuf_int(out, r->tids[j]);
+	}
+	lta_strbuf_append(out, "],\"tids_truncated\":", 19);
+	lta_strbuf_puts(out, r->tids_truncated ? "true" : "false");
+	lta_strbuf_append(out, ",\"fd\":", 6);
+	lta_strbuf_int(out, r->fd);
+	lta_strbuf_append(out, ",\"peer\":", 8);
+	if (family) {
+		lta_strbuf_append(out, "{\"family\":", 10);
+		lta_strbuf_json_string(out, family);
+		lta_strbuf_append(out, ",\"address\":", 11);
+		if (r->peer[0]) {
+			lta_strbuf_json_string(out, r->peer);
+		} else {
+			lta_strbuf_append(out, "null", 4);
+		}
+		lta_strbuf_putc(out, ',');
+		int_or_null(out, "port", r->port);
+		lta_strbuf_putc(out, '}');
+	} else {
+		lta_strbuf_append(out, "null", 4);
+	}
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "accept_entry_ns", r->accept_entry);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "accept_wait_ns",
+		    r->accept_entry >= 0 ? r->start - r->accept_entry : -1);
+	lta_strbuf_append(out, ",\"start_ns\":", 12);
+	lta_strbuf_int(out, r->start);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "end_ns", r->end);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "duration_ns", lta_request_duration(r));
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "shutdown_ns", r->shutdown_ts);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "close_ns", r->close_ts);
+	lta_strbuf_append(out, ",\"end_reason\":\"", 15);
+	lta_strbuf_puts(out, lta_request_end_name(r->end_reason));
+	lta_strbuf_append(out, "\",\"incomplete\":", 15);
+	lta_strbuf_puts(out, r->incomplete ? "true" : "false");
+	lta_strbuf_append(out, ",\"bytes_read\":", 14);
+	lta_strbuf_uint(out, r->bytes_read);
+	lta_strbuf_append(out, ",\"bytes_written\":", 17);
+	lta_strbuf_uint(out, r->bytes_written);
+	lta_strbuf_append(out, ",\"calls_total\":", 15);
+	lta_strbuf_uint(out, r->call_total);
+	lta_strbuf_append(out, ",\"truncated\":", 13);
+	lta_strbuf_puts(out, r->truncated ? "true" : "false");
+	lta_strbuf_append(out, ",\"syscall_counts\":{", 19);
+	for (i = 0; i < r->count_kinds; i++) {
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		lta_strbuf_json_string(out, r->counts[i].name);
+		lta_strbuf_putc(out, ':');
+		lta_strbuf_uint(out, r->counts[i].count);
+	}
+	lta_strbuf_append(out, "},\"calls\":[", 11);
+	for (i = 0; i < r->call_count; i++) {
+		const struct lta_call *c = &r->calls[i];
+
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		lta_strbuf_append(out, "{\"name\":", 8);
+		lta_strbuf_json_string(out, c->name);
+		lta_strbuf_append(out, ",\"tid\":", 7);
+		lta_strbuf_int(out, c->tid);
+		lta_strbuf_append(out, ",\"start_ns\":", 12);
+		lta_strbuf_int(out, c->start);
+		lta_strbuf_putc(out, ',');
+		int_or_null(out, "duration_ns", c->duration);
+		lta_strbuf_append(out, ",\"ret\":", 7);
+		if (c->has_ret) {
+			lta_strbuf_int(out, c->ret);
+		} else {
+			lta_strbuf_append(out, "null", 4);
+		}
+		lta_strbuf_append(out, ",\"args\":{", 9);
+		for (j = 0; j < c->nargs; j++) {
+			if (j) {
+				lta_strbuf_putc(out, ',');
+			}
+			arg_json(r, &c->args[j], out);
+		}
+		lta_strbuf_append(out, "}}", 2);
+	}
+	lta_strbuf_append(out, "]}", 2);
+}
+
+/* One event of the text format: an entry or an exit of a call. */
+struct text_event {
+	int64_t ts;
+	const struct lta_call *call;
+	bool entry;
+};
+
+static int compare_events(const void *a, const void *b)
+{
+	const struct text_event *x = a, *y = b;
+
+	if (x->ts != y->ts) {
+		return x->ts < y->ts ? -1 : 1;
+	}
+	/* An entry before the exit of the same instant; then call order. */
+	if (x->call != y->call) {
+		return x->call < y->call ? -1 : 1;
+	}
+	return x->entry ? -1 : (y->entry ? 1 : 0);
+}
+
+void lta_request_format_text(const struct lta_request *r,
+			     struct lta_strbuf *out)
+{
+	struct text_event stack_events[64];
+	struct text_event *events = stack_events;
+	size_t n = 0, i, field;
+	int64_t prev;
+
+	if (r->call_count * 2 > 64) {
+		events = malloc(r->call_count * 2 * sizeof(*events));
+		if (!events) {
+			out->failed = true;
+			return;
+		}
+	}
+	for (i = 0; i < r->call_count; i++) {
+		const struct lta_call *c = &r->calls[i];
+
+		if (c->duration >= 0) {
+			events[n++] = (struct text_event){ c->start, c, true };
+			events[n++] =
+				(struct text_event){ c->start + c->duration, c,
+						     false };
+		} else {
+			/* Only one side was seen: the exit. */
+			events[n++] = (struct text_event){ c->start, c, false };
+		}
+	}
+	qsort(events, n, sizeof(*events), compare_events);
+
+	lta_strbuf_uint(out, r->id);
+	for (field = 0; field < 7; field++) {
+		lta_strbuf_putc(out, '\t');
+		prev = n ? events[0].ts : r->start;
+		for (i = 0; i < n; i++) {
+			const struct text_event *e = &events[i];
+
+			if (i) {
+				lta_strbuf_putc(out, ',');
+			}
+			switch (field) {
+			case 0:
+				lta_strbuf_puts(out, e->call->name);
+				break;
+			case 1:
+				lta_strbuf_putc(out, e->entry ? '1' : '0');
+				break;
+			case 2:
+				lta_strbuf_int(out, e->ts - prev);
+				prev = e->ts;
+				break;
+			case 3:
+				lta_strbuf_puts(out, r->procname[0]
+							     ? r->procname
+							     : "?");
+				break;
+			case 4:
+				lta_strbuf_int(out, r->pid);
+				break;
+			case 5:
+				lta_strbuf_int(out, e->call->tid);
+				break;
+			case 6:
+				if (!e->entry && e->call->has_ret) {
+					lta_strbuf_int(out, e->call->ret);
+				}
+				break;
+			}
+		}
+	}
+	lta_strbuf_putc(out, '\t');
+	if (r->end >= 0) {
+		lta_strbuf_printf(out, "%.6f",
+				  (double)(r->end - r->start) / 1e6);
+	} else {
+		lta_strbuf_putc(out, '-');
+	}
+	if (events != stack_events) {
+		free(events);
+	}
+}

@@ -1,0 +1,29 @@
+/*
+ * Request records as text, for the dataset export (lttng-analyzer
+ * requests, and later the daemon's requests.jsonl): one JSON object per
+ * line, or the compact line format of doc/dataset-text-format.md. Written
+ * by hand into a buffer: a JSON tree per request would cost more than
+ * decoding its events.
+ */
+#ifndef LTA_SEGMENT_REQUEST_FORMAT_H
+#define LTA_SEGMENT_REQUEST_FORMAT_H
+
+#include "common/strbuf.h"
+#include "segment.h"
+
+/*
+ * Appends R as one JSON object (no newline) to OUT. HOST may be NULL.
+ */
+void lta_request_format_json(const struct lta_request *r, const char *host,
+			     struct lta_strbuf *out);
+
+/*
+ * Appends R as one line of the text dataset format (no newline) to OUT.
+ */
+void lta_request_format_text(const struct lta_request *r,
+			     struct lta_strbuf *out);
+
+/* Duration of R in ns (end - start), or -1 when it has no end. */
+int64_t lta_request_duration(const struct lta_request *r);
+
+#endif /* LTA_SEGMENT_REQUEST_FORMAT_H */

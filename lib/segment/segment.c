@@ -1,0 +1,965 @@
+#include "segment.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/htable.h"
+
+#define DEFAULT_MAX_CALLS 1000
+#define THREAD_SWEEP_LIMIT 65536
+
+/* A system call a thread is in, from its entry. */
+struct pending {
+	bool active;
+	const char *name; /* Interned. */
+	enum lta_syscall syscall;
+	int64_t entry_ts;
+	int32_t fd;		     /* The descriptor it acts on; -1. */
+	struct lta_request *request; /* Holds a ref; or NULL. */
+	struct lta_call call;	     /* Entry arguments, ready to merge. */
+	char strings[256];	     /* Entry string arguments. */
+	uint32_t strings_len;
+};
+
+struct thread_state {
+	uint32_t trace;
+	int32_t tid;
+	uint64_t serving; /* Request id, 0 when none. */
+	struct pending pending;
+};
+
+struct lta_segment {
+	struct lta_segment_options options;
+	char *process; /* Owned copy. */
+	lta_segment_request_func on_request;
+	void *user_data;
+
+	uint64_t next_id;
+	struct lta_htable by_fd;   /* (trace, pid, fd) -> request. */
+	struct lta_htable by_id;   /* id -> owned request (all live). */
+	struct lta_htable threads; /* (trace, tid) -> owned state. */
+	struct lta_segment_counters counters;
+	int stop; /* What on_request returned. */
+};
+
+static inline uint64_t fd_key(uint32_t trace, int32_t pid, int32_t fd)
+{
+	/* 16 bits of trace, 24 of pid (PID_MAX_LIMIT is 2^22), 24 of fd. */
+	return ((uint64_t)(trace & 0xffff) << 48) |
+	       ((uint64_t)((uint32_t)pid & 0xffffff) << 24) |
+	       ((uint32_t)fd & 0xffffff);
+}
+
+static inline uint64_t thread_key(uint32_t trace, int32_t tid)
+{
+	return ((uint64_t)trace << 32) | (uint32_t)tid;
+}
+
+const char *lta_request_end_name(enum lta_request_end end)
+{
+	switch (end) {
+	case LTA_REQUEST_END_CLOSE:
+		return "close";
+	case LTA_REQUEST_END_SHUTDOWN:
+		return "shutdown";
+	case LTA_REQUEST_END_EMPTY:
+		return "empty";
+	case LTA_REQUEST_END_ABORTED:
+		return "aborted";
+	case LTA_REQUEST_END_OPEN:
+		return "open";
+	case LTA_REQUEST_END_REPLACED:
+		return "replaced";
+	}
+	return "unknown";
+}
+
+const char *lta_request_string(const struct lta_request *request,
+			       const struct lta_call_arg *arg)
+{
+	if (arg->type != LTA_ARG_STRING || !request->strings ||
+	    arg->v.str >= request->strings_len) {
+		return "";
+	}
+	return request->strings + arg->v.str;
+}
+
+struct lta_segment *
+lta_segment_create(const struct lta_segment_options *options,
+		   lta_segment_request_func on_request, void *user_data)
+{
+	struct lta_segment *segment = calloc(1, sizeof(*segment));
+
+	if (!segment) {
+		return NULL;
+	}
+	segment->options.max_calls = DEFAULT_MAX_CALLS;
+	if (options) {
+		segment->options = *options;
+		if (options->process) {
+			segment->process = strdup(options->process);
+			if (!segment->process) {
+				goto error;
+			}
+		}
+	}
+	segment->options.process = segment->process;
+	segment->on_request = on_request;
+	segment->user_data = user_data;
+	segment->next_id = 1;
+	if (lta_htable_init(&segment->by_fd, 256) ||
+	    lta_htable_init(&segment->by_id, 256) ||
+	    lta_htable_init(&segment->threads, 256)) {
+		goto error;
+	}
+	return segment;
+
+error:
+	lta_segment_destroy(segment);
+	return NULL;
+}
+
+static void free_request(struct lta_request *r)
+{
+	if (!r) {
+		return;
+	}
+	free(r->calls);
+	free(r->counts);
+	free(r->strings);
+	free(r);
+}
+
+/* Hands R out (once) and frees it when no call in flight refers to it. */
+static void release(struct lta_segment *segment, struct lta_request *r)
+{
+	if (r->refs > 0 || !r->emitted) {
+		return;
+	}
+	lta_htable_remove(&segment->by_id, r->id);
+	free_request(r);
+}
+
+static void emit(struct lta_segment *segment, struct lta_request *r)
+{
+	int ret = 0;
+
+	if (r->emitted) {
+		return;
+	}
+	if ((r->end_reason == LTA_REQUEST_END_CLOSE ||
+	     r->end_reason == LTA_REQUEST_END_SHUTDOWN) &&
+	    r->reads == 0 && r->bytes_read == 0) {
+		r->end_reason = LTA_REQUEST_END_EMPTY;
+	}
+	r->truncated = r->call_total > r->call_count;
+	r->emitted = true;
+	if (r->incomplete) {
+		segment->counters.requests_incomplete++;
+	}
+	segment->counters.requests_emitted++;
+	segment->counters.requests_open--;
+	if (segment->on_request) {
+		ret = segment->on_request(r, segment->user_data);
+	}
+	if (ret && !segment->stop) {
+		segment->stop = ret;
+	}
+}
+
+/*
+ * Ends R now with REASON if it has not ended, and forgets its descriptor
+ * when FORGET_FD (close, process exit): the number may be reused.
+ */
+static void end_request(struct lta_segment *segment, struct lta_request *r,
+			int64_t ts, enum lta_request_end reason, bool forget_fd)
+{
+	if (!r->ended) {
+		r->ended = true;
+		r->end = ts;
+		r->end_reason = reason;
+	}
+	if (forget_fd) {
+		uint64_t key = fd_key(r->trace, r->pid, r->fd);
+
+		if (lta_htable_get(&segment->by_fd, key) == r) {
+			lta_htable_remove(&segment->by_fd, key);
+		}
+	}
+}
+
+static struct thread_state *thread_of(struct lta_segment *segment,
+				      uint32_t trace, int32_t tid)
+{
+	uint64_t key = thread_key(trace, tid);
+	struct thread_state *t = lta_htable_get(&segment->threads, key);
+
+	if (t) {
+		return t;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		return NULL;
+	}
+	t->trace = trace;
+	t->tid = tid;
+	if (lta_htable_put(&segment->threads, key, t)) {
+		free(t);
+		return NULL;
+	}
+	segment->counters.threads++;
+	return t;
+}
+
+/* Drops the call THREAD is in, and its reference to a request. */
+static void drop_pending(struct lta_segment *segment, struct thread_state *t)
+{
+	struct lta_request *r = t->pending.request;
+
+	t->pending.active = false;
+	t->pending.request = NULL;
+	if (r) {
+		r->refs--;
+		release(segment, r);
+	}
+}
+
+static struct lta_request *serving(struct lta_segment *segment,
+				   struct thread_state *t)
+{
+	struct lta_request *r;
+
+	if (!t->serving) {
+		return NULL;
+	}
+	r = lta_htable_get(&segment->by_id, t->serving);
+	if (!r || r->ended) {
+		t->serving = 0;
+		return NULL;
+	}
+	return r;
+}
+
+/* The descriptor a system-call entry acts on, or -1. */
+static int32_t entry_fd(const struct lta_event *event)
+{
+	int64_t fd;
+
+	if (event->syscall == LTA_SYSCALL_sendfile ||
+	    event->syscall == LTA_SYSCALL_sendfile64) {
+		const struct lta_arg *a = lta_event_find_arg(event, "out_fd");
+
+		if (a && a->type == LTA_ARG_SINT) {
+			return (int32_t)a->v.s;
+		}
+		if (a && a->type == LTA_ARG_UINT) {
+			return (int32_t)a->v.u;
+		}
+		return -1;
+	}
+	if (!lta_event_arg_int(event, event->fd_arg, &fd) || fd < 0 ||
+	    fd > INT32_MAX) {
+		return -1;
+	}
+	return (int32_t)fd;
+}
+
+static bool is_read(enum lta_syscall s)
+{
+	switch (s) {
+	case LTA_SYSCALL_read:
+	case LTA_SYSCALL_readv:
+	case LTA_SYSCALL_pread64:
+	case LTA_SYSCALL_preadv:
+	case LTA_SYSCALL_preadv2:
+	case LTA_SYSCALL_recvfrom:
+	case LTA_SYSCALL_recvmsg:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_write(enum lta_syscall s)
+{
+	switch (s) {
+	case LTA_SYSCALL_write:
+	case LTA_SYSCALL_writev:
+	case LTA_SYSCALL_pwrite64:
+	case LTA_SYSCALL_pwritev:
+	case LTA_SYSCALL_pwritev2:
+	case LTA_SYSCALL_sendto:
+	case LTA_SYSCALL_sendmsg:
+	case LTA_SYSCALL_sendfile:
+	case LTA_SYSCALL_sendfile64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_accept(enum lta_syscall s)
+{
+	return s == LTA_SYSCALL_accept || s == LTA_SYSCALL_accept4;
+}
+
+/* A thread entering these is waiting for new work, not serving. */
+static bool waits_for_work(enum lta_syscall s)
+{
+	return is_accept(s) || s == LTA_SYSCALL_epoll_wait ||
+	       s == LTA_SYSCALL_epoll_pwait;
+}
+
+static void note_tid(struct lta_request *r, int32_t tid)
+{
+	uint8_t i;
+
+	for (i = 0; i < r->tid_count; i++) {
+		if (r->tids[i] == tid) {
+			return;
+		}
+	}
+	if (r->tid_count == LTA_REQUEST_MAX_TIDS) {
+		r->tids_truncated = true;
+		return;
+	}
+	r->tids[r->tid_count++] = tid;
+}
+
+static int count_call(struct lta_request *r, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->count_kinds; i++) {
+		if (r->counts[i].name == name) {
+			r->counts[i].count++;
+			return 0;
+		}
+	}
+	if (r->count_kinds == r->counts_cap) {
+		uint32_t cap = r->counts_cap ? r->counts_cap * 2 : 8;
+		struct lta_call_count *grown =
+			realloc(r->counts, cap * sizeof(*grown));
+
+		if (!grown) {
+			return -ENOMEM;
+		}
+		r->counts = grown;
+		r->counts_cap = cap;
+	}
+	r->counts[r->count_kinds].name = name;
+	r->counts[r->count_kinds].count = 1;
+	r->count_kinds++;
+	return 0;
+}
+
+static uint32_t add_string(struct lta_request *r, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	uint32_t at;
+
+	if (r->strings_len + len > r->strings_cap) {
+		uint32_t cap = r->strings_cap ? r->strings_cap : 256;
+		char *grown;
+
+		while (cap < r->strings_len + len) {
+			cap *= 2;
+		}
+		grown = realloc(r->strings, cap);
+		if (!grown) {
+			return UINT32_MAX;
+		}
+		r->strings = grown;
+		r->strings_cap = cap;
+	}
+	at = r->strings_len;
+	memcpy(r->strings + at, s, len);
+	r->strings_len += (uint32_t)len;
+	return at;
+}
+
+/* Appends the merged call to R (if room), with strings moved into R. */
+static int append_call(struct lta_segment *segment, struct lta_request *r,
+		       const struct lta_call *call, const char *strings)
+{
+	struct lta_call *out;
+	uint8_t i;
+
+	note_tid(r, call->tid);
+	r->call_total++;
+	if (count_call(r, call->name)) {
+		return -ENOMEM;
+	}
+	if (r->call_count >= segment->options.max_calls) {
+		return 0;
+	}
+	if (r->call_count == r->calls_cap) {
+		uint32_t cap = r->calls_cap ? r->calls_cap * 2 : 8;
+		struct lta_call *grown;
+
+		if (cap > segment->options.max_calls) {
+			cap = segment->options.max_calls;
+		}
+		grown = realloc(r->calls, cap * sizeof(*grown));
+		if (!grown) {
+			return -ENOMEM;
+		}
+		r->calls = grown;
+		r->calls_cap = cap;
+	}
+	out = &r->calls[r->call_count++];
+	*out = *call;
+	for (i = 0; i < out->nargs; i++) {
+		if (out->args[i].type == LTA_ARG_STRING) {
+			uint32_t at =
+				add_string(r, strings + call->args[i].v.str);
+
+			if (at == UINT32_MAX) {
+				return -ENOMEM;
+			}
+			out->args[i].v.str = at;
+		}
+	}
+	return 0;
+}
+
+/* Copies EVENT's arguments (entry) into CALL, strings into PENDING. */
+static void copy_args(struct pending *p, const struct lta_event *event)
+{
+	uint8_t i, n = 0;
+
+	p->strings_len = 0;
+	for (i = 0; i < event->nargs && n < LTA_CALL_MAX_ARGS; i++) {
+		const struct lta_arg *a = &event->args[i];
+		struct lta_call_arg *out = &p->call.args[n];
+
+		out->name = a->name;
+		out->type = a->type;
+		out->len = a->len;
+		switch (a->type) {
+		case LTA_ARG_STRING: {
+			size_t len = strlen(a->v.str);
+			size_t room = sizeof(p->strings) - p->strings_len;
+
+			if (room == 0) {
+				out->type = LTA_ARG_NONE;
+				break;
+			}
+			if (len >= room) {
+				len = room - 1;
+			}
+			memcpy(p->strings + p->strings_len, a->v.str, len);
+			p->strings[p->strings_len + len] = '\0';
+			out->v.str = p->strings_len;
+			p->strings_len += (uint32_t)len + 1;
+			break;
+		}
+		case LTA_ARG_INTS:
+			memcpy(out->v.ints, a->v.ints, sizeof(out->v.ints));
+			break;
+		case LTA_ARG_SINT:
+			out->v.s = a->v.s;
+			break;
+		case LTA_ARG_UINT:
+			out->v.u = a->v.u;
+			break;
+		case LTA_ARG_REAL:
+			out->v.real = a->v.real;
+			break;
+		default:
+			break;
+		}
+		n++;
+	}
+	p->call.nargs = n;
+}
+
+static void set_peer(struct lta_request *r, const struct lta_event *event)
+{
+	const struct lta_arg *family = lta_event_find_arg(event, "family");
+	const struct lta_arg *port = lta_event_find_arg(event, "sport");
+	const struct lta_arg *v4 = lta_event_find_arg(event, "v4addr");
+	const struct lta_arg *v6 = lta_event_find_arg(event, "v6addr");
+	int64_t value;
+
+	r->family = -1;
+	r->port = -1;
+	r->peer[0] = '\0';
+	if (family &&
+	    (family->type == LTA_ARG_UINT || family->type == LTA_ARG_SINT)) {
+		r->family = (int)(family->type == LTA_ARG_UINT ? family->v.u
+							       : family->v.s);
+	}
+	if (port &&
+	    (port->type == LTA_ARG_UINT || port->type == LTA_ARG_SINT)) {
+		value = port->type == LTA_ARG_UINT ? (int64_t)port->v.u
+						   : port->v.s;
+		if (r->family == AF_INET || r->family == AF_INET6) {
+			r->port = (int)value;
+		}
+	}
+	if (r->family == AF_INET && v4 && v4->type == LTA_ARG_INTS &&
+	    v4->len == 4) {
+		snprintf(r->peer, sizeof(r->peer), "%u.%u.%u.%u", v4->v.ints[0],
+			 v4->v.ints[1], v4->v.ints[2], v4->v.ints[3]);
+	} else if (r->family == AF_INET6 && v6 && v6->type == LTA_ARG_INTS &&
+		   (v6->len == 8 || v6->len == 16)) {
+		uint16_t w[8];
+		int i;
+
+		for (i = 0; i < 8; i++) {
+			/* 8 x u16 (lttng-modules) or 16 x u8 (older). */
+			w[i] = v6->len == 8
+				       ? v6->v.ints[i]
+				       : (uint16_t)((v6->v.ints[2 * i] << 8) |
+						    v6->v.ints[2 * i + 1]);
+		}
+		snprintf(r->peer, sizeof(r->peer), "%x:%x:%x:%x:%x:%x:%x:%x",
+			 w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+	} else if (r->family == AF_UNIX) {
+		snprintf(r->peer, sizeof(r->peer), "unix");
+	}
+}
+
+static struct lta_request *open_request(struct lta_segment *segment,
+					const struct lta_event *event,
+					int32_t fd, int64_t accept_entry)
+{
+	uint64_t key = fd_key(event->trace, event->pid, fd);
+	struct lta_request *old = lta_htable_get(&segment->by_fd, key);
+	struct lta_request *r;
+
+	if (old) {
+		/* The close of the old connection was lost. */
+		old->incomplete = true;
+		end_request(segment, old, event->ts, LTA_REQUEST_END_REPLACED,
+			    true);
+		emit(segment, old);
+		release(segment, old);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		return NULL;
+	}
+	r->id = segment->next_id;
+	r->trace = event->trace;
+	r->pid = event->pid;
+	r->fd = fd;
+	if (event->procname) {
+		snprintf(r->procname, sizeof(r->procname), "%s",
+			 event->procname);
+	}
+	r->accept_entry = accept_entry;
+	r->start = event->ts;
+	r->end = -1;
+	r->shutdown_ts = -1;
+	r->close_ts = -1;
+	r->end_reason = LTA_REQUEST_END_OPEN;
+	set_peer(r, event);
+	if (lta_htable_put(&segment->by_id, r->id, r)) {
+		free(r);
+		return NULL;
+	}
+	if (lta_htable_put(&segment->by_fd, key, r)) {
+		lta_htable_remove(&segment->by_id, r->id);
+		free(r);
+		return NULL;
+	}
+	segment->next_id++;
+	segment->counters.requests_opened++;
+	segment->counters.requests_open++;
+	return r;
+}
+
+static int handle_entry(struct lta_segment *segment, struct thread_state *t,
+			const struct lta_event *event)
+{
+	struct pending *p = &t->pending;
+	struct lta_request *r = NULL;
+	int32_t fd = entry_fd(event);
+
+	if (p->active) {
+		/* Its exit was lost: forget it. */
+		drop_pending(segment, t);
+	}
+	if (fd >= 0) {
+		r = lta_htable_get(&segment->by_fd,
+				   fd_key(event->trace, event->pid, fd));
+	}
+	if (r) {
+		if (!r->ended) {
+			t->serving = r->id;
+		}
+	} else if (waits_for_work(event->syscall)) {
+		t->serving = 0;
+	} else {
+		r = serving(segment, t);
+	}
+
+	p->active = true;
+	p->name = event->syscall_name;
+	p->syscall = event->syscall;
+	p->entry_ts = event->ts;
+	p->fd = fd;
+	p->request = r;
+	p->call.name = event->syscall_name;
+	p->call.tid = event->tid;
+	p->call.start = event->ts;
+	p->call.duration = -1;
+	p->call.has_ret = false;
+	copy_args(p, event);
+	if (!r) {
+		return 0;
+	}
+	r->refs++;
+
+	/* The first shutdown or close ends the request. */
+	if (fd == r->fd && event->syscall == LTA_SYSCALL_shutdown) {
+		if (r->shutdown_ts < 0) {
+			r->shutdown_ts = event->ts;
+		}
+		end_request(segment, r, event->ts, LTA_REQUEST_END_SHUTDOWN,
+			    false);
+	} else if (fd == r->fd && event->syscall == LTA_SYSCALL_close) {
+		r->close_ts = event->ts;
+		end_request(segment, r, event->ts, LTA_REQUEST_END_CLOSE, true);
+	}
+	return 0;
+}
+
+static int handle_exit(struct lta_segment *segment, struct thread_state *t,
+		       const struct lta_event *event)
+{
+	struct pending *p = &t->pending;
+	struct lta_request *r;
+	struct lta_call call;
+	const char *strings = "";
+	int64_t ret = 0;
+	bool has_ret = lta_event_arg_int(event, event->ret_arg, &ret);
+	bool paired = p->active && p->name == event->syscall_name;
+	int err = 0;
+
+	if (p->active && !paired) {
+		drop_pending(segment, t);
+	}
+	if (paired) {
+		call = p->call;
+		call.duration = event->ts - p->entry_ts;
+		strings = p->strings;
+	} else {
+		memset(&call, 0, sizeof(call));
+		call.name = event->syscall_name;
+		call.tid = event->tid;
+		call.start = event->ts;
+		call.duration = -1;
+	}
+	call.has_ret = has_ret;
+	call.ret = ret;
+
+	if (is_accept(event->syscall) && has_ret && ret >= 0) {
+		if (segment->options.process &&
+		    (!event->procname ||
+		     strcmp(event->procname, segment->options.process) != 0)) {
+			if (paired) {
+				drop_pending(segment, t);
+			}
+			return 0;
+		}
+		r = open_request(segment, event, (int32_t)ret,
+				 paired ? p->entry_ts : -1);
+		if (!r) {
+			err = -ENOMEM;
+			goto end;
+		}
+		t->serving = r->id;
+		err = append_call(segment, r, &call, strings);
+		goto end;
+	}
+
+	r = paired ? p->request : serving(segment, t);
+	if (!r) {
+		goto end;
+	}
+	if (r->emitted) {
+		goto end;
+	}
+	if (paired && p->fd == r->fd && has_ret) {
+		if (is_read(event->syscall)) {
+			r->reads++;
+			if (ret > 0) {
+				r->bytes_read += (uint64_t)ret;
+			}
+		} else if (is_write(event->syscall) && ret > 0) {
+			r->bytes_written += (uint64_t)ret;
+		}
+	}
+	err = append_call(segment, r, &call, strings);
+	if (r->close_ts >= 0 && paired && p->syscall == LTA_SYSCALL_close &&
+	    p->fd == r->fd) {
+		/* The close completed: nothing more can come on this fd. */
+		emit(segment, r);
+	}
+end:
+	if (paired) {
+		drop_pending(segment, t);
+	}
+	return err;
+}
+
+/* Ends every request of (TRACE, PID) as aborted. */
+static void abort_process(struct lta_segment *segment, uint32_t trace,
+			  int32_t pid, int64_t ts)
+{
+	struct lta_request **victims = NULL;
+	size_t pos = 0, n = 0, cap = 0, i;
+	uint64_t key;
+	void *value;
+
+	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
+		struct lta_request *r = value;
+
+		if (r->trace != trace || r->pid != pid || r->emitted) {
+			continue;
+		}
+		if (n == cap) {
+			struct lta_request **grown;
+
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(victims, cap * sizeof(*victims));
+			if (!grown) {
+				break;
+			}
+			victims = grown;
+		}
+		victims[n++] = r;
+	}
+	for (i = 0; i < n; i++) {
+		struct lta_request *r = victims[i];
+
+		end_request(segment, r, ts, LTA_REQUEST_END_ABORTED, true);
+		emit(segment, r);
+		release(segment, r);
+	}
+	free(victims);
+}
+
+static void forget_thread(struct lta_segment *segment, uint32_t trace,
+			  int32_t tid)
+{
+	struct thread_state *t =
+		lta_htable_remove(&segment->threads, thread_key(trace, tid));
+
+	if (t) {
+		drop_pending(segment, t);
+		free(t);
+		segment->counters.threads--;
+	}
+}
+
+/* Frees idle threads when too many are tracked (no exit events seen). */
+static void sweep_threads(struct lta_segment *segment)
+{
+	size_t pos = 0;
+	uint64_t key;
+	void *value;
+	uint64_t *idle = calloc(segment->threads.count, sizeof(*idle));
+	size_t n = 0, i;
+
+	if (!idle) {
+		return;
+	}
+	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
+		struct thread_state *t = value;
+
+		if (!t->pending.active && !serving(segment, t)) {
+			idle[n++] = key;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		free(lta_htable_remove(&segment->threads, idle[i]));
+		segment->counters.threads--;
+	}
+	free(idle);
+}
+
+int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
+{
+	struct thread_state *t;
+	int ret = 0;
+
+	if (event->tid < 0 || event->pid < 0) {
+		return 0;
+	}
+	switch (event->kind) {
+	case LTA_EVENT_SYSCALL_ENTRY:
+	case LTA_EVENT_SYSCALL_EXIT:
+		if (!event->syscall_name) {
+			return 0;
+		}
+		if (segment->threads.count >= THREAD_SWEEP_LIMIT) {
+			sweep_threads(segment);
+		}
+		t = thread_of(segment, event->trace, event->tid);
+		if (!t) {
+			return -ENOMEM;
+		}
+		if (event->kind == LTA_EVENT_SYSCALL_ENTRY) {
+			ret = handle_entry(segment, t, event);
+			if (event->syscall == LTA_SYSCALL_exit_group) {
+				abort_process(segment, event->trace, event->pid,
+					      event->ts);
+			}
+		} else {
+			ret = handle_exit(segment, t, event);
+		}
+		break;
+	case LTA_EVENT_PROCESS_EXIT:
+		/*
+		 * sched_process_exit is made by the exiting thread; the
+		 * process is gone when its leader (tid == pid) exits.
+		 */
+		if (event->u.process.tid == event->pid) {
+			abort_process(segment, event->trace, event->pid,
+				      event->ts);
+		}
+		if (event->u.process.tid >= 0) {
+			forget_thread(segment, event->trace,
+				      event->u.process.tid);
+		}
+		break;
+	default:
+		break;
+	}
+	if (ret) {
+		return ret;
+	}
+	ret = segment->stop;
+	segment->stop = 0;
+	return ret;
+}
+
+void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
+{
+	size_t pos = 0;
+	uint64_t key;
+	void *value;
+
+	segment->counters.discards++;
+	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
+		struct lta_request *r = value;
+
+		if (r->trace == trace && !r->emitted) {
+			r->incomplete = true;
+		}
+	}
+	/*
+	 * Calls in flight may have lost their exit; they are dropped (their
+	 * requests stay, incomplete). Releasing may free requests, so the
+	 * threads are walked first and requests released after.
+	 */
+	pos = 0;
+	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
+		struct thread_state *t = value;
+
+		if (t->trace == trace && t->pending.active) {
+			struct lta_request *r = t->pending.request;
+
+			t->pending.active = false;
+			t->pending.request = NULL;
+			if (r) {
+				r->refs--;
+			}
+		}
+	}
+	pos = 0;
+	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
+		struct lta_request *r = value;
+
+		if (r->emitted && r->refs == 0) {
+			/* Freed below: restart, the table changed. */
+			release(segment, r);
+			pos = 0;
+		}
+	}
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	const struct lta_request *x = *(struct lta_request *const *)a;
+	const struct lta_request *y = *(struct lta_request *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int lta_segment_finish(struct lta_segment *segment)
+{
+	struct lta_request **all;
+	size_t pos = 0, n = 0, i;
+	uint64_t key;
+	void *value;
+	int ret;
+
+	/* Drop calls in flight: the trace ended before their exits. */
+	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
+		struct thread_state *t = value;
+
+		if (t->pending.request) {
+			t->pending.request->refs--;
+		}
+		t->pending.request = NULL;
+		t->pending.active = false;
+	}
+	all = calloc(segment->by_id.count + 1, sizeof(*all));
+	if (!all) {
+		return -ENOMEM;
+	}
+	pos = 0;
+	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
+		all[n++] = value;
+	}
+	/* In id order, so that output is stable from run to run. */
+	qsort(all, n, sizeof(*all), compare_ids);
+	for (i = 0; i < n; i++) {
+		emit(segment, all[i]);
+		lta_htable_remove(&segment->by_id, all[i]->id);
+		free_request(all[i]);
+	}
+	free(all);
+	lta_htable_fini(&segment->by_fd);
+	lta_htable_init(&segment->by_fd, 16);
+	ret = segment->stop;
+	segment->stop = 0;
+	return ret;
+}
+
+const struct lta_segment_counters *
+lta_segment_counters(const struct lta_segment *segment)
+{
+	return &segment->counters;
+}
+
+void lta_segment_destroy(struct lta_segment *segment)
+{
+	size_t pos = 0;
+	uint64_t key;
+	void *value;
+
+	if (!segment) {
+		return;
+	}
+	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
+		free(value);
+	}
+	pos = 0;
+	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
+		free_request(value);
+	}
+	lta_htable_fini(&segment->threads);
+	lta_htable_fini(&segment->by_id);
+	lta_htable_fini(&segment->by_fd);
+	free(segment->process);
+	free(segment);
+}

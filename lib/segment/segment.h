@@ -1,0 +1,199 @@
+/*
+ * The segment module: web requests cut out of the system-call stream.
+ *
+ * Fed completed events one at a time (after the tasks module, with the
+ * decoder's arguments), it follows every connection a server accepts and
+ * hands out one request record when the connection is over. The rules (see
+ * doc/segmentation.md for the reasoning and refinements):
+ *
+ * - A request opens when accept/accept4 returns a descriptor (exit event,
+ *   ret >= 0) in a process; its key is (trace, pid, fd). Its start is the
+ *   accept exit; the time blocked in accept is recorded apart (idle, not
+ *   latency).
+ * - It ends at the first shutdown or close of that descriptor (the entry of
+ *   that call). After a shutdown the descriptor is still followed until its
+ *   close (lingering close), and both times are recorded. Process exit with
+ *   the request open ends it as "aborted"; the end of the trace as "open";
+ *   a connection on which nothing was ever read (the client went away
+ *   before sending a request) as "empty".
+ * - An event belongs to a request when it acts on the request's descriptor,
+ *   or when the thread that makes it is serving the request: a thread
+ *   serves the request whose descriptor it touched last, until the request
+ *   ends, or until the thread waits for new work (enters accept, or
+ *   epoll_wait), which is what an event-loop or listener thread does between
+ *   connections.
+ * - After the tracer discarded events, requests open at that moment are
+ *   marked incomplete: nothing is guessed.
+ *
+ * Memory is proportional to the requests and threads open now, never to the
+ * trace length; sequences are capped (truncated flag). Not thread-safe: one
+ * segmenter per analysis thread.
+ */
+#ifndef LTA_SEGMENT_SEGMENT_H
+#define LTA_SEGMENT_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+
+enum lta_request_end {
+	LTA_REQUEST_END_CLOSE = 0, /* close() of the descriptor. */
+	LTA_REQUEST_END_SHUTDOWN,  /* shutdown() came first. */
+	LTA_REQUEST_END_EMPTY,	   /* Closed with nothing ever read. */
+	LTA_REQUEST_END_ABORTED,   /* The process exited. */
+	LTA_REQUEST_END_OPEN,	   /* Still open at the end of the trace. */
+	LTA_REQUEST_END_REPLACED,  /* fd accepted again, close not seen. */
+};
+
+/* An argument of a call in a request's sequence. */
+struct lta_call_arg {
+	const char *name; /* Borrowed: lives as long as the source. */
+	enum lta_arg_type type;
+	uint8_t len; /* LTA_ARG_INTS */
+	union {
+		int64_t s;
+		uint64_t u;
+		double real;
+		uint32_t str; /* LTA_ARG_STRING: offset in strings. */
+		uint16_t ints[LTA_ARG_INTS_MAX];
+	} v;
+};
+
+#define LTA_CALL_MAX_ARGS 8
+
+/* One system call of a request, entry and exit merged. */
+struct lta_call {
+	const char *name; /* Interned system-call name. */
+	int32_t tid;
+	int64_t start;	  /* Entry (or exit, when no entry was seen). */
+	int64_t duration; /* Exit - entry; -1 when either is missing. */
+	bool has_ret;
+	int64_t ret;
+	uint8_t nargs; /* Entry arguments (at most 8). */
+	struct lta_call_arg args[LTA_CALL_MAX_ARGS];
+};
+
+/* Per system-call name counts of a request. */
+struct lta_call_count {
+	const char *name; /* Interned. */
+	uint32_t count;
+};
+
+#define LTA_REQUEST_MAX_TIDS 8
+
+struct lta_request {
+	uint64_t id; /* 1, 2, ... in accept order: stable. */
+	uint32_t trace;
+	int32_t pid;
+	int32_t fd;
+	char procname[32];
+	uint8_t tid_count; /* Distinct threads (first 8 kept). */
+	int32_t tids[LTA_REQUEST_MAX_TIDS];
+	bool tids_truncated;
+
+	/* Peer, from the accept exit when the trace has it. */
+	int family;    /* AF_INET, AF_INET6, AF_UNIX; -1 unknown. */
+	int port;      /* -1 unknown. */
+	char peer[64]; /* "127.0.0.1", "::1", "" when unknown. */
+
+	int64_t accept_entry; /* -1 when the accept entry was not seen. */
+	int64_t start;	      /* The accept exit. */
+	int64_t end;	      /* First shutdown/close; -1 when open. */
+	int64_t shutdown_ts;  /* -1 when none. */
+	int64_t close_ts;     /* -1 when none. */
+	enum lta_request_end end_reason;
+	bool incomplete; /* The tracer discarded events meanwhile. */
+
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint32_t reads; /* Calls that read from the descriptor. */
+
+	uint32_t call_total;	/* Calls seen, kept or not. */
+	uint32_t call_count;	/* Calls kept in calls[]. */
+	bool truncated;		/* call_total > call_count. */
+	struct lta_call *calls; /* Owned. */
+
+	uint32_t count_kinds;
+	struct lta_call_count *counts; /* Owned; per name. */
+
+	char *strings; /* Owned: string arguments, NUL-separated. */
+	uint32_t strings_len, strings_cap;
+
+	/* Internal. */
+	uint32_t calls_cap, counts_cap;
+	uint32_t refs; /* Threads serving it and calls in flight. */
+	bool ended;    /* Past its end (lingering close). */
+	bool emitted;
+};
+
+/* Returns "close", "shutdown", "empty", "aborted", "open", "replaced". */
+const char *lta_request_end_name(enum lta_request_end end);
+
+/* Returns the string argument of a call, or "". */
+const char *lta_request_string(const struct lta_request *request,
+			       const struct lta_call_arg *arg);
+
+struct lta_segment_options {
+	/* Calls kept per request (default 1000); 0 keeps none. */
+	uint32_t max_calls;
+	/* Only processes with this name (at accept); NULL: all. */
+	const char *process;
+};
+
+struct lta_segment_counters {
+	uint64_t requests_opened;
+	uint64_t requests_emitted;
+	uint64_t requests_open; /* Now. */
+	uint64_t requests_incomplete;
+	uint64_t threads; /* Tracked now. */
+	uint64_t discards;
+};
+
+/*
+ * Called with each finished request, in the order requests finish. The
+ * request is borrowed for the call. Return 0 to go on, non-zero to stop
+ * (returned by lta_segment_feed()).
+ */
+typedef int (*lta_segment_request_func)(const struct lta_request *request,
+					void *user_data);
+
+struct lta_segment;
+
+/*
+ * Creates a segmenter. OPTIONS may be NULL (defaults). Returns NULL when
+ * out of memory. ON_REQUEST and USER_DATA are borrowed.
+ */
+struct lta_segment *
+lta_segment_create(const struct lta_segment_options *options,
+		   lta_segment_request_func on_request, void *user_data);
+
+/*
+ * Feeds one event. Returns 0, -ENOMEM, or what ON_REQUEST returned when it
+ * was not 0.
+ */
+int lta_segment_feed(struct lta_segment *segment,
+		     const struct lta_event *event);
+
+/*
+ * The tracer discarded events in TRACE (cpu -1: anywhere): every request
+ * of that trace open now is marked incomplete, and the system calls threads
+ * were in are forgotten (their exits may be lost).
+ */
+void lta_segment_discard(struct lta_segment *segment, uint32_t trace);
+
+/*
+ * The trace ended: every open request is handed out as "open" (or as
+ * "empty"/"close" when only its lingering close is missing). Returns like
+ * lta_segment_feed().
+ */
+int lta_segment_finish(struct lta_segment *segment);
+
+const struct lta_segment_counters *
+lta_segment_counters(const struct lta_segment *segment);
+
+/* Accepts NULL. Open requests are dropped without being handed out. */
+void lta_segment_destroy(struct lta_segment *segment);
+
+#endif /* LTA_SEGMENT_SEGMENT_H */

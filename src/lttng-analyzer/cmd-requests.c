@@ -1,0 +1,298 @@
+/*
+ * lttng-analyzer requests: the request dataset and latency figures.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/strbuf.h"
+#include "decode/decode.h"
+#include "segment/request-format.h"
+#include "segment/segment.h"
+#include "segment/summary.h"
+
+enum format {
+	FORMAT_JSONL,
+	FORMAT_TEXT,
+	FORMAT_SUMMARY,
+};
+
+struct requests_cmd {
+	enum format format;
+	int64_t min_duration; /* ns; -1: no filter. */
+	int include_open;     /* Print requests the trace cut. */
+	const char *bt_log_level;
+	struct lta_segment_options segment_options;
+
+	struct lta_cli_run run;
+	struct lta_segment *segment; /* Owned. */
+	struct lta_summary *summary; /* Owned. */
+	struct lta_strbuf line;
+	uint64_t written;
+	int write_error;
+};
+
+void lta_cli_requests_usage(FILE *out);
+
+void lta_cli_requests_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: lttng-analyzer requests [OPTIONS] TRACE_DIR...\n"
+		"\n"
+		"Cuts the system calls of the traces into web requests (accept "
+		"to\n"
+		"close or shutdown of the descriptor) and prints them as they "
+		"end.\n"
+		"\n"
+		"Options:\n"
+		"  --format=jsonl|text|summary\n"
+		"                       jsonl (default): one request per line, "
+		"full\n"
+		"                       record; text: the compact line format "
+		"of\n"
+		"                       doc/dataset-text-format.md; summary: "
+		"latency\n"
+		"                       figures as wrk2 prints them\n"
+		"  --process=NAME       only requests accepted by processes so "
+		"named\n"
+		"  --min-duration=D     only requests lasting at least D (ns, "
+		"us, ms,\n"
+		"                       s suffix; no suffix: ms)\n"
+		"  --max-calls=N        system calls kept per request (default "
+		"1000;\n"
+		"                       beyond, the record says truncated)\n"
+		"  --open               also print requests still open when "
+		"the\n"
+		"                       trace ends (end_reason \"open\"); by "
+		"default\n"
+		"                       only requests that ended are printed\n"
+		"  --bt-log-level=L     babeltrace2 log level (default warn)\n"
+		"  -h, --help           this help\n");
+}
+
+static int parse_duration(const char *s, int64_t *ns)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double unit = 1e6;
+
+	if (end == s || v < 0) {
+		return -1;
+	}
+	if (*end == '\0' || strcmp(end, "ms") == 0) {
+		unit = 1e6;
+	} else if (strcmp(end, "ns") == 0) {
+		unit = 1;
+	} else if (strcmp(end, "us") == 0) {
+		unit = 1e3;
+	} else if (strcmp(end, "s") == 0) {
+		unit = 1e9;
+	} else {
+		return -1;
+	}
+	*ns = (int64_t)(v * unit);
+	return 0;
+}
+
+static int on_request(const struct lta_request *r, void *user_data)
+{
+	struct requests_cmd *cmd = user_data;
+	const struct lta_source_trace *trace;
+
+	if (cmd->min_duration >= 0 &&
+	    lta_request_duration(r) < cmd->min_duration) {
+		return 0;
+	}
+	if (cmd->format == FORMAT_SUMMARY) {
+		/* Counted apart, never in the latency figures. */
+		lta_summary_add(cmd->summary, r);
+		return 0;
+	}
+	if (r->end_reason == LTA_REQUEST_END_OPEN && !cmd->include_open) {
+		/*
+		 * The trace ended first: not a whole request, so not a
+		 * dataset sample unless asked for.
+		 */
+		return 0;
+	}
+	switch (cmd->format) {
+	case FORMAT_SUMMARY:
+		return 0;
+	case FORMAT_JSONL:
+		trace = lta_source_trace(cmd->run.source, r->trace);
+		lta_strbuf_clear(&cmd->line);
+		lta_request_format_json(r, trace ? trace->hostname : NULL,
+					&cmd->line);
+		break;
+	case FORMAT_TEXT:
+		lta_strbuf_clear(&cmd->line);
+		lta_request_format_text(r, &cmd->line);
+		break;
+	}
+	lta_strbuf_putc(&cmd->line, '\n');
+	if (cmd->line.failed) {
+		return -ENOMEM;
+	}
+	if (fwrite(cmd->line.data, 1, cmd->line.len, stdout) != cmd->line.len) {
+		cmd->write_error = errno ? errno : EIO;
+		return -EIO;
+	}
+	cmd->written++;
+	return 0;
+}
+
+static int on_event(struct lta_event *event, void *user_data)
+{
+	struct requests_cmd *cmd = user_data;
+
+	return lta_segment_feed(cmd->segment, event);
+}
+
+static void on_discard(uint32_t trace, void *user_data)
+{
+	struct requests_cmd *cmd = user_data;
+
+	lta_segment_discard(cmd->segment, trace);
+}
+
+static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
+{
+	static const struct option long_options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "process", required_argument, NULL, 'p' },
+		{ "min-duration", required_argument, NULL, 'd' },
+		{ "max-calls", required_argument, NULL, 'm' },
+		{ "bt-log-level", required_argument, NULL, 'l' },
+		{ "open", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "jsonl") == 0) {
+				cmd->format = FORMAT_JSONL;
+			} else if (strcmp(optarg, "text") == 0) {
+				cmd->format = FORMAT_TEXT;
+			} else if (strcmp(optarg, "summary") == 0) {
+				cmd->format = FORMAT_SUMMARY;
+			} else {
+				fprintf(stderr,
+					"lttng-analyzer requests: unknown "
+					"format \"%s\" (jsonl, text, "
+					"summary)\n",
+					optarg);
+				return LTA_CLI_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			cmd->segment_options.process = optarg;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &cmd->min_duration)) {
+				fprintf(stderr,
+					"lttng-analyzer requests: bad "
+					"duration \"%s\" (e.g. 250us, "
+					"10ms, 1s)\n",
+					optarg);
+				return LTA_CLI_EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0 ||
+			    v > 10000000) {
+				fprintf(stderr,
+					"lttng-analyzer requests: "
+					"--max-calls takes 0 to "
+					"10000000, not \"%s\"\n",
+					optarg);
+				return LTA_CLI_EXIT_USAGE;
+			}
+			cmd->segment_options.max_calls = (uint32_t)v;
+			break;
+		case 'l':
+			cmd->bt_log_level = optarg;
+			break;
+		case 'o':
+			cmd->include_open = 1;
+			break;
+		case 'h':
+			lta_cli_requests_usage(stdout);
+			return -1;
+		default:
+			lta_cli_requests_usage(stderr);
+			return LTA_CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr,
+			"lttng-analyzer requests: no trace folder given\n\n");
+		lta_cli_requests_usage(stderr);
+		return LTA_CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int lta_cli_requests(int argc, char **argv)
+{
+	static char out_buffer[1 << 20];
+	struct requests_cmd cmd = {
+		.format = FORMAT_JSONL,
+		.min_duration = -1,
+		.bt_log_level = "warn",
+		.segment_options = { .max_calls = 1000 },
+	};
+	int ret;
+
+	ret = parse_options(argc, argv, &cmd);
+	if (ret) {
+		return ret < 0 ? LTA_CLI_EXIT_OK : ret;
+	}
+	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+	cmd.segment =
+		lta_segment_create(&cmd.segment_options, on_request, &cmd);
+	cmd.summary = lta_summary_create();
+	if (!cmd.segment || !cmd.summary) {
+		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
+		ret = LTA_CLI_EXIT_FAILURE;
+		goto end;
+	}
+	cmd.run.analyze = on_event;
+	cmd.run.discard = on_discard;
+	cmd.run.user_data = &cmd;
+	ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind, 1,
+				 cmd.bt_log_level);
+	if (ret == LTA_CLI_EXIT_OK && lta_segment_finish(cmd.segment)) {
+		ret = LTA_CLI_EXIT_FAILURE;
+	}
+	if (cmd.write_error) {
+		fprintf(stderr,
+			"lttng-analyzer: error: cannot write output: "
+			"%s\n",
+			strerror(cmd.write_error));
+		ret = LTA_CLI_EXIT_FAILURE;
+		goto end;
+	}
+	if (ret == LTA_CLI_EXIT_OK && cmd.format == FORMAT_SUMMARY) {
+		lta_summary_print(cmd.summary, stdout);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("lttng-analyzer: error: cannot write output");
+		ret = LTA_CLI_EXIT_FAILURE;
+	}
+end:
+	lta_strbuf_fini(&cmd.line);
+	lta_cli_run_fini(&cmd.run);
+	lta_segment_destroy(cmd.segment);
+	lta_summary_destroy(cmd.summary);
+	return ret;
+}
