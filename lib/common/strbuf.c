@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(struct lta_strbuf *buf, size_t more)
+bool lta_strbuf_grow(struct lta_strbuf *buf, size_t more)
 {
 	size_t cap;
 	char *grown;
@@ -13,11 +13,11 @@ static bool reserve(struct lta_strbuf *buf, size_t more)
 	if (buf->failed) {
 		return false;
 	}
-	if (buf->len + more + 1 <= buf->cap) {
+	if (buf->len + more < buf->cap) {
 		return true;
 	}
 	cap = buf->cap ? buf->cap : 256;
-	while (cap < buf->len + more + 1) {
+	while (cap <= buf->len + more) {
 		cap *= 2;
 	}
 	grown = realloc(buf->data, cap);
@@ -39,28 +39,13 @@ void lta_strbuf_fini(struct lta_strbuf *buf)
 	buf->failed = false;
 }
 
-void lta_strbuf_append(struct lta_strbuf *buf, const char *s, size_t len)
+const char *lta_strbuf_cstr(struct lta_strbuf *buf)
 {
-	if (!reserve(buf, len)) {
-		return;
+	if (buf->failed || !lta_strbuf_reserve(buf, 0)) {
+		return "";
 	}
-	memcpy(buf->data + buf->len, s, len);
-	buf->len += len;
 	buf->data[buf->len] = '\0';
-}
-
-void lta_strbuf_puts(struct lta_strbuf *buf, const char *s)
-{
-	lta_strbuf_append(buf, s, strlen(s));
-}
-
-void lta_strbuf_putc(struct lta_strbuf *buf, char c)
-{
-	if (!reserve(buf, 1)) {
-		return;
-	}
-	buf->data[buf->len++] = c;
-	buf->data[buf->len] = '\0';
+	return buf->data;
 }
 
 void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
@@ -71,7 +56,7 @@ void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !reserve(buf, (size_t)n)) {
+	if (n < 0 || !lta_strbuf_reserve(buf, (size_t)n)) {
 		return;
 	}
 	va_start(ap, fmt);
@@ -80,16 +65,61 @@ void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
 	buf->len += (size_t)n;
 }
 
+static const char digit_pairs[201] = "00010203040506070809"
+				     "10111213141516171819"
+				     "20212223242526272829"
+				     "30313233343536373839"
+				     "40414243444546474849"
+				     "50515253545556575859"
+				     "60616263646566676869"
+				     "70717273747576777879"
+				     "80818283848586878889"
+				     "90919293949596979899";
+
+/* Writes the 8 digits of V (< 10^8), zero-padded, ending at END. */
+static inline void put8(char *end, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t d = (v % 100) * 2;
+
+		v /= 100;
+		*--end = digit_pairs[d + 1];
+		*--end = digit_pairs[d];
+	}
+}
+
 void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
+	char *end = tmp + sizeof(tmp), *p = end;
+	uint32_t head;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	lta_strbuf_append(buf, tmp + i, sizeof(tmp) - i);
+	/*
+	 * 64-bit divisions only to cut 8-digit chunks (timestamps have 19
+	 * digits: two of them); digits come from 32-bit arithmetic.
+	 */
+	while (v >= 100000000ULL) {
+		put8(p, (uint32_t)(v % 100000000ULL));
+		p -= 8;
+		v /= 100000000ULL;
+	}
+	head = (uint32_t)v;
+	while (head >= 100) {
+		uint32_t d = (head % 100) * 2;
+
+		head /= 100;
+		*--p = digit_pairs[d + 1];
+		*--p = digit_pairs[d];
+	}
+	if (head >= 10) {
+		*--p = digit_pairs[head * 2 + 1];
+		*--p = digit_pairs[head * 2];
+	} else {
+		*--p = (char)('0' + head);
+	}
+	lta_strbuf_append(buf, p, (size_t)(end - p));
 }
 
 void lta_strbuf_int(struct lta_strbuf *buf, int64_t v)
@@ -126,6 +156,14 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* 1 for the bytes that a JSON string cannot hold as they are. */
+static const unsigned char json_special[256] = {
+	[0 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 1,
+};
+
 void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -135,8 +173,7 @@ void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s)
 		size_t run = 0, n;
 
 		/* Copy plain runs at once. */
-		while (p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' &&
-		       p[run] != '\\') {
+		while (p[run] && !json_special[p[run]]) {
 			run++;
 		}
 		if (run) {

@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct lta_strbuf {
-	char *data; /* Owned; NUL-terminated when len > 0. */
+	char *data; /* Owned; NUL-terminated by lta_strbuf_cstr(). */
 	size_t len;
 	size_t cap;
 	bool failed; /* An allocation failed: the content is incomplete. */
@@ -27,9 +28,47 @@ static inline void lta_strbuf_clear(struct lta_strbuf *buf)
 	buf->failed = false;
 }
 
-void lta_strbuf_append(struct lta_strbuf *buf, const char *s, size_t len);
-void lta_strbuf_puts(struct lta_strbuf *buf, const char *s);
-void lta_strbuf_putc(struct lta_strbuf *buf, char c);
+/*
+ * Makes room for MORE bytes (and a NUL). Returns false, with failed set,
+ * when out of memory. The appenders below call it; the fast path is
+ * inline because formatters append a few bytes at a time.
+ */
+bool lta_strbuf_grow(struct lta_strbuf *buf, size_t more);
+
+static inline bool lta_strbuf_reserve(struct lta_strbuf *buf, size_t more)
+{
+	if (buf->len + more < buf->cap) {
+		return true;
+	}
+	return lta_strbuf_grow(buf, more);
+}
+
+static inline void lta_strbuf_append(struct lta_strbuf *buf, const char *s,
+				     size_t len)
+{
+	if (!lta_strbuf_reserve(buf, len)) {
+		return;
+	}
+	memcpy(buf->data + buf->len, s, len);
+	buf->len += len;
+}
+
+static inline void lta_strbuf_putc(struct lta_strbuf *buf, char c)
+{
+	if (!lta_strbuf_reserve(buf, 1)) {
+		return;
+	}
+	buf->data[buf->len++] = c;
+}
+
+static inline void lta_strbuf_puts(struct lta_strbuf *buf, const char *s)
+{
+	lta_strbuf_append(buf, s, strlen(s));
+}
+
+/* Returns the content, NUL-terminated ("" when empty or failed). */
+const char *lta_strbuf_cstr(struct lta_strbuf *buf);
+
 void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void lta_strbuf_int(struct lta_strbuf *buf, int64_t v);

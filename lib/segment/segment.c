@@ -1,6 +1,7 @@
 #include "segment.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,17 @@ struct lta_segment {
 	struct lta_htable threads; /* (trace, tid) -> owned state. */
 	struct lta_segment_counters counters;
 	int stop; /* What on_request returned. */
+
+	/*
+	 * Handed-out requests kept for reuse with their buffers: in steady
+	 * state a request costs no allocation.
+	 */
+	struct lta_request *spare[64];
+	size_t spare_count;
+
+	/* Where the peer fields of the last accept layout were. */
+	const char *peer_names[4]; /* Field names, borrowed. */
+	int8_t peer_index[4];
 };
 
 static inline uint64_t fd_key(uint32_t trace, int32_t pid, int32_t fd)
@@ -109,6 +121,7 @@ lta_segment_create(const struct lta_segment_options *options,
 	segment->options.process = segment->process;
 	segment->on_request = on_request;
 	segment->user_data = user_data;
+	memset(segment->peer_index, -1, sizeof(segment->peer_index));
 	segment->next_id = 1;
 	if (lta_htable_init(&segment->by_fd, 256) ||
 	    lta_htable_init(&segment->by_id, 256) ||
@@ -133,6 +146,118 @@ static void free_request(struct lta_request *r)
 	free(r);
 }
 
+static int grow_to(void **buf, uint32_t *cap, uint32_t need, size_t size)
+{
+	void *grown;
+
+	if (need <= *cap) {
+		return 0;
+	}
+	grown = realloc(*buf, (size_t)need * size);
+	if (!grown) {
+		return -ENOMEM;
+	}
+	*buf = grown;
+	*cap = need;
+	return 0;
+}
+
+int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
+{
+	struct lta_call *calls = dst->calls;
+	struct lta_call_count *counts = dst->counts;
+	char *strings = dst->strings;
+	uint32_t calls_cap = dst->calls_cap, counts_cap = dst->counts_cap,
+		 strings_cap = dst->strings_cap;
+	uint32_t i;
+	int ret = 0;
+
+	*dst = *src;
+	dst->calls = calls;
+	dst->calls_cap = calls_cap;
+	dst->counts = counts;
+	dst->counts_cap = counts_cap;
+	dst->strings = strings;
+	dst->strings_cap = strings_cap;
+	if (grow_to((void **)&dst->calls, &dst->calls_cap, src->call_count,
+		    sizeof(*dst->calls)) ||
+	    grow_to((void **)&dst->counts, &dst->counts_cap, src->count_kinds,
+		    sizeof(*dst->counts)) ||
+	    grow_to((void **)&dst->strings, &dst->strings_cap, src->strings_len,
+		    1)) {
+		dst->call_count = 0;
+		dst->count_kinds = 0;
+		dst->strings_len = 0;
+		return -ENOMEM;
+	}
+	for (i = 0; i < src->call_count; i++) {
+		/* The header and the arguments in use only. */
+		memcpy(&dst->calls[i], &src->calls[i],
+		       offsetof(struct lta_call, args));
+		memcpy(dst->calls[i].args, src->calls[i].args,
+		       src->calls[i].nargs * sizeof(src->calls[i].args[0]));
+	}
+	if (src->count_kinds) {
+		memcpy(dst->counts, src->counts,
+		       src->count_kinds * sizeof(*dst->counts));
+	}
+	if (src->strings_len) {
+		memcpy(dst->strings, src->strings, src->strings_len);
+	}
+	return ret;
+}
+
+void lta_request_fini(struct lta_request *r)
+{
+	free(r->calls);
+	free(r->counts);
+	free(r->strings);
+	r->calls = NULL;
+	r->counts = NULL;
+	r->strings = NULL;
+	r->calls_cap = r->counts_cap = r->strings_cap = 0;
+}
+
+/* Frees R, or keeps it (and its buffers) for the next request. */
+static void recycle_request(struct lta_segment *segment, struct lta_request *r)
+{
+	if (segment->spare_count ==
+	    sizeof(segment->spare) / sizeof(segment->spare[0])) {
+		free_request(r);
+		return;
+	}
+	segment->spare[segment->spare_count++] = r;
+}
+
+/* A zeroed request, with the buffers of a recycled one when there is. */
+static struct lta_request *new_request(struct lta_segment *segment)
+{
+	struct lta_request *r;
+	struct lta_call *calls;
+	struct lta_call_count *counts;
+	char *strings;
+	uint32_t calls_cap, counts_cap, strings_cap;
+
+	if (!segment->spare_count) {
+		return calloc(1, sizeof(struct lta_request));
+	}
+	r = segment->spare[--segment->spare_count];
+	calls = r->calls;
+	calls_cap = r->calls_cap;
+	counts = r->counts;
+	counts_cap = r->counts_cap;
+	strings = r->strings;
+	strings_cap = r->strings_cap;
+	memset(r, 0, sizeof(*r));
+	r->calls = calls;
+	r->calls_cap = calls_cap;
+	r->counts = counts;
+	r->counts_cap = counts_cap;
+	r->strings = strings;
+	r->strings_cap = strings_cap;
+	return r;
+}
+
 /* Hands R out (once) and frees it when no call in flight refers to it. */
 static void release(struct lta_segment *segment, struct lta_request *r)
 {
@@ -140,7 +265,7 @@ static void release(struct lta_segment *segment, struct lta_request *r)
 		return;
 	}
 	lta_htable_remove(&segment->by_id, r->id);
-	free_request(r);
+	recycle_request(segment, r);
 }
 
 static void emit(struct lta_segment *segment, struct lta_request *r)
@@ -152,7 +277,7 @@ static void emit(struct lta_segment *segment, struct lta_request *r)
 	}
 	if ((r->end_reason == LTA_REQUEST_END_CLOSE ||
 	     r->end_reason == LTA_REQUEST_END_SHUTDOWN) &&
-	    r->reads == 0 && r->bytes_read == 0) {
+	    r->bytes_read == 0) {
 		r->end_reason = LTA_REQUEST_END_EMPTY;
 	}
 	r->truncated = r->call_total > r->call_count;
@@ -411,7 +536,9 @@ static int append_call(struct lta_segment *segment, struct lta_request *r,
 		r->calls_cap = cap;
 	}
 	out = &r->calls[r->call_count++];
-	*out = *call;
+	/* Header and the arguments in use: a whole struct is 300 bytes. */
+	memcpy(out, call, offsetof(struct lta_call, args));
+	memcpy(out->args, call->args, call->nargs * sizeof(call->args[0]));
 	for (i = 0; i < out->nargs; i++) {
 		if (out->args[i].type == LTA_ARG_STRING) {
 			uint32_t at =
@@ -458,6 +585,9 @@ static void copy_args(struct pending *p, const struct lta_event *event)
 			break;
 		}
 		case LTA_ARG_INTS:
+			if (out->len > LTA_CALL_INTS_MAX) {
+				out->len = LTA_CALL_INTS_MAX;
+			}
 			memcpy(out->v.ints, a->v.ints, sizeof(out->v.ints));
 			break;
 		case LTA_ARG_SINT:
@@ -477,34 +607,87 @@ static void copy_args(struct pending *p, const struct lta_event *event)
 	p->call.nargs = n;
 }
 
-static void set_peer(struct lta_request *r, const struct lta_event *event)
+/*
+ * Finds the argument NAME (slot K of the peer fields) of an accept exit.
+ * Events of one layout carry the same field-name pointers, so the index
+ * found last time is checked by pointer before any string is compared.
+ */
+static const struct lta_arg *peer_arg(struct lta_segment *segment,
+				      const struct lta_event *event, int k,
+				      const char *name)
 {
-	const struct lta_arg *family = lta_event_find_arg(event, "family");
-	const struct lta_arg *port = lta_event_find_arg(event, "sport");
-	const struct lta_arg *v4 = lta_event_find_arg(event, "v4addr");
-	const struct lta_arg *v6 = lta_event_find_arg(event, "v6addr");
+	int8_t i = segment->peer_index[k];
+	uint8_t j;
+
+	if (i >= 0 && i < event->nargs &&
+	    event->args[i].name == segment->peer_names[k]) {
+		return &event->args[i];
+	}
+	for (j = 0; j < event->nargs; j++) {
+		if (event->args[j].name &&
+		    strcmp(event->args[j].name, name) == 0) {
+			segment->peer_index[k] = (int8_t)j;
+			segment->peer_names[k] = event->args[j].name;
+			return &event->args[j];
+		}
+	}
+	return NULL;
+}
+
+static bool arg_value(const struct lta_arg *a, int64_t *v)
+{
+	if (a && a->type == LTA_ARG_UINT) {
+		*v = (int64_t)a->v.u;
+		return true;
+	}
+	if (a && a->type == LTA_ARG_SINT) {
+		*v = a->v.s;
+		return true;
+	}
+	return false;
+}
+
+static char *put_decimal(char *p, unsigned v)
+{
+	char tmp[12];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n) {
+		*p++ = tmp[--n];
+	}
+	return p;
+}
+
+static void set_peer(struct lta_segment *segment, struct lta_request *r,
+		     const struct lta_event *event)
+{
+	const struct lta_arg *v4 = peer_arg(segment, event, 2, "v4addr");
+	const struct lta_arg *v6 = peer_arg(segment, event, 3, "v6addr");
 	int64_t value;
 
 	r->family = -1;
 	r->port = -1;
 	r->peer[0] = '\0';
-	if (family &&
-	    (family->type == LTA_ARG_UINT || family->type == LTA_ARG_SINT)) {
-		r->family = (int)(family->type == LTA_ARG_UINT ? family->v.u
-							       : family->v.s);
+	if (arg_value(peer_arg(segment, event, 0, "family"), &value)) {
+		r->family = (int)value;
 	}
-	if (port &&
-	    (port->type == LTA_ARG_UINT || port->type == LTA_ARG_SINT)) {
-		value = port->type == LTA_ARG_UINT ? (int64_t)port->v.u
-						   : port->v.s;
-		if (r->family == AF_INET || r->family == AF_INET6) {
-			r->port = (int)value;
-		}
+	if (arg_value(peer_arg(segment, event, 1, "sport"), &value) &&
+	    (r->family == AF_INET || r->family == AF_INET6)) {
+		r->port = (int)value;
 	}
 	if (r->family == AF_INET && v4 && v4->type == LTA_ARG_INTS &&
 	    v4->len == 4) {
-		snprintf(r->peer, sizeof(r->peer), "%u.%u.%u.%u", v4->v.ints[0],
-			 v4->v.ints[1], v4->v.ints[2], v4->v.ints[3]);
+		char *p = r->peer;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			p = put_decimal(p, v4->v.ints[i] & 0xff);
+			*p++ = i < 3 ? '.' : '\0';
+		}
 	} else if (r->family == AF_INET6 && v6 && v6->type == LTA_ARG_INTS &&
 		   (v6->len == 8 || v6->len == 16)) {
 		uint16_t w[8];
@@ -520,7 +703,7 @@ static void set_peer(struct lta_request *r, const struct lta_event *event)
 		snprintf(r->peer, sizeof(r->peer), "%x:%x:%x:%x:%x:%x:%x:%x",
 			 w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
 	} else if (r->family == AF_UNIX) {
-		snprintf(r->peer, sizeof(r->peer), "unix");
+		memcpy(r->peer, "unix", 5);
 	}
 }
 
@@ -540,7 +723,7 @@ static struct lta_request *open_request(struct lta_segment *segment,
 		emit(segment, old);
 		release(segment, old);
 	}
-	r = calloc(1, sizeof(*r));
+	r = new_request(segment);
 	if (!r) {
 		return NULL;
 	}
@@ -549,8 +732,10 @@ static struct lta_request *open_request(struct lta_segment *segment,
 	r->pid = event->pid;
 	r->fd = fd;
 	if (event->procname) {
-		snprintf(r->procname, sizeof(r->procname), "%s",
-			 event->procname);
+		size_t len = strnlen(event->procname, sizeof(r->procname) - 1);
+
+		memcpy(r->procname, event->procname, len);
+		r->procname[len] = '\0';
 	}
 	r->accept_entry = accept_entry;
 	r->start = event->ts;
@@ -558,14 +743,14 @@ static struct lta_request *open_request(struct lta_segment *segment,
 	r->shutdown_ts = -1;
 	r->close_ts = -1;
 	r->end_reason = LTA_REQUEST_END_OPEN;
-	set_peer(r, event);
+	set_peer(segment, r, event);
 	if (lta_htable_put(&segment->by_id, r->id, r)) {
-		free(r);
+		recycle_request(segment, r);
 		return NULL;
 	}
 	if (lta_htable_put(&segment->by_fd, key, r)) {
 		lta_htable_remove(&segment->by_id, r->id);
-		free(r);
+		recycle_request(segment, r);
 		return NULL;
 	}
 	segment->next_id++;
@@ -635,7 +820,7 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 {
 	struct pending *p = &t->pending;
 	struct lta_request *r;
-	struct lta_call call;
+	struct lta_call unpaired, *call;
 	const char *strings = "";
 	int64_t ret = 0;
 	bool has_ret = lta_event_arg_int(event, event->ret_arg, &ret);
@@ -646,18 +831,20 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 		drop_pending(segment, t);
 	}
 	if (paired) {
-		call = p->call;
-		call.duration = event->ts - p->entry_ts;
+		/* Completed in place: the entry's copy is the record. */
+		call = &p->call;
+		call->duration = event->ts - p->entry_ts;
 		strings = p->strings;
 	} else {
-		memset(&call, 0, sizeof(call));
-		call.name = event->syscall_name;
-		call.tid = event->tid;
-		call.start = event->ts;
-		call.duration = -1;
+		call = &unpaired;
+		call->name = event->syscall_name;
+		call->tid = event->tid;
+		call->start = event->ts;
+		call->duration = -1;
+		call->nargs = 0;
 	}
-	call.has_ret = has_ret;
-	call.ret = ret;
+	call->has_ret = has_ret;
+	call->ret = ret;
 
 	if (is_accept(event->syscall) && has_ret && ret >= 0) {
 		if (segment->options.process &&
@@ -675,7 +862,7 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 			goto end;
 		}
 		t->serving = r->id;
-		err = append_call(segment, r, &call, strings);
+		err = append_call(segment, r, call, strings);
 		goto end;
 	}
 
@@ -696,7 +883,7 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 			r->bytes_written += (uint64_t)ret;
 		}
 	}
-	err = append_call(segment, r, &call, strings);
+	err = append_call(segment, r, call, strings);
 	if (r->close_ts >= 0 && paired && p->syscall == LTA_SYSCALL_close &&
 	    p->fd == r->fd) {
 		/* The close completed: nothing more can come on this fd. */
@@ -925,7 +1112,7 @@ int lta_segment_finish(struct lta_segment *segment)
 	for (i = 0; i < n; i++) {
 		emit(segment, all[i]);
 		lta_htable_remove(&segment->by_id, all[i]->id);
-		free_request(all[i]);
+		recycle_request(segment, all[i]);
 	}
 	free(all);
 	lta_htable_fini(&segment->by_fd);
@@ -956,6 +1143,9 @@ void lta_segment_destroy(struct lta_segment *segment)
 	pos = 0;
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
 		free_request(value);
+	}
+	while (segment->spare_count) {
+		free_request(segment->spare[--segment->spare_count]);
 	}
 	lta_htable_fini(&segment->threads);
 	lta_htable_fini(&segment->by_id);

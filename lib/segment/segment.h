@@ -47,6 +47,13 @@ enum lta_request_end {
 	LTA_REQUEST_END_REPLACED,  /* fd accepted again, close not seen. */
 };
 
+/*
+ * Integer arrays kept per call argument: enough for the addresses
+ * (v4addr: 4 x u8, v6addr: 8 x u16); longer arrays are cut (len says how
+ * many were kept).
+ */
+#define LTA_CALL_INTS_MAX 8
+
 /* An argument of a call in a request's sequence. */
 struct lta_call_arg {
 	const char *name; /* Borrowed: lives as long as the source. */
@@ -57,7 +64,7 @@ struct lta_call_arg {
 		uint64_t u;
 		double real;
 		uint32_t str; /* LTA_ARG_STRING: offset in strings. */
-		uint16_t ints[LTA_ARG_INTS_MAX];
+		uint16_t ints[LTA_CALL_INTS_MAX];
 	} v;
 };
 
@@ -127,6 +134,17 @@ struct lta_request {
 	bool ended;    /* Past its end (lingering close). */
 	bool emitted;
 };
+
+/*
+ * Copies SRC into DST, deeply, reusing DST's buffers (DST must be zeroed
+ * or a previous copy; free it with lta_request_fini()). Lets a request
+ * outlive the callback that handed it out, e.g. to be written by another
+ * thread. Returns 0 or -ENOMEM (DST then holds no calls).
+ */
+int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
+
+/* Frees the buffers of a copy made by lta_request_copy(). */
+void lta_request_fini(struct lta_request *r);
 
 /* Returns "close", "shutdown", "empty", "aborted", "open", "replaced". */
 const char *lta_request_end_name(enum lta_request_end end);

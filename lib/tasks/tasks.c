@@ -233,8 +233,14 @@ static struct lta_thread *attribute(struct lta_tasks *tasks,
 				thread->pid = event->pid;
 			}
 			if (event->procname) {
-				if (strncmp(thread->name, event->procname,
-					    sizeof(thread->name) - 1) != 0) {
+				/*
+				 * Kept only for events of this thread that
+				 * lack the context; a stream class either
+				 * has it on every event or on none, so the
+				 * first name seen is enough (and comparing
+				 * names on every event is not free).
+				 */
+				if (!thread->name[0]) {
 					set_name(thread, event->procname);
 				}
 			} else if (thread->name[0]) {

@@ -13,6 +13,7 @@
 #include "segment/request-format.h"
 #include "segment/segment.h"
 #include "segment/summary.h"
+#include "writer.h"
 
 enum format {
 	FORMAT_JSONL,
@@ -28,10 +29,9 @@ struct requests_cmd {
 	struct lta_segment_options segment_options;
 
 	struct lta_cli_run run;
-	struct lta_segment *segment; /* Owned. */
-	struct lta_summary *summary; /* Owned. */
-	struct lta_strbuf line;
-	uint64_t written;
+	struct lta_segment *segment;   /* Owned. */
+	struct lta_summary *summary;   /* Owned. */
+	struct lta_cli_writer *writer; /* Owned; jsonl and text. */
 	int write_error;
 };
 
@@ -118,30 +118,9 @@ static int on_request(const struct lta_request *r, void *user_data)
 		 */
 		return 0;
 	}
-	switch (cmd->format) {
-	case FORMAT_SUMMARY:
-		return 0;
-	case FORMAT_JSONL:
-		trace = lta_source_trace(cmd->run.source, r->trace);
-		lta_strbuf_clear(&cmd->line);
-		lta_request_format_json(r, trace ? trace->hostname : NULL,
-					&cmd->line);
-		break;
-	case FORMAT_TEXT:
-		lta_strbuf_clear(&cmd->line);
-		lta_request_format_text(r, &cmd->line);
-		break;
-	}
-	lta_strbuf_putc(&cmd->line, '\n');
-	if (cmd->line.failed) {
-		return -ENOMEM;
-	}
-	if (fwrite(cmd->line.data, 1, cmd->line.len, stdout) != cmd->line.len) {
-		cmd->write_error = errno ? errno : EIO;
-		return -EIO;
-	}
-	cmd->written++;
-	return 0;
+	trace = lta_source_trace(cmd->run.source, r->trace);
+	return lta_cli_writer_push(cmd->writer, r,
+				   trace ? trace->hostname : NULL);
 }
 
 static int on_event(struct lta_event *event, void *user_data)
@@ -261,7 +240,14 @@ int lta_cli_requests(int argc, char **argv)
 	cmd.segment =
 		lta_segment_create(&cmd.segment_options, on_request, &cmd);
 	cmd.summary = lta_summary_create();
-	if (!cmd.segment || !cmd.summary) {
+	if (cmd.format != FORMAT_SUMMARY) {
+		cmd.writer = lta_cli_writer_create(
+			stdout, cmd.format == FORMAT_JSONL
+					? LTA_CLI_WRITER_JSONL
+					: LTA_CLI_WRITER_TEXT);
+	}
+	if (!cmd.segment || !cmd.summary ||
+	    (cmd.format != FORMAT_SUMMARY && !cmd.writer)) {
 		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
 		ret = LTA_CLI_EXIT_FAILURE;
 		goto end;
@@ -273,6 +259,10 @@ int lta_cli_requests(int argc, char **argv)
 				 cmd.bt_log_level);
 	if (ret == LTA_CLI_EXIT_OK && lta_segment_finish(cmd.segment)) {
 		ret = LTA_CLI_EXIT_FAILURE;
+	}
+	if (cmd.writer) {
+		/* Whatever happened, write what was handed out. */
+		cmd.write_error = lta_cli_writer_finish(cmd.writer);
 	}
 	if (cmd.write_error) {
 		fprintf(stderr,
@@ -290,7 +280,7 @@ int lta_cli_requests(int argc, char **argv)
 		ret = LTA_CLI_EXIT_FAILURE;
 	}
 end:
-	lta_strbuf_fini(&cmd.line);
+	lta_cli_writer_destroy(cmd.writer);
 	lta_cli_run_fini(&cmd.run);
 	lta_segment_destroy(cmd.segment);
 	lta_summary_destroy(cmd.summary);

@@ -196,11 +196,11 @@ static void test_kernel_contexts(const char *dir)
 	ok(a && a->type == LTA_ARG_UINT && a->v.u == 40000,
 	   "sport = 40000 (u16)");
 	a = lta_event_find_arg(&c.seen[1].copy, "v4addr");
-	ok(a && a->type == LTA_ARG_BYTES && a->len == 4 &&
-		   a->v.bytes[0] == 127 && a->v.bytes[3] == 1,
-	   "v4addr decoded as 4 bytes 127.0.0.1");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 4 && a->v.ints[0] == 127 &&
+		   a->v.ints[3] == 1,
+	   "v4addr decoded as 4 integers 127.0.0.1");
 	a = lta_event_find_arg(&c.seen[1].copy, "v6addr");
-	ok(a && a->type == LTA_ARG_BYTES && a->len == 0, "v6addr empty");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 0, "v6addr empty");
 	a = lta_event_find_arg(&c.seen[0].copy, "upeer_sockaddr");
 	ok(a && a->type == LTA_ARG_UINT && a->v.u == 0x7FFC12340000ULL,
 	   "hex-displayed pointer read as its value");
@@ -261,9 +261,8 @@ static void test_odd_fields(const char *dir)
 	a = lta_event_find_arg(w, "var");
 	ok(a && a->type == LTA_ARG_NONE, "variant kept by name only");
 	a = lta_event_find_arg(w, "arr16");
-	ok(a && a->type == LTA_ARG_BYTES && a->len == 16 &&
-		   a->v.bytes[15] == 15,
-	   "static u8[16] decoded as bytes");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 16 && a->v.ints[15] == 15,
+	   "static u8[16] decoded as integers");
 	a = lta_event_find_arg(w, "pts");
 	ok(a && a->type == LTA_ARG_NONE, "array of structures by name only");
 	a = lta_event_find_arg(w, "senum");

@@ -1,0 +1,97 @@
+/*
+ * The string buffer's formatters: integers equal snprintf's for edge cases
+ * and a million pseudo-random values of every magnitude; JSON strings are
+ * escaped and invalid UTF-8 replaced, so that every line parses.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "tap.h"
+
+static uint64_t next_random(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+int main(void)
+{
+	static const uint64_t edges[] = {
+		0,
+		1,
+		9,
+		10,
+		11,
+		99,
+		100,
+		101,
+		999,
+		1000,
+		99999999,
+		100000000,
+		100000001,
+		4294967295ULL,
+		4294967296ULL,
+		999999999999999999ULL,
+		1000000000000000000ULL,
+		9999999999999999999ULL,
+		10000000000000000000ULL,
+		UINT64_MAX,
+	};
+	struct lta_strbuf b = { 0 };
+	char want[32];
+	uint64_t rng = 42;
+	size_t i, bad = 0;
+
+	plan_no_plan();
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		lta_strbuf_clear(&b);
+		lta_strbuf_uint(&b, edges[i]);
+		snprintf(want, sizeof(want), "%" PRIu64, edges[i]);
+		bad += strcmp(lta_strbuf_cstr(&b), want) != 0;
+	}
+	is_int(bad, 0, "unsigned edge cases equal snprintf's");
+	for (i = 0; i < 1000000; i++) {
+		uint64_t v = next_random(&rng) >> (next_random(&rng) % 64);
+		int64_t s =
+			(int64_t)next_random(&rng) >> (next_random(&rng) % 64);
+
+		lta_strbuf_clear(&b);
+		lta_strbuf_uint(&b, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		bad += strcmp(lta_strbuf_cstr(&b), want) != 0;
+		lta_strbuf_clear(&b);
+		lta_strbuf_int(&b, s);
+		snprintf(want, sizeof(want), "%" PRId64, s);
+		bad += strcmp(lta_strbuf_cstr(&b), want) != 0;
+	}
+	is_int(bad, 0, "a million random values of each sign equal snprintf's");
+	lta_strbuf_clear(&b);
+	lta_strbuf_int(&b, INT64_MIN);
+	is_str(lta_strbuf_cstr(&b), "-9223372036854775808", "INT64_MIN");
+
+	lta_strbuf_clear(&b);
+	lta_strbuf_json_string(&b, "a\"b\\c\nd\te\x01"
+				   "f");
+	is_str(lta_strbuf_cstr(&b), "\"a\\\"b\\\\c\\nd\\te\\u0001f\"",
+	       "quotes, backslashes and control characters escaped");
+	lta_strbuf_clear(&b);
+	lta_strbuf_json_string(&b, "h\xc3\xa9llo \xe2\x9c\x93");
+	is_str(lta_strbuf_cstr(&b), "\"h\xc3\xa9llo \xe2\x9c\x93\"",
+	       "valid UTF-8 kept as is");
+	lta_strbuf_clear(&b);
+	lta_strbuf_json_string(&b, "bad\xff\xc3(end");
+	is_str(lta_strbuf_cstr(&b), "\"bad\\ufffd\\ufffd(end\"",
+	       "invalid UTF-8 bytes replaced");
+	lta_strbuf_clear(&b);
+	for (i = 0; i < 100000; i++) {
+		lta_strbuf_putc(&b, 'x');
+	}
+	ok(b.len == 100000 && !b.failed, "grows past its first capacity");
+	lta_strbuf_fini(&b);
+	return exit_status();
+}
