@@ -138,6 +138,9 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 		{ "sched_process_free", LTA_EVENT_PROCESS_FREE },
 		{ "lttng_statedump_process_state",
 		  LTA_EVENT_STATEDUMP_PROCESS },
+		{ "sched_wakeup", LTA_EVENT_SCHED_WAKEUP },
+		{ "sched_wakeup_new", LTA_EVENT_SCHED_WAKEUP },
+		{ "lttng_statedump_file_descriptor", LTA_EVENT_STATEDUMP_FD },
 	};
 	const char *name = plan->name;
 	size_t i;
@@ -182,6 +185,7 @@ static void resolve_roles(struct lta_plan *plan, const bt_field_class *payload)
 
 	r->prev_tid = r->next_tid = r->prev_state = r->next_comm = -1;
 	r->tid = r->pid = r->parent_tid = r->parent_pid = r->name = -1;
+	r->fd = -1;
 
 	switch (plan->kind) {
 	case LTA_EVENT_SCHED_SWITCH:
@@ -205,6 +209,14 @@ static void resolve_roles(struct lta_plan *plan, const bt_field_class *payload)
 	case LTA_EVENT_PROCESS_FREE:
 		r->tid = find_int_member(payload, "tid");
 		r->name = find_string_member(payload, "comm");
+		break;
+	case LTA_EVENT_SCHED_WAKEUP:
+		r->tid = find_int_member(payload, "tid");
+		break;
+	case LTA_EVENT_STATEDUMP_FD:
+		r->pid = find_int_member(payload, "pid");
+		r->fd = find_int_member(payload, "fd");
+		r->name = find_string_member(payload, "filename");
 		break;
 	case LTA_EVENT_STATEDUMP_PROCESS:
 		r->tid = find_int_member(payload, "tid");
@@ -469,6 +481,12 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 		out->u.sched_switch.next_comm =
 			read_string(payload, r->next_comm);
 		break;
+	case LTA_EVENT_STATEDUMP_FD:
+		out->u.fd.pid = (int32_t)read_int(payload, r->pid, -1);
+		out->u.fd.fd = (int32_t)read_int(payload, r->fd, -1);
+		out->u.fd.filename = read_string(payload, r->name);
+		break;
+	case LTA_EVENT_SCHED_WAKEUP:
 	case LTA_EVENT_PROCESS_FORK:
 	case LTA_EVENT_PROCESS_EXEC:
 	case LTA_EVENT_PROCESS_EXIT:

@@ -34,6 +34,7 @@ struct lta_plan_field {
 struct lta_plan_roles {
 	int prev_tid, next_tid, prev_state, next_comm; /* sched_switch */
 	int tid, pid, parent_tid, parent_pid, name;    /* process events */
+	int fd;					       /* statedump fd */
 };
 
 struct lta_plan {

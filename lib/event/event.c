@@ -48,6 +48,8 @@ const char *lta_event_kind_name(enum lta_event_kind kind)
 		[LTA_EVENT_PROCESS_EXIT] = "process_exit",
 		[LTA_EVENT_PROCESS_FREE] = "process_free",
 		[LTA_EVENT_STATEDUMP_PROCESS] = "statedump_process",
+		[LTA_EVENT_SCHED_WAKEUP] = "sched_wakeup",
+		[LTA_EVENT_STATEDUMP_FD] = "statedump_fd",
 	};
 
 	if ((unsigned)kind >= LTA_EVENT_KIND_COUNT) {

@@ -37,6 +37,8 @@ enum lta_event_kind {
 	LTA_EVENT_PROCESS_EXIT,	     /* sched_process_exit (one thread) */
 	LTA_EVENT_PROCESS_FREE,	     /* sched_process_free */
 	LTA_EVENT_STATEDUMP_PROCESS, /* lttng_statedump_process_state */
+	LTA_EVENT_SCHED_WAKEUP,	     /* sched_wakeup, sched_wakeup_new */
+	LTA_EVENT_STATEDUMP_FD,	     /* lttng_statedump_file_descriptor */
 	LTA_EVENT_KIND_COUNT,
 };
 
@@ -81,6 +83,13 @@ struct lta_process_event {
 	const char *name;   /* Borrowed: comm, child_comm, filename. */
 };
 
+/* A descriptor a process had open when the trace started (statedump). */
+struct lta_fd_event {
+	int32_t pid;
+	int32_t fd;
+	const char *filename; /* Borrowed: "/path", "socket:[123]", ... */
+};
+
 struct lta_event {
 	int64_t ts;	      /* Nanoseconds since the Unix epoch. */
 	int32_t cpu;	      /* -1 when the trace does not say. */
@@ -100,7 +109,9 @@ struct lta_event {
 
 	union {
 		struct lta_sched_switch sched_switch;
+		/* Process events; sched_wakeup sets tid only. */
 		struct lta_process_event process;
+		struct lta_fd_event fd;
 	} u;
 
 	uint8_t nargs;

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+/* Appends a string literal; its length is known at compile time. */
+#define LIT(out, s) lta_strbuf_append((out), (s), sizeof(s) - 1)
+
 int64_t lta_request_duration(const struct lta_request *r)
 {
 	return r->end >= 0 ? r->end - r->start : -1;
@@ -12,14 +15,14 @@ static void key(struct lta_strbuf *out, const char *name)
 {
 	lta_strbuf_putc(out, '"');
 	lta_strbuf_puts(out, name);
-	lta_strbuf_append(out, "\":", 2);
+	LIT(out, "\":");
 }
 
 static void int_or_null(struct lta_strbuf *out, const char *name, int64_t v)
 {
 	key(out, name);
 	if (v < 0) {
-		lta_strbuf_append(out, "null", 4);
+		LIT(out, "null");
 	} else {
 		lta_strbuf_int(out, v);
 	}
@@ -70,7 +73,7 @@ static void arg_json(const struct lta_request *r, const struct lta_call_arg *a,
 		lta_strbuf_putc(out, ']');
 		break;
 	default:
-		lta_strbuf_append(out, "null", 4);
+		LIT(out, "null");
 		break;
 	}
 }
@@ -82,53 +85,53 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	uint32_t i;
 	uint8_t j;
 
-	lta_strbuf_append(out, "{\"id\":", 6);
+	LIT(out, "{\"id\":");
 	lta_strbuf_uint(out, r->id);
-	lta_strbuf_append(out, ",\"trace\":", 9);
+	LIT(out, ",\"trace\":");
 	lta_strbuf_uint(out, r->trace);
-	lta_strbuf_append(out, ",\"host\":", 8);
+	LIT(out, ",\"host\":");
 	if (host) {
 		lta_strbuf_json_string(out, host);
 	} else {
-		lta_strbuf_append(out, "null", 4);
+		LIT(out, "null");
 	}
-	lta_strbuf_append(out, ",\"pid\":", 7);
+	LIT(out, ",\"pid\":");
 	lta_strbuf_int(out, r->pid);
-	lta_strbuf_append(out, ",\"procname\":", 12);
+	LIT(out, ",\"procname\":");
 	lta_strbuf_json_string(out, r->procname);
-	lta_strbuf_append(out, ",\"tids\":[", 9);
+	LIT(out, ",\"tids\":[");
 	for (j = 0; j < r->tid_count; j++) {
 		if (j) {
 			lta_strbuf_putc(out, ',');
 		}
 		lta_strbuf_int(out, r->tids[j]);
 	}
-	lta_strbuf_append(out, "],\"tids_truncated\":", 19);
+	LIT(out, "],\"tids_truncated\":");
 	lta_strbuf_puts(out, r->tids_truncated ? "true" : "false");
-	lta_strbuf_append(out, ",\"fd\":", 6);
+	LIT(out, ",\"fd\":");
 	lta_strbuf_int(out, r->fd);
-	lta_strbuf_append(out, ",\"peer\":", 8);
+	LIT(out, ",\"peer\":");
 	if (family) {
-		lta_strbuf_append(out, "{\"family\":", 10);
+		LIT(out, "{\"family\":");
 		lta_strbuf_json_string(out, family);
-		lta_strbuf_append(out, ",\"address\":", 11);
+		LIT(out, ",\"address\":");
 		if (r->peer[0]) {
 			lta_strbuf_json_string(out, r->peer);
 		} else {
-			lta_strbuf_append(out, "null", 4);
+			LIT(out, "null");
 		}
 		lta_strbuf_putc(out, ',');
 		int_or_null(out, "port", r->port);
 		lta_strbuf_putc(out, '}');
 	} else {
-		lta_strbuf_append(out, "null", 4);
+		LIT(out, "null");
 	}
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "accept_entry_ns", r->accept_entry);
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "accept_wait_ns",
 		    r->accept_entry >= 0 ? r->start - r->accept_entry : -1);
-	lta_strbuf_append(out, ",\"start_ns\":", 12);
+	LIT(out, ",\"start_ns\":");
 	lta_strbuf_int(out, r->start);
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "end_ns", r->end);
@@ -138,19 +141,43 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	int_or_null(out, "shutdown_ns", r->shutdown_ts);
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "close_ns", r->close_ts);
-	lta_strbuf_append(out, ",\"end_reason\":\"", 15);
+	LIT(out, ",\"end_reason\":\"");
 	lta_strbuf_puts(out, lta_request_end_name(r->end_reason));
-	lta_strbuf_append(out, "\",\"incomplete\":", 15);
+	LIT(out, "\",\"incomplete\":");
 	lta_strbuf_puts(out, r->incomplete ? "true" : "false");
-	lta_strbuf_append(out, ",\"bytes_read\":", 14);
+	LIT(out, ",\"sched\":");
+	if (r->sched_known) {
+		int k;
+
+		LIT(out, "{\"running_ns\":");
+		lta_strbuf_int(out, r->running_ns);
+		LIT(out, ",\"waiting_ns\":");
+		lta_strbuf_int(out, r->waiting_ns);
+		LIT(out, ",\"blocked_ns\":");
+		lta_strbuf_int(out, r->blocked_ns);
+		LIT(out, ",\"blocked_by\":{");
+		for (k = 0; k < LTA_FD_TYPE_COUNT; k++) {
+			if (k) {
+				lta_strbuf_putc(out, ',');
+			}
+			lta_strbuf_putc(out, '"');
+			lta_strbuf_puts(out, lta_fd_type_name(k));
+			LIT(out, "\":");
+			lta_strbuf_int(out, r->blocked_by[k]);
+		}
+		LIT(out, "}}");
+	} else {
+		LIT(out, "null");
+	}
+	LIT(out, ",\"bytes_read\":");
 	lta_strbuf_uint(out, r->bytes_read);
-	lta_strbuf_append(out, ",\"bytes_written\":", 17);
+	LIT(out, ",\"bytes_written\":");
 	lta_strbuf_uint(out, r->bytes_written);
-	lta_strbuf_append(out, ",\"calls_total\":", 15);
+	LIT(out, ",\"calls_total\":");
 	lta_strbuf_uint(out, r->call_total);
-	lta_strbuf_append(out, ",\"truncated\":", 13);
+	LIT(out, ",\"truncated\":");
 	lta_strbuf_puts(out, r->truncated ? "true" : "false");
-	lta_strbuf_append(out, ",\"syscall_counts\":{", 19);
+	LIT(out, ",\"syscall_counts\":{");
 	for (i = 0; i < r->count_kinds; i++) {
 		if (i) {
 			lta_strbuf_putc(out, ',');
@@ -159,37 +186,37 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 		lta_strbuf_putc(out, ':');
 		lta_strbuf_uint(out, r->counts[i].count);
 	}
-	lta_strbuf_append(out, "},\"calls\":[", 11);
+	LIT(out, "},\"calls\":[");
 	for (i = 0; i < r->call_count; i++) {
 		const struct lta_call *c = &r->calls[i];
 
 		if (i) {
 			lta_strbuf_putc(out, ',');
 		}
-		lta_strbuf_append(out, "{\"name\":", 8);
+		LIT(out, "{\"name\":");
 		lta_strbuf_json_string(out, c->name);
-		lta_strbuf_append(out, ",\"tid\":", 7);
+		LIT(out, ",\"tid\":");
 		lta_strbuf_int(out, c->tid);
-		lta_strbuf_append(out, ",\"start_ns\":", 12);
+		LIT(out, ",\"start_ns\":");
 		lta_strbuf_int(out, c->start);
 		lta_strbuf_putc(out, ',');
 		int_or_null(out, "duration_ns", c->duration);
-		lta_strbuf_append(out, ",\"ret\":", 7);
+		LIT(out, ",\"ret\":");
 		if (c->has_ret) {
 			lta_strbuf_int(out, c->ret);
 		} else {
-			lta_strbuf_append(out, "null", 4);
+			LIT(out, "null");
 		}
-		lta_strbuf_append(out, ",\"args\":{", 9);
+		LIT(out, ",\"args\":{");
 		for (j = 0; j < c->nargs; j++) {
 			if (j) {
 				lta_strbuf_putc(out, ',');
 			}
 			arg_json(r, &c->args[j], out);
 		}
-		lta_strbuf_append(out, "}}", 2);
+		LIT(out, "}}");
 	}
-	lta_strbuf_append(out, "]}", 2);
+	LIT(out, "]}");
 }
 
 /* One event of the text format: an entry or an exit of a call. */

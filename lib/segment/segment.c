@@ -25,9 +25,20 @@ struct pending {
 	uint32_t strings_len;
 };
 
+enum sched_state {
+	SCHED_UNKNOWN = 0,
+	SCHED_RUNNING,
+	SCHED_WAITING, /* Runnable, not on a CPU. */
+	SCHED_BLOCKED,
+};
+
 struct thread_state {
 	uint32_t trace;
 	int32_t tid;
+	int32_t pid; /* -1 until a system call says. */
+	enum sched_state sched;
+	int64_t sched_since;
+	enum lta_fd_type blocked_on;
 	uint64_t serving; /* Request id, 0 when none. */
 	struct pending pending;
 };
@@ -42,6 +53,8 @@ struct lta_segment {
 	struct lta_htable by_fd;   /* (trace, pid, fd) -> request. */
 	struct lta_htable by_id;   /* id -> owned request (all live). */
 	struct lta_htable threads; /* (trace, tid) -> owned state. */
+	/* (trace, pid, fd) -> descriptor type + 1, as a pointer value. */
+	struct lta_htable fd_types;
 	struct lta_segment_counters counters;
 	int stop; /* What on_request returned. */
 
@@ -89,6 +102,17 @@ const char *lta_request_end_name(enum lta_request_end end)
 	return "unknown";
 }
 
+const char *lta_fd_type_name(enum lta_fd_type type)
+{
+	static const char *const names[LTA_FD_TYPE_COUNT] = {
+		[LTA_FD_CLIENT] = "client", [LTA_FD_SOCKET] = "socket",
+		[LTA_FD_FILE] = "file",	    [LTA_FD_PIPE] = "pipe",
+		[LTA_FD_OTHER] = "other",
+	};
+
+	return (unsigned)type < LTA_FD_TYPE_COUNT ? names[type] : "other";
+}
+
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg)
 {
@@ -125,7 +149,8 @@ lta_segment_create(const struct lta_segment_options *options,
 	segment->next_id = 1;
 	if (lta_htable_init(&segment->by_fd, 256) ||
 	    lta_htable_init(&segment->by_id, 256) ||
-	    lta_htable_init(&segment->threads, 256)) {
+	    lta_htable_init(&segment->threads, 256) ||
+	    lta_htable_init(&segment->fd_types, 256)) {
 		goto error;
 	}
 	return segment;
@@ -331,6 +356,7 @@ static struct thread_state *thread_of(struct lta_segment *segment,
 	}
 	t->trace = trace;
 	t->tid = tid;
+	t->pid = -1;
 	if (lta_htable_put(&segment->threads, key, t)) {
 		free(t);
 		return NULL;
@@ -759,6 +785,154 @@ static struct lta_request *open_request(struct lta_segment *segment,
 	return r;
 }
 
+static void set_fd_type(struct lta_segment *segment, uint32_t trace,
+			int32_t pid, int64_t fd, enum lta_fd_type type)
+{
+	if (fd < 0 || fd > 0xffffff || pid < 0) {
+		return;
+	}
+	/* Best effort: a failed insert only loses a blocked-time label. */
+	(void)lta_htable_put(&segment->fd_types,
+			     fd_key(trace, pid, (int32_t)fd),
+			     (void *)(uintptr_t)(type + 1));
+}
+
+static enum lta_fd_type fd_type_of(struct lta_segment *segment,
+				   const struct thread_state *t,
+				   const struct lta_request *r)
+{
+	const struct pending *p = &t->pending;
+	uintptr_t v;
+
+	if (!p->active || p->fd < 0 || t->pid < 0) {
+		return LTA_FD_OTHER;
+	}
+	if (r && p->fd == r->fd && t->pid == r->pid) {
+		return LTA_FD_CLIENT;
+	}
+	v = (uintptr_t)lta_htable_get(&segment->fd_types,
+				      fd_key(t->trace, t->pid, p->fd));
+	return v ? (enum lta_fd_type)(v - 1) : LTA_FD_OTHER;
+}
+
+/* The request a thread's time goes to now: its call's, or the served one. */
+static struct lta_request *working_for(struct lta_segment *segment,
+				       struct thread_state *t)
+{
+	if (t->pending.active && t->pending.request &&
+	    !t->pending.request->emitted) {
+		return t->pending.request;
+	}
+	return serving(segment, t);
+}
+
+/*
+ * Charges the thread's time since its last scheduling change or event to
+ * the request it works for, in its current state, up to TS.
+ */
+static void account(struct lta_segment *segment, struct thread_state *t,
+		    int64_t ts)
+{
+	struct lta_request *r;
+	int64_t d;
+
+	if (t->sched == SCHED_UNKNOWN || ts <= t->sched_since) {
+		return;
+	}
+	r = working_for(segment, t);
+	/* Only the time inside the request: up to its end. */
+	d = (r && r->ended && r->end < ts ? r->end : ts) - t->sched_since;
+	t->sched_since = ts;
+	if (!r || r->emitted || d <= 0) {
+		return;
+	}
+	r->sched_known = true;
+	switch (t->sched) {
+	case SCHED_RUNNING:
+		r->running_ns += d;
+		break;
+	case SCHED_WAITING:
+		r->waiting_ns += d;
+		break;
+	case SCHED_BLOCKED:
+		r->blocked_ns += d;
+		r->blocked_by[t->blocked_on] += d;
+		break;
+	default:
+		break;
+	}
+}
+
+static void set_sched(struct lta_segment *segment, struct thread_state *t,
+		      enum sched_state state, int64_t ts)
+{
+	account(segment, t, ts);
+	if (state == SCHED_BLOCKED) {
+		t->blocked_on = fd_type_of(segment, t, working_for(segment, t));
+	}
+	t->sched = state;
+	t->sched_since = ts;
+}
+
+static enum lta_fd_type type_of_filename(const char *name)
+{
+	if (!name) {
+		return LTA_FD_OTHER;
+	}
+	if (strncmp(name, "socket:", 7) == 0) {
+		return LTA_FD_SOCKET;
+	}
+	if (strncmp(name, "pipe:", 5) == 0) {
+		return LTA_FD_PIPE;
+	}
+	if (name[0] == '/') {
+		return LTA_FD_FILE;
+	}
+	return LTA_FD_OTHER;
+}
+
+static int handle_sched(struct lta_segment *segment,
+			const struct lta_event *event)
+{
+	struct thread_state *t;
+
+	if (event->kind == LTA_EVENT_SCHED_SWITCH) {
+		const struct lta_sched_switch *s = &event->u.sched_switch;
+
+		/* tid 0 is each CPU's idle task: never a server. */
+		if (s->prev_tid > 0) {
+			t = thread_of(segment, event->trace, s->prev_tid);
+			if (!t) {
+				return -ENOMEM;
+			}
+			/* TASK_RUNNING (0): preempted, still runnable. */
+			set_sched(segment, t,
+				  s->prev_state == 0 ? SCHED_WAITING
+						     : SCHED_BLOCKED,
+				  event->ts);
+		}
+		if (s->next_tid > 0) {
+			t = thread_of(segment, event->trace, s->next_tid);
+			if (!t) {
+				return -ENOMEM;
+			}
+			set_sched(segment, t, SCHED_RUNNING, event->ts);
+		}
+	} else if (event->kind == LTA_EVENT_SCHED_WAKEUP) {
+		t = lta_htable_get(
+			&segment->threads,
+			thread_key(event->trace, event->u.process.tid));
+		if (t && t->sched == SCHED_BLOCKED) {
+			set_sched(segment, t, SCHED_WAITING, event->ts);
+		}
+	} else if (event->kind == LTA_EVENT_STATEDUMP_FD) {
+		set_fd_type(segment, event->trace, event->u.fd.pid,
+			    event->u.fd.fd,
+			    type_of_filename(event->u.fd.filename));
+	}
+	return 0;
+}
+
 static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 			const struct lta_event *event)
 {
@@ -769,6 +943,10 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 	if (p->active) {
 		/* Its exit was lost: forget it. */
 		drop_pending(segment, t);
+	}
+	if (event->syscall == LTA_SYSCALL_close && fd >= 0) {
+		lta_htable_remove(&segment->fd_types,
+				  fd_key(event->trace, event->pid, fd));
 	}
 	if (fd >= 0) {
 		r = lta_htable_get(&segment->by_fd,
@@ -846,6 +1024,24 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 	call->has_ret = has_ret;
 	call->ret = ret;
 
+	if (has_ret && ret >= 0) {
+		switch (event->syscall) {
+		case LTA_SYSCALL_socket:
+		case LTA_SYSCALL_accept:
+		case LTA_SYSCALL_accept4:
+			set_fd_type(segment, event->trace, event->pid, ret,
+				    LTA_FD_SOCKET);
+			break;
+		case LTA_SYSCALL_open:
+		case LTA_SYSCALL_openat:
+			set_fd_type(segment, event->trace, event->pid, ret,
+				    LTA_FD_FILE);
+			break;
+		default:
+			break;
+		}
+	}
+
 	if (is_accept(event->syscall) && has_ret && ret >= 0) {
 		if (segment->options.process &&
 		    (!event->procname ||
@@ -894,6 +1090,36 @@ end:
 		drop_pending(segment, t);
 	}
 	return err;
+}
+
+/* Forgets the descriptor types of a process that exited. */
+static void forget_fds(struct lta_segment *segment, uint32_t trace, int32_t pid)
+{
+	uint64_t prefix = fd_key(trace, pid, 0) >> 24, key, *keys = NULL;
+	size_t pos = 0, n = 0, cap = 0, i;
+	void *value;
+
+	while (lta_htable_next(&segment->fd_types, &pos, &key, &value)) {
+		if (key >> 24 != prefix) {
+			continue;
+		}
+		if (n == cap) {
+			uint64_t *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(keys, cap * sizeof(*keys));
+			if (!grown) {
+				break;
+			}
+			keys = grown;
+		}
+		keys[n++] = key;
+	}
+	/* Removing moves entries: collect first, then remove. */
+	for (i = 0; i < n; i++) {
+		lta_htable_remove(&segment->fd_types, keys[i]);
+	}
+	free(keys);
 }
 
 /* Ends every request of (TRACE, PID) as aborted. */
@@ -977,6 +1203,14 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 	struct thread_state *t;
 	int ret = 0;
 
+	switch (event->kind) {
+	case LTA_EVENT_SCHED_SWITCH:
+	case LTA_EVENT_SCHED_WAKEUP:
+	case LTA_EVENT_STATEDUMP_FD:
+		return handle_sched(segment, event);
+	default:
+		break;
+	}
 	if (event->tid < 0 || event->pid < 0) {
 		return 0;
 	}
@@ -993,6 +1227,10 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 		if (!t) {
 			return -ENOMEM;
 		}
+		t->pid = event->pid;
+		/* Split the thread's time where what it works for may change.
+		 */
+		account(segment, t, event->ts);
 		if (event->kind == LTA_EVENT_SYSCALL_ENTRY) {
 			ret = handle_entry(segment, t, event);
 			if (event->syscall == LTA_SYSCALL_exit_group) {
@@ -1011,6 +1249,7 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 		if (event->u.process.tid == event->pid) {
 			abort_process(segment, event->trace, event->pid,
 				      event->ts);
+			forget_fds(segment, event->trace, event->pid);
 		}
 		if (event->u.process.tid >= 0) {
 			forget_thread(segment, event->trace,
@@ -1148,6 +1387,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 		free_request(segment->spare[--segment->spare_count]);
 	}
 	lta_htable_fini(&segment->threads);
+	lta_htable_fini(&segment->fd_types);
 	lta_htable_fini(&segment->by_id);
 	lta_htable_fini(&segment->by_fd);
 	free(segment->process);

@@ -88,6 +88,23 @@ struct lta_call_count {
 	uint32_t count;
 };
 
+/*
+ * What a thread blocked on: the request's own connection, or another
+ * descriptor by type (from socket/open/accept exits and the statedump), or
+ * a call with no known descriptor (futex, poll, epoll_wait...).
+ */
+enum lta_fd_type {
+	LTA_FD_CLIENT = 0,
+	LTA_FD_SOCKET,
+	LTA_FD_FILE,
+	LTA_FD_PIPE,
+	LTA_FD_OTHER,
+	LTA_FD_TYPE_COUNT,
+};
+
+/* Returns "client", "socket", "file", "pipe", "other". */
+const char *lta_fd_type_name(enum lta_fd_type type);
+
 #define LTA_REQUEST_MAX_TIDS 8
 
 struct lta_request {
@@ -112,6 +129,16 @@ struct lta_request {
 	int64_t close_ts;     /* -1 when none. */
 	enum lta_request_end end_reason;
 	bool incomplete; /* The tracer discarded events meanwhile. */
+
+	/*
+	 * With sched events (kernel traces): the time of the threads while
+	 * they served the request, by state. Not known otherwise.
+	 */
+	bool sched_known;
+	int64_t running_ns;
+	int64_t waiting_ns; /* Runnable, waiting for a CPU. */
+	int64_t blocked_ns;
+	int64_t blocked_by[LTA_FD_TYPE_COUNT];
 
 	uint64_t bytes_read;
 	uint64_t bytes_written;

@@ -430,6 +430,66 @@ static void test_without_contexts(void)
 	lta_tasks_destroy(tasks);
 }
 
+static void sched_switch_ev(int64_t ts, int prev, int64_t prev_state, int next)
+{
+	struct ctx none = { 0, -1, -1, NULL };
+	struct lta_event e = base(&none, ts, LTA_EVENT_SCHED_SWITCH,
+				  LTA_SYSCALL_UNKNOWN, "sched_switch");
+
+	e.u.sched_switch.prev_tid = prev;
+	e.u.sched_switch.prev_state = prev_state;
+	e.u.sched_switch.next_tid = next;
+	feed(&e);
+}
+
+static void wakeup_ev(int64_t ts, int tid)
+{
+	struct ctx none = { 0, -1, -1, NULL };
+	struct lta_event e = base(&none, ts, LTA_EVENT_SCHED_WAKEUP,
+				  LTA_SYSCALL_UNKNOWN, "sched_wakeup");
+
+	e.u.process.tid = tid;
+	feed(&e);
+}
+
+static void test_sched_split(void)
+{
+	struct ctx w = { 0, 1000, 1000, "srv" };
+
+	diag("with sched events: running, waiting, blocked by descriptor");
+	reset(NULL);
+	sched_switch_ev(0, 0, 0, 1000); /* running from 0 */
+	accept_exit(&w, 100, 5, 1);	/* request from 100 */
+	entry(&w, 200, LTA_SYSCALL_read, N_READ, 5);
+	sched_switch_ev(300, 1000, 1, 0); /* blocks reading the client */
+	wakeup_ev(1300, 1000);		  /* runnable */
+	sched_switch_ev(1500, 0, 0, 1000);
+	exit_(&w, 1600, LTA_SYSCALL_read, N_READ, 10);
+	call(&w, 1700, LTA_SYSCALL_openat, N_OPENAT, -1, 9); /* a file */
+	entry(&w, 1800, LTA_SYSCALL_read, N_READ, 9);
+	sched_switch_ev(1900, 1000, 1, 0); /* blocks on the file */
+	wakeup_ev(2400, 1000);
+	sched_switch_ev(2600, 0, 0, 1000);
+	exit_(&w, 2700, LTA_SYSCALL_read, N_READ, 100);
+	sched_switch_ev(2800, 1000, 0, 0); /* preempted */
+	sched_switch_ev(3000, 0, 0, 1000);
+	call(&w, 3100, LTA_SYSCALL_close, N_CLOSE, 5, 0); /* end 3100 */
+	ok(nout == 1 && outs[0].r.sched_known, "split known");
+	/* running: 100-300, 1500-1900, 2600-2800, 3000-3100 = 900 */
+	is_int(outs[0].r.running_ns, 900, "running 900 ns");
+	/* waiting: 1300-1500, 2400-2600, 2800-3000 = 600 */
+	is_int(outs[0].r.waiting_ns, 600, "waiting for a CPU 600 ns");
+	is_int(outs[0].r.blocked_ns, 1500, "blocked 1500 ns");
+	is_int(outs[0].r.blocked_by[LTA_FD_CLIENT], 1000,
+	       "1000 ns blocked reading the client");
+	is_int(outs[0].r.blocked_by[LTA_FD_FILE], 500,
+	       "500 ns blocked reading the file openat returned");
+	is_int(outs[0].r.running_ns + outs[0].r.waiting_ns +
+		       outs[0].r.blocked_ns,
+	       outs[0].r.end - outs[0].r.start,
+	       "the split adds up to the duration (one thread serving)");
+}
+
 static void test_summary(void)
 {
 	struct lta_summary *s = lta_summary_create();
@@ -475,6 +535,7 @@ int main(void)
 	test_open_abort_exit_group();
 	test_discard_empty_cap();
 	test_without_contexts();
+	test_sched_split();
 	test_summary();
 	lta_segment_destroy(seg);
 	return exit_status();
