@@ -3,7 +3,9 @@
  *
  * This is the only module that includes babeltrace2. It builds the
  * babeltrace2 graph (offline: one source.ctf.fs per trace folder, all into
- * one filter.utils.muxer, then our sink) and turns every message into a
+ * one filter.utils.muxer, then our sink; live: one source.ctf.lttng-live
+ * connected straight to our sink, which sorts its streams itself) and turns
+ * every message into a
  * struct lta_event (lib/event/event.h) handed to the caller's handlers, in
  * timestamp order across all streams and traces.
  *
@@ -54,6 +56,12 @@ struct lta_discard {
  * errno to fail (LTA_SOURCE_ERROR). Any handler may be NULL.
  */
 struct lta_source_handlers {
+	/*
+	 * Live only: the relay daemon said nothing happened up to TS (an
+	 * inactivity message): trace time advances even when the traced
+	 * program is silent, which is how a hang is seen while it lasts.
+	 */
+	int (*tick)(int64_t ts, void *user_data);
 	/*
 	 * EVENT is the source's own, reused for the next event: the handler
 	 * may complete it in place (lta_tasks_feed() does) but must copy
@@ -107,6 +115,46 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
  * lta_source_error_message()), or another negative errno.
  */
 int lta_source_add_path(struct lta_source *source, const char *path);
+
+/*
+ * Reads a live session instead of recorded traces: URL is
+ * net://RELAYD[:PORT]/host/HOST/SESSION. With END_IF_MISSING, reading ends
+ * (LTA_SOURCE_END) when the session does not exist or was destroyed;
+ * otherwise it waits for it. Call before the first run. Returns 0,
+ * -EINVAL for a URL that is not net://..., -EBUSY when traces were added.
+ */
+int lta_source_set_live(struct lta_source *source, const char *url,
+			bool end_if_missing);
+
+/* Returns whether the source reads a live session. */
+bool lta_source_is_live(const struct lta_source *source);
+
+/*
+ * Runs the graph once (building it if needed): LTA_SOURCE_OK when messages
+ * were handled, LTA_SOURCE_AGAIN when none is available now (live: poll
+ * again after a short sleep), LTA_SOURCE_END, LTA_SOURCE_STOPPED (a handler
+ * or lta_source_interrupt()), or LTA_SOURCE_ERROR (a relay daemon that went
+ * away, a corrupted trace). After END, STOPPED or ERROR, call
+ * lta_source_reset() before running again (a failed babeltrace2 graph
+ * cannot be reused).
+ */
+enum lta_source_status lta_source_run_once(struct lta_source *source);
+
+/*
+ * Asks a running source to stop at its next occasion (the babeltrace2
+ * interrupter): lta_source_run*() returns LTA_SOURCE_STOPPED. Any thread.
+ */
+void lta_source_interrupt(struct lta_source *source);
+
+/* Returns whether lta_source_interrupt() was called. Any thread. */
+bool lta_source_interrupted(const struct lta_source *source);
+
+/*
+ * Drops the graph (and the event-class plans that pointed into it) so that
+ * the next run builds a new one: after a live relay daemon went away, this
+ * is how the reader reconnects. Counters are kept. Same thread as run.
+ */
+void lta_source_reset(struct lta_source *source);
 
 /*
  * Builds the graph if needed and runs it until every trace ends, a handler

@@ -229,7 +229,8 @@ static void resolve_roles(struct lta_plan *plan, const bt_field_class *payload)
 	}
 }
 
-static void resolve_fields(struct lta_plan *plan, const bt_field_class *payload)
+static int resolve_fields(struct lta_plan *plan, const bt_field_class *payload,
+			  struct lta_intern *names)
 {
 	uint64_t i, count;
 
@@ -238,7 +239,7 @@ static void resolve_fields(struct lta_plan *plan, const bt_field_class *payload)
 	plan->ret_field = -1;
 	if (!payload ||
 	    bt_field_class_get_type(payload) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
-		return;
+		return 0;
 	}
 	count = bt_field_class_structure_get_member_count(payload);
 	for (i = 0; i < count; i++) {
@@ -253,7 +254,15 @@ static void resolve_fields(struct lta_plan *plan, const bt_field_class *payload)
 		}
 		f = &plan->fields[plan->field_count];
 		f->index = (uint32_t)i;
-		f->name = bt_field_class_structure_member_get_name(m);
+		/*
+		 * Interned: requests keep argument names after the trace
+		 * class is gone (a live session ends, a graph is rebuilt).
+		 */
+		f->name = lta_intern_get(
+			names, bt_field_class_structure_member_get_name(m));
+		if (!f->name) {
+			return -1;
+		}
 		f->read = read_of(
 			bt_field_class_structure_member_borrow_field_class_const(
 				m));
@@ -267,6 +276,7 @@ static void resolve_fields(struct lta_plan *plan, const bt_field_class *payload)
 		}
 		plan->field_count++;
 	}
+	return 0;
 }
 
 struct lta_plan *lta_plan_create(const bt_event_class *event_class,
@@ -317,7 +327,9 @@ struct lta_plan *lta_plan_create(const bt_event_class *event_class,
 
 	payload = bt_event_class_borrow_payload_field_class_const(event_class);
 	resolve_roles(plan, payload);
-	resolve_fields(plan, payload);
+	if (resolve_fields(plan, payload, names)) {
+		goto error;
+	}
 	LTA_LOGD("Resolved event class: name=\"%s\", kind=%s, syscall=\"%s\", "
 		 "fields=%u, cpu-member=%d, ctx-pid=%d, ctx-tid=%d",
 		 plan->name, lta_event_kind_name(plan->kind),

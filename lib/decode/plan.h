@@ -27,7 +27,7 @@ enum lta_plan_read {
 struct lta_plan_field {
 	uint32_t index; /* Member index in the payload structure. */
 	enum lta_plan_read read;
-	const char *name; /* Borrowed from the field class. */
+	const char *name; /* Interned: lives as long as the source. */
 };
 
 /* Payload members that the decoder interprets, by role (-1: absent). */

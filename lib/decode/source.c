@@ -37,6 +37,9 @@ struct lta_source {
 	size_t trace_count;
 
 	bt_graph *graph; /* Owned. */
+	char *live_url;	 /* Owned; NULL for recorded traces. */
+	bool end_if_missing;
+	bt_interrupter *interrupter; /* Owned; added to every graph. */
 	bool graph_failed;
 
 	/* Plans by bt_event_class address; the last one is cached. */
@@ -165,7 +168,9 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
 	source->counters.first_ts = -1;
 	source->counters.last_ts = -1;
 	source->names = lta_intern_create();
-	if (!source->names || lta_htable_init(&source->plans, 256)) {
+	source->interrupter = bt_interrupter_create();
+	if (!source->names || !source->interrupter ||
+	    lta_htable_init(&source->plans, 256)) {
 		goto error;
 	}
 	return source;
@@ -309,6 +314,74 @@ int lta_source_add_path(struct lta_source *source, const char *path)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int lta_source_set_live(struct lta_source *source, const char *url,
+			bool end_if_missing)
+{
+	source->error[0] = '\0';
+	if (source->graph || source->trace_count) {
+		set_error(source,
+			  "A live source reads one session only: "
+			  "url=\"%s\"",
+			  url);
+		return -EBUSY;
+	}
+	if (strncmp(url, "net://", 6) != 0 && strncmp(url, "net4://", 7) != 0 &&
+	    strncmp(url, "net6://", 7) != 0) {
+		set_error(source,
+			  "Not a live URL (net://RELAYD[:PORT]/host/"
+			  "HOST/SESSION): url=\"%s\"",
+			  url);
+		return -EINVAL;
+	}
+	source->live_url = strdup(url);
+	if (!source->live_url || add_trace(source, url)) {
+		return -ENOMEM;
+	}
+	source->end_if_missing = end_if_missing;
+	return 0;
+}
+
+bool lta_source_is_live(const struct lta_source *source)
+{
+	return source->live_url != NULL;
+}
+
+void lta_source_interrupt(struct lta_source *source)
+{
+	bt_interrupter_set(source->interrupter);
+}
+
+bool lta_source_interrupted(const struct lta_source *source)
+{
+	return bt_interrupter_is_set(source->interrupter);
+}
+
+static void clear_plans(struct lta_source *source)
+{
+	size_t pos = 0;
+	uint64_t key;
+	void *value;
+
+	while (lta_htable_next(&source->plans, &pos, &key, &value)) {
+		lta_plan_destroy(value);
+	}
+	lta_htable_fini(&source->plans);
+	lta_htable_init(&source->plans, 256);
+	source->last_class = NULL;
+	source->last_plan = NULL;
+}
+
+void lta_source_reset(struct lta_source *source)
+{
+	bt_graph_put_ref(source->graph);
+	source->graph = NULL;
+	source->graph_failed = false;
+	source->handler_error = 0;
+	/* The next graph's event classes are new objects at maybe old
+	 * addresses. */
+	clear_plans(source);
 }
 
 /* --- the sink ------------------------------------------------------------ */
@@ -497,6 +570,18 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 	return 0;
 }
 
+static int handle_inactivity(struct lta_source *source, const bt_message *msg)
+{
+	int64_t ns = snapshot_ns(
+		bt_message_message_iterator_inactivity_borrow_clock_snapshot_const(
+			msg));
+
+	if (ns < 0 || !source->handlers.tick) {
+		return 0;
+	}
+	return source->handlers.tick(ns, source->user_data);
+}
+
 static bt_graph_simple_sink_component_initialize_func_status
 sink_init(bt_message_iterator *iterator, void *user_data)
 {
@@ -537,6 +622,9 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
 				break;
 			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
 				ret = handle_discard(source, msg, true);
+				break;
+			case BT_MESSAGE_TYPE_MESSAGE_ITERATOR_INACTIVITY:
+				ret = handle_inactivity(source, msg);
 				break;
 			default:
 				break;
@@ -645,13 +733,99 @@ end:
 	return ret;
 }
 
+/* Adds our sink to GRAPH and connects OUT to it. */
+static int add_sink(struct lta_source *source, bt_graph *graph,
+		    const bt_port_output *out)
+{
+	const bt_component_sink *sink = NULL;
+
+	if (bt_graph_add_simple_sink_component(
+		    graph, "lta-sink", sink_init, sink_consume, NULL, source,
+		    &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot add the sink");
+		take_bt_error(source);
+		return -EINVAL;
+	}
+	if (bt_graph_connect_ports(
+		    graph, out,
+		    bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+		    NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		set_error(source, "Cannot connect to the sink");
+		take_bt_error(source);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Live: source.ctf.lttng-live straight into our sink (it merges its streams
+ * in time order itself; a muxer would only add latency).
+ */
+static int build_live_graph(struct lta_source *source)
+{
+	const bt_plugin *ctf = NULL;
+	const bt_component_class_source *live_class;
+	const bt_component_source *live = NULL;
+	bt_value *params = NULL, *inputs = NULL;
+	bt_graph *graph = NULL;
+	int ret;
+
+	ret = find_plugin(source, "ctf", &ctf);
+	if (ret) {
+		goto end;
+	}
+	ret = -ENOENT;
+	live_class = bt_plugin_borrow_source_component_class_by_name_const(
+		ctf, "lttng-live");
+	if (!live_class) {
+		set_error(source, "babeltrace2 lacks source.ctf.lttng-live");
+		goto end;
+	}
+	ret = -ENOMEM;
+	graph = bt_graph_create(0);
+	params = bt_value_map_create();
+	if (!graph || !params ||
+	    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+	    bt_value_array_append_string_element(inputs, source->live_url) ||
+	    bt_value_map_insert_string_entry(
+		    params, "session-not-found-action",
+		    source->end_if_missing ? "end" : "continue") ||
+	    bt_graph_add_interrupter(graph, source->interrupter) !=
+		    BT_GRAPH_ADD_INTERRUPTER_STATUS_OK) {
+		set_error(source, "Cannot create a babeltrace2 graph");
+		goto end;
+	}
+	if (bt_graph_add_source_component(graph, live_class, "lta-live", params,
+					  bt_level_of(source->bt_log_level),
+					  &live) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot read live session: url=\"%s\"",
+			  source->live_url);
+		take_bt_error(source);
+		ret = -EINVAL;
+		goto end;
+	}
+	ret = add_sink(
+		source, graph,
+		bt_component_source_borrow_output_port_by_index_const(live, 0));
+	if (ret) {
+		goto end;
+	}
+	source->graph = graph;
+	graph = NULL;
+end:
+	bt_value_put_ref(params);
+	bt_graph_put_ref(graph);
+	bt_plugin_put_ref(ctf);
+	return ret;
+}
+
 static int build_graph(struct lta_source *source)
 {
 	const bt_plugin *ctf = NULL, *utils = NULL;
 	const bt_component_class_source *fs_class;
 	const bt_component_class_filter *muxer_class;
 	const bt_component_filter *muxer = NULL;
-	const bt_component_sink *sink = NULL;
 	bt_graph *graph = NULL;
 	size_t i;
 	int ret;
@@ -659,6 +833,9 @@ static int build_graph(struct lta_source *source)
 	if (source->trace_count == 0) {
 		set_error(source, "No trace to read");
 		return -ENOENT;
+	}
+	if (source->live_url) {
+		return build_live_graph(source);
 	}
 	ret = find_plugin(source, "ctf", &ctf);
 	if (ret) {
@@ -680,7 +857,8 @@ static int build_graph(struct lta_source *source)
 	}
 	ret = -ENOMEM;
 	graph = bt_graph_create(0);
-	if (!graph) {
+	if (!graph || bt_graph_add_interrupter(graph, source->interrupter) !=
+			      BT_GRAPH_ADD_INTERRUPTER_STATUS_OK) {
 		set_error(source, "Cannot create a babeltrace2 graph");
 		goto end;
 	}
@@ -731,23 +909,10 @@ static int build_graph(struct lta_source *source)
 			}
 		}
 	}
-	if (bt_graph_add_simple_sink_component(
-		    graph, "lta-sink", sink_init, sink_consume, NULL, source,
-		    &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-		set_error(source, "Cannot add the sink");
-		take_bt_error(source);
-		ret = -EINVAL;
-		goto end;
-	}
-	if (bt_graph_connect_ports(
-		    graph,
-		    bt_component_filter_borrow_output_port_by_index_const(muxer,
-									  0),
-		    bt_component_sink_borrow_input_port_by_index_const(sink, 0),
-		    NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-		set_error(source, "Cannot connect the muxer to the sink");
-		take_bt_error(source);
-		ret = -EINVAL;
+	ret = add_sink(source, graph,
+		       bt_component_filter_borrow_output_port_by_index_const(
+			       muxer, 0));
+	if (ret) {
 		goto end;
 	}
 	source->graph = graph;
@@ -772,6 +937,61 @@ static const char *first_path_named(const struct lta_source *source)
 	return NULL;
 }
 
+/* Turns a failed graph run into an error message; returns ERROR. */
+static enum lta_source_status run_failed(struct lta_source *source)
+{
+	source->graph_failed = true;
+	if (source->handler_error) {
+		set_error(source, "Analysis failed: error=\"%s\"",
+			  strerror(-source->handler_error));
+		bt_current_thread_clear_error();
+		return LTA_SOURCE_ERROR;
+	}
+	set_error(source, "Failed to read %s",
+		  source->live_url	    ? "live session"
+		  : source->trace_count > 1 ? "traces"
+					    : "trace");
+	take_bt_error(source);
+	return LTA_SOURCE_ERROR;
+}
+
+enum lta_source_status lta_source_run_once(struct lta_source *source)
+{
+	bt_graph_run_once_status status;
+
+	if (lta_source_interrupted(source)) {
+		return LTA_SOURCE_STOPPED;
+	}
+	if (source->graph_failed) {
+		set_error(source, "The source failed: reset it first");
+		return LTA_SOURCE_ERROR;
+	}
+	if (!source->graph) {
+		source->error[0] = '\0';
+		if (build_graph(source)) {
+			source->graph_failed = true;
+			return LTA_SOURCE_ERROR;
+		}
+	}
+	source->stop_status = LTA_SOURCE_END;
+	status = bt_graph_run_once(source->graph);
+	switch (status) {
+	case BT_GRAPH_RUN_ONCE_STATUS_OK:
+		return LTA_SOURCE_OK;
+	case BT_GRAPH_RUN_ONCE_STATUS_AGAIN:
+		return lta_source_interrupted(source) ? LTA_SOURCE_STOPPED
+						      : LTA_SOURCE_AGAIN;
+	case BT_GRAPH_RUN_ONCE_STATUS_END:
+		return source->stop_status;
+	default:
+		if (lta_source_interrupted(source)) {
+			bt_current_thread_clear_error();
+			return LTA_SOURCE_STOPPED;
+		}
+		return run_failed(source);
+	}
+}
+
 enum lta_source_status lta_source_run(struct lta_source *source)
 {
 	bt_graph_run_status status;
@@ -791,6 +1011,10 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 	source->stop_status = LTA_SOURCE_END;
 	do {
 		status = bt_graph_run(source->graph);
+		if (status == BT_GRAPH_RUN_STATUS_AGAIN &&
+		    lta_source_interrupted(source)) {
+			return LTA_SOURCE_STOPPED;
+		}
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
 
 	if (status == BT_GRAPH_RUN_STATUS_OK) {
@@ -875,6 +1099,8 @@ void lta_source_destroy(struct lta_source *source)
 		return;
 	}
 	bt_graph_put_ref(source->graph);
+	bt_interrupter_put_ref(source->interrupter);
+	free(source->live_url);
 	while (lta_htable_next(&source->plans, &pos, &key, &value)) {
 		lta_plan_destroy(value);
 	}

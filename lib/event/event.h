@@ -52,7 +52,7 @@ enum lta_arg_type {
 };
 
 struct lta_arg {
-	const char *name; /* Borrowed from the event-class plan. */
+	const char *name; /* Interned by the source. */
 	enum lta_arg_type type;
 	uint8_t len; /* LTA_ARG_INTS: element count (at most 16 kept). */
 	union {

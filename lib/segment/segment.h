@@ -56,7 +56,7 @@ enum lta_request_end {
 
 /* An argument of a call in a request's sequence. */
 struct lta_call_arg {
-	const char *name; /* Borrowed: lives as long as the source. */
+	const char *name; /* Interned by the source: lives as long. */
 	enum lta_arg_type type;
 	uint8_t len; /* LTA_ARG_INTS */
 	union {

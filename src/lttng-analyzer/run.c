@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,6 +80,40 @@ static int on_discard(const struct lta_discard *discard, void *user_data)
 	return 0;
 }
 
+/* The source a SIGINT interrupts (one at a time in this tool). */
+static struct lta_source *volatile interruptible;
+
+static void on_sigint(int signo)
+{
+	/* bt_interrupter_set() only sets a flag: safe in a handler. */
+	if (interruptible) {
+		lta_source_interrupt(interruptible);
+	}
+}
+
+/* Reads a live session until it ends (destroyed) or SIGINT. */
+static enum lta_source_status run_live(struct lta_cli_run *run)
+{
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	enum lta_source_status status;
+
+	interruptible = run->source;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	do {
+		status = lta_source_run_once(run->source);
+		if (status == LTA_SOURCE_AGAIN) {
+			/* Nothing from the relay daemon yet. */
+			nanosleep(&pause, NULL);
+		}
+	} while (status == LTA_SOURCE_OK || status == LTA_SOURCE_AGAIN);
+	sigaction(SIGINT, &old, NULL);
+	interruptible = NULL;
+	/* Interrupted by the user: report what was read. */
+	return status == LTA_SOURCE_STOPPED ? LTA_SOURCE_END : status;
+}
+
 int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		       int decode_args, const char *bt_log_level)
 {
@@ -98,6 +133,18 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		return LTA_CLI_EXIT_FAILURE;
 	}
 	for (i = 0; i < count; i++) {
+		if (strncmp(paths[i], "net", 3) == 0 &&
+		    strstr(paths[i], "://")) {
+			if (count > 1 ||
+			    lta_source_set_live(run->source, paths[i], true)) {
+				fprintf(stderr, "lttng-analyzer: error: %s\n",
+					count > 1 ? "a live URL is read alone"
+						  : lta_source_error_message(
+							    run->source));
+				return LTA_CLI_EXIT_USAGE;
+			}
+			continue;
+		}
 		if (lta_source_add_path(run->source, paths[i])) {
 			fprintf(stderr, "lttng-analyzer: error: %s\n",
 				lta_source_error_message(run->source));
@@ -106,7 +153,8 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 	}
 	run->progress = isatty(STDERR_FILENO);
 	run->next_progress_ns = monotonic_ns() + 500000000LL;
-	status = lta_source_run(run->source);
+	status = lta_source_is_live(run->source) ? run_live(run)
+						 : lta_source_run(run->source);
 	if (run->progress) {
 		show_progress(run, 0, 1);
 	}

@@ -40,9 +40,10 @@ for b in apache2 wrk curl babeltrace2; do
 	command -v "$b" >/dev/null 2>&1 || skip_all "$b is not installed"
 done
 [ -x "$PYTHON" ] || skip_all "$PYTHON is not installed"
-[ -f /usr/lib/apache2/modules/mod_mpm_event.so ] &&
-	[ -f /usr/lib/apache2/modules/mod_mpm_prefork.so ] ||
-	skip_all "Apache's event and prefork MPM modules are not installed"
+for m in event prefork; do
+	[ -f "/usr/lib/apache2/modules/mod_mpm_$m.so" ] ||
+		skip_all "Apache's $m MPM module is not installed"
+done
 id www-data >/dev/null 2>&1 || skip_all "there is no www-data user"
 reason=$(lta_env_skip_reason)
 [ -z "$reason" ] || skip_all "$reason"
@@ -72,7 +73,7 @@ testbed()
 
 	# 64 MiB per CPU holds the whole run (~20 MB/s at most here): no
 	# discard even if the consumer daemon gets no CPU during the load.
-	timeout --kill-after=10 120 "$RUN" --lib "$LIB" --out "$out" \
+	timeout --kill-after=10 120 bash "$RUN" --lib "$LIB" --out "$out" \
 		--duration "$DURATION" --connections "$CONNECTIONS" \
 		--threads 2 --subbuf-size 8M --num-subbuf 8 "$@" \
 		>"$WORK/$name.run" 2>&1

@@ -1,0 +1,536 @@
+#!/bin/bash
+# run.sh: the seed experiment on one machine, on loopback: Apache traced by
+# the user-space system-call tracer (contrib/syscall-tracer) in a live LTTng
+# session, under wrk load. See README.md beside this file.
+#
+# Usage: contrib/testbed/run.sh [OPTION]...
+#   --mpm event|prefork   Apache's MPM (default event)
+#   --page static|php     the page wrk requests (default static; php needs
+#                         prefork: libphp is not thread-safe)
+#   --duration S          seconds of wrk load (default 10)
+#   --connections C       wrk connections (default 16)
+#   --threads T           wrk threads (default 2)
+#   --rate R              at most R requests/s (pace.lua; plain wrk has no
+#                         constant-rate mode, see README.md)
+#   --out DIR             where the results go (default: a new
+#                         ${TMPDIR:-/tmp}/lta-testbed.XXXXXX)
+#   --trace session|preload|none
+#                         session (default): preloaded tracer and a live
+#                         session recording its events; preload: the tracer
+#                         preloaded, no session daemon; none: plain Apache
+#   --no-trace            same as --trace none
+#   --lib PATH            liblttng-analyzer-syscalls.so (default: found in
+#                         $top_builddir, the source tree, _build/*, or
+#                         /usr/local/lib/lttng-analyzer)
+#   --subbuf-size SIZE    sub-buffer size (default 4M)
+#   --num-subbuf N        sub-buffers per ring buffer (default 8)
+#   --live-timer US       live timer period in µs (default 1000000)
+#   --blocking-timeout US|inf
+#                         let Apache block when a buffer is full instead of
+#                         discarding events (default: discard mode)
+#   --user NAME           the user Apache's workers run as (default www-data)
+#
+# Leaves in DIR: trace/ (the session's CTF trace), access.log, error.log,
+# wrk.txt, apache2.conf, lttng.log, lttng-list.txt (channel statistics,
+# discarded events), lttng-apps.txt (the Apache processes registered with
+# the session daemon), summary.txt (key=value lines). Exit status 0 when
+# Apache served and wrk ran, 1 on any failure, 2 on a usage error.
+#
+# Tracing needs root: the session daemon and relay daemon are private, in a
+# mount namespace of their own (tests/utils/lttng-env.sh); Apache runs there
+# too, as a child of this script.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+mpm=event
+page=static
+duration=10
+connections=16
+threads=2
+rate=
+out=
+trace=session
+lib=
+subbuf_size=4M
+num_subbuf=8
+live_timer=1000000
+blocking_timeout=
+run_user=www-data
+
+usage()
+{
+	sed -n '/^# Usage:/,/^# Leaves/p' "$here/run.sh" | sed '$d; s/^# \{0,1\}//' >&2
+	exit 2
+}
+
+die()
+{
+	echo "testbed: $*" >&2
+	exit 1
+}
+
+args=("$@")
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mpm) mpm=${2:-}; shift 2 ;;
+	--page) page=${2:-}; shift 2 ;;
+	--duration) duration=${2:-}; shift 2 ;;
+	--connections) connections=${2:-}; shift 2 ;;
+	--threads) threads=${2:-}; shift 2 ;;
+	--rate) rate=${2:-}; shift 2 ;;
+	--out) out=${2:-}; shift 2 ;;
+	--trace) trace=${2:-}; shift 2 ;;
+	--no-trace) trace=none; shift ;;
+	--lib) lib=${2:-}; shift 2 ;;
+	--subbuf-size) subbuf_size=${2:-}; shift 2 ;;
+	--num-subbuf) num_subbuf=${2:-}; shift 2 ;;
+	--live-timer) live_timer=${2:-}; shift 2 ;;
+	--blocking-timeout) blocking_timeout=${2:-}; shift 2 ;;
+	--user) run_user=${2:-}; shift 2 ;;
+	-h | --help) usage ;;
+	*) echo "testbed: unknown option: $1" >&2; usage ;;
+	esac
+done
+
+positive()
+{
+	case $1 in
+	'' | *[!0-9]* | 0) return 1 ;;
+	esac
+}
+
+case $mpm in event | prefork) ;; *) usage ;; esac
+case $page in static | php) ;; *) usage ;; esac
+case $trace in session | preload | none) ;; *) usage ;; esac
+for v in "$duration" "$connections" "$threads" "$num_subbuf" "$live_timer"; do
+	positive "$v" || usage
+done
+[ -z "$rate" ] || positive "$rate" || usage
+[ "$connections" -ge "$threads" ] ||
+	die "--connections ($connections) must be at least --threads ($threads)"
+if [ "$page" = php ] && [ "$mpm" != prefork ]; then
+	die "--page php needs --mpm prefork (libphp is not thread-safe)"
+fi
+
+. "$top/tests/utils/lttng-env.sh"
+
+# --- what this machine has ----------------------------------------------------
+
+for b in apache2 wrk curl; do
+	command -v "$b" >/dev/null 2>&1 ||
+		die "$b is not installed (contrib/install-deps.sh installs it)"
+done
+modules=/usr/lib/apache2/modules
+[ -f "$modules/mod_mpm_$mpm.so" ] || die "$modules/mod_mpm_$mpm.so is absent"
+php_module=
+if [ "$page" = php ]; then
+	for f in "$modules"/libphp*.so; do
+		[ -f "$f" ] && php_module=$f && break
+	done
+	[ -n "$php_module" ] ||
+		die "--page php needs libapache2-mod-php (no $modules/libphp*.so)"
+fi
+id "$run_user" >/dev/null 2>&1 || die "no user $run_user for Apache's workers"
+
+find_lib()
+{
+	local c
+
+	for c in "${LTA_SYSCALL_TRACER:-}" \
+		"${top_builddir:+$top_builddir/contrib/syscall-tracer/.libs/liblttng-analyzer-syscalls.so}" \
+		"$top/contrib/syscall-tracer/.libs/liblttng-analyzer-syscalls.so" \
+		"$top"/_build/*/contrib/syscall-tracer/.libs/liblttng-analyzer-syscalls.so \
+		/usr/local/lib/lttng-analyzer/liblttng-analyzer-syscalls.so; do
+		[ -n "$c" ] && [ -f "$c" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
+if [ "$trace" != none ]; then
+	reason=$(lta_env_skip_reason)
+	[ -z "$reason" ] || die "cannot trace: $reason"
+	if [ -z "$lib" ]; then
+		lib=$(find_lib) ||
+			die "liblttng-analyzer-syscalls.so is not built (or give --lib)"
+	fi
+	[ -f "$lib" ] || die "$lib does not exist"
+	lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
+	ldconfig -p 2>/dev/null | grep -q 'liblttng-ust-fork\.so\.1 ' ||
+		die "liblttng-ust-fork.so.1 is not installed (liblttng-ust-dev)"
+fi
+
+# The output folder is made before entering the namespace, and handed to
+# the second run, so that both agree on it.
+if [ -z "$out" ]; then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/lta-testbed.XXXXXX") ||
+		die "cannot create an output folder"
+	chmod 755 "$out"
+fi
+mkdir -p "$out" || die "cannot create $out"
+out=$(cd "$out" && pwd)
+
+if [ "$trace" != none ]; then
+	lta_env_enter "$0" "${args[@]}" --out "$out"
+fi
+
+# --- clean-up -------------------------------------------------------------------
+
+work=
+apache_pid=
+apache_children=
+
+# start_time PID: when the process started (field 22 of /proc/PID/stat), to
+# tell it from a later process that reuses its pid.
+start_time()
+{
+	local stat fields
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# After the command name, field 3 (state) comes first.
+	read -r -a fields <<<"${stat##*) }"
+	echo "${fields[19]}"
+}
+
+# stop_apache: graceful stop (SIGWINCH: finish the requests in progress,
+# GracefulShutdownTimeout 5 s), bounded wait, then SIGKILL to the processes
+# this script started: the parent, and its children listed before the stop
+# (each only if its pid still names the same process).
+stop_apache()
+{
+	local deadline pid started
+
+	[ -n "$apache_pid" ] || return 0
+	apache_children=
+	for pid in $(ps -o pid= --ppid "$apache_pid" 2>/dev/null); do
+		started=$(start_time "$pid") &&
+			apache_children="$apache_children $pid:$started"
+	done
+	kill -WINCH "$apache_pid" 2>/dev/null
+	deadline=$(($(date +%s) + 15))
+	while kill -0 "$apache_pid" 2>/dev/null &&
+		[ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	if kill -0 "$apache_pid" 2>/dev/null; then
+		echo "testbed: apache2 (pid $apache_pid) did not stop in 15 s: killing it" >&2
+		kill -KILL "$apache_pid" 2>/dev/null
+		apache_stop=killed
+	fi
+	for pid in $apache_children; do
+		if [ "$(start_time "${pid%:*}")" = "${pid#*:}" ]; then
+			kill -KILL "${pid%:*}" 2>/dev/null
+		fi
+	done
+	wait "$apache_pid" 2>/dev/null
+	apache_pid=
+}
+
+testbed_cleanup()
+{
+	stop_apache
+	[ -z "$work" ] || rm -rf "$work"
+}
+
+if [ "$trace" != none ]; then
+	trap 'testbed_cleanup; lta_env_cleanup' EXIT
+else
+	trap testbed_cleanup EXIT
+	trap 'exit 130' INT TERM
+fi
+
+# --- Apache's configuration -----------------------------------------------------
+
+# Apache's workers drop to $run_user: their files must be readable by it
+# whatever the permissions of --out (the logs are opened by the root parent).
+work=$(mktemp -d "${TMPDIR:-/tmp}/lta-testbed-apache.XXXXXX") ||
+	die "cannot create a temporary folder"
+chmod 755 "$work"
+mkdir -p "$work/htdocs" "$work/run"
+port=$(lta_env_pick_port)
+conf=$work/apache2.conf
+group=$(id -gn "$run_user")
+
+{
+	echo '<!DOCTYPE html>'
+	echo '<html><head><title>lttng-analyzer testbed</title></head><body>'
+	echo '<h1>lttng-analyzer testbed</h1>'
+	for i in $(seq 1 16); do
+		echo "<p>Static line $i: the quick brown fox jumps over the lazy dog.</p>"
+	done
+	echo '</body></html>'
+} >"$work/htdocs/static.html"
+cat >"$work/htdocs/index.php" <<'EOF'
+<?php
+// A small dynamic page: some arithmetic, then a few lines of text.
+header('Content-Type: text/plain');
+$sum = 0;
+for ($i = 0; $i < 2000; $i++) {
+	$sum += $i * $i % 7;
+}
+echo "lttng-analyzer testbed\n";
+echo "php ", PHP_VERSION, ", pid ", getmypid(), ", sum ", $sum, "\n";
+EOF
+chmod -R a+rX "$work/htdocs"
+
+if [ "$mpm" = event ]; then
+	# 2 cores: two processes of 16 threads.
+	mpm_config="StartServers 2
+ServerLimit 2
+ThreadLimit 16
+ThreadsPerChild 16
+MaxRequestWorkers 32
+MinSpareThreads 8
+MaxSpareThreads 32
+MaxConnectionsPerChild 0"
+else
+	# Enough processes for the connections, and no spawn/kill churn.
+	mpm_config="StartServers 8
+MinSpareServers 8
+MaxSpareServers 32
+ServerLimit 32
+MaxRequestWorkers 32
+MaxConnectionsPerChild 0"
+fi
+
+cat >"$conf" <<EOF
+# Written by contrib/testbed/run.sh: a private Apache, started with
+#   apache2 -f $conf -d $work -DFOREGROUND
+ServerRoot "$work"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$work/run/apache2.pid"
+DefaultRuntimeDir "$work/run"
+ErrorLog "$out/error.log"
+LogLevel warn
+User $run_user
+Group $group
+
+LoadModule mpm_${mpm}_module $modules/mod_mpm_$mpm.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule mime_module $modules/mod_mime.so
+LoadModule dir_module $modules/mod_dir.so
+${php_module:+LoadModule php_module $php_module}
+
+$mpm_config
+KeepAlive Off
+Timeout 30
+GracefulShutdownTimeout 5
+HostnameLookups Off
+
+TypesConfig /etc/mime.types
+DocumentRoot "$work/htdocs"
+DirectoryIndex static.html
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+<Directory "$work/htdocs">
+	Options None
+	AllowOverride None
+	Require all granted
+</Directory>
+<IfModule php_module>
+	<FilesMatch "\\.php\$">
+		SetHandler application/x-httpd-php
+	</FilesMatch>
+</IfModule>
+
+# Per request: client address and port, start of the request (µs since the
+# epoch), duration (µs), final status, body bytes, worker pid and thread id,
+# connection status, request line. See README.md.
+LogFormat "%a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X \\"%r\\"" testbed
+CustomLog "$out/access.log" testbed
+EOF
+cp "$conf" "$out/apache2.conf"
+rm -f "$out/access.log" "$out/error.log" "$out/wrk.txt" "$out/summary.txt" \
+	"$out/lttng.log" "$out/lttng-list.txt" "$out/lttng-apps.txt"
+rm -rf "$out/trace"
+apache2 -t -f "$conf" -d "$work" >"$out/apache2-configtest.txt" 2>&1 ||
+	die "Apache rejects its configuration: $(cat "$out/apache2-configtest.txt")"
+
+# --- the recording session --------------------------------------------------------
+
+session=testbed
+preload=
+if [ "$trace" != none ]; then
+	preload=liblttng-ust-fork.so.1:$lib
+fi
+if [ "$trace" = session ]; then
+	blocking=()
+	if [ -n "$blocking_timeout" ]; then
+		blocking=(--blocking-timeout="$blocking_timeout")
+	fi
+	{
+		lta_env_start_sessiond &&
+			lta_env_start_relayd &&
+			lttng create "$session" --live="$live_timer" \
+				--set-url="net://127.0.0.1:$LTTA_RELAYD_CTRL_PORT:$LTTA_RELAYD_DATA_PORT" &&
+			lttng enable-channel -u --buffers-uid \
+				--subbuf-size="$subbuf_size" --num-subbuf="$num_subbuf" \
+				"${blocking[@]}" chan &&
+			lttng enable-event -u -c chan 'lttng_analyzer_syscall:*' &&
+			lttng add-context -u -c chan -t vpid -t vtid -t procname &&
+			lttng start "$session"
+	} >>"$out/lttng.log" 2>&1 || {
+		cat "$out/lttng.log" >&2
+		die "cannot set up the recording session"
+	}
+fi
+
+# --- Apache ---------------------------------------------------------------------------
+
+apache_env=()
+if [ -n "$preload" ]; then
+	# lttng-ust waits (bounded) for the session daemon before main(), and in
+	# each child after fork(), so that the first events are recorded.
+	apache_env=(LD_PRELOAD="$preload" LTTNG_UST_REGISTER_TIMEOUT=10000)
+	if [ -n "$blocking_timeout" ]; then
+		apache_env+=(LTTNG_UST_ALLOW_BLOCKING=1)
+	fi
+fi
+# In a session of its own: when prefork stops, it signals its whole process
+# group, which would otherwise include this script and its caller. (setsid
+# does not fork here, a background job not being a group leader: $! is
+# Apache's pid.)
+env "${apache_env[@]}" setsid apache2 -f "$conf" -d "$work" -DFOREGROUND \
+	>"$out/apache2.out" 2>&1 </dev/null &
+apache_pid=$!
+apache_pid_started=$apache_pid
+apache_stop=graceful
+
+case $page in
+static) path=/static.html ;;
+php) path=/index.php ;;
+esac
+url=http://127.0.0.1:$port$path
+
+answers()
+{
+	kill -0 "$apache_pid" 2>/dev/null || return 2
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		"$url?ready")" = 200 ]
+}
+
+deadline=$(($(date +%s) + 30))
+until answers; do
+	if ! kill -0 "$apache_pid" 2>/dev/null; then
+		apache_pid=
+		cat "$out/apache2.out" "$out/error.log" >&2 2>/dev/null
+		die "apache2 exited before answering"
+	fi
+	[ "$(date +%s)" -lt "$deadline" ] || die "apache2 did not answer $url in 30 s"
+	sleep 0.1
+done
+
+[ "$(cat "/proc/$apache_pid/comm" 2>/dev/null)" = apache2 ] ||
+	die "pid $apache_pid is not apache2: cannot control Apache"
+
+# Every Apache process must have registered with the session daemon: the
+# workers run as $run_user, lttng-ust registers them right after fork().
+# all_registered: every pid of $pids is listed by lttng list -u.
+all_registered()
+{
+	local pid
+
+	lttng list -u >"$out/lttng-apps.txt" 2>&1 || return 1
+	for pid in $pids; do
+		grep -q "PID: $pid " "$out/lttng-apps.txt" || return 1
+	done
+}
+
+registered=
+if [ "$trace" = session ]; then
+	pids="$apache_pid $(ps -o pid= --ppid "$apache_pid" | tr -d ' ')"
+	if lta_env_wait 10 all_registered; then
+		registered=yes
+	else
+		registered=no
+		echo "testbed: warning: not every Apache process ($pids) registered with lttng-sessiond" >&2
+	fi
+fi
+
+# --- load -------------------------------------------------------------------------------
+
+wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
+if [ -n "$rate" ]; then
+	# Each wrk thread gets its share of the rate (pace.lua).
+	wrk_args+=(-s "$here/pace.lua" "$url" -- "$(awk -v r="$rate" -v t="$threads" 'BEGIN { print r / t }')")
+else
+	wrk_args+=("$url")
+fi
+timeout --kill-after=5 $((duration + 30)) wrk "${wrk_args[@]}" \
+	>"$out/wrk.txt" 2>&1
+wrk_status=$?
+
+stop_apache
+
+# --- the trace ----------------------------------------------------------------------
+
+discarded=
+if [ "$trace" = session ]; then
+	{
+		lttng stop "$session"
+		lttng list "$session"
+	} >"$out/lttng-list.txt" 2>&1
+	lttng destroy "$session" >>"$out/lttng.log" 2>&1
+	# relayd closes its files when it stops.
+	lta_env_stop_pid "$LTTA_RELAYD_PID"
+	metadata=$(find "$LTTA_HOME/relayd-traces" -name metadata -path '*/ust/*' -print -quit)
+	if [ -n "$metadata" ]; then
+		# .../HOST/SESSION-DATE/ust/uid/UID/64-bit/metadata
+		session_dir=${metadata%/ust/*}
+		mv "$session_dir" "$out/trace" || die "cannot move the trace to $out/trace"
+	else
+		echo "testbed: no trace was recorded" >&2
+	fi
+	discarded=$(awk '/Discarded events:/ { n += $NF } END { print n + 0 }' \
+		"$out/lttng-list.txt")
+fi
+
+# --- summary ----------------------------------------------------------------------------
+
+wrk_requests=$(awk '/ requests in / { print $1; exit }' "$out/wrk.txt")
+wrk_rps=$(awk '/^Requests\/sec:/ { print $2; exit }' "$out/wrk.txt")
+# "Socket errors: connect 0, read 0, write 0, timeout 0", when any.
+wrk_errors=$(awk '/Socket errors:/ { n = $4 + $6 + $8 + $10 } END { print n + 0 }' \
+	"$out/wrk.txt" | tr -d ,)
+wrk_non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out/wrk.txt")
+logged=$(grep -c '' "$out/access.log" 2>/dev/null || echo 0)
+logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0)
+{
+	echo "mpm=$mpm"
+	echo "page=$page"
+	echo "trace=$trace"
+	echo "url=$url"
+	echo "apache_pid=$apache_pid_started"
+	echo "apache_stop=$apache_stop"
+	echo "duration=$duration"
+	echo "connections=$connections"
+	echo "threads=$threads"
+	echo "rate=${rate:-none}"
+	echo "wrk_status=$wrk_status"
+	echo "wrk_requests=${wrk_requests:-0}"
+	echo "wrk_requests_per_s=${wrk_rps:-0}"
+	echo "wrk_socket_errors=$wrk_errors"
+	echo "wrk_non_2xx=${wrk_non2xx:-0}"
+	echo "log_lines=$logged"
+	echo "log_lines_load=$logged_load"
+	if [ "$trace" = session ]; then
+		echo "registered=$registered"
+		echo "discarded_events=$discarded"
+		echo "trace_uids=$(find "$out/trace/ust/uid" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tr '\n' ' ' | sed 's/ $//')"
+	fi
+} >"$out/summary.txt"
+
+echo "testbed: $mpm MPM, $page page, trace=$trace: wrk sent ${wrk_requests:-0} requests (${wrk_rps:-0}/s), Apache logged $logged lines"
+[ "$trace" != session ] || echo "testbed: discarded events: $discarded"
+echo "testbed: results in $out:"
+for f in trace access.log error.log wrk.txt apache2.conf summary.txt lttng-list.txt lttng-apps.txt lttng.log; do
+	[ -e "$out/$f" ] && echo "  $out/$f"
+done
+
+[ "$wrk_status" -eq 0 ] || die "wrk failed (status $wrk_status): $(tail -3 "$out/wrk.txt")"
+[ "$trace" != session ] || [ -d "$out/trace" ] || die "no trace in $out/trace"
+exit 0
