@@ -28,6 +28,11 @@
 #   --blocking-timeout US|inf
 #                         let Apache block when a buffer is full instead of
 #                         discarding events (default: discard mode)
+#   --on-ready CMD        run CMD (bash -c) once Apache answers and the
+#                         session is live, before the load; exports
+#                         LTA_TESTBED_LIVE_URL, LTA_TESTBED_HTTP_URL and
+#                         LTA_TESTBED_OUT (e.g. attach lttng-analyzerd)
+#   --after-load CMD      run CMD after the load, Apache still up
 #   --user NAME           the user Apache's workers run as (default www-data)
 #
 # Leaves in DIR: trace/ (the session's CTF trace), access.log, error.log,
@@ -89,6 +94,8 @@ while [ $# -gt 0 ]; do
 	--live-timer) live_timer=${2:-}; shift 2 ;;
 	--blocking-timeout) blocking_timeout=${2:-}; shift 2 ;;
 	--user) run_user=${2:-}; shift 2 ;;
+	--on-ready) on_ready=${2:-}; shift 2 ;;
+	--after-load) after_load=${2:-}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "testbed: unknown option: $1" >&2; usage ;;
 	esac
@@ -451,6 +458,27 @@ if [ "$trace" = session ]; then
 	fi
 fi
 
+# --- hooks: attach something to the live session -----------------------------------
+# --on-ready CMD runs once Apache answers and (when tracing) the session is
+# live; --after-load CMD once wrk has finished, Apache still up. Both run
+# with bash -c in this namespace, with LTA_TESTBED_LIVE_URL (when tracing),
+# LTA_TESTBED_HTTP_URL and LTA_TESTBED_OUT exported. A failing hook fails
+# the run.
+export LTA_TESTBED_HTTP_URL="$url" LTA_TESTBED_OUT="$out"
+if [ "$trace" = session ]; then
+	export LTA_TESTBED_LIVE_URL="net://127.0.0.1:$LTTA_RELAYD_LIVE_PORT/host/$(hostname)/$session"
+fi
+hook_failed=
+run_hook()
+{
+	[ -n "$2" ] || return 0
+	bash -c "$2" || {
+		echo "testbed: the $1 hook failed" >&2
+		hook_failed=yes
+	}
+}
+run_hook on-ready "${on_ready:-}"
+
 # --- load -------------------------------------------------------------------------------
 
 wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
@@ -463,6 +491,7 @@ fi
 timeout --kill-after=5 $((duration + 30)) wrk "${wrk_args[@]}" \
 	>"$out/wrk.txt" 2>&1
 wrk_status=$?
+run_hook after-load "${after_load:-}"
 
 stop_apache
 
@@ -533,4 +562,8 @@ done
 
 [ "$wrk_status" -eq 0 ] || die "wrk failed (status $wrk_status): $(tail -3 "$out/wrk.txt")"
 [ "$trace" != session ] || [ -d "$out/trace" ] || die "no trace in $out/trace"
+if [ -n "$hook_failed" ]; then
+	echo "testbed: a hook failed" >&2
+	exit 1
+fi
 exit 0

@@ -43,6 +43,8 @@ lta_env_enter()
 		LTTA_IN_NS=1 exec unshare --mount --propagation private \
 			/bin/bash "$@"
 	fi
+	# Not inherited: a script this one runs enters a namespace of its own.
+	unset LTTA_IN_NS
 	mount -t tmpfs -o size=2g lta-run /var/run/lttng 2>/dev/null ||
 		{ mkdir -p /var/run/lttng && mount -t tmpfs lta-run /var/run/lttng; }
 	mount -t tmpfs -o size=4g lta-shm /dev/shm
@@ -56,9 +58,11 @@ lta_env_enter()
 
 lta_env_cleanup()
 {
+	# Runs from an EXIT trap, maybe under set -e: nothing here may fail
+	# (a daemon that already exited makes kill return 1).
 	local pid n
 	for pid in $LTTA_PIDS; do
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in $LTTA_PIDS; do
 		n=0
@@ -66,11 +70,12 @@ lta_env_cleanup()
 			sleep 0.1
 			n=$((n + 1))
 		done
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	done
 	if [ -n "${LTTA_HOME:-}" ] && [ -z "${LTTA_KEEP_HOME:-}" ]; then
-		rm -rf "$LTTA_HOME"
+		rm -rf "$LTTA_HOME" || true
 	fi
+	return 0
 }
 
 # lta_env_wait SECONDS COMMAND...: polls COMMAND until it succeeds, or fails

@@ -1,0 +1,128 @@
+/*
+ * What the files of the store module share: the store itself, the
+ * per-thread reader connections and the translation of SQLite's results
+ * into errno values and the thread's last error message. Not installed and
+ * not included outside lib/store/ (except by the module's unit test, which
+ * needs a writer's connection to simulate a full disk).
+ */
+#ifndef LTA_STORE_STORE_INTERNAL_H
+#define LTA_STORE_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Statements a reader prepares once and keeps. */
+enum reader_stmt {
+	READER_ANALYSIS_GET = 0,
+	READER_ANALYSIS_LIST,
+	READER_REQUEST_GET,
+	READER_DURATIONS,
+	READER_ORDERED,		     /* analyses.requests_ordered */
+	READER_FIRST_FROM,	     /* First id of a time range. */
+	READER_LAST_BEFORE,	     /* Last id of a time range. */
+	READER_MAX_ID,		     /* Last id of an analysis. */
+	READER_DURATION_PROBE,	     /* How many are that long, capped. */
+	READER_REQUESTS_BY_DURATION, /* Requests, by the duration index. */
+	READER_STMT_COUNT,
+};
+
+/*
+ * Requests queries, one per combination of filters (a bit per optional
+ * filter), so that each keeps a plan that uses the right index.
+ */
+#define REQUESTS_FILTER_FROM 0x01
+#define REQUESTS_FILTER_TO 0x02
+#define REQUESTS_FILTER_PROCESS 0x04
+#define REQUESTS_FILTER_DURATION 0x08
+#define REQUESTS_FILTER_END_REASON 0x10
+#define REQUESTS_VARIANTS 0x20
+
+/*
+ * A read-only connection owned by one thread. Linked in its store's list
+ * (under the store's lock) so that lta_store_close() can close the ones of
+ * threads that are still alive; a thread that exits closes its own through
+ * the key destructor.
+ */
+struct store_reader {
+	struct lta_store *store;		   /* Borrowed. */
+	sqlite3 *db;				   /* Owned. */
+	sqlite3_stmt *stmts[READER_STMT_COUNT];	   /* Owned; lazily. */
+	sqlite3_stmt *requests[REQUESTS_VARIANTS]; /* Owned; lazily. */
+	struct store_reader *prev, *next;
+};
+
+struct lta_store {
+	char *path;  /* Owned: DIR/lttng-analyzer.db. */
+	int lock_fd; /* Owned: DIR/lttng-analyzer.lock, flock'ed. */
+	pthread_key_t reader_key; /* This thread's struct store_reader. */
+
+	/*
+	 * Guards the list and the count; never held across an SQLite call,
+	 * so that a thread's first read never waits for a write.
+	 */
+	pthread_mutex_t lock;
+	struct store_reader *readers; /* Owned: every live reader. */
+	int writers;		      /* Open writers. */
+
+	/* Guards the control connection: analyses writes. */
+	pthread_mutex_t control_lock;
+	sqlite3 *control;				 /* Owned. */
+	sqlite3_stmt *analysis_insert, *analysis_update; /* Owned. */
+};
+
+/*
+ * Statements of a connection wait this long for a lock: writers wait for
+ * each other's commits; WAL readers practically never wait.
+ */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Records "WHAT: SQLite's message for DB" (DB may be NULL: then RC's
+ * generic text) as the calling thread's last error, and returns RC as a
+ * negative errno value: -ENOSPC for SQLITE_FULL, -ENOMEM for
+ * SQLITE_NOMEM, -EIO otherwise.
+ */
+int lta_store_sqlite_error(sqlite3 *db, int rc, const char *what);
+
+/* Records a message of our own as the calling thread's last error. */
+void lta_store_set_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/*
+ * Opens a connection to PATH with the settings every connection gets
+ * (busy timeout, synchronous=NORMAL). FLAGS are sqlite3_open_v2()'s.
+ * Returns 0 and the connection in *OUT (owned by the caller), or an error
+ * with the message recorded.
+ */
+int lta_store_connection_open(const char *path, int flags, sqlite3 **out);
+
+/*
+ * Sets *OUT to the calling thread's reader for STORE, creating it on first
+ * use (borrowed: it belongs to the thread). Returns 0 or an error, with
+ * the message recorded.
+ */
+int lta_store_reader_get(struct lta_store *store, struct store_reader **out);
+
+/*
+ * Sets *OUT to the statement of SQL kept in *SLOT, preparing it the first
+ * time. When that statement is running already (the callback of a query
+ * called the store again on the same thread), prepares a temporary one
+ * instead and sets *TEMPORARY: lta_store_stmt_done() finalizes it. Returns 0
+ * or an error, with the message recorded.
+ */
+int lta_store_stmt(sqlite3 *db, sqlite3_stmt **slot, const char *sql,
+		   sqlite3_stmt **out, bool *temporary);
+
+/* Resets STMT, or finalizes it when TEMPORARY. */
+void lta_store_stmt_done(sqlite3_stmt *stmt, bool temporary);
+
+/*
+ * For the unit test: the connection of writer W (borrowed), to set a page
+ * limit that makes SQLite report a full disk.
+ */
+sqlite3 *lta_store_writer_borrow_db(struct lta_store_writer *w);
+
+#endif /* LTA_STORE_STORE_INTERNAL_H */

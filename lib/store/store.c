@@ -1,0 +1,876 @@
+/*
+ * The store's database, its connections and the analyses table. Requests
+ * (the writer and the queries) are in store-requests.c.
+ *
+ * Connections: the control connection (analyses writes and the schema,
+ * under the store's lock), one per writer (store-requests.c), and one
+ * read-only connection per thread that reads, created on the thread's first
+ * read and closed when the thread exits or the store closes.
+ */
+#include "store-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define STORE_FILE "lttng-analyzer.db"
+#define STORE_LOCK_FILE "lttng-analyzer.lock"
+
+/*
+ * PRAGMA application_id ("LTAn"): tells our database from another SQLite
+ * file that happens to be at the same path.
+ */
+#define STORE_APPLICATION_ID 0x4c54416e
+
+/*
+ * PRAGMA user_version of the schema below. A later version migrates from
+ * the ones before it in schema_upgrade().
+ */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * The WAL is truncated back to this size after a checkpoint: a burst of
+ * ingestion must not leave a huge file behind.
+ */
+#define STORE_JOURNAL_SIZE_LIMIT (64 * 1024 * 1024)
+
+/*
+ * Requests are paged by id (WHERE analysis=? AND id>? ... ORDER BY id
+ * LIMIT ?), so that every query keeps to O(log n + limit):
+ * - no filter: the (analysis, id) index;
+ * - process, end reason: an index on (analysis, that column, id), where
+ *   the cursor is a range after the equality;
+ * - time range: the (analysis, start_ns, id) index finds the first and
+ *   last ids of the range, and the (analysis, id) index reads between
+ *   them. Sound only when ids are in start order, which the segmenter
+ *   gives (ids in accept order, the start is the accept) and the writer
+ *   checks: analyses.requests_ordered;
+ * - min duration: the (analysis, duration_ns, id) index when few requests
+ *   are that long, else the id order (store-requests.c).
+ */
+static const char schema_v1[] =
+	"CREATE TABLE analyses ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" created_ns INTEGER NOT NULL,"
+	" updated_ns INTEGER NOT NULL,"
+	" events INTEGER NOT NULL DEFAULT 0,"
+	" discarded_events INTEGER NOT NULL DEFAULT 0,"
+	" requests INTEGER NOT NULL DEFAULT 0,"
+	" last_event_ns INTEGER NOT NULL DEFAULT -1,"
+	" requests_ordered INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE requests ("
+	" analysis INTEGER NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" procname TEXT NOT NULL,"
+	" peer TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" start_ns INTEGER NOT NULL,"
+	" end_ns INTEGER NOT NULL,"
+	" duration_ns INTEGER NOT NULL,"
+	" end_reason TEXT NOT NULL,"
+	" incomplete INTEGER NOT NULL,"
+	" record TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX requests_by_id ON requests (analysis, id);"
+	"CREATE INDEX requests_by_start ON requests (analysis, start_ns, id);"
+	"CREATE INDEX requests_by_process ON requests (analysis, procname, id);"
+	"CREATE INDEX requests_by_end_reason"
+	" ON requests (analysis, end_reason, id);"
+	"CREATE INDEX requests_by_duration"
+	" ON requests (analysis, duration_ns, id);";
+
+#define ANALYSIS_COLUMNS                                             \
+	"id, kind, source, status, reason, created_ns, updated_ns, " \
+	"events, discarded_events, requests, last_event_ns"
+
+static __thread char last_error[512];
+
+const char *lta_store_error(void)
+{
+	return last_error;
+}
+
+void lta_store_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+int lta_store_sqlite_error(sqlite3 *db, int rc, const char *what)
+{
+	const char *message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	lta_store_set_error("%s: %s", what, message);
+	LTA_LOGD("SQLite call failed: what=\"%s\", rc=%d, error=\"%s\"", what,
+		 rc, message);
+	switch (rc & 0xff) {
+	case SQLITE_IOERR:
+		/*
+		 * SQLite says SQLITE_FULL for ENOSPC on its main writes only;
+		 * a full disk elsewhere (the -shm file, an fsync) or a quota
+		 * is the same trouble for the user.
+		 */
+		if (db && (sqlite3_system_errno(db) == ENOSPC ||
+			   sqlite3_system_errno(db) == EDQUOT)) {
+			return -ENOSPC;
+		}
+		return -EIO;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+static int64_t wall_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int lta_store_connection_open(const char *path, int flags, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	char sql[64];
+	int ret = 0, rc;
+
+	/*
+	 * Each connection is used by one thread at a time (its own, or
+	 * under the store's lock): SQLite's own mutexes would only cost.
+	 */
+	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "open");
+		goto error;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	rc = sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "busy timeout");
+		goto error;
+	}
+	/*
+	 * In WAL mode, NORMAL syncs at checkpoints only: a commit survives a
+	 * crash of the process (not always a power loss), which is what the
+	 * daemon promises.
+	 */
+	rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "set synchronous");
+		goto error;
+	}
+	/* Per connection: the writer that resets the WAL truncates it. */
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%d",
+		 STORE_JOURNAL_SIZE_LIMIT);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "set journal size limit");
+		goto error;
+	}
+	*out = db;
+	goto end;
+error:
+	sqlite3_close_v2(db);
+end:
+	return ret;
+}
+
+int lta_store_stmt(sqlite3 *db, sqlite3_stmt **slot, const char *sql,
+		   sqlite3_stmt **out, bool *temporary)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 0, rc;
+
+	*temporary = false;
+	if (*slot && !sqlite3_stmt_busy(*slot)) {
+		stmt = *slot;
+		goto end;
+	}
+	rc = sqlite3_prepare_v3(db, sql, -1,
+				*slot ? 0 : SQLITE_PREPARE_PERSISTENT, &stmt,
+				NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "prepare");
+		stmt = NULL;
+		goto end;
+	}
+	if (*slot) {
+		*temporary = true;
+	} else {
+		*slot = stmt;
+	}
+end:
+	*out = stmt;
+	return ret;
+}
+
+void lta_store_stmt_done(sqlite3_stmt *stmt, bool temporary)
+{
+	if (temporary) {
+		sqlite3_finalize(stmt);
+	} else {
+		/* Ends the read transaction: a checkpoint may then pass it. */
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	}
+}
+
+/* --- readers ------------------------------------------------------------ */
+
+static void reader_close(struct store_reader *reader)
+{
+	size_t i;
+
+	for (i = 0; i < READER_STMT_COUNT; i++) {
+		sqlite3_finalize(reader->stmts[i]);
+	}
+	for (i = 0; i < REQUESTS_VARIANTS; i++) {
+		sqlite3_finalize(reader->requests[i]);
+	}
+	sqlite3_close_v2(reader->db);
+	free(reader);
+}
+
+/* Must be called with the store's lock held. */
+static void reader_unlink(struct store_reader *reader)
+{
+	struct lta_store *store = reader->store;
+
+	if (reader->prev) {
+		reader->prev->next = reader->next;
+	} else {
+		store->readers = reader->next;
+	}
+	if (reader->next) {
+		reader->next->prev = reader->prev;
+	}
+}
+
+/*
+ * The key destructor: a thread that read from the store exits. Thread
+ * pools come and go (one thread per HTTP connection, for instance); their
+ * connections must not pile up until the store closes.
+ */
+static void reader_thread_exit(void *value)
+{
+	struct store_reader *reader = value;
+	struct lta_store *store = reader->store;
+
+	pthread_mutex_lock(&store->lock);
+	reader_unlink(reader);
+	pthread_mutex_unlock(&store->lock);
+	reader_close(reader);
+}
+
+int lta_store_reader_get(struct lta_store *store, struct store_reader **out)
+{
+	struct store_reader *reader = pthread_getspecific(store->reader_key);
+	int ret = 0, rc;
+
+	if (reader) {
+		goto end;
+	}
+	reader = calloc(1, sizeof(*reader));
+	if (!reader) {
+		lta_store_set_error("out of memory");
+		ret = -ENOMEM;
+		goto end;
+	}
+	reader->store = store;
+	/*
+	 * Read-only: the HTTP threads can never write by mistake, and WAL
+	 * lets them read while a writer commits.
+	 */
+	ret = lta_store_connection_open(store->path, SQLITE_OPEN_READONLY,
+					&reader->db);
+	if (ret) {
+		goto error;
+	}
+	rc = pthread_setspecific(store->reader_key, reader);
+	if (rc) {
+		lta_store_set_error("pthread_setspecific: %s", strerror(rc));
+		ret = -rc;
+		goto error;
+	}
+	pthread_mutex_lock(&store->lock);
+	reader->next = store->readers;
+	if (store->readers) {
+		store->readers->prev = reader;
+	}
+	store->readers = reader;
+	pthread_mutex_unlock(&store->lock);
+	goto end;
+error:
+	sqlite3_close_v2(reader->db);
+	free(reader);
+	reader = NULL;
+end:
+	*out = reader;
+	return ret;
+}
+
+/* --- open and close ------------------------------------------------------ */
+
+/* Runs SQL, which returns one integer, into *VALUE. */
+static int query_int(sqlite3 *db, const char *sql, int64_t *value)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 0, rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, sql);
+		goto end;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		ret = lta_store_sqlite_error(db, rc, sql);
+		goto end;
+	}
+	*value = sqlite3_column_int64(stmt, 0);
+end:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int exec(sqlite3 *db, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : lta_store_sqlite_error(db, rc, what);
+}
+
+/*
+ * Creates the schema in an empty database, checks that a non-empty one is
+ * ours and migrates it to STORE_SCHEMA_VERSION. In one transaction, so that
+ * two processes starting at once do not both create it.
+ */
+static int schema_upgrade(sqlite3 *db)
+{
+	int64_t version, application_id, objects;
+	char sql[128];
+	int ret;
+
+	ret = exec(db, "BEGIN IMMEDIATE", "begin schema");
+	if (ret) {
+		goto end;
+	}
+	ret = query_int(db, "PRAGMA user_version", &version);
+	if (ret) {
+		goto rollback;
+	}
+	ret = query_int(db, "PRAGMA application_id", &application_id);
+	if (ret) {
+		goto rollback;
+	}
+	ret = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+	if (ret) {
+		goto rollback;
+	}
+	if (objects > 0 && application_id != STORE_APPLICATION_ID) {
+		lta_store_set_error("not an lttng-analyzer database (it holds "
+				    "other tables)");
+		ret = -EINVAL;
+		goto rollback;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		lta_store_set_error("written by a newer lttng-analyzer (schema "
+				    "version %lld, this one knows %d)",
+				    (long long)version, STORE_SCHEMA_VERSION);
+		ret = -EINVAL;
+		goto rollback;
+	}
+	if (version == STORE_SCHEMA_VERSION) {
+		ret = exec(db, "COMMIT", "commit schema");
+		goto end;
+	}
+	if (version == 0) {
+		ret = exec(db, schema_v1, "create schema");
+		if (ret) {
+			goto rollback;
+		}
+		version = 1;
+	}
+	/* Later versions: if (version == 1) { ...; version = 2; } */
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
+		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
+	ret = exec(db, sql, "set schema version");
+	if (ret) {
+		goto rollback;
+	}
+	ret = exec(db, "COMMIT", "commit schema");
+	if (ret) {
+		goto rollback;
+	}
+	LTA_LOGI("Created the store's schema: version=%d",
+		 STORE_SCHEMA_VERSION);
+	goto end;
+rollback:
+	if (!sqlite3_get_autocommit(db)) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+end:
+	return ret;
+}
+
+/*
+ * Analyses that were running when the daemon stopped will never get their
+ * final status from it: say so, and count the requests that reached the
+ * disk (the last counters written may be older than the last commit).
+ */
+static int mark_interrupted(sqlite3 *db)
+{
+	static const char sql[] =
+		"UPDATE analyses SET status='interrupted',"
+		" reason='the daemon stopped while it ran', updated_ns=?1,"
+		" requests=(SELECT count(*) FROM requests"
+		"  WHERE requests.analysis=analyses.id)"
+		" WHERE status IN ('connecting','live','disconnected',"
+		"'reading')";
+	sqlite3_stmt *stmt = NULL;
+	int ret = 0, rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "prepare interrupted");
+		goto end;
+	}
+	sqlite3_bind_int64(stmt, 1, wall_clock_ns());
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(db, rc, "mark interrupted");
+		goto end;
+	}
+	if (sqlite3_changes(db) > 0) {
+		LTA_LOGI("Marked analyses that were running as interrupted: "
+			 "count=%d",
+			 sqlite3_changes(db));
+	}
+end:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* Creates DIR (one level) when missing and checks it is a folder. */
+static int prepare_dir(const char *dir, char *error, size_t size)
+{
+	struct stat st;
+	int ret = 0;
+
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(error, size,
+			 "Cannot create the data folder \"%s\": %s", dir,
+			 strerror(errno));
+		goto end;
+	}
+	if (stat(dir, &st)) {
+		ret = -errno;
+		snprintf(error, size, "Cannot use the data folder \"%s\": %s",
+			 dir, strerror(errno));
+		goto end;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ret = -ENOTDIR;
+		snprintf(error, size, "The data folder \"%s\" is not a folder",
+			 dir);
+		goto end;
+	}
+end:
+	return ret;
+}
+
+/*
+ * One daemon per data folder: a second one would mark the first one's
+ * analyses interrupted and write under its ids.
+ */
+static int lock_dir(const char *dir, int *lock_fd, char *error, size_t size)
+{
+	char path[4096];
+	int fd = -1, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(error, size, "Cannot open \"%s\": %s", path,
+			 strerror(errno));
+		goto end;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ret = -errno;
+		snprintf(error, size,
+			 "The data folder \"%s\" is in use by another "
+			 "process (or already open): %s",
+			 dir, strerror(errno));
+		close(fd);
+		fd = -1;
+		goto end;
+	}
+end:
+	*lock_fd = fd;
+	return ret;
+}
+
+struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
+{
+	struct lta_store *store = NULL;
+	bool key_created = false, mutexes_created = false;
+	size_t path_size;
+	int rc;
+
+	if (size) {
+		error[0] = '\0';
+	}
+	if (prepare_dir(dir, error, size)) {
+		goto error;
+	}
+	store = calloc(1, sizeof(*store));
+	if (!store) {
+		snprintf(error, size, "Out of memory");
+		goto error;
+	}
+	store->lock_fd = -1;
+	if (lock_dir(dir, &store->lock_fd, error, size)) {
+		goto error;
+	}
+	path_size = strlen(dir) + sizeof("/" STORE_FILE);
+	store->path = malloc(path_size);
+	if (!store->path) {
+		snprintf(error, size, "Out of memory");
+		goto error;
+	}
+	snprintf(store->path, path_size, "%s/%s", dir, STORE_FILE);
+	if (lta_store_connection_open(
+		    store->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		    &store->control)) {
+		goto sqlite_error;
+	}
+	/*
+	 * A file that is not a database was found out by the first PRAGMA
+	 * of lta_store_connection_open(), which reads the header: the message
+	 * below names the file.
+	 */
+	if (exec(store->control, "PRAGMA journal_mode=WAL",
+		 "set WAL journal mode")) {
+		goto sqlite_error;
+	}
+	if (schema_upgrade(store->control)) {
+		goto sqlite_error;
+	}
+	if (mark_interrupted(store->control)) {
+		goto sqlite_error;
+	}
+	rc = sqlite3_prepare_v3(
+		store->control,
+		"INSERT INTO analyses (kind, source, status, reason, "
+		"created_ns, updated_ns, events, discarded_events, requests, "
+		"last_event_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		"?10)",
+		-1, SQLITE_PREPARE_PERSISTENT, &store->analysis_insert, NULL);
+	if (rc != SQLITE_OK) {
+		lta_store_sqlite_error(store->control, rc, "prepare");
+		goto sqlite_error;
+	}
+	rc = sqlite3_prepare_v3(
+		store->control,
+		"UPDATE analyses SET status=?2, reason=?3, updated_ns=?4, "
+		"events=?5, discarded_events=?6, requests=?7, "
+		"last_event_ns=?8 WHERE id=?1",
+		-1, SQLITE_PREPARE_PERSISTENT, &store->analysis_update, NULL);
+	if (rc != SQLITE_OK) {
+		lta_store_sqlite_error(store->control, rc, "prepare");
+		goto sqlite_error;
+	}
+	rc = pthread_mutex_init(&store->lock, NULL);
+	if (rc) {
+		snprintf(error, size, "pthread_mutex_init: %s", strerror(rc));
+		goto error;
+	}
+	rc = pthread_mutex_init(&store->control_lock, NULL);
+	if (rc) {
+		pthread_mutex_destroy(&store->lock);
+		snprintf(error, size, "pthread_mutex_init: %s", strerror(rc));
+		goto error;
+	}
+	mutexes_created = true;
+	rc = pthread_key_create(&store->reader_key, reader_thread_exit);
+	if (rc) {
+		snprintf(error, size, "pthread_key_create: %s", strerror(rc));
+		goto error;
+	}
+	key_created = true;
+	LTA_LOGI("Opened the store: path=\"%s\"", store->path);
+	goto end;
+sqlite_error:
+	snprintf(error, size, "Cannot use the database \"%s\": %s", store->path,
+		 last_error);
+error:
+	/* The caller reports ERROR: it knows whether it is fatal. */
+	LTA_LOGD("Failed to open the store: dir=\"%s\", error=\"%s\"", dir,
+		 size ? error : "");
+	if (store) {
+		if (key_created) {
+			pthread_key_delete(store->reader_key);
+		}
+		if (mutexes_created) {
+			pthread_mutex_destroy(&store->control_lock);
+			pthread_mutex_destroy(&store->lock);
+		}
+		sqlite3_finalize(store->analysis_insert);
+		sqlite3_finalize(store->analysis_update);
+		sqlite3_close_v2(store->control);
+		if (store->lock_fd >= 0) {
+			close(store->lock_fd);
+		}
+		free(store->path);
+		free(store);
+		store = NULL;
+	}
+end:
+	return store;
+}
+
+void lta_store_close(struct lta_store *store)
+{
+	struct store_reader *reader, *next;
+
+	if (!store) {
+		return;
+	}
+	if (store->writers) {
+		LTA_LOGE("Closing the store with writers still open: count=%d",
+			 store->writers);
+	}
+	/*
+	 * No thread uses the store any more (the caller's contract): their
+	 * readers can go. Deleting the key first means no destructor runs
+	 * for them later.
+	 */
+	pthread_key_delete(store->reader_key);
+	for (reader = store->readers; reader; reader = next) {
+		next = reader->next;
+		reader_close(reader);
+	}
+	sqlite3_finalize(store->analysis_insert);
+	sqlite3_finalize(store->analysis_update);
+	/* The last connection to close checkpoints and removes the WAL. */
+	sqlite3_close_v2(store->control);
+	pthread_mutex_destroy(&store->control_lock);
+	pthread_mutex_destroy(&store->lock);
+	close(store->lock_fd);
+	LTA_LOGI("Closed the store: path=\"%s\"", store->path);
+	free(store->path);
+	free(store);
+}
+
+/* --- analyses ------------------------------------------------------------- */
+
+/* Binds a fixed-size string member, which may lack its NUL. */
+static void bind_member(sqlite3_stmt *stmt, int index, const char *s,
+			size_t size)
+{
+	sqlite3_bind_text(stmt, index, s, (int)strnlen(s, size), SQLITE_STATIC);
+}
+
+#define BIND_MEMBER(stmt, index, member) \
+	bind_member((stmt), (index), (member), sizeof(member))
+
+int lta_store_analysis_insert(struct lta_store *store,
+			      struct lta_store_analysis *analysis)
+{
+	sqlite3_stmt *stmt = store->analysis_insert;
+	int ret = 0, rc;
+
+	if (analysis->created_ns == 0) {
+		analysis->created_ns = wall_clock_ns();
+	}
+	if (analysis->updated_ns == 0) {
+		analysis->updated_ns = analysis->created_ns;
+	}
+	pthread_mutex_lock(&store->control_lock);
+	BIND_MEMBER(stmt, 1, analysis->kind);
+	BIND_MEMBER(stmt, 2, analysis->source);
+	BIND_MEMBER(stmt, 3, analysis->status);
+	BIND_MEMBER(stmt, 4, analysis->reason);
+	sqlite3_bind_int64(stmt, 5, analysis->created_ns);
+	sqlite3_bind_int64(stmt, 6, analysis->updated_ns);
+	sqlite3_bind_int64(stmt, 7, analysis->events);
+	sqlite3_bind_int64(stmt, 8, analysis->discarded_events);
+	sqlite3_bind_int64(stmt, 9, analysis->requests);
+	sqlite3_bind_int64(stmt, 10, analysis->last_event_ns);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(store->control, rc,
+					     "insert analysis");
+		goto end;
+	}
+	analysis->id = sqlite3_last_insert_rowid(store->control);
+end:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	pthread_mutex_unlock(&store->control_lock);
+	return ret;
+}
+
+int lta_store_analysis_update(struct lta_store *store,
+			      const struct lta_store_analysis *analysis)
+{
+	sqlite3_stmt *stmt = store->analysis_update;
+	int ret = 0, rc;
+
+	pthread_mutex_lock(&store->control_lock);
+	sqlite3_bind_int64(stmt, 1, analysis->id);
+	BIND_MEMBER(stmt, 2, analysis->status);
+	BIND_MEMBER(stmt, 3, analysis->reason);
+	sqlite3_bind_int64(stmt, 4,
+			   analysis->updated_ns ? analysis->updated_ns
+						: wall_clock_ns());
+	sqlite3_bind_int64(stmt, 5, analysis->events);
+	sqlite3_bind_int64(stmt, 6, analysis->discarded_events);
+	sqlite3_bind_int64(stmt, 7, analysis->requests);
+	sqlite3_bind_int64(stmt, 8, analysis->last_event_ns);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(store->control, rc,
+					     "update analysis");
+		goto end;
+	}
+	if (sqlite3_changes(store->control) == 0) {
+		lta_store_set_error("no analysis %lld",
+				    (long long)analysis->id);
+		ret = -ENOENT;
+		goto end;
+	}
+end:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	pthread_mutex_unlock(&store->control_lock);
+	return ret;
+}
+
+/* Copies column I, a string, into a member of SIZE bytes (cut to fit). */
+static void column_member(sqlite3_stmt *stmt, int i, char *member, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, i);
+
+	snprintf(member, size, "%s", text ? (const char *)text : "");
+}
+
+#define COLUMN_MEMBER(stmt, i, member) \
+	column_member((stmt), (i), (member), sizeof(member))
+
+static void analysis_from_row(sqlite3_stmt *stmt, struct lta_store_analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(stmt, 0);
+	COLUMN_MEMBER(stmt, 1, a->kind);
+	COLUMN_MEMBER(stmt, 2, a->source);
+	COLUMN_MEMBER(stmt, 3, a->status);
+	COLUMN_MEMBER(stmt, 4, a->reason);
+	a->created_ns = sqlite3_column_int64(stmt, 5);
+	a->updated_ns = sqlite3_column_int64(stmt, 6);
+	a->events = sqlite3_column_int64(stmt, 7);
+	a->discarded_events = sqlite3_column_int64(stmt, 8);
+	a->requests = sqlite3_column_int64(stmt, 9);
+	a->last_event_ns = sqlite3_column_int64(stmt, 10);
+}
+
+int lta_store_analysis_get(struct lta_store *store, int64_t id,
+			   struct lta_store_analysis *out)
+{
+	struct store_reader *reader;
+	sqlite3_stmt *stmt = NULL;
+	bool temporary = false;
+	int ret, rc;
+
+	ret = lta_store_reader_get(store, &reader);
+	if (ret) {
+		goto end;
+	}
+	ret = lta_store_stmt(reader->db, &reader->stmts[READER_ANALYSIS_GET],
+			     "SELECT " ANALYSIS_COLUMNS
+			     " FROM analyses WHERE id=?1",
+			     &stmt, &temporary);
+	if (ret) {
+		goto end;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		lta_store_set_error("no analysis %lld", (long long)id);
+		ret = -ENOENT;
+		goto end;
+	}
+	if (rc != SQLITE_ROW) {
+		ret = lta_store_sqlite_error(reader->db, rc, "get analysis");
+		goto end;
+	}
+	analysis_from_row(stmt, out);
+end:
+	if (stmt) {
+		lta_store_stmt_done(stmt, temporary);
+	}
+	return ret;
+}
+
+int lta_store_analysis_list(struct lta_store *store,
+			    int (*fn)(const struct lta_store_analysis *a,
+				      void *user_data),
+			    void *user_data)
+{
+	struct lta_store_analysis analysis;
+	struct store_reader *reader;
+	sqlite3_stmt *stmt = NULL;
+	bool temporary = false;
+	int ret, rc;
+
+	ret = lta_store_reader_get(store, &reader);
+	if (ret) {
+		goto end;
+	}
+	ret = lta_store_stmt(reader->db, &reader->stmts[READER_ANALYSIS_LIST],
+			     "SELECT " ANALYSIS_COLUMNS
+			     " FROM analyses ORDER BY id",
+			     &stmt, &temporary);
+	if (ret) {
+		goto end;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		analysis_from_row(stmt, &analysis);
+		ret = fn(&analysis, user_data);
+		if (ret) {
+			goto end;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(reader->db, rc, "list analyses");
+		goto end;
+	}
+end:
+	if (stmt) {
+		lta_store_stmt_done(stmt, temporary);
+	}
+	return ret;
+}

@@ -1,0 +1,215 @@
+/*
+ * The store: what the daemon keeps, in SQLite (WAL mode), under its data
+ * folder. The only module that includes sqlite3.
+ *
+ * Analyses (what was or is being analyzed, their status and counters) and
+ * their requests (the JSON record of lib/segment/request-format.h plus the
+ * columns the API filters on). One writer per analysis, on the analysis
+ * thread, batching rows into a transaction committed at most every few
+ * hundred milliseconds: what a reader saw committed survives a crash of the
+ * daemon (SQLite's WAL with synchronous=NORMAL keeps every committed
+ * transaction across a process crash). Readers (HTTP threads) use their own
+ * connections, so queries never wait for ingestion (WAL readers do not
+ * block the writer nor each other).
+ *
+ * Errors are negative errno values: -ENOENT (no such analysis or request),
+ * -ENOSPC (disk full), -EIO (anything else SQLite reported), -ENOMEM; the
+ * last SQLite message is in lta_store_error() of the connection's thread.
+ *
+ * Connections: each writer has its own; analyses are written through one
+ * shared connection under a mutex; each thread that reads gets its own
+ * read-only connection on its first read, closed when the thread exits or
+ * at lta_store_close(). A writer holds SQLite's write lock only while it
+ * commits a batch (it batches in memory), so writers, analyses updates and
+ * readers never wait long for each other.
+ *
+ * Every requests query is O(log n + limit) for paging, process, end
+ * reason and time range (when ids are in start order, as the segmenter
+ * gives them; otherwise a time range scans the analysis), and about
+ * O(sqrt(limit * n)) at worst for a minimum duration.
+ */
+#ifndef LTA_STORE_STORE_H
+#define LTA_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment/segment.h"
+
+struct lta_store;
+struct lta_store_writer;
+
+#define LTA_STORE_KIND_MAX 16
+#define LTA_STORE_SOURCE_MAX 1024
+#define LTA_STORE_STATUS_MAX 16
+#define LTA_STORE_REASON_MAX 512
+
+/* An analysis as stored. Status words are the API's. */
+struct lta_store_analysis {
+	int64_t id;			   /* 1, 2, ... */
+	char kind[LTA_STORE_KIND_MAX];	   /* "live" or "trace". */
+	char source[LTA_STORE_SOURCE_MAX]; /* net:// URL or folder. */
+	char status[LTA_STORE_STATUS_MAX]; /* connecting, live, ... */
+	char reason[LTA_STORE_REASON_MAX]; /* Why failed/ended; "". */
+	int64_t created_ns;		   /* Wall clock, ns. */
+	int64_t updated_ns;
+	int64_t events;
+	int64_t discarded_events;
+	int64_t requests;      /* Stored requests. */
+	int64_t last_event_ns; /* Trace time; -1. */
+};
+
+/*
+ * Opens (creating if needed) DIR/lttng-analyzer.db. Returns NULL with a
+ * message in ERROR when the folder or database cannot be used. Analyses
+ * that were running when the daemon stopped are marked "interrupted".
+ *
+ * DIR is created (mode 0750) when missing, its parent must exist. The
+ * message names the folder or the file: not a folder, not a database,
+ * another program's database, a newer schema, or the folder already in use
+ * (DIR/lttng-analyzer.lock is locked while the store is open, so that two
+ * daemons never share a folder). Any thread.
+ */
+struct lta_store *lta_store_open(const char *dir, char *error, size_t size);
+
+/*
+ * Closes every connection. Writers must be closed first. Accepts NULL.
+ * Call it once no other thread uses the store (nor exits after having
+ * used it): the read connections of threads still alive are closed here.
+ */
+void lta_store_close(struct lta_store *store);
+
+/*
+ * The last SQLite error message of the calling thread, or "". Any thread.
+ */
+const char *lta_store_error(void);
+
+/* --- analyses (any thread) --------------------------------------------- */
+
+/*
+ * Inserts a new analysis; sets ANALYSIS->id (and created_ns, updated_ns
+ * to the wall clock when they are 0). Returns 0 or an error.
+ */
+int lta_store_analysis_insert(struct lta_store *store,
+			      struct lta_store_analysis *analysis);
+
+/*
+ * Writes status, reason, counters and updated_ns (the wall clock when 0)
+ * of ANALYSIS->id. Returns 0, -ENOENT or an error.
+ */
+int lta_store_analysis_update(struct lta_store *store,
+			      const struct lta_store_analysis *analysis);
+
+/* Reads analysis ID into OUT. Returns 0 or -ENOENT. */
+int lta_store_analysis_get(struct lta_store *store, int64_t id,
+			   struct lta_store_analysis *out);
+
+/*
+ * Calls FN for every analysis, by id. FN returns 0 to go on. Returns 0, an
+ * error, or what FN returned.
+ */
+int lta_store_analysis_list(struct lta_store *store,
+			    int (*fn)(const struct lta_store_analysis *a,
+				      void *user_data),
+			    void *user_data);
+
+/* --- requests: writing (the analysis thread) -------------------------- */
+
+/*
+ * Opens a writer for ANALYSIS_ID. Returns NULL on error (the message in
+ * lta_store_error()). The writer is used by one thread at a time, usually
+ * the analysis thread, and closed before the store.
+ */
+struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
+					       int64_t analysis_id);
+
+/*
+ * Adds R (its record formatted with HOST) to the open transaction. Returns
+ * 0 or an error (-ENOSPC: the disk is full; the request is not stored and
+ * what was committed before stays).
+ *
+ * The transaction is a batch in memory, written in one SQLite transaction
+ * by lta_store_writer_commit(); a batch past a few MiB (or 65536 rows) is
+ * committed here, and the errors are then those of the commit. R is
+ * borrowed for the call. Adding an id again replaces its row.
+ */
+int lta_store_writer_add(struct lta_store_writer *w,
+			 const struct lta_request *r, const char *host);
+
+/*
+ * Commits when the open transaction is older than MAX_AGE_MS (or always
+ * with 0). Returns 0 or an error; after an error the rows of the failed
+ * transaction are lost, later ones are tried again.
+ *
+ * The age is that of the oldest row of the batch, on the monotonic clock;
+ * an empty batch commits nothing. Cheap when not due: call it often.
+ */
+int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms);
+
+/* Rows committed so far by this writer (replaced rows count again). */
+int64_t lta_store_writer_committed(const struct lta_store_writer *w);
+
+/* Commits what is pending and closes. Accepts NULL. */
+void lta_store_writer_close(struct lta_store_writer *w);
+
+/* --- requests: reading (any thread) ------------------------------------- */
+
+struct lta_store_filter {
+	int64_t analysis;
+	int64_t from_ns;	 /* start_ns >= from_ns; INT64_MIN: any. */
+	int64_t to_ns;		 /* start_ns < to_ns; INT64_MAX: any. */
+	const char *process;	 /* procname ==; NULL: any. */
+	int64_t min_duration_ns; /* -1: any. */
+	const char *end_reason;	 /* NULL: any. */
+	int64_t after_id; /* Cursor: id > after_id (0: from the first). */
+	int limit;	  /* Rows at most (the caller caps it). */
+};
+
+/* One stored request: the filter columns and the full JSON record. */
+struct lta_store_request {
+	int64_t analysis;
+	int64_t id;
+	int32_t pid;
+	const char *procname;
+	const char *peer; /* "" when unknown. */
+	int32_t port;	  /* -1 when unknown. */
+	int64_t start_ns;
+	int64_t end_ns;	     /* -1 when open. */
+	int64_t duration_ns; /* -1 when open. */
+	const char *end_reason;
+	bool incomplete;
+	const char *json; /* The whole record, as request-format. */
+	size_t json_len;
+};
+
+/*
+ * Calls FN for the requests matching FILTER, by id, at most
+ * FILTER->limit. Strings are valid during the call only. Returns 0, an
+ * error, or what FN returned.
+ */
+int lta_store_requests(struct lta_store *store,
+		       const struct lta_store_filter *filter,
+		       int (*fn)(const struct lta_store_request *r,
+				 void *user_data),
+		       void *user_data);
+
+/* Reads request RID of ANALYSIS. Returns 0 or -ENOENT. */
+int lta_store_request_get(struct lta_store *store, int64_t analysis,
+			  int64_t rid,
+			  int (*fn)(const struct lta_store_request *r,
+				    void *user_data),
+			  void *user_data);
+
+/*
+ * Calls FN for every request of ANALYSIS with its duration (-1 when open),
+ * end reason and incomplete flag, by id: how a restarted daemon rebuilds
+ * the latency figures (lib/segment/summary.h) of a stored analysis.
+ * Returns 0 or an error.
+ */
+int lta_store_durations(struct lta_store *store, int64_t analysis,
+			void (*fn)(int64_t duration_ns, const char *end_reason,
+				   bool incomplete, void *user_data),
+			void *user_data);
+
+#endif /* LTA_STORE_STORE_H */

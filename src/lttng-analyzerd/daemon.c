@@ -1,0 +1,387 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "common/log.h"
+#include "http.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: lttng-analyzerd [OPTIONS]\n"
+		"\n"
+		"Analyzes LTTng sessions live (and recorded traces), stores "
+		"the\n"
+		"requests it finds, and serves them over a REST API.\n"
+		"\n"
+		"  --listen=ADDR       address to listen on (default "
+		"127.0.0.1)\n"
+		"  --port=N            port (default 8780; 0 picks a free "
+		"one)\n"
+		"  --port-file=FILE    write the port there once listening\n"
+		"  --data-dir=DIR      where the database lives\n"
+		"                      (default /var/lib/lttng-analyzer)\n"
+		"  --token-file=FILE   token required (Authorization: Bearer) "
+		"on\n"
+		"                      every request that changes state\n"
+		"  --log-level=LEVEL   error, warn, info (default), debug\n"
+		"  --syslog            log to syslog instead of stderr\n"
+		"  --retry-ms=N        first live reconnect delay (default "
+		"500)\n"
+		"  --threads=N         HTTP threads (default 4)\n"
+		"  --config=FILE       read options from FILE (key = value)\n"
+		"  -h, --help, -V, --version\n"
+		"\n"
+		"Runs in the foreground. SIGTERM/SIGINT stop it (every "
+		"analysis\n"
+		"flushed to the store); SIGHUP reopens the logs. See\n"
+		"lttng-analyzerd(8).\n");
+}
+
+static void defaults(struct lta_daemon_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8780;
+	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/lttng-analyzer");
+	snprintf(c->log_level, sizeof(c->log_level), "info");
+	c->retry_ms = 500;
+	c->threads = 4;
+}
+
+/* Sets KEY to VALUE. Returns 0, or -1 with a message in ERROR. */
+static int set_option(struct lta_daemon_config *c, const char *key,
+		      const char *value, char *error, size_t size)
+{
+	char *end;
+	long v;
+
+#define COPY(field)                                                       \
+	do {                                                              \
+		if (strlen(value) >= sizeof(c->field)) {                  \
+			snprintf(error, size, "%s: value too long", key); \
+			return -1;                                        \
+		}                                                         \
+		snprintf(c->field, sizeof(c->field), "%s", value);        \
+	} while (0)
+
+	if (strcmp(key, "listen") == 0) {
+		COPY(listen);
+	} else if (strcmp(key, "data-dir") == 0) {
+		COPY(data_dir);
+	} else if (strcmp(key, "token-file") == 0) {
+		COPY(token_file);
+	} else if (strcmp(key, "port-file") == 0) {
+		COPY(port_file);
+	} else if (strcmp(key, "log-level") == 0) {
+		if (lta_log_level_from_name(value) < 0) {
+			snprintf(error, size, "log-level: unknown level \"%s\"",
+				 value);
+			return -1;
+		}
+		COPY(log_level);
+	} else if (strcmp(key, "syslog") == 0) {
+		c->syslog = strcmp(value, "0") != 0 &&
+			    strcmp(value, "false") != 0 &&
+			    strcmp(value, "no") != 0;
+	} else if (strcmp(key, "port") == 0 || strcmp(key, "retry-ms") == 0 ||
+		   strcmp(key, "threads") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 0 ||
+		    (strcmp(key, "port") == 0 && v > 65535) ||
+		    (strcmp(key, "threads") == 0 && (v < 1 || v > 64)) ||
+		    (strcmp(key, "retry-ms") == 0 && (v < 1 || v > 3600000))) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (key[0] == 'p') {
+			c->port = (uint16_t)v;
+		} else if (key[0] == 'r') {
+			c->retry_ms = (int)v;
+		} else {
+			c->threads = (int)v;
+		}
+	} else {
+		snprintf(error, size, "unknown option \"%s\"", key);
+		return -1;
+	}
+#undef COPY
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+			   end[-1] == '\n' || end[-1] == '\r')) {
+		*--end = '\0';
+	}
+	return s;
+}
+
+int lta_daemon_read_config(const char *path, struct lta_daemon_config *config,
+			   char *error, size_t size)
+{
+	char line[2048], why[512];
+	FILE *f = fopen(path, "r");
+	int n = 0, ret = 0;
+
+	if (!f) {
+		snprintf(error, size,
+			 "Cannot read configuration: file=\"%s\", "
+			 "error=\"%s\"",
+			 path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *value, *eq;
+
+		n++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#' || *key == ';' || *key == '[') {
+			continue;
+		}
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(error, size, "%s:%d: expected key = value",
+				 path, n);
+			ret = -1;
+			break;
+		}
+		*eq = '\0';
+		value = trim(eq + 1);
+		key = trim(key);
+		if (set_option(config, key, value, why, sizeof(why))) {
+			snprintf(error, size, "%s:%d: %s", path, n, why);
+			ret = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
+{
+	static const struct option options[] = {
+		{ "listen", required_argument, NULL, 0 },
+		{ "port", required_argument, NULL, 0 },
+		{ "port-file", required_argument, NULL, 0 },
+		{ "data-dir", required_argument, NULL, 0 },
+		{ "token-file", required_argument, NULL, 0 },
+		{ "log-level", required_argument, NULL, 0 },
+		{ "syslog", no_argument, NULL, 0 },
+		{ "retry-ms", required_argument, NULL, 0 },
+		{ "threads", required_argument, NULL, 0 },
+		{ "config", required_argument, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char error[1024];
+	int i, index, opt;
+
+	/* A configuration file first: command-line options override it. */
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--config=", 9) == 0 ||
+		    (strcmp(argv[i], "--config") == 0 && i + 1 < argc)) {
+			const char *path =
+				argv[i][8] == '=' ? argv[i] + 9 : argv[i + 1];
+
+			if (lta_daemon_read_config(path, c, error,
+						   sizeof(error))) {
+				fprintf(stderr, "lttng-analyzerd: %s\n", error);
+				return 2;
+			}
+		}
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hV", options, &index)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (opt == 'V') {
+			printf("lttng-analyzerd %s\n", PACKAGE_VERSION);
+			return -1;
+		}
+		if (opt != 0) {
+			usage(stderr);
+			return 2;
+		}
+		if (strcmp(options[index].name, "config") == 0) {
+			continue;
+		}
+		if (set_option(c, options[index].name, optarg ? optarg : "1",
+			       error, sizeof(error))) {
+			fprintf(stderr, "lttng-analyzerd: --%s\n", error);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lttng-analyzerd: unexpected argument \"%s\"\n",
+			argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static int read_token(const char *path, char *token, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char *t;
+
+	if (!f) {
+		LTA_LOGE(
+			"Cannot read the token file: file=\"%s\", error=\"%s\"",
+			path, strerror(errno));
+		return -1;
+	}
+	if (!fgets(token, (int)size, f)) {
+		token[0] = '\0';
+	}
+	fclose(f);
+	t = trim(token);
+	memmove(token, t, strlen(t) + 1);
+	if (strlen(token) < 16) {
+		LTA_LOGE("The token is too short (16 characters at least): "
+			 "file=\"%s\"",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int lta_daemon_main(int argc, char **argv)
+{
+	struct lta_daemon_config config;
+	struct lta_analyses_options aopts = { 0 };
+	struct lta_http_config hconfig;
+	struct lta_http_context hcontext;
+	struct lta_store *store = NULL;
+	struct lta_analyses *analyses = NULL;
+	struct lta_http *http = NULL;
+	char token[256] = "", error[1024];
+	sigset_t signals;
+	int ret, sig, status = 1;
+
+	defaults(&config);
+	ret = parse_args(argc, argv, &config);
+	if (ret) {
+		return ret < 0 ? 0 : ret;
+	}
+	lta_log_set_level(lta_log_level_from_name(config.log_level));
+	lta_log_use_syslog(config.syslog, "lttng-analyzerd");
+
+	/*
+	 * Signals go to this thread only (sigwait below): every thread
+	 * created from here inherits the blocked mask. SIGPIPE is ignored
+	 * process-wide: a client or relay daemon that goes away must not
+	 * kill the daemon.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+
+	if (config.token_file[0] &&
+	    read_token(config.token_file, token, sizeof(token))) {
+		goto end;
+	}
+	store = lta_store_open(config.data_dir, error, sizeof(error));
+	if (!store) {
+		LTA_LOGE("Cannot open the store: %s", error);
+		goto end;
+	}
+	aopts.retry_initial_ms = config.retry_ms;
+	analyses = lta_analyses_create(store, &aopts);
+	if (!analyses) {
+		LTA_LOGE("Out of memory");
+		goto end;
+	}
+	memset(&hconfig, 0, sizeof(hconfig));
+	hconfig.address = config.listen;
+	hconfig.port = config.port;
+	hconfig.token = token[0] ? token : NULL;
+	hconfig.threads = config.threads;
+	hconfig.version = PACKAGE_VERSION;
+	memset(&hcontext, 0, sizeof(hcontext));
+	hcontext.analyses = analyses;
+	hcontext.store = store;
+	hcontext.started_ns = wall_ns();
+	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
+	if (!http) {
+		LTA_LOGE("Cannot start the HTTP server: %s", error);
+		goto end;
+	}
+	if (!hconfig.token) {
+		LTA_LOGW("No token file: requests that change state are "
+			 "accepted from anyone who can reach %s",
+			 config.listen);
+	}
+	if (config.port_file[0]) {
+		FILE *f = fopen(config.port_file, "w");
+
+		if (!f || fprintf(f, "%u\n", lta_http_port(http)) < 0 ||
+		    fclose(f) != 0) {
+			LTA_LOGE("Cannot write the port file: file=\"%s\"",
+				 config.port_file);
+			goto end;
+		}
+	}
+	LTA_LOGI("Listening: address=%s, port=%u, data-dir=\"%s\"",
+		 config.listen, lta_http_port(http), config.data_dir);
+
+	for (;;) {
+		if (sigwait(&signals, &sig) != 0) {
+			continue;
+		}
+		if (sig == SIGHUP) {
+			/* logrotate: syslog reconnects, stderr is the pipe's.
+			 */
+			lta_log_use_syslog(false, NULL);
+			lta_log_use_syslog(config.syslog, "lttng-analyzerd");
+			LTA_LOGI("Logs reopened");
+			continue;
+		}
+		LTA_LOGI("Stopping: signal=%d", sig);
+		break;
+	}
+	status = 0;
+end:
+	/* Stop answering first, then let every analysis flush. */
+	lta_http_stop(http);
+	lta_analyses_destroy(analyses);
+	lta_store_close(store);
+	if (status == 0) {
+		LTA_LOGI("Stopped cleanly");
+	}
+	return status;
+}

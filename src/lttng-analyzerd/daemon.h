@@ -1,0 +1,36 @@
+/*
+ * lttng-analyzerd: options, configuration file, and the life of the
+ * process (start the store, the analyses and the HTTP server; stop them
+ * cleanly on SIGTERM/SIGINT; reopen logs on SIGHUP). main.c only calls
+ * lta_daemon_main(); tests link the rest.
+ */
+#ifndef LTA_ANALYZERD_DAEMON_H
+#define LTA_ANALYZERD_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lta_daemon_config {
+	char listen[64];       /* Default 127.0.0.1. */
+	uint16_t port;	       /* Default 8780; 0 picks a free one. */
+	char data_dir[1024];   /* Default /var/lib/lttng-analyzer. */
+	char token_file[1024]; /* "": no token required (warned). */
+	char port_file[1024];  /* Write the port there once listening. */
+	char log_level[16];
+	int syslog;
+	int retry_ms; /* First live reconnect delay. */
+	int threads;  /* HTTP threads. */
+};
+
+/*
+ * Parses the configuration file PATH (lines "key = value", keys as the
+ * long options without "--", "#" comments) into CONFIG. Returns 0, or -1
+ * with a message naming the line in ERROR.
+ */
+int lta_daemon_read_config(const char *path, struct lta_daemon_config *config,
+			   char *error, size_t size);
+
+/* Runs the daemon; returns the exit status. Main thread only. */
+int lta_daemon_main(int argc, char **argv);
+
+#endif /* LTA_ANALYZERD_DAEMON_H */

@@ -1,0 +1,725 @@
+/*
+ * Routes about the daemon and its analyses: /api/v1/health,
+ * /api/v1/analyses[/{id}], /api/v1/analyses/{id}/stats and /metrics. They
+ * translate the manager's (analysis.h) views and errno values into JSON
+ * and HTTP statuses; doc/openapi.yaml is the contract.
+ */
+#include "http-internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "common/log.h"
+#include "histogram/histogram.h"
+
+static const char *const no_parameters[] = { NULL };
+
+/* What GET .../stats reports, as wrk2 prints its latency distribution. */
+static const struct {
+	const char *name;
+	double value;
+} percentiles[] = {
+	{ "50", 50.0 },	      { "75", 75.0 },	{ "90", 90.0 },
+	{ "99", 99.0 },	      { "99.9", 99.9 }, { "99.99", 99.99 },
+	{ "99.999", 99.999 }, { "100", 100.0 },
+};
+
+/*
+ * Sets KEY of OBJECT to VALUE (a new reference, stolen; NULL is a failed
+ * allocation). Returns true when it failed, so that a series of calls
+ * can be or-ed together and checked once.
+ */
+static bool put(json_t *object, const char *key, json_t *value)
+{
+	return json_object_set_new(object, key, value) != 0;
+}
+
+/* An integer, or null when negative (the store's "unknown"). */
+static json_t *int_or_null(int64_t value)
+{
+	return value < 0 ? json_null() : json_integer(value);
+}
+
+static json_t *uint_json(uint64_t value)
+{
+	return json_integer(value > INT64_MAX ? INT64_MAX : (int64_t)value);
+}
+
+static json_t *real_or_null(double value)
+{
+	return isfinite(value) ? json_real(value) : json_null();
+}
+
+static json_t *view_json(const struct lta_analysis_view *view)
+{
+	const struct lta_store_analysis *s = &view->stored;
+	json_t *o = json_object();
+	bool failed = !o;
+
+	failed |= put(o, "id", json_integer(s->id));
+	failed |= put(o, "kind", lta_http_json_string(s->kind));
+	failed |= put(o, "source", lta_http_json_string(s->source));
+	failed |= put(o, "status", lta_http_json_string(s->status));
+	failed |= put(o, "reason",
+		      s->reason[0] ? lta_http_json_string(s->reason)
+				   : json_null());
+	failed |= put(o, "created_ns", json_integer(s->created_ns));
+	failed |= put(o, "updated_ns", json_integer(s->updated_ns));
+	failed |= put(o, "events", json_integer(s->events));
+	failed |= put(o, "discarded_events", json_integer(s->discarded_events));
+	failed |= put(o, "requests", json_integer(s->requests));
+	failed |= put(o, "last_event_ns", int_or_null(s->last_event_ns));
+	failed |= put(o, "lag_ns", int_or_null(view->lag_ns));
+	failed |= put(o, "requests_open", json_integer(view->requests_open));
+	failed |= put(o, "reconnects", json_integer(view->reconnects));
+	failed |= put(o, "running", json_boolean(view->running));
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void reply_not_found(struct lta_http_exchange *x)
+{
+	lta_http_reply_error(x, 404, "not_found", "No analysis %lld.",
+			     (long long)x->id);
+}
+
+static void reply_internal(struct lta_http_exchange *x, const char *what,
+			   int ret)
+{
+	if (ret == -ENOMEM) {
+		lta_http_reply_json(x, 500, NULL);
+		return;
+	}
+	LTA_LOGE("%s failed: id=%lld, error=\"%s\"", what, (long long)x->id,
+		 strerror(-ret));
+	lta_http_reply_error(x, 500, "internal_error", "%s failed: %s", what,
+			     strerror(-ret));
+}
+
+int lta_http_check_analysis(struct lta_http_exchange *x)
+{
+	struct lta_analysis_view view;
+	int ret;
+
+	ret = lta_analyses_get(x->http->context.analyses, x->id, &view);
+	if (ret == -ENOENT) {
+		reply_not_found(x);
+		return -1;
+	}
+	if (ret) {
+		reply_internal(x, "Reading the analysis", ret);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t uptime_ns(const struct lta_http *http)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return http->uptime_at_start_ns + ((int64_t)ts.tv_sec * 1000000000LL +
+					   ts.tv_nsec - http->mono_at_start_ns);
+}
+
+void lta_http_get_health(struct lta_http_exchange *x)
+{
+	struct lta_http *http = x->http;
+	json_t *o;
+	bool failed;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	/*
+	 * Only what this module knows: whether the session daemon and the
+	 * kernel tracer are reachable is the control module's to add.
+	 */
+	o = json_object();
+	failed = !o;
+	failed |= put(o, "status", json_string("ok"));
+	failed |= put(o, "version", lta_http_json_string(http->version));
+	failed |= put(o, "uptime_ns", json_integer(uptime_ns(http)));
+	failed |=
+		put(o, "analyses_running",
+		    json_integer(lta_analyses_running(http->context.analyses)));
+	if (failed) {
+		json_decref(o);
+		o = NULL;
+	}
+	lta_http_reply_json(x, 200, o);
+}
+
+static int add_view(const struct lta_analysis_view *view, void *user_data)
+{
+	json_t *array = user_data;
+
+	return json_array_append_new(array, view_json(view)) ? -ENOMEM : 0;
+}
+
+void lta_http_get_analyses(struct lta_http_exchange *x)
+{
+	json_t *array = NULL, *o = NULL;
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	array = json_array();
+	if (!array) {
+		goto out_of_memory;
+	}
+	ret = lta_analyses_list(x->http->context.analyses, add_view, array);
+	if (ret) {
+		json_decref(array);
+		reply_internal(x, "Listing the analyses", ret);
+		return;
+	}
+	o = json_object();
+	if (!o || put(o, "analyses", array)) {
+		json_decref(o);
+		goto out_of_memory;
+	}
+	lta_http_reply_json(x, 200, o);
+	return;
+
+out_of_memory:
+	lta_http_reply_json(x, 500, NULL);
+}
+
+/*
+ * Reads the body of POST /api/v1/analyses into *URL or *PATH (borrowed
+ * from BODY). Returns 0, or -1 after answering 400.
+ */
+static int read_start_body(struct lta_http_exchange *x, json_t *body,
+			   const char **url, const char **path)
+{
+	const char *key;
+	json_t *value;
+
+	if (!json_is_object(body)) {
+		lta_http_reply_error(x, 400, "invalid_body",
+				     "The body must be a JSON object.");
+		return -1;
+	}
+	json_object_foreach(body, key, value)
+	{
+		const char *text;
+
+		if (strcmp(key, "url") != 0 && strcmp(key, "path") != 0) {
+			lta_http_reply_error(x, 400, "unknown_field",
+					     "Unknown field: %s", key);
+			return -1;
+		}
+		if (!json_is_string(value)) {
+			lta_http_reply_error(x, 400, "invalid_field",
+					     "Field %s must be a string.", key);
+			return -1;
+		}
+		text = json_string_value(value);
+		if (strlen(text) >= LTA_STORE_SOURCE_MAX) {
+			lta_http_reply_error(
+				x, 400, "invalid_field",
+				"Field %s is longer than %d bytes.", key,
+				LTA_STORE_SOURCE_MAX - 1);
+			return -1;
+		}
+		if (key[0] == 'u') {
+			*url = text;
+		} else {
+			*path = text;
+		}
+	}
+	if (!*url == !*path) {
+		lta_http_reply_error(x, 400, "invalid_body",
+				     "Give exactly one of \"url\" (a live "
+				     "session) and \"path\" (a trace folder).");
+		return -1;
+	}
+	if (*url && strncmp(*url, "net://", 6) != 0) {
+		lta_http_reply_error(x, 400, "invalid_field",
+				     "Field url must be "
+				     "net://RELAYD[:PORT]/host/HOST/SESSION.");
+		return -1;
+	}
+	/* The daemon's working folder means nothing to a client. */
+	if (*path && (*path)[0] != '/') {
+		lta_http_reply_error(x, 400, "invalid_field",
+				     "Field path must be an absolute path.");
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers a failed lta_analyses_start(). */
+static void reply_start_error(struct lta_http_exchange *x, int ret, bool live,
+			      const char *message)
+{
+	const char *text = message[0] ? message : strerror(-ret);
+
+	switch (-ret) {
+	case EINVAL:
+		/* The URL is the client's mistake; a folder's content is not.
+		 */
+		if (live) {
+			lta_http_reply_error(x, 400, "invalid_url", "%s", text);
+		} else {
+			lta_http_reply_error(x, 422, "not_a_trace", "%s", text);
+		}
+		break;
+	case ENOENT:
+	case ENOTDIR:
+		lta_http_reply_error(x, 422, "source_not_found", "%s", text);
+		break;
+	case EACCES:
+	case EPERM:
+		lta_http_reply_error(x, 422, "source_not_readable", "%s", text);
+		break;
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case ETIMEDOUT:
+		lta_http_reply_error(x, 502, "relay_unreachable", "%s", text);
+		break;
+	case ENOSPC:
+		lta_http_reply_error(x, 507, "insufficient_storage", "%s",
+				     text);
+		break;
+	case EAGAIN:
+		lta_http_reply_error(x, 503, "unavailable", "%s", text);
+		break;
+	case ENOMEM:
+		lta_http_reply_json(x, 500, NULL);
+		break;
+	default:
+		LTA_LOGE("Cannot start an analysis: error=\"%s\"", text);
+		lta_http_reply_error(x, 500, "internal_error", "%s", text);
+		break;
+	}
+}
+
+void lta_http_post_analyses(struct lta_http_exchange *x)
+{
+	struct lta_analysis_view view;
+	const char *url = NULL, *path = NULL;
+	char message[1024] = "";
+	json_error_t json_error;
+	json_t *body = NULL, *o;
+	int64_t id = 0;
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		goto end;
+	}
+	if (!x->body || x->body_len == 0) {
+		lta_http_reply_error(x, 400, "invalid_json",
+				     "The body is empty: expected "
+				     "{\"url\": ...} or {\"path\": ...}.");
+		goto end;
+	}
+	body = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES,
+			  &json_error);
+	if (!body) {
+		lta_http_reply_error(x, 400, "invalid_json",
+				     "Malformed JSON at line %d, column %d: %s",
+				     json_error.line, json_error.column,
+				     json_error.text);
+		goto end;
+	}
+	if (read_start_body(x, body, &url, &path)) {
+		goto end;
+	}
+	ret = lta_analyses_start(x->http->context.analyses, url, path, &id,
+				 message, sizeof(message));
+	if (ret) {
+		reply_start_error(x, ret, url != NULL, message);
+		goto end;
+	}
+	snprintf(x->reply.location, sizeof(x->reply.location),
+		 "/api/v1/analyses/%lld", (long long)id);
+	/*
+	 * The analysis exists from here on: even if reading it back fails,
+	 * answer 201 with its id, so that a client does not start it twice.
+	 */
+	if (lta_analyses_get(x->http->context.analyses, id, &view) == 0) {
+		o = view_json(&view);
+	} else {
+		o = json_object();
+		if (o && put(o, "id", json_integer(id))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	lta_http_reply_json(x, 201, o);
+end:
+	json_decref(body);
+}
+
+void lta_http_get_analysis(struct lta_http_exchange *x)
+{
+	struct lta_analysis_view view;
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	ret = lta_analyses_get(x->http->context.analyses, x->id, &view);
+	if (ret == -ENOENT) {
+		reply_not_found(x);
+		return;
+	}
+	if (ret) {
+		reply_internal(x, "Reading the analysis", ret);
+		return;
+	}
+	lta_http_reply_json(x, 200, view_json(&view));
+}
+
+void lta_http_delete_analysis(struct lta_http_exchange *x)
+{
+	struct lta_analysis_view view;
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	ret = lta_analyses_stop(x->http->context.analyses, x->id);
+	if (ret == -ENOENT) {
+		reply_not_found(x);
+		return;
+	}
+	if (ret == -EALREADY) {
+		lta_http_reply_error(x, 409, "not_running",
+				     "Analysis %lld is not running.",
+				     (long long)x->id);
+		return;
+	}
+	if (ret) {
+		reply_internal(x, "Stopping the analysis", ret);
+		return;
+	}
+	/* Stopping is asynchronous: the view may still say it runs. */
+	ret = lta_analyses_get(x->http->context.analyses, x->id, &view);
+	if (ret) {
+		reply_internal(x, "Reading the analysis", ret);
+		return;
+	}
+	lta_http_reply_json(x, 200, view_json(&view));
+}
+
+static json_t *latency_json(const struct lta_histogram *h)
+{
+	uint64_t count = h ? lta_histogram_count(h) : 0;
+	json_t *o = json_object(), *p = json_object();
+	bool failed = !o || !p;
+	size_t i;
+
+	failed |= put(o, "description",
+		      json_string("Server-side latency: from the accept of "
+				  "the connection to its first shutdown or "
+				  "close."));
+	failed |= put(o, "unit", json_string("ns"));
+	failed |= put(o, "count", uint_json(count));
+	if (count) {
+		failed |= put(o, "mean", real_or_null(lta_histogram_mean(h)));
+		failed |=
+			put(o, "stdev", real_or_null(lta_histogram_stddev(h)));
+		failed |= put(o, "min", json_integer(lta_histogram_min(h)));
+		failed |= put(o, "max", json_integer(lta_histogram_max(h)));
+	} else {
+		failed |= put(o, "mean", json_null());
+		failed |= put(o, "stdev", json_null());
+		failed |= put(o, "min", json_null());
+		failed |= put(o, "max", json_null());
+	}
+	failed |=
+		put(o, "clamped", uint_json(h ? lta_histogram_clamped(h) : 0));
+	for (i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+		failed |= put(p, percentiles[i].name,
+			      count ? json_integer(lta_histogram_percentile(
+					      h, percentiles[i].value))
+				    : json_null());
+	}
+	failed |= put(o, "percentiles", p);
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
+{
+	json_t *o = json_object(), *counts = json_object();
+	json_t *syscalls = json_array();
+	bool failed = !o || !counts || !syscalls;
+	size_t i, n;
+
+	failed |= put(counts, "requests", uint_json(s->requests));
+	failed |= put(counts, "complete", uint_json(s->complete));
+	failed |= put(counts, "empty", uint_json(s->empty));
+	failed |= put(counts, "aborted", uint_json(s->aborted));
+	failed |= put(counts, "open", uint_json(s->open));
+	failed |= put(counts, "replaced", uint_json(s->replaced));
+	failed |= put(counts, "incomplete", uint_json(s->incomplete));
+	n = s->syscall_count;
+	if (n > sizeof(s->syscalls) / sizeof(s->syscalls[0])) {
+		n = sizeof(s->syscalls) / sizeof(s->syscalls[0]);
+	}
+	for (i = 0; i < n; i++) {
+		json_t *call = json_object();
+		char name[sizeof(s->syscalls[i].name) + 1];
+
+		/* The manager's array is fixed-size: do not trust a NUL. */
+		memcpy(name, s->syscalls[i].name, sizeof(s->syscalls[i].name));
+		name[sizeof(name) - 1] = '\0';
+		failed |= !call;
+		failed |= put(call, "name", lta_http_json_string(name));
+		failed |= put(call, "calls", uint_json(s->syscalls[i].calls));
+		failed |= json_array_append_new(syscalls, call) != 0;
+	}
+
+	failed |= put(o, "id", json_integer(id));
+	failed |= put(o, "counts", counts);
+	failed |= put(o, "throughput", real_or_null(s->throughput));
+	failed |= put(o, "first_start_ns", int_or_null(s->first_start_ns));
+	failed |= put(o, "last_end_ns", int_or_null(s->last_end_ns));
+	failed |= put(o, "bytes_read", uint_json(s->bytes_read));
+	failed |= put(o, "bytes_written", uint_json(s->bytes_written));
+	failed |= put(o, "latency", latency_json(s->latency));
+	failed |= put(o, "events", uint_json(s->events));
+	failed |= put(o, "discarded_events", uint_json(s->discarded_events));
+	failed |= put(o, "discarded_packets", uint_json(s->discarded_packets));
+	failed |= put(o, "syscalls", syscalls);
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+void lta_http_get_stats(struct lta_http_exchange *x)
+{
+	struct lta_analysis_stats *stats;
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	/* About 1.3 KiB of syscall names: not on an HTTP thread's stack. */
+	stats = calloc(1, sizeof(*stats));
+	if (!stats) {
+		lta_http_reply_json(x, 500, NULL);
+		return;
+	}
+	ret = lta_analyses_stats(x->http->context.analyses, x->id, stats);
+	if (ret == -ENOENT) {
+		reply_not_found(x);
+	} else if (ret) {
+		reply_internal(x, "Computing the statistics", ret);
+	} else {
+		lta_http_reply_json(x, 200, stats_json(x->id, stats));
+	}
+	lta_histogram_destroy(stats->latency);
+	free(stats);
+}
+
+/* --- /metrics ------------------------------------------------------------ */
+
+struct view_list {
+	struct lta_analysis_view *views; /* Owned. */
+	size_t count, cap;
+};
+
+static int keep_view(const struct lta_analysis_view *view, void *user_data)
+{
+	struct view_list *list = user_data;
+
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct lta_analysis_view *views;
+
+		views = realloc(list->views, cap * sizeof(*views));
+		if (!views) {
+			return -ENOMEM;
+		}
+		list->views = views;
+		list->cap = cap;
+	}
+	list->views[list->count++] = *view;
+	return 0;
+}
+
+static void family(struct lta_strbuf *out, const char *name, const char *type,
+		   const char *help)
+{
+	lta_strbuf_printf(out, "# HELP lttng_analyzerd_%s %s\n", name, help);
+	lta_strbuf_printf(out, "# TYPE lttng_analyzerd_%s %s\n", name, type);
+}
+
+/* A label value as the text format wants it: \\, \" and \n escaped. */
+static void label_value(struct lta_strbuf *out, const char *value)
+{
+	lta_strbuf_putc(out, '"');
+	for (; *value; value++) {
+		switch (*value) {
+		case '\\':
+			lta_strbuf_puts(out, "\\\\");
+			break;
+		case '"':
+			lta_strbuf_puts(out, "\\\"");
+			break;
+		case '\n':
+			lta_strbuf_puts(out, "\\n");
+			break;
+		default:
+			lta_strbuf_putc(out, *value);
+			break;
+		}
+	}
+	lta_strbuf_putc(out, '"');
+}
+
+static int64_t events_of(const struct lta_analysis_view *v)
+{
+	return v->stored.events;
+}
+
+static int64_t discarded_events_of(const struct lta_analysis_view *v)
+{
+	return v->stored.discarded_events;
+}
+
+static int64_t requests_of(const struct lta_analysis_view *v)
+{
+	return v->stored.requests;
+}
+
+static int64_t requests_open_of(const struct lta_analysis_view *v)
+{
+	return v->requests_open;
+}
+
+static int64_t reconnects_of(const struct lta_analysis_view *v)
+{
+	return v->reconnects;
+}
+
+static int64_t running_of(const struct lta_analysis_view *v)
+{
+	return v->running ? 1 : 0;
+}
+
+/* The families with one integer sample per analysis. */
+static const struct {
+	const char *name, *type, *help;
+	int64_t (*value)(const struct lta_analysis_view *v);
+} per_analysis[] = {
+	{ "analysis_running", "gauge",
+	  "1 while a thread works on the analysis.", running_of },
+	{ "analysis_events_total", "counter", "Trace events the analysis read.",
+	  events_of },
+	{ "analysis_discarded_events_total", "counter",
+	  "Events the tracer discarded before the analysis could read them.",
+	  discarded_events_of },
+	{ "analysis_requests_total", "counter", "Requests the analysis stored.",
+	  requests_of },
+	{ "analysis_requests_open", "gauge",
+	  "Requests accepted and not yet ended.", requests_open_of },
+	{ "analysis_reconnects_total", "counter",
+	  "Live: times the analysis reconnected to the relay daemon.",
+	  reconnects_of },
+};
+
+static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
+			  const struct view_list *list)
+{
+	size_t i, f;
+
+	family(out, "uptime_seconds", "gauge",
+	       "Seconds since the daemon started.");
+	lta_strbuf_printf(out, "lttng_analyzerd_uptime_seconds %.3f\n",
+			  (double)uptime_ns(http) / 1e9);
+	family(out, "analyses_running", "gauge", "Analyses running now.");
+	lta_strbuf_printf(out, "lttng_analyzerd_analyses_running %d\n",
+			  lta_analyses_running(http->context.analyses));
+	family(out, "analyses", "gauge", "Analyses known, stored or running.");
+	lta_strbuf_printf(out, "lttng_analyzerd_analyses %zu\n", list->count);
+
+	family(out, "analysis_info", "gauge",
+	       "Always 1: what an analysis reads and its status.");
+	for (i = 0; i < list->count; i++) {
+		const struct lta_store_analysis *s = &list->views[i].stored;
+
+		lta_strbuf_printf(out,
+				  "lttng_analyzerd_analysis_info{analysis=\""
+				  "%lld\",kind=",
+				  (long long)s->id);
+		label_value(out, s->kind);
+		lta_strbuf_puts(out, ",source=");
+		label_value(out, s->source);
+		lta_strbuf_puts(out, ",status=");
+		label_value(out, s->status);
+		lta_strbuf_puts(out, "} 1\n");
+	}
+	for (f = 0; f < sizeof(per_analysis) / sizeof(per_analysis[0]); f++) {
+		family(out, per_analysis[f].name, per_analysis[f].type,
+		       per_analysis[f].help);
+		for (i = 0; i < list->count; i++) {
+			lta_strbuf_printf(
+				out,
+				"lttng_analyzerd_%s{analysis=\"%lld\"} "
+				"%lld\n",
+				per_analysis[f].name,
+				(long long)list->views[i].stored.id,
+				(long long)per_analysis[f].value(
+					&list->views[i]));
+		}
+	}
+	family(out, "analysis_lag_seconds", "gauge",
+	       "Live: wall clock minus the newest trace time.");
+	for (i = 0; i < list->count; i++) {
+		if (list->views[i].lag_ns < 0) {
+			continue;
+		}
+		lta_strbuf_printf(out,
+				  "lttng_analyzerd_analysis_lag_seconds{"
+				  "analysis=\"%lld\"} %.9f\n",
+				  (long long)list->views[i].stored.id,
+				  (double)list->views[i].lag_ns / 1e9);
+	}
+}
+
+void lta_http_get_metrics(struct lta_http_exchange *x)
+{
+	struct view_list list = { 0 };
+	struct lta_strbuf out = { 0 };
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters)) {
+		return;
+	}
+	ret = lta_analyses_list(x->http->context.analyses, keep_view, &list);
+	if (ret) {
+		reply_internal(x, "Listing the analyses", ret);
+		goto end;
+	}
+	write_metrics(&out, x->http, &list);
+	lta_http_reply_buffer(x, 200,
+			      "text/plain; version=0.0.4; charset=utf-8", &out);
+end:
+	lta_strbuf_fini(&out);
+	free(list.views);
+}

@@ -1,0 +1,167 @@
+/*
+ * What the files of the http module share. http.c owns libmicrohttpd: it
+ * parses the route, checks the method, the token and the body size, and
+ * turns a struct lta_http_reply into a response. The route handlers
+ * (http-analyses.c, http-requests.c) see plain C: an exchange with the
+ * path's ids, the query arguments and the body, and fill its reply. Not
+ * included outside src/lttng-analyzerd/http*.c.
+ */
+#ifndef LTA_ANALYZERD_HTTP_INTERNAL_H
+#define LTA_ANALYZERD_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "common/strbuf.h"
+#include "http.h"
+
+struct MHD_Daemon;
+struct MHD_Response;
+
+struct lta_http {
+	struct MHD_Daemon *daemon; /* Owned. */
+	struct lta_http_context context;
+	char *token; /* Owned; NULL: none required. */
+	size_t token_len;
+	char *version; /* Owned. */
+	size_t max_body;
+	uint16_t port;
+	/* Wall-clock uptime at start, and the monotonic clock then. */
+	int64_t uptime_at_start_ns;
+	int64_t mono_at_start_ns;
+	/* A 500 prepared at start: answering it allocates nothing. Owned. */
+	struct MHD_Response *out_of_memory;
+	/* What libmicrohttpd logged while lta_http_start() ran. */
+	char start_error[256];
+	bool starting;
+};
+
+/* Query arguments kept per request at most; more is answered 400. */
+#define LTA_HTTP_MAX_ARGS 16
+
+struct lta_http_arg {
+	const char *name;  /* Borrowed from libmicrohttpd; decoded. */
+	const char *value; /* Borrowed; NULL for "?name" without "=". */
+};
+
+/*
+ * A streamed body: called as the client reads, it writes at most MAX
+ * bytes into BUF and returns how many (never 0), or
+ * LTA_HTTP_STREAM_END, or LTA_HTTP_STREAM_ERROR to cut the response
+ * (the client sees a truncated chunked body). Same contract as
+ * libmicrohttpd's content reader, which http.c checks at compile time.
+ */
+#define LTA_HTTP_STREAM_END ((ssize_t)-1)
+#define LTA_HTTP_STREAM_ERROR ((ssize_t)-2)
+typedef ssize_t (*lta_http_stream_fn)(void *cls, uint64_t pos, char *buf,
+				      size_t max);
+
+struct lta_http_reply {
+	unsigned int status;	  /* 0: nothing set (answered 500). */
+	const char *content_type; /* Static string. */
+	char *body;		  /* Owned (malloc); NULL: out of memory. */
+	size_t body_len;
+	char location[64];     /* "Location" when not "". */
+	const char *allow;     /* "Allow" (405) when set; static. */
+	const char *challenge; /* "WWW-Authenticate" (401); static. */
+	/* Streamed bodies (body unused). */
+	lta_http_stream_fn stream;
+	void (*stream_free)(void *cls);
+	void *stream_cls; /* Owned: freed with stream_free. */
+};
+
+/* One HTTP request being answered, as the handlers see it. */
+struct lta_http_exchange {
+	struct lta_http *http; /* Borrowed. */
+	int64_t id;	       /* The path's {id}; 0 when absent. */
+	int64_t rid;	       /* The path's {rid}; 0 when absent. */
+	const char *body;      /* Borrowed; NUL-terminated; NULL: none. */
+	size_t body_len;
+	size_t arg_count;
+	struct lta_http_arg args[LTA_HTTP_MAX_ARGS];
+	struct lta_http_reply reply;
+};
+
+typedef void (*lta_http_handler)(struct lta_http_exchange *x);
+
+/* --- replies (http-reply.c); any HTTP thread ----------------------------- */
+
+/*
+ * Answers STATUS with JSON, compact. Takes ownership of JSON (NULL: out
+ * of memory, answered 500).
+ */
+void lta_http_reply_json(struct lta_http_exchange *x, unsigned int status,
+			 json_t *json);
+
+/*
+ * Answers STATUS with BUF's content and CONTENT_TYPE (static). Takes
+ * BUF's memory and leaves BUF empty; a failed BUF answers 500.
+ */
+void lta_http_reply_buffer(struct lta_http_exchange *x, unsigned int status,
+			   const char *content_type, struct lta_strbuf *buf);
+
+/* Answers STATUS with {"error":{"code":CODE,"message":...}}. */
+void lta_http_reply_error(struct lta_http_exchange *x, unsigned int status,
+			  const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * A JSON string of S; S need not be valid UTF-8 (invalid bytes are
+ * replaced). Returns a new reference or NULL when out of memory.
+ */
+json_t *lta_http_json_string(const char *s);
+
+/* --- query arguments (http-reply.c) -------------------------------------- */
+
+/*
+ * Checks that every query argument is in ALLOWED (NULL-terminated) and
+ * appears once. Returns 0, or -1 after answering 400 unknown_parameter or
+ * invalid_parameter.
+ */
+int lta_http_query_check(struct lta_http_exchange *x,
+			 const char *const *allowed);
+
+/* Returns the value of NAME ("" for "?name"), or NULL when absent. */
+const char *lta_http_query(const struct lta_http_exchange *x, const char *name);
+
+/*
+ * Reads NAME as a decimal integer in [MIN, MAX] into *VALUE. Returns 1
+ * when read, 0 when absent (*VALUE untouched), or -1 after answering 400
+ * invalid_parameter.
+ */
+int lta_http_query_int(struct lta_http_exchange *x, const char *name,
+		       int64_t min, int64_t max, int64_t *value);
+
+/*
+ * Parses S (all of it) as a decimal integer without sign or spaces.
+ * Returns 0 or -1 (empty, not digits, overflow).
+ */
+int lta_http_parse_uint(const char *s, int64_t *value);
+
+/* --- handlers ----------------------------------------------------------- */
+
+/* http-analyses.c */
+void lta_http_get_health(struct lta_http_exchange *x);
+void lta_http_get_analyses(struct lta_http_exchange *x);
+void lta_http_post_analyses(struct lta_http_exchange *x);
+void lta_http_get_analysis(struct lta_http_exchange *x);
+void lta_http_delete_analysis(struct lta_http_exchange *x);
+void lta_http_get_stats(struct lta_http_exchange *x);
+void lta_http_get_metrics(struct lta_http_exchange *x);
+
+/*
+ * Answers 404 when analysis X->id is unknown, or 500 when the manager
+ * failed. Returns 0 when it exists, or -1 after answering.
+ */
+int lta_http_check_analysis(struct lta_http_exchange *x);
+
+/* http-requests.c */
+void lta_http_get_requests(struct lta_http_exchange *x);
+void lta_http_get_request(struct lta_http_exchange *x);
+void lta_http_get_requests_jsonl(struct lta_http_exchange *x);
+
+#endif /* LTA_ANALYZERD_HTTP_INTERNAL_H */

@@ -1,0 +1,404 @@
+/*
+ * Routes over the stored requests of an analysis: a filtered, cursor-paged
+ * list (/requests), one record (/requests/{rid}) and the whole dataset as
+ * JSON lines (/requests.jsonl). Records are served exactly as the store
+ * keeps them (lib/segment/request-format.h), never parsed and re-encoded.
+ */
+#include "http-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "common/log.h"
+#include "segment/segment.h"
+#include "store/store.h"
+
+#define LIST_LIMIT_DEFAULT 100
+#define LIST_LIMIT_MAX 1000
+
+/*
+ * Rows fetched per page of a streamed export: what one export holds in
+ * memory is this many records, whatever the size of the dataset.
+ */
+#define EXPORT_PAGE 64
+
+static const char *const list_parameters[] = {
+	"from",	 "to",	  "process", "min_duration", "end_reason",
+	"after", "limit", "full",    NULL,
+};
+
+static const char *const export_parameters[] = {
+	"from", "to", "process", "min_duration", "end_reason", "after", NULL,
+};
+
+static const char *const no_parameters[] = { NULL };
+
+static bool is_end_reason(const char *name)
+{
+	int end;
+
+	for (end = LTA_REQUEST_END_CLOSE; end <= LTA_REQUEST_END_REPLACED;
+	     end++) {
+		if (strcmp(name, lta_request_end_name(end)) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Reads the filter parameters shared by the list and the export into
+ * FILTER (its strings are borrowed from X). Returns 0, or -1 after
+ * answering 400.
+ */
+static int read_filter(struct lta_http_exchange *x,
+		       struct lta_store_filter *filter)
+{
+	memset(filter, 0, sizeof(*filter));
+	filter->analysis = x->id;
+	filter->from_ns = INT64_MIN;
+	filter->to_ns = INT64_MAX;
+	filter->min_duration_ns = -1;
+	if (lta_http_query_int(x, "from", 0, INT64_MAX, &filter->from_ns) < 0 ||
+	    lta_http_query_int(x, "to", 0, INT64_MAX, &filter->to_ns) < 0 ||
+	    lta_http_query_int(x, "min_duration", 0, INT64_MAX,
+			       &filter->min_duration_ns) < 0 ||
+	    lta_http_query_int(x, "after", 0, INT64_MAX, &filter->after_id) <
+		    0) {
+		return -1;
+	}
+	filter->process = lta_http_query(x, "process");
+	if (filter->process && !filter->process[0]) {
+		lta_http_reply_error(x, 400, "invalid_parameter",
+				     "Query parameter process is empty.");
+		return -1;
+	}
+	filter->end_reason = lta_http_query(x, "end_reason");
+	if (filter->end_reason && !is_end_reason(filter->end_reason)) {
+		lta_http_reply_error(x, 400, "invalid_parameter",
+				     "Query parameter end_reason must be one "
+				     "of close, shutdown, empty, aborted, "
+				     "open, replaced.");
+		return -1;
+	}
+	return 0;
+}
+
+/* A failed store read, with SQLite's message for the logs. */
+static void reply_store_error(struct lta_http_exchange *x, int ret)
+{
+	if (ret == -ENOMEM) {
+		lta_http_reply_json(x, 500, NULL);
+		return;
+	}
+	LTA_LOGE("Cannot read stored requests: analysis=%lld, error=\"%s\"",
+		 (long long)x->id, lta_store_error());
+	lta_http_reply_error(x, 500, "store_error",
+			     "Cannot read the stored requests: %s",
+			     strerror(-ret));
+}
+
+struct page {
+	struct lta_strbuf *out;
+	bool full;
+	int limit;
+	int count;
+	int64_t last_id;
+	bool more; /* A row past the limit exists. */
+};
+
+static void int_or_null(struct lta_strbuf *out, int64_t value)
+{
+	if (value < 0) {
+		lta_strbuf_puts(out, "null");
+	} else {
+		lta_strbuf_int(out, value);
+	}
+}
+
+static void summary(struct lta_strbuf *out, const struct lta_store_request *r)
+{
+	lta_strbuf_puts(out, "{\"id\":");
+	lta_strbuf_int(out, r->id);
+	lta_strbuf_puts(out, ",\"pid\":");
+	lta_strbuf_int(out, r->pid);
+	lta_strbuf_puts(out, ",\"procname\":");
+	lta_strbuf_json_string(out, r->procname ? r->procname : "");
+	lta_strbuf_puts(out, ",\"peer\":");
+	if (r->peer && r->peer[0]) {
+		lta_strbuf_json_string(out, r->peer);
+	} else {
+		lta_strbuf_puts(out, "null");
+	}
+	lta_strbuf_puts(out, ",\"port\":");
+	int_or_null(out, r->port);
+	lta_strbuf_puts(out, ",\"start_ns\":");
+	lta_strbuf_int(out, r->start_ns);
+	lta_strbuf_puts(out, ",\"end_ns\":");
+	int_or_null(out, r->end_ns);
+	lta_strbuf_puts(out, ",\"duration_ns\":");
+	int_or_null(out, r->duration_ns);
+	lta_strbuf_puts(out, ",\"end_reason\":");
+	lta_strbuf_json_string(out, r->end_reason ? r->end_reason : "");
+	lta_strbuf_puts(out, ",\"incomplete\":");
+	lta_strbuf_puts(out, r->incomplete ? "true" : "false");
+	lta_strbuf_putc(out, '}');
+}
+
+static int add_row(const struct lta_store_request *r, void *user_data)
+{
+	struct page *page = user_data;
+
+	if (page->count == page->limit) {
+		page->more = true;
+		return 1;
+	}
+	if (page->count) {
+		lta_strbuf_putc(page->out, ',');
+	}
+	if (!page->full) {
+		summary(page->out, r);
+	} else if (r->json && r->json_len) {
+		lta_strbuf_append(page->out, r->json, r->json_len);
+	} else {
+		lta_strbuf_puts(page->out, "null");
+	}
+	page->count++;
+	page->last_id = r->id;
+	return 0;
+}
+
+/* Reads FULL as a boolean: 1/true/"" (just "?full") or 0/false. */
+static int read_full(struct lta_http_exchange *x, bool *full)
+{
+	const char *text = lta_http_query(x, "full");
+
+	*full = false;
+	if (!text) {
+		return 0;
+	}
+	if (!strcmp(text, "") || !strcmp(text, "1") || !strcmp(text, "true")) {
+		*full = true;
+		return 0;
+	}
+	if (!strcmp(text, "0") || !strcmp(text, "false")) {
+		return 0;
+	}
+	lta_http_reply_error(x, 400, "invalid_parameter",
+			     "Query parameter full must be 0, 1, false or "
+			     "true.");
+	return -1;
+}
+
+void lta_http_get_requests(struct lta_http_exchange *x)
+{
+	struct lta_store_filter filter;
+	struct lta_strbuf out = { 0 };
+	struct page page = { .out = &out };
+	int64_t limit = LIST_LIMIT_DEFAULT;
+	int ret;
+
+	if (lta_http_query_check(x, list_parameters) ||
+	    read_filter(x, &filter) ||
+	    lta_http_query_int(x, "limit", 1, LIST_LIMIT_MAX, &limit) < 0 ||
+	    read_full(x, &page.full) || lta_http_check_analysis(x)) {
+		goto end;
+	}
+	/* One row more than asked tells whether there is a next page. */
+	page.limit = (int)limit;
+	filter.limit = page.limit + 1;
+	lta_strbuf_puts(&out, "{\"requests\":[");
+	ret = lta_store_requests(x->http->context.store, &filter, add_row,
+				 &page);
+	if (ret < 0) {
+		reply_store_error(x, ret);
+		goto end;
+	}
+	lta_strbuf_puts(&out, "],\"next\":");
+	if (page.more) {
+		lta_strbuf_int(&out, page.last_id);
+	} else {
+		lta_strbuf_puts(&out, "null");
+	}
+	lta_strbuf_putc(&out, '}');
+	lta_http_reply_buffer(x, 200, "application/json", &out);
+end:
+	lta_strbuf_fini(&out);
+}
+
+static int copy_record(const struct lta_store_request *r, void *user_data)
+{
+	struct lta_strbuf *out = user_data;
+
+	lta_strbuf_append(out, r->json ? r->json : "",
+			  r->json ? r->json_len : 0);
+	return 0;
+}
+
+void lta_http_get_request(struct lta_http_exchange *x)
+{
+	struct lta_strbuf out = { 0 };
+	int ret;
+
+	if (lta_http_query_check(x, no_parameters) ||
+	    lta_http_check_analysis(x)) {
+		goto end;
+	}
+	ret = lta_store_request_get(x->http->context.store, x->id, x->rid,
+				    copy_record, &out);
+	if (ret == -ENOENT) {
+		lta_http_reply_error(x, 404, "not_found",
+				     "No request %lld in analysis %lld.",
+				     (long long)x->rid, (long long)x->id);
+		goto end;
+	}
+	if (ret < 0) {
+		reply_store_error(x, ret);
+		goto end;
+	}
+	lta_http_reply_buffer(x, 200, "application/json", &out);
+end:
+	lta_strbuf_fini(&out);
+}
+
+/* --- the streamed export -------------------------------------------------- */
+
+struct export
+{
+	struct lta_store *store; /* Borrowed. */
+	struct lta_store_filter filter;
+	char *process;		/* Owned; filter.process. */
+	char *end_reason;	/* Owned; filter.end_reason. */
+	struct lta_strbuf page; /* The page being sent. */
+	size_t sent;		/* Bytes of page already sent. */
+	int64_t last_id;	/* Cursor: the last row read. */
+	int rows;		/* Rows in the last page. */
+	bool done;		/* The last page was short: no more. */
+};
+
+static void export_free(void *cls)
+{
+	struct export *e = cls;
+
+	if (!e) {
+		return;
+	}
+	lta_strbuf_fini(&e->page);
+	free(e->process);
+	free(e->end_reason);
+	free(e);
+}
+
+static int export_row(const struct lta_store_request *r, void *user_data)
+{
+	struct export *e = user_data;
+
+	if (r->json && r->json_len) {
+		lta_strbuf_append(&e->page, r->json, r->json_len);
+		lta_strbuf_putc(&e->page, '\n');
+	}
+	e->last_id = r->id;
+	e->rows++;
+	return 0;
+}
+
+/* Reads the next page of rows. Returns 0 or a negative errno. */
+static int export_fill(struct export *e)
+{
+	int ret;
+
+	lta_strbuf_clear(&e->page);
+	e->sent = 0;
+	e->rows = 0;
+	e->filter.after_id = e->last_id;
+	e->filter.limit = EXPORT_PAGE;
+	ret = lta_store_requests(e->store, &e->filter, export_row, e);
+	if (ret < 0) {
+		return ret;
+	}
+	if (e->page.failed) {
+		return -ENOMEM;
+	}
+	e->done = e->rows < EXPORT_PAGE;
+	return 0;
+}
+
+/* Called by libmicrohttpd on an HTTP thread as the client reads. */
+static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct export *e = cls;
+	size_t n;
+	int ret;
+
+	(void)pos;
+	while (e->sent == e->page.len) {
+		if (e->done) {
+			return LTA_HTTP_STREAM_END;
+		}
+		ret = export_fill(e);
+		if (ret) {
+			LTA_LOGE(
+				"Export cut short: analysis=%lld, error=\"%s\"",
+				(long long)e->filter.analysis,
+				ret == -ENOMEM ? "out of memory"
+					       : lta_store_error());
+			return LTA_HTTP_STREAM_ERROR;
+		}
+	}
+	n = e->page.len - e->sent;
+	if (n > max) {
+		n = max;
+	}
+	memcpy(buf, e->page.data + e->sent, n);
+	e->sent += n;
+	return (ssize_t)n;
+}
+
+void lta_http_get_requests_jsonl(struct lta_http_exchange *x)
+{
+	struct export *e = NULL;
+	int ret;
+
+	if (lta_http_query_check(x, export_parameters)) {
+		goto end;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		lta_http_reply_json(x, 500, NULL);
+		goto end;
+	}
+	if (read_filter(x, &e->filter) || lta_http_check_analysis(x)) {
+		goto end;
+	}
+	/* The query's strings live as long as the request: keep copies. */
+	if ((e->filter.process && !(e->process = strdup(e->filter.process))) ||
+	    (e->filter.end_reason &&
+	     !(e->end_reason = strdup(e->filter.end_reason)))) {
+		lta_http_reply_json(x, 500, NULL);
+		goto end;
+	}
+	if (e->process) {
+		e->filter.process = e->process;
+	}
+	if (e->end_reason) {
+		e->filter.end_reason = e->end_reason;
+	}
+	e->store = x->http->context.store;
+	e->last_id = e->filter.after_id;
+	/* The first page now, so that a store error is a proper 500. */
+	ret = export_fill(e);
+	if (ret) {
+		reply_store_error(x, ret);
+		goto end;
+	}
+	x->reply.status = 200;
+	x->reply.content_type = "application/x-ndjson";
+	x->reply.stream = export_read;
+	x->reply.stream_free = export_free;
+	x->reply.stream_cls = e;
+	e = NULL;
+end:
+	export_free(e);
+}

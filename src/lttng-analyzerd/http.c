@@ -1,0 +1,740 @@
+/*
+ * The server: libmicrohttpd's daemon, the route table, what every request
+ * goes through before its handler (method, token, body size and type),
+ * and the translation of a struct lta_http_reply into a response.
+ *
+ * libmicrohttpd calls on_request() several times per request: once when
+ * the headers are in (we check everything that needs no body and answer
+ * at once when it fails, so a rejected upload is never read), once per
+ * piece of body, and once at the end (the handler runs then).
+ */
+#include "http-internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "common/log.h"
+
+_Static_assert(LTA_HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
+	       "stream end is libmicrohttpd's");
+_Static_assert(LTA_HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
+	       "stream error is libmicrohttpd's");
+
+#define DEFAULT_ADDRESS "127.0.0.1"
+#define DEFAULT_MAX_BODY (64 * 1024)
+#define DEFAULT_THREADS 4
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_MAX_CONNECTIONS 256
+
+/*
+ * Memory per connection for headers, the query string and the send
+ * buffer: a client cannot make a connection cost more than this (plus
+ * the body, capped by max_body). Headers past it are answered 431 by
+ * libmicrohttpd itself.
+ */
+#define CONNECTION_MEMORY (64 * 1024)
+
+/* Preferred size of a streamed response's blocks. */
+#define STREAM_BLOCK (16 * 1024)
+
+static const char OUT_OF_MEMORY_BODY[] =
+	"{\"error\":{\"code\":\"out_of_memory\",\"message\":"
+	"\"The server ran out of memory while answering.\"}}";
+
+struct route {
+	/* Path segments; "{id}" and "{rid}" match positive integers. */
+	const char *path;
+	const char *allow; /* The Allow header of a 405. */
+	lta_http_handler get, post, del;
+};
+
+/* Every route of doc/openapi.yaml. HEAD is answered as GET. */
+static const struct route routes[] = {
+	{ "/api/v1/health", "GET, HEAD", lta_http_get_health, NULL, NULL },
+	{ "/api/v1/analyses", "GET, HEAD, POST", lta_http_get_analyses,
+	  lta_http_post_analyses, NULL },
+	{ "/api/v1/analyses/{id}", "GET, HEAD, DELETE", lta_http_get_analysis,
+	  NULL, lta_http_delete_analysis },
+	{ "/api/v1/analyses/{id}/requests", "GET, HEAD", lta_http_get_requests,
+	  NULL, NULL },
+	{ "/api/v1/analyses/{id}/requests.jsonl", "GET, HEAD",
+	  lta_http_get_requests_jsonl, NULL, NULL },
+	{ "/api/v1/analyses/{id}/requests/{rid}", "GET, HEAD",
+	  lta_http_get_request, NULL, NULL },
+	{ "/api/v1/analyses/{id}/stats", "GET, HEAD", lta_http_get_stats, NULL,
+	  NULL },
+	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL },
+};
+
+/* What we keep about a request between libmicrohttpd's calls. */
+struct request_state {
+	const struct route *route; /* NULL: no such resource. */
+	lta_http_handler handler;  /* NULL: method not allowed. */
+	int64_t id, rid;
+	bool takes_body;
+	bool answered;	    /* Refused in begin(): ignore the rest. */
+	bool too_large;	    /* The body went past max_body: discarded. */
+	bool out_of_memory; /* Growing the body failed: discarded. */
+	char *body;	    /* Owned; NUL-terminated. */
+	size_t body_len, body_cap;
+};
+
+/*
+ * Marks a request answered before it got a state (out of memory): later
+ * calls for it, if any, find something that is not NULL.
+ */
+static struct request_state answered_early;
+
+static int64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Matches URL (decoded, without the query) against PATTERN and reads the
+ * ids it holds.
+ */
+static bool match(const char *pattern, const char *url, int64_t *id,
+		  int64_t *rid)
+{
+	while (*pattern) {
+		if (*pattern == '{') {
+			size_t n = strcspn(url, "/");
+			char digits[24];
+			int64_t value;
+
+			if (n == 0 || n >= sizeof(digits)) {
+				return false;
+			}
+			memcpy(digits, url, n);
+			digits[n] = '\0';
+			if (lta_http_parse_uint(digits, &value) || value < 1) {
+				return false;
+			}
+			if (strncmp(pattern, "{id}", 4) == 0) {
+				*id = value;
+			} else {
+				*rid = value;
+			}
+			pattern = strchr(pattern, '}') + 1;
+			url += n;
+			continue;
+		}
+		if (*pattern != *url) {
+			return false;
+		}
+		pattern++;
+		url++;
+	}
+	return *url == '\0';
+}
+
+static const struct route *find_route(const char *url, int64_t *id,
+				      int64_t *rid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		*id = 0;
+		*rid = 0;
+		if (match(routes[i].path, url, id, rid)) {
+			return &routes[i];
+		}
+	}
+	return NULL;
+}
+
+static bool is_read_only(const char *method)
+{
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+static lta_http_handler route_handler(const struct route *route,
+				      const char *method)
+{
+	if (is_read_only(method)) {
+		return route->get;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+		return route->post;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0) {
+		return route->del;
+	}
+	return NULL;
+}
+
+/*
+ * Compares in a time that depends on the length of the expected token
+ * only, so that answer times do not reveal how much of a guess was right.
+ */
+static bool token_equal(const char *expected, size_t expected_len,
+			const char *given, size_t given_len)
+{
+	volatile unsigned char diff = 0;
+	size_t i;
+
+	diff |= (unsigned char)(expected_len != given_len);
+	for (i = 0; i < expected_len; i++) {
+		unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
+
+		diff |= (unsigned char)expected[i] ^ g;
+	}
+	return diff == 0;
+}
+
+/*
+ * Checks "Authorization: Bearer TOKEN". Returns 0, or -1 after answering
+ * 401 in X.
+ */
+static int check_token(struct lta_http *http, struct MHD_Connection *c,
+		       struct lta_http_exchange *x)
+{
+	const char *header, *given;
+
+	if (!http->token) {
+		return 0;
+	}
+	header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!header || strncasecmp(header, "Bearer ", 7) != 0) {
+		lta_http_reply_error(x, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				     "This request needs an "
+				     "\"Authorization: Bearer TOKEN\" header.");
+		x->reply.challenge = "Bearer realm=\"lttng-analyzerd\"";
+		return -1;
+	}
+	given = header + 7;
+	while (*given == ' ') {
+		given++;
+	}
+	if (!token_equal(http->token, http->token_len, given, strlen(given))) {
+		lta_http_reply_error(x, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				     "The token is not the daemon's.");
+		x->reply.challenge = "Bearer realm=\"lttng-analyzerd\", "
+				     "error=\"invalid_token\"";
+		return -1;
+	}
+	return 0;
+}
+
+/* "application/json", with parameters or not, in any case. */
+static bool is_json_type(const char *type)
+{
+	static const char json[] = "application/json";
+	size_t n = sizeof(json) - 1;
+
+	if (!type || strncasecmp(type, json, n) != 0) {
+		return false;
+	}
+	return type[n] == '\0' || type[n] == ';' || type[n] == ' ' ||
+	       type[n] == '\t';
+}
+
+/*
+ * Checks what can be checked from the headers of a request with a body.
+ * Returns 0, or -1 after answering in X.
+ */
+static int check_body_headers(struct lta_http *http, struct MHD_Connection *c,
+			      struct lta_http_exchange *x)
+{
+	const char *length, *type;
+	int64_t bytes;
+
+	/*
+	 * Requiring JSON also keeps browsers from posting here from other
+	 * sites: a cross-site form cannot send this type without a CORS
+	 * preflight, which we never grant.
+	 */
+	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!is_json_type(type)) {
+		lta_http_reply_error(x, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				     "unsupported_media_type",
+				     "The body must be sent as "
+				     "\"Content-Type: application/json\".");
+		return -1;
+	}
+	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (length && lta_http_parse_uint(length, &bytes) == 0 &&
+	    (uint64_t)bytes > http->max_body) {
+		lta_http_reply_error(
+			x, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+			"The body is larger than %zu bytes.", http->max_body);
+		return -1;
+	}
+	return 0;
+}
+
+static bool add_header(struct MHD_Response *response, const char *name,
+		       const char *value)
+{
+	return MHD_add_response_header(response, name, value) == MHD_YES;
+}
+
+/*
+ * Queues X's reply on C, or the prepared 500 when memory runs out on the
+ * way. Frees what the reply owned.
+ */
+static enum MHD_Result send_reply(struct lta_http *http,
+				  struct MHD_Connection *c,
+				  struct lta_http_reply *reply)
+{
+	struct MHD_Response *response = NULL;
+	enum MHD_Result ret;
+	bool headers_ok;
+
+	if (reply->stream) {
+		response = MHD_create_response_from_callback(
+			MHD_SIZE_UNKNOWN, STREAM_BLOCK, reply->stream,
+			reply->stream_cls, reply->stream_free);
+		if (!response) {
+			reply->stream_free(reply->stream_cls);
+		}
+	} else if (reply->status && reply->body) {
+		response = MHD_create_response_from_buffer(
+			reply->body_len, reply->body, MHD_RESPMEM_MUST_FREE);
+		if (!response) {
+			free(reply->body);
+		}
+	} else {
+		free(reply->body);
+	}
+	reply->body = NULL;
+	reply->stream_cls = NULL;
+	if (!response) {
+		goto out_of_memory;
+	}
+	headers_ok = add_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+				reply->content_type) &&
+		     add_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
+				"no-store") &&
+		     add_header(response, "X-Content-Type-Options", "nosniff");
+	if (headers_ok && reply->location[0]) {
+		headers_ok = add_header(response, MHD_HTTP_HEADER_LOCATION,
+					reply->location);
+	}
+	if (headers_ok && reply->allow) {
+		headers_ok = add_header(response, MHD_HTTP_HEADER_ALLOW,
+					reply->allow);
+	}
+	if (headers_ok && reply->challenge) {
+		headers_ok =
+			add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				   reply->challenge);
+	}
+	if (!headers_ok) {
+		MHD_destroy_response(response);
+		goto out_of_memory;
+	}
+	ret = MHD_queue_response(c, reply->status, response);
+	MHD_destroy_response(response);
+	return ret;
+
+out_of_memory:
+	LTA_LOGE("Out of memory while answering an HTTP request");
+	return MHD_queue_response(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  http->out_of_memory);
+}
+
+/*
+ * Everything that can be checked before the body: route, method, token,
+ * body type and announced size. Returns 0, or -1 after answering in X.
+ */
+static int check_request(struct lta_http *http, struct MHD_Connection *c,
+			 const char *method, const struct request_state *state,
+			 struct lta_http_exchange *x)
+{
+	if (!state->route) {
+		lta_http_reply_error(x, MHD_HTTP_NOT_FOUND, "not_found",
+				     "No such resource.");
+		return -1;
+	}
+	if (!state->handler) {
+		lta_http_reply_error(
+			x, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+			"This resource accepts %s only.", state->route->allow);
+		x->reply.allow = state->route->allow;
+		return -1;
+	}
+	if (!is_read_only(method) && check_token(http, c, x)) {
+		return -1;
+	}
+	if (state->takes_body && check_body_headers(http, c, x)) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * First call for a request, when its headers are in. A request that may
+ * carry a body and fails the checks is answered at once: libmicrohttpd
+ * then reads no body and closes the connection after the answer. Others
+ * are answered at the last call, which keeps the connection alive.
+ */
+static enum MHD_Result begin(struct lta_http *http, struct MHD_Connection *c,
+			     const char *url, const char *method,
+			     void **con_cls)
+{
+	struct lta_http_exchange x = { .http = http };
+	struct request_state *state;
+
+	state = calloc(1, sizeof(*state));
+	if (!state) {
+		*con_cls = &answered_early;
+		return send_reply(http, c, &x.reply);
+	}
+	*con_cls = state;
+	state->route = find_route(url, &state->id, &state->rid);
+	if (state->route) {
+		state->handler = route_handler(state->route, method);
+		state->takes_body =
+			state->handler && state->handler == state->route->post;
+	}
+	if (is_read_only(method) ||
+	    check_request(http, c, method, state, &x) == 0) {
+		return MHD_YES;
+	}
+	state->answered = true;
+	LTA_LOGD("HTTP request refused: method=%s, url=\"%s\", status=%u",
+		 method, url, x.reply.status);
+	return send_reply(http, c, &x.reply);
+}
+
+/* Keeps a piece of body, up to max_body; what goes past is dropped. */
+static void take_body(struct lta_http *http, struct request_state *state,
+		      const char *data, size_t size)
+{
+	size_t cap;
+	char *body;
+
+	if (!state->takes_body || state->too_large || state->out_of_memory) {
+		return;
+	}
+	if (size > http->max_body - state->body_len) {
+		state->too_large = true;
+		goto drop;
+	}
+	if (state->body_len + size + 1 > state->body_cap) {
+		cap = state->body_cap ? state->body_cap : 1024;
+		while (cap < state->body_len + size + 1) {
+			cap *= 2;
+		}
+		if (cap > http->max_body + 1) {
+			cap = http->max_body + 1;
+		}
+		body = realloc(state->body, cap);
+		if (!body) {
+			state->out_of_memory = true;
+			goto drop;
+		}
+		state->body = body;
+		state->body_cap = cap;
+	}
+	memcpy(state->body + state->body_len, data, size);
+	state->body_len += size;
+	state->body[state->body_len] = '\0';
+	return;
+
+drop:
+	free(state->body);
+	state->body = NULL;
+	state->body_len = 0;
+	state->body_cap = 0;
+}
+
+struct arg_collector {
+	struct lta_http_exchange *x;
+	bool overflow;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct arg_collector *collector = cls;
+	struct lta_http_exchange *x = collector->x;
+
+	(void)kind;
+	if (x->arg_count == LTA_HTTP_MAX_ARGS) {
+		collector->overflow = true;
+		return MHD_NO;
+	}
+	x->args[x->arg_count].name = key;
+	x->args[x->arg_count].value = value;
+	x->arg_count++;
+	return MHD_YES;
+}
+
+/* Last call for a request: the whole body is in; runs its handler. */
+static enum MHD_Result finish(struct lta_http *http, struct MHD_Connection *c,
+			      const char *url, const char *method,
+			      struct request_state *state)
+{
+	struct lta_http_exchange x = {
+		.http = http,
+		.id = state->id,
+		.rid = state->rid,
+		.body = state->body,
+		.body_len = state->body_len,
+	};
+	struct arg_collector collector = { .x = &x };
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg,
+				  &collector);
+	if (is_read_only(method) && check_request(http, c, method, state, &x)) {
+		/* Read-only requests are checked here, not in begin(). */
+	} else if (state->too_large) {
+		lta_http_reply_error(
+			&x, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+			"The body is larger than %zu bytes.", http->max_body);
+	} else if (state->out_of_memory) {
+		x.reply.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else if (collector.overflow) {
+		lta_http_reply_error(
+			&x, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
+			"More than %d query parameters.", LTA_HTTP_MAX_ARGS);
+	} else {
+		state->handler(&x);
+	}
+	LTA_LOGD("HTTP request: method=%s, url=\"%s\", status=%u", method, url,
+		 x.reply.status);
+	return send_reply(http, c, &x.reply);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct lta_http *http = cls;
+	struct request_state *state = *con_cls;
+
+	(void)version;
+	if (!*con_cls) {
+		return begin(http, c, url, method, con_cls);
+	}
+	if (*con_cls == &answered_early || state->answered) {
+		/* Already answered: ignore what still comes. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		take_body(http, state, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return finish(http, c, url, method, state);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct request_state *state = *con_cls;
+
+	(void)cls;
+	(void)c;
+	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		LTA_LOGD("HTTP request ended early: code=%d", (int)code);
+	}
+	if (state && *con_cls != &answered_early) {
+		free(state->body);
+		free(state);
+	}
+	*con_cls = NULL;
+}
+
+/*
+ * libmicrohttpd's messages: kept as the start error while starting (it
+ * says why a port cannot be bound), else debug only, since most are about
+ * clients that misbehave, which is normal operation.
+ */
+__attribute__((format(printf, 2, 0))) static void
+on_log(void *cls, const char *fmt, va_list ap)
+{
+	struct lta_http *http = cls;
+	char message[256];
+	size_t n;
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	n = strlen(message);
+	while (n && (message[n - 1] == '\n' || message[n - 1] == '\r')) {
+		message[--n] = '\0';
+	}
+	if (__atomic_load_n(&http->starting, __ATOMIC_ACQUIRE)) {
+		snprintf(http->start_error, sizeof(http->start_error), "%s",
+			 message);
+		return;
+	}
+	LTA_LOGD("libmicrohttpd: %s", message);
+}
+
+/* Parses a numeric IPv4 or IPv6 ADDRESS and PORT into SS. */
+static int parse_address(const char *address, uint16_t port,
+			 struct sockaddr_storage *ss, bool *ipv6)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, address, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*ipv6 = false;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*ipv6 = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void free_http(struct lta_http *http)
+{
+	if (!http) {
+		return;
+	}
+	if (http->out_of_memory) {
+		MHD_destroy_response(http->out_of_memory);
+	}
+	free(http->token);
+	free(http->version);
+	free(http);
+}
+
+struct lta_http *lta_http_start(const struct lta_http_config *config,
+				const struct lta_http_context *context,
+				char *error, size_t size)
+{
+	const char *address = config->address && config->address[0]
+				      ? config->address
+				      : DEFAULT_ADDRESS;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			     MHD_USE_ERROR_LOG;
+	unsigned int threads, timeout_s, max_connections;
+	const union MHD_DaemonInfo *daemon_info;
+	struct MHD_OptionItem options[2];
+	struct sockaddr_storage ss;
+	struct lta_http *http = NULL;
+	bool ipv6;
+	int64_t now;
+
+	threads = config->threads > 0 ? (unsigned int)config->threads
+				      : DEFAULT_THREADS;
+	timeout_s = config->connection_timeout_s > 0
+			    ? (unsigned int)config->connection_timeout_s
+			    : DEFAULT_TIMEOUT_S;
+	max_connections = config->max_connections > 0
+				  ? (unsigned int)config->max_connections
+				  : DEFAULT_MAX_CONNECTIONS;
+	if (parse_address(address, config->port, &ss, &ipv6)) {
+		snprintf(error, size,
+			 "Not a numeric IPv4 or IPv6 address: address=\"%s\"",
+			 address);
+		goto error;
+	}
+	if (ipv6) {
+		flags |= MHD_USE_IPv6;
+	}
+	http = calloc(1, sizeof(*http));
+	if (!http) {
+		goto out_of_memory;
+	}
+	http->context = *context;
+	http->max_body = config->max_body ? config->max_body : DEFAULT_MAX_BODY;
+	http->version = strdup(config->version ? config->version : "unknown");
+	if (!http->version) {
+		goto out_of_memory;
+	}
+	if (config->token && config->token[0]) {
+		http->token = strdup(config->token);
+		if (!http->token) {
+			goto out_of_memory;
+		}
+		http->token_len = strlen(http->token);
+	}
+	/*
+	 * Uptime follows the monotonic clock from here on, so that a step
+	 * of the wall clock does not make it jump.
+	 */
+	now = clock_ns(CLOCK_REALTIME);
+	http->uptime_at_start_ns =
+		context->started_ns > 0 && context->started_ns <= now
+			? now - context->started_ns
+			: 0;
+	http->mono_at_start_ns = clock_ns(CLOCK_MONOTONIC);
+	http->out_of_memory = MHD_create_response_from_buffer(
+		sizeof(OUT_OF_MEMORY_BODY) - 1, (void *)OUT_OF_MEMORY_BODY,
+		MHD_RESPMEM_PERSISTENT);
+	if (!http->out_of_memory ||
+	    !add_header(http->out_of_memory, MHD_HTTP_HEADER_CONTENT_TYPE,
+			"application/json")) {
+		goto out_of_memory;
+	}
+
+	__atomic_store_n(&http->starting, true, __ATOMIC_RELEASE);
+	/* libmicrohttpd warns about a pool of 1: give it none then. */
+	options[0] = (struct MHD_OptionItem){
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		threads, NULL
+	};
+	options[1] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	http->daemon = MHD_start_daemon(
+		flags, config->port, NULL, NULL, on_request, http,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_CONNECTION_LIMIT, max_connections,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
+		MHD_OPTION_EXTERNAL_LOGGER, on_log, http, MHD_OPTION_ARRAY,
+		options, MHD_OPTION_END);
+	if (!http->daemon) {
+		snprintf(error, size,
+			 "Cannot listen: address=%s, port=%u, error=\"%s\"",
+			 address, config->port,
+			 http->start_error[0] ? http->start_error : "unknown");
+		goto error;
+	}
+	__atomic_store_n(&http->starting, false, __ATOMIC_RELEASE);
+	daemon_info =
+		MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	http->port = daemon_info ? daemon_info->port : config->port;
+	return http;
+
+out_of_memory:
+	snprintf(error, size, "Out of memory");
+error:
+	free_http(http);
+	return NULL;
+}
+
+uint16_t lta_http_port(const struct lta_http *http)
+{
+	return http->port;
+}
+
+void lta_http_stop(struct lta_http *http)
+{
+	if (!http) {
+		return;
+	}
+	MHD_stop_daemon(http->daemon);
+	free_http(http);
+}

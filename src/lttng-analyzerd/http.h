@@ -1,0 +1,76 @@
+/*
+ * The HTTP server of lttng-analyzerd: the REST API under /api/v1 and the
+ * Prometheus /metrics page, over libmicrohttpd (only this module includes
+ * it) with JSON from jansson.
+ *
+ * Place in the data flow: REST clients -> http -> the analysis manager
+ * (analysis.h) to start, stop and inspect analyses, and the store
+ * (store.h) to read stored requests. The module keeps no analysis state of
+ * its own: every answer is built from those two when it is asked for, and
+ * request records are served as stored, never re-encoded.
+ *
+ * Threads: libmicrohttpd runs a pool of threads, each an event loop over
+ * many connections, and the handlers run on them. A slow or silent client
+ * costs a socket and a bounded amount of memory, never a thread, and is
+ * dropped after connection_timeout_s of inactivity. The routes, status
+ * codes and bodies are described in doc/openapi.yaml.
+ */
+#ifndef LTA_ANALYZERD_HTTP_H
+#define LTA_ANALYZERD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lta_http;
+struct lta_analyses;
+struct lta_store;
+
+/* Zero or NULL in any field selects its default. */
+struct lta_http_config {
+	/* Numeric IPv4 or IPv6 address to listen on; "127.0.0.1". */
+	const char *address;
+	/* TCP port; 0 picks a free one (see lta_http_port()). */
+	uint16_t port;
+	/*
+	 * When set, every state-changing request (POST, PUT, PATCH, DELETE)
+	 * must carry "Authorization: Bearer TOKEN"; GET and HEAD never need
+	 * it. NULL or "": no token is required (the caller warns about it:
+	 * it knows where the token was supposed to come from).
+	 */
+	const char *token;
+	size_t max_body;	  /* Request body bytes at most; 64 KiB. */
+	int threads;		  /* libmicrohttpd thread pool size; 4. */
+	int connection_timeout_s; /* Idle connections are closed; 30 s. */
+	int max_connections;	  /* Open connections at most; 256. */
+	const char *version;	  /* Shown by /api/v1/health; "unknown". */
+};
+
+/* What the handlers read from. Copied by lta_http_start(). */
+struct lta_http_context {
+	struct lta_analyses *analyses; /* Borrowed; outlives the server. */
+	struct lta_store *store;       /* Borrowed; outlives the server. */
+	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
+	int64_t started_ns;
+};
+
+/*
+ * Starts listening and serving on a thread pool. CONFIG and its strings
+ * are copied. Returns the server, or NULL with a message in ERROR (SIZE
+ * bytes) when the address is not numeric, the port cannot be bound, or
+ * memory runs out. Main thread; the process must ignore SIGPIPE.
+ */
+struct lta_http *lta_http_start(const struct lta_http_config *config,
+				const struct lta_http_context *context,
+				char *error, size_t size);
+
+/* The port the server listens on (the chosen one when asked for 0). */
+uint16_t lta_http_port(const struct lta_http *http);
+
+/*
+ * Stops accepting, closes every connection (a streamed export is cut
+ * short), waits for the handlers that are running and frees the server.
+ * Accepts NULL. Main thread; never from a handler.
+ */
+void lta_http_stop(struct lta_http *http);
+
+#endif /* LTA_ANALYZERD_HTTP_H */
