@@ -7,7 +7,8 @@
 #   --mpm event|prefork   Apache's MPM (default event)
 #   --page static|php     the page wrk requests (default static; php needs
 #                         prefork: libphp is not thread-safe)
-#   --duration S          seconds of wrk load (default 10)
+#   --duration S          seconds of wrk load (default 10; 0: no wrk,
+#                         for hooks that bring their own load)
 #   --connections C       wrk connections (default 16)
 #   --threads T           wrk threads (default 2)
 #   --rate R              at most R requests/s (pace.lua; plain wrk has no
@@ -111,9 +112,10 @@ positive()
 case $mpm in event | prefork) ;; *) usage ;; esac
 case $page in static | php) ;; *) usage ;; esac
 case $trace in session | preload | none) ;; *) usage ;; esac
-for v in "$duration" "$connections" "$threads" "$num_subbuf" "$live_timer"; do
+for v in "$connections" "$threads" "$num_subbuf" "$live_timer"; do
 	positive "$v" || usage
 done
+[ "$duration" = 0 ] || positive "$duration" || usage
 [ -z "$rate" ] || positive "$rate" || usage
 [ "$connections" -ge "$threads" ] ||
 	die "--connections ($connections) must be at least --threads ($threads)"
@@ -488,9 +490,15 @@ if [ -n "$rate" ]; then
 else
 	wrk_args+=("$url")
 fi
-timeout --kill-after=5 $((duration + 30)) wrk "${wrk_args[@]}" \
-	>"$out/wrk.txt" 2>&1
-wrk_status=$?
+if [ "$duration" -gt 0 ]; then
+	timeout --kill-after=5 $((duration + 30)) wrk "${wrk_args[@]}" \
+		>"$out/wrk.txt" 2>&1
+	wrk_status=$?
+else
+	# --duration 0: no load; the hooks bring their own.
+	: >"$out/wrk.txt"
+	wrk_status=0
+fi
 run_hook after-load "${after_load:-}"
 
 stop_apache

@@ -239,14 +239,18 @@ static int on_tick(int64_t ts, void *user_data)
 	return 0;
 }
 
-/* Commits and updates the store row when due. */
-static void housekeeping(struct analysis *a, bool force)
+/*
+ * Commits the requests (at once with COMMIT_NOW, else when the batch is
+ * old enough) and writes the analysis row when due (at once with FORCE).
+ */
+static void housekeeping_commit(struct analysis *a, bool commit_now, bool force)
 {
 	int64_t now = mono_ns();
 	int ret;
 
 	ret = lta_store_writer_commit(
-		a->writer, force ? 0 : a->manager->options.commit_ms);
+		a->writer,
+		commit_now || force ? 0 : a->manager->options.commit_ms);
 	if (ret) {
 		LTA_LOGE("Cannot commit requests: analysis=%lld, error=\"%s\"",
 			 (long long)a->id,
@@ -260,6 +264,11 @@ static void housekeeping(struct analysis *a, bool force)
 		store_state(a);
 		a->next_store_update = now + STORE_UPDATE_NS;
 	}
+}
+
+static void housekeeping(struct analysis *a, bool force)
+{
+	housekeeping_commit(a, force, force);
 }
 
 /* Sleeps MS milliseconds unless the analysis is stopped meanwhile. */
@@ -281,7 +290,7 @@ static void *run(void *arg)
 {
 	struct analysis *a = arg;
 	const struct lta_analyses_options *o = &a->manager->options;
-	struct timespec idle = { 0, 10 * 1000 * 1000 };
+	struct timespec idle = { 0, 2 * 1000 * 1000 };
 	int backoff = o->retry_initial_ms;
 	const char *final = "ended", *reason = "";
 	char message[1024];
@@ -306,7 +315,12 @@ static void *run(void *arg)
 			    strcmp(a->state.status, "connecting") == 0) {
 				set_status(a, "live", "");
 			}
-			housekeeping(a, false);
+			/*
+			 * Nothing more for now: commit at once. Batching only
+			 * matters under load; when idle, a request is visible
+			 * as soon as the relay daemon delivered it.
+			 */
+			housekeeping_commit(a, true, false);
 			nanosleep(&idle, NULL);
 			continue;
 		case LTA_SOURCE_END:
@@ -398,12 +412,17 @@ static int probe_relay(const char *url, char *error, size_t size)
 {
 	char host[256], port[16] = "5344";
 	const char *p = strstr(url, "://"), *end;
+	/* Numeric hosts only are resolved without a DNS query (no delay). */
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	struct pollfd pfd;
 	int fd = -1, ret, soerr = 0;
 	socklen_t len = sizeof(soerr);
 	size_t n;
 
+	if (!p) {
+		snprintf(error, size, "Not a live URL: url=\"%s\"", url);
+		return -EINVAL;
+	}
 	p += 3;
 	end = strchr(p, '/');
 	if (!end) {

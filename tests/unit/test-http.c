@@ -1,0 +1,1118 @@
+/*
+ * The HTTP module against a real store and a fake analysis manager
+ * (tests/utils/fake-analyses.c): every route's answer, every error code
+ * of doc/openapi.yaml, the token, strict query parameters, paging by
+ * cursor, the streamed export, and clients that connect and say nothing
+ * while others are served. The client is a few lines of sockets: each
+ * request on its own connection, "Connection: close", read to the end.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* strcasestr() */
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "common/strbuf.h"
+#include "http.h"
+#include "segment/request-format.h"
+#include "store/store.h"
+#include "tap.h"
+
+#define TOKEN "s3cret-token"
+#define HOST "web1"
+#define REQUESTS 250
+
+struct response {
+	int status;
+	char *head; /* Status line and headers; owned. */
+	char *body; /* Owned; NUL-terminated; de-chunked. */
+	size_t body_len;
+	bool chunked;
+};
+
+static uint16_t port;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void response_fini(struct response *r)
+{
+	free(r->head);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static int connect_to(uint16_t to)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 10 };
+	int fd;
+
+	sin.sin_port = htons(to);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -1;
+	}
+	/* A server that never answers fails the test, not hangs it. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Decodes a chunked body in place. Returns 0 or -1 (malformed, cut). */
+static int dechunk(struct response *r)
+{
+	char *in = r->body, *end = r->body + r->body_len, *out = r->body;
+
+	for (;;) {
+		char *line_end = strstr(in, "\r\n");
+		unsigned long size;
+
+		if (!line_end) {
+			return -1;
+		}
+		size = strtoul(in, NULL, 16);
+		in = line_end + 2;
+		if (size == 0) {
+			break;
+		}
+		if ((size_t)(end - in) < size + 2) {
+			return -1;
+		}
+		memmove(out, in, size);
+		out += size;
+		in += size + 2;
+	}
+	r->body_len = (size_t)(out - r->body);
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+/* Sends RAW on a new connection and reads the whole response. */
+static int exchange_raw(uint16_t to, const char *raw, size_t raw_len,
+			struct response *r)
+{
+	struct lta_strbuf in = { 0 };
+	char buf[8192], *split;
+	int fd, ret = -1;
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	fd = connect_to(to);
+	if (fd < 0 || send_all(fd, raw, raw_len)) {
+		goto end;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		lta_strbuf_append(&in, buf, (size_t)n);
+	}
+	lta_strbuf_cstr(&in);
+	split = in.data ? strstr(in.data, "\r\n\r\n") : NULL;
+	if (!split || sscanf(in.data, "HTTP/1.%*d %d", &r->status) != 1) {
+		goto end;
+	}
+	r->head = strndup(in.data, (size_t)(split - in.data) + 2);
+	r->body_len = in.len - (size_t)(split + 4 - in.data);
+	r->body = malloc(r->body_len + 1);
+	memcpy(r->body, split + 4, r->body_len);
+	r->body[r->body_len] = '\0';
+	r->chunked = strcasestr(r->head, "\r\nTransfer-Encoding: chunked");
+	ret = r->chunked ? dechunk(r) : 0;
+end:
+	lta_strbuf_fini(&in);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return ret;
+}
+
+static int exchange(const char *method, const char *target,
+		    const char *extra_headers, const char *body,
+		    struct response *r)
+{
+	struct lta_strbuf raw = { 0 };
+	int ret;
+
+	lta_strbuf_printf(&raw,
+			  "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			  "Connection: close\r\n%s",
+			  method, target, extra_headers ? extra_headers : "");
+	if (body) {
+		lta_strbuf_printf(&raw, "Content-Length: %zu\r\n\r\n",
+				  strlen(body));
+		lta_strbuf_puts(&raw, body);
+	} else {
+		lta_strbuf_puts(&raw, "\r\n");
+	}
+	ret = exchange_raw(port, raw.data, raw.len, r);
+	lta_strbuf_fini(&raw);
+	return ret;
+}
+
+static int get(const char *target, struct response *r)
+{
+	return exchange("GET", target, NULL, NULL, r);
+}
+
+#define AUTH "Authorization: Bearer " TOKEN "\r\n"
+#define JSON "Content-Type: application/json\r\n"
+
+static int post(const char *body, struct response *r)
+{
+	return exchange("POST", "/api/v1/analyses", AUTH JSON, body, r);
+}
+
+/* The value of header NAME (a copy in a static buffer), or "". */
+static const char *header(const struct response *r, const char *name)
+{
+	static char value[512];
+	char pattern[128];
+	const char *p, *end;
+
+	value[0] = '\0';
+	snprintf(pattern, sizeof(pattern), "\r\n%s:", name);
+	p = r->head ? strcasestr(r->head, pattern) : NULL;
+	if (!p) {
+		return value;
+	}
+	p += strlen(pattern);
+	while (*p == ' ') {
+		p++;
+	}
+	end = strstr(p, "\r\n");
+	snprintf(value, sizeof(value), "%.*s", (int)(end - p), p);
+	return value;
+}
+
+static json_t *body_json(const struct response *r)
+{
+	return r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+}
+
+/* The error code of an error body, or "" (a static copy). */
+static const char *error_code(const struct response *r)
+{
+	static char code[64];
+	json_t *j = body_json(r);
+	const char *c = json_string_value(
+		json_object_get(json_object_get(j, "error"), "code"));
+
+	snprintf(code, sizeof(code), "%s", c ? c : "");
+	if (!json_string_value(
+		    json_object_get(json_object_get(j, "error"), "message"))) {
+		snprintf(code, sizeof(code), "(no message)");
+	}
+	json_decref(j);
+	return code;
+}
+
+/* Checks STATUS and the error CODE of one exchange. */
+static void expect_error(int ret, struct response *r, int status,
+			 const char *code, const char *what)
+{
+	ok(ret == 0, "%s: answered", what);
+	is_int(r->status, status, "%s: status %d", what, status);
+	is_str(error_code(r), code, "%s: error code %s", what, code);
+	response_fini(r);
+}
+
+static int64_t json_int(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* --- data ------------------------------------------------------------- */
+
+static void make_request(struct lta_request *r, uint64_t id)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->pid = 1000 + (int32_t)(id % 3);
+	r->fd = 7;
+	snprintf(r->procname, sizeof(r->procname), "%s",
+		 id % 3 == 0 ? "nginx" : "httpd");
+	r->family = id % 5 == 0 ? -1 : AF_INET;
+	r->port = id % 5 == 0 ? -1 : 40000 + (int)id;
+	snprintf(r->peer, sizeof(r->peer), "%s",
+		 id % 5 == 0 ? "" : "127.0.0.1");
+	r->accept_entry = -1;
+	r->start = 1000000000LL + (int64_t)id * 1000;
+	r->shutdown_ts = -1;
+	r->close_ts = r->start + (int64_t)id * 100;
+	r->end = id == REQUESTS ? -1 : r->close_ts;
+	r->end_reason = id == REQUESTS ? LTA_REQUEST_END_OPEN
+			: id % 10 == 0 ? LTA_REQUEST_END_EMPTY
+				       : LTA_REQUEST_END_CLOSE;
+	r->incomplete = id % 50 == 0;
+}
+
+static int store_requests(struct lta_store *store, int64_t analysis)
+{
+	struct lta_store_writer *w = lta_store_writer_open(store, analysis);
+	struct lta_store_analysis a;
+	struct lta_request r;
+	uint64_t id;
+	int ret = 0;
+
+	if (!w) {
+		return -1;
+	}
+	for (id = 1; id <= REQUESTS && !ret; id++) {
+		make_request(&r, id);
+		ret = lta_store_writer_add(w, &r, HOST);
+	}
+	if (!ret) {
+		ret = lta_store_writer_commit(w, 0);
+	}
+	lta_store_writer_close(w);
+	/* The manager keeps the count of an analysis: do as it does. */
+	if (!ret) {
+		ret = lta_store_analysis_get(store, analysis, &a);
+	}
+	if (!ret) {
+		a.requests = REQUESTS;
+		ret = lta_store_analysis_update(store, &a);
+	}
+	return ret;
+}
+
+/* --- tests ------------------------------------------------------------ */
+
+static void test_health(void)
+{
+	struct response r;
+	json_t *j;
+
+	ok(get("/api/v1/health", &r) == 0, "health: answered");
+	is_int(r.status, 200, "health: 200");
+	is_str(header(&r, "Content-Type"), "application/json", "health: JSON");
+	j = body_json(&r);
+	is_str(json_string_value(json_object_get(j, "version")), "1.2.3-test",
+	       "health: version");
+	ok(json_int(j, "uptime_ns") >= 5000000000LL &&
+		   json_int(j, "uptime_ns") < 3600000000000LL,
+	   "health: uptime counts from started_ns (5 s ago)");
+	ok(json_is_integer(json_object_get(j, "analyses_running")),
+	   "health: analyses_running");
+	ok(!json_object_get(j, "sessiond"),
+	   "health: nothing about lttng-sessiond is made up");
+	json_decref(j);
+	response_fini(&r);
+
+	ok(exchange("HEAD", "/api/v1/health", NULL, NULL, &r) == 0,
+	   "HEAD health: answered");
+	is_int(r.status, 200, "HEAD health: 200");
+	is_int(r.body_len, 0, "HEAD health: no body");
+	response_fini(&r);
+}
+
+static void test_routes(void)
+{
+	struct response r;
+	int ret;
+
+	ret = get("/api/v2/health", &r);
+	expect_error(ret, &r, 404, "not_found", "unknown route");
+	ret = get("/", &r);
+	expect_error(ret, &r, 404, "not_found", "root");
+	ret = get("/api/v1/analyses/abc", &r);
+	expect_error(ret, &r, 404, "not_found", "non-numeric id");
+	ret = get("/api/v1/analyses/0", &r);
+	expect_error(ret, &r, 404, "not_found", "id 0");
+	ret = get("/api/v1/analyses/99999999999999999999", &r);
+	expect_error(ret, &r, 404, "not_found", "id past int64");
+	ret = get("/api/v1/analyses/1/requests.json", &r);
+	expect_error(ret, &r, 404, "not_found", "near miss of requests.jsonl");
+
+	ret = exchange("PUT", "/api/v1/health", AUTH, NULL, &r);
+	is_str(header(&r, "Allow"), "GET, HEAD", "PUT health: Allow");
+	expect_error(ret, &r, 405, "method_not_allowed", "PUT health");
+	ret = exchange("DELETE", "/api/v1/analyses", AUTH, NULL, &r);
+	is_str(header(&r, "Allow"), "GET, HEAD, POST",
+	       "DELETE analyses: Allow");
+	expect_error(ret, &r, 405, "method_not_allowed", "DELETE analyses");
+	ret = exchange("POST", "/metrics", AUTH JSON, "{}", &r);
+	expect_error(ret, &r, 405, "method_not_allowed", "POST metrics");
+	ret = exchange("PATCH", "/api/v1/analyses/1", NULL, "{}", &r);
+	is_str(header(&r, "Allow"), "GET, HEAD, DELETE",
+	       "PATCH analysis: Allow");
+	expect_error(ret, &r, 405, "method_not_allowed", "PATCH analysis");
+}
+
+static void test_token(void)
+{
+	struct response r;
+	int ret;
+
+	ret = exchange("POST", "/api/v1/analyses", JSON, "{\"path\":\"/t\"}",
+		       &r);
+	ok(strncmp(header(&r, "WWW-Authenticate"), "Bearer", 6) == 0,
+	   "no token: WWW-Authenticate Bearer");
+	expect_error(ret, &r, 401, "unauthorized", "POST without token");
+	ret = exchange("POST", "/api/v1/analyses",
+		       "Authorization: Bearer s3cret-tokeN\r\n" JSON,
+		       "{\"path\":\"/t\"}", &r);
+	ok(strstr(header(&r, "WWW-Authenticate"), "invalid_token") != NULL,
+	   "wrong token: invalid_token");
+	expect_error(ret, &r, 401, "unauthorized", "POST with a wrong token");
+	ret = exchange("POST", "/api/v1/analyses",
+		       "Authorization: Bearer s3cret-token-and-more\r\n" JSON,
+		       "{\"path\":\"/t\"}", &r);
+	expect_error(ret, &r, 401, "unauthorized", "POST with a longer token");
+	ret = exchange("POST", "/api/v1/analyses",
+		       "Authorization: Bearer s3cret\r\n" JSON,
+		       "{\"path\":\"/t\"}", &r);
+	expect_error(ret, &r, 401, "unauthorized", "POST with a prefix");
+	ret = exchange("POST", "/api/v1/analyses",
+		       "Authorization: Basic czNjcmV0\r\n" JSON,
+		       "{\"path\":\"/t\"}", &r);
+	expect_error(ret, &r, 401, "unauthorized", "POST with Basic");
+	ret = exchange("DELETE", "/api/v1/analyses/1", NULL, NULL, &r);
+	expect_error(ret, &r, 401, "unauthorized", "DELETE without token");
+	ret = exchange("GET", "/api/v1/analyses",
+		       "Authorization: Bearer wrong\r\n", NULL, &r);
+	ok(ret == 0 && r.status == 200, "GET ignores the token");
+	response_fini(&r);
+}
+
+static void test_post_errors(void)
+{
+	struct response r;
+	struct lta_strbuf big = { 0 };
+	int ret, i;
+
+	ret = post("{\"path\":", &r);
+	expect_error(ret, &r, 400, "invalid_json", "truncated JSON");
+	ret = post("", &r);
+	expect_error(ret, &r, 400, "invalid_json", "empty body");
+	ret = post("{\"path\":\"/a\",\"path\":\"/b\"}", &r);
+	expect_error(ret, &r, 400, "invalid_json", "duplicate key");
+	ret = post("[\"/a\"]", &r);
+	expect_error(ret, &r, 400, "invalid_body", "array body");
+	ret = post("{}", &r);
+	expect_error(ret, &r, 400, "invalid_body", "neither url nor path");
+	ret = post("{\"path\":\"/a\",\"url\":\"net://r/host/h/s\"}", &r);
+	expect_error(ret, &r, 400, "invalid_body", "both url and path");
+	ret = post("{\"path\":5}", &r);
+	expect_error(ret, &r, 400, "invalid_field", "path not a string");
+	ret = post("{\"url\":null}", &r);
+	expect_error(ret, &r, 400, "invalid_field", "url null");
+	ret = post("{\"path\":\"relative/dir\"}", &r);
+	expect_error(ret, &r, 400, "invalid_field", "relative path");
+	ret = post("{\"url\":\"http://relay/host/h/s\"}", &r);
+	expect_error(ret, &r, 400, "invalid_field", "url not net://");
+	ret = post("{\"path\":\"/a\",\"live\":true}", &r);
+	expect_error(ret, &r, 400, "unknown_field", "unknown field");
+	ret = exchange("POST", "/api/v1/analyses?x=1", AUTH JSON,
+		       "{\"path\":\"/a\"}", &r);
+	expect_error(ret, &r, 400, "unknown_parameter", "POST with a query");
+	ret = exchange("POST", "/api/v1/analyses", AUTH, "{\"path\":\"/a\"}",
+		       &r);
+	expect_error(ret, &r, 415, "unsupported_media_type", "no type");
+	ret = exchange("POST", "/api/v1/analyses",
+		       AUTH "Content-Type: text/plain\r\n", "{\"path\":\"/a\"}",
+		       &r);
+	expect_error(ret, &r, 415, "unsupported_media_type", "text/plain");
+
+	/* 70 KiB: past the 64 KiB default, said by Content-Length. */
+	lta_strbuf_puts(&big, "{\"path\":\"/");
+	for (i = 0; i < 70 * 1024; i++) {
+		lta_strbuf_putc(&big, 'a');
+	}
+	lta_strbuf_puts(&big, "\"}");
+	ret = post(lta_strbuf_cstr(&big), &r);
+	expect_error(ret, &r, 413, "body_too_large", "70 KiB body");
+	lta_strbuf_fini(&big);
+}
+
+static void test_oversized_chunked(void)
+{
+	struct lta_strbuf raw = { 0 };
+	struct response r;
+	char chunk[8192];
+	int ret, i;
+
+	/* No Content-Length: the size is only known while reading. */
+	memset(chunk, 'a', sizeof(chunk));
+	lta_strbuf_puts(&raw, "POST /api/v1/analyses HTTP/1.1\r\n"
+			      "Host: x\r\nConnection: close\r\n" AUTH JSON
+			      "Transfer-Encoding: chunked\r\n\r\n");
+	for (i = 0; i < 10; i++) {
+		lta_strbuf_printf(&raw, "%zx\r\n", sizeof(chunk));
+		lta_strbuf_append(&raw, chunk, sizeof(chunk));
+		lta_strbuf_puts(&raw, "\r\n");
+	}
+	lta_strbuf_puts(&raw, "0\r\n\r\n");
+	ret = exchange_raw(port, raw.data, raw.len, &r);
+	expect_error(ret, &r, 413, "body_too_large", "80 KiB chunked body");
+	lta_strbuf_fini(&raw);
+}
+
+static void test_start_errors(void)
+{
+	static const struct {
+		const char *body;
+		int status;
+		const char *code;
+	} cases[] = {
+		{ "{\"url\":\"net://refused/host/h/s\"}", 502,
+		  "relay_unreachable" },
+		{ "{\"url\":\"net://unreachable/host/h/s\"}", 502,
+		  "relay_unreachable" },
+		{ "{\"url\":\"net://timeout/host/h/s\"}", 502,
+		  "relay_unreachable" },
+		{ "{\"url\":\"net://relay/s\"}", 400, "invalid_url" },
+		{ "{\"path\":\"/x/enoent\"}", 422, "source_not_found" },
+		{ "{\"path\":\"/x/not-a-trace\"}", 422, "not_a_trace" },
+		{ "{\"path\":\"/x/enospc\"}", 507, "insufficient_storage" },
+		{ "{\"path\":\"/x/eio\"}", 500, "internal_error" },
+	};
+	struct response r;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ret = post(cases[i].body, &r);
+		expect_error(ret, &r, cases[i].status, cases[i].code,
+			     cases[i].body);
+	}
+}
+
+/* Starts an analysis; returns its id or -1. */
+static int64_t start(const char *body, const char *kind)
+{
+	struct response r;
+	char location[64];
+	int64_t id = -1;
+	json_t *j;
+
+	ok(post(body, &r) == 0, "start %s: answered", body);
+	is_int(r.status, 201, "start %s: 201", body);
+	j = body_json(&r);
+	if (json_is_object(j)) {
+		id = json_int(j, "id");
+	}
+	snprintf(location, sizeof(location), "/api/v1/analyses/%lld",
+		 (long long)id);
+	is_str(header(&r, "Location"), location, "start: Location");
+	is_str(json_string_value(json_object_get(j, "kind")), kind,
+	       "start: kind %s", kind);
+	ok(json_is_true(json_object_get(j, "running")), "start: running");
+	json_decref(j);
+	response_fini(&r);
+	return id;
+}
+
+static void test_views(int64_t trace, int64_t live)
+{
+	static const char *const fields[] = {
+		"id",
+		"kind",
+		"source",
+		"status",
+		"reason",
+		"created_ns",
+		"updated_ns",
+		"events",
+		"discarded_events",
+		"requests",
+		"last_event_ns",
+		"lag_ns",
+		"requests_open",
+		"reconnects",
+		"running",
+	};
+	struct response r;
+	char target[128];
+	json_t *j, *list;
+	size_t i;
+	int ret;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld",
+		 (long long)trace);
+	ok(get(target, &r) == 0 && r.status == 200, "get analysis: 200");
+	j = body_json(&r);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ok(json_object_get(j, fields[i]) != NULL, "view has %s",
+		   fields[i]);
+	}
+	is_int(json_object_size(j), sizeof(fields) / sizeof(fields[0]),
+	       "view has no other field");
+	is_str(json_string_value(json_object_get(j, "source")), "/traces/ok",
+	       "view: source");
+	is_int(json_int(j, "requests"), REQUESTS, "view: stored requests");
+	ok(json_is_null(json_object_get(j, "lag_ns")),
+	   "view: lag unknown for a trace is null");
+	json_decref(j);
+	response_fini(&r);
+
+	ok(get("/api/v1/analyses", &r) == 0 && r.status == 200,
+	   "list analyses: 200");
+	j = body_json(&r);
+	list = json_object_get(j, "analyses");
+	is_int(json_array_size(list), 2, "list: two analyses");
+	is_int(json_int(json_array_get(list, 1), "id"), live, "list: by id");
+	json_decref(j);
+	response_fini(&r);
+
+	ret = get("/api/v1/analyses/424242", &r);
+	expect_error(ret, &r, 404, "not_found", "unknown analysis");
+	ret = get("/api/v1/analyses/1?verbose=1", &r);
+	expect_error(ret, &r, 400, "unknown_parameter", "view with a query");
+}
+
+/* Reads every page of TARGET_BASE by cursor; returns the ids seen. */
+static int page_through(const char *base, int64_t *count, int64_t *pages)
+{
+	char target[256];
+	int64_t after = 0, expected = 1;
+	bool in_order = true;
+
+	*count = 0;
+	*pages = 0;
+	for (;;) {
+		struct response r;
+		json_t *j, *items, *next;
+		size_t i;
+
+		snprintf(target, sizeof(target), "%s%safter=%lld", base,
+			 strchr(base, '?') ? "&" : "?", (long long)after);
+		if (get(target, &r) || r.status != 200) {
+			diag("paging failed: %s -> %d", target, r.status);
+			response_fini(&r);
+			return -1;
+		}
+		j = body_json(&r);
+		items = json_object_get(j, "requests");
+		for (i = 0; i < json_array_size(items); i++) {
+			int64_t id = json_int(json_array_get(items, i), "id");
+
+			in_order &= id == expected++;
+		}
+		*count += (int64_t)json_array_size(items);
+		(*pages)++;
+		next = json_object_get(j, "next");
+		if (json_is_null(next)) {
+			json_decref(j);
+			response_fini(&r);
+			break;
+		}
+		after = json_integer_value(next);
+		json_decref(j);
+		response_fini(&r);
+		if (*pages > 100) {
+			return -1;
+		}
+	}
+	return in_order ? 0 : -1;
+}
+
+/* How many items /requests answers for QUERY (one page of 1000). */
+static int64_t count_items(int64_t id, const char *query)
+{
+	char target[256];
+	struct response r;
+	json_t *j;
+	int64_t n = -1;
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests?limit=1000%s", (long long)id,
+		 query);
+	if (get(target, &r) == 0 && r.status == 200) {
+		j = body_json(&r);
+		n = (int64_t)json_array_size(json_object_get(j, "requests"));
+		json_decref(j);
+	}
+	response_fini(&r);
+	return n;
+}
+
+static void test_requests(int64_t id)
+{
+	char base[128], target[256];
+	struct response r;
+	int64_t count, pages;
+	json_t *j, *item;
+	int ret;
+
+	snprintf(base, sizeof(base), "/api/v1/analyses/%lld/requests",
+		 (long long)id);
+	ok(page_through(base, &count, &pages) == 0,
+	   "paging: ids in order, no repeat");
+	is_int(count, REQUESTS, "paging: every request once");
+	is_int(pages, 3, "paging: 100 per page by default");
+	snprintf(target, sizeof(target), "%s?limit=7", base);
+	ok(page_through(target, &count, &pages) == 0 && count == REQUESTS &&
+		   pages == 36,
+	   "paging by 7: 36 pages");
+
+	snprintf(target, sizeof(target), "%s?limit=2", base);
+	ok(get(target, &r) == 0 && r.status == 200, "summary: 200");
+	j = body_json(&r);
+	item = json_array_get(json_object_get(j, "requests"), 0);
+	is_int(json_int(item, "id"), 1, "summary: id");
+	is_int(json_int(item, "pid"), 1001, "summary: pid");
+	is_str(json_string_value(json_object_get(item, "procname")), "httpd",
+	       "summary: procname");
+	is_str(json_string_value(json_object_get(item, "peer")), "127.0.0.1",
+	       "summary: peer");
+	is_int(json_int(item, "port"), 40001, "summary: port");
+	is_int(json_int(item, "start_ns"), 1000001000, "summary: start_ns");
+	is_int(json_int(item, "duration_ns"), 100, "summary: duration_ns");
+	is_str(json_string_value(json_object_get(item, "end_reason")), "close",
+	       "summary: end_reason");
+	ok(json_is_false(json_object_get(item, "incomplete")),
+	   "summary: incomplete");
+	ok(!json_object_get(item, "calls"), "summary: no calls");
+	is_int(json_int(j, "next"), 2, "summary: next is the last id");
+	json_decref(j);
+	response_fini(&r);
+
+	is_int(count_items(id, "&process=nginx"), REQUESTS / 3,
+	       "filter: process");
+	is_int(count_items(id, "&end_reason=empty"), REQUESTS / 10 - 1,
+	       "filter: end_reason (the last one is open)");
+	is_int(count_items(id, "&end_reason=open"), 1, "filter: open");
+	is_int(count_items(id, "&min_duration=20000"), REQUESTS - 199 - 1,
+	       "filter: min_duration (open requests have none)");
+	is_int(count_items(id, "&from=1000010000&to=1000020000"), 10,
+	       "filter: from and to");
+	is_int(count_items(id, "&process=%ff%fe"), 0,
+	       "filter: an undecodable process matches nothing");
+
+	snprintf(target, sizeof(target), "%s?limit=3&full=1&after=4", base);
+	ok(get(target, &r) == 0 && r.status == 200, "full: 200");
+	j = body_json(&r);
+	item = json_array_get(json_object_get(j, "requests"), 0);
+	is_int(json_int(item, "id"), 5, "full: after=4 starts at 5");
+	ok(json_object_get(item, "calls") != NULL &&
+		   json_object_get(item, "host") != NULL,
+	   "full: whole records");
+	json_decref(j);
+	response_fini(&r);
+
+	snprintf(target, sizeof(target), "%s?limit=1001", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "limit over 1000");
+	snprintf(target, sizeof(target), "%s?limit=0", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "limit 0");
+	snprintf(target, sizeof(target), "%s?limit=ten", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "limit not a number");
+	snprintf(target, sizeof(target), "%s?from=12abc", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "from not a number");
+	snprintf(target, sizeof(target), "%s?min_duration=-5", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "negative duration");
+	snprintf(target, sizeof(target), "%s?after=", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "empty after");
+	snprintf(target, sizeof(target), "%s?end_reason=timeout", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "bad end_reason");
+	snprintf(target, sizeof(target), "%s?full=maybe", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "bad full");
+	snprintf(target, sizeof(target), "%s?limit=1&limit=2", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "limit twice");
+	snprintf(target, sizeof(target), "%s?proces=httpd", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "unknown_parameter", "misspelt filter");
+	snprintf(target, sizeof(target),
+		 "%s?a=1&b=1&c=1&d=1&e=1&f=1&g=1&h=1&i=1&j=1&k=1&l=1&m=1&n=1"
+		 "&o=1&p=1&q=1",
+		 base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter", "17 parameters");
+	ret = get("/api/v1/analyses/424242/requests", &r);
+	expect_error(ret, &r, 404, "not_found", "requests of no analysis");
+}
+
+static void test_one_request(int64_t id)
+{
+	struct lta_strbuf expected = { 0 };
+	struct lta_request req;
+	struct response r;
+	char target[128];
+	int ret;
+
+	make_request(&req, 42);
+	lta_request_format_json(&req, HOST, &expected);
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/requests/42",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200, "one request: 200");
+	is_str(r.body, lta_strbuf_cstr(&expected),
+	       "one request: the stored record, byte for byte");
+	response_fini(&r);
+	lta_strbuf_fini(&expected);
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/requests/999",
+		 (long long)id);
+	ret = get(target, &r);
+	expect_error(ret, &r, 404, "not_found", "unknown request");
+	ret = get("/api/v1/analyses/424242/requests/1", &r);
+	expect_error(ret, &r, 404, "not_found", "request of no analysis");
+}
+
+static void test_export(int64_t id)
+{
+	struct response r;
+	char target[128];
+	int64_t lines = 0, expected = 1;
+	bool valid = true;
+	char *line, *save = NULL;
+	int ret;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/requests.jsonl",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200, "export: 200");
+	is_str(header(&r, "Content-Type"), "application/x-ndjson",
+	       "export: NDJSON");
+	ok(r.chunked, "export: streamed (chunked)");
+	ok(r.body_len > 0 && r.body[r.body_len - 1] == '\n',
+	   "export: ends with a newline");
+	for (line = strtok_r(r.body, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		valid &= json_is_object(j) && json_int(j, "id") == expected++;
+		json_decref(j);
+		lines++;
+	}
+	is_int(lines, REQUESTS, "export: every request, past many pages");
+	ok(valid, "export: one JSON record per line, by id");
+	response_fini(&r);
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests.jsonl?process=nginx&after=200",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200, "filtered export: 200");
+	lines = 0;
+	for (line = strtok_r(r.body, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		lines++;
+	}
+	is_int(lines, 17, "filtered export: nginx after 200");
+	response_fini(&r);
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests.jsonl?limit=5", (long long)id);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "unknown_parameter", "export with limit");
+	ret = get("/api/v1/analyses/424242/requests.jsonl", &r);
+	expect_error(ret, &r, 404, "not_found", "export of no analysis");
+}
+
+static void test_stats(int64_t id)
+{
+	static const char *const percentiles[] = {
+		"50", "75", "90", "99", "99.9", "99.99", "99.999", "100",
+	};
+	struct response r;
+	char target[128];
+	json_t *j, *counts, *latency, *p;
+	size_t i;
+	int ret;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/stats",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200, "stats: 200");
+	j = body_json(&r);
+	counts = json_object_get(j, "counts");
+	is_int(json_int(counts, "requests"), REQUESTS, "stats: requests");
+	is_int(json_int(counts, "empty"), REQUESTS / 10 - 1, "stats: empty");
+	is_int(json_int(counts, "open"), 1, "stats: open");
+	is_int(json_int(counts, "incomplete"), REQUESTS / 50,
+	       "stats: incomplete");
+	latency = json_object_get(j, "latency");
+	is_int(json_int(latency, "count"), json_int(counts, "complete"),
+	       "stats: latency of complete requests");
+	is_int(json_int(latency, "max"), 24900, "stats: max latency");
+	ok(strstr(json_string_value(json_object_get(latency, "description")),
+		  "accept") != NULL,
+	   "stats: latency says what it measures");
+	p = json_object_get(latency, "percentiles");
+	for (i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+		ok(json_is_integer(json_object_get(p, percentiles[i])),
+		   "stats: percentile %s", percentiles[i]);
+	}
+	is_int(json_int(p, "100"), 24900, "stats: p100 is the max");
+	is_str(json_string_value(json_object_get(
+		       json_array_get(json_object_get(j, "syscalls"), 0),
+		       "name")),
+	       "read", "stats: syscalls by count");
+	ok(json_is_integer(json_object_get(j, "discarded_packets")),
+	   "stats: discarded_packets");
+	json_decref(j);
+	response_fini(&r);
+	ret = get("/api/v1/analyses/424242/stats", &r);
+	expect_error(ret, &r, 404, "not_found", "stats of no analysis");
+}
+
+static void test_metrics(int64_t id)
+{
+	struct response r;
+	char sample[128];
+
+	ok(get("/metrics", &r) == 0 && r.status == 200, "metrics: 200");
+	is_str(header(&r, "Content-Type"),
+	       "text/plain; version=0.0.4; charset=utf-8",
+	       "metrics: Prometheus text 0.0.4");
+	ok(strstr(r.body, "# TYPE lttng_analyzerd_analyses_running gauge\n") &&
+		   strstr(r.body, "\nlttng_analyzerd_analyses_running 2\n"),
+	   "metrics: analyses running");
+	snprintf(sample, sizeof(sample),
+		 "\nlttng_analyzerd_analysis_requests_total{analysis=\"%lld\"}"
+		 " %d\n",
+		 (long long)id, REQUESTS);
+	ok(strstr(r.body, sample) != NULL, "metrics: requests per analysis");
+	ok(strstr(r.body, "# HELP lttng_analyzerd_analysis_events_total ") &&
+		   strstr(r.body, "# TYPE lttng_analyzerd_analysis_events_"
+				  "total counter\n"),
+	   "metrics: HELP and TYPE");
+	ok(strstr(r.body, "\nlttng_analyzerd_uptime_seconds ") != NULL,
+	   "metrics: uptime");
+	ok(strstr(r.body, "source=\"net://relay:5344/host/web1/s\\\"q\"") !=
+		   NULL,
+	   "metrics: label values escaped");
+	response_fini(&r);
+}
+
+static void test_delete(int64_t id)
+{
+	struct response r;
+	char target[128];
+	json_t *j;
+	int ret;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld",
+		 (long long)id);
+	ok(exchange("DELETE", target, AUTH, NULL, &r) == 0 && r.status == 200,
+	   "delete: 200");
+	j = body_json(&r);
+	is_str(json_string_value(json_object_get(j, "status")), "stopped",
+	       "delete: the view after stopping");
+	ok(json_is_false(json_object_get(j, "running")), "delete: not running");
+	json_decref(j);
+	response_fini(&r);
+	ret = exchange("DELETE", target, AUTH, NULL, &r);
+	expect_error(ret, &r, 409, "not_running", "delete twice");
+	ret = exchange("DELETE", "/api/v1/analyses/424242", AUTH, NULL, &r);
+	expect_error(ret, &r, 404, "not_found", "delete unknown");
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/stats",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200,
+	   "delete: results stay readable");
+	response_fini(&r);
+}
+
+/*
+ * Clients that connect and say nothing, or stop in the middle of their
+ * headers or body, must not keep others from being served.
+ */
+static void test_silent_clients(void)
+{
+	int silent[12], i, partial, stalled;
+	struct response r;
+	int64_t t0;
+
+	for (i = 0; i < 12; i++) {
+		silent[i] = connect_to(port);
+	}
+	partial = connect_to(port);
+	send_all(partial, "GET /api/v1/hea", 15);
+	stalled = connect_to(port);
+	send_all(
+		stalled,
+		"POST /api/v1/analyses HTTP/1.1\r\nHost: x\r\n" AUTH JSON
+		"Content-Length: 100\r\n\r\n{\"pa",
+		strlen("POST /api/v1/analyses HTTP/1.1\r\nHost: x\r\n" AUTH JSON
+		       "Content-Length: 100\r\n\r\n{\"pa"));
+	t0 = mono_ms();
+	ok(get("/api/v1/health", &r) == 0 && r.status == 200,
+	   "silent clients: another is served");
+	ok(mono_ms() - t0 < 2000, "silent clients: at once (%lld ms)",
+	   (long long)(mono_ms() - t0));
+	response_fini(&r);
+	for (i = 0; i < 12; i++) {
+		if (silent[i] >= 0) {
+			close(silent[i]);
+		}
+	}
+	close(partial);
+	close(stalled);
+}
+
+/* A second server: no token, a 1 s timeout, a small body limit. */
+static void test_second_server(struct lta_analyses *analyses,
+			       struct lta_store *store)
+{
+	struct lta_http_config config = {
+		.connection_timeout_s = 1,
+		.max_body = 24,
+		.threads = 1,
+		.version = "2",
+	};
+	struct lta_http_context context = { analyses, store, 0 };
+	char error[256], buf[16];
+	struct lta_http *http;
+	struct pollfd pfd;
+	struct response r;
+	uint16_t main_port = port;
+	int64_t t0;
+	int fd, ret;
+
+	http = lta_http_start(&config, &context, error, sizeof(error));
+	ok(http != NULL, "second server starts: %s", http ? "" : error);
+	if (!http) {
+		return;
+	}
+	port = lta_http_port(http);
+	ok(port != 0 && port != main_port, "second server: its own port");
+	ret = exchange("POST", "/api/v1/analyses", JSON,
+		       "{\"path\":\"/traces/b\"}", &r);
+	ok(ret == 0 && r.status == 201, "no token configured: POST accepted");
+	response_fini(&r);
+	ret = exchange("POST", "/api/v1/analyses", JSON,
+		       "{\"path\":\"/traces/bbbbbbbb\"}", &r);
+	expect_error(ret, &r, 413, "body_too_large", "max_body 24");
+
+	fd = connect_to(port);
+	t0 = mono_ms();
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 5000);
+	ok(ret == 1 && recv(fd, buf, sizeof(buf), 0) == 0,
+	   "a silent client is dropped after the timeout");
+	ok(mono_ms() - t0 < 4000, "dropped within about 1 s (%lld ms)",
+	   (long long)(mono_ms() - t0));
+	close(fd);
+
+	config.port = port;
+	ok(lta_http_start(&config, &context, error, sizeof(error)) == NULL,
+	   "a busy port is refused");
+	ok(strstr(error, "Cannot listen") != NULL, "with a message: %s", error);
+	lta_http_stop(http);
+	port = main_port;
+
+	config.port = 0;
+	config.address = "localhost";
+	ok(lta_http_start(&config, &context, error, sizeof(error)) == NULL,
+	   "a host name is refused (numeric addresses only)");
+	config.address = "::1";
+	http = lta_http_start(&config, &context, error, sizeof(error));
+	ok(http != NULL, "IPv6 loopback: %s", http ? "listening" : error);
+	lta_http_stop(http);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/test-http-XXXXXX", error[256], cmd[64];
+	struct lta_http_config config = {
+		.address = "127.0.0.1",
+		.token = TOKEN,
+		.version = "1.2.3-test",
+	};
+	struct lta_http_context context = { 0 };
+	struct lta_analyses *analyses = NULL;
+	struct lta_store *store = NULL;
+	struct lta_http *http = NULL;
+	struct timespec now;
+	int64_t trace, live;
+
+	plan_no_plan();
+	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(dir)) {
+		skip_all("cannot create a temporary folder");
+	}
+	store = lta_store_open(dir, error, sizeof(error));
+	analyses = store ? lta_analyses_create(store, NULL) : NULL;
+	ok(analyses != NULL, "store and fake manager: %s",
+	   analyses ? "ready" : error);
+	if (!analyses) {
+		goto end;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	context.analyses = analyses;
+	context.store = store;
+	context.started_ns =
+		((int64_t)now.tv_sec - 5) * 1000000000LL + now.tv_nsec;
+	http = lta_http_start(&config, &context, error, sizeof(error));
+	ok(http != NULL, "server starts: %s", http ? "listening" : error);
+	if (!http) {
+		goto end;
+	}
+	port = lta_http_port(http);
+	ok(port != 0, "port 0 picks a free port: %u", port);
+
+	test_health();
+	test_routes();
+	test_token();
+	test_post_errors();
+	test_oversized_chunked();
+	test_start_errors();
+	trace = start("{\"path\":\"/traces/ok\"}", "trace");
+	live = start("{\"url\":\"net://relay:5344/host/web1/s\\\"q\"}", "live");
+	ok(store_requests(store, trace) == 0, "requests stored");
+	test_views(trace, live);
+	test_requests(trace);
+	test_one_request(trace);
+	test_export(trace);
+	test_stats(trace);
+	test_metrics(trace);
+	test_silent_clients();
+	test_delete(trace);
+	test_second_server(analyses, store);
+end:
+	lta_http_stop(http);
+	lta_analyses_destroy(analyses);
+	lta_store_close(store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0) {
+		diag("cannot remove %s", dir);
+	}
+	return exit_status();
+}
