@@ -112,6 +112,25 @@ PY
 else
 	diag "no trace to analyze: route checks skipped"
 fi
+# SIGHUP reopens the logs and keeps serving.
+kill -HUP "$LTAD_PID"
+lta_env_wait() { local d=$(($(date +%s) + $1)); shift; until "$@"; do [ "$(date +%s)" -lt $d ] || return 1; sleep 0.1; done; }
+lta_env_wait 10 grep -q "Logs reopened" "$tmp/d/daemon.log"
+ok $? "SIGHUP: logs reopened"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$U/health")" 200 "still serving after SIGHUP"
 lta_daemon_stop
 is "$LTAD_STOP_STATUS" 0 "clean stop"
+
+# The configuration file: options as key = value, errors name the line.
+printf '# test\nlisten = 127.0.0.1\nthreads = 2\nretry-ms = 100\n' >"$tmp/good.conf"
+lta_daemon_start "$tmp/d" --config="$tmp/good.conf"
+ok $? "a valid configuration file is accepted"
+lta_daemon_stop
+printf 'threads = 2\nspeed = fast\n' >"$tmp/bad.conf"
+"$LTAD" --config="$tmp/bad.conf" --data-dir="$tmp/d/data" >"$tmp/bad.out" 2>&1
+is "$?" 2 "an unknown key in the configuration: exit 2"
+grep -q "bad.conf:2: unknown option \"speed\"" "$tmp/bad.out"
+ok $? "the message names the file and line"
+"$LTAD" --threads=0 --data-dir="$tmp/d/data" >/dev/null 2>&1
+is "$?" 2 "a bad option value: exit 2"
 done_testing

@@ -30,7 +30,15 @@ attach='body=$(printf "{\"url\":\"%s\"}" "$LTA_TESTBED_LIVE_URL")
 curl -s -m 10 -X POST -H "Authorization: Bearer $LTAD_TOKEN" \
 	-H "Content-Type: application/json" --data-binary "$body" \
 	-o "$LTA_TESTBED_OUT/post.json" -w "%{http_code}" \
-	"$LTAD_URL/api/v1/analyses" >"$LTA_TESTBED_OUT/post.status"'
+	"$LTAD_URL/api/v1/analyses" >"$LTA_TESTBED_OUT/post.status"
+# The load must wait until the viewer is attached ("live"): a live viewer
+# starts at the streams'"'"' current position.
+id=$(jq -r .id "$LTA_TESTBED_OUT/post.json")
+end=$(($(date +%s) + 20))
+until [ "$(curl -s -m 5 "$LTAD_URL/api/v1/analyses/$id" | jq -r .status)" = live ]; do
+	[ "$(date +%s)" -lt "$end" ] || exit 1
+	sleep 0.05
+done'
 # After the load: wait (bounded) until stats counts every logged request.
 settle='id=$(jq -r .id "$LTA_TESTBED_OUT/post.json")
 want=$(grep -vc "?ready" "$LTA_TESTBED_OUT/access.log")

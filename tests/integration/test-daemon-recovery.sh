@@ -107,8 +107,11 @@ lta_env_wait 20 bash -c "[ \"\$(curl -s $LTAD_URL/api/v1/analyses/$new_id | jq -
 ok $? "the new analysis works (8000 events received)"
 lttng destroy s2 >/dev/null 2>&1
 lta_api DELETE "/api/v1/analyses/$live_id" >/dev/null
-ok "$([ "$(lta_status)" = 200 ] || [ "$(lta_status)" = 409 ] && echo 0 || echo 1)" \
-	"DELETE the disconnected analysis ($(lta_status))"
+is "$(lta_status)" 200 "DELETE the disconnected (still retrying) analysis"
+lta_env_wait 20 bash -c "[ \"\$(curl -s $LTAD_URL/api/v1/analyses/$live_id | jq -r .status)\" = stopped ]"
+ok $? "it ends as stopped"
+lta_api GET "/api/v1/analyses/$live_id/requests?limit=1" >/dev/null
+is "$(lta_status)" 200 "its stored results stay readable"
 lta_daemon_stop
 is "$LTAD_STOP_STATUS" 0 "SIGTERM: clean stop"
 done_testing
