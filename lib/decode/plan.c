@@ -141,6 +141,10 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 		{ "sched_wakeup", LTA_EVENT_SCHED_WAKEUP },
 		{ "sched_wakeup_new", LTA_EVENT_SCHED_WAKEUP },
 		{ "lttng_statedump_file_descriptor", LTA_EVENT_STATEDUMP_FD },
+		{ "lttng_analyzer_rbl:sst", LTA_EVENT_RBL_START },
+		{ "lttng_analyzer_rbl:sen", LTA_EVENT_RBL_END },
+		{ "lttng_analyzer_rbl:ist", LTA_EVENT_RBL_START },
+		{ "lttng_analyzer_rbl:ien", LTA_EVENT_RBL_END },
 	};
 	const char *name = plan->name;
 	size_t i;
@@ -186,6 +190,8 @@ static void resolve_roles(struct lta_plan *plan, const bt_field_class *payload)
 	r->prev_tid = r->next_tid = r->prev_state = r->next_comm = -1;
 	r->tid = r->pid = r->parent_tid = r->parent_pid = r->name = -1;
 	r->fd = -1;
+	r->key = r->entity = -1;
+	r->interaction = strncmp(plan->name, "lttng_analyzer_rbl:i", 20) == 0;
 
 	switch (plan->kind) {
 	case LTA_EVENT_SCHED_SWITCH:
@@ -212,6 +218,12 @@ static void resolve_roles(struct lta_plan *plan, const bt_field_class *payload)
 		break;
 	case LTA_EVENT_SCHED_WAKEUP:
 		r->tid = find_int_member(payload, "tid");
+		break;
+	case LTA_EVENT_RBL_START:
+	case LTA_EVENT_RBL_END:
+		r->entity = find_string_member(payload, "entity");
+		r->name = find_string_member(payload, "name");
+		r->key = find_int_member(payload, "key");
 		break;
 	case LTA_EVENT_STATEDUMP_FD:
 		r->pid = find_int_member(payload, "pid");
@@ -492,6 +504,13 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 			read_int(payload, r->prev_state, -1);
 		out->u.sched_switch.next_comm =
 			read_string(payload, r->next_comm);
+		break;
+	case LTA_EVENT_RBL_START:
+	case LTA_EVENT_RBL_END:
+		out->u.rbl.interaction = r->interaction;
+		out->u.rbl.entity = read_string(payload, r->entity);
+		out->u.rbl.name = read_string(payload, r->name);
+		out->u.rbl.key = (uint64_t)read_int(payload, r->key, 0);
 		break;
 	case LTA_EVENT_STATEDUMP_FD:
 		out->u.fd.pid = (int32_t)read_int(payload, r->pid, -1);

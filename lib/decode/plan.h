@@ -35,6 +35,8 @@ struct lta_plan_roles {
 	int prev_tid, next_tid, prev_state, next_comm; /* sched_switch */
 	int tid, pid, parent_tid, parent_pid, name;    /* process events */
 	int fd;					       /* statedump fd */
+	int key, entity;			       /* rbl */
+	bool interaction;			       /* rbl */
 };
 
 struct lta_plan {

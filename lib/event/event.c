@@ -50,6 +50,8 @@ const char *lta_event_kind_name(enum lta_event_kind kind)
 		[LTA_EVENT_STATEDUMP_PROCESS] = "statedump_process",
 		[LTA_EVENT_SCHED_WAKEUP] = "sched_wakeup",
 		[LTA_EVENT_STATEDUMP_FD] = "statedump_fd",
+		[LTA_EVENT_RBL_START] = "rbl_start",
+		[LTA_EVENT_RBL_END] = "rbl_end",
 	};
 
 	if ((unsigned)kind >= LTA_EVENT_KIND_COUNT) {

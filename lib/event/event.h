@@ -39,6 +39,8 @@ enum lta_event_kind {
 	LTA_EVENT_STATEDUMP_PROCESS, /* lttng_statedump_process_state */
 	LTA_EVENT_SCHED_WAKEUP,	     /* sched_wakeup, sched_wakeup_new */
 	LTA_EVENT_STATEDUMP_FD,	     /* lttng_statedump_file_descriptor */
+	LTA_EVENT_RBL_START,	     /* lttng_analyzer_rbl:sst, :ist */
+	LTA_EVENT_RBL_END,	     /* lttng_analyzer_rbl:sen, :ien */
 	LTA_EVENT_KIND_COUNT,
 };
 
@@ -90,6 +92,14 @@ struct lta_fd_event {
 	const char *filename; /* Borrowed: "/path", "socket:[123]", ... */
 };
 
+/* A rule-based logging point (<lttng-analyzer/rbl.h>). */
+struct lta_rbl_event {
+	bool interaction;   /* ist/ien; else a service (sst/sen). */
+	const char *entity; /* Borrowed. */
+	const char *name;   /* Borrowed. */
+	uint64_t key;
+};
+
 struct lta_event {
 	int64_t ts;	      /* Nanoseconds since the Unix epoch. */
 	int32_t cpu;	      /* -1 when the trace does not say. */
@@ -112,6 +122,7 @@ struct lta_event {
 		/* Process events; sched_wakeup sets tid only. */
 		struct lta_process_event process;
 		struct lta_fd_event fd;
+		struct lta_rbl_event rbl;
 	} u;
 
 	uint8_t nargs;

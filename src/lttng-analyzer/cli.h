@@ -21,6 +21,9 @@ int lta_cli_stats(int argc, char **argv);
 /* lttng-analyzer requests [OPTIONS] TRACE_DIR... */
 int lta_cli_requests(int argc, char **argv);
 
+/* lttng-analyzer errors [OPTIONS] TRACE_DIR... */
+int lta_cli_errors(int argc, char **argv);
+
 /* Prints the usage of the stats command to OUT. */
 void lta_cli_stats_usage(FILE *out);
 

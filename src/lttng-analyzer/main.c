@@ -49,6 +49,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "requests") == 0) {
 		return lta_cli_requests(argc - 1, argv + 1);
 	}
+	if (strcmp(argv[1], "errors") == 0) {
+		return lta_cli_errors(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "lttng-analyzer: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return LTA_CLI_EXIT_USAGE;

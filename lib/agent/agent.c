@@ -1,0 +1,815 @@
+/*
+ * Why this estimator. A timeout must follow the service as it is now (a
+ * benchmark ramps load up and down; a cache warms), cost O(1) per sample
+ * and per (entity, name), and stay clear of normal variation so that false
+ * alarms are rare. Jacobson/Karels' smoothed mean and mean deviation do
+ * all three: gains of 1/8 and 1/4 forget a change of regime within tens of
+ * samples, the mean deviation is robust to a single outlier (unlike a
+ * variance), and with k = 4 the timeout sits past the tail TCP has relied
+ * on for decades. The floor keeps sub-millisecond services from firing on
+ * scheduler hiccups; the ceiling bounds how long a hang goes unreported;
+ * the warm-up keeps the first few samples from arming a tight trigger.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/htable.h"
+#include "common/intern.h"
+
+struct estimate {
+	struct estimate *next; /* Same hash. */
+	enum lta_agent_kind kind;
+	const char *entity, *name;
+	uint64_t samples;
+	double mean, dev;
+	uint64_t open, errors, late_ends;
+};
+
+struct open_start {
+	struct open_start *next; /* Same hash. */
+	uint64_t hash;
+	uint64_t uid;
+	enum lta_agent_kind kind;
+	uint32_t trace;
+	int32_t pid, tid;
+	const char *entity, *name;
+	uint64_t key;
+	int64_t start_ts, deadline, timeout;
+	size_t heap_index;
+	struct estimate *estimate;
+	uint64_t parent_uid; /* Interaction: the service around it; 0. */
+	uint32_t inner_open; /* Service: interactions open inside it. */
+	bool ine_inside;     /* Service: an InE was raised inside it. */
+	bool deferred;	     /* Service: waited for its interactions. */
+};
+
+/* An error that may still get its late end. */
+struct fired {
+	struct fired *next;	     /* Same hash. */
+	struct fired *older, *newer; /* Raise order. */
+	uint64_t hash;
+	struct lta_agent_error error;
+};
+
+struct lta_agent {
+	struct lta_agent_options options;
+	lta_agent_error_func on_error;
+	void *user_data;
+	struct lta_intern *names;
+
+	struct lta_htable estimates; /* hash -> chain. */
+	struct lta_htable open;	     /* hash -> chain of open starts. */
+	struct lta_htable by_uid;    /* uid -> open start. */
+	struct lta_htable threads;   /* (trace, tid) -> service uid. */
+	struct open_start **heap;    /* Min-heap by deadline. */
+	size_t heap_len, heap_cap;
+
+	struct lta_htable fired; /* hash -> chain of fired. */
+	struct fired *oldest, *newest;
+	size_t fired_count;
+
+	uint64_t next_uid, next_error_id;
+	int64_t now;
+	struct lta_agent_counters counters;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+static uint64_t estimate_hash(enum lta_agent_kind kind, const char *entity,
+			      const char *name)
+{
+	return mix(mix(mix(1, kind), (uintptr_t)entity), (uintptr_t)name);
+}
+
+static uint64_t start_hash(enum lta_agent_kind kind, uint32_t trace,
+			   int32_t pid, const char *entity, const char *name,
+			   uint64_t key)
+{
+	uint64_t h = estimate_hash(kind, entity, name);
+
+	return mix(mix(mix(h, trace), (uint32_t)pid), key);
+}
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int64_t timeout_of(const struct lta_agent *agent,
+			  const struct estimate *e)
+{
+	const struct lta_agent_options *o = &agent->options;
+	int64_t t = (int64_t)(e->mean + o->k * e->dev);
+
+	if (e->samples < o->warmup) {
+		/* Not enough samples yet: generous. */
+		if (t < o->ceiling_ns / 2) {
+			t = o->ceiling_ns / 2;
+		}
+	}
+	return clamp(t, o->floor_ns, o->ceiling_ns);
+}
+
+static void sample(struct estimate *e, int64_t d)
+{
+	double diff;
+
+	if (e->samples == 0) {
+		/* As TCP's first RTT: mean = d, deviation = d / 2. */
+		e->mean = (double)d;
+		e->dev = (double)d / 2;
+	} else {
+		diff = (double)d - e->mean;
+		e->mean += diff / 8;
+		e->dev += ((diff < 0 ? -diff : diff) - e->dev) / 4;
+	}
+	e->samples++;
+}
+
+struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
+				   lta_agent_error_func on_error,
+				   void *user_data)
+{
+	struct lta_agent *agent = calloc(1, sizeof(*agent));
+	struct lta_agent_options *o;
+
+	if (!agent) {
+		return NULL;
+	}
+	o = &agent->options;
+	o->k = 4;
+	o->floor_ns = 50 * 1000000LL;
+	o->ceiling_ns = 30 * 1000000000LL;
+	o->warmup = 10;
+	o->max_open = 100000;
+	o->max_errors = 10000;
+	if (options) {
+		if (options->k > 0) {
+			o->k = options->k;
+		}
+		if (options->floor_ns > 0) {
+			o->floor_ns = options->floor_ns;
+		}
+		if (options->ceiling_ns > 0) {
+			o->ceiling_ns = options->ceiling_ns;
+		}
+		if (options->warmup > 0) {
+			o->warmup = options->warmup;
+		}
+		if (options->max_open > 0) {
+			o->max_open = options->max_open;
+		}
+		if (options->max_errors > 0) {
+			o->max_errors = options->max_errors;
+		}
+		o->late_window_ns = options->late_window_ns;
+	}
+	if (o->late_window_ns <= 0) {
+		o->late_window_ns = 10 * o->ceiling_ns;
+	}
+	if (o->floor_ns > o->ceiling_ns) {
+		o->floor_ns = o->ceiling_ns;
+	}
+	agent->on_error = on_error;
+	agent->user_data = user_data;
+	agent->next_uid = 1;
+	agent->next_error_id = 1;
+	agent->now = INT64_MIN;
+	agent->names = lta_intern_create();
+	if (!agent->names || lta_htable_init(&agent->estimates, 64) ||
+	    lta_htable_init(&agent->open, 1024) ||
+	    lta_htable_init(&agent->by_uid, 1024) ||
+	    lta_htable_init(&agent->threads, 256) ||
+	    lta_htable_init(&agent->fired, 256)) {
+		lta_agent_destroy(agent);
+		return NULL;
+	}
+	return agent;
+}
+
+/* --- the deadline heap ---------------------------------------------------- */
+
+static void heap_swap(struct lta_agent *agent, size_t a, size_t b)
+{
+	struct open_start *t = agent->heap[a];
+
+	agent->heap[a] = agent->heap[b];
+	agent->heap[b] = t;
+	agent->heap[a]->heap_index = a;
+	agent->heap[b]->heap_index = b;
+}
+
+static void heap_up(struct lta_agent *agent, size_t i)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (agent->heap[parent]->deadline <= agent->heap[i]->deadline) {
+			break;
+		}
+		heap_swap(agent, i, parent);
+		i = parent;
+	}
+}
+
+static void heap_down(struct lta_agent *agent, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < agent->heap_len &&
+		    agent->heap[l]->deadline < agent->heap[m]->deadline) {
+			m = l;
+		}
+		if (r < agent->heap_len &&
+		    agent->heap[r]->deadline < agent->heap[m]->deadline) {
+			m = r;
+		}
+		if (m == i) {
+			return;
+		}
+		heap_swap(agent, i, m);
+		i = m;
+	}
+}
+
+static int heap_push(struct lta_agent *agent, struct open_start *s)
+{
+	if (agent->heap_len == agent->heap_cap) {
+		size_t cap = agent->heap_cap ? agent->heap_cap * 2 : 256;
+		struct open_start **grown =
+			realloc(agent->heap, cap * sizeof(*grown));
+
+		if (!grown) {
+			return -ENOMEM;
+		}
+		agent->heap = grown;
+		agent->heap_cap = cap;
+	}
+	s->heap_index = agent->heap_len;
+	agent->heap[agent->heap_len++] = s;
+	heap_up(agent, s->heap_index);
+	return 0;
+}
+
+static void heap_remove(struct lta_agent *agent, struct open_start *s)
+{
+	size_t i = s->heap_index;
+
+	agent->heap_len--;
+	if (i != agent->heap_len) {
+		heap_swap(agent, i, agent->heap_len);
+		heap_down(agent, i);
+		heap_up(agent, i);
+	}
+}
+
+static void heap_update(struct lta_agent *agent, struct open_start *s)
+{
+	heap_down(agent, s->heap_index);
+	heap_up(agent, s->heap_index);
+}
+
+/* --- estimates and open starts ------------------------------------------ */
+
+static struct estimate *estimate_of(struct lta_agent *agent,
+				    enum lta_agent_kind kind,
+				    const char *entity, const char *name)
+{
+	uint64_t h = estimate_hash(kind, entity, name);
+	struct estimate *head = lta_htable_get(&agent->estimates, h), *e;
+
+	for (e = head; e; e = e->next) {
+		if (e->kind == kind && e->entity == entity && e->name == name) {
+			return e;
+		}
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		return NULL;
+	}
+	e->kind = kind;
+	e->entity = entity;
+	e->name = name;
+	e->next = head;
+	if (lta_htable_put(&agent->estimates, h, e)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static struct open_start *find_open(struct lta_agent *agent, uint64_t h,
+				    enum lta_agent_kind kind, uint32_t trace,
+				    int32_t pid, const char *entity,
+				    const char *name, uint64_t key)
+{
+	struct open_start *s;
+
+	for (s = lta_htable_get(&agent->open, h); s; s = s->next) {
+		if (s->kind == kind && s->trace == trace && s->pid == pid &&
+		    s->entity == entity && s->name == name && s->key == key) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t thread_key(uint32_t trace, int32_t tid)
+{
+	return ((uint64_t)trace << 32) | (uint32_t)tid;
+}
+
+/* Unlinks S from every table (not from the heap) and frees it. */
+static void forget_open(struct lta_agent *agent, struct open_start *s)
+{
+	struct open_start *head = lta_htable_get(&agent->open, s->hash), **pp;
+
+	for (pp = &head; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	if (head) {
+		lta_htable_put(&agent->open, s->hash, head);
+	} else {
+		lta_htable_remove(&agent->open, s->hash);
+	}
+	lta_htable_remove(&agent->by_uid, s->uid);
+	if (s->kind == LTA_AGENT_SERVICE) {
+		uint64_t tk = thread_key(s->trace, s->tid);
+
+		if ((uint64_t)(uintptr_t)lta_htable_get(&agent->threads, tk) ==
+		    s->uid) {
+			lta_htable_remove(&agent->threads, tk);
+		}
+	} else if (s->parent_uid) {
+		struct open_start *parent =
+			lta_htable_get(&agent->by_uid, s->parent_uid);
+
+		if (parent && parent->inner_open) {
+			parent->inner_open--;
+			if (parent->deferred && parent->inner_open == 0) {
+				/* Its own deadline passed: decide now. */
+				parent->deadline = agent->now;
+				heap_update(agent, parent);
+			}
+		}
+	}
+	if (s->estimate && s->estimate->open) {
+		s->estimate->open--;
+	}
+	agent->counters.open--;
+	free(s);
+}
+
+/* --- errors -------------------------------------------------------------- */
+
+static void drop_oldest_fired(struct lta_agent *agent)
+{
+	struct fired *f = agent->oldest, *head, **pp;
+
+	if (!f) {
+		return;
+	}
+	agent->oldest = f->newer;
+	if (agent->oldest) {
+		agent->oldest->older = NULL;
+	} else {
+		agent->newest = NULL;
+	}
+	head = lta_htable_get(&agent->fired, f->hash);
+	for (pp = &head; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	if (head) {
+		lta_htable_put(&agent->fired, f->hash, head);
+	} else {
+		lta_htable_remove(&agent->fired, f->hash);
+	}
+	agent->fired_count--;
+	free(f);
+}
+
+/* Raises ERROR (filled but for its id) and keeps it for a late end. */
+static int raise_error(struct lta_agent *agent, struct lta_agent_error *error,
+		       uint64_t hash, struct estimate *e)
+{
+	struct fired *f;
+	int ret = 0;
+
+	error->id = agent->next_error_id++;
+	error->late_end_ts = -1;
+	agent->counters.errors++;
+	if (e) {
+		e->errors++;
+	}
+	if (agent->on_error) {
+		ret = agent->on_error(error, false, agent->user_data);
+	}
+	if (error->type == LTA_AGENT_CRASH) {
+		return ret; /* No end can come after a crash. */
+	}
+	while (agent->fired_count >= agent->options.max_errors) {
+		drop_oldest_fired(agent);
+		agent->counters.dropped_errors++;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		return ret ? ret : -ENOMEM;
+	}
+	f->hash = hash;
+	f->error = *error;
+	f->next = lta_htable_get(&agent->fired, hash);
+	if (lta_htable_put(&agent->fired, hash, f)) {
+		free(f);
+		return ret ? ret : -ENOMEM;
+	}
+	f->older = agent->newest;
+	if (agent->newest) {
+		agent->newest->newer = f;
+	} else {
+		agent->oldest = f;
+	}
+	agent->newest = f;
+	agent->fired_count++;
+	return ret;
+}
+
+static void fill_error(struct lta_agent_error *error,
+		       enum lta_agent_error_type type,
+		       const struct open_start *s, int64_t now)
+{
+	memset(error, 0, sizeof(*error));
+	error->type = type;
+	error->kind = s->kind;
+	error->trace = s->trace;
+	error->pid = s->pid;
+	error->tid = s->tid;
+	error->entity = s->entity;
+	error->name = s->name;
+	error->key = s->key;
+	error->start_ts = s->start_ts;
+	error->raised_ts = now;
+	error->timeout_ns = s->timeout;
+}
+
+/*
+ * The deadline of S passed at NOW (or S is forced out): raise its error,
+ * or, for a service with interactions still open inside it, wait for them
+ * (a hung interaction is the InE, not a CoE).
+ */
+static int expire(struct lta_agent *agent, struct open_start *s, int64_t now,
+		  bool forced)
+{
+	struct lta_agent_error error;
+	int ret = 0;
+
+	if (s->kind == LTA_AGENT_SERVICE && !forced && s->inner_open > 0 &&
+	    !s->deferred) {
+		/* Decide once the inner interactions end or fail. */
+		s->deferred = true;
+		s->deadline = now + agent->options.ceiling_ns;
+		heap_update(agent, s);
+		return 0;
+	}
+	heap_remove(agent, s);
+	if (!(s->kind == LTA_AGENT_SERVICE && s->ine_inside)) {
+		fill_error(&error,
+			   s->kind == LTA_AGENT_SERVICE ? LTA_AGENT_COE
+							: LTA_AGENT_INE,
+			   s, now);
+		error.expired = forced;
+		ret = raise_error(agent, &error, s->hash, s->estimate);
+	}
+	if (s->kind == LTA_AGENT_INTERACTION && s->parent_uid) {
+		struct open_start *parent =
+			lta_htable_get(&agent->by_uid, s->parent_uid);
+
+		if (parent) {
+			parent->ine_inside = true;
+		}
+	}
+	if (forced) {
+		agent->counters.expired++;
+	}
+	forget_open(agent, s);
+	return ret;
+}
+
+/* --- the API -------------------------------------------------------------- */
+
+int lta_agent_start(struct lta_agent *agent, enum lta_agent_kind kind,
+		    uint32_t trace, int32_t pid, int32_t tid,
+		    const char *entity, const char *name, uint64_t key,
+		    int64_t ts)
+{
+	const char *ie = lta_intern_get(agent->names, entity ? entity : "");
+	const char *in = lta_intern_get(agent->names, name ? name : "");
+	struct open_start *s, *old;
+	struct estimate *e;
+	uint64_t h;
+	int ret;
+
+	if (!ie || !in) {
+		return -ENOMEM;
+	}
+	if (ts > agent->now) {
+		agent->now = ts;
+	}
+	e = estimate_of(agent, kind, ie, in);
+	if (!e) {
+		return -ENOMEM;
+	}
+	h = start_hash(kind, trace, pid, ie, in, key);
+	old = find_open(agent, h, kind, trace, pid, ie, in, key);
+	if (old) {
+		/* The same key again: the end of the first was lost. */
+		heap_remove(agent, old);
+		forget_open(agent, old);
+	}
+	while (agent->counters.open >= agent->options.max_open &&
+	       agent->heap_len > 0) {
+		/* Memory stays bounded: the oldest deadline fails now. */
+		ret = expire(agent, agent->heap[0], ts, true);
+		if (ret) {
+			return ret;
+		}
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		return -ENOMEM;
+	}
+	s->hash = h;
+	s->uid = agent->next_uid++;
+	s->kind = kind;
+	s->trace = trace;
+	s->pid = pid;
+	s->tid = tid;
+	s->entity = ie;
+	s->name = in;
+	s->key = key;
+	s->start_ts = ts;
+	s->estimate = e;
+	s->timeout = timeout_of(agent, e);
+	s->deadline = ts + s->timeout;
+	if (kind == LTA_AGENT_INTERACTION) {
+		uint64_t parent = (uint64_t)(uintptr_t)lta_htable_get(
+			&agent->threads, thread_key(trace, tid));
+		struct open_start *p =
+			parent ? lta_htable_get(&agent->by_uid, parent) : NULL;
+
+		if (p && p->pid == pid) {
+			s->parent_uid = parent;
+			p->inner_open++;
+		}
+	}
+	s->next = lta_htable_get(&agent->open, h);
+	if (lta_htable_put(&agent->open, h, s) ||
+	    lta_htable_put(&agent->by_uid, s->uid, s) || heap_push(agent, s)) {
+		/* Undo what went in. */
+		struct open_start *head = lta_htable_get(&agent->open, h);
+
+		if (head == s) {
+			if (s->next) {
+				lta_htable_put(&agent->open, h, s->next);
+			} else {
+				lta_htable_remove(&agent->open, h);
+			}
+		}
+		lta_htable_remove(&agent->by_uid, s->uid);
+		free(s);
+		return -ENOMEM;
+	}
+	if (kind == LTA_AGENT_SERVICE) {
+		lta_htable_put(&agent->threads, thread_key(trace, tid),
+			       (void *)(uintptr_t)s->uid);
+	}
+	e->open++;
+	agent->counters.open++;
+	agent->counters.starts++;
+	return 0;
+}
+
+int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
+		  uint32_t trace, int32_t pid, const char *entity,
+		  const char *name, uint64_t key, int64_t ts)
+{
+	const char *ie = lta_intern_get(agent->names, entity ? entity : "");
+	const char *in = lta_intern_get(agent->names, name ? name : "");
+	struct open_start *s;
+	struct fired *f;
+	uint64_t h;
+
+	if (!ie || !in) {
+		return -ENOMEM;
+	}
+	if (ts > agent->now) {
+		agent->now = ts;
+	}
+	h = start_hash(kind, trace, pid, ie, in, key);
+	agent->counters.ends++;
+	s = find_open(agent, h, kind, trace, pid, ie, in, key);
+	if (s) {
+		/*
+		 * A service whose interaction failed is no sample of normal
+		 * behaviour: its duration would inflate the timeout.
+		 */
+		if (ts >= s->start_ts && !s->ine_inside) {
+			sample(s->estimate, ts - s->start_ts);
+		}
+		heap_remove(agent, s);
+		forget_open(agent, s);
+		return 0;
+	}
+	/* After its error: a late end, newest error of that key first. */
+	for (f = lta_htable_get(&agent->fired, h); f; f = f->next) {
+		struct lta_agent_error *err = &f->error;
+
+		if (err->kind == kind && err->trace == trace &&
+		    err->pid == pid && err->entity == ie && err->name == in &&
+		    err->key == key && err->late_end_ts < 0) {
+			struct estimate *e = estimate_of(agent, kind, ie, in);
+
+			err->late_end_ts = ts;
+			agent->counters.late_ends++;
+			if (e) {
+				e->late_ends++;
+			}
+			return agent->on_error
+				       ? agent->on_error(err, true,
+							 agent->user_data)
+				       : 0;
+		}
+	}
+	agent->counters.unmatched_ends++;
+	return -ENOENT;
+}
+
+int lta_agent_advance(struct lta_agent *agent, int64_t now)
+{
+	int ret = 0;
+
+	if (now > agent->now) {
+		agent->now = now;
+	}
+	while (agent->heap_len > 0 && agent->heap[0]->deadline <= now) {
+		ret = expire(agent, agent->heap[0], now, false);
+		if (ret) {
+			return ret;
+		}
+	}
+	/* Errors too old to get a late end are let go. */
+	while (agent->oldest &&
+	       agent->oldest->error.raised_ts + agent->options.late_window_ns <
+		       now) {
+		drop_oldest_fired(agent);
+	}
+	return ret;
+}
+
+int lta_agent_process_exit(struct lta_agent *agent, uint32_t trace, int32_t pid,
+			   int64_t ts)
+{
+	struct open_start *oldest = NULL;
+	struct lta_agent_error error;
+	uint32_t count = 0;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < agent->heap_len; i++) {
+		struct open_start *s = agent->heap[i];
+
+		if (s->trace == trace && s->pid == pid) {
+			count++;
+			if (!oldest || s->start_ts < oldest->start_ts) {
+				oldest = s;
+			}
+		}
+	}
+	if (!oldest) {
+		return 0;
+	}
+	fill_error(&error, LTA_AGENT_CRASH, oldest, ts);
+	error.timeout_ns = -1;
+	error.open_count = count;
+	ret = raise_error(agent, &error, oldest->hash, oldest->estimate);
+	/* Everything it had open ends with it: no InE/CoE later. */
+	i = 0;
+	while (i < agent->heap_len) {
+		struct open_start *s = agent->heap[i];
+
+		if (s->trace == trace && s->pid == pid) {
+			heap_remove(agent, s);
+			forget_open(agent, s);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+	return ret;
+}
+
+int lta_agent_estimates(const struct lta_agent *agent,
+			int (*fn)(const struct lta_agent_estimate *e,
+				  void *user_data),
+			void *user_data)
+{
+	size_t pos = 0;
+	uint64_t key;
+	void *value;
+	int ret;
+
+	while (lta_htable_next(&agent->estimates, &pos, &key, &value)) {
+		const struct estimate *e;
+
+		for (e = value; e; e = e->next) {
+			struct lta_agent_estimate out = {
+				.kind = e->kind,
+				.entity = e->entity,
+				.name = e->name,
+				.samples = e->samples,
+				.mean_ns = (int64_t)e->mean,
+				.dev_ns = (int64_t)e->dev,
+				.timeout_ns = timeout_of(agent, e),
+				.open = e->open,
+				.errors = e->errors,
+				.late_ends = e->late_ends,
+			};
+
+			ret = fn(&out, user_data);
+			if (ret) {
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+const struct lta_agent_counters *
+lta_agent_counters(const struct lta_agent *agent)
+{
+	return &agent->counters;
+}
+
+const char *lta_agent_error_name(enum lta_agent_error_type type)
+{
+	switch (type) {
+	case LTA_AGENT_INE:
+		return "InE";
+	case LTA_AGENT_COE:
+		return "CoE";
+	case LTA_AGENT_CRASH:
+		return "crash";
+	}
+	return "unknown";
+}
+
+void lta_agent_destroy(struct lta_agent *agent)
+{
+	size_t pos = 0, i;
+	uint64_t key;
+	void *value;
+
+	if (!agent) {
+		return;
+	}
+	for (i = 0; i < agent->heap_len; i++) {
+		free(agent->heap[i]);
+	}
+	free(agent->heap);
+	while (lta_htable_next(&agent->estimates, &pos, &key, &value)) {
+		struct estimate *e = value;
+
+		while (e) {
+			struct estimate *next = e->next;
+
+			free(e);
+			e = next;
+		}
+	}
+	while (agent->oldest) {
+		struct fired *next = agent->oldest->newer;
+
+		free(agent->oldest);
+		agent->oldest = next;
+	}
+	lta_htable_fini(&agent->estimates);
+	lta_htable_fini(&agent->open);
+	lta_htable_fini(&agent->by_uid);
+	lta_htable_fini(&agent->threads);
+	lta_htable_fini(&agent->fired);
+	lta_intern_destroy(agent->names);
+	free(agent);
+}

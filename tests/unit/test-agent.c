@@ -1,0 +1,244 @@
+/*
+ * The agent with hand-built sequences: warm-up, a timeout firing exactly
+ * once, InE before CoE, crash, late end, many keys at once, and memory
+ * bounded when ends never come.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "tap.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+#define MAX_SEEN 2048
+
+static struct lta_agent_error seen[MAX_SEEN];
+static bool seen_late[MAX_SEEN];
+static int nseen;
+
+static int on_error(const struct lta_agent_error *e, bool late, void *u)
+{
+	if (nseen < MAX_SEEN) {
+		seen_late[nseen] = late;
+		seen[nseen++] = *e;
+	}
+	return 0;
+}
+
+static int64_t timeout_found;
+
+static int find_timeout(const struct lta_agent_estimate *e, void *u)
+{
+	if (strcmp(e->name, u) == 0) {
+		timeout_found = e->timeout_ns;
+	}
+	return 0;
+}
+
+static int64_t timeout_of(struct lta_agent *a, const char *name)
+{
+	timeout_found = -1;
+	lta_agent_estimates(a, find_timeout, (void *)name);
+	return timeout_found;
+}
+
+static struct lta_agent *fresh(const struct lta_agent_options *o)
+{
+	nseen = 0;
+	return lta_agent_create(o, on_error, NULL);
+}
+
+/* N normal executions of (entity "srv", NAME) lasting D, from T. */
+static int64_t train(struct lta_agent *a, enum lta_agent_kind kind,
+		     const char *name, int n, int64_t d, int64_t t)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		lta_agent_start(a, kind, 0, 10, 10, "srv", name, 1, t);
+		lta_agent_end(a, kind, 0, 10, "srv", name, 1, t + d);
+		t += d + MS;
+		lta_agent_advance(a, t);
+	}
+	return t;
+}
+
+static void test_warmup_and_once(void)
+{
+	struct lta_agent_options o = { .warmup = 10,
+				       .floor_ns = 50 * MS,
+				       .ceiling_ns = 30 * S };
+	struct lta_agent *a = fresh(&o);
+	int64_t t, to;
+
+	diag("warm-up, then a timeout that fires exactly once");
+	t = train(a, LTA_AGENT_SERVICE, "GET", 5, 10 * MS, 0);
+	is_int(timeout_of(a, "GET"), 15 * S,
+	       "during warm-up the timeout is ceiling/2 (15 s)");
+	t = train(a, LTA_AGENT_SERVICE, "GET", 20, 10 * MS, t);
+	to = timeout_of(a, "GET");
+	is_int(to, 50 * MS,
+	       "after warm-up: mean 10 ms + 4 dev, floored at 50 ms");
+	is_int(nseen, 0, "normal executions raise nothing");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "GET", 1, t);
+	lta_agent_advance(a, t + to - 1);
+	is_int(nseen, 0, "one ns before the deadline: nothing");
+	lta_agent_advance(a, t + to);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_COE && !seen_late[0] &&
+		   seen[0].start_ts == t && seen[0].raised_ts == t + to &&
+		   seen[0].timeout_ns == to,
+	   "at the deadline: one CoE, with its start, time and timeout");
+	lta_agent_advance(a, t + 10 * S);
+	lta_agent_advance(a, t + 20 * S);
+	is_int(nseen, 1, "and never again");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "GET", 1, t + 21 * S);
+	ok(nseen == 2 && seen_late[1] && seen[1].id == seen[0].id &&
+		   seen[1].late_end_ts == t + 21 * S,
+	   "the late end is recorded against the same error");
+	is_int(lta_agent_counters(a)->late_ends, 1, "counted as a late end");
+	lta_agent_destroy(a);
+}
+
+static void test_ine_before_coe(void)
+{
+	struct lta_agent_options o = { .warmup = 1,
+				       .floor_ns = 1 * MS,
+				       .ceiling_ns = 10 * S };
+	struct lta_agent *a = fresh(&o);
+	int64_t t;
+
+	diag("InE vs CoE: a hung interaction is the error, not its service");
+	/* Service normally 20 ms, its database call 10 ms. */
+	t = train(a, LTA_AGENT_SERVICE, "GET", 30, 20 * MS, 0);
+	t = train(a, LTA_AGENT_INTERACTION, "db", 30, 10 * MS, t);
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "GET", 1, t);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 10, "srv", "db", 1,
+			t + MS);
+	lta_agent_advance(a, t + 5 * S);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_INE &&
+		   strcmp(seen[0].name, "db") == 0,
+	   "the hung database call raises an InE");
+	lta_agent_advance(a, t + 9 * S);
+	is_int(nseen, 1, "and no CoE for the service around it");
+
+	/* The service deadline passes while the interaction is still fine. */
+	nseen = 0;
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "GET", 2, t);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 10, "srv", "slow-db",
+			2, t);
+	lta_agent_advance(a, t + 500 * MS);
+	is_int(nseen, 0, "service past its deadline waits for its interaction");
+	lta_agent_end(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "slow-db", 2,
+		      t + 600 * MS);
+	lta_agent_advance(a, t + 601 * MS);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_COE,
+	   "the interaction ended, the service did not: CoE right away");
+
+	/* A service hung in its own computation. */
+	nseen = 0;
+	t += 20 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "GET", 3, t);
+	lta_agent_advance(a, t + 5 * S);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_COE, "plain hang: CoE");
+	lta_agent_destroy(a);
+}
+
+static void test_crash(void)
+{
+	struct lta_agent *a = fresh(NULL);
+
+	diag("crash: the process exits with starts open");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 20, 21, "srv", "GET", 1, 100);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 20, 21, "srv", "db", 1,
+			200);
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 30, 31, "srv", "GET", 1, 300);
+	lta_agent_process_exit(a, 0, 20, 1000);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_CRASH && seen[0].pid == 20 &&
+		   seen[0].open_count == 2 && seen[0].start_ts == 100 &&
+		   seen[0].raised_ts == 1000,
+	   "one crash error for pid 20, two starts open, oldest at 100");
+	lta_agent_advance(a, 1000 + 60 * S);
+	ok(nseen == 2 && seen[1].pid == 30 && seen[1].type == LTA_AGENT_COE,
+	   "no InE/CoE for the crashed process later; pid 30's CoE only");
+	lta_agent_process_exit(a, 0, 40, 2000);
+	is_int(nseen, 2, "a process with nothing open: no crash");
+	lta_agent_destroy(a);
+}
+
+static void test_many_and_bounded(void)
+{
+	struct lta_agent_options o = { .max_open = 100,
+				       .max_errors = 50,
+				       .ceiling_ns = 1 * S,
+				       .floor_ns = MS };
+	struct lta_agent *a = fresh(NULL);
+	uint64_t k;
+
+	diag("many keys at once; memory bounded when ends never come");
+	for (k = 0; k < 20000; k++) {
+		lta_agent_start(a, LTA_AGENT_SERVICE, 0, 50, (int32_t)(k % 64),
+				"srv", "GET", k, (int64_t)k);
+	}
+	is_int(lta_agent_counters(a)->open, 20000, "20,000 open at once");
+	for (k = 0; k < 20000; k++) {
+		lta_agent_end(a, LTA_AGENT_SERVICE, 0, 50, "srv", "GET", k,
+			      (int64_t)k + 5 * MS);
+	}
+	ok(lta_agent_counters(a)->open == 0 && nseen == 0 &&
+		   lta_agent_counters(a)->unmatched_ends == 0,
+	   "each end found its start, nothing raised");
+	lta_agent_destroy(a);
+
+	a = fresh(&o);
+	for (k = 0; k < 1000; k++) {
+		lta_agent_start(a, LTA_AGENT_SERVICE, 0, 60, 60, "srv", "GET",
+				k, (int64_t)k);
+	}
+	ok(lta_agent_counters(a)->open == 100,
+	   "never more than max_open (100) open");
+	is_int(lta_agent_counters(a)->expired, 900,
+	       "the 900 oldest expired into errors");
+	ok(nseen == 900 && seen[0].expired && seen[0].key == 0,
+	   "each raised, oldest first, marked expired");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 60, "srv", "GET", 0, 2000);
+	is_int(lta_agent_counters(a)->unmatched_ends, 1,
+	       "errors kept for late ends are bounded too (key 0 dropped)");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 60, "srv", "GET", 899, 2000);
+	is_int(lta_agent_counters(a)->late_ends, 1,
+	       "a recent one still gets its late end");
+	lta_agent_advance(a, 100 * S);
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 60, "srv", "GET", 898,
+		      100 * S + 1);
+	is_int(lta_agent_counters(a)->late_ends, 1,
+	       "past the late window, errors are let go");
+	lta_agent_destroy(a);
+	lta_agent_destroy(NULL);
+}
+
+static void test_replace_and_unmatched(void)
+{
+	struct lta_agent *a = fresh(NULL);
+
+	diag("the same key twice; an end with no start");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 70, 70, "srv", "GET", 5, 100);
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 70, 70, "srv", "GET", 5, 200);
+	is_int(lta_agent_counters(a)->open, 1,
+	       "a restart of a key replaces it");
+	is_int(lta_agent_end(a, LTA_AGENT_SERVICE, 0, 70, "srv", "GET", 6, 300),
+	       -ENOENT, "an end without start: -ENOENT");
+	is_str(lta_agent_error_name(LTA_AGENT_INE), "InE", "names");
+	lta_agent_destroy(a);
+}
+
+int main(void)
+{
+	plan_no_plan();
+	test_warmup_and_once();
+	test_ine_before_coe();
+	test_crash();
+	test_many_and_bounded();
+	test_replace_and_unmatched();
+	return exit_status();
+}
