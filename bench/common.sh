@@ -65,3 +65,47 @@ print(f"  ours - babeltrace2's            {small_kb - bt_small_kb:>14}  {big_kb 
       f"   (growth of ours beyond babeltrace2's: {(big_kb - bt_big_kb) - (small_kb - bt_small_kb)} KiB)")
 PY
 }
+
+# compare_bench LABEL GOAL CMD...: the traces (trace $events, $small), then
+# $runs rounds alternating babeltrace2's dummy sink and `CMD TRACE`, and
+# the report. Uses events, small and runs from the caller.
+compare_bench()
+{
+	local label=$1 goal=$2 big little i bt_s our_s our_kb small_kb
+	local bt_big_kb bt_small_kb bt_times="" our_times=""
+	shift 2
+	big=$(trace "$events")
+	little=$(trace "$small")
+	echo "trace: $big ($events events, $(du -sh "$big" | cut -f1))"
+	printf "run  %20s  %s(s)\n" "babeltrace2-dummy(s)" "$label"
+	for i in $(seq 1 "$runs"); do
+		read -r bt_s _ <<<"$(timed babeltrace2 "$big" -c sink.utils.dummy)"
+		read -r our_s our_kb <<<"$(timed "$@" "$big")"
+		bt_times="$bt_times $bt_s"
+		our_times="$our_times $our_s"
+		printf "%3d  %20s  %s\n" "$i" "$bt_s" "$our_s"
+	done
+	read -r _ small_kb <<<"$(timed "$@" "$little")"
+	# babeltrace2's own peak RSS grows with the trace (about 6 MiB from 1M
+	# to 5M events here): show it, so that ours is read against it.
+	read -r _ bt_big_kb <<<"$(timed babeltrace2 "$big" -c sink.utils.dummy)"
+	read -r _ bt_small_kb <<<"$(timed babeltrace2 "$little" -c sink.utils.dummy)"
+	report "$events" "$small" "$our_kb" "$small_kb" "$bt_times" "$our_times" \
+		"$label" "$goal" "$bt_big_kb" "$bt_small_kb"
+}
+
+# bench_options ARGS...: --events, --small, --runs into the globals.
+bench_options()
+{
+	events=5000000
+	small=1000000
+	runs=3
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--events) events=$2; shift 2 ;;
+		--small) small=$2; shift 2 ;;
+		--runs) runs=$2; shift 2 ;;
+		*) echo "usage: $0 [--events N] [--small N] [--runs R]" >&2; exit 2 ;;
+		esac
+	done
+}

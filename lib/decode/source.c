@@ -940,6 +940,8 @@ static const char *first_path_named(const struct lta_source *source)
 /* Turns a failed graph run into an error message; returns ERROR. */
 static enum lta_source_status run_failed(struct lta_source *source)
 {
+	size_t len, i;
+
 	source->graph_failed = true;
 	if (source->handler_error) {
 		set_error(source, "Analysis failed: error=\"%s\"",
@@ -952,7 +954,48 @@ static enum lta_source_status run_failed(struct lta_source *source)
 		  : source->trace_count > 1 ? "traces"
 					    : "trace");
 	take_bt_error(source);
+	/*
+	 * Name the trace folder when babeltrace2's causes do not name any
+	 * file of ours (a metadata error names no path, for instance).
+	 */
+	if (first_path_named(source) || source->trace_count == 0) {
+		return LTA_SOURCE_ERROR;
+	}
+	len = strlen(source->error);
+	for (i = 0; i < source->trace_count && len < sizeof(source->error);
+	     i++) {
+		int n = snprintf(
+			source->error + len, sizeof(source->error) - len,
+			"%s%s",
+			i ? ", " : " (traces: ", source->traces[i].path);
+
+		if (n < 0) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (len < sizeof(source->error) - 1) {
+		strcat(source->error, ")");
+	}
 	return LTA_SOURCE_ERROR;
+}
+
+/* Builds the graph unless there is one. Returns 0, or -1 (error set). */
+static int ensure_graph(struct lta_source *source)
+{
+	if (source->graph_failed) {
+		set_error(source, "The source failed: reset it first");
+		return -1;
+	}
+	if (!source->graph) {
+		source->error[0] = '\0';
+		if (build_graph(source)) {
+			source->graph_failed = true;
+			return -1;
+		}
+	}
+	source->stop_status = LTA_SOURCE_END;
+	return 0;
 }
 
 enum lta_source_status lta_source_run_once(struct lta_source *source)
@@ -962,18 +1005,9 @@ enum lta_source_status lta_source_run_once(struct lta_source *source)
 	if (lta_source_interrupted(source)) {
 		return LTA_SOURCE_STOPPED;
 	}
-	if (source->graph_failed) {
-		set_error(source, "The source failed: reset it first");
+	if (ensure_graph(source)) {
 		return LTA_SOURCE_ERROR;
 	}
-	if (!source->graph) {
-		source->error[0] = '\0';
-		if (build_graph(source)) {
-			source->graph_failed = true;
-			return LTA_SOURCE_ERROR;
-		}
-	}
-	source->stop_status = LTA_SOURCE_END;
 	status = bt_graph_run_once(source->graph);
 	switch (status) {
 	case BT_GRAPH_RUN_ONCE_STATUS_OK:
@@ -996,19 +1030,9 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 {
 	bt_graph_run_status status;
 
-	if (source->graph_failed) {
-		set_error(source, "The source failed before and cannot be "
-				  "run again");
+	if (ensure_graph(source)) {
 		return LTA_SOURCE_ERROR;
 	}
-	if (!source->graph) {
-		source->error[0] = '\0';
-		if (build_graph(source)) {
-			source->graph_failed = true;
-			return LTA_SOURCE_ERROR;
-		}
-	}
-	source->stop_status = LTA_SOURCE_END;
 	do {
 		status = bt_graph_run(source->graph);
 		if (status == BT_GRAPH_RUN_STATUS_AGAIN &&
@@ -1016,46 +1040,10 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 			return LTA_SOURCE_STOPPED;
 		}
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
-
 	if (status == BT_GRAPH_RUN_STATUS_OK) {
 		return source->stop_status;
 	}
-	source->graph_failed = true;
-	if (source->handler_error) {
-		set_error(source, "Analysis failed: error=\"%s\"",
-			  strerror(-source->handler_error));
-		bt_current_thread_clear_error();
-		return LTA_SOURCE_ERROR;
-	}
-	set_error(source, "Failed to read trace%s",
-		  source->trace_count > 1 ? "s" : "");
-	take_bt_error(source);
-	/*
-	 * Name the trace folder when babeltrace2's causes do not name any
-	 * file of ours (a metadata error names no path, for instance).
-	 */
-	if (!first_path_named(source) && source->trace_count > 0) {
-		size_t len = strlen(source->error);
-		size_t i;
-
-		for (i = 0;
-		     i < source->trace_count && len < sizeof(source->error);
-		     i++) {
-			int n = snprintf(source->error + len,
-					 sizeof(source->error) - len, "%s%s",
-					 i ? ", " : " (traces: ",
-					 source->traces[i].path);
-
-			if (n < 0) {
-				break;
-			}
-			len += (size_t)n;
-		}
-		if (len < sizeof(source->error) - 1) {
-			strcat(source->error, ")");
-		}
-	}
-	return LTA_SOURCE_ERROR;
+	return run_failed(source);
 }
 
 const char *lta_source_error_message(const struct lta_source *source)
