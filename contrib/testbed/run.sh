@@ -15,10 +15,14 @@
 #                         constant-rate mode, see README.md)
 #   --out DIR             where the results go (default: a new
 #                         ${TMPDIR:-/tmp}/lta-testbed.XXXXXX)
-#   --trace session|preload|none
+#   --trace session|preload|external|none
 #                         session (default): preloaded tracer and a live
 #                         session recording its events; preload: the tracer
-#                         preloaded, no session daemon; none: plain Apache
+#                         preloaded, no session daemon; external: the tracer
+#                         preloaded, the caller's session daemon and session
+#                         (no private namespace: contrib/experiment.sh runs
+#                         it this way, the session made over REST); none:
+#                         plain Apache
 #   --no-trace            same as --trace none
 #   --lib PATH            liblttng-analyzer-syscalls.so (default: found in
 #                         $top_builddir, the source tree, _build/*, or
@@ -111,7 +115,7 @@ positive()
 
 case $mpm in event | prefork) ;; *) usage ;; esac
 case $page in static | php) ;; *) usage ;; esac
-case $trace in session | preload | none) ;; *) usage ;; esac
+case $trace in session | preload | external | none) ;; *) usage ;; esac
 for v in "$connections" "$threads" "$num_subbuf" "$live_timer"; do
 	positive "$v" || usage
 done
@@ -157,9 +161,11 @@ find_lib()
 	return 1
 }
 
-if [ "$trace" != none ]; then
+if [ "$trace" = session ] || [ "$trace" = preload ]; then
 	reason=$(lta_env_skip_reason)
 	[ -z "$reason" ] || die "cannot trace: $reason"
+fi
+if [ "$trace" != none ]; then
 	if [ -z "$lib" ]; then
 		lib=$(find_lib) ||
 			die "liblttng-analyzer-syscalls.so is not built (or give --lib)"
@@ -180,7 +186,7 @@ fi
 mkdir -p "$out" || die "cannot create $out"
 out=$(cd "$out" && pwd)
 
-if [ "$trace" != none ]; then
+if [ "$trace" = session ] || [ "$trace" = preload ]; then
 	lta_env_enter "$0" "${args[@]}" --out "$out"
 fi
 
@@ -242,7 +248,7 @@ testbed_cleanup()
 	[ -z "$work" ] || rm -rf "$work"
 }
 
-if [ "$trace" != none ]; then
+if [ "$trace" = session ] || [ "$trace" = preload ]; then
 	trap 'testbed_cleanup; lta_env_cleanup' EXIT
 else
 	trap testbed_cleanup EXIT
@@ -450,7 +456,7 @@ all_registered()
 }
 
 registered=
-if [ "$trace" = session ]; then
+if [ "$trace" = session ] || [ "$trace" = external ]; then
 	pids="$apache_pid $(ps -o pid= --ppid "$apache_pid" | tr -d ' ')"
 	if lta_env_wait 10 all_registered; then
 		registered=yes
@@ -554,6 +560,7 @@ logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0
 	echo "wrk_non_2xx=${wrk_non2xx:-0}"
 	echo "log_lines=$logged"
 	echo "log_lines_load=$logged_load"
+	[ "$trace" != external ] || echo "registered=$registered"
 	if [ "$trace" = session ]; then
 		echo "registered=$registered"
 		echo "discarded_events=$discarded"

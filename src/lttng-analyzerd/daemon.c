@@ -14,6 +14,7 @@
 #include "analysis.h"
 #include "common/log.h"
 #include "http.h"
+#include "lttng-daemons.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -40,6 +41,15 @@ static void usage(FILE *out)
 		"  --retry-ms=N        first live reconnect delay (default "
 		"500)\n"
 		"  --threads=N         HTTP threads (default 4)\n"
+		"  --relayd-url=net://HOST[:CTRL[:DATA]]\n"
+		"                      send sessions to this relay daemon "
+		"instead\n"
+		"                      of starting one (default: start "
+		"lttng-relayd\n"
+		"                      on free loopback ports)\n"
+		"  --relayd-live-port=N  its live port (default 5344)\n"
+		"  --no-relayd         no relay daemon: sessions name one\n"
+		"  --start-sessiond    start lttng-sessiond when none runs\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -58,6 +68,12 @@ static void defaults(struct lta_daemon_config *c)
 	snprintf(c->log_level, sizeof(c->log_level), "info");
 	c->retry_ms = 500;
 	c->threads = 4;
+}
+
+static bool is_true(const char *value)
+{
+	return strcmp(value, "0") != 0 && strcmp(value, "false") != 0 &&
+	       strcmp(value, "no") != 0;
 }
 
 /* Sets KEY to VALUE. Returns 0, or -1 with a message in ERROR. */
@@ -92,9 +108,32 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		}
 		COPY(log_level);
 	} else if (strcmp(key, "syslog") == 0) {
-		c->syslog = strcmp(value, "0") != 0 &&
-			    strcmp(value, "false") != 0 &&
-			    strcmp(value, "no") != 0;
+		c->syslog = is_true(value);
+	} else if (strcmp(key, "no-relayd") == 0) {
+		c->no_relayd = is_true(value);
+	} else if (strcmp(key, "start-sessiond") == 0) {
+		c->start_sessiond = is_true(value);
+	} else if (strcmp(key, "relayd-url") == 0) {
+		char host[128];
+		uint16_t ctrl, data;
+
+		if (lta_lttng_parse_relayd_url(value, host, sizeof(host), &ctrl,
+					       &data)) {
+			snprintf(error, size,
+				 "relayd-url: expected "
+				 "net://HOST[:CTRL[:DATA]], got \"%s\"",
+				 value);
+			return -1;
+		}
+		COPY(relayd_url);
+	} else if (strcmp(key, "relayd-live-port") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 || v > 65535) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		c->relayd_live_port = (int)v;
 	} else if (strcmp(key, "port") == 0 || strcmp(key, "retry-ms") == 0 ||
 		   strcmp(key, "threads") == 0) {
 		v = strtol(value, &end, 10);
@@ -190,6 +229,10 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "syslog", no_argument, NULL, 0 },
 		{ "retry-ms", required_argument, NULL, 0 },
 		{ "threads", required_argument, NULL, 0 },
+		{ "relayd-url", required_argument, NULL, 0 },
+		{ "relayd-live-port", required_argument, NULL, 0 },
+		{ "no-relayd", no_argument, NULL, 0 },
+		{ "start-sessiond", no_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -235,6 +278,11 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 			return 2;
 		}
 	}
+	if (c->no_relayd && c->relayd_url[0]) {
+		fprintf(stderr, "lttng-analyzerd: --no-relayd and "
+				"--relayd-url exclude each other\n");
+		return 2;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "lttng-analyzerd: unexpected argument \"%s\"\n",
 			argv[optind]);
@@ -277,6 +325,42 @@ static int64_t wall_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Starts the relay (and session) daemon the options ask for. */
+static int start_lttng_daemons(const struct lta_daemon_config *config,
+			       struct lta_lttng_daemons_config *l,
+			       struct lta_lttng_daemons **daemons)
+{
+	char error[1024];
+	int n;
+
+	memset(l, 0, sizeof(*l));
+	l->start_sessiond = config->start_sessiond;
+	l->relayd_mode = LTA_RELAYD_MANAGED;
+	if (config->no_relayd) {
+		l->relayd_mode = LTA_RELAYD_NONE;
+	} else if (config->relayd_url[0]) {
+		l->relayd_mode = LTA_RELAYD_EXTERNAL;
+		/* Checked by set_option(). */
+		lta_lttng_parse_relayd_url(config->relayd_url, l->relayd_host,
+					   sizeof(l->relayd_host),
+					   &l->relayd_ctrl_port,
+					   &l->relayd_data_port);
+		l->relayd_live_port = (uint16_t)config->relayd_live_port;
+	}
+	n = snprintf(l->output_dir, sizeof(l->output_dir), "%s/lttng",
+		     config->data_dir);
+	if (n < 0 || (size_t)n >= sizeof(l->output_dir)) {
+		LTA_LOGE("The data folder's name is too long");
+		return -1;
+	}
+	*daemons = lta_lttng_daemons_start(l, error, sizeof(error));
+	if (!*daemons) {
+		LTA_LOGE("Cannot start the LTTng daemons: %s", error);
+		return -1;
+	}
+	return 0;
+}
+
 int lta_daemon_main(int argc, char **argv)
 {
 	struct lta_daemon_config config;
@@ -286,6 +370,8 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_store *store = NULL;
 	struct lta_analyses *analyses = NULL;
 	struct lta_http *http = NULL;
+	struct lta_lttng_daemons_config lconfig;
+	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
 	sigset_t signals;
 	int ret, sig, status = 1;
@@ -326,6 +412,9 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("Out of memory");
 		goto end;
 	}
+	if (start_lttng_daemons(&config, &lconfig, &lttng_daemons)) {
+		goto end;
+	}
 	memset(&hconfig, 0, sizeof(hconfig));
 	hconfig.address = config.listen;
 	hconfig.port = config.port;
@@ -341,6 +430,7 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("Cannot start the HTTP server: %s", error);
 		goto end;
 	}
+	lta_http_set_lttng_daemons(http, lttng_daemons);
 	if (!hconfig.token) {
 		LTA_LOGW("No token file: requests that change state are "
 			 "accepted from anyone who can reach %s",
@@ -379,6 +469,8 @@ end:
 	/* Stop answering first, then let every analysis flush. */
 	lta_http_stop(http);
 	lta_analyses_destroy(analyses);
+	/* Last: the analyses read from the relay daemon until they stop. */
+	lta_lttng_daemons_stop(lttng_daemons);
 	lta_store_close(store);
 	if (status == 0) {
 		LTA_LOGI("Stopped cleanly");

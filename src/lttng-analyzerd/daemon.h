@@ -20,6 +20,11 @@ struct lta_daemon_config {
 	int syslog;
 	int retry_ms; /* First live reconnect delay. */
 	int threads;  /* HTTP threads. */
+	/* LTTng daemons (lttng-daemons.h). */
+	char relayd_url[256]; /* "": a managed relay daemon. */
+	int relayd_live_port; /* With relayd_url; 0: 5344. */
+	int no_relayd;
+	int start_sessiond;
 };
 
 /*

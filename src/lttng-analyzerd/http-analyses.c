@@ -139,10 +139,6 @@ void lta_http_get_health(struct lta_http_exchange *x)
 	if (lta_http_query_check(x, no_parameters)) {
 		return;
 	}
-	/*
-	 * Only what this module knows: whether the session daemon and the
-	 * kernel tracer are reachable is the control module's to add.
-	 */
 	o = json_object();
 	failed = !o;
 	failed |= put(o, "status", json_string("ok"));
@@ -151,6 +147,8 @@ void lta_http_get_health(struct lta_http_exchange *x)
 	failed |=
 		put(o, "analyses_running",
 		    json_integer(lta_analyses_running(http->context.analyses)));
+	/* The session daemon, the kernel tracer, the relay daemon. */
+	failed |= o && lta_http_health_lttng(http, o) != 0;
 	if (failed) {
 		json_decref(o);
 		o = NULL;

@@ -25,6 +25,8 @@ struct MHD_Response;
 struct lta_http {
 	struct MHD_Daemon *daemon; /* Owned. */
 	struct lta_http_context context;
+	/* Borrowed; NULL: none (lta_http_set_lttng_daemons()). */
+	struct lta_lttng_daemons *_Atomic lttng_daemons;
 	char *token; /* Owned; NULL: none required. */
 	size_t token_len;
 	char *version; /* Owned. */
@@ -39,6 +41,9 @@ struct lta_http {
 	char start_error[256];
 	bool starting;
 };
+
+/* Bytes of a path's {name} segment at most, NUL included. */
+#define LTA_HTTP_NAME_MAX 256
 
 /* Query arguments kept per request at most; more is answered 400. */
 #define LTA_HTTP_MAX_ARGS 16
@@ -79,6 +84,7 @@ struct lta_http_exchange {
 	struct lta_http *http; /* Borrowed. */
 	int64_t id;	       /* The path's {id}; 0 when absent. */
 	int64_t rid;	       /* The path's {rid}; 0 when absent. */
+	const char *name;      /* The path's {name} (decoded); "" if none. */
 	const char *body;      /* Borrowed; NUL-terminated; NULL: none. */
 	size_t body_len;
 	size_t arg_count;
@@ -158,6 +164,20 @@ void lta_http_get_metrics(struct lta_http_exchange *x);
  * failed. Returns 0 when it exists, or -1 after answering.
  */
 int lta_http_check_analysis(struct lta_http_exchange *x);
+
+/* http-sessions.c */
+void lta_http_get_sessions(struct lta_http_exchange *x);
+void lta_http_post_sessions(struct lta_http_exchange *x);
+void lta_http_get_session(struct lta_http_exchange *x);
+void lta_http_delete_session(struct lta_http_exchange *x);
+void lta_http_post_session_start(struct lta_http_exchange *x);
+void lta_http_post_session_stop(struct lta_http_exchange *x);
+
+/*
+ * Adds what GET /api/v1/health says about LTTng to HEALTH: the session
+ * daemon, the kernel tracer, the relay daemon. Returns 0 or -ENOMEM.
+ */
+int lta_http_health_lttng(struct lta_http *http, json_t *health);
 
 /* http-requests.c */
 void lta_http_get_requests(struct lta_http_exchange *x);

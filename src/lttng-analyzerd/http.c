@@ -52,28 +52,42 @@ static const char OUT_OF_MEMORY_BODY[] =
 	"\"The server ran out of memory while answering.\"}}";
 
 struct route {
-	/* Path segments; "{id}" and "{rid}" match positive integers. */
+	/*
+	 * Path segments; "{id}" and "{rid}" match positive integers,
+	 * "{name}" any segment (the handler checks it).
+	 */
 	const char *path;
 	const char *allow; /* The Allow header of a 405. */
 	lta_http_handler get, post, del;
+	/* POST takes no body (an action): no Content-Type is required. */
+	bool post_without_body;
 };
 
 /* Every route of doc/openapi.yaml. HEAD is answered as GET. */
 static const struct route routes[] = {
-	{ "/api/v1/health", "GET, HEAD", lta_http_get_health, NULL, NULL },
+	{ "/api/v1/health", "GET, HEAD", lta_http_get_health, NULL, NULL,
+	  false },
 	{ "/api/v1/analyses", "GET, HEAD, POST", lta_http_get_analyses,
-	  lta_http_post_analyses, NULL },
+	  lta_http_post_analyses, NULL, false },
 	{ "/api/v1/analyses/{id}", "GET, HEAD, DELETE", lta_http_get_analysis,
-	  NULL, lta_http_delete_analysis },
+	  NULL, lta_http_delete_analysis, false },
 	{ "/api/v1/analyses/{id}/requests", "GET, HEAD", lta_http_get_requests,
-	  NULL, NULL },
+	  NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/requests.jsonl", "GET, HEAD",
-	  lta_http_get_requests_jsonl, NULL, NULL },
+	  lta_http_get_requests_jsonl, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/requests/{rid}", "GET, HEAD",
-	  lta_http_get_request, NULL, NULL },
+	  lta_http_get_request, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/stats", "GET, HEAD", lta_http_get_stats, NULL,
-	  NULL },
-	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL },
+	  NULL, false },
+	{ "/api/v1/sessions", "GET, HEAD, POST", lta_http_get_sessions,
+	  lta_http_post_sessions, NULL, false },
+	{ "/api/v1/sessions/{name}", "GET, HEAD, DELETE", lta_http_get_session,
+	  NULL, lta_http_delete_session, false },
+	{ "/api/v1/sessions/{name}/start", "POST", NULL,
+	  lta_http_post_session_start, NULL, true },
+	{ "/api/v1/sessions/{name}/stop", "POST", NULL,
+	  lta_http_post_session_stop, NULL, true },
+	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL, false },
 };
 
 /* What we keep about a request between libmicrohttpd's calls. */
@@ -81,6 +95,7 @@ struct request_state {
 	const struct route *route; /* NULL: no such resource. */
 	lta_http_handler handler;  /* NULL: method not allowed. */
 	int64_t id, rid;
+	char name[LTA_HTTP_NAME_MAX]; /* The path's {name}, or "". */
 	bool takes_body;
 	bool answered;	    /* Refused in begin(): ignore the rest. */
 	bool too_large;	    /* The body went past max_body: discarded. */
@@ -108,9 +123,21 @@ static int64_t clock_ns(clockid_t clock)
  * ids it holds.
  */
 static bool match(const char *pattern, const char *url, int64_t *id,
-		  int64_t *rid)
+		  int64_t *rid, char *name)
 {
 	while (*pattern) {
+		if (strncmp(pattern, "{name}", 6) == 0) {
+			size_t n = strcspn(url, "/");
+
+			if (n == 0 || n >= LTA_HTTP_NAME_MAX) {
+				return false;
+			}
+			memcpy(name, url, n);
+			name[n] = '\0';
+			pattern += 6;
+			url += n;
+			continue;
+		}
 		if (*pattern == '{') {
 			size_t n = strcspn(url, "/");
 			char digits[24];
@@ -143,14 +170,15 @@ static bool match(const char *pattern, const char *url, int64_t *id,
 }
 
 static const struct route *find_route(const char *url, int64_t *id,
-				      int64_t *rid)
+				      int64_t *rid, char *name)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		*id = 0;
 		*rid = 0;
-		if (match(routes[i].path, url, id, rid)) {
+		name[0] = '\0';
+		if (match(routes[i].path, url, id, rid, name)) {
 			return &routes[i];
 		}
 	}
@@ -400,11 +428,12 @@ static enum MHD_Result begin(struct lta_http *http, struct MHD_Connection *c,
 		return send_reply(http, c, &x.reply);
 	}
 	*con_cls = state;
-	state->route = find_route(url, &state->id, &state->rid);
+	state->route = find_route(url, &state->id, &state->rid, state->name);
 	if (state->route) {
 		state->handler = route_handler(state->route, method);
-		state->takes_body =
-			state->handler && state->handler == state->route->post;
+		state->takes_body = state->handler &&
+				    state->handler == state->route->post &&
+				    !state->route->post_without_body;
 	}
 	if (is_read_only(method) ||
 	    check_request(http, c, method, state, &x) == 0) {
@@ -489,6 +518,7 @@ static enum MHD_Result finish(struct lta_http *http, struct MHD_Connection *c,
 		.http = http,
 		.id = state->id,
 		.rid = state->rid,
+		.name = state->name,
 		.body = state->body,
 		.body_len = state->body_len,
 	};
@@ -723,6 +753,12 @@ out_of_memory:
 error:
 	free_http(http);
 	return NULL;
+}
+
+void lta_http_set_lttng_daemons(struct lta_http *http,
+				struct lta_lttng_daemons *daemons)
+{
+	http->lttng_daemons = daemons;
 }
 
 uint16_t lta_http_port(const struct lta_http *http)

@@ -24,6 +24,7 @@
 struct lta_http;
 struct lta_analyses;
 struct lta_store;
+struct lta_lttng_daemons;
 
 /* Zero or NULL in any field selects its default. */
 struct lta_http_config {
@@ -62,6 +63,15 @@ struct lta_http_context {
 struct lta_http *lta_http_start(const struct lta_http_config *config,
 				const struct lta_http_context *context,
 				char *error, size_t size);
+
+/*
+ * Gives the server the LTTng daemons the process runs (borrowed; they
+ * outlive the server), shown by /api/v1/health and used as the default
+ * relay daemon of new sessions. Without it, sessions must name their relay
+ * daemon. Main thread, right after lta_http_start().
+ */
+void lta_http_set_lttng_daemons(struct lta_http *http,
+				struct lta_lttng_daemons *daemons);
 
 /* The port the server listens on (the chosen one when asked for 0). */
 uint16_t lta_http_port(const struct lta_http *http);

@@ -99,13 +99,17 @@ PY
 	while read -r method route; do
 		p=${route//\{id\}/$id}
 		p=${p//\{rid\}/$rid}
+		p=${p//\{name\}/no-such-session}
 		case $method in
-		GET) st=$(curl -s -o /dev/null -m 20 -w '%{http_code}' "$LTAD_URL$p") ;;
-		DELETE) st=$(curl -s -o /dev/null -m 20 -w '%{http_code}' -X DELETE -H "$A" "$LTAD_URL$p") ;;
-		*) st=$(curl -s -o /dev/null -m 20 -w '%{http_code}' -X "$method" -H "$A" -H "$J" --data '{}' "$LTAD_URL$p") ;;
+		GET) st=$(curl -s -g -o "$tmp/r" -m 20 -w '%{http_code}' "$LTAD_URL$p") ;;
+		DELETE) st=$(curl -s -g -o "$tmp/r" -m 20 -w '%{http_code}' -X DELETE -H "$A" "$LTAD_URL$p") ;;
+		*) st=$(curl -s -g -o "$tmp/r" -m 20 -w '%{http_code}' -X "$method" -H "$A" -H "$J" --data '{}' "$LTAD_URL$p") ;;
 		esac
+		# A 404 for a resource that does not exist (a session name) is an
+		# answer; a 404 for a path no route serves is not.
 		case $st in
-		404 | 405 | 000) bad="$bad $method:$route=$st" ;;
+		405 | 000) bad="$bad $method:$route=$st" ;;
+		404) grep -q "No such resource" "$tmp/r" && bad="$bad $method:$route=$st" ;;
 		esac
 	done <"$tmp/routes"
 	is "${bad:-none}" none "every documented route answers"
