@@ -1,24 +1,65 @@
 #!/bin/bash
-# The main command, for now: install, build, and show what a trace holds.
+# The main command: on a fresh Debian 12 machine, install what is missing,
+# build, and run a short experiment on a local Apache through the daemon's
+# REST API (contrib/experiment.sh: lttng-analyzerd with its own session and
+# relay daemons, a live session analyzed as it records, Apache under the
+# user-space system-call tracer, wrk load). Prints the latency figures, the
+# request count beside Apache's access-log line count, and, unless
+# --no-serve (or CI=true), leaves a daemon serving the results with the URLs
+# to explore (stop it with the kill command it prints).
 #
-#   contrib/quickstart.sh [TRACE_DIR...]
-#
-# With no TRACE_DIR, records a 200,000-event trace with the bundled
-# generator through a private lttng-sessiond and analyzes that.
+#   contrib/quickstart.sh [--duration S] [--rate R] [--no-serve] [--out DIR]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$top/_build/release
+duration=5
+rate=500
+serve=yes
+out=
+[ "${CI:-}" = true ] && serve=no
+while [ $# -gt 0 ]; do
+	case $1 in
+	--duration) duration=$2; shift 2 ;;
+	--rate) rate=$2; shift 2 ;;
+	--no-serve) serve=no; shift ;;
+	--out) out=$2; shift 2 ;;
+	*) echo "usage: $0 [--duration S] [--rate R] [--no-serve] [--out DIR]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/lta-quickstart.XXXXXX")
+
+echo "== installing what is missing (Debian packages)"
 "$top/contrib/install-deps.sh"
+echo "== building (in _build/release)"
+build=$top/_build/release
 [ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
 mkdir -p "$build"
-cd "$build"
-[ -f Makefile ] || "$top/configure" >/dev/null
-make -j"$(nproc)" >/dev/null
-cli=$build/src/lttng-analyzer/lttng-analyzer
-if [ $# -eq 0 ]; then
-	trace=$build/quickstart-trace
-	echo "== recording a trace of 200,000 events in $trace" >&2
-	top_builddir=$build bash "$top/tests/utils/record-gen-trace.sh" "$trace" 200000 >/dev/null
-	set -- "$trace"
+(cd "$build" && { [ -f Makefile ] || "$top/configure" >/dev/null; } &&
+	make -j"$(nproc)" >/dev/null)
+
+echo "== running a ${duration}s experiment (Apache + wrk at ${rate} req/s, traced live)"
+top_builddir=$build bash "$top/contrib/experiment.sh" --duration "$duration" \
+	--rate "$rate" --out "$out/experiment"
+
+if [ "$serve" = yes ]; then
+	port_file=$out/port
+	"$build/src/lttng-analyzerd/lttng-analyzerd" --no-relayd \
+		--data-dir="$out/experiment/daemon" --port=0 \
+		--port-file="$port_file" >"$out/serve.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ -s "$port_file" ] && break
+		sleep 0.05
+	done
+	url=http://127.0.0.1:$(cat "$port_file")
+	id=$(grep '^analysis=' "$out/experiment/summary.txt" | cut -d= -f2)
+	echo
+	echo "== the results are served at $url (daemon pid $pid; stop it: kill $pid)"
+	echo "   $url/api/v1/analyses"
+	echo "   $url/api/v1/analyses/$id/stats"
+	echo "   $url/api/v1/analyses/$id/requests?limit=20"
+	echo "   $url/api/v1/analyses/$id/requests.jsonl"
+	echo "   $url/metrics"
 fi
-"$cli" stats "$@"
+echo
+grep -E '^(requests|access_log_lines)=' "$out/experiment/summary.txt" | tr '=' ' ' |
+	awk '{ printf "%s: %s\n", $1 == "requests" ? "requests" : "access-log lines", $2 }'

@@ -711,32 +711,54 @@ int lta_analyses_list(struct lta_analyses *m,
 	return lta_store_analysis_list(m->store, list_one, &ctx);
 }
 
-static void rebuild_one(int64_t duration_ns, const char *end_reason,
-			bool incomplete, void *user_data)
+static uint64_t record_number(const char *json, const char *key)
 {
-	struct lta_summary *s = user_data;
+	const char *p = strstr(json, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+static enum lta_request_end end_of(const char *reason)
+{
+	static const char *const names[] = {
+		[LTA_REQUEST_END_CLOSE] = "close",
+		[LTA_REQUEST_END_SHUTDOWN] = "shutdown",
+		[LTA_REQUEST_END_EMPTY] = "empty",
+		[LTA_REQUEST_END_ABORTED] = "aborted",
+		[LTA_REQUEST_END_OPEN] = "open",
+		[LTA_REQUEST_END_REPLACED] = "replaced",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(reason, names[i]) == 0) {
+			return (enum lta_request_end)i;
+		}
+	}
+	return LTA_REQUEST_END_OPEN;
+}
+
+struct rebuild {
+	struct lta_summary *summary;
+	int64_t last_id;
+};
+
+/* One stored request into the summary, as when it was handed out. */
+static int rebuild_one(const struct lta_store_request *row, void *user_data)
+{
+	struct rebuild *rb = user_data;
 	struct lta_request r;
 
 	memset(&r, 0, sizeof(r));
-	r.start = 0;
-	r.end = duration_ns;
-	r.incomplete = incomplete;
-	r.bytes_read = 1; /* Stored reasons already say "empty". */
-	if (strcmp(end_reason, "close") == 0) {
-		r.end_reason = LTA_REQUEST_END_CLOSE;
-	} else if (strcmp(end_reason, "shutdown") == 0) {
-		r.end_reason = LTA_REQUEST_END_SHUTDOWN;
-	} else if (strcmp(end_reason, "empty") == 0) {
-		r.end_reason = LTA_REQUEST_END_EMPTY;
-	} else if (strcmp(end_reason, "aborted") == 0) {
-		r.end_reason = LTA_REQUEST_END_ABORTED;
-	} else if (strcmp(end_reason, "replaced") == 0) {
-		r.end_reason = LTA_REQUEST_END_REPLACED;
-	} else {
-		r.end_reason = LTA_REQUEST_END_OPEN;
-		r.end = -1;
-	}
-	lta_summary_add(s, &r);
+	r.start = row->start_ns;
+	r.end = row->end_ns;
+	r.end_reason = end_of(row->end_reason);
+	r.incomplete = row->incomplete;
+	r.bytes_read = record_number(row->json, "\"bytes_read\":");
+	r.bytes_written = record_number(row->json, "\"bytes_written\":");
+	lta_summary_add(rb->summary, &r);
+	rb->last_id = row->id;
+	return 0;
 }
 
 static void fill_stats(const struct lta_summary *s,
@@ -808,13 +830,27 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		ret = -ENOMEM;
 		goto error;
 	}
-	ret = lta_store_durations(m->store, id, rebuild_one, rebuilt);
-	if (ret) {
-		goto error;
+	{
+		/* Page through every stored request of the analysis. */
+		struct lta_store_filter filter = {
+			.analysis = id,
+			.from_ns = INT64_MIN,
+			.to_ns = INT64_MAX,
+			.min_duration_ns = -1,
+			.limit = 1000,
+		};
+		struct rebuild rb = { .summary = rebuilt };
+
+		do {
+			filter.after_id = rb.last_id;
+			ret = lta_store_requests(m->store, &filter, rebuild_one,
+						 &rb);
+		} while (ret == 0 && rb.last_id != filter.after_id);
+		if (ret) {
+			goto error;
+		}
 	}
 	fill_stats(rebuilt, stats);
-	/* Trace-time throughput needs start times: not kept per duration. */
-	stats->throughput = 0;
 	stats->events = (uint64_t)stored.events;
 	stats->discarded_events = (uint64_t)stored.discarded_events;
 	lta_summary_destroy(rebuilt);

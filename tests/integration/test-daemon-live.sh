@@ -93,9 +93,13 @@ status=$(lta_api GET "/api/v1/analyses/$id" | jq -r .status)
 ok "$(case $status in ended | disconnected) echo 0 ;; *) echo 1 ;; esac)" \
 	"after the testbed, the analysis is $status"
 
+before=$(lta_api GET "/api/v1/analyses/$id/stats" |
+	jq -c '[.counts, .throughput, .bytes_read, .bytes_written, .latency.count, .latency.max]')
 lta_daemon_stop
 is "$LTAD_STOP_STATUS" 0 "SIGTERM stops the daemon cleanly (status 0)"
 lta_daemon_start "$tmp/d" || true
 stats=$(lta_api GET "/api/v1/analyses/$id/stats")
 is "$(echo "$stats" | jq -r .counts.complete)" "$logged" "after a restart, stats still counts them"
+is "$(echo "$stats" | jq -c '[.counts, .throughput, .bytes_read, .bytes_written, .latency.count, .latency.max]')" \
+	"$before" "and rebuilt from the store, its figures equal the live ones"
 done_testing
