@@ -313,7 +313,6 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 	struct lta_analysis_view view;
 	const char *url = NULL, *path = NULL;
 	char message[1024] = "";
-	json_error_t json_error;
 	json_t *body = NULL, *o;
 	int64_t id = 0;
 	int ret;
@@ -321,19 +320,8 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 	if (lta_http_query_check(x, no_parameters)) {
 		goto end;
 	}
-	if (!x->body || x->body_len == 0) {
-		lta_http_reply_error(x, 400, "invalid_json",
-				     "The body is empty: expected "
-				     "{\"url\": ...} or {\"path\": ...}.");
-		goto end;
-	}
-	body = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES,
-			  &json_error);
+	body = lta_http_load_body(x, "{\"url\": ...} or {\"path\": ...}");
 	if (!body) {
-		lta_http_reply_error(x, 400, "invalid_json",
-				     "Malformed JSON at line %d, column %d: %s",
-				     json_error.line, json_error.column,
-				     json_error.text);
 		goto end;
 	}
 	if (read_start_body(x, body, &url, &path)) {

@@ -124,6 +124,13 @@ json_t *lta_http_json_string(const char *s);
 /* --- query arguments (http-reply.c) -------------------------------------- */
 
 /*
+ * Parses the request body as JSON (duplicate keys rejected). Returns the
+ * document (the caller puts its reference), or NULL after answering 400
+ * invalid_json in X: EXPECTED says what an empty body should have held.
+ */
+json_t *lta_http_load_body(struct lta_http_exchange *x, const char *expected);
+
+/*
  * Checks that every query argument is in ALLOWED (NULL-terminated) and
  * appears once. Returns 0, or -1 after answering 400 unknown_parameter or
  * invalid_parameter.

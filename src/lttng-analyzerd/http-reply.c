@@ -198,3 +198,23 @@ int lta_http_query_int(struct lta_http_exchange *x, const char *name,
 	*value = v;
 	return 1;
 }
+
+json_t *lta_http_load_body(struct lta_http_exchange *x, const char *expected)
+{
+	json_error_t error;
+	json_t *body;
+
+	if (!x->body || x->body_len == 0) {
+		lta_http_reply_error(x, 400, "invalid_json",
+				     "The body is empty: expected %s.",
+				     expected);
+		return NULL;
+	}
+	body = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &error);
+	if (!body) {
+		lta_http_reply_error(x, 400, "invalid_json",
+				     "Malformed JSON at line %d, column %d: %s",
+				     error.line, error.column, error.text);
+	}
+	return body;
+}

@@ -435,7 +435,6 @@ void lta_http_post_sessions(struct lta_http_exchange *x)
 	struct lta_control_error error;
 	struct create_request *r = NULL;
 	char live_url[1024], message[1024] = "";
-	json_error_t json_error;
 	json_t *body = NULL, *o = NULL;
 	int64_t id = 0;
 	int ret;
@@ -443,19 +442,8 @@ void lta_http_post_sessions(struct lta_http_exchange *x)
 	if (lta_http_query_check(x, no_parameters)) {
 		goto end;
 	}
-	if (!x->body || x->body_len == 0) {
-		lta_http_reply_error(x, 400, "invalid_json",
-				     "The body is empty: expected "
-				     "{\"name\": ..., \"ust\": {}}.");
-		goto end;
-	}
-	body = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES,
-			  &json_error);
+	body = lta_http_load_body(x, "{\"name\": ..., \"ust\": {}}");
 	if (!body) {
-		lta_http_reply_error(x, 400, "invalid_json",
-				     "Malformed JSON at line %d, column %d: %s",
-				     json_error.line, json_error.column,
-				     json_error.text);
 		goto end;
 	}
 	r = calloc(1, sizeof(*r));
