@@ -113,6 +113,19 @@ const char *lta_fd_type_name(enum lta_fd_type type)
 	return (unsigned)type < LTA_FD_TYPE_COUNT ? names[type] : "other";
 }
 
+bool lta_request_end_from_name(const char *name, enum lta_request_end *end)
+{
+	int i;
+
+	for (i = LTA_REQUEST_END_CLOSE; i <= LTA_REQUEST_END_REPLACED; i++) {
+		if (strcmp(name, lta_request_end_name(i)) == 0) {
+			*end = (enum lta_request_end)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg)
 {

@@ -176,6 +176,12 @@ void lta_request_fini(struct lta_request *r);
 /* Returns "close", "shutdown", "empty", "aborted", "open", "replaced". */
 const char *lta_request_end_name(enum lta_request_end end);
 
+/*
+ * The inverse of lta_request_end_name() (a stored record's reason back to
+ * the enum). Returns false, END untouched, for an unknown NAME.
+ */
+bool lta_request_end_from_name(const char *name, enum lta_request_end *end);
+
 /* Returns the string argument of a call, or "". */
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg);

@@ -718,26 +718,6 @@ static uint64_t record_number(const char *json, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
-static enum lta_request_end end_of(const char *reason)
-{
-	static const char *const names[] = {
-		[LTA_REQUEST_END_CLOSE] = "close",
-		[LTA_REQUEST_END_SHUTDOWN] = "shutdown",
-		[LTA_REQUEST_END_EMPTY] = "empty",
-		[LTA_REQUEST_END_ABORTED] = "aborted",
-		[LTA_REQUEST_END_OPEN] = "open",
-		[LTA_REQUEST_END_REPLACED] = "replaced",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(reason, names[i]) == 0) {
-			return (enum lta_request_end)i;
-		}
-	}
-	return LTA_REQUEST_END_OPEN;
-}
-
 struct rebuild {
 	struct lta_summary *summary;
 	int64_t last_id;
@@ -752,7 +732,9 @@ static int rebuild_one(const struct lta_store_request *row, void *user_data)
 	memset(&r, 0, sizeof(r));
 	r.start = row->start_ns;
 	r.end = row->end_ns;
-	r.end_reason = end_of(row->end_reason);
+	if (!lta_request_end_from_name(row->end_reason, &r.end_reason)) {
+		r.end_reason = LTA_REQUEST_END_OPEN;
+	}
 	r.incomplete = row->incomplete;
 	r.bytes_read = record_number(row->json, "\"bytes_read\":");
 	r.bytes_written = record_number(row->json, "\"bytes_written\":");

@@ -525,9 +525,28 @@ static void test_summary(void)
 	lta_summary_destroy(s);
 }
 
+static void test_end_names(void)
+{
+	enum lta_request_end end, back;
+	int ok_all = 1;
+
+	for (end = LTA_REQUEST_END_CLOSE; end <= LTA_REQUEST_END_REPLACED;
+	     end++) {
+		ok_all &= lta_request_end_from_name(lta_request_end_name(end),
+						    &back) &&
+			  back == end;
+	}
+	ok(ok_all, "every end reason name maps back to its reason");
+	back = LTA_REQUEST_END_CLOSE;
+	ok(!lta_request_end_from_name("bogus", &back) &&
+		   back == LTA_REQUEST_END_CLOSE,
+	   "an unknown name is refused, the reason untouched");
+}
+
 int main(void)
 {
 	plan_no_plan();
+	test_end_names();
 	test_prefork();
 	test_thread_pool();
 	test_servers_and_filter();
