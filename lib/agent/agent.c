@@ -721,6 +721,56 @@ int lta_agent_process_exit(struct lta_agent *agent, uint32_t trace, int32_t pid,
 	return ret;
 }
 
+void lta_agent_thread_serves(struct lta_agent *agent, uint32_t trace,
+			     int32_t pid, int32_t tid, const char *entity,
+			     const char *name, uint64_t key)
+{
+	const char *ie = lta_intern_get(agent->names, entity ? entity : "");
+	const char *in = lta_intern_get(agent->names, name ? name : "");
+	struct open_start *s;
+
+	if (!ie || !in) {
+		return;
+	}
+	s = find_open(agent,
+		      start_hash(LTA_AGENT_SERVICE, trace, pid, ie, in, key),
+		      LTA_AGENT_SERVICE, trace, pid, ie, in, key);
+	if (s) {
+		/* Best effort: without it, the interaction has no parent. */
+		(void)lta_htable_put(&agent->threads, thread_key(trace, tid),
+				     (void *)(uintptr_t)s->uid);
+	}
+}
+
+int lta_agent_open_processes(const struct lta_agent *agent,
+			     int (*fn)(uint32_t trace, int32_t pid,
+				       void *user_data),
+			     void *user_data)
+{
+	struct lta_htable seen;
+	size_t i;
+	int ret = 0;
+
+	if (lta_htable_init(&seen, 16)) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < agent->heap_len && ret == 0; i++) {
+		const struct open_start *s = agent->heap[i];
+		uint64_t k = thread_key(s->trace, s->pid);
+
+		if (lta_htable_get(&seen, k)) {
+			continue;
+		}
+		if (lta_htable_put(&seen, k, (void *)1)) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = fn(s->trace, s->pid, user_data);
+	}
+	lta_htable_fini(&seen);
+	return ret;
+}
+
 int lta_agent_estimates(const struct lta_agent *agent,
 			int (*fn)(const struct lta_agent_estimate *e,
 				  void *user_data),

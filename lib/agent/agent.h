@@ -135,6 +135,26 @@ int lta_agent_process_exit(struct lta_agent *agent, uint32_t trace, int32_t pid,
 			   int64_t ts);
 
 /*
+ * From now on, interactions that thread TID starts are inside the open
+ * service (TRACE, PID, ENTITY, NAME, KEY): for services handed from one
+ * thread to another (a listener accepts, a worker serves). Without it, an
+ * interaction's service is the last one its own thread started. No effect
+ * when no such service is open.
+ */
+void lta_agent_thread_serves(struct lta_agent *agent, uint32_t trace,
+			     int32_t pid, int32_t tid, const char *entity,
+			     const char *name, uint64_t key);
+
+/*
+ * Calls FN once for each process with starts open now (to check whether
+ * it is still alive). Returns 0, -ENOMEM, or what FN returned.
+ */
+int lta_agent_open_processes(const struct lta_agent *agent,
+			     int (*fn)(uint32_t trace, int32_t pid,
+				       void *user_data),
+			     void *user_data);
+
+/*
  * Calls FN for each (kind, entity, name) estimate. Returns 0 or what FN
  * returned.
  */

@@ -41,6 +41,14 @@ struct thread_state {
 	enum lta_fd_type blocked_on;
 	uint64_t serving; /* Request id, 0 when none. */
 	struct pending pending;
+
+	/* Derived interactions (on_point only). */
+	enum lta_fd_type last_other; /* Socket/pipe touched last, or COUNT. */
+	bool in_interaction;
+	int32_t interaction_pid;
+	uint64_t interaction_service; /* Request id. */
+	char interaction_entity[32];
+	char interaction_name[48];
 };
 
 struct lta_segment {
@@ -333,6 +341,37 @@ static void emit(struct lta_segment *segment, struct lta_request *r)
 	}
 }
 
+static void point(struct lta_segment *segment,
+		  const struct lta_segment_point *p)
+{
+	int ret = segment->options.on_point(p, segment->options.point_data);
+
+	if (ret && !segment->stop) {
+		segment->stop = ret;
+	}
+}
+
+/* The service that request R is: its start or its end at TS. */
+static void service_point(struct lta_segment *segment,
+			  const struct lta_request *r, int32_t tid, bool end,
+			  int64_t ts)
+{
+	struct lta_segment_point p = {
+		.end = end,
+		.trace = r->trace,
+		.pid = r->pid,
+		.tid = tid,
+		.entity = r->procname,
+		.name = "request",
+		.key = r->id,
+		.ts = ts,
+	};
+
+	if (segment->options.on_point) {
+		point(segment, &p);
+	}
+}
+
 /*
  * Ends R now with REASON if it has not ended, and forgets its descriptor
  * when FORGET_FD (close, process exit): the number may be reused.
@@ -344,6 +383,9 @@ static void end_request(struct lta_segment *segment, struct lta_request *r,
 		r->ended = true;
 		r->end = ts;
 		r->end_reason = reason;
+		if (reason != LTA_REQUEST_END_ABORTED) {
+			service_point(segment, r, -1, true, ts);
+		}
 	}
 	if (forget_fd) {
 		uint64_t key = fd_key(r->trace, r->pid, r->fd);
@@ -370,6 +412,7 @@ static struct thread_state *thread_of(struct lta_segment *segment,
 	t->trace = trace;
 	t->tid = tid;
 	t->pid = -1;
+	t->last_other = LTA_FD_TYPE_COUNT;
 	if (lta_htable_put(&segment->threads, key, t)) {
 		free(t);
 		return NULL;
@@ -946,6 +989,79 @@ static int handle_sched(struct lta_segment *segment,
 	return 0;
 }
 
+/* Calls that wait with no descriptor of their own. */
+static bool is_wait(enum lta_syscall s)
+{
+	return s == LTA_SYSCALL_poll || s == LTA_SYSCALL_ppoll ||
+	       s == LTA_SYSCALL_select || s == LTA_SYSCALL_pselect6;
+}
+
+static void interaction_point(struct lta_segment *segment,
+			      struct thread_state *t, bool end, int64_t ts)
+{
+	struct lta_segment_point p = {
+		.end = end,
+		.interaction = true,
+		.trace = t->trace,
+		.pid = t->interaction_pid,
+		.tid = t->tid,
+		.entity = t->interaction_entity,
+		.name = t->interaction_name,
+		.key = (uint64_t)(uint32_t)t->tid,
+		.service_key = t->interaction_service,
+		.ts = ts,
+	};
+
+	t->in_interaction = !end;
+	point(segment, &p);
+}
+
+/*
+ * A system-call entry made for request R (not ended): starts an
+ * interaction when it blocks on a descriptor that leads to another
+ * component (segment.h says which).
+ */
+static void derive_interaction(struct lta_segment *segment,
+			       struct thread_state *t,
+			       const struct lta_request *r,
+			       const struct lta_event *event, int32_t fd)
+{
+	enum lta_fd_type type = LTA_FD_TYPE_COUNT;
+	uintptr_t v;
+
+	if (fd >= 0 && fd == r->fd) {
+		t->last_other = LTA_FD_TYPE_COUNT;
+		return;
+	}
+	if (fd >= 0) {
+		v = (uintptr_t)lta_htable_get(&segment->fd_types,
+					      fd_key(t->trace, t->pid, fd));
+		type = v ? (enum lta_fd_type)(v - 1) : LTA_FD_OTHER;
+		if (type != LTA_FD_SOCKET && type != LTA_FD_PIPE) {
+			return;
+		}
+		t->last_other = type;
+		if (!is_read(event->syscall) && !is_write(event->syscall) &&
+		    event->syscall != LTA_SYSCALL_connect) {
+			return;
+		}
+	} else if (is_wait(event->syscall)) {
+		type = t->last_other;
+		if (type == LTA_FD_TYPE_COUNT) {
+			return;
+		}
+	} else {
+		return;
+	}
+	t->interaction_pid = r->pid;
+	t->interaction_service = r->id;
+	memcpy(t->interaction_entity, r->procname,
+	       sizeof(t->interaction_entity));
+	snprintf(t->interaction_name, sizeof(t->interaction_name), "%s:%s",
+		 lta_fd_type_name(type), event->syscall_name);
+	interaction_point(segment, t, false, event->ts);
+}
+
 static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 			const struct lta_event *event)
 {
@@ -991,6 +1107,9 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 		return 0;
 	}
 	r->refs++;
+	if (segment->options.on_point && !r->ended) {
+		derive_interaction(segment, t, r, event, fd);
+	}
 
 	/* The first shutdown or close ends the request. */
 	if (fd == r->fd && event->syscall == LTA_SYSCALL_shutdown) {
@@ -1071,6 +1190,7 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 			goto end;
 		}
 		t->serving = r->id;
+		service_point(segment, r, event->tid, false, event->ts);
 		err = append_call(segment, r, call, strings);
 		goto end;
 	}
@@ -1244,6 +1364,10 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 		/* Split the thread's time where what it works for may change.
 		 */
 		account(segment, t, event->ts);
+		if (t->in_interaction) {
+			/* Its exit (or, when lost, the next call) ends it. */
+			interaction_point(segment, t, true, event->ts);
+		}
 		if (event->kind == LTA_EVENT_SYSCALL_ENTRY) {
 			ret = handle_entry(segment, t, event);
 			if (event->syscall == LTA_SYSCALL_exit_group) {

@@ -186,11 +186,51 @@ bool lta_request_end_from_name(const char *name, enum lta_request_end *end);
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg);
 
+/*
+ * A start or an end derived from the system calls, for timing-failure
+ * detection without instrumentation (lib/agent):
+ * - every request is a service of its process: entity = the process name
+ *   at accept, name "request", key = the request id; it starts at the
+ *   accept exit and ends at the request's end (first shutdown or close; a
+ *   request replaced because its close was lost ends when replaced). A
+ *   process that exits with requests open gives no end: that is a crash
+ *   for the agent.
+ * - every blocking call made for a request on a descriptor that leads to
+ *   another component is an interaction: a socket that is not the
+ *   request's client, or a pipe (types known from socket/accept/open exits
+ *   and the statedump). Blocking calls are reads, writes, connect, and
+ *   the waits with no descriptor of their own (poll, ppoll, select,
+ *   pselect6), which are charged to the descriptor the thread touched last
+ *   when that one leads to another component (a database client polls its
+ *   socket, then reads it). Entity = the process name, name =
+ *   "<socket|pipe>:<system call>", key = the thread id; it starts at the
+ *   entry and ends at the exit (an exit that was lost ends it at the
+ *   thread's next system call).
+ */
+struct lta_segment_point {
+	bool end;
+	bool interaction;
+	uint32_t trace;
+	int32_t pid, tid;
+	const char *entity; /* Borrowed for the call. */
+	const char *name;   /* Borrowed for the call. */
+	uint64_t key;
+	uint64_t service_key; /* Interaction: the request it is made for. */
+	int64_t ts;
+};
+
+/* Return 0 to go on; non-zero stops as ON_REQUEST's would. */
+typedef int (*lta_segment_point_func)(const struct lta_segment_point *point,
+				      void *user_data);
+
 struct lta_segment_options {
 	/* Calls kept per request (default 1000); 0 keeps none. */
 	uint32_t max_calls;
 	/* Only processes with this name (at accept); NULL: all. */
 	const char *process;
+	/* Derived starts and ends; NULL: none (and no cost). */
+	lta_segment_point_func on_point;
+	void *point_data;
 };
 
 struct lta_segment_counters {

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
 #include "store.h"
 
 /* Statements a reader prepares once and keeps. */
@@ -26,6 +27,10 @@ enum reader_stmt {
 	READER_MAX_ID,		     /* Last id of an analysis. */
 	READER_DURATION_PROBE,	     /* How many are that long, capped. */
 	READER_REQUESTS_BY_DURATION, /* Requests, by the duration index. */
+	READER_ERRORS_ORDERED,	     /* analyses.errors_ordered */
+	READER_ERRORS_FIRST_FROM,    /* First error id of a time range. */
+	READER_ERRORS_LAST_BEFORE,   /* Last error id of a time range. */
+	READER_ERROR_COUNTS,
 	READER_STMT_COUNT,
 };
 
@@ -40,6 +45,16 @@ enum reader_stmt {
 #define REQUESTS_FILTER_END_REASON 0x10
 #define REQUESTS_VARIANTS 0x20
 
+/* The same for the errors queries (store-errors.c). */
+#define ERRORS_FILTER_TYPE 0x01
+#define ERRORS_FILTER_ENTITY 0x02
+#define ERRORS_FILTER_NAME 0x04
+#define ERRORS_FILTER_ORIGIN 0x08
+#define ERRORS_FILTER_PID 0x10
+#define ERRORS_FILTER_FROM 0x20
+#define ERRORS_FILTER_TO 0x40
+#define ERRORS_VARIANTS 0x80
+
 /*
  * A read-only connection owned by one thread. Linked in its store's list
  * (under the store's lock) so that lta_store_close() can close the ones of
@@ -51,6 +66,7 @@ struct store_reader {
 	sqlite3 *db;				   /* Owned. */
 	sqlite3_stmt *stmts[READER_STMT_COUNT];	   /* Owned; lazily. */
 	sqlite3_stmt *requests[REQUESTS_VARIANTS]; /* Owned; lazily. */
+	sqlite3_stmt *errors[ERRORS_VARIANTS];	   /* Owned; lazily. */
 	struct store_reader *prev, *next;
 };
 
@@ -118,6 +134,81 @@ int lta_store_stmt(sqlite3 *db, sqlite3_stmt **slot, const char *sql,
 
 /* Resets STMT, or finalizes it when TEMPORARY. */
 void lta_store_stmt_done(sqlite3_stmt *stmt, bool temporary);
+
+/*
+ * Runs the one-integer query SQL of READER's statement SLOT with
+ * parameters ?1..?N = ARGS: the lookups that plan a page. Sets *FOUND (no
+ * row: false) and *VALUE. Returns 0 or an error, with the message
+ * recorded.
+ */
+int lta_store_reader_int(struct store_reader *reader, enum reader_stmt slot,
+			 const char *sql, const int64_t *args, int n,
+			 bool *found, int64_t *value);
+
+/* --- errors in a writer's batch (store-errors.c) ------------------------- */
+
+/* An error waiting in a batch; strings are offsets in the batch's text. */
+struct store_error_row {
+	int64_t id;
+	int64_t start_ns, raised_ns, timeout_ns, late_end_ns;
+	uint64_t key;
+	int32_t pid, tid;
+	uint32_t open_count;
+	bool expired;
+	size_t type, kind, origin, host, entity, name; /* NUL-terminated. */
+};
+
+/*
+ * The errors of a writer's batch. The writer (store-requests.c) owns it,
+ * counts its rows against the batch's bounds and writes it in the
+ * transaction of its requests, so that both follow the same commits and
+ * the same failures.
+ */
+struct store_error_batch {
+	int64_t analysis;
+	struct store_error_row *rows; /* Owned. */
+	size_t count, cap;
+	struct lta_strbuf text;	    /* Owned: the strings of the rows. */
+	sqlite3_stmt *insert;	    /* Owned. */
+	sqlite3_stmt *out_of_order; /* Owned. */
+
+	/*
+	 * Whether the errors committed so far have ids in raised order, as
+	 * analyses.errors_ordered says: the readers' time filter relies on
+	 * it (as requests_ordered for the requests).
+	 */
+	bool check_order;
+};
+
+/*
+ * Prepares B's statements on DB, the writer's connection, for ANALYSIS.
+ * B must be zeroed before; lta_store_error_batch_fini() frees it whatever
+ * this returns. Returns 0 or an error, with the message recorded.
+ */
+int lta_store_error_batch_init(struct store_error_batch *b, sqlite3 *db,
+			       int64_t analysis);
+
+/* Frees B's rows and statements. Accepts a zeroed batch. */
+void lta_store_error_batch_fini(struct store_error_batch *b);
+
+/*
+ * Copies E into B (E->analysis ignored). Returns 0, or -ENOMEM with B as
+ * it was.
+ */
+int lta_store_error_batch_add(struct store_error_batch *b,
+			      const struct lta_store_error *e);
+
+/*
+ * Inserts B's rows through DB, whose write transaction is open, and clears
+ * analyses.errors_ordered when a row is out of raised order (then sets
+ * *OUT_OF_ORDER). Returns SQLITE_OK or an SQLite result code with *WHAT
+ * set to what failed; the caller rolls back.
+ */
+int lta_store_error_batch_write(struct store_error_batch *b, sqlite3 *db,
+				bool *out_of_order, const char **what);
+
+/* Empties B (after its transaction, committed or lost). */
+void lta_store_error_batch_clear(struct store_error_batch *b);
 
 /*
  * For the unit test: the connection of writer W (borrowed), to set a page

@@ -1,6 +1,8 @@
 /*
  * Requests in the store: the writer of an analysis thread, and the queries
- * of the reading threads.
+ * of the reading threads. The writer's batch also carries the analysis's
+ * timing-failure errors (store-errors.c), so that both are committed
+ * together.
  *
  * SQLite lets one connection write at a time, from its first write to its
  * commit. A writer that kept a transaction open between commits (a few
@@ -23,7 +25,10 @@
 #include "common/strbuf.h"
 #include "segment/request-format.h"
 
-/* A batch past either bound is committed by lta_store_writer_add(). */
+/*
+ * A batch past either bound (requests and errors together) is committed
+ * by lta_store_writer_add() or lta_store_writer_add_error().
+ */
 #define BATCH_MAX_BYTES (8 * 1024 * 1024)
 #define BATCH_MAX_ROWS 65536
 
@@ -54,10 +59,11 @@ struct lta_store_writer {
 	bool check_order;
 	struct batch_row *rows; /* Owned. */
 	size_t count, cap;
-	struct lta_strbuf text; /* Owned: the strings of the rows. */
+	struct lta_strbuf text;		 /* Owned: the strings of the rows. */
+	struct store_error_batch errors; /* Owned: errors of the batch. */
 	int64_t batch_start_ns; /* Monotonic clock, at the first row. */
-	int64_t committed;
-	bool failing; /* The last commit failed. */
+	int64_t committed;	/* Requests only. */
+	bool failing;		/* The last commit failed. */
 };
 
 #define REQUEST_COLUMNS                                               \
@@ -172,6 +178,9 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 	if (read_ordered(w)) {
 		goto error;
 	}
+	if (lta_store_error_batch_init(&w->errors, w->db, analysis_id)) {
+		goto error;
+	}
 	pthread_mutex_lock(&store->lock);
 	store->writers++;
 	pthread_mutex_unlock(&store->lock);
@@ -180,6 +189,7 @@ error:
 	LTA_LOGE("Failed to open a store writer: analysis=%lld, error=\"%s\"",
 		 (long long)analysis_id, lta_store_error());
 	if (w) {
+		lta_store_error_batch_fini(&w->errors);
 		sqlite3_finalize(w->insert);
 		sqlite3_finalize(w->out_of_order);
 		sqlite3_close_v2(w->db);
@@ -194,6 +204,19 @@ static void batch_clear(struct lta_store_writer *w)
 {
 	w->count = 0;
 	lta_strbuf_clear(&w->text);
+	lta_store_error_batch_clear(&w->errors);
+}
+
+static bool batch_empty(const struct lta_store_writer *w)
+{
+	return w->count == 0 && w->errors.count == 0;
+}
+
+/* Whether the batch is past a bound: then it is committed at once. */
+static bool batch_full(const struct lta_store_writer *w)
+{
+	return w->text.len + w->errors.text.len >= BATCH_MAX_BYTES ||
+	       w->count + w->errors.count >= BATCH_MAX_ROWS;
 }
 
 /* Appends S (at most SIZE bytes) and its NUL; returns its offset. */
@@ -206,7 +229,8 @@ static size_t text_add(struct lta_strbuf *text, const char *s, size_t size)
 	return offset;
 }
 
-static int batch_write(struct lta_store_writer *w, bool *out_of_order)
+static int batch_write(struct lta_store_writer *w, bool *out_of_order,
+		       bool *errors_out_of_order)
 {
 	sqlite3_stmt *stmt = w->insert;
 	const char *text = w->text.data;
@@ -216,6 +240,7 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order)
 	int ret = 0, rc;
 
 	*out_of_order = false;
+	*errors_out_of_order = false;
 	/*
 	 * IMMEDIATE takes the write lock now, waiting for another writer's
 	 * commit if need be (busy timeout), rather than failing at the first
@@ -272,6 +297,11 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order)
 			goto error;
 		}
 	}
+	rc = lta_store_error_batch_write(&w->errors, w->db, errors_out_of_order,
+					 &what);
+	if (rc != SQLITE_OK) {
+		goto error;
+	}
 	what = "commit";
 	rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -294,13 +324,13 @@ end:
 /* Writes the batch, whatever its age, and empties it. */
 static int batch_commit(struct lta_store_writer *w)
 {
-	bool out_of_order;
+	bool out_of_order, errors_out_of_order;
 	int ret = 0;
 
-	if (w->count == 0) {
+	if (batch_empty(w)) {
 		goto end;
 	}
-	ret = batch_write(w, &out_of_order);
+	ret = batch_write(w, &out_of_order, &errors_out_of_order);
 	if (ret == 0 && out_of_order) {
 		/* Once committed only: a lost batch proves nothing. */
 		w->check_order = false;
@@ -308,15 +338,23 @@ static int batch_commit(struct lta_store_writer *w)
 			 "this analysis scan its requests: analysis=%lld",
 			 (long long)w->analysis);
 	}
+	if (ret == 0 && errors_out_of_order) {
+		w->errors.check_order = false;
+		LTA_LOGI("Errors are not in raised order: time filters of "
+			 "this analysis scan its errors: analysis=%lld",
+			 (long long)w->analysis);
+	}
 	if (ret && !w->failing) {
 		LTA_LOGE("Failed to store requests: analysis=%lld, "
-			 "lost=%zu, error=\"%s\"",
-			 (long long)w->analysis, w->count, lta_store_error());
+			 "lost=%zu, lost_errors=%zu, error=\"%s\"",
+			 (long long)w->analysis, w->count, w->errors.count,
+			 lta_store_error());
 	} else if (ret) {
 		/* A full disk fails every commit: said once at ERROR. */
 		LTA_LOGD("Failed to store requests again: analysis=%lld, "
-			 "lost=%zu, error=\"%s\"",
-			 (long long)w->analysis, w->count, lta_store_error());
+			 "lost=%zu, lost_errors=%zu, error=\"%s\"",
+			 (long long)w->analysis, w->count, w->errors.count,
+			 lta_store_error());
 	} else {
 		if (w->failing) {
 			LTA_LOGI("Storing requests again: analysis=%lld",
@@ -336,6 +374,7 @@ int lta_store_writer_add(struct lta_store_writer *w,
 {
 	struct batch_row *row;
 	size_t start = w->text.len;
+	bool was_empty = batch_empty(w);
 	int ret = 0;
 
 	if (w->count == w->cap) {
@@ -373,10 +412,31 @@ int lta_store_writer_add(struct lta_store_writer *w,
 		ret = -ENOMEM;
 		goto end;
 	}
-	if (w->count++ == 0) {
+	w->count++;
+	if (was_empty) {
 		w->batch_start_ns = monotonic_ns();
 	}
-	if (w->text.len >= BATCH_MAX_BYTES || w->count >= BATCH_MAX_ROWS) {
+	if (batch_full(w)) {
+		ret = batch_commit(w);
+	}
+end:
+	return ret;
+}
+
+int lta_store_writer_add_error(struct lta_store_writer *w,
+			       const struct lta_store_error *e)
+{
+	bool was_empty = batch_empty(w);
+	int ret;
+
+	ret = lta_store_error_batch_add(&w->errors, e);
+	if (ret) {
+		goto end;
+	}
+	if (was_empty) {
+		w->batch_start_ns = monotonic_ns();
+	}
+	if (batch_full(w)) {
 		ret = batch_commit(w);
 	}
 end:
@@ -387,7 +447,7 @@ int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms)
 {
 	int ret = 0;
 
-	if (w->count == 0) {
+	if (batch_empty(w)) {
 		goto end;
 	}
 	if (max_age_ms > 0 && monotonic_ns() - w->batch_start_ns <
@@ -414,6 +474,7 @@ void lta_store_writer_close(struct lta_store_writer *w)
 	pthread_mutex_lock(&w->store->lock);
 	w->store->writers--;
 	pthread_mutex_unlock(&w->store->lock);
+	lta_store_error_batch_fini(&w->errors);
 	sqlite3_finalize(w->insert);
 	sqlite3_finalize(w->out_of_order);
 	/* The last connection to close checkpoints and removes the WAL. */
@@ -507,40 +568,6 @@ static const char requests_by_duration_sql[] =
 	" ORDER BY id";
 
 /*
- * Runs the one-integer query of reader statement SLOT with parameters
- * ?1..?N = ARGS. Sets *FOUND (no row: false) and *VALUE.
- */
-static int reader_int(struct store_reader *reader, enum reader_stmt slot,
-		      const char *sql, const int64_t *args, int n, bool *found,
-		      int64_t *value)
-{
-	sqlite3_stmt *stmt = NULL;
-	bool temporary;
-	int ret, rc, i;
-
-	ret = lta_store_stmt(reader->db, &reader->stmts[slot], sql, &stmt,
-			     &temporary);
-	if (ret) {
-		goto end;
-	}
-	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(stmt, i + 1, args[i]);
-	}
-	rc = sqlite3_step(stmt);
-	*found = rc == SQLITE_ROW;
-	if (rc == SQLITE_ROW) {
-		*value = sqlite3_column_int64(stmt, 0);
-	} else if (rc != SQLITE_DONE) {
-		ret = lta_store_sqlite_error(reader->db, rc, "plan requests");
-	}
-end:
-	if (stmt) {
-		lta_store_stmt_done(stmt, temporary);
-	}
-	return ret;
-}
-
-/*
  * A time range becomes an id range when the analysis's ids are in start
  * order: O(log n) to find, and the page is read in the id index.
  */
@@ -555,20 +582,22 @@ static int plan_time_range(struct store_reader *reader,
 	if (!(plan->variant & (REQUESTS_FILTER_FROM | REQUESTS_FILTER_TO))) {
 		return 0;
 	}
-	ret = reader_int(reader, READER_ORDERED,
-			 "SELECT requests_ordered FROM analyses WHERE id=?1",
-			 args, 1, &found, &value);
+	ret = lta_store_reader_int(
+		reader, READER_ORDERED,
+		"SELECT requests_ordered FROM analyses WHERE id=?1", args, 1,
+		&found, &value);
 	if (ret || !found || !value) {
 		/* Unordered: the start_ns filters stay in the query. */
 		return ret;
 	}
 	if (plan->variant & REQUESTS_FILTER_FROM) {
 		args[1] = filter->from_ns;
-		ret = reader_int(reader, READER_FIRST_FROM,
-				 "SELECT id FROM requests INDEXED BY "
-				 "requests_by_start WHERE analysis=?1 AND "
-				 "start_ns>=?2 ORDER BY start_ns, id LIMIT 1",
-				 args, 2, &found, &value);
+		ret = lta_store_reader_int(
+			reader, READER_FIRST_FROM,
+			"SELECT id FROM requests INDEXED BY "
+			"requests_by_start WHERE analysis=?1 AND "
+			"start_ns>=?2 ORDER BY start_ns, id LIMIT 1",
+			args, 2, &found, &value);
 		if (ret) {
 			return ret;
 		}
@@ -580,12 +609,13 @@ static int plan_time_range(struct store_reader *reader,
 	}
 	if (plan->variant & REQUESTS_FILTER_TO) {
 		args[1] = filter->to_ns;
-		ret = reader_int(reader, READER_LAST_BEFORE,
-				 "SELECT id FROM requests INDEXED BY "
-				 "requests_by_start WHERE analysis=?1 AND "
-				 "start_ns<?2 ORDER BY start_ns DESC, id DESC "
-				 "LIMIT 1",
-				 args, 2, &found, &value);
+		ret = lta_store_reader_int(
+			reader, READER_LAST_BEFORE,
+			"SELECT id FROM requests INDEXED BY "
+			"requests_by_start WHERE analysis=?1 AND "
+			"start_ns<?2 ORDER BY start_ns DESC, id DESC "
+			"LIMIT 1",
+			args, 2, &found, &value);
 		if (ret) {
 			return ret;
 		}
@@ -616,9 +646,10 @@ static int plan_duration(struct store_reader *reader,
 		return 0;
 	}
 	/* Ids are dense (1, 2, ...): the span counts the rows to scan. */
-	ret = reader_int(reader, READER_MAX_ID,
-			 "SELECT max(id) FROM requests WHERE analysis=?1", args,
-			 1, &found, &max_id);
+	ret = lta_store_reader_int(
+		reader, READER_MAX_ID,
+		"SELECT max(id) FROM requests WHERE analysis=?1", args, 1,
+		&found, &max_id);
 	if (ret) {
 		return ret;
 	}
@@ -635,11 +666,12 @@ static int plan_duration(struct store_reader *reader,
 	args[2] = plan->after_id;
 	args[3] = plan->last_id;
 	args[4] = (int64_t)cap + 1;
-	ret = reader_int(reader, READER_DURATION_PROBE,
-			 "SELECT count(*) FROM (SELECT 1 FROM requests "
-			 "INDEXED BY requests_by_duration WHERE analysis=?1 "
-			 "AND duration_ns>=?2 AND id>?3 AND id<=?4 LIMIT ?5)",
-			 args, 5, &found, &count);
+	ret = lta_store_reader_int(
+		reader, READER_DURATION_PROBE,
+		"SELECT count(*) FROM (SELECT 1 FROM requests "
+		"INDEXED BY requests_by_duration WHERE analysis=?1 "
+		"AND duration_ns>=?2 AND id>?3 AND id<=?4 LIMIT ?5)",
+		args, 5, &found, &count);
 	if (ret) {
 		return ret;
 	}

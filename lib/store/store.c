@@ -1,6 +1,7 @@
 /*
  * The store's database, its connections and the analyses table. Requests
- * (the writer and the queries) are in store-requests.c.
+ * (the writer and the queries) are in store-requests.c, timing-failure
+ * errors in store-errors.c.
  *
  * Connections: the control connection (analyses writes and the schema,
  * under the store's lock), one per writer (store-requests.c), and one
@@ -35,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -91,6 +92,80 @@ static const char schema_v1[] =
 	" ON requests (analysis, end_reason, id);"
 	"CREATE INDEX requests_by_duration"
 	" ON requests (analysis, duration_ns, id);";
+
+/*
+ * Version 2: the timing-failure errors of the agent, paged by id like the
+ * requests (store-errors.c says how each filter is served):
+ * - no filter: the (analysis, id) index;
+ * - type, entity: an index on (analysis, that column, id);
+ * - time range: the (analysis, raised_ns, id) index finds the first and
+ *   last ids of the range when ids are in raised order (the agent numbers
+ *   its errors as it raises them), which analyses.errors_ordered records.
+ * A table with a rowid, as requests: SQLite plans a WITHOUT ROWID table's
+ * primary key range before the type index, which then serves nothing.
+ * error_counts is kept by triggers (the writer upserts, so that a late end
+ * is an UPDATE), so that the counts of an analysis cost O(1). Their first
+ * row of a type is inserted WHERE NOT EXISTS: an OR IGNORE in a trigger
+ * would take the upsert's conflict policy, and fail. The key, a uint64_t,
+ * is stored as the int64_t of the same bits.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE errors ("
+	" analysis INTEGER NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" origin TEXT NOT NULL,"
+	" host TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" tid INTEGER NOT NULL,"
+	" entity TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" key INTEGER NOT NULL,"
+	" start_ns INTEGER NOT NULL,"
+	" raised_ns INTEGER NOT NULL,"
+	" timeout_ns INTEGER NOT NULL,"
+	" expired INTEGER NOT NULL,"
+	" open_count INTEGER NOT NULL,"
+	" late_end_ns INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX errors_by_id ON errors (analysis, id);"
+	"CREATE INDEX errors_by_type ON errors (analysis, type, id);"
+	"CREATE INDEX errors_by_entity ON errors (analysis, entity, id);"
+	"CREATE INDEX errors_by_raised ON errors (analysis, raised_ns, id);"
+	"CREATE TABLE error_counts ("
+	" analysis INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" errors INTEGER NOT NULL DEFAULT 0,"
+	" late_ends INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (analysis, type)) WITHOUT ROWID;"
+	"CREATE TRIGGER errors_count_insert AFTER INSERT ON errors BEGIN"
+	" INSERT INTO error_counts (analysis, type)"
+	"  SELECT new.analysis, new.type WHERE NOT EXISTS"
+	"  (SELECT 1 FROM error_counts"
+	"   WHERE analysis=new.analysis AND type=new.type);"
+	" UPDATE error_counts SET errors=errors+1,"
+	"  late_ends=late_ends+(new.late_end_ns>=0)"
+	"  WHERE analysis=new.analysis AND type=new.type;"
+	" END;"
+	"CREATE TRIGGER errors_count_update AFTER UPDATE ON errors BEGIN"
+	" UPDATE error_counts SET errors=errors-1,"
+	"  late_ends=late_ends-(old.late_end_ns>=0)"
+	"  WHERE analysis=old.analysis AND type=old.type;"
+	" INSERT INTO error_counts (analysis, type)"
+	"  SELECT new.analysis, new.type WHERE NOT EXISTS"
+	"  (SELECT 1 FROM error_counts"
+	"   WHERE analysis=new.analysis AND type=new.type);"
+	" UPDATE error_counts SET errors=errors+1,"
+	"  late_ends=late_ends+(new.late_end_ns>=0)"
+	"  WHERE analysis=new.analysis AND type=new.type;"
+	" END;"
+	"CREATE TRIGGER errors_count_delete AFTER DELETE ON errors BEGIN"
+	" UPDATE error_counts SET errors=errors-1,"
+	"  late_ends=late_ends-(old.late_end_ns>=0)"
+	"  WHERE analysis=old.analysis AND type=old.type;"
+	" END;"
+	"ALTER TABLE analyses"
+	" ADD COLUMN errors_ordered INTEGER NOT NULL DEFAULT 1;";
 
 #define ANALYSIS_COLUMNS                                             \
 	"id, kind, source, status, reason, created_ns, updated_ns, " \
@@ -235,6 +310,36 @@ void lta_store_stmt_done(sqlite3_stmt *stmt, bool temporary)
 	}
 }
 
+int lta_store_reader_int(struct store_reader *reader, enum reader_stmt slot,
+			 const char *sql, const int64_t *args, int n,
+			 bool *found, int64_t *value)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool temporary;
+	int ret, rc, i;
+
+	ret = lta_store_stmt(reader->db, &reader->stmts[slot], sql, &stmt,
+			     &temporary);
+	if (ret) {
+		goto end;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(stmt, i + 1, args[i]);
+	}
+	rc = sqlite3_step(stmt);
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(stmt, 0);
+	} else if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(reader->db, rc, "plan a query");
+	}
+end:
+	if (stmt) {
+		lta_store_stmt_done(stmt, temporary);
+	}
+	return ret;
+}
+
 /* --- readers ------------------------------------------------------------ */
 
 static void reader_close(struct store_reader *reader)
@@ -246,6 +351,9 @@ static void reader_close(struct store_reader *reader)
 	}
 	for (i = 0; i < REQUESTS_VARIANTS; i++) {
 		sqlite3_finalize(reader->requests[i]);
+	}
+	for (i = 0; i < ERRORS_VARIANTS; i++) {
+		sqlite3_finalize(reader->errors[i]);
 	}
 	sqlite3_close_v2(reader->db);
 	free(reader);
@@ -367,7 +475,7 @@ static int exec(sqlite3 *db, const char *sql, const char *what)
  */
 static int schema_upgrade(sqlite3 *db)
 {
-	int64_t version, application_id, objects;
+	int64_t version, from = 0, application_id, objects;
 	char sql[128];
 	int ret;
 
@@ -404,6 +512,7 @@ static int schema_upgrade(sqlite3 *db)
 		ret = exec(db, "COMMIT", "commit schema");
 		goto end;
 	}
+	from = version;
 	if (version == 0) {
 		ret = exec(db, schema_v1, "create schema");
 		if (ret) {
@@ -411,7 +520,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 1;
 	}
-	/* Later versions: if (version == 1) { ...; version = 2; } */
+	if (version == 1) {
+		ret = exec(db, schema_v2, "migrate schema to version 2");
+		if (ret) {
+			goto rollback;
+		}
+		version = 2;
+	}
+	/* Later versions: if (version == 2) { ...; version = 3; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
@@ -423,8 +539,13 @@ static int schema_upgrade(sqlite3 *db)
 	if (ret) {
 		goto rollback;
 	}
-	LTA_LOGI("Created the store's schema: version=%d",
-		 STORE_SCHEMA_VERSION);
+	if (from == 0) {
+		LTA_LOGI("Created the store's schema: version=%d",
+			 STORE_SCHEMA_VERSION);
+	} else {
+		LTA_LOGI("Migrated the store's schema: from=%lld, version=%d",
+			 (long long)from, STORE_SCHEMA_VERSION);
+	}
 	goto end;
 rollback:
 	if (!sqlite3_get_autocommit(db)) {

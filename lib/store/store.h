@@ -27,6 +27,13 @@
  * reason and time range (when ids are in start order, as the segmenter
  * gives them; otherwise a time range scans the analysis), and about
  * O(sqrt(limit * n)) at worst for a minimum duration.
+ *
+ * Timing-failure errors of the agent (lib/agent/agent.h) are kept too,
+ * written by the same writer in the same transactions as the requests.
+ * Their queries are O(log n + limit) for paging, type, entity and time
+ * range (when ids are in raised order, as the agent gives them); name,
+ * origin and pid are checked on the rows the others select. Their counts
+ * are kept as they are written: O(1) to read.
  */
 #ifndef LTA_STORE_STORE_H
 #define LTA_STORE_STORE_H
@@ -211,5 +218,75 @@ int lta_store_durations(struct lta_store *store, int64_t analysis,
 			void (*fn)(int64_t duration_ns, const char *end_reason,
 				   bool incomplete, void *user_data),
 			void *user_data);
+
+/* --- timing-failure errors ------------------------------------------------ */
+
+/* A timing-failure error of an analysis (lib/agent), as stored. */
+struct lta_store_error {
+	int64_t analysis;
+	int64_t id;	    /* The agent's error id: 1, 2, ... per analysis. */
+	const char *type;   /* "InE", "CoE", "crash". */
+	const char *kind;   /* "service", "interaction". */
+	const char *origin; /* "rbl" (instrumented) or "derived". */
+	const char *host;   /* "" when unknown. */
+	int32_t pid, tid;
+	const char *entity, *name;
+	uint64_t key;
+	int64_t start_ns, raised_ns;
+	int64_t timeout_ns;  /* -1 for a crash. */
+	bool expired;	     /* Forced out by the open-start bound. */
+	uint32_t open_count; /* Crash: starts open at the exit. */
+	int64_t late_end_ns; /* -1 until a late end arrives. */
+};
+
+/*
+ * Adds E to the writer's open batch: the same transaction as the requests,
+ * committed by lta_store_writer_commit() (or here, when the batch is past
+ * its bounds; the errors are then those of the commit). Adding the same
+ * (analysis, id) again replaces the row: how a late end is recorded.
+ * E->analysis is ignored (the writer's is used); E and its strings are
+ * borrowed for the call (NULL strings are stored as ""). Errors do not
+ * count in lta_store_writer_committed(). Returns 0 or an error (-ENOSPC,
+ * -ENOMEM, ... as lta_store_writer_add()). The writer's thread.
+ */
+int lta_store_writer_add_error(struct lta_store_writer *w,
+			       const struct lta_store_error *e);
+
+struct lta_store_error_filter {
+	int64_t analysis;
+	const char *type;   /* NULL: any. */
+	const char *entity; /* NULL: any. */
+	const char *name;   /* NULL: any. */
+	const char *origin; /* NULL: any. */
+	int32_t pid;	    /* -1: any. */
+	int64_t from_ns;    /* raised_ns >= from_ns; INT64_MIN: any. */
+	int64_t to_ns;	    /* raised_ns < to_ns; INT64_MAX: any. */
+	int64_t after_id;   /* Cursor: id > after_id. */
+	int limit;	    /* Rows at most (the caller caps it). */
+};
+
+/*
+ * Calls FN for the committed errors matching FILTER, by id, at most
+ * FILTER->limit. E and its strings are valid during the call only.
+ * Returns 0, an error, or what FN returned (FN returns 0 to go on). Any
+ * thread.
+ */
+int lta_store_errors(struct lta_store *store,
+		     const struct lta_store_error_filter *filter,
+		     int (*fn)(const struct lta_store_error *e,
+			       void *user_data),
+		     void *user_data);
+
+struct lta_store_error_counts {
+	int64_t ine, coe, crash, late_ends;
+};
+
+/*
+ * Sets OUT to the counts of committed errors of ANALYSIS by type, and of
+ * those with a late end (all 0 for an unknown analysis). Returns 0 or an
+ * error. Any thread.
+ */
+int lta_store_error_counts(struct lta_store *store, int64_t analysis,
+			   struct lta_store_error_counts *out);
 
 #endif /* LTA_STORE_STORE_H */

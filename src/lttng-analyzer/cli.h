@@ -48,6 +48,8 @@ struct lta_cli_run {
 	int (*analyze)(struct lta_event *event, void *user_data);
 	/* Called when the tracer discarded events in TRACE; may be NULL. */
 	void (*discard)(uint32_t trace, void *user_data);
+	/* Live: trace time advanced with no events; may be NULL. */
+	int (*tick)(int64_t ts, void *user_data);
 	void *user_data;	  /* Borrowed. */
 	int progress;		  /* Print progress (stderr is a tty). */
 	int64_t next_progress_ns; /* Monotonic time of the next line. */

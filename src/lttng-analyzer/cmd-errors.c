@@ -1,8 +1,9 @@
 /*
  * lttng-analyzer errors: timing failures (InE, CoE, crash) of a recorded
- * trace, from its rule-based logging points (<lttng-analyzer/rbl.h>), with
- * the agent of the daemon run on trace time: the same errors at the same
- * trace times as a live run.
+ * trace (or a live session), from its rule-based logging points
+ * (<lttng-analyzer/rbl.h>) and from the starts and ends the segmenter
+ * derives from the system calls, through the daemon's glue (agent/timing.h)
+ * on trace time: the same errors at the same trace times as a live run.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,13 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/timing.h"
 #include "cli.h"
 #include "decode/decode.h"
+#include "segment/segment.h"
 
 struct errors_cmd {
-	struct lta_agent_options options;
-	struct lta_agent *agent;
+	struct lta_timing_options options;
+	struct lta_timing *timing;
+	struct lta_segment *segment; /* Derived points; NULL with no_derived. */
 	struct lta_cli_run run;
 	uint64_t counts[3], late;
 	int json;
@@ -32,11 +35,12 @@ void lta_cli_errors_usage(FILE *out)
 		"\n"
 		"Raises interaction errors (InE), computation errors (CoE) "
 		"and\n"
-		"crashes from the lttng_analyzer_rbl points of the traces, "
-		"with\n"
-		"adaptive timeouts (mean + K x deviation, Jacobson/Karels), "
-		"on\n"
-		"trace time. Prints one line per error, and per late end.\n"
+		"crashes with adaptive timeouts (mean + K x deviation,\n"
+		"Jacobson/Karels), on trace time, from the lttng_analyzer_rbl\n"
+		"points of instrumented programs and from starts and ends\n"
+		"derived from the system calls (each request a service, each\n"
+		"blocking call to another component an interaction). Prints "
+		"one\nline per error, and per late end.\n"
 		"\n"
 		"  --format=text|json   (default text; json: one object per "
 		"line)\n"
@@ -45,77 +49,83 @@ void lta_cli_errors_usage(FILE *out)
 		"  --ceiling=MS         largest timeout (default 30000)\n"
 		"  --warmup=N           samples before the estimate rules "
 		"(default 10)\n"
+		"  --no-derived         only the instrumentation points\n"
+		"  --no-rbl             only the derived starts and ends\n"
 		"  -h, --help\n");
 }
 
-static int on_error(const struct lta_agent_error *e, bool late, void *user_data)
+static int on_error(const struct lta_timing_error *te, void *user_data)
 {
 	struct errors_cmd *cmd = user_data;
-	const char *what = late ? "late-end" : lta_agent_error_name(e->type);
+	const struct lta_agent_error *e = te->error;
+	const char *what =
+		te->late ? "late-end" : lta_agent_error_name(e->type);
 
-	if (late) {
+	if (te->late) {
 		cmd->late++;
 	} else {
 		cmd->counts[e->type]++;
 	}
 	if (cmd->json) {
 		printf("{\"id\":%llu,\"event\":\"%s\",\"type\":\"%s\","
-		       "\"kind\":\"%s\",\"pid\":%d,\"tid\":%d,\"entity\":\"%"
-		       "s\","
+		       "\"kind\":\"%s\",\"origin\":\"%s\",\"pid\":%d,"
+		       "\"tid\":%d,\"entity\":\"%s\","
 		       "\"name\":\"%s\",\"key\":%llu,\"start_ns\":%lld,"
 		       "\"raised_ns\":%lld,\"timeout_ns\":%lld,"
 		       "\"late_end_ns\":%lld,\"open\":%u,\"expired\":%s}\n",
-		       (unsigned long long)e->id, late ? "late_end" : "error",
+		       (unsigned long long)e->id,
+		       te->late ? "late_end" : "error",
 		       lta_agent_error_name(e->type),
 		       e->kind == LTA_AGENT_SERVICE ? "service" : "interaction",
-		       e->pid, e->tid, e->entity, e->name,
-		       (unsigned long long)e->key, (long long)e->start_ts,
-		       (long long)e->raised_ts, (long long)e->timeout_ns,
-		       (long long)e->late_end_ts, e->open_count,
-		       e->expired ? "true" : "false");
+		       te->derived ? "derived" : "rbl", e->pid, e->tid,
+		       e->entity, e->name, (unsigned long long)te->key,
+		       (long long)e->start_ts, (long long)e->raised_ts,
+		       (long long)e->timeout_ns, (long long)e->late_end_ts,
+		       e->open_count, e->expired ? "true" : "false");
 	} else {
-		printf("%-8s #%llu %s/%s pid %d tid %d: started %lld, %s %lld "
-		       "(timeout %.3f ms)\n",
+		printf("%-8s #%llu %s/%s%s pid %d tid %d: started %lld, %s "
+		       "%lld (timeout %.3f ms)\n",
 		       what, (unsigned long long)e->id, e->entity, e->name,
-		       e->pid, e->tid, (long long)e->start_ts,
-		       late ? "ended" : "raised",
-		       (long long)(late ? e->late_end_ts : e->raised_ts),
+		       te->derived ? " (derived)" : "", e->pid, e->tid,
+		       (long long)e->start_ts, te->late ? "ended" : "raised",
+		       (long long)(te->late ? e->late_end_ts : e->raised_ts),
 		       (double)e->timeout_ns / 1e6);
 	}
 	return 0;
 }
 
+static int on_point(const struct lta_segment_point *point, void *user_data)
+{
+	struct errors_cmd *cmd = user_data;
+
+	return lta_timing_point(cmd->timing, point);
+}
+
 static int on_event(struct lta_event *event, void *user_data)
 {
 	struct errors_cmd *cmd = user_data;
-	const struct lta_rbl_event *p = &event->u.rbl;
-	enum lta_agent_kind kind =
-		p->interaction ? LTA_AGENT_INTERACTION : LTA_AGENT_SERVICE;
-	int ret;
+	int ret = lta_timing_event(cmd->timing, event);
 
-	/* Deadlines passed before this event fire first. */
-	ret = lta_agent_advance(cmd->agent, event->ts);
-	if (ret) {
-		return ret;
+	if (ret == 0 && cmd->segment) {
+		ret = lta_segment_feed(cmd->segment, event);
 	}
-	switch (event->kind) {
-	case LTA_EVENT_RBL_START:
-		return lta_agent_start(cmd->agent, kind, event->trace,
-				       event->pid, event->tid, p->entity,
-				       p->name, p->key, event->ts);
-	case LTA_EVENT_RBL_END:
-		ret = lta_agent_end(cmd->agent, kind, event->trace, event->pid,
-				    p->entity, p->name, p->key, event->ts);
-		return ret == -ENOENT ? 0 : ret;
-	case LTA_EVENT_PROCESS_EXIT:
-		if (event->u.process.tid == event->pid) {
-			return lta_agent_process_exit(cmd->agent, event->trace,
-						      event->pid, event->ts);
-		}
-		return 0;
-	default:
-		return 0;
+	return ret;
+}
+
+static void on_discard(uint32_t trace, void *user_data)
+{
+	struct errors_cmd *cmd = user_data;
+
+	if (cmd->segment) {
+		lta_segment_discard(cmd->segment, trace);
 	}
+}
+
+static int on_tick(int64_t ts, void *user_data)
+{
+	struct errors_cmd *cmd = user_data;
+
+	return lta_timing_advance(cmd->timing, ts);
 }
 
 int lta_cli_errors(int argc, char **argv)
@@ -126,6 +136,8 @@ int lta_cli_errors(int argc, char **argv)
 		{ "floor", required_argument, NULL, 'F' },
 		{ "ceiling", required_argument, NULL, 'C' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "no-derived", no_argument, NULL, 'D' },
+		{ "no-rbl", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -149,6 +161,11 @@ int lta_cli_errors(int argc, char **argv)
 			cmd.json = strcmp(optarg, "json") == 0;
 			continue;
 		}
+		if (opt == 'D' || opt == 'R') {
+			*(opt == 'D' ? &cmd.options.no_derived
+				     : &cmd.options.no_rbl) = true;
+			continue;
+		}
 		if (opt == '?') {
 			lta_cli_errors_usage(stderr);
 			return LTA_CLI_EXIT_USAGE;
@@ -162,16 +179,16 @@ int lta_cli_errors(int argc, char **argv)
 		}
 		switch (opt) {
 		case 'k':
-			cmd.options.k = v;
+			cmd.options.agent.k = v;
 			break;
 		case 'F':
-			cmd.options.floor_ns = (int64_t)(v * 1e6);
+			cmd.options.agent.floor_ns = (int64_t)(v * 1e6);
 			break;
 		case 'C':
-			cmd.options.ceiling_ns = (int64_t)(v * 1e6);
+			cmd.options.agent.ceiling_ns = (int64_t)(v * 1e6);
 			break;
 		case 'w':
-			cmd.options.warmup = (uint32_t)v;
+			cmd.options.agent.warmup = (uint32_t)v;
 			break;
 		}
 	}
@@ -179,17 +196,30 @@ int lta_cli_errors(int argc, char **argv)
 		lta_cli_errors_usage(stderr);
 		return LTA_CLI_EXIT_USAGE;
 	}
-	cmd.agent = lta_agent_create(&cmd.options, on_error, &cmd);
-	if (!cmd.agent) {
+	cmd.timing = lta_timing_create(&cmd.options, on_error, &cmd);
+	if (cmd.timing && !cmd.options.no_derived) {
+		struct lta_segment_options so = {
+			.max_calls = 0,
+			.on_point = on_point,
+			.point_data = &cmd,
+		};
+
+		cmd.segment = lta_segment_create(&so, NULL, NULL);
+	}
+	if (!cmd.timing || (!cmd.options.no_derived && !cmd.segment)) {
 		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
+		lta_segment_destroy(cmd.segment);
+		lta_timing_destroy(cmd.timing);
 		return LTA_CLI_EXIT_FAILURE;
 	}
 	cmd.run.analyze = on_event;
+	cmd.run.discard = on_discard;
+	cmd.run.tick = on_tick;
 	cmd.run.user_data = &cmd;
 	ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind, 1,
 				 "warn");
 	if (ret == LTA_CLI_EXIT_OK) {
-		c = lta_agent_counters(cmd.agent);
+		c = lta_agent_counters(lta_timing_agent(cmd.timing));
 		fprintf(stderr,
 			"errors: %llu InE, %llu CoE, %llu crash; %llu late "
 			"ends; %llu starts, %llu ends, %llu open at the end\n",
@@ -205,6 +235,7 @@ int lta_cli_errors(int argc, char **argv)
 		ret = LTA_CLI_EXIT_FAILURE;
 	}
 	lta_cli_run_fini(&cmd.run);
-	lta_agent_destroy(cmd.agent);
+	lta_segment_destroy(cmd.segment);
+	lta_timing_destroy(cmd.timing);
 	return ret;
 }

@@ -69,6 +69,13 @@ static int on_event(struct lta_event *event, void *user_data)
 	return run->analyze ? run->analyze(event, run->user_data) : 0;
 }
 
+static int on_tick(int64_t ts, void *user_data)
+{
+	struct lta_cli_run *run = user_data;
+
+	return run->tick ? run->tick(ts, run->user_data) : 0;
+}
+
 static int on_discard(const struct lta_discard *discard, void *user_data)
 {
 	struct lta_cli_run *run = user_data;
@@ -122,7 +129,8 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		.bt_log_level = bt_log_level,
 	};
 	struct lta_source_handlers handlers = { .event = on_event,
-						.discard = on_discard };
+						.discard = on_discard,
+						.tick = on_tick };
 	enum lta_source_status status;
 	int i;
 

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <signal.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +24,9 @@
 #include "tasks/tasks.h"
 
 #define STORE_UPDATE_NS (1000LL * 1000 * 1000)
+#define LIVENESS_NS (100LL * 1000 * 1000)
+#define ESTIMATES_NS (200LL * 1000 * 1000)
+#define MAX_GONE 64
 #define MAX_SYSCALL_NAMES 256
 
 struct syscall_tally {
@@ -43,6 +48,13 @@ struct analysis {
 	struct lta_segment *segment;
 	struct lta_store_writer *writer;
 	int64_t next_store_update;
+	struct lta_timing *timing;
+	bool errors_to_commit;	/* Commit at once: an error is news. */
+	int64_t next_liveness;	/* Monotonic: check local processes. */
+	int64_t next_estimates; /* Monotonic: snapshot the estimates. */
+	char local_host[256];	/* Traces of this host: check processes. */
+	struct lta_event gone[MAX_GONE]; /* Scratch for the liveness check. */
+	size_t gone_count;
 
 	/* Shared with readers: under lock. */
 	pthread_mutex_t lock;
@@ -54,6 +66,9 @@ struct analysis {
 	size_t syscall_names;
 	uint64_t discarded_packets;
 	bool stop_requested;
+	uint64_t errors_by_type[3], late_ends;
+	struct lta_analysis_timeout *estimates; /* Snapshot; owned. */
+	size_t estimate_count, estimate_cap;
 };
 
 struct lta_analyses {
@@ -105,6 +120,7 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 		if (o->max_calls > 0) {
 			m->options.max_calls = o->max_calls;
 		}
+		m->options.timing = o->timing;
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	if (lta_htable_init(&m->by_id, 16)) {
@@ -208,7 +224,72 @@ static int on_event(struct lta_event *event, void *user_data)
 		tally_syscall(a, event->syscall_name);
 	}
 	pthread_mutex_unlock(&a->lock);
+	ret = lta_timing_event(a->timing, event);
+	if (ret) {
+		return ret;
+	}
 	return lta_segment_feed(a->segment, event);
+}
+
+static int on_point(const struct lta_segment_point *point, void *user_data)
+{
+	struct analysis *a = user_data;
+
+	return lta_timing_point(a->timing, point);
+}
+
+/* An error raised (or its late end): stored at once, counted. */
+static int on_timing_error(const struct lta_timing_error *te, void *user_data)
+{
+	struct analysis *a = user_data;
+	const struct lta_agent_error *e = te->error;
+	const struct lta_source_trace *trace =
+		lta_source_trace(a->source, e->trace);
+	struct lta_store_error row = {
+		.id = (int64_t)e->id,
+		.type = lta_agent_error_name(e->type),
+		.kind = e->kind == LTA_AGENT_SERVICE ? "service"
+						     : "interaction",
+		.origin = te->derived ? "derived" : "rbl",
+		.host = trace && trace->hostname ? trace->hostname : "",
+		.pid = e->pid,
+		.tid = e->tid,
+		.entity = e->entity,
+		.name = e->name,
+		.key = te->key,
+		.start_ns = e->start_ts,
+		.raised_ns = e->raised_ts,
+		.timeout_ns = e->timeout_ns,
+		.expired = e->expired,
+		.open_count = e->open_count,
+		.late_end_ns = e->late_end_ts,
+	};
+	int ret;
+
+	pthread_mutex_lock(&a->lock);
+	if (te->late) {
+		a->late_ends++;
+	} else {
+		a->errors_by_type[e->type]++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!te->late) {
+		LTA_LOGI("Timing failure: analysis=%lld, error=%llu, type=%s, "
+			 "origin=%s, pid=%d, entity=\"%s\", name=\"%s\", "
+			 "timeout-ms=%.3f",
+			 (long long)a->id, (unsigned long long)e->id, row.type,
+			 row.origin, e->pid, e->entity, e->name,
+			 (double)e->timeout_ns / 1e6);
+	}
+	ret = lta_store_writer_add_error(a->writer, &row);
+	if (ret) {
+		LTA_LOGE("Cannot store timing failure: analysis=%lld, "
+			 "error=%llu, reason=\"%s\"",
+			 (long long)a->id, (unsigned long long)e->id,
+			 ret == -ENOSPC ? "disk full" : lta_store_error());
+	}
+	a->errors_to_commit = true;
+	return 0;
 }
 
 static int on_discard(const struct lta_discard *d, void *user_data)
@@ -236,7 +317,120 @@ static int on_tick(int64_t ts, void *user_data)
 		a->state.last_event_ns = ts;
 	}
 	pthread_mutex_unlock(&a->lock);
+	return lta_timing_advance(a->timing, ts);
+}
+
+/* Notes a process of the local host that is gone (liveness check). */
+static int check_alive(uint32_t trace, int32_t pid, void *user_data)
+{
+	struct analysis *a = user_data;
+	const struct lta_source_trace *t = lta_source_trace(a->source, trace);
+	struct lta_event *e;
+
+	if (!t || !t->hostname || strcmp(t->hostname, a->local_host) != 0 ||
+	    pid <= 0 || a->gone_count >= MAX_GONE) {
+		return 0;
+	}
+	if (kill(pid, 0) == 0 || errno != ESRCH) {
+		return 0;
+	}
+	e = &a->gone[a->gone_count++];
+	memset(e, 0, sizeof(*e));
+	e->kind = LTA_EVENT_PROCESS_EXIT;
+	e->trace = trace;
+	e->pid = pid;
+	e->tid = pid;
+	e->cpu = -1;
+	e->u.process.tid = pid;
+	e->u.process.pid = pid;
+	e->fd_arg = -1;
+	e->ret_arg = -1;
 	return 0;
+}
+
+/*
+ * Without the kernel tracer nothing says that a traced process died (a
+ * SIGSEGV leaves no event): processes of this host with starts open are
+ * checked, and a gone one is a process exit at the newest trace time (a
+ * crash for the agent, its open requests "aborted" for the segmenter).
+ */
+static void check_processes(struct analysis *a, int64_t now)
+{
+	int64_t ts = lta_timing_now(a->timing);
+	size_t i;
+
+	if (!a->live || now < a->next_liveness || ts == INT64_MIN) {
+		return;
+	}
+	a->next_liveness = now + LIVENESS_NS;
+	a->gone_count = 0;
+	lta_timing_open_processes(a->timing, check_alive, a);
+	for (i = 0; i < a->gone_count; i++) {
+		struct lta_event *e = &a->gone[i];
+
+		LTA_LOGI("Traced process gone: analysis=%lld, pid=%d",
+			 (long long)a->id, e->pid);
+		e->ts = ts;
+		lta_timing_event(a->timing, e);
+		lta_segment_feed(a->segment, e);
+	}
+}
+
+static int snapshot_one(const struct lta_agent_estimate *e, void *user_data)
+{
+	struct analysis *a = user_data;
+	struct lta_analysis_timeout *t;
+
+	if (a->estimate_count == a->estimate_cap) {
+		size_t cap = a->estimate_cap ? a->estimate_cap * 2 : 16;
+		void *grown = realloc(a->estimates, cap * sizeof(*t));
+
+		if (!grown) {
+			return -ENOMEM;
+		}
+		a->estimates = grown;
+		a->estimate_cap = cap;
+	}
+	t = &a->estimates[a->estimate_count++];
+	t->kind = e->kind == LTA_AGENT_SERVICE ? "service" : "interaction";
+	snprintf(t->entity, sizeof(t->entity), "%s", e->entity);
+	snprintf(t->name, sizeof(t->name), "%s", e->name);
+	t->samples = e->samples;
+	t->mean_ns = e->mean_ns;
+	t->dev_ns = e->dev_ns;
+	t->timeout_ns = e->timeout_ns;
+	t->open = e->open;
+	t->errors = e->errors;
+	t->late_ends = e->late_ends;
+	return 0;
+}
+
+static int compare_timeouts(const void *x, const void *y)
+{
+	const struct lta_analysis_timeout *a = x, *b = y;
+	int c = strcmp(a->kind, b->kind);
+
+	if (c == 0) {
+		c = strcmp(a->entity, b->entity);
+	}
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/* Copies the agent's estimates for GET .../timeouts. */
+static void snapshot_estimates(struct analysis *a, int64_t now, bool force)
+{
+	if (!force && now < a->next_estimates) {
+		return;
+	}
+	a->next_estimates = now + ESTIMATES_NS;
+	pthread_mutex_lock(&a->lock);
+	a->estimate_count = 0;
+	lta_agent_estimates(lta_timing_agent(a->timing), snapshot_one, a);
+	if (a->estimate_count > 1) {
+		qsort(a->estimates, a->estimate_count, sizeof(a->estimates[0]),
+		      compare_timeouts);
+	}
+	pthread_mutex_unlock(&a->lock);
 }
 
 /*
@@ -248,6 +442,13 @@ static void housekeeping_commit(struct analysis *a, bool commit_now, bool force)
 	int64_t now = mono_ns();
 	int ret;
 
+	check_processes(a, now);
+	snapshot_estimates(a, now, force);
+	if (a->errors_to_commit) {
+		/* An error is visible as soon as it is raised. */
+		commit_now = true;
+		a->errors_to_commit = false;
+	}
 	ret = lta_store_writer_commit(
 		a->writer,
 		commit_now || force ? 0 : a->manager->options.commit_ms);
@@ -390,6 +591,8 @@ static void free_analysis(struct analysis *a)
 	}
 	lta_store_writer_close(a->writer);
 	lta_segment_destroy(a->segment);
+	lta_timing_destroy(a->timing);
+	free(a->estimates);
 	lta_tasks_destroy(a->tasks);
 	lta_source_destroy(a->source);
 	lta_summary_destroy(a->summary);
@@ -510,6 +713,7 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	};
 	struct lta_segment_options segment_options = {
 		.max_calls = m->options.max_calls,
+		.on_point = on_point,
 	};
 	struct analysis *a = NULL;
 	struct stat st;
@@ -531,10 +735,15 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	a->path = path ? strdup(path) : NULL;
 	a->source = lta_source_create(&options, &handlers, a);
 	a->tasks = lta_tasks_create();
+	segment_options.point_data = a;
 	a->segment = lta_segment_create(&segment_options, segment_request, a);
 	a->summary = lta_summary_create();
+	a->timing = lta_timing_create(&m->options.timing, on_timing_error, a);
+	if (gethostname(a->local_host, sizeof(a->local_host) - 1) != 0) {
+		a->local_host[0] = '\0';
+	}
 	if ((url && !a->url) || (path && !a->path) || !a->source || !a->tasks ||
-	    !a->segment || !a->summary) {
+	    !a->segment || !a->summary || !a->timing) {
 		goto error;
 	}
 	if (url) {
@@ -789,6 +998,10 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		stats->events = (uint64_t)a->state.events;
 		stats->discarded_events = (uint64_t)a->state.discarded_events;
 		stats->discarded_packets = a->discarded_packets;
+		stats->errors_ine = a->errors_by_type[LTA_AGENT_INE];
+		stats->errors_coe = a->errors_by_type[LTA_AGENT_COE];
+		stats->errors_crash = a->errors_by_type[LTA_AGENT_CRASH];
+		stats->late_ends = a->late_ends;
 		n = a->syscall_names;
 		memcpy(sorted, a->syscalls, n * sizeof(sorted[0]));
 		pthread_mutex_unlock(&a->lock);
@@ -836,12 +1049,59 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	stats->events = (uint64_t)stored.events;
 	stats->discarded_events = (uint64_t)stored.discarded_events;
 	lta_summary_destroy(rebuilt);
+	{
+		struct lta_store_error_counts counts;
+
+		ret = lta_store_error_counts(m->store, id, &counts);
+		if (ret) {
+			rebuilt = NULL;
+			goto error;
+		}
+		stats->errors_ine = (uint64_t)counts.ine;
+		stats->errors_coe = (uint64_t)counts.coe;
+		stats->errors_crash = (uint64_t)counts.crash;
+		stats->late_ends = (uint64_t)counts.late_ends;
+	}
 	return 0;
 
 error:
 	lta_summary_destroy(rebuilt);
 	lta_histogram_destroy(stats->latency);
 	stats->latency = NULL;
+	return ret;
+}
+
+int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
+			  int (*fn)(const struct lta_analysis_timeout *t,
+				    void *user_data),
+			  void *user_data)
+{
+	struct analysis *a = find(m, id);
+	struct lta_store_analysis stored;
+	struct lta_analysis_timeout *copy;
+	size_t i, n;
+	int ret = 0;
+
+	if (!a) {
+		return lta_store_analysis_get(m->store, id, &stored) == 0
+			       ? -ENODATA
+			       : -ENOENT;
+	}
+	/* Copied out: FN may take its time without holding the thread. */
+	pthread_mutex_lock(&a->lock);
+	n = a->estimate_count;
+	copy = n ? malloc(n * sizeof(*copy)) : NULL;
+	if (copy) {
+		memcpy(copy, a->estimates, n * sizeof(*copy));
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (n && !copy) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		ret = fn(&copy[i], user_data);
+	}
+	free(copy);
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/timing.h"
 #include "histogram/histogram.h"
 #include "store/store.h"
 
@@ -33,6 +34,7 @@ struct lta_analyses_options {
 	int retry_max_ms;     /* Backoff ceiling (default 10000). */
 	int commit_ms;	      /* Store commit interval (default 200). */
 	uint32_t max_calls;   /* Calls kept per request (default 1000). */
+	struct lta_timing_options timing; /* Zeros: the agent's defaults. */
 };
 
 /* What GET /api/v1/analyses/{id} shows. */
@@ -53,6 +55,8 @@ struct lta_analysis_stats {
 	int64_t first_start_ns, last_end_ns;
 	struct lta_histogram *latency; /* Owned by the caller: destroy. */
 	uint64_t events, discarded_events, discarded_packets;
+	/* Timing failures raised (stored), and late ends among them. */
+	uint64_t errors_ine, errors_coe, errors_crash, late_ends;
 	/* Per system call: names and counts (entries), by count. */
 	size_t syscall_count;
 	struct {
@@ -101,6 +105,26 @@ int lta_analyses_list(struct lta_analyses *m,
  */
 int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		       struct lta_analysis_stats *stats);
+
+/* A current estimate of the agent (GET .../timeouts). */
+struct lta_analysis_timeout {
+	const char *kind; /* "service", "interaction". */
+	char entity[128], name[128];
+	uint64_t samples;
+	int64_t mean_ns, dev_ns, timeout_ns;
+	uint64_t open, errors, late_ends;
+};
+
+/*
+ * Calls FN with each estimate of analysis ID's agent (as of its last
+ * housekeeping, at most ~200 ms old), by kind, entity and name. Returns 0,
+ * -ENOENT (unknown id), -ENODATA (an analysis of an earlier run of the
+ * daemon: estimates live in memory only), or what FN returned.
+ */
+int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
+			  int (*fn)(const struct lta_analysis_timeout *t,
+				    void *user_data),
+			  void *user_data);
 
 /* Number of analyses running now. */
 int lta_analyses_running(struct lta_analyses *m);

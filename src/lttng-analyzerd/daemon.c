@@ -50,6 +50,15 @@ static void usage(FILE *out)
 		"  --relayd-live-port=N  its live port (default 5344)\n"
 		"  --no-relayd         no relay daemon: sessions name one\n"
 		"  --start-sessiond    start lttng-sessiond when none runs\n"
+		"  --timeout-k=K       timeouts: mean + K x deviation "
+		"(default 4)\n"
+		"  --timeout-floor-ms=N    smallest timeout (default 50)\n"
+		"  --timeout-ceiling-ms=N  largest timeout (default 30000)\n"
+		"  --timeout-warmup=N  samples before an estimate rules "
+		"(default 10)\n"
+		"  --no-derived        timing failures from instrumentation "
+		"only,\n"
+		"                      not derived from system calls\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -109,6 +118,33 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		COPY(log_level);
 	} else if (strcmp(key, "syslog") == 0) {
 		c->syslog = is_true(value);
+	} else if (strcmp(key, "no-derived") == 0) {
+		c->no_derived = is_true(value);
+	} else if (strcmp(key, "timeout-k") == 0) {
+		double k = strtod(value, &end);
+
+		if (*value == '\0' || *end != '\0' || !(k > 0 && k <= 100)) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		c->timeout_k = k;
+	} else if (strcmp(key, "timeout-floor-ms") == 0 ||
+		   strcmp(key, "timeout-ceiling-ms") == 0 ||
+		   strcmp(key, "timeout-warmup") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 || v > 86400000) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (strcmp(key, "timeout-floor-ms") == 0) {
+			c->timeout_floor_ms = (int)v;
+		} else if (strcmp(key, "timeout-ceiling-ms") == 0) {
+			c->timeout_ceiling_ms = (int)v;
+		} else {
+			c->timeout_warmup = (int)v;
+		}
 	} else if (strcmp(key, "no-relayd") == 0) {
 		c->no_relayd = is_true(value);
 	} else if (strcmp(key, "start-sessiond") == 0) {
@@ -233,6 +269,11 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "relayd-live-port", required_argument, NULL, 0 },
 		{ "no-relayd", no_argument, NULL, 0 },
 		{ "start-sessiond", no_argument, NULL, 0 },
+		{ "timeout-k", required_argument, NULL, 0 },
+		{ "timeout-floor-ms", required_argument, NULL, 0 },
+		{ "timeout-ceiling-ms", required_argument, NULL, 0 },
+		{ "timeout-warmup", required_argument, NULL, 0 },
+		{ "no-derived", no_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -407,6 +448,16 @@ int lta_daemon_main(int argc, char **argv)
 		goto end;
 	}
 	aopts.retry_initial_ms = config.retry_ms;
+	aopts.timing.agent.k = config.timeout_k;
+	aopts.timing.agent.floor_ns = config.timeout_floor_ms * 1000000LL;
+	aopts.timing.agent.ceiling_ns = config.timeout_ceiling_ms * 1000000LL;
+	aopts.timing.agent.warmup = (uint32_t)config.timeout_warmup;
+	aopts.timing.no_derived = config.no_derived;
+	if (config.timeout_floor_ms && config.timeout_ceiling_ms &&
+	    config.timeout_floor_ms > config.timeout_ceiling_ms) {
+		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");
+		goto end;
+	}
 	analyses = lta_analyses_create(store, &aopts);
 	if (!analyses) {
 		LTA_LOGE("Out of memory");

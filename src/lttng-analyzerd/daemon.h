@@ -25,6 +25,10 @@ struct lta_daemon_config {
 	int relayd_live_port; /* With relayd_url; 0: 5344. */
 	int no_relayd;
 	int start_sessiond;
+	/* Timing failures (lib/agent): 0 keeps the agent's default. */
+	double timeout_k;
+	int timeout_floor_ms, timeout_ceiling_ms, timeout_warmup;
+	int no_derived; /* No starts and ends derived from system calls. */
 };
 
 /*

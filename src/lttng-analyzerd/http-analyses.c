@@ -489,6 +489,12 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 	failed |= put(o, "discarded_events", uint_json(s->discarded_events));
 	failed |= put(o, "discarded_packets", uint_json(s->discarded_packets));
 	failed |= put(o, "syscalls", syscalls);
+	failed |= put(o, "errors",
+		      json_pack("{s:I,s:I,s:I,s:I}", "InE",
+				(json_int_t)s->errors_ine, "CoE",
+				(json_int_t)s->errors_coe, "crash",
+				(json_int_t)s->errors_crash, "late_ends",
+				(json_int_t)s->late_ends));
 	if (failed) {
 		json_decref(o);
 		return NULL;

@@ -191,4 +191,8 @@ void lta_http_get_requests(struct lta_http_exchange *x);
 void lta_http_get_request(struct lta_http_exchange *x);
 void lta_http_get_requests_jsonl(struct lta_http_exchange *x);
 
+/* http-errors.c */
+void lta_http_get_errors(struct lta_http_exchange *x);
+void lta_http_get_timeouts(struct lta_http_exchange *x);
+
 #endif /* LTA_ANALYZERD_HTTP_INTERNAL_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/timing.h"
 #include "tap.h"
 
 #define MS 1000000LL
@@ -232,6 +233,126 @@ static void test_replace_and_unmatched(void)
 	lta_agent_destroy(a);
 }
 
+/* --- the timing glue ------------------------------------------------------ */
+
+static struct lta_timing_error tseen[16];
+static struct lta_agent_error tseen_error[16];
+static int ntseen;
+
+static int on_timing(const struct lta_timing_error *e, void *u)
+{
+	(void)u;
+	if (ntseen < 16) {
+		tseen[ntseen] = *e;
+		tseen_error[ntseen] = *e->error;
+		tseen[ntseen].error = &tseen_error[ntseen];
+		ntseen++;
+	}
+	return 0;
+}
+
+static int timing_point(struct lta_timing *t, bool end, bool interaction,
+			int32_t tid, const char *name, uint64_t key,
+			uint64_t service_key, int64_t ts)
+{
+	struct lta_segment_point p = {
+		.end = end,
+		.interaction = interaction,
+		.pid = 10,
+		.tid = tid,
+		.entity = "httpd",
+		.name = name,
+		.key = key,
+		.service_key = service_key,
+		.ts = ts,
+	};
+
+	return lta_timing_point(t, &p);
+}
+
+static void rbl_event(struct lta_timing *t, enum lta_event_kind kind,
+		      uint64_t key, int64_t ts)
+{
+	struct lta_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.ts = ts;
+	e.pid = 10;
+	e.tid = 11;
+	e.u.rbl.entity = "httpd";
+	e.u.rbl.name = "request";
+	e.u.rbl.key = key;
+	lta_timing_event(t, &e);
+}
+
+static void test_timing(void)
+{
+	struct lta_timing_options o = { .agent = { .floor_ns = 10 * MS,
+						   .ceiling_ns = 1 * S,
+						   .warmup = 1 } };
+	struct lta_timing *t = lta_timing_create(&o, on_timing, NULL);
+	struct lta_event exit_group;
+	int i;
+
+	diag("timing: derived and rbl points in one agent, origins apart");
+	ntseen = 0;
+	/* Train both: 20 requests of 1 ms with a 0.5 ms interaction. */
+	for (i = 1; i <= 20; i++) {
+		int64_t t0 = i * 10 * MS;
+
+		timing_point(t, false, false, 1, "request", (uint64_t)i, 0, t0);
+		timing_point(t, false, true, 2, "socket:read", 2, (uint64_t)i,
+			     t0 + 100000);
+		timing_point(t, true, true, 2, "socket:read", 2, 0,
+			     t0 + 600000);
+		timing_point(t, true, false, 1, "request", (uint64_t)i, 0,
+			     t0 + MS);
+		/* The same key from rbl: another start, no pairing. */
+		rbl_event(t, LTA_EVENT_RBL_START, (uint64_t)i, t0);
+		rbl_event(t, LTA_EVENT_RBL_END, (uint64_t)i, t0 + MS);
+	}
+	is_int(ntseen, 0, "no error while normal");
+	/*
+	 * Request 21 accepted by thread 1, served by thread 2, whose
+	 * interaction hangs: the InE, and no CoE (the service is known to be
+	 * thread 2's through the interaction's service key).
+	 */
+	timing_point(t, false, false, 1, "request", 21, 0, 300 * MS);
+	timing_point(t, false, true, 2, "socket:read", 2, 21, 301 * MS);
+	lta_timing_advance(t, 2 * S);
+	is_int(ntseen, 1, "one error");
+	is_str(lta_agent_error_name(tseen[0].error->type), "InE", "an InE");
+	ok(tseen[0].derived, "derived");
+	is_int((int64_t)tseen[0].key, 2, "its key without the origin bit");
+	is_str(tseen[0].error->name, "socket:read", "its name");
+	diag("timing: an rbl start open at exit_group is a crash");
+	rbl_event(t, LTA_EVENT_RBL_START, 99, 3 * S);
+	memset(&exit_group, 0, sizeof(exit_group));
+	exit_group.kind = LTA_EVENT_SYSCALL_ENTRY;
+	exit_group.syscall = LTA_SYSCALL_exit_group;
+	exit_group.ts = 3 * S + MS;
+	exit_group.pid = 10;
+	exit_group.tid = 10;
+	lta_timing_event(t, &exit_group);
+	is_int(ntseen, 2, "one more error");
+	is_str(lta_agent_error_name(tseen[1].error->type), "crash", "a crash");
+	ok(!tseen[1].derived, "of origin rbl");
+	is_int((int64_t)tseen[1].key, 99, "its key");
+	is_int(lta_timing_now(t), 3 * S + MS, "trace time followed");
+	lta_timing_destroy(t);
+
+	diag("timing: without derived points, the segmenter's are ignored");
+	o.no_derived = true;
+	t = lta_timing_create(&o, on_timing, NULL);
+	timing_point(t, false, false, 1, "request", 1, 0, 0);
+	lta_timing_advance(t, 10 * S);
+	is_int(ntseen, 2, "no error");
+	is_int((int64_t)lta_agent_counters(lta_timing_agent(t))->starts, 0,
+	       "no start");
+	lta_timing_destroy(t);
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -240,5 +361,6 @@ int main(void)
 	test_crash();
 	test_many_and_bounded();
 	test_replace_and_unmatched();
+	test_timing();
 	return exit_status();
 }

@@ -543,6 +543,88 @@ static void test_end_names(void)
 	   "an unknown name is refused, the reason untouched");
 }
 
+/* Derived points, as text: "S+ request 1", "I+ socket:read 301"... */
+static char points[32][64];
+static int npoints;
+
+static int collect_point(const struct lta_segment_point *p, void *user_data)
+{
+	(void)user_data;
+	if (npoints < 32) {
+		snprintf(points[npoints++], sizeof(points[0]),
+			 "%c%c %s %s %llu", p->interaction ? 'I' : 'S',
+			 p->end ? '-' : '+', p->entity, p->name,
+			 (unsigned long long)p->key);
+	}
+	return 0;
+}
+
+static void test_derived_points(void)
+{
+	static const char *const N_SOCKET = "socket",
+				 *const N_CONNECT = "connect",
+				 *const N_POLL = "poll";
+	struct lta_segment_options options = { .max_calls = 16,
+					       .on_point = collect_point };
+	struct ctx listener = { 0, 300, 300, "php" };
+	struct ctx worker = { 0, 300, 301, "php" };
+	int i;
+
+	diag("derived starts and ends: request = service, calls to another "
+	     "component = interactions");
+	reset(&options);
+	npoints = 0;
+	accept_exit(&listener, 1000, 7, 40000);
+	call(&worker, 2000, LTA_SYSCALL_read, N_READ, 7, 100); /* client */
+	call(&worker, 2100, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	call(&worker, 2200, LTA_SYSCALL_connect, N_CONNECT, 9, 0);
+	call(&worker, 2300, LTA_SYSCALL_write, N_WRITE, 9, 10);
+	call(&worker, 2400, LTA_SYSCALL_poll, N_POLL, -1, 1); /* on fd 9 */
+	call(&worker, 2500, LTA_SYSCALL_read, N_READ, 9, 10);
+	call(&worker, 2600, LTA_SYSCALL_openat, N_OPENAT, -1, 10);
+	call(&worker, 2700, LTA_SYSCALL_read, N_READ, 10, 10);	/* a file */
+	call(&worker, 2800, LTA_SYSCALL_write, N_WRITE, 7, 50); /* client */
+	call(&worker, 2900, LTA_SYSCALL_poll, N_POLL, -1, 1);	/* client's */
+	entry(&worker, 3000, LTA_SYSCALL_read, N_READ, 9);	/* lost exit */
+	call(&worker, 3100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	{
+		static const char *const want[] = {
+			"S+ php request 1",
+			"I+ php socket:connect 301",
+			"I- php socket:connect 301",
+			"I+ php socket:write 301",
+			"I- php socket:write 301",
+			"I+ php socket:poll 301",
+			"I- php socket:poll 301",
+			"I+ php socket:read 301",
+			"I- php socket:read 301",
+			"I+ php socket:read 301",
+			"I- php socket:read 301",
+			"S- php request 1",
+		};
+		int n = (int)(sizeof(want) / sizeof(want[0]));
+
+		is_int(npoints, n, "12 points");
+		for (i = 0; i < n && i < npoints; i++) {
+			is_str(points[i], want[i], "%s", want[i]);
+		}
+	}
+	diag("a process that exits with a request open: no end (a crash)");
+	npoints = 0;
+	accept_exit(&listener, 4000, 8, 40001);
+	entry(&listener, 4100, LTA_SYSCALL_exit_group, N_EXIT_GROUP, -1);
+	is_int(npoints, 1, "a start only");
+	is_str(points[0], "S+ php request 2", "the request's start");
+	diag("no callback: no points, and the requests are the same");
+	reset(NULL);
+	npoints = 0;
+	accept_exit(&listener, 1000, 7, 40000);
+	call(&worker, 2200, LTA_SYSCALL_connect, N_CONNECT, 9, 0);
+	call(&worker, 3100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(npoints, 0, "none");
+	is_int(nout, 1, "one request");
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -556,6 +638,7 @@ int main(void)
 	test_without_contexts();
 	test_sched_split();
 	test_summary();
+	test_derived_points();
 	lta_segment_destroy(seg);
 	return exit_status();
 }

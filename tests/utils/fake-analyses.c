@@ -302,6 +302,69 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	snprintf(stats->syscalls[1].name, sizeof(stats->syscalls[1].name),
 		 "accept4");
 	stats->syscalls[1].calls = 3;
+	{
+		struct lta_store_error_counts counts;
+
+		ret = lta_store_error_counts(m->store, id, &counts);
+		if (ret) {
+			lta_histogram_destroy(stats->latency);
+			stats->latency = NULL;
+			return ret;
+		}
+		stats->errors_ine = (uint64_t)counts.ine;
+		stats->errors_coe = (uint64_t)counts.coe;
+		stats->errors_crash = (uint64_t)counts.crash;
+		stats->late_ends = (uint64_t)counts.late_ends;
+	}
+	return 0;
+}
+
+/*
+ * Estimates: an analysis whose source ends in /earlier-run has none (as
+ * one of an earlier run of the daemon); the others have two.
+ */
+int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
+			  int (*fn)(const struct lta_analysis_timeout *t,
+				    void *user_data),
+			  void *user_data)
+{
+	struct lta_analysis_timeout t[2] = {
+		{ .kind = "interaction",
+		  .entity = "fake-server",
+		  .name = "backend",
+		  .samples = 12,
+		  .mean_ns = 1000000,
+		  .dev_ns = 250000,
+		  .timeout_ns = 50000000,
+		  .open = 1 },
+		{ .kind = "service",
+		  .entity = "fake-server",
+		  .name = "request \"quoted\"",
+		  .samples = 3,
+		  .mean_ns = 2000000,
+		  .dev_ns = 1000000,
+		  .timeout_ns = 15000000000LL,
+		  .errors = 1,
+		  .late_ends = 1 },
+	};
+	struct lta_store_analysis a;
+	size_t len;
+	int i, ret;
+
+	ret = lta_store_analysis_get(m->store, id, &a);
+	if (ret) {
+		return ret;
+	}
+	len = strlen(a.source);
+	if (len >= 12 && strcmp(a.source + len - 12, "/earlier-run") == 0) {
+		return -ENODATA;
+	}
+	for (i = 0; i < 2; i++) {
+		ret = fn(&t[i], user_data);
+		if (ret) {
+			return ret;
+		}
+	}
 	return 0;
 }
 
