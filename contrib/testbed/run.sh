@@ -39,6 +39,8 @@
 #                         LTA_TESTBED_OUT (e.g. attach lttng-analyzerd)
 #   --after-load CMD      run CMD after the load, Apache still up
 #   --user NAME           the user Apache's workers run as (default www-data)
+#   --pages DIR           also serve the files of DIR (copied into the
+#                         document root, e.g. PHP pages of an experiment)
 #
 # Leaves in DIR: trace/ (the session's CTF trace), access.log, error.log,
 # wrk.txt, apache2.conf, lttng.log, lttng-list.txt (channel statistics,
@@ -68,6 +70,7 @@ num_subbuf=8
 live_timer=1000000
 blocking_timeout=
 run_user=www-data
+pages=
 
 usage()
 {
@@ -99,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--live-timer) live_timer=${2:-}; shift 2 ;;
 	--blocking-timeout) blocking_timeout=${2:-}; shift 2 ;;
 	--user) run_user=${2:-}; shift 2 ;;
+	--pages) pages=${2:-}; shift 2 ;;
 	--on-ready) on_ready=${2:-}; shift 2 ;;
 	--after-load) after_load=${2:-}; shift 2 ;;
 	-h | --help) usage ;;
@@ -287,6 +291,10 @@ for ($i = 0; $i < 2000; $i++) {
 echo "lttng-analyzer testbed\n";
 echo "php ", PHP_VERSION, ", pid ", getmypid(), ", sum ", $sum, "\n";
 EOF
+if [ -n "$pages" ]; then
+	[ -d "$pages" ] || die "--pages $pages is not a folder"
+	cp -R "$pages/." "$work/htdocs/" || die "cannot copy $pages"
+fi
 chmod -R a+rX "$work/htdocs"
 
 if [ "$mpm" = event ]; then
@@ -385,7 +393,7 @@ if [ "$trace" = session ]; then
 			lttng enable-channel -u --buffers-uid \
 				--subbuf-size="$subbuf_size" --num-subbuf="$num_subbuf" \
 				"${blocking[@]}" chan &&
-			lttng enable-event -u -c chan 'lttng_analyzer_syscall:*' &&
+			lttng enable-event -u -c chan 'lttng_analyzer_syscall:*,lttng_analyzer_rbl:*' &&
 			lttng add-context -u -c chan -t vpid -t vtid -t procname &&
 			lttng start "$session"
 	} >>"$out/lttng.log" 2>&1 || {

@@ -170,6 +170,8 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 			o->max_errors = options->max_errors;
 		}
 		o->late_window_ns = options->late_window_ns;
+		o->process_gone = options->process_gone;
+		o->process_gone_data = options->process_gone_data;
 	}
 	if (o->late_window_ns <= 0) {
 		o->late_window_ns = 10 * o->ceiling_ns;
@@ -665,6 +667,20 @@ int lta_agent_advance(struct lta_agent *agent, int64_t now)
 		agent->now = now;
 	}
 	while (agent->heap_len > 0 && agent->heap[0]->deadline <= now) {
+		const struct open_start *s = agent->heap[0];
+
+		if (agent->options.process_gone &&
+		    agent->options.process_gone(
+			    s->trace, s->pid,
+			    agent->options.process_gone_data)) {
+			/* Not a hang: it died (every start of it goes). */
+			ret = lta_agent_process_exit(agent, s->trace, s->pid,
+						     now);
+			if (ret) {
+				return ret;
+			}
+			continue;
+		}
 		ret = expire(agent, agent->heap[0], now, false);
 		if (ret) {
 			return ret;

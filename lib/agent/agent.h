@@ -60,6 +60,15 @@ struct lta_agent_options {
 	uint32_t max_open;	/* Open starts kept; 100,000. */
 	uint32_t max_errors;	/* Errors waiting for a late end; 10,000. */
 	int64_t late_window_ns; /* How long they wait; 10 x ceiling. */
+	/*
+	 * Optional, live only: asked before a deadline fires whether the
+	 * process is known to be gone (no kernel tracer to say so): 1 gone
+	 * (the error is a crash, not a hang), 0 alive, -1 gone but trace time
+	 * has not reached its death yet (asked again 10 ms of trace time
+	 * later). NULL: never asked.
+	 */
+	int (*process_gone)(uint32_t trace, int32_t pid, void *data);
+	void *process_gone_data;
 };
 
 struct lta_agent_error {

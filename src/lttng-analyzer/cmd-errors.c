@@ -13,6 +13,7 @@
 
 #include "agent/timing.h"
 #include "cli.h"
+#include "common/strbuf.h"
 #include "decode/decode.h"
 #include "segment/segment.h"
 
@@ -67,21 +68,48 @@ static int on_error(const struct lta_timing_error *te, void *user_data)
 		cmd->counts[e->type]++;
 	}
 	if (cmd->json) {
-		printf("{\"id\":%llu,\"event\":\"%s\",\"type\":\"%s\","
-		       "\"kind\":\"%s\",\"origin\":\"%s\",\"pid\":%d,"
-		       "\"tid\":%d,\"entity\":\"%s\","
-		       "\"name\":\"%s\",\"key\":%llu,\"start_ns\":%lld,"
-		       "\"raised_ns\":%lld,\"timeout_ns\":%lld,"
-		       "\"late_end_ns\":%lld,\"open\":%u,\"expired\":%s}\n",
-		       (unsigned long long)e->id,
-		       te->late ? "late_end" : "error",
-		       lta_agent_error_name(e->type),
-		       e->kind == LTA_AGENT_SERVICE ? "service" : "interaction",
-		       te->derived ? "derived" : "rbl", e->pid, e->tid,
-		       e->entity, e->name, (unsigned long long)te->key,
-		       (long long)e->start_ts, (long long)e->raised_ts,
-		       (long long)e->timeout_ns, (long long)e->late_end_ts,
-		       e->open_count, e->expired ? "true" : "false");
+		struct lta_strbuf line = { 0 };
+
+		/* Names come from the traced programs: escaped. */
+		lta_strbuf_puts(&line, "{\"id\":");
+		lta_strbuf_uint(&line, e->id);
+		lta_strbuf_puts(&line, te->late ? ",\"event\":\"late_end\""
+						: ",\"event\":\"error\"");
+		lta_strbuf_puts(&line, ",\"type\":\"");
+		lta_strbuf_puts(&line, lta_agent_error_name(e->type));
+		lta_strbuf_puts(&line, e->kind == LTA_AGENT_SERVICE
+					       ? "\",\"kind\":\"service\""
+					       : "\",\"kind\":\"interaction\"");
+		lta_strbuf_puts(&line, te->derived ? ",\"origin\":\"derived\""
+						   : ",\"origin\":\"rbl\"");
+		lta_strbuf_puts(&line, ",\"pid\":");
+		lta_strbuf_int(&line, e->pid);
+		lta_strbuf_puts(&line, ",\"tid\":");
+		lta_strbuf_int(&line, e->tid);
+		lta_strbuf_puts(&line, ",\"entity\":");
+		lta_strbuf_json_string(&line, e->entity);
+		lta_strbuf_puts(&line, ",\"name\":");
+		lta_strbuf_json_string(&line, e->name);
+		lta_strbuf_puts(&line, ",\"key\":");
+		lta_strbuf_uint(&line, te->key);
+		lta_strbuf_puts(&line, ",\"start_ns\":");
+		lta_strbuf_int(&line, e->start_ts);
+		lta_strbuf_puts(&line, ",\"raised_ns\":");
+		lta_strbuf_int(&line, e->raised_ts);
+		lta_strbuf_puts(&line, ",\"timeout_ns\":");
+		lta_strbuf_int(&line, e->timeout_ns);
+		lta_strbuf_puts(&line, ",\"late_end_ns\":");
+		lta_strbuf_int(&line, e->late_end_ts);
+		lta_strbuf_puts(&line, ",\"open\":");
+		lta_strbuf_uint(&line, e->open_count);
+		lta_strbuf_puts(&line, e->expired ? ",\"expired\":true}\n"
+						  : ",\"expired\":false}\n");
+		if (line.failed) {
+			lta_strbuf_fini(&line);
+			return -ENOMEM;
+		}
+		fwrite(line.data, 1, line.len, stdout);
+		lta_strbuf_fini(&line);
 	} else {
 		printf("%-8s #%llu %s/%s%s pid %d tid %d: started %lld, %s "
 		       "%lld (timeout %.3f ms)\n",

@@ -53,6 +53,7 @@ struct analysis {
 	int64_t next_liveness;	/* Monotonic: check local processes. */
 	int64_t next_estimates; /* Monotonic: snapshot the estimates. */
 	char local_host[256];	/* Traces of this host: check processes. */
+	struct lta_htable dead; /* (trace, pid) -> wall ns found gone. */
 	struct lta_event gone[MAX_GONE]; /* Scratch for the liveness check. */
 	size_t gone_count;
 
@@ -320,57 +321,123 @@ static int on_tick(int64_t ts, void *user_data)
 	return lta_timing_advance(a->timing, ts);
 }
 
-/* Notes a process of the local host that is gone (liveness check). */
+/*
+ * A process that exited and that its parent has not reaped yet (Apache's
+ * parent reaps its dead workers about once a second): gone for us.
+ */
+static bool is_zombie(int32_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return errno == ENOENT;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return false;
+	}
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static uint64_t process_key(uint32_t trace, int32_t pid)
+{
+	return ((uint64_t)trace << 32) | (uint32_t)pid;
+}
+
+/*
+ * Whether a traced process of this host is gone (live only): 0 alive (or
+ * not ours to check), 1 gone, -1 gone but the trace has not reached the
+ * moment it was found gone (events it made before dying may still be on
+ * their way from the relay daemon: the crash waits for them, so that it
+ * is raised once, after everything the process did).
+ */
+static int local_process_state(uint32_t trace, int32_t pid, void *data)
+{
+	struct analysis *a = data;
+	const struct lta_source_trace *t;
+	uint64_t key = process_key(trace, pid);
+	int64_t found = (int64_t)(uintptr_t)lta_htable_get(&a->dead, key);
+
+	if (!found) {
+		if (!a->live || pid <= 0) {
+			return 0;
+		}
+		t = lta_source_trace(a->source, trace);
+		if (!t || !t->hostname ||
+		    strcmp(t->hostname, a->local_host) != 0) {
+			return 0;
+		}
+		if (kill(pid, 0) == 0 ? !is_zombie(pid) : errno != ESRCH) {
+			return 0;
+		}
+		found = wall_ns();
+		if (lta_htable_put(&a->dead, key, (void *)(uintptr_t)found)) {
+			return 1; /* No memory to wait: say it now. */
+		}
+		LTA_LOGI("Traced process gone: analysis=%lld, pid=%d",
+			 (long long)a->id, pid);
+	}
+	return lta_timing_now(a->timing) >= found ? 1 : -1;
+}
+
 static int check_alive(uint32_t trace, int32_t pid, void *user_data)
 {
-	struct analysis *a = user_data;
-	const struct lta_source_trace *t = lta_source_trace(a->source, trace);
-	struct lta_event *e;
-
-	if (!t || !t->hostname || strcmp(t->hostname, a->local_host) != 0 ||
-	    pid <= 0 || a->gone_count >= MAX_GONE) {
-		return 0;
-	}
-	if (kill(pid, 0) == 0 || errno != ESRCH) {
-		return 0;
-	}
-	e = &a->gone[a->gone_count++];
-	memset(e, 0, sizeof(*e));
-	e->kind = LTA_EVENT_PROCESS_EXIT;
-	e->trace = trace;
-	e->pid = pid;
-	e->tid = pid;
-	e->cpu = -1;
-	e->u.process.tid = pid;
-	e->u.process.pid = pid;
-	e->fd_arg = -1;
-	e->ret_arg = -1;
+	local_process_state(trace, pid, user_data);
 	return 0;
 }
 
 /*
  * Without the kernel tracer nothing says that a traced process died (a
  * SIGSEGV leaves no event): processes of this host with starts open are
- * checked, and a gone one is a process exit at the newest trace time (a
- * crash for the agent, its open requests "aborted" for the segmenter).
+ * checked, and one found gone is a process exit once trace time reaches
+ * that moment (a crash for the agent, its open requests "aborted" for the
+ * segmenter). Then it is forgotten: its pid may be reused.
  */
 static void check_processes(struct analysis *a, int64_t now)
 {
 	int64_t ts = lta_timing_now(a->timing);
-	size_t i;
+	size_t pos = 0, i;
+	uint64_t key;
+	void *value;
 
 	if (!a->live || now < a->next_liveness || ts == INT64_MIN) {
 		return;
 	}
 	a->next_liveness = now + LIVENESS_NS;
-	a->gone_count = 0;
 	lta_timing_open_processes(a->timing, check_alive, a);
+	a->gone_count = 0;
+	while (lta_htable_next(&a->dead, &pos, &key, &value) &&
+	       a->gone_count < MAX_GONE) {
+		struct lta_event *e;
+
+		if ((int64_t)(uintptr_t)value > ts) {
+			continue;
+		}
+		e = &a->gone[a->gone_count++];
+		memset(e, 0, sizeof(*e));
+		e->kind = LTA_EVENT_PROCESS_EXIT;
+		e->ts = ts;
+		e->trace = (uint32_t)(key >> 32);
+		e->pid = (int32_t)(uint32_t)key;
+		e->tid = e->pid;
+		e->cpu = -1;
+		e->u.process.tid = e->pid;
+		e->u.process.pid = e->pid;
+		e->fd_arg = -1;
+		e->ret_arg = -1;
+	}
 	for (i = 0; i < a->gone_count; i++) {
 		struct lta_event *e = &a->gone[i];
 
-		LTA_LOGI("Traced process gone: analysis=%lld, pid=%d",
-			 (long long)a->id, e->pid);
-		e->ts = ts;
+		lta_htable_remove(&a->dead, process_key(e->trace, e->pid));
 		lta_timing_event(a->timing, e);
 		lta_segment_feed(a->segment, e);
 	}
@@ -592,6 +659,7 @@ static void free_analysis(struct analysis *a)
 	lta_store_writer_close(a->writer);
 	lta_segment_destroy(a->segment);
 	lta_timing_destroy(a->timing);
+	lta_htable_fini(&a->dead);
 	free(a->estimates);
 	lta_tasks_destroy(a->tasks);
 	lta_source_destroy(a->source);
@@ -733,12 +801,23 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	a->live = url != NULL;
 	a->url = url ? strdup(url) : NULL;
 	a->path = path ? strdup(path) : NULL;
+	if (lta_htable_init(&a->dead, 16)) {
+		free(a);
+		return -ENOMEM;
+	}
 	a->source = lta_source_create(&options, &handlers, a);
 	a->tasks = lta_tasks_create();
 	segment_options.point_data = a;
 	a->segment = lta_segment_create(&segment_options, segment_request, a);
 	a->summary = lta_summary_create();
-	a->timing = lta_timing_create(&m->options.timing, on_timing_error, a);
+	{
+		/* A hang of a process found dead is a crash (live, local). */
+		struct lta_timing_options timing = m->options.timing;
+
+		timing.agent.process_gone = local_process_state;
+		timing.agent.process_gone_data = a;
+		a->timing = lta_timing_create(&timing, on_timing_error, a);
+	}
 	if (gethostname(a->local_host, sizeof(a->local_host) - 1) != 0) {
 		a->local_host[0] = '\0';
 	}

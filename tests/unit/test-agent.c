@@ -353,6 +353,33 @@ static void test_timing(void)
 	lta_timing_destroy(t);
 }
 
+static int gone_pid_7(uint32_t trace, int32_t pid, void *data)
+{
+	(void)trace;
+	(void)data;
+	return pid == 7;
+}
+
+static void test_gone_is_crash(void)
+{
+	struct lta_agent_options o = { .floor_ns = 10 * MS,
+				       .ceiling_ns = 1 * S,
+				       .process_gone = gone_pid_7 };
+	struct lta_agent *a = fresh(&o);
+
+	diag("a deadline of a process known gone: a crash, not a hang");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 7, 7, "srv", "req", 1, 0);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 7, 7, "srv", "db", 1, MS);
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 8, 8, "srv", "req", 1, 0);
+	lta_agent_advance(a, 2 * S);
+	is_int(nseen, 2, "two errors");
+	is_str(lta_agent_error_name(seen[0].type), "crash", "pid 7: a crash");
+	is_int(seen[0].open_count, 2, "for its two starts");
+	is_str(lta_agent_error_name(seen[1].type), "CoE", "pid 8: a CoE");
+	is_int((int64_t)lta_agent_counters(a)->open, 0, "nothing open");
+	lta_agent_destroy(a);
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -362,5 +389,6 @@ int main(void)
 	test_many_and_bounded();
 	test_replace_and_unmatched();
 	test_timing();
+	test_gone_is_crash();
 	return exit_status();
 }

@@ -2,9 +2,10 @@
  * The HTTP module against a real store and a fake analysis manager
  * (tests/utils/fake-analyses.c): every route's answer, every error code
  * of doc/openapi.yaml, the token, strict query parameters, paging by
- * cursor, the streamed export, and clients that connect and say nothing
- * while others are served. The client is a few lines of sockets: each
- * request on its own connection, "Connection: close", read to the end.
+ * cursor, the streamed export, timing failures and timeouts, and clients
+ * that connect and say nothing while others are served. The client is a
+ * few lines of sockets: each request on its own connection, "Connection:
+ * close", read to the end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* strcasestr() */
@@ -949,6 +950,434 @@ static void test_delete(int64_t id)
 	response_fini(&r);
 }
 
+/* --- timing failures ---------------------------------------------------- */
+
+/* The errors stored for test_errors(): ids in raised order. */
+static const struct {
+	const char *type, *kind, *origin;
+	int32_t pid;
+	const char *entity, *name;
+} stored_errors[] = {
+	{ "InE", "interaction", "derived", 100, "httpd", "socket:read" },
+	{ "CoE", "service", "rbl", 100, "shop", "checkout" },
+	{ "InE", "interaction", "rbl", 200, "shop", "db" },
+	{ "crash", "service", "derived", 200, "httpd", "request" },
+	{ "InE", "interaction", "derived", 100, "httpd", "socket:read" },
+	{ "CoE", "service", "derived", 300, "httpd", "request" },
+	{ "InE", "interaction", "rbl", 300, "shop", "db \"main\"" },
+};
+
+#define STORED_ERRORS (sizeof(stored_errors) / sizeof(stored_errors[0]))
+
+/* Error ID (1-based) of stored_errors, with LATE_END_NS (or -1). */
+static void make_error(struct lta_store_error *e, int64_t id,
+		       int64_t late_end_ns)
+{
+	size_t i = (size_t)id - 1;
+	bool crash = strcmp(stored_errors[i].type, "crash") == 0;
+
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->type = stored_errors[i].type;
+	e->kind = stored_errors[i].kind;
+	e->origin = stored_errors[i].origin;
+	e->host = HOST;
+	e->pid = stored_errors[i].pid;
+	e->tid = stored_errors[i].pid + (int32_t)id;
+	e->entity = stored_errors[i].entity;
+	e->name = stored_errors[i].name;
+	e->key = 500 + (uint64_t)id;
+	e->raised_ns = id * 1000;
+	e->start_ns = e->raised_ns - 50;
+	e->timeout_ns = crash ? -1 : 50;
+	e->open_count = crash ? 2 : 0;
+	e->late_end_ns = late_end_ns;
+}
+
+/* Stores errors FIRST to LAST of stored_errors (LATE: with a late end). */
+static int store_errors(struct lta_store *store, int64_t analysis,
+			int64_t first, int64_t last, int64_t late_end_ns)
+{
+	struct lta_store_writer *w = lta_store_writer_open(store, analysis);
+	struct lta_store_error e;
+	int64_t id;
+	int ret = 0;
+
+	if (!w) {
+		return -1;
+	}
+	for (id = first; id <= last && !ret; id++) {
+		make_error(&e, id, late_end_ns);
+		ret = lta_store_writer_add_error(w, &e);
+	}
+	if (!ret) {
+		ret = lta_store_writer_commit(w, 0);
+	}
+	lta_store_writer_close(w);
+	return ret;
+}
+
+/*
+ * The ids /errors answers for QUERY, comma-separated, then ";next=" and
+ * the cursor (or "null"): one string to compare. "" when it failed.
+ */
+static const char *error_ids(int64_t analysis, const char *query)
+{
+	static char ids[256];
+	char target[256];
+	struct response r;
+	json_t *j, *items, *next;
+	size_t i, len = 0;
+
+	ids[0] = '\0';
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/errors%s",
+		 (long long)analysis, query);
+	if (get(target, &r) || r.status != 200) {
+		diag("%s -> %d %s", target, r.status, r.body ? r.body : "");
+		response_fini(&r);
+		return ids;
+	}
+	j = body_json(&r);
+	items = json_object_get(j, "errors");
+	for (i = 0; i < json_array_size(items) && len < sizeof(ids) - 32; i++) {
+		len += (size_t)snprintf(
+			ids + len, sizeof(ids) - len, "%s%lld", i ? "," : "",
+			(long long)json_int(json_array_get(items, i), "id"));
+	}
+	next = json_object_get(j, "next");
+	if (json_is_integer(next)) {
+		snprintf(ids + len, sizeof(ids) - len, ";next=%lld",
+			 (long long)json_integer_value(next));
+	} else {
+		snprintf(ids + len, sizeof(ids) - len, ";next=%s",
+			 json_is_null(next) ? "null" : "missing");
+	}
+	json_decref(j);
+	response_fini(&r);
+	return ids;
+}
+
+/* Checks the "errors" counts of GET .../stats. */
+static void expect_error_counts(int64_t analysis, int64_t ine, int64_t coe,
+				int64_t crash, int64_t late_ends,
+				const char *what)
+{
+	struct response r;
+	char target[128];
+	json_t *j, *errors;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/stats",
+		 (long long)analysis);
+	ok(get(target, &r) == 0 && r.status == 200, "%s: stats 200", what);
+	j = body_json(&r);
+	errors = json_object_get(j, "errors");
+	is_int(json_object_size(errors), 4, "%s: four counts", what);
+	is_int(json_int(errors, "InE"), ine, "%s: InE", what);
+	is_int(json_int(errors, "CoE"), coe, "%s: CoE", what);
+	is_int(json_int(errors, "crash"), crash, "%s: crash", what);
+	is_int(json_int(errors, "late_ends"), late_ends, "%s: late_ends", what);
+	json_decref(j);
+	response_fini(&r);
+}
+
+static void test_error_items(int64_t analysis)
+{
+	static const char *const fields[] = {
+		"id",	      "type",	     "kind",	 "origin",
+		"host",	      "pid",	     "tid",	 "entity",
+		"name",	      "key",	     "start_ns", "raised_ns",
+		"timeout_ns", "late_end_ns", "expired",	 "open",
+	};
+	struct response r;
+	char target[128];
+	json_t *j, *items, *e;
+	size_t i;
+
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/errors",
+		 (long long)analysis);
+	ok(get(target, &r) == 0 && r.status == 200, "errors: 200");
+	is_str(header(&r, "Content-Type"), "application/json", "errors: JSON");
+	j = body_json(&r);
+	ok(j != NULL, "errors: the body parses");
+	items = json_object_get(j, "errors");
+	is_int(json_array_size(items), STORED_ERRORS, "errors: all of them");
+	ok(json_is_null(json_object_get(j, "next")),
+	   "errors: next is null on the last page");
+
+	e = json_array_get(items, 0);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ok(json_object_get(e, fields[i]) != NULL, "error has %s",
+		   fields[i]);
+	}
+	is_int(json_object_size(e), sizeof(fields) / sizeof(fields[0]),
+	       "error has no other field");
+	is_int(json_int(e, "id"), 1, "error 1: id");
+	is_str(json_string_value(json_object_get(e, "type")), "InE",
+	       "error 1: type");
+	is_str(json_string_value(json_object_get(e, "kind")), "interaction",
+	       "error 1: kind");
+	is_str(json_string_value(json_object_get(e, "origin")), "derived",
+	       "error 1: origin");
+	is_str(json_string_value(json_object_get(e, "host")), HOST,
+	       "error 1: host");
+	is_int(json_int(e, "pid"), 100, "error 1: pid");
+	is_int(json_int(e, "tid"), 101, "error 1: tid");
+	is_str(json_string_value(json_object_get(e, "entity")), "httpd",
+	       "error 1: entity");
+	is_str(json_string_value(json_object_get(e, "name")), "socket:read",
+	       "error 1: name");
+	is_int(json_int(e, "key"), 501, "error 1: key");
+	is_int(json_int(e, "start_ns"), 950, "error 1: start_ns");
+	is_int(json_int(e, "raised_ns"), 1000, "error 1: raised_ns");
+	is_int(json_int(e, "timeout_ns"), 50, "error 1: timeout_ns");
+	ok(json_is_null(json_object_get(e, "late_end_ns")),
+	   "error 1: no late end is null");
+	ok(json_is_false(json_object_get(e, "expired")), "error 1: expired");
+	is_int(json_int(e, "open"), 0, "error 1: open");
+
+	e = json_array_get(items, 3);
+	is_str(json_string_value(json_object_get(e, "type")), "crash",
+	       "error 4: a crash");
+	ok(json_is_null(json_object_get(e, "timeout_ns")),
+	   "error 4: a crash has no timeout (null)");
+	is_int(json_int(e, "open"), 2, "error 4: starts open at the exit");
+
+	e = json_array_get(items, 6);
+	is_str(json_string_value(json_object_get(e, "name")), "db \"main\"",
+	       "error 7: a quoted name survives");
+	ok(strstr(r.body, "\"db \\\"main\\\"\"") != NULL,
+	   "error 7: the quotes are escaped in the body");
+	json_decref(j);
+	response_fini(&r);
+}
+
+static void test_error_filters(int64_t analysis)
+{
+	is_str(error_ids(analysis, "?type=InE"), "1,3,5,7;next=null",
+	       "errors: type=InE");
+	is_str(error_ids(analysis, "?type=CoE"), "2,6;next=null",
+	       "errors: type=CoE");
+	is_str(error_ids(analysis, "?type=crash"), "4;next=null",
+	       "errors: type=crash");
+	is_str(error_ids(analysis, "?origin=rbl"), "2,3,7;next=null",
+	       "errors: origin=rbl");
+	is_str(error_ids(analysis, "?origin=derived"), "1,4,5,6;next=null",
+	       "errors: origin=derived");
+	is_str(error_ids(analysis, "?entity=shop"), "2,3,7;next=null",
+	       "errors: entity");
+	is_str(error_ids(analysis, "?name=socket:read"), "1,5;next=null",
+	       "errors: name");
+	is_str(error_ids(analysis, "?name=db%20%22main%22"), "7;next=null",
+	       "errors: an encoded name with quotes");
+	is_str(error_ids(analysis, "?name=db"), "3;next=null",
+	       "errors: name matches exactly");
+	is_str(error_ids(analysis, "?pid=200"), "3,4;next=null", "errors: pid");
+	is_str(error_ids(analysis, "?from=3000&to=6000"), "3,4,5;next=null",
+	       "errors: from (inclusive) and to (exclusive) on raised_ns");
+	is_str(error_ids(analysis, "?from=7001"), ";next=null",
+	       "errors: from past the last one");
+	is_str(error_ids(analysis, "?type=InE&origin=derived&pid=100"),
+	       "1,5;next=null", "errors: filters combine");
+	is_str(error_ids(analysis, "?entity=nobody"), ";next=null",
+	       "errors: no match is an empty page");
+}
+
+static void test_error_paging(int64_t analysis)
+{
+	is_str(error_ids(analysis, "?limit=3"), "1,2,3;next=3",
+	       "errors paging: first page");
+	is_str(error_ids(analysis, "?limit=3&after=3"), "4,5,6;next=6",
+	       "errors paging: second page from next");
+	is_str(error_ids(analysis, "?limit=3&after=6"), "7;next=null",
+	       "errors paging: last page");
+	is_str(error_ids(analysis, "?limit=7"), "1,2,3,4,5,6,7;next=null",
+	       "errors paging: a page of exactly all has no next");
+	is_str(error_ids(analysis, "?limit=6"), "1,2,3,4,5,6;next=6",
+	       "errors paging: one fewer has a next");
+	is_str(error_ids(analysis, "?type=InE&limit=2"), "1,3;next=3",
+	       "errors paging: filtered first page");
+	is_str(error_ids(analysis, "?type=InE&limit=2&after=3"),
+	       "5,7;next=null", "errors paging: filtered last page");
+	is_str(error_ids(analysis, "?after=7"), ";next=null",
+	       "errors paging: after the last one");
+}
+
+static void test_error_refusals(int64_t analysis)
+{
+	static const struct {
+		const char *query, *code;
+	} cases[] = {
+		{ "?type=bogus", "invalid_parameter" },
+		{ "?type=ine", "invalid_parameter" },
+		{ "?origin=kernel", "invalid_parameter" },
+		{ "?pid=-1", "invalid_parameter" },
+		{ "?pid=abc", "invalid_parameter" },
+		{ "?entity=", "invalid_parameter" },
+		{ "?from=12abc", "invalid_parameter" },
+		{ "?limit=0", "invalid_parameter" },
+		{ "?limit=1001", "invalid_parameter" },
+		{ "?type=InE&type=CoE", "invalid_parameter" },
+		{ "?colour=red", "unknown_parameter" },
+		{ "?process=httpd", "unknown_parameter" },
+	};
+	struct response r;
+	char target[256];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(target, sizeof(target),
+			 "/api/v1/analyses/%lld/errors%s", (long long)analysis,
+			 cases[i].query);
+		ret = get(target, &r);
+		expect_error(ret, &r, 400, cases[i].code, cases[i].query);
+	}
+	ret = get("/api/v1/analyses/424242/errors", &r);
+	expect_error(ret, &r, 404, "not_found", "errors of no analysis");
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/errors",
+		 (long long)analysis);
+	ret = exchange("POST", target, AUTH JSON, "{}", &r);
+	is_str(header(&r, "Allow"), "GET, HEAD", "POST errors: Allow");
+	expect_error(ret, &r, 405, "method_not_allowed", "POST errors");
+}
+
+/* The late_end_ns of error ID: -1 when null, -2 when unreadable. */
+static int64_t late_end_of(int64_t analysis, int64_t id)
+{
+	struct response r;
+	char target[128];
+	json_t *j, *e, *late;
+	int64_t late_end_ns = -2;
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/errors?after=%lld&limit=1",
+		 (long long)analysis, (long long)id - 1);
+	if (get(target, &r) == 0 && r.status == 200) {
+		j = body_json(&r);
+		e = json_array_get(json_object_get(j, "errors"), 0);
+		late = json_object_get(e, "late_end_ns");
+		if (json_int(e, "id") == id && json_is_null(late)) {
+			late_end_ns = -1;
+		} else if (json_int(e, "id") == id && json_is_integer(late)) {
+			late_end_ns = json_integer_value(late);
+		}
+		json_decref(j);
+	}
+	response_fini(&r);
+	return late_end_ns;
+}
+
+static void test_errors(struct lta_store *store)
+{
+	int64_t analysis, other;
+
+	analysis = start("{\"path\":\"/traces/errors\"}", "trace");
+	other = start("{\"path\":\"/traces/no-errors\"}", "trace");
+	expect_error_counts(analysis, 0, 0, 0, 0, "before any error");
+	ok(store_errors(store, analysis, 1, STORED_ERRORS, -1) == 0,
+	   "errors stored");
+	test_error_items(analysis);
+	test_error_filters(analysis);
+	test_error_paging(analysis);
+	test_error_refusals(analysis);
+	is_str(error_ids(other, ""), ";next=null",
+	       "errors: none of another analysis");
+	expect_error_counts(other, 0, 0, 0, 0, "another analysis");
+	expect_error_counts(analysis, 4, 2, 1, 0, "errors stored");
+
+	/* A late end replaces the row: counted apart, not as a new error. */
+	ok(store_errors(store, analysis, 3, 3, 3500) == 0, "a late end stored");
+	expect_error_counts(analysis, 4, 2, 1, 1, "after a late end");
+	is_str(error_ids(analysis, "?type=InE"), "1,3,5,7;next=null",
+	       "late end: no new error");
+	is_int(late_end_of(analysis, 3), 3500, "late end: error 3 has it");
+	is_int(late_end_of(analysis, 5), -1, "late end: error 5 has none");
+}
+
+static void test_timeouts(void)
+{
+	static const char *const fields[] = {
+		"kind",		"entity",     "name", "samples", "mean_ns",
+		"deviation_ns", "timeout_ns", "open", "errors",	 "late_ends",
+	};
+	struct response r;
+	char target[128];
+	json_t *j, *list, *t;
+	int64_t analysis, earlier;
+	size_t i;
+	int ret;
+
+	analysis = start("{\"path\":\"/traces/timeouts\"}", "trace");
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/timeouts",
+		 (long long)analysis);
+	ok(get(target, &r) == 0 && r.status == 200, "timeouts: 200");
+	is_str(header(&r, "Content-Type"), "application/json",
+	       "timeouts: JSON");
+	j = body_json(&r);
+	ok(j != NULL, "timeouts: the body parses");
+	is_int(json_object_size(j), 3, "timeouts: id, timeouts, available");
+	is_int(json_int(j, "id"), analysis, "timeouts: id");
+	ok(json_is_true(json_object_get(j, "available")),
+	   "timeouts: available");
+	list = json_object_get(j, "timeouts");
+	is_int(json_array_size(list), 2, "timeouts: both estimates");
+	t = json_array_get(list, 0);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ok(json_object_get(t, fields[i]) != NULL, "timeout has %s",
+		   fields[i]);
+	}
+	is_int(json_object_size(t), sizeof(fields) / sizeof(fields[0]),
+	       "timeout has no other field");
+	is_str(json_string_value(json_object_get(t, "kind")), "interaction",
+	       "timeout 1: kind");
+	is_str(json_string_value(json_object_get(t, "entity")), "fake-server",
+	       "timeout 1: entity");
+	is_str(json_string_value(json_object_get(t, "name")), "backend",
+	       "timeout 1: name");
+	is_int(json_int(t, "samples"), 12, "timeout 1: samples");
+	is_int(json_int(t, "mean_ns"), 1000000, "timeout 1: mean_ns");
+	is_int(json_int(t, "deviation_ns"), 250000, "timeout 1: deviation_ns");
+	is_int(json_int(t, "timeout_ns"), 50000000, "timeout 1: timeout_ns");
+	is_int(json_int(t, "open"), 1, "timeout 1: open");
+	is_int(json_int(t, "errors"), 0, "timeout 1: errors");
+	t = json_array_get(list, 1);
+	is_str(json_string_value(json_object_get(t, "kind")), "service",
+	       "timeout 2: kind");
+	is_str(json_string_value(json_object_get(t, "name")),
+	       "request \"quoted\"", "timeout 2: a quoted name survives");
+	is_int(json_int(t, "timeout_ns"), 15000000000LL,
+	       "timeout 2: past 32 bits");
+	is_int(json_int(t, "errors"), 1, "timeout 2: errors");
+	is_int(json_int(t, "late_ends"), 1, "timeout 2: late_ends");
+	ok(strstr(r.body, "\"request \\\"quoted\\\"\"") != NULL,
+	   "timeouts: the quotes are escaped in the body");
+	json_decref(j);
+	response_fini(&r);
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/timeouts?kind=service",
+		 (long long)analysis);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "unknown_parameter", "timeouts: a query");
+	ret = get("/api/v1/analyses/424242/timeouts", &r);
+	expect_error(ret, &r, 404, "not_found", "timeouts of no analysis");
+
+	earlier = start("{\"path\":\"/traces/earlier-run\"}", "trace");
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/timeouts",
+		 (long long)earlier);
+	ok(get(target, &r) == 0 && r.status == 200,
+	   "timeouts of an earlier run: 200");
+	j = body_json(&r);
+	is_int(json_int(j, "id"), earlier, "earlier run: id");
+	ok(json_is_false(json_object_get(j, "available")),
+	   "earlier run: not available");
+	ok(json_is_array(json_object_get(j, "timeouts")) &&
+		   json_array_size(json_object_get(j, "timeouts")) == 0,
+	   "earlier run: an empty list");
+	json_decref(j);
+	response_fini(&r);
+}
+
 /*
  * Clients that connect and say nothing, or stop in the middle of their
  * headers or body, must not keep others from being served.
@@ -1105,6 +1534,8 @@ int main(void)
 	test_metrics(trace);
 	test_silent_clients();
 	test_delete(trace);
+	test_errors(store);
+	test_timeouts();
 	test_second_server(analyses, store);
 end:
 	lta_http_stop(http);
