@@ -408,12 +408,17 @@ static int plan_time_range(struct store_reader *reader,
 	return 0;
 }
 
-static int errors_read(struct store_reader *reader,
-		       const struct lta_store_error_filter *filter,
-		       int (*fn)(const struct lta_store_error *e,
-				 void *user_data),
-		       void *user_data)
+/* What a public query asks: its filter and its callback. */
+struct errors_query {
+	const struct lta_store_error_filter *filter;
+	int (*fn)(const struct lta_store_error *e, void *user_data);
+	void *user_data;
+};
+
+static int errors_read(struct store_reader *reader, void *query)
 {
+	const struct errors_query *q = query;
+	const struct lta_store_error_filter *filter = q->filter;
 	struct plan plan = { 0, filter->after_id, INT64_MAX, false };
 	struct lta_store_error error;
 	sqlite3_stmt *stmt = NULL;
@@ -473,7 +478,7 @@ static int errors_read(struct store_reader *reader,
 	sqlite3_bind_int(stmt, 11, filter->limit);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		error_from_row(stmt, &error);
-		ret = fn(&error, user_data);
+		ret = q->fn(&error, q->user_data);
 		if (ret) {
 			goto end;
 		}
@@ -495,39 +500,12 @@ int lta_store_errors(struct lta_store *store,
 			       void *user_data),
 		     void *user_data)
 {
-	struct store_reader *reader;
-	bool own_transaction = false;
-	int ret, rc;
+	struct errors_query query = { filter, fn, user_data };
 
 	if (filter->limit <= 0) {
-		ret = 0;
-		goto end;
+		return 0;
 	}
-	ret = lta_store_reader_get(store, &reader);
-	if (ret) {
-		goto end;
-	}
-	/*
-	 * The plan's lookups and the page read one snapshot, so that rows
-	 * committed in between cannot fall outside the planned id range.
-	 * Not when a query's callback calls us: its transaction is ours.
-	 */
-	if (sqlite3_get_autocommit(reader->db)) {
-		rc = sqlite3_exec(reader->db, "BEGIN", NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			ret = lta_store_sqlite_error(reader->db, rc,
-						     "begin read");
-			goto end;
-		}
-		own_transaction = true;
-	}
-	ret = errors_read(reader, filter, fn, user_data);
-end:
-	if (own_transaction) {
-		/* Ends the read: a checkpoint may then pass it. */
-		sqlite3_exec(reader->db, "COMMIT", NULL, NULL, NULL);
-	}
-	return ret;
+	return lta_store_read_snapshot(store, errors_read, &query);
 }
 
 int lta_store_error_counts(struct lta_store *store, int64_t analysis,

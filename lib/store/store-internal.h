@@ -123,6 +123,18 @@ int lta_store_connection_open(const char *path, int flags, sqlite3 **out);
 int lta_store_reader_get(struct lta_store *store, struct store_reader **out);
 
 /*
+ * Runs READ(reader, QUERY) on the calling thread's reader inside one read
+ * transaction, so that the lookups that plan a page and the page itself
+ * read one snapshot (rows committed in between cannot fall outside the
+ * planned id range). Not when the callback of an outer query calls the
+ * store: its transaction is used. Returns what READ returned, or an error.
+ */
+int lta_store_read_snapshot(struct lta_store *store,
+			    int (*read)(struct store_reader *reader,
+					void *query),
+			    void *query);
+
+/*
  * Sets *OUT to the statement of SQL kept in *SLOT, preparing it the first
  * time. When that statement is running already (the callback of a query
  * called the store again on the same thread), prepares a temporary one

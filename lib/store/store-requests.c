@@ -369,6 +369,18 @@ end:
 	return ret;
 }
 
+/*
+ * A row joined the batch (empty before when WAS_EMPTY): the batch's age
+ * starts with its first row; a full batch is committed at once.
+ */
+static int batch_grew(struct lta_store_writer *w, bool was_empty)
+{
+	if (was_empty) {
+		w->batch_start_ns = monotonic_ns();
+	}
+	return batch_full(w) ? batch_commit(w) : 0;
+}
+
 int lta_store_writer_add(struct lta_store_writer *w,
 			 const struct lta_request *r, const char *host)
 {
@@ -413,12 +425,7 @@ int lta_store_writer_add(struct lta_store_writer *w,
 		goto end;
 	}
 	w->count++;
-	if (was_empty) {
-		w->batch_start_ns = monotonic_ns();
-	}
-	if (batch_full(w)) {
-		ret = batch_commit(w);
-	}
+	ret = batch_grew(w, was_empty);
 end:
 	return ret;
 }
@@ -431,16 +438,9 @@ int lta_store_writer_add_error(struct lta_store_writer *w,
 
 	ret = lta_store_error_batch_add(&w->errors, e);
 	if (ret) {
-		goto end;
+		return ret;
 	}
-	if (was_empty) {
-		w->batch_start_ns = monotonic_ns();
-	}
-	if (batch_full(w)) {
-		ret = batch_commit(w);
-	}
-end:
-	return ret;
+	return batch_grew(w, was_empty);
 }
 
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms)
@@ -679,12 +679,17 @@ static int plan_duration(struct store_reader *reader,
 	return 0;
 }
 
-static int requests_read(struct store_reader *reader,
-			 const struct lta_store_filter *filter,
-			 int (*fn)(const struct lta_store_request *r,
-				   void *user_data),
-			 void *user_data)
+/* What a public query asks: its filter and its callback. */
+struct requests_query {
+	const struct lta_store_filter *filter;
+	int (*fn)(const struct lta_store_request *r, void *user_data);
+	void *user_data;
+};
+
+static int requests_read(struct store_reader *reader, void *query)
 {
+	const struct requests_query *q = query;
+	const struct lta_store_filter *filter = q->filter;
 	struct plan plan = { 0, filter->after_id, INT64_MAX, false, false };
 	struct lta_store_request request;
 	sqlite3_stmt *stmt = NULL;
@@ -744,7 +749,7 @@ static int requests_read(struct store_reader *reader,
 	sqlite3_bind_int64(stmt, 9, plan.last_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		request_from_row(stmt, &request);
-		ret = fn(&request, user_data);
+		ret = q->fn(&request, q->user_data);
 		if (ret) {
 			goto end;
 		}
@@ -766,39 +771,12 @@ int lta_store_requests(struct lta_store *store,
 				 void *user_data),
 		       void *user_data)
 {
-	struct store_reader *reader;
-	bool own_transaction = false;
-	int ret, rc;
+	struct requests_query query = { filter, fn, user_data };
 
 	if (filter->limit <= 0) {
-		ret = 0;
-		goto end;
+		return 0;
 	}
-	ret = lta_store_reader_get(store, &reader);
-	if (ret) {
-		goto end;
-	}
-	/*
-	 * The plan's lookups and the page read one snapshot, so that rows
-	 * committed in between cannot fall outside the planned id range.
-	 * Not when a query's callback calls us: its transaction is ours.
-	 */
-	if (sqlite3_get_autocommit(reader->db)) {
-		rc = sqlite3_exec(reader->db, "BEGIN", NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			ret = lta_store_sqlite_error(reader->db, rc,
-						     "begin read");
-			goto end;
-		}
-		own_transaction = true;
-	}
-	ret = requests_read(reader, filter, fn, user_data);
-end:
-	if (own_transaction) {
-		/* Ends the read: a checkpoint may then pass it. */
-		sqlite3_exec(reader->db, "COMMIT", NULL, NULL, NULL);
-	}
-	return ret;
+	return lta_store_read_snapshot(store, requests_read, &query);
 }
 
 int lta_store_request_get(struct lta_store *store, int64_t analysis,

@@ -437,6 +437,35 @@ end:
 	return ret;
 }
 
+int lta_store_read_snapshot(struct lta_store *store,
+			    int (*read)(struct store_reader *reader,
+					void *query),
+			    void *query)
+{
+	struct store_reader *reader;
+	bool own_transaction = false;
+	int ret, rc;
+
+	ret = lta_store_reader_get(store, &reader);
+	if (ret) {
+		return ret;
+	}
+	if (sqlite3_get_autocommit(reader->db)) {
+		rc = sqlite3_exec(reader->db, "BEGIN", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			return lta_store_sqlite_error(reader->db, rc,
+						      "begin read");
+		}
+		own_transaction = true;
+	}
+	ret = read(reader, query);
+	if (own_transaction) {
+		/* Ends the read: a checkpoint may then pass it. */
+		sqlite3_exec(reader->db, "COMMIT", NULL, NULL, NULL);
+	}
+	return ret;
+}
+
 /* --- open and close ------------------------------------------------------ */
 
 /* Runs SQL, which returns one integer, into *VALUE. */
