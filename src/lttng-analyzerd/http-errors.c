@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "common/log.h"
 #include "store/store.h"
 
 #define LIST_LIMIT_DEFAULT 100
@@ -80,22 +79,6 @@ static int read_filter(struct lta_http_exchange *x,
 	return 0;
 }
 
-struct page {
-	struct lta_strbuf *out;
-	int limit, count;
-	int64_t last_id;
-	bool more;
-};
-
-static void int_or_null(struct lta_strbuf *out, int64_t value)
-{
-	if (value < 0) {
-		lta_strbuf_puts(out, "null");
-	} else {
-		lta_strbuf_int(out, value);
-	}
-}
-
 static void field(struct lta_strbuf *out, const char *name)
 {
 	lta_strbuf_putc(out, ',');
@@ -112,15 +95,11 @@ static void string_field(struct lta_strbuf *out, const char *name,
 
 static int add_error(const struct lta_store_error *e, void *user_data)
 {
-	struct page *page = user_data;
+	struct lta_http_page *page = user_data;
 	struct lta_strbuf *out = page->out;
 
-	if (page->count == page->limit) {
-		page->more = true;
+	if (!lta_http_page_add(page, e->id)) {
 		return 1;
-	}
-	if (page->count) {
-		lta_strbuf_putc(out, ',');
 	}
 	lta_strbuf_puts(out, "{\"id\":");
 	lta_strbuf_int(out, e->id);
@@ -141,16 +120,14 @@ static int add_error(const struct lta_store_error *e, void *user_data)
 	field(out, "raised_ns");
 	lta_strbuf_int(out, e->raised_ns);
 	field(out, "timeout_ns");
-	int_or_null(out, e->timeout_ns);
+	lta_http_int_or_null(out, e->timeout_ns);
 	field(out, "late_end_ns");
-	int_or_null(out, e->late_end_ns);
+	lta_http_int_or_null(out, e->late_end_ns);
 	field(out, "expired");
 	lta_strbuf_puts(out, e->expired ? "true" : "false");
 	field(out, "open");
 	lta_strbuf_int(out, e->open_count);
 	lta_strbuf_putc(out, '}');
-	page->count++;
-	page->last_id = e->id;
 	return 0;
 }
 
@@ -158,7 +135,7 @@ void lta_http_get_errors(struct lta_http_exchange *x)
 {
 	struct lta_store_error_filter filter;
 	struct lta_strbuf out = { 0 };
-	struct page page = { .out = &out };
+	struct lta_http_page page = { .out = &out };
 	int64_t limit = LIST_LIMIT_DEFAULT;
 	int ret;
 
@@ -175,26 +152,10 @@ void lta_http_get_errors(struct lta_http_exchange *x)
 	ret = lta_store_errors(x->http->context.store, &filter, add_error,
 			       &page);
 	if (ret < 0) {
-		if (ret == -ENOMEM) {
-			lta_http_reply_json(x, 500, NULL);
-			goto end;
-		}
-		LTA_LOGE("Cannot read stored errors: analysis=%lld, "
-			 "error=\"%s\"",
-			 (long long)x->id, lta_store_error());
-		lta_http_reply_error(x, 500, "store_error",
-				     "Cannot read the stored errors: %s",
-				     strerror(-ret));
+		lta_http_reply_store_error(x, ret, "errors");
 		goto end;
 	}
-	lta_strbuf_puts(&out, "],\"next\":");
-	if (page.more) {
-		lta_strbuf_int(&out, page.last_id);
-	} else {
-		lta_strbuf_puts(&out, "null");
-	}
-	lta_strbuf_putc(&out, '}');
-	lta_http_reply_buffer(x, 200, "application/json", &out);
+	lta_http_page_reply(x, &page);
 end:
 	lta_strbuf_fini(&out);
 }

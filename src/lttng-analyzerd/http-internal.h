@@ -110,6 +110,37 @@ void lta_http_reply_json(struct lta_http_exchange *x, unsigned int status,
 void lta_http_reply_buffer(struct lta_http_exchange *x, unsigned int status,
 			   const char *content_type, struct lta_strbuf *buf);
 
+/*
+ * A failed store read of WHAT ("requests", "errors"): 500 store_error,
+ * logged with SQLite's message; -ENOMEM: 500 out of memory.
+ */
+void lta_http_reply_store_error(struct lta_http_exchange *x, int ret,
+				const char *what);
+
+/*
+ * A cursor-paged list being written into OUT: at most LIMIT rows (the
+ * store is asked for one more, which tells whether a next page exists).
+ */
+struct lta_http_page {
+	struct lta_strbuf *out;
+	int limit, count;
+	int64_t last_id;
+	bool more; /* A row past the limit exists. */
+};
+
+/*
+ * Before writing row ID: returns false, MORE set, when the page is full;
+ * else separates the row from the one before and counts it.
+ */
+bool lta_http_page_add(struct lta_http_page *page, int64_t id);
+
+/* Closes the list with "],\"next\":ID|null}" and answers 200 with OUT. */
+void lta_http_page_reply(struct lta_http_exchange *x,
+			 struct lta_http_page *page);
+
+/* Writes VALUE, or null when negative (unknown). */
+void lta_http_int_or_null(struct lta_strbuf *out, int64_t value);
+
 /* Answers STATUS with {"error":{"code":CODE,"message":...}}. */
 void lta_http_reply_error(struct lta_http_exchange *x, unsigned int status,
 			  const char *code, const char *fmt, ...)

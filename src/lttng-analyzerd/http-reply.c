@@ -6,10 +6,14 @@
  */
 #include "http-internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/log.h"
+#include "store/store.h"
 
 #define JSON_TYPE "application/json"
 
@@ -217,4 +221,54 @@ json_t *lta_http_load_body(struct lta_http_exchange *x, const char *expected)
 				     error.line, error.column, error.text);
 	}
 	return body;
+}
+
+void lta_http_reply_store_error(struct lta_http_exchange *x, int ret,
+				const char *what)
+{
+	if (ret == -ENOMEM) {
+		lta_http_reply_json(x, 500, NULL);
+		return;
+	}
+	LTA_LOGE("Cannot read stored %s: analysis=%lld, error=\"%s\"", what,
+		 (long long)x->id, lta_store_error());
+	lta_http_reply_error(x, 500, "store_error",
+			     "Cannot read the stored %s: %s", what,
+			     strerror(-ret));
+}
+
+bool lta_http_page_add(struct lta_http_page *page, int64_t id)
+{
+	if (page->count == page->limit) {
+		page->more = true;
+		return false;
+	}
+	if (page->count) {
+		lta_strbuf_putc(page->out, ',');
+	}
+	page->count++;
+	page->last_id = id;
+	return true;
+}
+
+void lta_http_page_reply(struct lta_http_exchange *x,
+			 struct lta_http_page *page)
+{
+	lta_strbuf_puts(page->out, "],\"next\":");
+	if (page->more) {
+		lta_strbuf_int(page->out, page->last_id);
+	} else {
+		lta_strbuf_puts(page->out, "null");
+	}
+	lta_strbuf_putc(page->out, '}');
+	lta_http_reply_buffer(x, 200, "application/json", page->out);
+}
+
+void lta_http_int_or_null(struct lta_strbuf *out, int64_t value)
+{
+	if (value < 0) {
+		lta_strbuf_puts(out, "null");
+	} else {
+		lta_strbuf_int(out, value);
+	}
 }

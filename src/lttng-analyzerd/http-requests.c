@@ -86,37 +86,10 @@ static int read_filter(struct lta_http_exchange *x,
 	return 0;
 }
 
-/* A failed store read, with SQLite's message for the logs. */
-static void reply_store_error(struct lta_http_exchange *x, int ret)
-{
-	if (ret == -ENOMEM) {
-		lta_http_reply_json(x, 500, NULL);
-		return;
-	}
-	LTA_LOGE("Cannot read stored requests: analysis=%lld, error=\"%s\"",
-		 (long long)x->id, lta_store_error());
-	lta_http_reply_error(x, 500, "store_error",
-			     "Cannot read the stored requests: %s",
-			     strerror(-ret));
-}
-
 struct page {
-	struct lta_strbuf *out;
-	bool full;
-	int limit;
-	int count;
-	int64_t last_id;
-	bool more; /* A row past the limit exists. */
+	struct lta_http_page list;
+	bool full; /* Whole records, not summaries. */
 };
-
-static void int_or_null(struct lta_strbuf *out, int64_t value)
-{
-	if (value < 0) {
-		lta_strbuf_puts(out, "null");
-	} else {
-		lta_strbuf_int(out, value);
-	}
-}
 
 static void summary(struct lta_strbuf *out, const struct lta_store_request *r)
 {
@@ -133,13 +106,13 @@ static void summary(struct lta_strbuf *out, const struct lta_store_request *r)
 		lta_strbuf_puts(out, "null");
 	}
 	lta_strbuf_puts(out, ",\"port\":");
-	int_or_null(out, r->port);
+	lta_http_int_or_null(out, r->port);
 	lta_strbuf_puts(out, ",\"start_ns\":");
 	lta_strbuf_int(out, r->start_ns);
 	lta_strbuf_puts(out, ",\"end_ns\":");
-	int_or_null(out, r->end_ns);
+	lta_http_int_or_null(out, r->end_ns);
 	lta_strbuf_puts(out, ",\"duration_ns\":");
-	int_or_null(out, r->duration_ns);
+	lta_http_int_or_null(out, r->duration_ns);
 	lta_strbuf_puts(out, ",\"end_reason\":");
 	lta_strbuf_json_string(out, r->end_reason ? r->end_reason : "");
 	lta_strbuf_puts(out, ",\"incomplete\":");
@@ -150,23 +123,18 @@ static void summary(struct lta_strbuf *out, const struct lta_store_request *r)
 static int add_row(const struct lta_store_request *r, void *user_data)
 {
 	struct page *page = user_data;
+	struct lta_strbuf *out = page->list.out;
 
-	if (page->count == page->limit) {
-		page->more = true;
+	if (!lta_http_page_add(&page->list, r->id)) {
 		return 1;
 	}
-	if (page->count) {
-		lta_strbuf_putc(page->out, ',');
-	}
 	if (!page->full) {
-		summary(page->out, r);
+		summary(out, r);
 	} else if (r->json && r->json_len) {
-		lta_strbuf_append(page->out, r->json, r->json_len);
+		lta_strbuf_append(out, r->json, r->json_len);
 	} else {
-		lta_strbuf_puts(page->out, "null");
+		lta_strbuf_puts(out, "null");
 	}
-	page->count++;
-	page->last_id = r->id;
 	return 0;
 }
 
@@ -196,7 +164,7 @@ void lta_http_get_requests(struct lta_http_exchange *x)
 {
 	struct lta_store_filter filter;
 	struct lta_strbuf out = { 0 };
-	struct page page = { .out = &out };
+	struct page page = { .list.out = &out };
 	int64_t limit = LIST_LIMIT_DEFAULT;
 	int ret;
 
@@ -207,23 +175,16 @@ void lta_http_get_requests(struct lta_http_exchange *x)
 		goto end;
 	}
 	/* One row more than asked tells whether there is a next page. */
-	page.limit = (int)limit;
-	filter.limit = page.limit + 1;
+	page.list.limit = (int)limit;
+	filter.limit = page.list.limit + 1;
 	lta_strbuf_puts(&out, "{\"requests\":[");
 	ret = lta_store_requests(x->http->context.store, &filter, add_row,
 				 &page);
 	if (ret < 0) {
-		reply_store_error(x, ret);
+		lta_http_reply_store_error(x, ret, "requests");
 		goto end;
 	}
-	lta_strbuf_puts(&out, "],\"next\":");
-	if (page.more) {
-		lta_strbuf_int(&out, page.last_id);
-	} else {
-		lta_strbuf_puts(&out, "null");
-	}
-	lta_strbuf_putc(&out, '}');
-	lta_http_reply_buffer(x, 200, "application/json", &out);
+	lta_http_page_reply(x, &page.list);
 end:
 	lta_strbuf_fini(&out);
 }
@@ -255,7 +216,7 @@ void lta_http_get_request(struct lta_http_exchange *x)
 		goto end;
 	}
 	if (ret < 0) {
-		reply_store_error(x, ret);
+		lta_http_reply_store_error(x, ret, "requests");
 		goto end;
 	}
 	lta_http_reply_buffer(x, 200, "application/json", &out);
@@ -390,7 +351,7 @@ void lta_http_get_requests_jsonl(struct lta_http_exchange *x)
 	/* The first page now, so that a store error is a proper 500. */
 	ret = export_fill(e);
 	if (ret) {
-		reply_store_error(x, ret);
+		lta_http_reply_store_error(x, ret, "requests");
 		goto end;
 	}
 	x->reply.status = 200;
