@@ -58,12 +58,6 @@ int lta_timing_advance(struct lta_timing *timing, int64_t now)
 	return lta_agent_advance(timing->agent, now);
 }
 
-int lta_timing_process_gone(struct lta_timing *timing, uint32_t trace,
-			    int32_t pid, int64_t ts)
-{
-	return lta_agent_process_exit(timing->agent, trace, pid, ts);
-}
-
 int lta_timing_event(struct lta_timing *timing, const struct lta_event *event)
 {
 	const struct lta_rbl_event *p = &event->u.rbl;

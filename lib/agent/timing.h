@@ -15,8 +15,10 @@
  * Processes: the kernel's sched_process_exit of a leader, and an
  * exit_group entry, tell the agent a process is gone (a crash when it had
  * starts open). Without the kernel tracer, the caller checks the processes
- * that have starts open (lta_timing_open_processes) and reports the gone
- * ones (lta_timing_process_gone). Not thread-safe.
+ * that have starts open (lta_timing_open_processes) and feeds the gone
+ * ones as process-exit events (lta_timing_event), the same path as the
+ * kernel's; before a deadline fires, the agent's process_gone option may
+ * turn a hang of a dead process into its crash. Not thread-safe.
  */
 #ifndef LTA_AGENT_TIMING_H
 #define LTA_AGENT_TIMING_H
@@ -67,10 +69,6 @@ int lta_timing_point(struct lta_timing *timing,
 
 /* Trace time is NOW (live inactivity: the programs are silent). */
 int lta_timing_advance(struct lta_timing *timing, int64_t now);
-
-/* Process PID of TRACE is gone, noticed at trace time TS. */
-int lta_timing_process_gone(struct lta_timing *timing, uint32_t trace,
-			    int32_t pid, int64_t ts);
 
 /* Calls FN once per process with starts open (agent.h). */
 int lta_timing_open_processes(const struct lta_timing *timing,
