@@ -346,66 +346,36 @@ struct plan {
 
 /*
  * A time range becomes an id range when the analysis's ids are in raised
- * order: O(log n) to find, and the page is read in the id order.
+ * order (lta_store_plan_time_range).
  */
+static const struct store_time_range errors_time_range = {
+	READER_ERRORS_ORDERED,
+	READER_ERRORS_FIRST_FROM,
+	READER_ERRORS_LAST_BEFORE,
+	"SELECT errors_ordered FROM analyses WHERE id=?1",
+	"SELECT id FROM errors INDEXED BY errors_by_raised "
+	"WHERE analysis=?1 AND raised_ns>=?2 ORDER BY raised_ns, id LIMIT 1",
+	"SELECT id FROM errors INDEXED BY errors_by_raised "
+	"WHERE analysis=?1 AND raised_ns<?2 "
+	"ORDER BY raised_ns DESC, id DESC LIMIT 1",
+};
+
 static int plan_time_range(struct store_reader *reader,
 			   const struct lta_store_error_filter *filter,
 			   struct plan *plan)
 {
-	int64_t args[2] = { filter->analysis, 0 }, value = 0;
-	bool found;
+	bool used;
 	int ret;
 
-	if (!(plan->variant & (ERRORS_FILTER_FROM | ERRORS_FILTER_TO))) {
-		return 0;
+	ret = lta_store_plan_time_range(reader, &errors_time_range,
+					filter->analysis, filter->from_ns,
+					filter->to_ns, &plan->after_id,
+					&plan->last_id, &used, &plan->empty);
+	if (used) {
+		plan->variant &=
+			~(unsigned)(ERRORS_FILTER_FROM | ERRORS_FILTER_TO);
 	}
-	ret = lta_store_reader_int(reader, READER_ERRORS_ORDERED,
-				   "SELECT errors_ordered FROM analyses "
-				   "WHERE id=?1",
-				   args, 1, &found, &value);
-	if (ret || !found || !value) {
-		/* Unordered: the raised_ns filters stay in the query. */
-		return ret;
-	}
-	if (plan->variant & ERRORS_FILTER_FROM) {
-		args[1] = filter->from_ns;
-		ret = lta_store_reader_int(
-			reader, READER_ERRORS_FIRST_FROM,
-			"SELECT id FROM errors INDEXED BY errors_by_raised "
-			"WHERE analysis=?1 AND raised_ns>=?2 "
-			"ORDER BY raised_ns, id LIMIT 1",
-			args, 2, &found, &value);
-		if (ret) {
-			return ret;
-		}
-		if (!found) {
-			plan->empty = true;
-		} else if (value - 1 > plan->after_id) {
-			plan->after_id = value - 1;
-		}
-	}
-	if (plan->variant & ERRORS_FILTER_TO) {
-		args[1] = filter->to_ns;
-		ret = lta_store_reader_int(
-			reader, READER_ERRORS_LAST_BEFORE,
-			"SELECT id FROM errors INDEXED BY errors_by_raised "
-			"WHERE analysis=?1 AND raised_ns<?2 "
-			"ORDER BY raised_ns DESC, id DESC LIMIT 1",
-			args, 2, &found, &value);
-		if (ret) {
-			return ret;
-		}
-		if (!found) {
-			plan->empty = true;
-		} else if (value < plan->last_id) {
-			plan->last_id = value;
-		}
-	}
-	plan->variant &= ~(unsigned)(ERRORS_FILTER_FROM | ERRORS_FILTER_TO);
-	if (plan->after_id >= plan->last_id) {
-		plan->empty = true;
-	}
-	return 0;
+	return ret;
 }
 
 /* What a public query asks: its filter and its callback. */

@@ -157,6 +157,31 @@ int lta_store_reader_int(struct store_reader *reader, enum reader_stmt slot,
 			 const char *sql, const int64_t *args, int n,
 			 bool *found, int64_t *value);
 
+/* Where the lookups of a time-range plan are: statement slots and SQL. */
+struct store_time_range {
+	enum reader_stmt ordered_slot, first_slot, last_slot;
+	/* ?1 analysis: is the analysis's id order its time order (0/1)? */
+	const char *ordered_sql;
+	/* ?1 analysis, ?2 from: the id of the first row at or after from. */
+	const char *first_sql;
+	/* ?1 analysis, ?2 to: the id of the last row before to. */
+	const char *last_sql;
+};
+
+/*
+ * Turns a time filter [FROM_NS, TO_NS) (INT64_MIN, INT64_MAX: none) into
+ * the id range (*AFTER_ID, *LAST_ID], narrowing it, when the analysis's
+ * ids are in time order: O(log n), and the page is then read in the id
+ * index. Sets *USED when it did (the time conditions can leave the query;
+ * otherwise they stay in it) and *EMPTY when nothing can match. Returns 0
+ * or an error.
+ */
+int lta_store_plan_time_range(struct store_reader *reader,
+			      const struct store_time_range *range,
+			      int64_t analysis, int64_t from_ns, int64_t to_ns,
+			      int64_t *after_id, int64_t *last_id, bool *used,
+			      bool *empty);
+
 /* --- errors in a writer's batch (store-errors.c) ------------------------- */
 
 /* An error waiting in a batch; strings are offsets in the batch's text. */

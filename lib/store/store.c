@@ -437,6 +437,61 @@ end:
 	return ret;
 }
 
+int lta_store_plan_time_range(struct store_reader *reader,
+			      const struct store_time_range *range,
+			      int64_t analysis, int64_t from_ns, int64_t to_ns,
+			      int64_t *after_id, int64_t *last_id, bool *used,
+			      bool *empty)
+{
+	int64_t args[2] = { analysis, 0 }, value = 0;
+	bool found;
+	int ret;
+
+	*used = false;
+	if (from_ns == INT64_MIN && to_ns == INT64_MAX) {
+		return 0;
+	}
+	ret = lta_store_reader_int(reader, range->ordered_slot,
+				   range->ordered_sql, args, 1, &found, &value);
+	if (ret || !found || !value) {
+		/* Unordered: the time conditions stay in the query. */
+		return ret;
+	}
+	if (from_ns != INT64_MIN) {
+		args[1] = from_ns;
+		ret = lta_store_reader_int(reader, range->first_slot,
+					   range->first_sql, args, 2, &found,
+					   &value);
+		if (ret) {
+			return ret;
+		}
+		if (!found) {
+			*empty = true;
+		} else if (value - 1 > *after_id) {
+			*after_id = value - 1;
+		}
+	}
+	if (to_ns != INT64_MAX) {
+		args[1] = to_ns;
+		ret = lta_store_reader_int(reader, range->last_slot,
+					   range->last_sql, args, 2, &found,
+					   &value);
+		if (ret) {
+			return ret;
+		}
+		if (!found) {
+			*empty = true;
+		} else if (value < *last_id) {
+			*last_id = value;
+		}
+	}
+	*used = true;
+	if (*after_id >= *last_id) {
+		*empty = true;
+	}
+	return 0;
+}
+
 int lta_store_read_snapshot(struct lta_store *store,
 			    int (*read)(struct store_reader *reader,
 					void *query),
