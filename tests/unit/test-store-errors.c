@@ -19,6 +19,7 @@
 
 #include "store/store-internal.h"
 #include "store/store.h"
+#include "store-test.h"
 #include "tap.h"
 
 #define BASE_NS INT64_C(1700000000000000000)
@@ -26,39 +27,6 @@
 
 /* The store's PRAGMA application_id ("LTAn"). */
 #define STORE_APPLICATION_ID 0x4c54416e
-
-static char tmp_root[256];
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void dir_path(char *out, size_t size, const char *name)
-{
-	snprintf(out, size, "%s/%s", tmp_root, name);
-}
-
-static void remove_store_dir(const char *dir)
-{
-	static const char *const files[] = {
-		"lttng-analyzer.db",
-		"lttng-analyzer.db-wal",
-		"lttng-analyzer.db-shm",
-		"lttng-analyzer.lock",
-	};
-	char path[512];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
 
 /* --- errors with known values ------------------------------------------ */
 
@@ -412,7 +380,7 @@ static void test_errors(void)
 	int pages, ret, stops;
 	struct one one;
 
-	dir_path(dir, sizeof(dir), "errors");
+	store_test_dir(dir, sizeof(dir), "errors");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open a new store: %s", error);
 	if (!store) {
@@ -595,7 +563,7 @@ static void test_errors(void)
 	is_int(count_errors(store, a.id), n + 10,
 	       "closing the writer commits them");
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- ids out of raised order -------------------------------------------- */
@@ -638,7 +606,7 @@ static void test_unordered(void)
 	struct lta_store *store;
 	char dir[512], error[1024];
 
-	dir_path(dir, sizeof(dir), "unordered");
+	store_test_dir(dir, sizeof(dir), "unordered");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -676,7 +644,7 @@ static void test_unordered(void)
 	check_filter(store, f, n, false, "unordered: to, after a cursor");
 	shuffled_raised = false;
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- strings ---------------------------------------------------------------
@@ -692,7 +660,7 @@ static void test_strings(void)
 	char dir[512], error[1024], entity[64], name[64];
 	struct one one;
 
-	dir_path(dir, sizeof(dir), "strings");
+	store_test_dir(dir, sizeof(dir), "strings");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -761,7 +729,7 @@ static void test_strings(void)
 	ok(one.count == 1 && one.e.id == 2, "and filtered as \"\"");
 	lta_store_writer_close(w);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- with requests, and a full disk ----------------------------------------
@@ -819,7 +787,7 @@ static void test_with_requests_and_full_disk(void)
 	int64_t pages = 0, i;
 	int ret;
 
-	dir_path(dir, sizeof(dir), "full");
+	store_test_dir(dir, sizeof(dir), "full");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -880,7 +848,7 @@ static void test_with_requests_and_full_disk(void)
 	is_int(count_errors(store, a.id), 45, "45 errors now");
 	lta_store_writer_close(w);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* A batch past its row bound is committed by the add. */
@@ -897,7 +865,7 @@ static void test_batch_bound(void)
 	struct ids *page;
 	int ret = 0;
 
-	dir_path(dir, sizeof(dir), "bound");
+	store_test_dir(dir, sizeof(dir), "bound");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -905,7 +873,7 @@ static void test_batch_bound(void)
 	}
 	lta_store_analysis_insert(store, &a);
 	w = lta_store_writer_open(store, a.id);
-	start = now_ns();
+	start = store_test_now_ns();
 	for (i = 1; i <= n && ret == 0; i++) {
 		struct lta_store_error e = spec_of(i, false);
 
@@ -917,7 +885,7 @@ static void test_batch_bound(void)
 	       "the first 65536 were committed by the add");
 	lta_store_writer_close(w);
 	diag("wrote %" PRId64 " errors in %.3f s", n,
-	     (double)(now_ns() - start) / 1e9);
+	     (double)(store_test_now_ns() - start) / 1e9);
 	lta_store_error_counts(store, a.id, &counts);
 	is_int(counts.ine + counts.coe + counts.crash, n,
 	       "closing the writer commits the rest");
@@ -928,29 +896,30 @@ static void test_batch_bound(void)
 	f.limit = 100;
 	f.after_id = n - 1000;
 	f.type = "crash";
-	start = now_ns();
+	start = store_test_now_ns();
 	page->analysis = a.id;
 	page->columns_ok = true;
 	lta_store_errors(store, &f, collect, page);
 	ok(page->count == 100 && page->id[0] == n - 990 && page->columns_ok,
 	   "a page of crashes after id %" PRId64, f.after_id);
-	diag("type page: %.1f us", (double)(now_ns() - start) / 1e3);
+	diag("type page: %.1f us", (double)(store_test_now_ns() - start) / 1e3);
 	f = filter_any(a.id);
 	f.limit = 100;
 	f.from_ns = BASE_NS + (n - 500) * 1000;
 	f.to_ns = BASE_NS + (n - 400) * 1000;
 	page->count = 0;
-	start = now_ns();
+	start = store_test_now_ns();
 	lta_store_errors(store, &f, collect, page);
 	ok(page->count == 100 && page->id[0] == n - 500 && page->columns_ok,
 	   "a page of a time range near the end");
-	diag("time range page: %.1f us", (double)(now_ns() - start) / 1e3);
-	start = now_ns();
+	diag("time range page: %.1f us",
+	     (double)(store_test_now_ns() - start) / 1e3);
+	start = store_test_now_ns();
 	lta_store_error_counts(store, a.id, &counts);
-	diag("counts: %.1f us", (double)(now_ns() - start) / 1e3);
+	diag("counts: %.1f us", (double)(store_test_now_ns() - start) / 1e3);
 	free(page);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- migration from schema version 1 -------------------------------------- */
@@ -1021,7 +990,7 @@ static void test_migration(void)
 	bool same = false;
 	int rc;
 
-	dir_path(dir, sizeof(dir), "v1");
+	store_test_dir(dir, sizeof(dir), "v1");
 	mkdir(dir, 0750);
 	snprintf(path, sizeof(path), "%s/lttng-analyzer.db", dir);
 	rc = sqlite3_open(path, &db);
@@ -1045,7 +1014,7 @@ static void test_migration(void)
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "the store opens it: %s", error);
 	if (!store) {
-		remove_store_dir(dir);
+		store_test_remove_dir(dir);
 		return;
 	}
 	is_int(lta_store_analysis_get(store, 1, &old), 0,
@@ -1098,25 +1067,19 @@ static void test_migration(void)
 		ok(same, "and the old request is still there");
 		lta_store_close(store);
 	}
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 int main(void)
 {
-	const char *tmpdir = getenv("TMPDIR");
-
 	plan_no_plan();
-	snprintf(tmp_root, sizeof(tmp_root), "%s/test-store-errors-XXXXXX",
-		 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	if (!mkdtemp(tmp_root)) {
-		skip_all("cannot create a temporary folder");
-	}
+	store_test_init("test-store-errors");
 	test_errors();
 	test_unordered();
 	test_strings();
 	test_with_requests_and_full_disk();
 	test_batch_bound();
 	test_migration();
-	rmdir(tmp_root);
+	store_test_fini();
 	return exit_status();
 }

@@ -28,6 +28,7 @@
 #include "segment/request-format.h"
 #include "store/store-internal.h"
 #include "store/store.h"
+#include "store-test.h"
 #include "tap.h"
 
 #define BASE_NS INT64_C(1700000000000000000)
@@ -38,40 +39,6 @@
 #define SANITIZED ""
 #endif
 #define MAX_IDS 4096
-
-static char tmp_root[256];
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* A folder under the test's temporary root; NAME must not exist yet. */
-static void dir_path(char *out, size_t size, const char *name)
-{
-	snprintf(out, size, "%s/%s", tmp_root, name);
-}
-
-static void remove_store_dir(const char *dir)
-{
-	static const char *const files[] = {
-		"lttng-analyzer.db",
-		"lttng-analyzer.db-wal",
-		"lttng-analyzer.db-shm",
-		"lttng-analyzer.lock",
-	};
-	char path[512];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
 
 /* --- requests with known values ---------------------------------------- */
 
@@ -333,7 +300,7 @@ static void test_open_errors(void)
 	int i;
 
 	/* A file where the folder should be. */
-	dir_path(dir, sizeof(dir), "a-file");
+	store_test_dir(dir, sizeof(dir), "a-file");
 	f = fopen(dir, "w");
 	fputs("x\n", f);
 	fclose(f);
@@ -343,13 +310,13 @@ static void test_open_errors(void)
 	unlink(dir);
 
 	/* A folder whose parent does not exist. */
-	dir_path(dir, sizeof(dir), "missing/deeper");
+	store_test_dir(dir, sizeof(dir), "missing/deeper");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store == NULL && strstr(error, dir),
 	   "a folder that cannot be created is refused: %s", error);
 
 	/* A file that is not a database. */
-	dir_path(dir, sizeof(dir), "not-a-db");
+	store_test_dir(dir, sizeof(dir), "not-a-db");
 	mkdir(dir, 0750);
 	snprintf(path, sizeof(path), "%s/lttng-analyzer.db", dir);
 	f = fopen(path, "w");
@@ -362,10 +329,10 @@ static void test_open_errors(void)
 	ok(store == NULL, "a file that is not a database gives NULL");
 	ok(strstr(error, path) != NULL && strstr(error, "not a database"),
 	   "and a message naming the file: %s", error);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 
 	/* Another program's SQLite database. */
-	dir_path(dir, sizeof(dir), "foreign-db");
+	store_test_dir(dir, sizeof(dir), "foreign-db");
 	mkdir(dir, 0750);
 	snprintf(path, sizeof(path), "%s/lttng-analyzer.db", dir);
 	{
@@ -379,10 +346,10 @@ static void test_open_errors(void)
 	ok(store == NULL && strstr(error, path) &&
 		   strstr(error, "not an lttng-analyzer database"),
 	   "another program's database is refused: %s", error);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 
 	/* A folder is used by one store at a time. */
-	dir_path(dir, sizeof(dir), "twice");
+	store_test_dir(dir, sizeof(dir), "twice");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "a new folder is created and opened: %s", error);
 	again = lta_store_open(dir, error, sizeof(error));
@@ -393,7 +360,7 @@ static void test_open_errors(void)
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "it opens again once closed");
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 	lta_store_close(NULL);
 }
 
@@ -445,7 +412,7 @@ static void test_analyses_and_reopen(void)
 	char dir[512], error[1024];
 	int i, ret;
 
-	dir_path(dir, sizeof(dir), "analyses");
+	store_test_dir(dir, sizeof(dir), "analyses");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open a new store: %s", error);
 	if (!store) {
@@ -544,7 +511,7 @@ static void test_analyses_and_reopen(void)
 	lta_store_analysis_insert(store, &a[0]);
 	is_int(a[0].id, 7, "ids go on after a reopen");
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- writer, filters, paging ------------------------------------------- */
@@ -678,7 +645,7 @@ static void test_requests(void)
 	int ret, n, failures = 0;
 	static struct ids got;
 
-	dir_path(dir, sizeof(dir), "requests");
+	store_test_dir(dir, sizeof(dir), "requests");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -849,7 +816,7 @@ end:
 	lta_store_writer_close(w);
 	lta_store_writer_close(wb);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- readers while the write lock is held ------------------------------ */
@@ -869,7 +836,7 @@ static void *reader_thread(void *arg)
 	struct reader_job *job = arg;
 	struct lta_store_filter f = filter_any(job->analysis);
 	static struct ids got;
-	int64_t start = now_ns();
+	int64_t start = store_test_now_ns();
 
 	f.limit = 1000;
 	got.count = 0;
@@ -877,7 +844,7 @@ static void *reader_thread(void *arg)
 	job->count = got.count;
 	job->analysis_ret = lta_store_analysis_get(job->store, job->analysis,
 						   &job->analysis_read);
-	job->elapsed_ns = now_ns() - start;
+	job->elapsed_ns = store_test_now_ns() - start;
 	return NULL;
 }
 
@@ -892,7 +859,7 @@ static void test_readers_not_blocked(void)
 	pthread_t thread;
 	int i, rc;
 
-	dir_path(dir, sizeof(dir), "readers");
+	store_test_dir(dir, sizeof(dir), "readers");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -941,7 +908,7 @@ static void test_readers_not_blocked(void)
 	sqlite3_close(raw);
 	lta_store_writer_close(w);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- concurrent writers -----------------------------------------------------
@@ -999,7 +966,7 @@ static void test_concurrent_writers(void)
 	static struct ids got;
 	int i, reads = 0, read_failures = 0;
 
-	dir_path(dir, sizeof(dir), "concurrent");
+	store_test_dir(dir, sizeof(dir), "concurrent");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -1049,7 +1016,7 @@ static void test_concurrent_writers(void)
 	lta_store_requests(store, &f, collect, &got);
 	is_int(got.count, 10, "the last rows are there");
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /* --- a full disk ------------------------------------------------------------
@@ -1078,7 +1045,7 @@ static void test_disk_full(void)
 	int64_t pages = 0, i;
 	int ret = 0;
 
-	dir_path(dir, sizeof(dir), "full");
+	store_test_dir(dir, sizeof(dir), "full");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -1121,7 +1088,7 @@ static void test_disk_full(void)
 	is_int(count_rows(store, a.id), 60, "60 rows now");
 	lta_store_writer_close(w);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 /*
@@ -1193,7 +1160,7 @@ static void test_full_tmpfs(void)
 		skip(1, "mounting a small tmpfs needs root");
 		return;
 	}
-	dir_path(dir, sizeof(dir), "tmpfs");
+	store_test_dir(dir, sizeof(dir), "tmpfs");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -1271,7 +1238,7 @@ static void test_speed(void)
 	struct spec s;
 	int failures = 0, k, reads = 200;
 
-	dir_path(dir, sizeof(dir), "speed");
+	store_test_dir(dir, sizeof(dir), "speed");
 	store = lta_store_open(dir, error, sizeof(error));
 	ok(store != NULL, "open: %s", error);
 	if (!store) {
@@ -1282,7 +1249,7 @@ static void test_speed(void)
 	lta_request_format_json(&built.r, "web1", &json);
 	lta_store_analysis_insert(store, &a);
 	w = lta_store_writer_open(store, a.id);
-	start = now_ns();
+	start = store_test_now_ns();
 	for (i = 1; i <= n; i++) {
 		failures += add_spec(w, i, 2) != 0;
 		/* An analysis thread asks after every few events. */
@@ -1291,7 +1258,7 @@ static void test_speed(void)
 		}
 	}
 	failures += lta_store_writer_commit(w, 0) != 0;
-	elapsed = now_ns() - start;
+	elapsed = store_test_now_ns() - start;
 	ok(failures == 0 && lta_store_writer_committed(w) == n,
 	   "write %" PRId64 " requests", n);
 	diag("write: %" PRId64 " requests of %zu bytes in %.3f s: %.0f "
@@ -1311,7 +1278,7 @@ static void test_speed(void)
 		};
 
 		memset(&sink, 0, sizeof(sink));
-		start = now_ns();
+		start = store_test_now_ns();
 		for (i = 0; i < reads; i++) {
 			f = filter_any(a.id);
 			f.limit = 100;
@@ -1333,7 +1300,7 @@ static void test_speed(void)
 			failures += lta_store_requests(store, &f, sink_cb,
 						       &sink) != 0;
 		}
-		elapsed = now_ns() - start;
+		elapsed = store_test_now_ns() - start;
 		ok(failures == 0 && sink.count >= reads * (k == 5 ? 1 : 10),
 		   "%s: %d rows read", names[k], sink.count);
 		diag("read: %s: %.1f us per page", names[k],
@@ -1359,19 +1326,13 @@ static void test_speed(void)
 	check_filter(store, f, n, "min duration 1 ms, every page");
 	lta_strbuf_fini(&json);
 	lta_store_close(store);
-	remove_store_dir(dir);
+	store_test_remove_dir(dir);
 }
 
 int main(void)
 {
-	const char *tmpdir = getenv("TMPDIR");
-
 	plan_no_plan();
-	snprintf(tmp_root, sizeof(tmp_root), "%s/test-store-XXXXXX",
-		 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	if (!mkdtemp(tmp_root)) {
-		skip_all("cannot create a temporary folder");
-	}
+	store_test_init("test-store");
 	test_open_errors();
 	test_analyses_and_reopen();
 	test_requests();
@@ -1380,6 +1341,6 @@ int main(void)
 	test_disk_full();
 	test_full_tmpfs();
 	test_speed();
-	rmdir(tmp_root);
+	store_test_fini();
 	return exit_status();
 }
