@@ -15,9 +15,11 @@ log written by contrib/testbed (format: %a %{remote}p %{usec}t %D %>s %B %P
 
 Matching: a log line belongs to the request of the same process (%P) and
 client port (%{remote}p) that started (accept exit) last before the
-logged request start (+1 ms of slack for clock differences). Client ports
-come back several times in a run; with KeepAlive Off a connection carries
-one request, so the pairing is one-to-one.
+logged request start (+1 ms of slack for clock differences), unless that
+one started inside the slack while the connection before it on that port
+was still open at the logged start: a client port reused within 1 ms. Client
+ports come back several times in a run; with KeepAlive Off a connection
+carries one request, so the pairing is one-to-one.
 
     check-requests-log.py REQUESTS.jsonl ACCESS.log
 """
@@ -50,6 +52,13 @@ for line in open(sys.argv[2]):
         unmatched += 1
         continue
     r = requests[key][i]
+    if i > 0 and r['start_ns'] > start_us * 1000:
+        # Inside the slack: the port may have been reused by a newer
+        # connection right after this one. A previous connection still
+        # open when the request was logged is the one that served it.
+        prev = requests[key][i - 1]
+        if prev['end_ns'] is None or prev['end_ns'] >= start_us * 1000:
+            r = prev
     if r['id'] in claimed:
         double += 1
         continue
