@@ -13,6 +13,11 @@
 #   --threads T           wrk threads (default 2)
 #   --rate R              at most R requests/s (pace.lua; plain wrk has no
 #                         constant-rate mode, see README.md)
+#   --keepalive on|off    Apache's KeepAlive (default off: one request per
+#                         connection); wrk keeps its connections open
+#   --pipeline N          wrk sends N requests at once on each connection
+#                         before reading the answers (HTTP pipelining,
+#                         pipeline.lua; needs --keepalive on)
 #   --out DIR             where the results go (default: a new
 #                         ${TMPDIR:-/tmp}/lta-testbed.XXXXXX)
 #   --trace session|preload|external|none
@@ -71,6 +76,8 @@ live_timer=1000000
 blocking_timeout=
 run_user=www-data
 pages=
+keepalive=off
+pipeline=
 
 usage()
 {
@@ -103,6 +110,8 @@ while [ $# -gt 0 ]; do
 	--blocking-timeout) blocking_timeout=${2:-}; shift 2 ;;
 	--user) run_user=${2:-}; shift 2 ;;
 	--pages) pages=${2:-}; shift 2 ;;
+	--keepalive) keepalive=${2:-}; shift 2 ;;
+	--pipeline) pipeline=${2:-}; shift 2 ;;
 	--on-ready) on_ready=${2:-}; shift 2 ;;
 	--after-load) after_load=${2:-}; shift 2 ;;
 	-h | --help) usage ;;
@@ -120,6 +129,14 @@ positive()
 case $mpm in event | prefork) ;; *) usage ;; esac
 case $page in static | php) ;; *) usage ;; esac
 case $trace in session | preload | external | none) ;; *) usage ;; esac
+case $keepalive in on | off) ;; *) usage ;; esac
+[ -z "$pipeline" ] || positive "$pipeline" || usage
+if [ -n "$pipeline" ] && [ "$keepalive" != on ]; then
+	die "--pipeline needs --keepalive on"
+fi
+if [ -n "$pipeline" ] && [ -n "$rate" ]; then
+	die "--pipeline and --rate cannot be combined"
+fi
 for v in "$connections" "$threads" "$num_subbuf" "$live_timer"; do
 	positive "$v" || usage
 done
@@ -337,7 +354,9 @@ LoadModule dir_module $modules/mod_dir.so
 ${php_module:+LoadModule php_module $php_module}
 
 $mpm_config
-KeepAlive Off
+KeepAlive ${keepalive^}
+MaxKeepAliveRequests 0
+KeepAliveTimeout 5
 Timeout 30
 GracefulShutdownTimeout 5
 HostnameLookups Off
@@ -362,8 +381,9 @@ DirectoryIndex static.html
 
 # Per request: client address and port, start of the request (µs since the
 # epoch), duration (µs), final status, body bytes, worker pid and thread id,
-# connection status, request line. See README.md.
-LogFormat "%a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X \\"%r\\"" testbed
+# connection status, requests served on the connection before this one
+# (%k), request line. See README.md.
+LogFormat "%a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X %k \\"%r\\"" testbed
 CustomLog "$out/access.log" testbed
 EOF
 cp "$conf" "$out/apache2.conf"
@@ -498,7 +518,9 @@ run_hook on-ready "${on_ready:-}"
 # --- load -------------------------------------------------------------------------------
 
 wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
-if [ -n "$rate" ]; then
+if [ -n "$pipeline" ]; then
+	wrk_args+=(-s "$here/pipeline.lua" "$url" -- "$pipeline")
+elif [ -n "$rate" ]; then
 	# Each wrk thread gets its share of the rate (pace.lua).
 	wrk_args+=(-s "$here/pace.lua" "$url" -- "$(awk -v r="$rate" -v t="$threads" 'BEGIN { print r / t }')")
 else
@@ -561,6 +583,8 @@ logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0
 	echo "connections=$connections"
 	echo "threads=$threads"
 	echo "rate=${rate:-none}"
+	echo "keepalive=$keepalive"
+	echo "pipeline=${pipeline:-none}"
 	echo "wrk_status=$wrk_status"
 	echo "wrk_requests=${wrk_requests:-0}"
 	echo "wrk_requests_per_s=${wrk_rps:-0}"

@@ -45,7 +45,14 @@ enum lta_request_end {
 	LTA_REQUEST_END_ABORTED,   /* The process exited. */
 	LTA_REQUEST_END_OPEN,	   /* Still open at the end of the trace. */
 	LTA_REQUEST_END_REPLACED,  /* fd accepted again, close not seen. */
+	/*
+	 * Answered on a persistent connection: the server turned back to the
+	 * connection (read it again) after writing the answer.
+	 */
+	LTA_REQUEST_END_KEEPALIVE,
 };
+
+#define LTA_REQUEST_END_COUNT (LTA_REQUEST_END_KEEPALIVE + 1)
 
 /*
  * Integer arrays kept per call argument: enough for the addresses
@@ -106,9 +113,13 @@ enum lta_fd_type {
 const char *lta_fd_type_name(enum lta_fd_type type);
 
 #define LTA_REQUEST_MAX_TIDS 8
+#define LTA_REQUEST_MAX_LATE_TIDS 4
+#define LTA_REQUEST_LINE_MAX 128
 
 struct lta_request {
-	uint64_t id; /* 1, 2, ... in accept order: stable. */
+	uint64_t id; /* 1, 2, ... in the order requests begin: stable. */
+	uint64_t connection_id; /* 1, 2, ... in accept order. */
+	uint32_t position;	/* 1, 2, ... on its connection. */
 	uint32_t trace;
 	int32_t pid;
 	int32_t fd;
@@ -116,6 +127,12 @@ struct lta_request {
 	uint8_t tid_count; /* Distinct threads (first 8 kept). */
 	int32_t tids[LTA_REQUEST_MAX_TIDS];
 	bool tids_truncated;
+	/*
+	 * Threads that touched the request only after its end (an event
+	 * MPM's lingering close, done by whichever worker is free).
+	 */
+	uint8_t late_tid_count;
+	int32_t late_tids[LTA_REQUEST_MAX_LATE_TIDS];
 
 	/* Peer, from the accept exit when the trace has it. */
 	int family;    /* AF_INET, AF_INET6, AF_UNIX; -1 unknown. */
@@ -123,12 +140,33 @@ struct lta_request {
 	char peer[64]; /* "127.0.0.1", "::1", "" when unknown. */
 
 	int64_t accept_entry; /* -1 when the accept entry was not seen. */
-	int64_t start;	      /* The accept exit. */
-	int64_t end;	      /* First shutdown/close; -1 when open. */
+	/*
+	 * The accept exit for the first request of a connection; for the
+	 * next ones, the entry of the read that brought their first bytes.
+	 */
+	int64_t start;
+	/*
+	 * First shutdown/close, or (keepalive) the entry of the call by
+	 * which the server turned back to the connection after its answer;
+	 * -1 when open.
+	 */
+	int64_t end;
+	int64_t answered_ts;  /* Exit of the last write of the answer; -1. */
 	int64_t shutdown_ts;  /* -1 when none. */
 	int64_t close_ts;     /* -1 when none. */
 	enum lta_request_end end_reason;
 	bool incomplete; /* The tracer discarded events meanwhile. */
+
+	/*
+	 * HTTP pipelining: the client sent this request before the answer
+	 * to the previous one (known from the user-space tracer's
+	 * lttng_analyzer_syscall:http events only). A record that holds
+	 * several HTTP requests whose answers the server wrote in one call
+	 * has messages > 1.
+	 */
+	bool pipelined;
+	uint32_t messages; /* HTTP requests it holds; 0: not known. */
+	char request_line[LTA_REQUEST_LINE_MAX]; /* First one; "" unknown. */
 
 	/*
 	 * With sched events (kernel traces): the time of the threads while
@@ -163,6 +201,41 @@ struct lta_request {
 };
 
 /*
+ * A connection a server accepted: it carries one request (KeepAlive Off)
+ * or many (persistent connections). Handed out when it is over (its close
+ * completed, its process exited, the trace ended), after its requests.
+ */
+struct lta_connection {
+	uint64_t id; /* 1, 2, ... in accept order: stable. */
+	uint32_t trace;
+	int32_t pid;
+	int32_t fd;
+	char procname[32];
+	int family;    /* As in struct lta_request. */
+	int port;
+	char peer[64];
+	int64_t accept_entry; /* -1 when not seen. */
+	int64_t start;	      /* The accept exit. */
+	int64_t end;	      /* First shutdown/close; -1 when not seen. */
+	int64_t shutdown_ts;  /* -1 when none. */
+	int64_t close_ts;     /* -1 when none. */
+	/* close, shutdown, empty (no request), aborted, open, replaced. */
+	enum lta_request_end end_reason;
+	bool incomplete;
+	/* Client closed while idle: a read returned 0 between requests. */
+	bool peer_closed;
+	uint32_t requests;	/* Records handed out for it. */
+	uint64_t first_request; /* Id of its first request; 0: none. */
+	/*
+	 * Idle time: between the end of a request and the start of the next,
+	 * and after the last one until the connection's end.
+	 */
+	int64_t idle_ns;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+};
+
+/*
  * Copies SRC into DST, deeply, reusing DST's buffers (DST must be zeroed
  * or a previous copy; free it with lta_request_fini()). Lets a request
  * outlive the callback that handed it out, e.g. to be written by another
@@ -173,7 +246,10 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
 /* Frees the buffers of a copy made by lta_request_copy(). */
 void lta_request_fini(struct lta_request *r);
 
-/* Returns "close", "shutdown", "empty", "aborted", "open", "replaced". */
+/*
+ * Returns "close", "shutdown", "empty", "aborted", "open", "replaced",
+ * "keepalive".
+ */
 const char *lta_request_end_name(enum lta_request_end end);
 
 /*
@@ -231,9 +307,14 @@ struct lta_segment_options {
 	/* Derived starts and ends; NULL: none (and no cost). */
 	lta_segment_point_func on_point;
 	void *point_data;
+	/* Finished connections; NULL: not wanted. */
+	lta_segment_connection_func on_connection;
+	void *connection_data;
 };
 
 struct lta_segment_counters {
+	uint64_t connections_opened;
+	uint64_t connections_open; /* Now. */
 	uint64_t requests_opened;
 	uint64_t requests_emitted;
 	uint64_t requests_open; /* Now. */
@@ -249,6 +330,13 @@ struct lta_segment_counters {
  */
 typedef int (*lta_segment_request_func)(const struct lta_request *request,
 					void *user_data);
+
+/*
+ * Called with each finished connection, after its last request. Borrowed
+ * for the call. Return 0 to go on, non-zero to stop.
+ */
+typedef int (*lta_segment_connection_func)(
+	const struct lta_connection *connection, void *user_data);
 
 struct lta_segment;
 
