@@ -355,10 +355,15 @@ lta_segment_create(const struct lta_segment_options *options,
 int lta_segment_feed(struct lta_segment *segment,
 		     const struct lta_event *event);
 
+/* For lta_segment_discard(): events were lost in every trace. */
+#define LTA_SEGMENT_ALL_TRACES UINT32_MAX
+
 /*
- * The tracer discarded events in TRACE (cpu -1: anywhere): every request
- * of that trace open now is marked incomplete, and the system calls threads
- * were in are forgotten (their exits may be lost).
+ * The tracer discarded events in TRACE (LTA_SEGMENT_ALL_TRACES: in all of
+ * them, e.g. a live viewer that re-attached at the streams' current
+ * position): every request of that trace open now is marked incomplete,
+ * and the system calls threads were in are forgotten (their exits may be
+ * lost).
  */
 void lta_segment_discard(struct lta_segment *segment, uint32_t trace);
 
