@@ -87,7 +87,11 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 
 	LIT(out, "{\"id\":");
 	lta_strbuf_uint(out, r->id);
-	LIT(out, ",\"trace\":");
+	LIT(out, ",\"connection\":{\"id\":");
+	lta_strbuf_uint(out, r->connection_id);
+	LIT(out, ",\"position\":");
+	lta_strbuf_uint(out, r->position);
+	LIT(out, "},\"trace\":");
 	lta_strbuf_uint(out, r->trace);
 	LIT(out, ",\"host\":");
 	if (host) {
@@ -108,6 +112,14 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	}
 	LIT(out, "],\"tids_truncated\":");
 	lta_strbuf_puts(out, r->tids_truncated ? "true" : "false");
+	LIT(out, ",\"late_tids\":[");
+	for (j = 0; j < r->late_tid_count; j++) {
+		if (j) {
+			lta_strbuf_putc(out, ',');
+		}
+		lta_strbuf_int(out, r->late_tids[j]);
+	}
+	lta_strbuf_putc(out, ']');
 	LIT(out, ",\"fd\":");
 	lta_strbuf_int(out, r->fd);
 	LIT(out, ",\"peer\":");
@@ -138,6 +150,8 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "duration_ns", lta_request_duration(r));
 	lta_strbuf_putc(out, ',');
+	int_or_null(out, "answered_ns", r->answered_ts);
+	lta_strbuf_putc(out, ',');
 	int_or_null(out, "shutdown_ns", r->shutdown_ts);
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "close_ns", r->close_ts);
@@ -145,6 +159,16 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	lta_strbuf_puts(out, lta_request_end_name(r->end_reason));
 	LIT(out, "\",\"incomplete\":");
 	lta_strbuf_puts(out, r->incomplete ? "true" : "false");
+	LIT(out, ",\"pipelined\":");
+	lta_strbuf_puts(out, r->pipelined ? "true" : "false");
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "messages", r->messages ? (int64_t)r->messages : -1);
+	LIT(out, ",\"request_line\":");
+	if (r->request_line[0]) {
+		lta_strbuf_json_string(out, r->request_line);
+	} else {
+		LIT(out, "null");
+	}
 	LIT(out, ",\"sched\":");
 	if (r->sched_known) {
 		int k;

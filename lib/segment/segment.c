@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/assert-dbg.h"
 #include "common/htable.h"
 
 #define DEFAULT_MAX_CALLS 1000
@@ -32,6 +33,22 @@ enum sched_state {
 	SCHED_BLOCKED,
 };
 
+/*
+ * A connection being followed: its record, and the request on it now
+ * (NULL while the connection is idle between requests).
+ */
+struct lta_segment_connection {
+	struct lta_connection record;
+	struct lta_request *current; /* Borrowed from by_id; or NULL. */
+	int64_t idle_since;	     /* -1 when not idle. */
+	uint32_t positions;	     /* Requests begun on it. */
+	/*
+	 * HTTP requests received (the user-space tracer's http events) and
+	 * not answered yet: pipelined ones waiting behind the current one.
+	 */
+	uint32_t queued;
+};
+
 struct thread_state {
 	uint32_t trace;
 	int32_t tid;
@@ -49,6 +66,13 @@ struct thread_state {
 	uint64_t interaction_service; /* Request id. */
 	char interaction_entity[32];
 	char interaction_name[48];
+
+	/*
+	 * What the tracer's http event said of the read the thread is in,
+	 * on an idle connection: applied to the request that read begins.
+	 */
+	uint32_t http_messages;
+	char http_line[LTA_REQUEST_LINE_MAX];
 };
 
 struct lta_segment {
@@ -58,8 +82,12 @@ struct lta_segment {
 	void *user_data;
 
 	uint64_t next_id;
-	struct lta_htable by_fd;   /* (trace, pid, fd) -> request. */
-	struct lta_htable by_id;   /* id -> owned request (all live). */
+	uint64_t next_connection_id;
+	/* (trace, pid, fd) -> connection, until its close is entered. */
+	struct lta_htable by_fd;
+	struct lta_htable by_id; /* id -> owned request (all live). */
+	/* Connection id -> owned connection (all not handed out). */
+	struct lta_htable connections;
 	struct lta_htable threads; /* (trace, tid) -> owned state. */
 	/* (trace, pid, fd) -> descriptor type + 1, as a pointer value. */
 	struct lta_htable fd_types;
@@ -76,7 +104,16 @@ struct lta_segment {
 	/* Where the peer fields of the last accept layout were. */
 	const char *peer_names[4]; /* Field names, borrowed. */
 	int8_t peer_index[4];
+
+	/*
+	 * Interned names of other events: the tracer's http event, and the
+	 * last name found not to be it (one comparison per event after).
+	 */
+	const char *http_name;
+	const char *not_http_name;
 };
+
+#define HTTP_EVENT_NAME "lttng_analyzer_syscall:http"
 
 static inline uint64_t fd_key(uint32_t trace, int32_t pid, int32_t fd)
 {
@@ -106,6 +143,8 @@ const char *lta_request_end_name(enum lta_request_end end)
 		return "open";
 	case LTA_REQUEST_END_REPLACED:
 		return "replaced";
+	case LTA_REQUEST_END_KEEPALIVE:
+		return "keepalive";
 	}
 	return "unknown";
 }
@@ -125,7 +164,7 @@ bool lta_request_end_from_name(const char *name, enum lta_request_end *end)
 {
 	int i;
 
-	for (i = LTA_REQUEST_END_CLOSE; i <= LTA_REQUEST_END_REPLACED; i++) {
+	for (i = LTA_REQUEST_END_CLOSE; i < LTA_REQUEST_END_COUNT; i++) {
 		if (strcmp(name, lta_request_end_name(i)) == 0) {
 			*end = (enum lta_request_end)i;
 			return true;
@@ -168,7 +207,9 @@ lta_segment_create(const struct lta_segment_options *options,
 	segment->user_data = user_data;
 	memset(segment->peer_index, -1, sizeof(segment->peer_index));
 	segment->next_id = 1;
+	segment->next_connection_id = 1;
 	if (lta_htable_init(&segment->by_fd, 256) ||
+	    lta_htable_init(&segment->connections, 256) ||
 	    lta_htable_init(&segment->by_id, 256) ||
 	    lta_htable_init(&segment->threads, 256) ||
 	    lta_htable_init(&segment->fd_types, 256)) {
@@ -316,10 +357,21 @@ static void release(struct lta_segment *segment, struct lta_request *r)
 
 static void emit(struct lta_segment *segment, struct lta_request *r)
 {
+	struct lta_segment_connection *c = r->conn;
 	int ret = 0;
 
 	if (r->emitted) {
 		return;
+	}
+	if (c) {
+		c->record.requests++;
+		if (r->incomplete) {
+			c->record.incomplete = true;
+		}
+		if (c->current == r) {
+			c->current = NULL;
+		}
+		r->conn = NULL;
 	}
 	if ((r->end_reason == LTA_REQUEST_END_CLOSE ||
 	     r->end_reason == LTA_REQUEST_END_SHUTDOWN) &&
@@ -338,6 +390,79 @@ static void emit(struct lta_segment *segment, struct lta_request *r)
 	}
 	if (ret && !segment->stop) {
 		segment->stop = ret;
+	}
+}
+
+static inline uint64_t connection_fd_key(const struct lta_segment_connection *c)
+{
+	return fd_key(c->record.trace, c->record.pid, c->record.fd);
+}
+
+/* The connection's descriptor is closed: its number may be reused. */
+static void forget_connection_fd(struct lta_segment *segment,
+				 struct lta_segment_connection *c)
+{
+	uint64_t key = connection_fd_key(c);
+
+	if (lta_htable_get(&segment->by_fd, key) == c) {
+		lta_htable_remove(&segment->by_fd, key);
+	}
+}
+
+/*
+ * Hands connection C out and frees it. Its request, if any, must have been
+ * handed out first (emit() detaches it).
+ */
+static void hand_out_connection(struct lta_segment *segment,
+				struct lta_segment_connection *c)
+{
+	struct lta_connection *k = &c->record;
+	int ret = 0;
+
+	if (c->current) {
+		/* Not handed out: the caller could not (out of memory). */
+		c->current->conn = NULL;
+		c->current = NULL;
+	}
+	if (c->idle_since >= 0 && k->end >= c->idle_since) {
+		k->idle_ns += k->end - c->idle_since;
+	}
+	if ((k->end_reason == LTA_REQUEST_END_CLOSE ||
+	     k->end_reason == LTA_REQUEST_END_SHUTDOWN) &&
+	    k->bytes_read == 0) {
+		k->end_reason = LTA_REQUEST_END_EMPTY;
+	}
+	forget_connection_fd(segment, c);
+	lta_htable_remove(&segment->connections, k->id);
+	segment->counters.connections_open--;
+	if (segment->options.on_connection) {
+		ret = segment->options.on_connection(
+			k, segment->options.connection_data);
+	}
+	if (ret && !segment->stop) {
+		segment->stop = ret;
+	}
+	free(c);
+}
+
+/* A shutdown or a close of the connection's descriptor entered at TS. */
+static void connection_ends(struct lta_segment_connection *c,
+			    enum lta_syscall syscall, int64_t ts)
+{
+	struct lta_connection *k = &c->record;
+
+	if (syscall == LTA_SYSCALL_shutdown) {
+		if (k->shutdown_ts < 0) {
+			k->shutdown_ts = ts;
+		}
+	} else if (k->close_ts < 0) {
+		k->close_ts = ts;
+	}
+	if (k->end < 0) {
+		k->end = ts;
+		k->end_reason = syscall == LTA_SYSCALL_shutdown
+					? LTA_REQUEST_END_SHUTDOWN
+					: LTA_REQUEST_END_CLOSE;
 	}
 }
 
@@ -387,12 +512,22 @@ static void end_request(struct lta_segment *segment, struct lta_request *r,
 			service_point(segment, r, -1, true, ts);
 		}
 	}
-	if (forget_fd) {
-		uint64_t key = fd_key(r->trace, r->pid, r->fd);
+	if (forget_fd && r->conn) {
+		forget_connection_fd(segment, r->conn);
+	}
+}
 
-		if (lta_htable_get(&segment->by_fd, key) == r) {
-			lta_htable_remove(&segment->by_fd, key);
-		}
+/*
+ * Hands R out and, when its descriptor is closed, its connection too: the
+ * close completed, or its exit was lost.
+ */
+static void emit_closed(struct lta_segment *segment, struct lta_request *r)
+{
+	struct lta_segment_connection *c = r->conn;
+
+	emit(segment, r);
+	if (c && c->record.close_ts >= 0) {
+		hand_out_connection(segment, c);
 	}
 }
 
@@ -421,14 +556,34 @@ static struct thread_state *thread_of(struct lta_segment *segment,
 	return t;
 }
 
-/* Drops the call THREAD is in, and its reference to a request. */
+/*
+ * Whether the call THREAD is in is the close of request R's descriptor:
+ * once that call is over (or its exit lost), nothing more can come for R.
+ */
+static bool closes_request(const struct thread_state *t,
+			   const struct lta_request *r)
+{
+	return r && t->pending.syscall == LTA_SYSCALL_close &&
+	       t->pending.fd == r->fd && r->close_ts >= 0;
+}
+
+/*
+ * Drops the call THREAD is in, and its reference to a request. A close of
+ * the request's descriptor whose exit was lost (a discard, or the thread
+ * went on without it) hands the request out now: waiting for an exit that
+ * will not come would keep it from a live analysis until the trace ends.
+ */
 static void drop_pending(struct lta_segment *segment, struct thread_state *t)
 {
 	struct lta_request *r = t->pending.request;
 
+	if (closes_request(t, r) && !r->emitted) {
+		emit_closed(segment, r);
+	}
 	t->pending.active = false;
 	t->pending.request = NULL;
 	if (r) {
+		LTA_ASSERT_DBG(r->refs > 0);
 		r->refs--;
 		release(segment, r);
 	}
@@ -520,7 +675,13 @@ static bool waits_for_work(enum lta_syscall s)
 	       s == LTA_SYSCALL_epoll_pwait;
 }
 
-static void note_tid(struct lta_request *r, int32_t tid)
+/*
+ * Notes the thread of a call of R that began at START: a thread that
+ * served R before its end goes in tids; one that only touched it after
+ * (the lingering close of an event MPM, made by whichever worker is free)
+ * in late_tids.
+ */
+static void note_tid(struct lta_request *r, int32_t tid, int64_t start)
 {
 	uint8_t i;
 
@@ -528,6 +689,17 @@ static void note_tid(struct lta_request *r, int32_t tid)
 		if (r->tids[i] == tid) {
 			return;
 		}
+	}
+	if (r->ended && start > r->end) {
+		for (i = 0; i < r->late_tid_count; i++) {
+			if (r->late_tids[i] == tid) {
+				return;
+			}
+		}
+		if (r->late_tid_count < LTA_REQUEST_MAX_LATE_TIDS) {
+			r->late_tids[r->late_tid_count++] = tid;
+		}
+		return;
 	}
 	if (r->tid_count == LTA_REQUEST_MAX_TIDS) {
 		r->tids_truncated = true;
@@ -595,7 +767,7 @@ static int append_call(struct lta_segment *segment, struct lta_request *r,
 	struct lta_call *out;
 	uint8_t i;
 
-	note_tid(r, call->tid);
+	note_tid(r, call->tid, call->start);
 	r->call_total++;
 	if (count_call(r, call->name)) {
 		return -ENOMEM;
@@ -744,7 +916,7 @@ static char *put_decimal(char *p, unsigned v)
 	return p;
 }
 
-static void set_peer(struct lta_segment *segment, struct lta_request *r,
+static void set_peer(struct lta_segment *segment, struct lta_connection *r,
 		     const struct lta_event *event)
 {
 	const struct lta_arg *v4 = peer_arg(segment, event, 2, "v4addr");
@@ -789,55 +961,134 @@ static void set_peer(struct lta_segment *segment, struct lta_request *r,
 	}
 }
 
-static struct lta_request *open_request(struct lta_segment *segment,
-					const struct lta_event *event,
-					int32_t fd, int64_t accept_entry)
+/*
+ * Begins a request on connection C at START (the accept exit for the first
+ * one; the entry of the read that brought the first bytes of the next
+ * ones), served by thread TID. Returns NULL when out of memory.
+ */
+static struct lta_request *begin_request(struct lta_segment *segment,
+					 struct lta_segment_connection *c,
+					 int64_t start, int32_t tid)
 {
-	uint64_t key = fd_key(event->trace, event->pid, fd);
-	struct lta_request *old = lta_htable_get(&segment->by_fd, key);
-	struct lta_request *r;
+	const struct lta_connection *k = &c->record;
+	struct lta_request *r = new_request(segment);
 
-	if (old) {
-		/* The close of the old connection was lost. */
-		old->incomplete = true;
-		end_request(segment, old, event->ts, LTA_REQUEST_END_REPLACED,
-			    true);
-		emit(segment, old);
-		release(segment, old);
-	}
-	r = new_request(segment);
 	if (!r) {
 		return NULL;
 	}
 	r->id = segment->next_id;
-	r->trace = event->trace;
-	r->pid = event->pid;
-	r->fd = fd;
-	if (event->procname) {
-		size_t len = strnlen(event->procname, sizeof(r->procname) - 1);
-
-		memcpy(r->procname, event->procname, len);
-		r->procname[len] = '\0';
-	}
-	r->accept_entry = accept_entry;
-	r->start = event->ts;
+	r->connection_id = k->id;
+	r->position = c->positions + 1;
+	r->trace = k->trace;
+	r->pid = k->pid;
+	r->fd = k->fd;
+	memcpy(r->procname, k->procname, sizeof(r->procname));
+	r->family = k->family;
+	r->port = k->port;
+	memcpy(r->peer, k->peer, sizeof(r->peer));
+	r->accept_entry = r->position == 1 ? k->accept_entry : -1;
+	r->start = start;
 	r->end = -1;
+	r->answered_ts = -1;
 	r->shutdown_ts = -1;
 	r->close_ts = -1;
 	r->end_reason = LTA_REQUEST_END_OPEN;
-	set_peer(segment, r, event);
 	if (lta_htable_put(&segment->by_id, r->id, r)) {
 		recycle_request(segment, r);
 		return NULL;
 	}
-	if (lta_htable_put(&segment->by_fd, key, r)) {
-		lta_htable_remove(&segment->by_id, r->id);
-		recycle_request(segment, r);
-		return NULL;
+	r->conn = c;
+	c->current = r;
+	c->positions++;
+	if (!c->record.first_request) {
+		c->record.first_request = r->id;
+	}
+	if (c->idle_since >= 0) {
+		if (start > c->idle_since) {
+			c->record.idle_ns += start - c->idle_since;
+		}
+		c->idle_since = -1;
 	}
 	segment->next_id++;
 	segment->counters.requests_opened++;
 	segment->counters.requests_open++;
+	service_point(segment, r, tid, false, start);
+	return r;
+}
+
+/*
+ * A connection accepted: descriptor FD of the accept exit EVENT. A
+ * connection still known on that descriptor lost its close (discarded
+ * events): it and its request end as "replaced". Returns the connection's
+ * first request, or NULL when out of memory.
+ */
+static struct lta_request *open_connection(struct lta_segment *segment,
+					   const struct lta_event *event,
+					   int32_t fd, int64_t accept_entry)
+{
+	uint64_t key = fd_key(event->trace, event->pid, fd);
+	struct lta_segment_connection *old = lta_htable_get(&segment->by_fd, key);
+	struct lta_segment_connection *c;
+	struct lta_connection *k;
+	struct lta_request *r;
+
+	if (old) {
+		struct lta_request *cur = old->current;
+
+		old->record.incomplete = true;
+		if (cur) {
+			cur->incomplete = true;
+			end_request(segment, cur, event->ts,
+				    LTA_REQUEST_END_REPLACED, false);
+			emit(segment, cur);
+			release(segment, cur);
+		}
+		if (old->record.end < 0) {
+			old->record.end = event->ts;
+			old->record.end_reason = LTA_REQUEST_END_REPLACED;
+		}
+		hand_out_connection(segment, old);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		return NULL;
+	}
+	k = &c->record;
+	k->id = segment->next_connection_id;
+	k->trace = event->trace;
+	k->pid = event->pid;
+	k->fd = fd;
+	if (event->procname) {
+		size_t len = strnlen(event->procname, sizeof(k->procname) - 1);
+
+		memcpy(k->procname, event->procname, len);
+		k->procname[len] = '\0';
+	}
+	k->accept_entry = accept_entry;
+	k->start = event->ts;
+	k->end = -1;
+	k->shutdown_ts = -1;
+	k->close_ts = -1;
+	k->end_reason = LTA_REQUEST_END_OPEN;
+	c->idle_since = -1;
+	set_peer(segment, k, event);
+	if (lta_htable_put(&segment->connections, k->id, c)) {
+		free(c);
+		return NULL;
+	}
+	if (lta_htable_put(&segment->by_fd, key, c)) {
+		lta_htable_remove(&segment->connections, k->id);
+		free(c);
+		return NULL;
+	}
+	segment->next_connection_id++;
+	segment->counters.connections_opened++;
+	segment->counters.connections_open++;
+	r = begin_request(segment, c, event->ts, event->tid);
+	if (!r) {
+		/* Followed without requests: its calls count nowhere. */
+		return NULL;
+	}
 	return r;
 }
 
@@ -1066,6 +1317,7 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 			const struct lta_event *event)
 {
 	struct pending *p = &t->pending;
+	struct lta_segment_connection *c = NULL;
 	struct lta_request *r = NULL;
 	int32_t fd = entry_fd(event);
 
@@ -1078,12 +1330,43 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 				  fd_key(event->trace, event->pid, fd));
 	}
 	if (fd >= 0) {
-		r = lta_htable_get(&segment->by_fd,
+		c = lta_htable_get(&segment->by_fd,
 				   fd_key(event->trace, event->pid, fd));
 	}
-	if (r) {
-		if (!r->ended) {
-			t->serving = r->id;
+	if (c) {
+		r = c->current;
+		if (r && r->answering && !r->ended &&
+		    is_read(event->syscall)) {
+			/*
+			 * The server answered and turns back to the
+			 * connection: the request is over, and the
+			 * connection idle until bytes come (this read may
+			 * bring them: its exit says).
+			 */
+			end_request(segment, r, event->ts,
+				    LTA_REQUEST_END_KEEPALIVE, false);
+			emit(segment, r);
+			release(segment, r);
+			c->idle_since = event->ts;
+			r = NULL;
+		}
+		t->http_messages = 0;
+		t->http_line[0] = '\0';
+		if (r) {
+			if (!r->ended) {
+				t->serving = r->id;
+			}
+		} else {
+			/* A call on an idle connection: no request's. */
+			t->serving = 0;
+			if (event->syscall == LTA_SYSCALL_shutdown ||
+			    event->syscall == LTA_SYSCALL_close) {
+				connection_ends(c, event->syscall, event->ts);
+			}
+			if (event->syscall == LTA_SYSCALL_close) {
+				hand_out_connection(segment, c);
+				c = NULL;
+			}
 		}
 	} else if (waits_for_work(event->syscall)) {
 		t->serving = 0;
@@ -1116,11 +1399,88 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 		if (r->shutdown_ts < 0) {
 			r->shutdown_ts = event->ts;
 		}
+		if (r->conn) {
+			connection_ends(r->conn, event->syscall, event->ts);
+		}
 		end_request(segment, r, event->ts, LTA_REQUEST_END_SHUTDOWN,
 			    false);
 	} else if (fd == r->fd && event->syscall == LTA_SYSCALL_close) {
 		r->close_ts = event->ts;
+		if (r->conn) {
+			connection_ends(r->conn, event->syscall, event->ts);
+		}
 		end_request(segment, r, event->ts, LTA_REQUEST_END_CLOSE, true);
+	}
+	return 0;
+}
+
+/*
+ * The exit of a read or a write (RET bytes) that THREAD made on a
+ * descriptor, with R the request its entry was attributed to (or NULL).
+ * Counts the bytes on the request and on its connection, notes the answer
+ * being written, and begins a request when bytes arrive on an idle
+ * connection. Sets *REQUEST to the request the call belongs to now.
+ * Returns 0 or -ENOMEM.
+ */
+static int exchange_exit(struct lta_segment *segment, struct thread_state *t,
+			 const struct lta_event *event,
+			 struct lta_request **request, int64_t ret)
+{
+	struct pending *p = &t->pending;
+	struct lta_segment_connection *c = lta_htable_get(
+		&segment->by_fd, fd_key(event->trace, event->pid, p->fd));
+	struct lta_request *r = *request;
+	bool read = is_read(event->syscall);
+
+	if (!c) {
+		return 0;
+	}
+	if (ret > 0) {
+		if (read) {
+			c->record.bytes_read += (uint64_t)ret;
+		} else {
+			c->record.bytes_written += (uint64_t)ret;
+		}
+	}
+	if (!r && !c->current && read) {
+		if (ret == 0) {
+			/* End of file: the client closed while idle. */
+			c->record.peer_closed = true;
+			return 0;
+		}
+		if (ret < 0) {
+			return 0;
+		}
+		/* Bytes on an idle connection: the next request. */
+		r = begin_request(segment, c, p->entry_ts, event->tid);
+		if (!r) {
+			return -ENOMEM;
+		}
+		*request = r;
+		r->refs++;
+		p->request = r;
+		t->serving = r->id;
+		if (t->http_messages) {
+			/* Those past the first wait behind it. */
+			c->queued += t->http_messages - 1;
+			memcpy(r->request_line, t->http_line,
+			       sizeof(r->request_line));
+		}
+	}
+	if (!r || r->emitted || r->conn != c) {
+		return 0;
+	}
+	if (read) {
+		r->reads++;
+		if (ret > 0) {
+			r->bytes_read += (uint64_t)ret;
+		}
+	} else if (ret > 0) {
+		r->bytes_written += (uint64_t)ret;
+		if (!r->ended) {
+			r->answering = true;
+			r->answered_ts = event->ts;
+		}
 	}
 	return 0;
 }
@@ -1183,46 +1543,51 @@ static int handle_exit(struct lta_segment *segment, struct thread_state *t,
 			}
 			return 0;
 		}
-		r = open_request(segment, event, (int32_t)ret,
-				 paired ? p->entry_ts : -1);
+		r = open_connection(segment, event, (int32_t)ret,
+				    paired ? p->entry_ts : -1);
 		if (!r) {
 			err = -ENOMEM;
 			goto end;
 		}
 		t->serving = r->id;
-		service_point(segment, r, event->tid, false, event->ts);
 		err = append_call(segment, r, call, strings);
 		goto end;
 	}
 
 	r = paired ? p->request : serving(segment, t);
+	if (paired && has_ret && p->fd >= 0 &&
+	    (is_read(event->syscall) || is_write(event->syscall))) {
+		err = exchange_exit(segment, t, event, &r, ret);
+		if (err) {
+			goto end;
+		}
+	}
 	if (!r) {
 		goto end;
 	}
 	if (r->emitted) {
 		goto end;
 	}
-	if (paired && p->fd == r->fd && has_ret) {
-		if (is_read(event->syscall)) {
-			r->reads++;
-			if (ret > 0) {
-				r->bytes_read += (uint64_t)ret;
-			}
-		} else if (is_write(event->syscall) && ret > 0) {
-			r->bytes_written += (uint64_t)ret;
-		}
-	}
 	err = append_call(segment, r, call, strings);
-	if (r->close_ts >= 0 && paired && p->syscall == LTA_SYSCALL_close &&
-	    p->fd == r->fd) {
+	if (paired && closes_request(t, r)) {
 		/* The close completed: nothing more can come on this fd. */
-		emit(segment, r);
+		emit_closed(segment, r);
 	}
 end:
 	if (paired) {
 		drop_pending(segment, t);
 	}
 	return err;
+}
+
+static int compare_connections(const void *a, const void *b)
+{
+	const struct lta_segment_connection *x =
+		*(struct lta_segment_connection *const *)a;
+	const struct lta_segment_connection *y =
+		*(struct lta_segment_connection *const *)b;
+
+	return x->record.id < y->record.id ? -1 : x->record.id > y->record.id;
 }
 
 /* Forgets the descriptor types of a process that exited. */
@@ -1255,23 +1620,23 @@ static void forget_fds(struct lta_segment *segment, uint32_t trace, int32_t pid)
 	free(keys);
 }
 
-/* Ends every request of (TRACE, PID) as aborted. */
+/* Ends every connection of (TRACE, PID), and its request, as aborted. */
 static void abort_process(struct lta_segment *segment, uint32_t trace,
 			  int32_t pid, int64_t ts)
 {
-	struct lta_request **victims = NULL;
+	struct lta_segment_connection **victims = NULL;
 	size_t pos = 0, n = 0, cap = 0, i;
 	uint64_t key;
 	void *value;
 
-	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
-		struct lta_request *r = value;
+	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
+		struct lta_segment_connection *c = value;
 
-		if (r->trace != trace || r->pid != pid || r->emitted) {
+		if (c->record.trace != trace || c->record.pid != pid) {
 			continue;
 		}
 		if (n == cap) {
-			struct lta_request **grown;
+			struct lta_segment_connection **grown;
 
 			cap = cap ? cap * 2 : 16;
 			grown = realloc(victims, cap * sizeof(*victims));
@@ -1280,14 +1645,27 @@ static void abort_process(struct lta_segment *segment, uint32_t trace,
 			}
 			victims = grown;
 		}
-		victims[n++] = r;
+		victims[n++] = c;
 	}
+	/* In id order: the order requests are handed out must be stable. */
+	qsort(victims, n, sizeof(*victims), compare_connections);
 	for (i = 0; i < n; i++) {
-		struct lta_request *r = victims[i];
+		struct lta_segment_connection *c = victims[i];
+		struct lta_request *r = c->current;
 
-		end_request(segment, r, ts, LTA_REQUEST_END_ABORTED, true);
-		emit(segment, r);
-		release(segment, r);
+		if (r) {
+			end_request(segment, r, ts, LTA_REQUEST_END_ABORTED,
+				    true);
+			emit(segment, r);
+			release(segment, r);
+		}
+		if (c->record.close_ts < 0) {
+			c->record.end_reason = LTA_REQUEST_END_ABORTED;
+			if (c->record.end < 0) {
+				c->record.end = ts;
+			}
+		}
+		hand_out_connection(segment, c);
 	}
 	free(victims);
 }
@@ -1331,6 +1709,145 @@ static void sweep_threads(struct lta_segment *segment)
 	free(idle);
 }
 
+static bool is_http_event(struct lta_segment *segment,
+			  const struct lta_event *event)
+{
+	if (event->name == segment->http_name) {
+		return event->name != NULL;
+	}
+	if (!event->name || event->name == segment->not_http_name) {
+		return false;
+	}
+	if (strcmp(event->name, HTTP_EVENT_NAME) == 0) {
+		segment->http_name = event->name;
+		return true;
+	}
+	segment->not_http_name = event->name;
+	return false;
+}
+
+static int64_t arg_int_or(const struct lta_event *event, const char *name,
+			  int64_t otherwise)
+{
+	int64_t v;
+
+	return arg_value(lta_event_find_arg(event, name), &v) ? v : otherwise;
+}
+
+/*
+ * Ends request R, answered, at TS and begins the next one on its
+ * connection, which the client sent before that answer (pipelining): the
+ * tracer saw the server start another answer. The call THREAD is in (that
+ * write) moves to the new request. Returns it, or NULL when out of memory.
+ */
+static struct lta_request *next_pipelined(struct lta_segment *segment,
+					  struct thread_state *t,
+					  struct lta_request *r, int64_t ts)
+{
+	struct lta_segment_connection *c = r->conn;
+	struct lta_request *next;
+
+	end_request(segment, r, ts, LTA_REQUEST_END_KEEPALIVE, false);
+	next = begin_request(segment, c, ts, t->tid);
+	if (next) {
+		next->pipelined = true;
+		if (c->queued) {
+			c->queued--;
+		}
+	}
+	if (t->pending.request == r) {
+		r->refs--;
+		t->pending.request = next;
+		if (next) {
+			next->refs++;
+		}
+	}
+	if (next) {
+		t->serving = next->id;
+	}
+	emit(segment, r);
+	release(segment, r);
+	return next;
+}
+
+/*
+ * The user-space tracer's lttng_analyzer_syscall:http event: the read or
+ * write the thread is in carried the start of MESSAGES HTTP messages
+ * (request lines received, final status lines sent). Kernel traces have
+ * no such event: there, pipelined requests stay in one record.
+ */
+static int handle_http(struct lta_segment *segment,
+		       const struct lta_event *event)
+{
+	struct thread_state *t;
+	struct lta_segment_connection *c;
+	struct lta_request *r;
+	const struct lta_arg *line;
+	int64_t fd, direction, messages;
+
+	if (event->tid < 0 || event->pid < 0) {
+		return 0;
+	}
+	t = lta_htable_get(&segment->threads,
+			   thread_key(event->trace, event->tid));
+	fd = arg_int_or(event, "fd", -1);
+	direction = arg_int_or(event, "direction", -1);
+	messages = arg_int_or(event, "messages", 0);
+	if (!t || !t->pending.active || fd < 0 || t->pending.fd != fd ||
+	    messages <= 0 || messages > UINT32_MAX) {
+		return 0;
+	}
+	c = lta_htable_get(&segment->by_fd,
+			   fd_key(event->trace, event->pid, (int32_t)fd));
+	if (!c) {
+		return 0;
+	}
+	r = c->current;
+	line = lta_event_find_arg(event, "first_line");
+	if (direction == 0) {
+		const char *text = line && line->type == LTA_ARG_STRING
+					   ? line->v.str
+					   : "";
+
+		if (!r) {
+			/* Idle: the read begins a request at its exit. */
+			t->http_messages = (uint32_t)messages;
+			snprintf(t->http_line, sizeof(t->http_line), "%s",
+				 text);
+			return 0;
+		}
+		if (!r->request_line[0]) {
+			snprintf(r->request_line, sizeof(r->request_line),
+				 "%s", text);
+		}
+		/* More requests than this one: they wait behind it. */
+		c->queued += (uint32_t)messages - (r->messages == 0 &&
+						   !r->answering);
+		return 0;
+	}
+	if (direction != 1 || !r || r->ended || r->emitted) {
+		return 0;
+	}
+	if (r->messages > 0) {
+		/* Another answer begins: the one before it was over. */
+		r = next_pipelined(segment, t, r,
+				   r->answered_ts >= 0 ? r->answered_ts
+						       : event->ts);
+		if (!r) {
+			return -ENOMEM;
+		}
+	}
+	r->messages += (uint32_t)messages;
+	if (r->messages > 1) {
+		/* Several answers in one write: cannot be told apart. */
+		r->pipelined = true;
+		c->queued = c->queued > r->messages - 1
+				    ? c->queued - (r->messages - 1)
+				    : 0;
+	}
+	return 0;
+}
+
 int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 {
 	struct thread_state *t;
@@ -1341,6 +1858,16 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 	case LTA_EVENT_SCHED_WAKEUP:
 	case LTA_EVENT_STATEDUMP_FD:
 		return handle_sched(segment, event);
+	case LTA_EVENT_OTHER:
+		if (!is_http_event(segment, event)) {
+			return 0;
+		}
+		ret = handle_http(segment, event);
+		if (!ret) {
+			ret = segment->stop;
+		}
+		segment->stop = 0;
+		return ret;
 	default:
 		break;
 	}
@@ -1410,29 +1937,45 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 	uint64_t key;
 	void *value;
 
+	bool all = trace == LTA_SEGMENT_ALL_TRACES;
+
 	segment->counters.discards++;
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
 		struct lta_request *r = value;
 
-		if (r->trace == trace && !r->emitted) {
+		if ((all || r->trace == trace) && !r->emitted) {
 			r->incomplete = true;
+		}
+	}
+	pos = 0;
+	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
+		struct lta_segment_connection *c = value;
+
+		if (all || c->record.trace == trace) {
+			c->record.incomplete = true;
 		}
 	}
 	/*
 	 * Calls in flight may have lost their exit; they are dropped (their
-	 * requests stay, incomplete). Releasing may free requests, so the
-	 * threads are walked first and requests released after.
+	 * requests stay, incomplete), except a close of a request's
+	 * descriptor: that request is over and handed out now. Releasing may
+	 * free requests, so the threads are walked first and requests
+	 * released after.
 	 */
 	pos = 0;
 	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
 		struct thread_state *t = value;
 
-		if (t->trace == trace && t->pending.active) {
+		if ((all || t->trace == trace) && t->pending.active) {
 			struct lta_request *r = t->pending.request;
 
+			if (closes_request(t, r) && !r->emitted) {
+				emit_closed(segment, r);
+			}
 			t->pending.active = false;
 			t->pending.request = NULL;
 			if (r) {
+				LTA_ASSERT_DBG(r->refs > 0);
 				r->refs--;
 			}
 		}
@@ -1455,6 +1998,28 @@ static int compare_ids(const void *a, const void *b)
 	const struct lta_request *y = *(struct lta_request *const *)b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The trace ended: every connection still followed is handed out. */
+static void finish_connections(struct lta_segment *segment)
+{
+	struct lta_segment_connection **all;
+	size_t pos = 0, n = 0, i;
+	uint64_t key;
+	void *value;
+
+	all = calloc(segment->connections.count + 1, sizeof(*all));
+	if (!all) {
+		return;
+	}
+	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
+		all[n++] = value;
+	}
+	qsort(all, n, sizeof(*all), compare_connections);
+	for (i = 0; i < n; i++) {
+		hand_out_connection(segment, all[i]);
+	}
+	free(all);
 }
 
 int lta_segment_finish(struct lta_segment *segment)
@@ -1491,6 +2056,7 @@ int lta_segment_finish(struct lta_segment *segment)
 		recycle_request(segment, all[i]);
 	}
 	free(all);
+	finish_connections(segment);
 	lta_htable_fini(&segment->by_fd);
 	lta_htable_init(&segment->by_fd, 16);
 	ret = segment->stop;
@@ -1520,6 +2086,10 @@ void lta_segment_destroy(struct lta_segment *segment)
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
 		free_request(value);
 	}
+	pos = 0;
+	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
+		free(value);
+	}
 	while (segment->spare_count) {
 		free_request(segment->spare[--segment->spare_count]);
 	}
@@ -1527,6 +2097,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 	lta_htable_fini(&segment->fd_types);
 	lta_htable_fini(&segment->by_id);
 	lta_htable_fini(&segment->by_fd);
+	lta_htable_fini(&segment->connections);
 	free(segment->process);
 	free(segment);
 }

@@ -112,6 +112,8 @@ enum lta_fd_type {
 /* Returns "client", "socket", "file", "pipe", "other". */
 const char *lta_fd_type_name(enum lta_fd_type type);
 
+struct lta_segment_connection;
+
 #define LTA_REQUEST_MAX_TIDS 8
 #define LTA_REQUEST_MAX_LATE_TIDS 4
 #define LTA_REQUEST_LINE_MAX 128
@@ -198,6 +200,8 @@ struct lta_request {
 	uint32_t refs; /* Threads serving it and calls in flight. */
 	bool ended;    /* Past its end (lingering close). */
 	bool emitted;
+	bool answering;			     /* Wrote to the connection. */
+	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
 };
 
 /*
@@ -299,6 +303,13 @@ struct lta_segment_point {
 typedef int (*lta_segment_point_func)(const struct lta_segment_point *point,
 				      void *user_data);
 
+/*
+ * Called with each finished connection, after its last request. Borrowed
+ * for the call. Return 0 to go on, non-zero to stop.
+ */
+typedef int (*lta_segment_connection_func)(
+	const struct lta_connection *connection, void *user_data);
+
 struct lta_segment_options {
 	/* Calls kept per request (default 1000); 0 keeps none. */
 	uint32_t max_calls;
@@ -330,13 +341,6 @@ struct lta_segment_counters {
  */
 typedef int (*lta_segment_request_func)(const struct lta_request *request,
 					void *user_data);
-
-/*
- * Called with each finished connection, after its last request. Borrowed
- * for the call. Return 0 to go on, non-zero to stop.
- */
-typedef int (*lta_segment_connection_func)(
-	const struct lta_connection *connection, void *user_data);
 
 struct lta_segment;
 
