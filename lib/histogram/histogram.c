@@ -228,6 +228,15 @@ void lta_histogram_spectrum(const struct lta_histogram *h, int ticks_per_half,
 			if (100.0 - next < 1e-9) {
 				next = 100.0;
 			}
+			if (seen == h->total) {
+				/*
+				 * The last recorded value: as HdrHistogram's
+				 * iterator (and wrk2's spectrum), one line
+				 * for it, then the 100% line, not one per
+				 * remaining step.
+				 */
+				break;
+			}
 		}
 		if (seen == h->total) {
 			fn(h->max, 100.0, seen, user_data);

@@ -6,6 +6,13 @@
 /* Appends a string literal; its length is known at compile time. */
 #define LIT(out, s) lta_strbuf_append((out), (s), sizeof(s) - 1)
 
+bool lta_request_is_complete(const struct lta_request *r)
+{
+	return !r->incomplete && (r->end_reason == LTA_REQUEST_END_CLOSE ||
+				  r->end_reason == LTA_REQUEST_END_SHUTDOWN ||
+				  r->end_reason == LTA_REQUEST_END_KEEPALIVE);
+}
+
 int64_t lta_request_duration(const struct lta_request *r)
 {
 	return r->end >= 0 ? r->end - r->start : -1;
@@ -78,10 +85,84 @@ static void arg_json(const struct lta_request *r, const struct lta_call_arg *a,
 	}
 }
 
+/* "peer":{...} or "peer":null, for requests and connections alike. */
+static void peer_json(struct lta_strbuf *out, int family_number,
+		      const char *peer, int port)
+{
+	const char *family = family_name(family_number);
+
+	LIT(out, "\"peer\":");
+	if (!family) {
+		LIT(out, "null");
+		return;
+	}
+	LIT(out, "{\"family\":");
+	lta_strbuf_json_string(out, family);
+	LIT(out, ",\"address\":");
+	if (peer[0]) {
+		lta_strbuf_json_string(out, peer);
+	} else {
+		LIT(out, "null");
+	}
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "port", port);
+	lta_strbuf_putc(out, '}');
+}
+
+void lta_connection_format_json(const struct lta_connection *c,
+				const char *host, struct lta_strbuf *out)
+{
+	LIT(out, "{\"id\":");
+	lta_strbuf_uint(out, c->id);
+	LIT(out, ",\"trace\":");
+	lta_strbuf_uint(out, c->trace);
+	LIT(out, ",\"host\":");
+	if (host) {
+		lta_strbuf_json_string(out, host);
+	} else {
+		LIT(out, "null");
+	}
+	LIT(out, ",\"pid\":");
+	lta_strbuf_int(out, c->pid);
+	LIT(out, ",\"procname\":");
+	lta_strbuf_json_string(out, c->procname);
+	LIT(out, ",\"fd\":");
+	lta_strbuf_int(out, c->fd);
+	lta_strbuf_putc(out, ',');
+	peer_json(out, c->family, c->peer, c->port);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "accept_entry_ns", c->accept_entry);
+	LIT(out, ",\"start_ns\":");
+	lta_strbuf_int(out, c->start);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "end_ns", c->end);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "shutdown_ns", c->shutdown_ts);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "close_ns", c->close_ts);
+	LIT(out, ",\"end_reason\":\"");
+	lta_strbuf_puts(out, lta_request_end_name(c->end_reason));
+	LIT(out, "\",\"incomplete\":");
+	lta_strbuf_puts(out, c->incomplete ? "true" : "false");
+	LIT(out, ",\"peer_closed\":");
+	lta_strbuf_puts(out, c->peer_closed ? "true" : "false");
+	LIT(out, ",\"requests\":");
+	lta_strbuf_uint(out, c->requests);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "first_request",
+		    c->first_request ? (int64_t)c->first_request : -1);
+	LIT(out, ",\"idle_ns\":");
+	lta_strbuf_int(out, c->idle_ns);
+	LIT(out, ",\"bytes_read\":");
+	lta_strbuf_uint(out, c->bytes_read);
+	LIT(out, ",\"bytes_written\":");
+	lta_strbuf_uint(out, c->bytes_written);
+	lta_strbuf_putc(out, '}');
+}
+
 void lta_request_format_json(const struct lta_request *r, const char *host,
 			     struct lta_strbuf *out)
 {
-	const char *family = family_name(r->family);
 	uint32_t i;
 	uint8_t j;
 
@@ -122,22 +203,8 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	lta_strbuf_putc(out, ']');
 	LIT(out, ",\"fd\":");
 	lta_strbuf_int(out, r->fd);
-	LIT(out, ",\"peer\":");
-	if (family) {
-		LIT(out, "{\"family\":");
-		lta_strbuf_json_string(out, family);
-		LIT(out, ",\"address\":");
-		if (r->peer[0]) {
-			lta_strbuf_json_string(out, r->peer);
-		} else {
-			LIT(out, "null");
-		}
-		lta_strbuf_putc(out, ',');
-		int_or_null(out, "port", r->port);
-		lta_strbuf_putc(out, '}');
-	} else {
-		LIT(out, "null");
-	}
+	lta_strbuf_putc(out, ',');
+	peer_json(out, r->family, r->peer, r->port);
 	lta_strbuf_putc(out, ',');
 	int_or_null(out, "accept_entry_ns", r->accept_entry);
 	lta_strbuf_putc(out, ',');
@@ -243,6 +310,14 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	LIT(out, "]}");
 }
 
+void lta_request_format_text_header(FILE *out)
+{
+	fputs("#id\tnames\tflags\tdeltas_ns\tprocesses\tpids\ttids\treturns"
+	      "\tduration_ms\tstart_ns\tend_reason\tincomplete\tconnection"
+	      "\tposition\tpipelined\n",
+	      out);
+}
+
 /* One event of the text format: an entry or an exit of a call. */
 struct text_event {
 	int64_t ts;
@@ -341,6 +416,18 @@ void lta_request_format_text(const struct lta_request *r,
 	} else {
 		lta_strbuf_putc(out, '-');
 	}
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_int(out, r->start);
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_puts(out, lta_request_end_name(r->end_reason));
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_putc(out, r->incomplete ? '1' : '0');
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_uint(out, r->connection_id);
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_uint(out, r->position);
+	lta_strbuf_putc(out, '\t');
+	lta_strbuf_putc(out, r->pipelined ? '1' : '0');
 	if (events != stack_events) {
 		free(events);
 	}

@@ -8,6 +8,8 @@
 #ifndef LTA_SEGMENT_REQUEST_FORMAT_H
 #define LTA_SEGMENT_REQUEST_FORMAT_H
 
+#include <stdio.h>
+
 #include "common/strbuf.h"
 #include "segment.h"
 
@@ -18,10 +20,30 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 			     struct lta_strbuf *out);
 
 /*
+ * Appends connection C as one JSON object (no newline) to OUT. HOST may be
+ * NULL.
+ */
+void lta_connection_format_json(const struct lta_connection *c,
+				const char *host, struct lta_strbuf *out);
+
+/*
+ * Prints the header line of the text dataset format (column names, after
+ * a '#') to OUT.
+ */
+void lta_request_format_text_header(FILE *out);
+
+/*
  * Appends R as one line of the text dataset format (no newline) to OUT.
  */
 void lta_request_format_text(const struct lta_request *r,
 			     struct lta_strbuf *out);
+
+/*
+ * Whether R is a whole sample of latency: answered and ended (close,
+ * shutdown or keepalive), nothing lost meanwhile. "empty" connections,
+ * aborted, open and replaced requests are not.
+ */
+bool lta_request_is_complete(const struct lta_request *r);
 
 /* Duration of R in ns (end - start), or -1 when it has no end. */
 int64_t lta_request_duration(const struct lta_request *r);

@@ -1027,7 +1027,8 @@ static struct lta_request *open_connection(struct lta_segment *segment,
 					   int32_t fd, int64_t accept_entry)
 {
 	uint64_t key = fd_key(event->trace, event->pid, fd);
-	struct lta_segment_connection *old = lta_htable_get(&segment->by_fd, key);
+	struct lta_segment_connection *old =
+		lta_htable_get(&segment->by_fd, key);
 	struct lta_segment_connection *c;
 	struct lta_connection *k;
 	struct lta_request *r;
@@ -1335,8 +1336,7 @@ static int handle_entry(struct lta_segment *segment, struct thread_state *t,
 	}
 	if (c) {
 		r = c->current;
-		if (r && r->answering && !r->ended &&
-		    is_read(event->syscall)) {
+		if (r && r->answering && !r->ended && is_read(event->syscall)) {
 			/*
 			 * The server answered and turns back to the
 			 * connection: the request is over, and the
@@ -1805,9 +1805,8 @@ static int handle_http(struct lta_segment *segment,
 	r = c->current;
 	line = lta_event_find_arg(event, "first_line");
 	if (direction == 0) {
-		const char *text = line && line->type == LTA_ARG_STRING
-					   ? line->v.str
-					   : "";
+		const char *text =
+			line && line->type == LTA_ARG_STRING ? line->v.str : "";
 
 		if (!r) {
 			/* Idle: the read begins a request at its exit. */
@@ -1817,12 +1816,12 @@ static int handle_http(struct lta_segment *segment,
 			return 0;
 		}
 		if (!r->request_line[0]) {
-			snprintf(r->request_line, sizeof(r->request_line),
-				 "%s", text);
+			snprintf(r->request_line, sizeof(r->request_line), "%s",
+				 text);
 		}
 		/* More requests than this one: they wait behind it. */
-		c->queued += (uint32_t)messages - (r->messages == 0 &&
-						   !r->answering);
+		c->queued += (uint32_t)messages -
+			     (r->messages == 0 && !r->answering);
 		return 0;
 	}
 	if (direction != 1 || !r || r->ended || r->emitted) {

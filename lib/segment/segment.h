@@ -153,9 +153,9 @@ struct lta_request {
 	 * -1 when open.
 	 */
 	int64_t end;
-	int64_t answered_ts;  /* Exit of the last write of the answer; -1. */
-	int64_t shutdown_ts;  /* -1 when none. */
-	int64_t close_ts;     /* -1 when none. */
+	int64_t answered_ts; /* Exit of the last write of the answer; -1. */
+	int64_t shutdown_ts; /* -1 when none. */
+	int64_t close_ts;    /* -1 when none. */
 	enum lta_request_end end_reason;
 	bool incomplete; /* The tracer discarded events meanwhile. */
 
@@ -215,7 +215,7 @@ struct lta_connection {
 	int32_t pid;
 	int32_t fd;
 	char procname[32];
-	int family;    /* As in struct lta_request. */
+	int family; /* As in struct lta_request. */
 	int port;
 	char peer[64];
 	int64_t accept_entry; /* -1 when not seen. */

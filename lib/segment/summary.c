@@ -33,7 +33,7 @@ void lta_summary_destroy(struct lta_summary *s)
 void lta_summary_add(struct lta_summary *s, const struct lta_request *r)
 {
 	s->requests++;
-	if (r->end_reason <= LTA_REQUEST_END_REPLACED) {
+	if (r->end_reason < LTA_REQUEST_END_COUNT) {
 		s->by_end[r->end_reason]++;
 	}
 	s->bytes_read += r->bytes_read;
@@ -41,12 +41,14 @@ void lta_summary_add(struct lta_summary *s, const struct lta_request *r)
 	if (r->truncated) {
 		s->truncated++;
 	}
+	if (r->pipelined) {
+		s->pipelined++;
+	}
 	if (r->incomplete) {
 		s->incomplete++;
 		return;
 	}
-	if (r->end_reason != LTA_REQUEST_END_CLOSE &&
-	    r->end_reason != LTA_REQUEST_END_SHUTDOWN) {
+	if (!lta_request_is_complete(r)) {
 		return;
 	}
 	s->complete++;
@@ -105,8 +107,10 @@ void lta_summary_print(const struct lta_summary *s, FILE *out)
 	const struct lta_histogram *h = s->latency;
 	size_t i;
 
-	fprintf(out, "Server-side latency: accept exit to first shutdown or "
-		     "close (excludes time in the listen backlog)\n");
+	fprintf(out, "Server-side latency: from the accept exit (or, on a "
+		     "persistent connection, the read of the request) to the "
+		     "end of the answer (excludes time in the listen backlog "
+		     "and idle keep-alive time)\n");
 	fprintf(out, "  Thread Stats   Avg      Stdev     Max\n");
 	fprintf(out, "    Latency ");
 	print_duration(out, lta_histogram_mean(h), 9);
@@ -135,14 +139,15 @@ void lta_summary_print(const struct lta_summary *s, FILE *out)
 	fprintf(out,
 		"  %llu requests: %llu complete, %llu empty (closed with "
 		"nothing read), %llu aborted, %llu open, %llu replaced; "
-		"%llu incomplete (events lost)\n",
+		"%llu incomplete (events lost); %llu pipelined\n",
 		(unsigned long long)s->requests,
 		(unsigned long long)s->complete,
 		(unsigned long long)s->by_end[LTA_REQUEST_END_EMPTY],
 		(unsigned long long)s->by_end[LTA_REQUEST_END_ABORTED],
 		(unsigned long long)s->by_end[LTA_REQUEST_END_OPEN],
 		(unsigned long long)s->by_end[LTA_REQUEST_END_REPLACED],
-		(unsigned long long)s->incomplete);
+		(unsigned long long)s->incomplete,
+		(unsigned long long)s->pipelined);
 	fprintf(out, "  Bytes read %llu, written %llu\n",
 		(unsigned long long)s->bytes_read,
 		(unsigned long long)s->bytes_written);

@@ -2,12 +2,13 @@
  * Latency figures of segmented requests, as wrk2 prints them.
  *
  * A summary counts requests by how they ended, and keeps a histogram of
- * the server-side latency of the complete ones: from the accept exit to the
- * first shutdown or close (so it does not include time in the listen
- * backlog, which a client-side tool like wrk2 does count). A request is
- * complete when it ended by close or shutdown after reading something, and
- * the tracer lost nothing meanwhile; empty connections (nothing read),
- * aborted, still open and incomplete requests are counted apart.
+ * the server-side latency of the complete ones: from its start (the accept
+ * exit, or on a persistent connection the read of the request) to its end
+ * (so it does not include time in the listen backlog, which a client-side
+ * tool like wrk2 does count, nor idle keep-alive time). A request is
+ * complete when it ended by close, shutdown or keepalive after reading
+ * something, and the tracer lost nothing meanwhile; empty connections (nothing
+ * read), aborted, still open and incomplete requests are counted apart.
  * Summaries merge. Not thread-safe.
  */
 #ifndef LTA_SEGMENT_SUMMARY_H
@@ -21,10 +22,11 @@
 
 struct lta_summary {
 	uint64_t requests;
-	uint64_t by_end[LTA_REQUEST_END_REPLACED + 1];
+	uint64_t by_end[LTA_REQUEST_END_COUNT];
 	uint64_t incomplete;
 	uint64_t complete; /* In the histogram. */
 	uint64_t truncated;
+	uint64_t pipelined;
 	uint64_t bytes_read, bytes_written;
 	int64_t first_start; /* Of complete requests; -1. */
 	int64_t last_end;

@@ -24,7 +24,12 @@ enum format {
 struct requests_cmd {
 	enum format format;
 	int64_t min_duration; /* ns; -1: no filter. */
-	int include_open;     /* Print requests the trace cut. */
+	/* Bit (1 << reason) set: requests so ended are printed. */
+	unsigned end_reasons;
+	const char *connections_path; /* --connections; NULL: none. */
+	FILE *connections;	      /* Owned. */
+	struct lta_strbuf connection_line;
+	int connections_error;
 	const char *bt_log_level;
 	struct lta_segment_options segment_options;
 
@@ -42,10 +47,12 @@ void lta_cli_requests_usage(FILE *out)
 	fprintf(out,
 		"Usage: lttng-analyzer requests [OPTIONS] TRACE_DIR...\n"
 		"\n"
-		"Cuts the system calls of the traces into web requests (accept "
-		"to\n"
-		"close or shutdown of the descriptor) and prints them as they "
-		"end.\n"
+		"Cuts the system calls of the traces into web requests and "
+		"prints\n"
+		"them as they end: a connection (accept to close) carries one "
+		"request,\n"
+		"or several on a persistent connection (see "
+		"doc/segmentation.md).\n"
 		"\n"
 		"Options:\n"
 		"  --format=jsonl|text|summary\n"
@@ -64,11 +71,25 @@ void lta_cli_requests_usage(FILE *out)
 		"  --max-calls=N        system calls kept per request (default "
 		"1000;\n"
 		"                       beyond, the record says truncated)\n"
+		"  --end-reason=LIST    only requests that ended so (comma "
+		"list of\n"
+		"                       close, shutdown, keepalive, empty, "
+		"aborted,\n"
+		"                       open, replaced; or all). Default: all "
+		"but\n"
+		"                       empty (connections closed with no "
+		"request)\n"
+		"                       and open (cut by the end of the "
+		"trace)\n"
 		"  --open               also print requests still open when "
 		"the\n"
-		"                       trace ends (end_reason \"open\"); by "
-		"default\n"
-		"                       only requests that ended are printed\n"
+		"                       trace ends (same as adding open to "
+		"the list)\n"
+		"  --connections=FILE   also write each connection (accept, "
+		"close,\n"
+		"                       peer, requests, idle time) to FILE, "
+		"one JSON\n"
+		"                       object per line\n"
 		"  --bt-log-level=L     babeltrace2 log level (default warn)\n"
 		"  -h, --help           this help\n");
 }
@@ -111,16 +132,71 @@ static int on_request(const struct lta_request *r, void *user_data)
 		lta_summary_add(cmd->summary, r);
 		return 0;
 	}
-	if (r->end_reason == LTA_REQUEST_END_OPEN && !cmd->include_open) {
+	if (!(cmd->end_reasons & (1u << r->end_reason))) {
 		/*
-		 * The trace ended first: not a whole request, so not a
-		 * dataset sample unless asked for.
+		 * By default, connections with no request ("empty") and
+		 * requests the trace cut ("open") are not dataset samples.
 		 */
 		return 0;
 	}
 	trace = lta_source_trace(cmd->run.source, r->trace);
 	return lta_cli_writer_push(cmd->writer, r,
 				   trace ? trace->hostname : NULL);
+}
+
+static int on_connection(const struct lta_connection *c, void *user_data)
+{
+	struct requests_cmd *cmd = user_data;
+	const struct lta_source_trace *trace;
+
+	if (cmd->connections_error) {
+		return 0;
+	}
+	trace = lta_source_trace(cmd->run.source, c->trace);
+	lta_strbuf_clear(&cmd->connection_line);
+	lta_connection_format_json(c, trace ? trace->hostname : NULL,
+				   &cmd->connection_line);
+	lta_strbuf_putc(&cmd->connection_line, '\n');
+	if (cmd->connection_line.failed) {
+		cmd->connections_error = ENOMEM;
+	} else if (fwrite(cmd->connection_line.data, 1,
+			  cmd->connection_line.len,
+			  cmd->connections) != cmd->connection_line.len) {
+		cmd->connections_error = errno ? errno : EIO;
+	}
+	return 0;
+}
+
+/* Parses --end-reason's list into a mask. Returns 0 or -1. */
+static int parse_end_reasons(const char *list, unsigned *mask)
+{
+	char name[32];
+	const char *p = list;
+
+	*mask = 0;
+	if (strcmp(list, "all") == 0) {
+		*mask = (1u << LTA_REQUEST_END_COUNT) - 1;
+		return 0;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		enum lta_request_end end;
+
+		if (len == 0 || len >= sizeof(name)) {
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!lta_request_end_from_name(name, &end)) {
+			return -1;
+		}
+		*mask |= 1u << end;
+		p += len;
+		if (*p == ',') {
+			p++;
+		}
+	}
+	return *mask ? 0 : -1;
 }
 
 static int on_event(struct lta_event *event, void *user_data)
@@ -146,6 +222,8 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 		{ "max-calls", required_argument, NULL, 'm' },
 		{ "bt-log-level", required_argument, NULL, 'l' },
 		{ "open", no_argument, NULL, 'o' },
+		{ "end-reason", required_argument, NULL, 'e' },
+		{ "connections", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -202,7 +280,22 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 			cmd->bt_log_level = optarg;
 			break;
 		case 'o':
-			cmd->include_open = 1;
+			cmd->end_reasons |= 1u << LTA_REQUEST_END_OPEN;
+			break;
+		case 'e':
+			if (parse_end_reasons(optarg, &cmd->end_reasons)) {
+				fprintf(stderr,
+					"lttng-analyzer requests: bad "
+					"--end-reason \"%s\" (a comma list "
+					"of close, shutdown, keepalive, "
+					"empty, aborted, open, replaced; or "
+					"all)\n",
+					optarg);
+				return LTA_CLI_EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			cmd->connections_path = optarg;
 			break;
 		case 'h':
 			lta_cli_requests_usage(stdout);
@@ -229,6 +322,9 @@ int lta_cli_requests(int argc, char **argv)
 		.min_duration = -1,
 		.bt_log_level = "warn",
 		.segment_options = { .max_calls = 1000 },
+		.end_reasons = ((1u << LTA_REQUEST_END_COUNT) - 1) &
+			       ~(1u << LTA_REQUEST_END_EMPTY) &
+			       ~(1u << LTA_REQUEST_END_OPEN),
 	};
 	int ret;
 
@@ -237,6 +333,21 @@ int lta_cli_requests(int argc, char **argv)
 		return ret < 0 ? LTA_CLI_EXIT_OK : ret;
 	}
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+	if (cmd.connections_path) {
+		cmd.connections = fopen(cmd.connections_path, "w");
+		if (!cmd.connections) {
+			fprintf(stderr,
+				"lttng-analyzer: error: cannot create "
+				"\"%s\": %s\n",
+				cmd.connections_path, strerror(errno));
+			return LTA_CLI_EXIT_FAILURE;
+		}
+		cmd.segment_options.on_connection = on_connection;
+		cmd.segment_options.connection_data = &cmd;
+	}
+	if (cmd.format == FORMAT_TEXT) {
+		lta_request_format_text_header(stdout);
+	}
 	cmd.segment =
 		lta_segment_create(&cmd.segment_options, on_request, &cmd);
 	cmd.summary = lta_summary_create();
@@ -264,6 +375,17 @@ int lta_cli_requests(int argc, char **argv)
 		/* Whatever happened, write what was handed out. */
 		cmd.write_error = lta_cli_writer_finish(cmd.writer);
 	}
+	if (cmd.connections &&
+	    (fclose(cmd.connections) != 0 && !cmd.connections_error)) {
+		cmd.connections_error = errno;
+	}
+	cmd.connections = NULL;
+	if (cmd.connections_error) {
+		fprintf(stderr,
+			"lttng-analyzer: error: cannot write \"%s\": %s\n",
+			cmd.connections_path, strerror(cmd.connections_error));
+		ret = LTA_CLI_EXIT_FAILURE;
+	}
 	if (cmd.write_error) {
 		fprintf(stderr,
 			"lttng-analyzer: error: cannot write output: "
@@ -280,6 +402,10 @@ int lta_cli_requests(int argc, char **argv)
 		ret = LTA_CLI_EXIT_FAILURE;
 	}
 end:
+	if (cmd.connections) {
+		fclose(cmd.connections);
+	}
+	lta_strbuf_fini(&cmd.connection_line);
 	lta_cli_writer_destroy(cmd.writer);
 	lta_cli_run_fini(&cmd.run);
 	lta_segment_destroy(cmd.segment);

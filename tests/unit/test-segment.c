@@ -102,10 +102,18 @@ static void add_int(struct lta_event *e, const char *name, int64_t v)
 }
 
 static struct lta_segment *seg;
+static int feed_errors;
 
+/* Feeds E; a segmenter that fails on a valid sequence is a failure. */
 static void feed(struct lta_event *e)
 {
-	lta_segment_feed(seg, e);
+	int ret = lta_segment_feed(seg, e);
+
+	if (ret) {
+		feed_errors++;
+		diag("lta_segment_feed() returned %d at ts=%lld", ret,
+		     (long long)e->ts);
+	}
 }
 
 static void entry(const struct ctx *c, int64_t ts, enum lta_syscall sc,
@@ -615,14 +623,435 @@ static void test_derived_points(void)
 	entry(&listener, 4100, LTA_SYSCALL_exit_group, N_EXIT_GROUP, -1);
 	is_int(npoints, 1, "a start only");
 	is_str(points[0], "S+ php request 2", "the request's start");
-	diag("no callback: no points, and the requests are the same");
-	reset(NULL);
-	npoints = 0;
-	accept_exit(&listener, 1000, 7, 40000);
-	call(&worker, 2200, LTA_SYSCALL_connect, N_CONNECT, 9, 0);
-	call(&worker, 3100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
-	is_int(npoints, 0, "none");
+	diag("no callback: the requests are the same as with one");
+	{
+		struct lta_request with;
+		char with_calls[16][16];
+
+		reset(&options);
+		npoints = 0;
+		accept_exit(&listener, 1000, 7, 40000);
+		call(&worker, 2100, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+		call(&worker, 2200, LTA_SYSCALL_connect, N_CONNECT, 9, 0);
+		call(&worker, 3100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+		ok(npoints > 0 && nout == 1,
+		   "with the callback: points (%d) and one request", npoints);
+		with = outs[0].r;
+		memcpy(with_calls, outs[0].calls, sizeof(with_calls));
+		reset(NULL);
+		npoints = 0;
+		accept_exit(&listener, 1000, 7, 40000);
+		call(&worker, 2100, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+		call(&worker, 2200, LTA_SYSCALL_connect, N_CONNECT, 9, 0);
+		call(&worker, 3100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+		is_int(nout, 1, "without: one request");
+		ok(nout == 1 && outs[0].r.start == with.start &&
+			   outs[0].r.end == with.end &&
+			   outs[0].r.call_count == with.call_count &&
+			   outs[0].r.end_reason == with.end_reason &&
+			   memcmp(outs[0].calls, with_calls,
+				  sizeof(with_calls)) == 0,
+		   "the same request as with the callback");
+	}
+}
+
+/* --- persistent connections ------------------------------------------- */
+
+static const char *const N_POLL_K = "poll", *const N_WRITEV = "writev",
+			 *const N_SENDFILE = "sendfile64",
+			 *const N_HTTP = "lttng_analyzer_syscall:http";
+
+/* Connections handed out, copied. */
+static struct lta_connection conns[MAX_OUT];
+static int nconn;
+
+static int collect_connection(const struct lta_connection *c, void *data)
+{
+	(void)data;
+	if (nconn < MAX_OUT) {
+		conns[nconn++] = *c;
+	}
+	return 0;
+}
+
+static void reset_with_connections(void)
+{
+	static const struct lta_segment_options options = {
+		.max_calls = 100,
+		.on_connection = collect_connection,
+	};
+
+	reset(&options);
+	nconn = 0;
+}
+
+/* A read that returns EAGAIN: the server looks for the next request. */
+static void read_again(const struct ctx *c, int64_t ts, int64_t fd)
+{
+	call(c, ts, LTA_SYSCALL_read, N_READ, fd, -11);
+}
+
+/* The tracer's http event, between a call's entry and its exit. */
+static void http_event(const struct ctx *c, int64_t ts, int64_t fd,
+		       int direction, int64_t messages, const char *line)
+{
+	struct lta_event e =
+		base(c, ts, LTA_EVENT_OTHER, LTA_SYSCALL_UNKNOWN, NULL);
+	struct lta_arg *a;
+
+	e.name = N_HTTP;
+	add_int(&e, "fd", fd);
+	e.fd_arg = -1; /* Not a system call: the decoder sets no index. */
+	add_int(&e, "direction", direction);
+	add_int(&e, "messages", messages);
+	a = &e.args[e.nargs++];
+	a->name = "first_line";
+	a->type = LTA_ARG_STRING;
+	a->v.str = line;
+	feed(&e);
+}
+
+static void test_keepalive_prefork(void)
+{
+	struct ctx w = { 0, 500, 500, "apache2" };
+	struct lta_connection *k;
+
+	diag("keep-alive, prefork: the child reads again after answering");
+	reset_with_connections();
+	accept_exit(&w, 1000, 7, 41000);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 52);
+	call(&w, 1200, LTA_SYSCALL_openat, N_OPENAT, -1, 9);
+	call(&w, 1300, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	call(&w, 1400, LTA_SYSCALL_write, N_WRITE, 8, 99); /* access log */
+	is_int(nout, 0, "not handed out while the server may write more");
+	read_again(&w, 1500, 7);
+	is_int(nout, 1,
+	       "handed out when the server reads the connection "
+	       "again");
+	call(&w, 1600, LTA_SYSCALL_poll, N_POLL_K, -1, 1); /* idle */
+	call(&w, 5000, LTA_SYSCALL_read, N_READ, 7, 52);
+	call(&w, 5100, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	read_again(&w, 5200, 7);
+	call(&w, 5300, LTA_SYSCALL_poll, N_POLL_K, -1, 1);
+	call(&w, 9000, LTA_SYSCALL_read, N_READ, 7, 0); /* client closed */
+	call(&w, 9100, LTA_SYSCALL_shutdown, N_SHUTDOWN, 7, 0);
+	call(&w, 9200, LTA_SYSCALL_read, N_READ, 7, 0);
+	call(&w, 9300, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(nout, 2, "two requests, none for the idle close");
+	is_int(outs[0].r.start, 1000, "first starts at the accept exit");
+	is_int(outs[0].r.end, 1500, "first ends at the read after its answer");
+	is_int(outs[0].r.answered_ts, 1310, "answered at the writev exit");
+	is_str(lta_request_end_name(outs[0].r.end_reason), "keepalive",
+	       "first ended keepalive");
+	is_int(outs[0].r.call_count, 5,
+	       "accept, read, openat, writev, log write: not the next read");
+	is_int(outs[0].r.position, 1, "position 1");
+	is_int(outs[1].r.position, 2, "position 2");
+	is_int(outs[0].r.connection_id, 1, "connection 1");
+	is_int(outs[1].r.connection_id, 1, "same connection");
+	is_int(outs[1].r.id, 2, "ids follow the requests");
+	is_int(outs[1].r.start, 5000, "second starts at the read entry");
+	is_int(outs[1].r.end, 5200, "second ends at the next read");
+	is_int(outs[1].r.accept_entry, -1, "no accept for the second");
+	is_int(outs[1].r.bytes_read, 52, "its own bytes read");
+	is_int(outs[1].r.bytes_written, 1437, "its own bytes written");
+	is_int(outs[1].r.call_count, 2, "read and writev");
+	is_int(outs[1].r.port, 41000, "the connection's peer");
+	is_int(nconn, 1, "the connection handed out at its close");
+	k = &conns[0];
+	is_int(k->requests, 2, "two requests on it");
+	is_int(k->id, 1, "connection id");
+	is_int(k->start, 1000, "accepted at 1000");
+	is_int(k->end, 9100, "ends at its shutdown");
+	is_int(k->close_ts, 9300, "closed at 9300");
+	ok(k->peer_closed, "the client closed it while idle");
+	is_str(lta_request_end_name(k->end_reason), "shutdown",
+	       "connection ended by shutdown");
+	is_int(k->idle_ns, (5000 - 1500) + (9100 - 5200),
+	       "idle: between the requests and after the last");
+	is_int(k->bytes_read, 104, "connection bytes read");
+	is_int(k->first_request, 1, "its first request");
+}
+
+static void test_keepalive_event_mpm(void)
+{
+	struct ctx l = { 0, 600, 601, "apache2" };
+	struct ctx a = { 0, 600, 602, "apache2" };
+	struct ctx b = { 0, 600, 603, "apache2" };
+
+	diag("keep-alive, event MPM: workers change, the listener parks");
+	reset_with_connections();
+	accept_exit(&l, 1000, 20, 42000);
+	entry(&l, 1010, LTA_SYSCALL_epoll_wait, N_EPOLL, -1);
+	call(&a, 1100, LTA_SYSCALL_read, N_READ, 20, 52);
+	call(&a, 1200, LTA_SYSCALL_writev, N_WRITEV, 20, 1437);
+	/* The next request is already there: one read ends and begins. */
+	call(&a, 1300, LTA_SYSCALL_read, N_READ, 20, 52);
+	call(&a, 1400, LTA_SYSCALL_writev, N_WRITEV, 20, 1437);
+	read_again(&a, 1500, 20); /* back to the listener */
+	entry(&a, 1510, LTA_SYSCALL_epoll_wait, N_EPOLL, -1);
+	exit_(&l, 3000, LTA_SYSCALL_epoll_wait, N_EPOLL, 1);
+	call(&b, 3100, LTA_SYSCALL_read, N_READ, 20, 52);
+	call(&b, 3200, LTA_SYSCALL_writev, N_WRITEV, 20, 1437);
+	read_again(&b, 3300, 20);
+	/* Idle keep-alive timeout: the listener closes. */
+	call(&l, 8000, LTA_SYSCALL_close, N_CLOSE, 20, 0);
+	is_int(nout, 3, "three requests");
+	is_int(outs[0].r.end, 1300, "first ends where the second begins");
+	is_int(outs[1].r.start, 1300, "second begins at that read's entry");
+	is_int(outs[1].r.tid_count, 1, "served by one thread");
+	is_int(outs[1].r.tids[0], 602, "worker a");
+	is_int(outs[2].r.start, 3100, "third begins at worker b's read");
+	is_int(outs[2].r.tid_count, 1, "third served by worker b only");
+	is_int(outs[2].r.tids[0], 603, "worker b");
+	is_int(outs[2].r.late_tid_count, 0, "nobody touched it after its end");
+	is_int(outs[0].r.tid_count, 2, "first: listener (accept), worker a");
+	is_int(nconn, 1, "one connection");
+	is_int(conns[0].requests, 3, "three requests on it");
+	is_int(conns[0].idle_ns, (3100 - 1500) + (8000 - 3300),
+	       "idle while parked in the listener");
+	is_str(lta_request_end_name(conns[0].end_reason), "close",
+	       "closed by the listener");
+	ok(!conns[0].peer_closed, "the server closed it");
+}
+
+static void sendfile_call(const struct ctx *c, int64_t ts, int64_t out_fd,
+			  int64_t ret)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_ENTRY,
+				  LTA_SYSCALL_sendfile64, N_SENDFILE);
+
+	add_int(&e, "out_fd", out_fd);
+	add_int(&e, "in_fd", 9);
+	feed(&e);
+	exit_(c, ts + 10, LTA_SYSCALL_sendfile64, N_SENDFILE, ret);
+}
+
+static void test_keepalive_sendfile_and_parts(void)
+{
+	struct ctx w = { 0, 700, 700, "apache2" };
+
+	diag("keep-alive: sendfile answers, answers in several writes, a "
+	     "client that closes while idle");
+	reset_with_connections();
+	accept_exit(&w, 1000, 7, 43000);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 60);
+	call(&w, 1200, LTA_SYSCALL_writev, N_WRITEV, 7, 200); /* headers */
+	sendfile_call(&w, 1300, 7, 100000);		      /* body */
+	read_again(&w, 1400, 7);
+	/* The second answer in three writes, with file reads between. */
+	call(&w, 2000, LTA_SYSCALL_read, N_READ, 7, 60);
+	call(&w, 2100, LTA_SYSCALL_write, N_WRITE, 7, 200);
+	call(&w, 2200, LTA_SYSCALL_read, N_READ, 9, 4096); /* the file */
+	call(&w, 2300, LTA_SYSCALL_write, N_WRITE, 7, 4096);
+	call(&w, 2400, LTA_SYSCALL_read, N_READ, 9, 100);
+	call(&w, 2500, LTA_SYSCALL_write, N_WRITE, 7, 100);
+	read_again(&w, 2600, 7);
+	call(&w, 2700, LTA_SYSCALL_poll, N_POLL_K, -1, 1);
+	call(&w, 6000, LTA_SYSCALL_read, N_READ, 7, 0); /* client closed */
+	call(&w, 6100, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(nout, 2, "two requests, no record for the idle close");
+	is_int(outs[0].r.bytes_written, 100200, "headers and sendfile body");
+	is_int(outs[0].r.end, 1400, "sendfile answer ends at the next read");
+	is_int(outs[0].r.answered_ts, 1310, "answered at the sendfile exit");
+	is_int(outs[1].r.bytes_written, 4396, "three writes, one answer");
+	is_int(outs[1].r.bytes_read, 60,
+	       "the file reads are not the "
+	       "connection's");
+	is_int(outs[1].r.end, 2600, "ends at the read after the last write");
+	is_int(outs[1].r.call_count, 6, "its six calls");
+	ok(conns[0].peer_closed, "client closed while idle");
+	is_int(conns[0].requests, 2, "two requests on the connection");
+	is_str(lta_request_end_name(conns[0].end_reason), "close",
+	       "connection closed");
+
+	diag("KeepAlive Off on the same server: one request, ends at shutdown");
+	reset_with_connections();
+	accept_exit(&w, 1000, 7, 43001);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 60);
+	call(&w, 1200, LTA_SYSCALL_writev, N_WRITEV, 7, 200);
+	call(&w, 1300, LTA_SYSCALL_write, N_WRITE, 8, 99); /* access log */
+	call(&w, 1400, LTA_SYSCALL_shutdown, N_SHUTDOWN, 7, 0);
+	call(&w, 1500, LTA_SYSCALL_read, N_READ, 7, 0);
+	call(&w, 1600, LTA_SYSCALL_close, N_CLOSE, 7, 0);
 	is_int(nout, 1, "one request");
+	is_int(outs[0].r.end, 1400, "ends at the shutdown, as before");
+	is_str(lta_request_end_name(outs[0].r.end_reason), "shutdown",
+	       "end reason shutdown");
+	is_int(outs[0].r.call_count, 7,
+	       "accept, read, writev, log write, and the lingering close: "
+	       "shutdown, read, close");
+	is_int(conns[0].requests, 1, "one request on the connection");
+	is_int(conns[0].idle_ns, 0, "no idle time");
+}
+
+static void test_late_tids(void)
+{
+	struct ctx l = { 0, 800, 801, "apache2" };
+	struct ctx w = { 0, 800, 802, "apache2" };
+	struct ctx x = { 0, 800, 803, "apache2" };
+
+	diag("a thread that only touches the descriptor after the end");
+	reset_with_connections();
+	accept_exit(&l, 1000, 30, 44000);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 30, 60);
+	call(&w, 1200, LTA_SYSCALL_writev, N_WRITEV, 30, 500);
+	call(&w, 1300, LTA_SYSCALL_shutdown, N_SHUTDOWN, 30, 0);
+	/* Lingering close by whichever worker is free. */
+	call(&x, 2000, LTA_SYSCALL_read, N_READ, 30, 0);
+	call(&x, 2100, LTA_SYSCALL_close, N_CLOSE, 30, 0);
+	is_int(nout, 1, "one request");
+	is_int(outs[0].r.tid_count, 2, "listener and the serving worker");
+	ok(outs[0].r.tids[0] == 801 && outs[0].r.tids[1] == 802,
+	   "tids: 801, 802");
+	is_int(outs[0].r.late_tid_count, 1, "one late thread");
+	is_int(outs[0].r.late_tids[0], 803, "the lingering closer");
+	is_int(outs[0].r.call_count, 6, "its calls are still in the sequence");
+}
+
+static void test_pipelining(void)
+{
+	struct ctx w = { 0, 900, 900, "apache2" };
+
+	diag("pipelining, with the tracer's http events: three requests in "
+	     "one read, three answers");
+	reset_with_connections();
+	accept_exit(&w, 1000, 7, 45000);
+	entry(&w, 1100, LTA_SYSCALL_read, N_READ, 7);
+	http_event(&w, 1105, 7, 0, 3, "GET /?pipeline=1 HTTP/1.1");
+	exit_(&w, 1110, LTA_SYSCALL_read, N_READ, 156);
+	entry(&w, 1200, LTA_SYSCALL_writev, N_WRITEV, 7);
+	http_event(&w, 1205, 7, 1, 1, "HTTP/1.1 200 OK");
+	exit_(&w, 1210, LTA_SYSCALL_writev, N_WRITEV, 1437);
+	call(&w, 1300, LTA_SYSCALL_write, N_WRITE, 8, 99); /* access log */
+	entry(&w, 1400, LTA_SYSCALL_writev, N_WRITEV, 7);
+	http_event(&w, 1405, 7, 1, 1, "HTTP/1.1 200 OK");
+	exit_(&w, 1410, LTA_SYSCALL_writev, N_WRITEV, 1437);
+	call(&w, 1500, LTA_SYSCALL_write, N_WRITE, 8, 99);
+	entry(&w, 1600, LTA_SYSCALL_writev, N_WRITEV, 7);
+	http_event(&w, 1605, 7, 1, 1, "HTTP/1.1 200 OK");
+	exit_(&w, 1610, LTA_SYSCALL_writev, N_WRITEV, 1437);
+	read_again(&w, 1700, 7);
+	is_int(nout, 3, "one record per answer");
+	ok(!outs[0].r.pipelined, "the first of the batch is not pipelined");
+	ok(outs[1].r.pipelined && outs[2].r.pipelined,
+	   "the next two are pipelined");
+	is_int(outs[0].r.messages, 1, "each holds one request");
+	is_int(outs[2].r.messages, 1, "the last holds one too");
+	is_int(outs[0].r.end, 1210, "the first ends at its answer's exit");
+	is_int(outs[1].r.start, 1210, "the second starts there");
+	is_int(outs[1].r.end, 1410, "the second ends at its answer's exit");
+	is_int(outs[2].r.end, 1700, "the last ends at the next read");
+	is_int(outs[2].r.position, 3, "positions 1, 2, 3");
+	is_str(outs[0].r.request_line, "GET /?pipeline=1 HTTP/1.1",
+	       "the request line from the tracer");
+	is_int(outs[1].r.bytes_written, 1437, "the second's own answer");
+
+	diag("pipelining: two answers written in one call cannot be split");
+	entry(&w, 2000, LTA_SYSCALL_read, N_READ, 7);
+	http_event(&w, 2005, 7, 0, 2, "GET /a HTTP/1.1");
+	exit_(&w, 2010, LTA_SYSCALL_read, N_READ, 100);
+	entry(&w, 2100, LTA_SYSCALL_writev, N_WRITEV, 7);
+	http_event(&w, 2105, 7, 1, 2, "HTTP/1.1 200 OK");
+	exit_(&w, 2110, LTA_SYSCALL_writev, N_WRITEV, 2874);
+	read_again(&w, 2200, 7);
+	is_int(nout, 4, "one record");
+	is_int(outs[3].r.messages, 2, "holding two requests");
+	ok(outs[3].r.pipelined, "marked pipelined");
+	is_str(outs[3].r.request_line, "GET /a HTTP/1.1", "its request line");
+
+	diag("pipelining without http events (kernel traces): one record, "
+	     "unmarked");
+	call(&w, 3000, LTA_SYSCALL_read, N_READ, 7, 100);
+	call(&w, 3100, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	call(&w, 3200, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	read_again(&w, 3300, 7);
+	is_int(nout, 5, "one record for both");
+	is_int(outs[4].r.messages, 0, "messages unknown");
+	ok(!outs[4].r.pipelined, "not marked: nothing tells");
+	is_int(feed_errors, 0, "no feed error");
+}
+
+static void test_lost_close_exit(void)
+{
+	struct ctx w = { 0, 1000, 1000, "apache2" };
+
+	diag("a close whose exit is lost: handed out at once, not at the end");
+	reset_with_connections();
+	accept_exit(&w, 1000, 7, 46000);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 60);
+	call(&w, 1200, LTA_SYSCALL_write, N_WRITE, 7, 600);
+	entry(&w, 1300, LTA_SYSCALL_close, N_CLOSE, 7);
+	is_int(nout, 0, "waits for the close exit");
+	/* The exit is lost: the thread goes on. */
+	entry(&w, 1400, LTA_SYSCALL_accept4, N_ACCEPT4, 3);
+	is_int(nout, 1, "handed out when the thread goes on");
+	is_int(nconn, 1, "and its connection");
+	is_int(outs[0].r.end, 1300, "ended at the close entry");
+	diag("the same with a discard");
+	accept_exit(&w, 2000, 7, 46001);
+	call(&w, 2100, LTA_SYSCALL_read, N_READ, 7, 60);
+	entry(&w, 2300, LTA_SYSCALL_close, N_CLOSE, 7);
+	lta_segment_discard(seg, 0);
+	is_int(nout, 2, "handed out at the discard");
+	ok(outs[1].r.incomplete, "marked incomplete");
+	is_int(nconn, 2, "its connection too");
+}
+
+static void test_keepalive_points(void)
+{
+	struct lta_segment_options options = { .max_calls = 16,
+					       .on_point = collect_point };
+	struct ctx w = { 0, 1100, 1100, "apache2" };
+	int i;
+
+	diag("derived services on a persistent connection: one per request, "
+	     "none while idle");
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 47000);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 52);
+	call(&w, 1200, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	read_again(&w, 1300, 7);
+	call(&w, 1400, LTA_SYSCALL_poll, N_POLL_K, -1, 1); /* idle: 10 s */
+	call(&w, 10001400, LTA_SYSCALL_read, N_READ, 7, 52);
+	call(&w, 10001500, LTA_SYSCALL_writev, N_WRITEV, 7, 1437);
+	read_again(&w, 10001600, 7);
+	{
+		static const char *const want[] = {
+			"S+ apache2 request 1",
+			"S- apache2 request 1",
+			"S+ apache2 request 2",
+			"S- apache2 request 2",
+		};
+		int n = (int)(sizeof(want) / sizeof(want[0]));
+
+		is_int(npoints, n, "4 points: no service spans the idle time");
+		for (i = 0; i < n && i < npoints; i++) {
+			is_str(points[i], want[i], "%s", want[i]);
+		}
+	}
+}
+
+static void test_discard_all_traces(void)
+{
+	struct ctx a = { 0, 1200, 1200, "apache2" };
+	struct ctx b = { 1, 1200, 1200, "apache2" };
+
+	diag("lost data in every trace (a live re-attach)");
+	reset_with_connections();
+	accept_exit(&a, 1000, 7, 48000);
+	accept_exit(&b, 1000, 7, 48001);
+	call(&a, 1100, LTA_SYSCALL_read, N_READ, 7, 52);
+	call(&b, 1100, LTA_SYSCALL_read, N_READ, 7, 52);
+	lta_segment_discard(seg, LTA_SEGMENT_ALL_TRACES);
+	call(&a, 1200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	call(&b, 1200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(nout, 2, "both handed out");
+	ok(outs[0].r.incomplete && outs[1].r.incomplete,
+	   "both marked incomplete");
+	ok(conns[0].incomplete && conns[1].incomplete,
+	   "both connections marked incomplete");
 }
 
 int main(void)
@@ -639,6 +1068,15 @@ int main(void)
 	test_sched_split();
 	test_summary();
 	test_derived_points();
+	test_keepalive_prefork();
+	test_keepalive_event_mpm();
+	test_keepalive_sendfile_and_parts();
+	test_late_tids();
+	test_pipelining();
+	test_lost_close_exit();
+	test_keepalive_points();
+	test_discard_all_traces();
+	is_int(feed_errors, 0, "the segmenter accepted every event");
 	lta_segment_destroy(seg);
 	return exit_status();
 }
