@@ -1648,7 +1648,9 @@ static void abort_process(struct lta_segment *segment, uint32_t trace,
 		victims[n++] = c;
 	}
 	/* In id order: the order requests are handed out must be stable. */
-	qsort(victims, n, sizeof(*victims), compare_connections);
+	if (n > 1) {
+		qsort(victims, n, sizeof(*victims), compare_connections);
+	}
 	for (i = 0; i < n; i++) {
 		struct lta_segment_connection *c = victims[i];
 		struct lta_request *r = c->current;
@@ -2014,7 +2016,9 @@ static void finish_connections(struct lta_segment *segment)
 	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
 		all[n++] = value;
 	}
-	qsort(all, n, sizeof(*all), compare_connections);
+	if (n > 1) {
+		qsort(all, n, sizeof(*all), compare_connections);
+	}
 	for (i = 0; i < n; i++) {
 		hand_out_connection(segment, all[i]);
 	}

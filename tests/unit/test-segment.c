@@ -1038,6 +1038,12 @@ static void test_discard_all_traces(void)
 	struct ctx a = { 0, 1200, 1200, "apache2" };
 	struct ctx b = { 1, 1200, 1200, "apache2" };
 
+	diag("a process with no connection exits: nothing to hand out");
+	reset_with_connections();
+	entry(&a, 500, LTA_SYSCALL_exit_group, N_EXIT_GROUP, -1);
+	is_int(nout + nconn, 0, "no record");
+	is_int(lta_segment_finish(seg), 0, "finish with nothing open");
+
 	diag("lost data in every trace (a live re-attach)");
 	reset_with_connections();
 	accept_exit(&a, 1000, 7, 48000);
