@@ -38,3 +38,12 @@ TESTS += tests/integration/test-syscall-tracer.sh
 EXTRA_DIST += \
 	contrib/syscall-tracer/README.md \
 	tests/integration/test-syscall-tracer.sh
+
+# The HTTP head scanner alone, with the project's sanitizers: it reads
+# whatever bytes a traced program transfers.
+check_PROGRAMS += tests/unit/test-http-scan
+tests_unit_test_http_scan_SOURCES = tests/unit/test-http-scan.c \
+	contrib/syscall-tracer/http-scan.c contrib/syscall-tracer/http-scan.h
+tests_unit_test_http_scan_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/contrib/syscall-tracer
+tests_unit_test_http_scan_LDADD = $(UNIT_LDADD)
