@@ -7,6 +7,9 @@
 # A libtool module installed in $(pkglibdir).
 pkglib_LTLIBRARIES += contrib/syscall-tracer/liblttng-analyzer-syscalls.la
 contrib_syscall_tracer_liblttng_analyzer_syscalls_la_SOURCES = \
+	contrib/syscall-tracer/http-scan.c \
+	contrib/syscall-tracer/http-scan.h \
+	contrib/syscall-tracer/syscall-http.c \
 	contrib/syscall-tracer/syscall-probes.c \
 	contrib/syscall-tracer/syscall-tracer.c \
 	contrib/syscall-tracer/syscall-tracer.h \
