@@ -50,3 +50,11 @@ tests_unit_test_http_scan_SOURCES = tests/unit/test-http-scan.c \
 tests_unit_test_http_scan_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/contrib/syscall-tracer
 tests_unit_test_http_scan_LDADD = $(UNIT_LDADD)
+
+# What the http event costs a read() (bench/http-read-cost.sh). Built
+# without sanitizers, like the library it runs under.
+noinst_PROGRAMS += bench/http-read-cost
+bench_http_read_cost_SOURCES = bench/http-read-cost.c
+bench_http_read_cost_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+bench_http_read_cost_LDFLAGS =
+EXTRA_DIST += bench/http-read-cost.sh
