@@ -7,6 +7,9 @@
 # A libtool module installed in $(pkglibdir).
 pkglib_LTLIBRARIES += contrib/syscall-tracer/liblttng-analyzer-syscalls.la
 contrib_syscall_tracer_liblttng_analyzer_syscalls_la_SOURCES = \
+	contrib/syscall-tracer/http-scan.c \
+	contrib/syscall-tracer/http-scan.h \
+	contrib/syscall-tracer/syscall-http.c \
 	contrib/syscall-tracer/syscall-probes.c \
 	contrib/syscall-tracer/syscall-tracer.c \
 	contrib/syscall-tracer/syscall-tracer.h \
@@ -38,3 +41,20 @@ TESTS += tests/integration/test-syscall-tracer.sh
 EXTRA_DIST += \
 	contrib/syscall-tracer/README.md \
 	tests/integration/test-syscall-tracer.sh
+
+# The HTTP head scanner alone, with the project's sanitizers: it reads
+# whatever bytes a traced program transfers.
+check_PROGRAMS += tests/unit/test-http-scan
+tests_unit_test_http_scan_SOURCES = tests/unit/test-http-scan.c \
+	contrib/syscall-tracer/http-scan.c contrib/syscall-tracer/http-scan.h
+tests_unit_test_http_scan_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/contrib/syscall-tracer
+tests_unit_test_http_scan_LDADD = $(UNIT_LDADD)
+
+# What the http event costs a read() (bench/http-read-cost.sh). Built
+# without sanitizers, like the library it runs under.
+noinst_PROGRAMS += bench/http-read-cost
+bench_http_read_cost_SOURCES = bench/http-read-cost.c
+bench_http_read_cost_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+bench_http_read_cost_LDFLAGS =
+EXTRA_DIST += bench/http-read-cost.sh

@@ -19,6 +19,11 @@
  * and connect (`family`, `sport`/`dport`, `v4addr[]`, `v6addr[]` as
  * big-endian u8 and u16 sequences), matches.
  *
+ * One event has no kernel counterpart: `http`, recorded between the entry and
+ * the exit of a read or write-like call whose bytes hold HTTP/1.x message
+ * heads (see contrib/syscall-tracer/http-scan.h). With pipelining, system
+ * calls alone cannot tell where requests start; the head lines can.
+ *
  * Users: contrib/syscall-tracer (the LD_PRELOAD library) and trace generators.
  * A program that emits these events itself defines LTTNG_UST_TRACEPOINT_DEFINE
  * and LTTNG_UST_TRACEPOINT_CREATE_PROBES in exactly one of its C files, then
@@ -103,6 +108,11 @@
  *               const fd_set *exp, const struct timeval *tvp)
  *     inp, outp, exp: read (the first (n + 7) / 8 bytes of each) to record
  *     the descriptor sets, on entry as given and on exit as returned.
+ *   http(int fd, uint8_t direction, uint32_t messages,
+ *        const char *first_line)
+ *     direction: 0 for received bytes, 1 for sent bytes; messages: the heads
+ *     that start in them (request lines, or final status lines);
+ *     first_line: a string, at most 127 bytes, the first head line found.
  */
 
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
@@ -776,6 +786,24 @@ LTTNG_UST_TRACEPOINT_EVENT(lttng_analyzer_syscall, exit_select,
 		LTA_SYSCALL_TP_PTR(tvp, tvp)
 		/* On failure or timeout the kernel records empty sets. */
 		LTA_SYSCALL_TP_FDSETS(ret > 0 ? n : 0, inp, outp, exp)
+	)
+)
+
+/* --- HTTP heads: not a kernel event ------------------------------------- */
+
+/*
+ * Between the entry and the exit events of a read, readv, recvfrom, recvmsg,
+ * write, writev, sendto or sendmsg whose bytes hold HTTP/1.x heads; fields in
+ * this order: fd (s32), direction (u8), messages (u32), first_line (string).
+ */
+LTTNG_UST_TRACEPOINT_EVENT(lttng_analyzer_syscall, http,
+	LTTNG_UST_TP_ARGS(int, fd, uint8_t, direction, uint32_t, messages,
+			  const char *, first_line),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(uint8_t, direction, direction)
+		lttng_ust_field_integer(uint32_t, messages, messages)
+		lttng_ust_field_string(first_line, first_line)
 	)
 )
 

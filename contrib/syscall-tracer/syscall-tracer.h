@@ -28,6 +28,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "http-scan.h"
 
 /*
  * The tracepoints and the provider are used only inside this library: keep
@@ -104,6 +108,43 @@ void *lta_syscall_tracer_resolve(void **slot, const char *name);
 static inline long lta_syscall_ret(long result)
 {
 	return result < 0 ? -(long)errno : result;
+}
+
+/*
+ * Emits lttng_analyzer_syscall:http for the `ret` bytes (ret > 0) that a
+ * call on `fd` transferred through `iovcnt` iovecs, when they start like an
+ * HTTP head (lta_http_scan_plausible()) and hold at least one head line.
+ * Called by the inline helpers below only, once the event is known to be
+ * enabled, by a wrapper whose call is traced, between its real call and its
+ * exit event. It never changes errno and never allocates.
+ */
+void lta_syscall_http_emit(int fd, enum lta_http_direction direction,
+			   const struct iovec *iov, size_t iovcnt, size_t ret);
+
+/*
+ * The http event of a traced call that moved `ret` bytes through `iovcnt`
+ * iovecs (readv, writev, recvmsg, sendmsg). When the event is disabled, or
+ * nothing was transferred, it costs a comparison and a load.
+ */
+static inline void lta_syscall_http_iov(int fd,
+					enum lta_http_direction direction,
+					const struct iovec *iov, size_t iovcnt,
+					ssize_t ret)
+{
+	if (ret > 0 &&
+	    lttng_ust_tracepoint_enabled(lttng_analyzer_syscall, http)) {
+		lta_syscall_http_emit(fd, direction, iov, iovcnt, (size_t)ret);
+	}
+}
+
+/* The same for one buffer (read, write, recv, send...). */
+static inline void lta_syscall_http_buf(int fd,
+					enum lta_http_direction direction,
+					const void *buf, ssize_t ret)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = (size_t)ret };
+
+	lta_syscall_http_iov(fd, direction, &iov, 1, ret);
 }
 
 #endif /* LTA_SYSCALL_TRACER_H */

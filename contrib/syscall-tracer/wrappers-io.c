@@ -5,8 +5,12 @@
  * Every wrapper follows the same steps: find the real function, decide once
  * whether this call is traced, emit the entry event, make the real call,
  * compute the kernel-style `ret` at once (errno is still the call's), emit
- * the exit event, return the real result. LTA_SYSCALL_EMIT keeps errno, so the
- * caller sees exactly what libc returned.
+ * the exit event, return the real result. The wrappers that move bytes
+ * through a descriptor (read, __read_chk, readv, write, writev) emit the
+ * http event (syscall-http.c) between the real call and the exit event;
+ * the positioned forms do not: they serve files, not connections.
+ * LTA_SYSCALL_EMIT keeps errno, so the caller sees exactly what libc
+ * returned.
  *
  * Events are named after the system call the kernel would record (see
  * README.md): pread and the fortified __pread_chk become pread64, open64 and
@@ -51,6 +55,7 @@ LTA_SYSCALL_EXPORT ssize_t read(int fd, void *buf, size_t count)
 	}
 	ret = real(fd, buf, count);
 	if (traced) {
+		lta_syscall_http_buf(fd, LTA_HTTP_RECEIVED, buf, ret);
 		LTA_SYSCALL_EMIT(exit_read, lta_syscall_ret(ret), buf);
 	}
 	return ret;
@@ -68,6 +73,7 @@ LTA_SYSCALL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t nbytes,
 	}
 	ret = real(fd, buf, nbytes, buflen);
 	if (traced) {
+		lta_syscall_http_buf(fd, LTA_HTTP_RECEIVED, buf, ret);
 		LTA_SYSCALL_EMIT(exit_read, lta_syscall_ret(ret), buf);
 	}
 	return ret;
@@ -84,6 +90,7 @@ LTA_SYSCALL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	}
 	ret = real(fd, iov, iovcnt);
 	if (traced) {
+		lta_syscall_http_iov(fd, LTA_HTTP_RECEIVED, iov, iovcnt, ret);
 		LTA_SYSCALL_EMIT(exit_readv, lta_syscall_ret(ret), iov);
 	}
 	return ret;
@@ -170,6 +177,7 @@ LTA_SYSCALL_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	}
 	ret = real(fd, buf, count);
 	if (traced) {
+		lta_syscall_http_buf(fd, LTA_HTTP_SENT, buf, ret);
 		LTA_SYSCALL_EMIT(exit_write, lta_syscall_ret(ret));
 	}
 	return ret;
@@ -186,6 +194,7 @@ LTA_SYSCALL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	}
 	ret = real(fd, iov, iovcnt);
 	if (traced) {
+		lta_syscall_http_iov(fd, LTA_HTTP_SENT, iov, iovcnt, ret);
 		LTA_SYSCALL_EMIT(exit_writev, lta_syscall_ret(ret), iov);
 	}
 	return ret;

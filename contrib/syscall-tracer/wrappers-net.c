@@ -5,6 +5,8 @@
  * The wrappers follow the steps described in wrappers-io.c. Event names are
  * the system calls the kernel records: recv() is recvfrom() without an
  * address, send() is sendto() without one, sendfile() is sendfile64.
+ * The receive and send wrappers, sendfile excepted (its bytes come from a
+ * file, unseen), emit the http event as wrappers-io.c describes.
  *
  * accept() and accept4() record the peer address, decoded like lttng-modules
  * does, from the address the kernel filled in. When the caller passed no
@@ -184,6 +186,31 @@ LTA_SYSCALL_EXPORT int accept4(int fd, struct sockaddr *addr,
 
 /* --- receive ------------------------------------------------------------- */
 
+/*
+ * Receives whose bytes are not scanned for the http event: MSG_PEEK leaves
+ * them to be read (and scanned) again; with MSG_TRUNC the result is the
+ * length of the data, not what was copied (a stream socket copies nothing);
+ * MSG_ERRQUEUE returns queued errors, not the peer's bytes.
+ */
+#define HTTP_SKIPPED_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_ERRQUEUE)
+
+/*
+ * The http event of a traced recv() or recvfrom() that returned `ret` into
+ * `buf`, of `n` bytes. Never more than `n` bytes are scanned, whatever the
+ * result says.
+ */
+static void http_received(int fd, const void *buf, size_t n, int flags,
+			  ssize_t ret)
+{
+	if (flags & HTTP_SKIPPED_FLAGS) {
+		return;
+	}
+	if (ret > 0 && (size_t)ret > n) {
+		ret = (ssize_t)n;
+	}
+	lta_syscall_http_buf(fd, LTA_HTTP_RECEIVED, buf, ret);
+}
+
 LTA_SYSCALL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
 	bool traced = lta_syscall_tracer_active(__builtin_return_address(0));
@@ -195,6 +222,7 @@ LTA_SYSCALL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 	}
 	ret = real(fd, buf, n, flags);
 	if (traced) {
+		http_received(fd, buf, n, flags, ret);
 		LTA_SYSCALL_EMIT(exit_recvfrom, lta_syscall_ret(ret), buf, NULL,
 				 NULL);
 	}
@@ -213,6 +241,7 @@ LTA_SYSCALL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n,
 	}
 	ret = real(fd, buf, n, buflen, flags);
 	if (traced) {
+		http_received(fd, buf, n, flags, ret);
 		LTA_SYSCALL_EMIT(exit_recvfrom, lta_syscall_ret(ret), buf, NULL,
 				 NULL);
 	}
@@ -231,6 +260,7 @@ LTA_SYSCALL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
 	}
 	ret = real(fd, buf, n, flags, addr, addr_len);
 	if (traced) {
+		http_received(fd, buf, n, flags, ret);
 		LTA_SYSCALL_EMIT(exit_recvfrom, lta_syscall_ret(ret), buf, addr,
 				 addr_len);
 	}
@@ -251,6 +281,7 @@ LTA_SYSCALL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n,
 	}
 	ret = real(fd, buf, n, buflen, flags, addr, addr_len);
 	if (traced) {
+		http_received(fd, buf, n, flags, ret);
 		LTA_SYSCALL_EMIT(exit_recvfrom, lta_syscall_ret(ret), buf, addr,
 				 addr_len);
 	}
@@ -267,6 +298,10 @@ LTA_SYSCALL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		LTA_SYSCALL_EMIT(entry_recvmsg, fd, msg, flags);
 	}
 	ret = real(fd, msg, flags);
+	if (traced && !(flags & HTTP_SKIPPED_FLAGS)) {
+		lta_syscall_http_iov(fd, LTA_HTTP_RECEIVED, msg->msg_iov,
+				     msg->msg_iovlen, ret);
+	}
 	if (traced) {
 		LTA_SYSCALL_EMIT(exit_recvmsg, lta_syscall_ret(ret), msg);
 	}
@@ -286,6 +321,7 @@ LTA_SYSCALL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 	}
 	ret = real(fd, buf, n, flags);
 	if (traced) {
+		lta_syscall_http_buf(fd, LTA_HTTP_SENT, buf, ret);
 		LTA_SYSCALL_EMIT(exit_sendto, lta_syscall_ret(ret));
 	}
 	return ret;
@@ -305,6 +341,7 @@ LTA_SYSCALL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	}
 	ret = real(fd, buf, n, flags, addr, addr_len);
 	if (traced) {
+		lta_syscall_http_buf(fd, LTA_HTTP_SENT, buf, ret);
 		LTA_SYSCALL_EMIT(exit_sendto, lta_syscall_ret(ret));
 	}
 	return ret;
@@ -321,6 +358,8 @@ LTA_SYSCALL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	ret = real(fd, msg, flags);
 	if (traced) {
+		lta_syscall_http_iov(fd, LTA_HTTP_SENT, msg->msg_iov,
+				     msg->msg_iovlen, ret);
 		LTA_SYSCALL_EMIT(exit_sendmsg, lta_syscall_ret(ret));
 	}
 	return ret;

@@ -10,15 +10,20 @@
 #    liblttng-ust-fork.so and the library. babeltrace2, the independent
 #    reader, must show one entry and one exit event per call the exerciser
 #    printed, the failures with their -errno, and the peer ports of the
-#    accepted connections that the exerciser reported on stderr.
-# 3. When the shared lttng-modules traces are present, every event's field
-#    layout in the trace metadata equals the kernel's.
+#    accepted connections that the exerciser reported on stderr. The HTTP
+#    exchange it makes last gives exactly the expected http events, each
+#    between the entry and the exit of its call.
+# 3. The http event's layout is fd (s32), direction (u8), messages (u32),
+#    first_line (string). When the shared lttng-modules traces are present,
+#    every other event's field layout in the trace metadata equals the
+#    kernel's.
 #
 # Output: TAP. make check sets top_srcdir and top_builddir; by hand they
 # default to this script's ../..
 #
 # Reproduce a count by hand:
 #   babeltrace2 TRACE | grep -c 'lttng_analyzer_syscall:exit_read: .* ret = -9,'
+#   babeltrace2 TRACE | grep 'lttng_analyzer_syscall:http:'
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -29,7 +34,7 @@ EXERCISER=$top_builddir/tests/utils/syscall-exerciser
 
 . "$top_srcdir/tests/utils/lttng-env.sh"
 
-PLAN=23
+PLAN=27
 test_number=0
 
 ok()
@@ -153,7 +158,7 @@ fi
 
 # --- 2. recording session -----------------------------------------------------
 
-LTTNG_PART=19
+LTTNG_PART=23
 if [ -n "$skip_reason" ]; then
 	for i in $(seq "$LTTNG_PART"); do
 		skip "LTTng part" "$skip_reason"
@@ -401,6 +406,64 @@ else
 	skip "forked child traced" "liblttng-ust-fork.so.1 is not installed"
 fi
 
+# The HTTP exchange (exercise_http() in the exerciser), all on the
+# server's side of one loopback connection: the requests it wrote, the
+# responses it read, the peeked bytes and the bytes that start with the end
+# of a body must give no event.
+http_fd=$(info http_server_fd)
+http_event()
+{
+	printf '%s fd = %s, direction = %s, messages = %s, first_line = "%s"\n' \
+		"$1" "$http_fd" "$2" "$3" "$4"
+}
+{
+	http_event read 0 3 'GET /one HTTP/1.1'
+	http_event sendto 1 0 'HTTP/1.1 100 Continue'
+	http_event writev 1 2 'HTTP/1.1 200 OK'
+	http_event sendto 1 1 'HTTP/1.0 204 No Content'
+	http_event write 1 1 'HTTP/1.1 304 Not Modified'
+	http_event recvmsg 0 1 'POST /form HTTP/1.1'
+} >"$WORK/expected-http.txt"
+
+# "<system call> <payload>" for each http event of the parent process, the
+# system call being that of the entry event just before it; a line
+# "misplaced ..." when the events around it are not the entry and the exit
+# of one call.
+awk -v p="$me" '$1 == p { n++; name[n] = $2; payload[n] = $0
+		sub(/^[^ ]* [^ ]* /, "", payload[n]) }
+	END {
+		for (i = 1; i <= n; i++) {
+			if (name[i] != "http") continue
+			call = substr(name[i - 1], 7)
+			if (name[i - 1] !~ /^entry_/ || name[i + 1] != "exit_" call)
+				print "misplaced", name[i - 1], name[i], name[i + 1]
+			else
+				print call, payload[i]
+		}
+	}' "$WORK/events.txt" >"$WORK/http.txt"
+
+http_count()
+{
+	local count
+
+	count=$(grep -c ' http ' "$WORK/events.txt")
+	[ "$count" -eq 6 ] && return 0
+	echo "http events: $count" | diag
+	return 1
+}
+check "six http events in the trace" http_count
+
+no_misplaced_http()
+{
+	grep -q '^misplaced ' "$WORK/http.txt" || return 0
+	grep '^misplaced ' "$WORK/http.txt" | diag
+	return 1
+}
+check "every http event is between the entry and the exit of its call" \
+	no_misplaced_http
+check "http events: fd = $http_fd, direction, messages, first_line as sent" \
+	same_counts expected-http.txt http.txt
+
 # --- 3. field layouts against lttng-modules ------------------------------------
 
 # layouts PREFIX: "<event> <fields>" for each event of the metadata on stdin
@@ -425,23 +488,51 @@ layouts()
 	}'
 }
 
+metadata=$(find "$TRACE" -name metadata -print -quit)
+if [ -n "$metadata" ]; then
+	babeltrace2 -o ctf-metadata "$(dirname "$metadata")" |
+		layouts lttng_analyzer_syscall: >"$WORK/ust-layouts.txt"
+fi
+
+# The one event that is not a kernel one.
+int_layout()
+{
+	printf 'integer { size = %s; signed = %s; %s; } _%s; ' \
+		"$1" "$2" 'encoding = none; base = 10' "$3"
+}
+HTTP_LAYOUT="fields := struct { $(int_layout 32 1 fd)"
+HTTP_LAYOUT+="$(int_layout 8 0 direction)$(int_layout 32 0 messages)"
+HTTP_LAYOUT+="string _first_line; }; };"
+http_layout()
+{
+	local fields
+
+	fields=$(awk '$1 == "http" { $1 = ""; print substr($0, 2) }' \
+		"$WORK/ust-layouts.txt" 2>/dev/null)
+	[ "$fields" = "$HTTP_LAYOUT" ] && return 0
+	echo "http: ${fields:-(absent)}" | diag
+	return 1
+}
+check "http event: fd s32, direction u8, messages u32, first_line string" \
+	http_layout
+
 # The kernel appends an `fds` sequence of structures to these events, which
 # lttng-ust cannot declare: there, the library's fields must be a prefix.
 same_layouts()
 {
-	local kernel_trace=$1 metadata name fields kernel bad=0
+	local kernel_trace=$1 name fields kernel bad=0
 
 	babeltrace2 -o ctf-metadata "$kernel_trace" | layouts syscall_ \
 		>"$WORK/kernel-layouts.txt"
-	metadata=$(find "$TRACE" -name metadata -print -quit)
-	[ -n "$metadata" ] || return 1
-	babeltrace2 -o ctf-metadata "$(dirname "$metadata")" |
-		layouts lttng_analyzer_syscall: >"$WORK/ust-layouts.txt"
 	[ -s "$WORK/ust-layouts.txt" ] || return 1
 	while read -r name fields; do
 		kernel=$(awk -v n="$name" '$1 == n { $1 = ""; print substr($0, 2) }' \
 			"$WORK/kernel-layouts.txt")
 		case $name in
+		http)
+			# Checked above: the kernel has no such event.
+			continue
+			;;
 		entry_poll | exit_poll | entry_ppoll | exit_ppoll | \
 			exit_epoll_wait | exit_epoll_pwait)
 			fields=${fields% \}; \};}

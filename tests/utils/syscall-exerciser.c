@@ -426,6 +426,88 @@ static void exercise_fork(void)
 	expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status");
 }
 
+/*
+ * An HTTP/1.1 exchange on a loopback connection, for the http event: each
+ * message is received whole before the next one is sent the same way, and
+ * received with exactly its length, so that each call moves the bytes the
+ * test expects. The lines that open the messages are the event's payload
+ * (test-syscall-tracer.sh lists what each call must record).
+ */
+#define PIPELINED                                           \
+	"GET /one HTTP/1.1\r\nHost: lta\r\n\r\n"            \
+	"GET /two?user=alice HTTP/1.1\r\nHost: lta\r\n\r\n" \
+	"HEAD /three HTTP/1.1\r\nHost: lta\r\n\r\n"
+#define CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+#define OK_HEAD "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n"
+#define OK_BODY "hello\n"
+#define NOT_FOUND "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+#define NO_CONTENT "HTTP/1.0 204 No Content\r\n\r\n"
+#define NOT_MODIFIED "HTTP/1.1 304 Not Modified\r\n\r\n"
+#define POST "POST /form HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+#define BODY_THEN_GET "tail\nGET /after-body HTTP/1.1\r\n\r\n"
+
+static void exercise_http(const struct connection *conn)
+{
+	char buf[512];
+	struct iovec iov[3];
+	struct msghdr msg;
+	size_t len;
+
+	fprintf(stderr, "info http_server_fd %d\n", conn->server);
+	fprintf(stderr, "info http_client_fd %d\n", conn->client);
+
+	/* Requests in sent bytes: no http event. */
+	CALL(write, conn->client, PIPELINED, strlen(PIPELINED));
+	/* Three pipelined requests in one read. */
+	len = (size_t)CALL(read, conn->server, buf, strlen(PIPELINED));
+	expect(len == strlen(PIPELINED), "read of the pipelined requests");
+
+	/*
+	 * Responses: an interim one, then a head cut across two iovecs, its
+	 * body, and a second head. The body ends with LF: a head right after
+	 * a body without one is not at a line start, and is not counted.
+	 */
+	CALL(send, conn->server, CONTINUE, strlen(CONTINUE), 0);
+	iov[0] = (struct iovec){ .iov_base = OK_HEAD, .iov_len = 20 };
+	iov[1] = (struct iovec){ .iov_base = OK_HEAD OK_BODY + 20,
+				 .iov_len = strlen(OK_HEAD OK_BODY) - 20 };
+	iov[2] = (struct iovec){ .iov_base = NOT_FOUND,
+				 .iov_len = strlen(NOT_FOUND) };
+	CALL(writev, conn->server, iov, 3);
+	CALL(sendto, conn->server, NO_CONTENT, strlen(NO_CONTENT), 0, NULL, 0);
+	CALL(write, conn->server, NOT_MODIFIED, strlen(NOT_MODIFIED));
+	/* Status lines in received bytes: no http event. */
+	len = strlen(CONTINUE) + strlen(OK_HEAD OK_BODY) + strlen(NOT_FOUND) +
+	      strlen(NO_CONTENT) + strlen(NOT_MODIFIED);
+	CALL(recv, conn->client, buf, len, MSG_WAITALL);
+
+	/* A request whose method is cut across two iovecs, both ways. */
+	iov[0] = (struct iovec){ .iov_base = POST, .iov_len = 2 };
+	iov[1] = (struct iovec){ .iov_base = POST + 2,
+				 .iov_len = strlen(POST) - 2 };
+	msg = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 };
+	CALL(sendmsg, conn->client, &msg, 0);
+	/* Peeked bytes are scanned when they are read, not now. */
+	CALL(recv, conn->server, buf, strlen(POST), MSG_PEEK | MSG_WAITALL);
+	iov[0] = (struct iovec){ .iov_base = buf, .iov_len = 3 };
+	iov[1] = (struct iovec){ .iov_base = buf + 3,
+				 .iov_len = strlen(POST) - 3 };
+	msg = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 };
+	CALL(recvmsg, conn->server, &msg, MSG_WAITALL);
+	expect(memcmp(buf, POST, strlen(POST)) == 0, "recvmsg of the POST");
+
+	/*
+	 * The end of a body, then a request: the bytes do not start like a
+	 * head, so the library does not look further (README.md).
+	 */
+	CALL(send, conn->client, BODY_THEN_GET, strlen(BODY_THEN_GET), 0);
+	iov[0] = (struct iovec){ .iov_base = buf, .iov_len = 10 };
+	iov[1] = (struct iovec){ .iov_base = buf + 10,
+				 .iov_len = strlen(BODY_THEN_GET) - 10 };
+	len = (size_t)CALL(readv, conn->server, iov, 2);
+	expect(len == strlen(BODY_THEN_GET), "readv of the body and request");
+}
+
 static void pause_if_asked(void)
 {
 	const char *fifo = getenv("LTA_EXERCISER_PAUSE");
@@ -463,6 +545,7 @@ int main(int argc, char **argv)
 	exercise_data(&conn[0], dir);
 	exercise_wait(&conn[1]);
 	exercise_fork();
+	exercise_http(&conn[2]);
 
 	for (i = 0; i < 3; i++) {
 		CALL(shutdown, conn[i].client, SHUT_WR);
