@@ -14,6 +14,9 @@
 # ours/babeltrace2 (goal >= 0.85; 1.0 means the analysis costs nothing on
 # top of decoding) and our peak RSS on the small and large traces.
 # Builds an optimized, non-sanitized lttng-analyzer in _build/bench.
+# --baseline REV also runs the lttng-analyzer of git revision REV (built in
+# _build/baseline-REV) in the same alternation, and prints its ratio and
+# ours/baseline: a regression check measured side by side.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"

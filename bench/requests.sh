@@ -2,7 +2,7 @@
 # Request benchmark: lttng-analyzer requests --format=jsonl against babeltrace2's dummy sink on
 # the same trace, run in alternation, and our peak RSS at two trace sizes.
 #
-#   bench/requests.sh [--events N] [--small N] [--runs R]
+#   bench/requests.sh [--events N] [--small N] [--runs R] [--baseline REV]
 #
 # Records (or reuses, in bench/.cache/) traces of N (default 5,000,000) and
 # of --small (default 1,000,000) events with tests/utils/gen-trace through a
@@ -14,6 +14,9 @@
 # ours/babeltrace2 (goal >= 0.8: segmenting and writing the dataset cost
 # little on top of decoding) and our peak RSS at both sizes (must not grow).
 # Builds an optimized, non-sanitized lttng-analyzer in _build/bench.
+# --baseline REV also runs the lttng-analyzer of git revision REV (built in
+# _build/baseline-REV) in the same alternation, and prints its ratio and
+# ours/baseline: a regression check measured side by side.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"

@@ -20,7 +20,13 @@
 #define MAX_DISCOVERY_DEPTH 8
 
 struct trace_slot {
-	char *path;	/* Owned. */
+	char *path; /* Owned. */
+	/*
+	 * Live: what tells this trace from the session's others, from its
+	 * environment (hostname, domain, buffering scheme and id, bitness);
+	 * NULL for recorded traces, which are told apart by folder.
+	 */
+	char *live_key; /* Owned. */
 	char *hostname; /* Owned; set at first event. */
 	char *domain;	/* Owned; set at first event. */
 	bool described;
@@ -38,6 +44,9 @@ struct lta_source {
 
 	bt_graph *graph; /* Owned. */
 	char *live_url;	 /* Owned; NULL for recorded traces. */
+	/* Live: the last trace object seen and its index. */
+	const bt_trace *last_trace;
+	uint32_t last_trace_index;
 	bool end_if_missing;
 	bt_interrupter *interrupter; /* Owned; added to every graph. */
 	bool graph_failed;
@@ -379,23 +388,14 @@ void lta_source_reset(struct lta_source *source)
 	source->graph = NULL;
 	source->graph_failed = false;
 	source->handler_error = 0;
+	/* Its trace objects go with the graph; the numbers stay. */
+	source->last_trace = NULL;
 	/* The next graph's event classes are new objects at maybe old
 	 * addresses. */
 	clear_plans(source);
 }
 
 /* --- the sink ------------------------------------------------------------ */
-
-static uint32_t trace_index_of(const bt_trace *trace)
-{
-	const char *name = bt_trace_get_name(trace);
-	size_t len = strlen(TRACE_NAME_PREFIX);
-
-	if (name && strncmp(name, TRACE_NAME_PREFIX, len) == 0) {
-		return (uint32_t)strtoul(name + len, NULL, 10);
-	}
-	return 0;
-}
 
 static char *env_string(const bt_trace *trace, const char *name)
 {
@@ -407,6 +407,109 @@ static char *env_string(const bt_trace *trace, const char *name)
 		return NULL;
 	}
 	return strdup(bt_value_string_get(v));
+}
+
+/* Appends the environment entry NAME (string or integer) to KEY. */
+static void key_part(char *key, size_t size, const bt_trace *trace,
+		     const char *name)
+{
+	const bt_value *v =
+		bt_trace_borrow_environment_entry_value_by_name_const(trace,
+								      name);
+	size_t len = strlen(key);
+
+	if (len + 1 >= size) {
+		return;
+	}
+	if (v && bt_value_get_type(v) == BT_VALUE_TYPE_STRING) {
+		snprintf(key + len, size - len, "/%s", bt_value_string_get(v));
+	} else if (v && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER) {
+		snprintf(key + len, size - len, "/%lld",
+			 (long long)bt_value_integer_signed_get(v));
+	} else if (v &&
+		   bt_value_get_type(v) == BT_VALUE_TYPE_UNSIGNED_INTEGER) {
+		snprintf(key + len, size - len, "/%llu",
+			 (unsigned long long)bt_value_integer_unsigned_get(v));
+	} else {
+		snprintf(key + len, size - len, "/-");
+	}
+}
+
+/*
+ * The index of a live trace. One lttng-live session holds several traces
+ * (per-UID buffers: one per user and bitness; a kernel trace), and a
+ * re-attach makes new trace objects for the same traces: each is told by
+ * its environment, and numbered 0, 1, ... in the order first seen, the
+ * same across re-attaches. Returns UINT32_MAX when out of memory.
+ */
+static uint32_t live_trace_index(struct lta_source *source,
+				 const bt_trace *trace)
+{
+	struct trace_slot *traces;
+	char key[512] = "";
+	size_t i;
+
+	if (trace == source->last_trace) {
+		return source->last_trace_index;
+	}
+	key_part(key, sizeof(key), trace, "hostname");
+	key_part(key, sizeof(key), trace, "domain");
+	key_part(key, sizeof(key), trace, "tracer_buffering_scheme");
+	key_part(key, sizeof(key), trace, "tracer_buffering_id");
+	key_part(key, sizeof(key), trace, "architecture_bit_width");
+	key_part(key, sizeof(key), trace, "vpid");
+	key_part(key, sizeof(key), trace, "vpid_datetime");
+	for (i = 0; i < source->trace_count; i++) {
+		if (!source->traces[i].live_key) {
+			/* The URL's own slot, not claimed yet. */
+			source->traces[i].live_key = strdup(key);
+			if (!source->traces[i].live_key) {
+				return UINT32_MAX;
+			}
+			break;
+		}
+		if (strcmp(source->traces[i].live_key, key) == 0) {
+			break;
+		}
+	}
+	if (i == source->trace_count) {
+		traces = realloc(source->traces, (i + 1) * sizeof(*traces));
+		if (!traces) {
+			return UINT32_MAX;
+		}
+		source->traces = traces;
+		memset(&traces[i], 0, sizeof(*traces));
+		traces[i].path = strdup(source->live_url);
+		traces[i].live_key = strdup(key);
+		if (!traces[i].path || !traces[i].live_key) {
+			free(traces[i].path);
+			free(traces[i].live_key);
+			return UINT32_MAX;
+		}
+		source->trace_count++;
+	}
+	source->last_trace = trace;
+	source->last_trace_index = (uint32_t)i;
+	return (uint32_t)i;
+}
+
+/*
+ * The index of TRACE in the source: recorded traces carry it in the name
+ * given to their source.ctf.fs component; live ones are numbered by
+ * live_trace_index(). Returns UINT32_MAX when out of memory.
+ */
+static uint32_t trace_index_of(struct lta_source *source, const bt_trace *trace)
+{
+	const char *name = bt_trace_get_name(trace);
+	size_t len = strlen(TRACE_NAME_PREFIX);
+
+	if (source->live_url) {
+		return live_trace_index(source, trace);
+	}
+	if (name && strncmp(name, TRACE_NAME_PREFIX, len) == 0) {
+		return (uint32_t)strtoul(name + len, NULL, 10);
+	}
+	return 0;
 }
 
 static void describe_trace(struct lta_source *source, const bt_trace *trace,
@@ -439,8 +542,11 @@ static struct lta_plan *plan_of(struct lta_source *source,
 	if (!plan) {
 		const bt_trace *trace = bt_stream_borrow_trace_const(
 			bt_event_borrow_stream_const(event));
-		uint32_t index = trace_index_of(trace);
+		uint32_t index = trace_index_of(source, trace);
 
+		if (index == UINT32_MAX) {
+			return NULL;
+		}
 		describe_trace(source, trace, index);
 		plan = lta_plan_create(ec, index, source->names);
 		if (!plan) {
@@ -531,7 +637,11 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 	if (!d.count_known) {
 		d.count = 0;
 	}
-	d.trace = trace_index_of(bt_stream_borrow_trace_const(stream));
+	d.trace = trace_index_of(source, bt_stream_borrow_trace_const(stream));
+	if (d.trace == UINT32_MAX) {
+		set_error(source, "Out of memory while numbering a trace");
+		return -ENOMEM;
+	}
 	sc = bt_stream_borrow_class_const(stream);
 	if (packets &&
 	    bt_stream_class_discarded_packets_have_default_clock_snapshots(
@@ -1098,6 +1208,7 @@ void lta_source_destroy(struct lta_source *source)
 		free(source->traces[i].path);
 		free(source->traces[i].hostname);
 		free(source->traces[i].domain);
+		free(source->traces[i].live_key);
 	}
 	free(source->traces);
 	free(source->bt_log_level);
