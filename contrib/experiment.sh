@@ -14,6 +14,9 @@
 #   --connections C     wrk connections (default 16)
 #   --threads T         wrk threads (default 2)
 #   --mpm event|prefork Apache's MPM (default event)
+#   --keepalive on|off  Apache's KeepAlive (default on: wrk's connections
+#                       carry many requests each; off: one request per
+#                       connection, as in the seed experiment)
 #   --out DIR           results (default: a new ${TMPDIR:-/tmp}/lta-experiment.XXXXXX)
 #   --live-timer US     live timer period (default 100000)
 #   --subbuf-size BYTES sub-buffer size (default 4194304)
@@ -28,8 +31,9 @@
 # Leaves in DIR: requests.jsonl (the dataset), stats.json, summary.txt
 # (key=value), testbed/ (access.log, wrk.txt, Apache's files), daemon/ (the
 # daemon's data folder: its database, log, and its LTTng daemons' logs and
-# traces). Exit status 0 when the experiment ran, 1 otherwise, 2 on a usage
-# error.
+# traces). Exit status 0 when the experiment ran and the daemon counted as
+# many complete requests as Apache's access log has lines, 1 otherwise, 2
+# on a usage error.
 #
 # Everything it starts it stops by pid: the daemon (which stops its
 # lttng-sessiond and lttng-relayd), Apache (run.sh). As root, lttng-sessiond
@@ -45,6 +49,7 @@ rate=1000
 connections=16
 threads=2
 mpm=event
+keepalive=on
 out=
 live_timer=100000
 subbuf_size=4194304
@@ -79,6 +84,7 @@ while [ $# -gt 0 ]; do
 	--connections) connections=${2:-}; shift 2 ;;
 	--threads) threads=${2:-}; shift 2 ;;
 	--mpm) mpm=${2:-}; shift 2 ;;
+	--keepalive) keepalive=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
 	--live-timer) live_timer=${2:-}; shift 2 ;;
 	--subbuf-size) subbuf_size=${2:-}; shift 2 ;;
@@ -96,6 +102,7 @@ for v in "$duration" "$rate" "$connections" "$threads" "$live_timer" \
 	case $v in '' | *[!0-9]* | 0) usage ;; esac
 done
 case $mpm in event | prefork) ;; *) usage ;; esac
+case $keepalive in on | off) ;; *) usage ;; esac
 [ -z "$daemon_url" ] || [ -n "$token_file" ] || die "--daemon needs --token-file"
 
 for b in curl jq apache2 wrk lttng-sessiond lttng-relayd; do
@@ -252,6 +259,7 @@ say "analysis $id is live"
 # --- Apache under load -----------------------------------------------------------------
 
 bash "$top/contrib/testbed/run.sh" --trace external --mpm "$mpm" \
+	--keepalive "$keepalive" \
 	--duration "$duration" --rate "$rate" --connections "$connections" \
 	--threads "$threads" --out "$out/testbed" >"$out/testbed.log" 2>&1
 testbed_status=$?
@@ -295,7 +303,7 @@ complete=$(echo "$stats" | jq -r .counts.complete)
 exported=$(grep -c '' "$out/requests.jsonl")
 
 echo
-echo "  Latency Distribution (server side, from the trace: accept to close)"
+echo "  Latency Distribution (server side, from the trace: each request's start to its end)"
 echo "$stats" | jq -r '.latency.percentiles | to_entries[] | "\(.key) \(.value // "nan")"' |
 	awk '{ if ($2 == "nan") printf "  %8.3f%%  -\n", $1;
 	       else printf "  %8.3f%%  %8.3fms\n", $1, $2 / 1e6 }'
@@ -306,6 +314,7 @@ echo
 {
 	echo "session=$session"
 	echo "analysis=$id"
+	echo "keepalive=$keepalive"
 	echo "requests=$complete"
 	echo "requests_seen=$requests"
 	echo "access_log_lines=$logged"
@@ -317,4 +326,8 @@ say "access-log lines: $logged"
 say "dataset: $out/requests.jsonl ($exported requests)"
 say "explore: lttng-analyzerd --data-dir=$out/daemon, then GET /api/v1/analyses/$id/requests"
 [ "$testbed_status" -eq 0 ] || die "the testbed failed (status $testbed_status): see $out/testbed.log"
+# Tracing started before Apache: every request it logged (the readiness
+# probes too) must be one complete request of the dataset.
+[ "$complete" = "$logged" ] ||
+	die "the daemon counted $complete complete requests, Apache's access log has $logged lines"
 exit 0

@@ -7,9 +7,13 @@ An independent reading of what contrib/testbed/run.sh recorded: the trace is
 read through the babeltrace2 command-line tool's text output (not through
 lttng-analyzer's decoder), the access log in run.sh's format:
 
-    %a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X "%r"
+    %a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X %k "%r"
 
-What must hold:
+(%k, the requests served on the connection before this one, may be absent:
+the format of older runs; every line then counts as a first request.)
+
+What must hold, with KeepAlive Off or On (not with HTTP pipelining, run.sh
+--pipeline, where one read brings several requests: see the last rule):
 
 - Every log line has its accept: an lttng_analyzer_syscall:exit_accept4 (or
   exit_accept) in the Apache process that logged the request (vpid = %P),
@@ -17,19 +21,29 @@ What must hold:
   Client ports are reused within a run (tens of thousands of connections
   over ~28,000 ephemeral ports), so the accept is the LATEST such one whose
   time is not after the request's logged start (%{usec}t) plus --skew-us
-  (default 1000 µs, for the trace clock's conversion to real time). One
-  connection has at most one request (KeepAlive Off): two log lines that
-  pick the same accept are an error. Each connection on a port closes before
-  the port is reused, so per (process, port) the accepts and requests
-  alternate in time, and "latest accept before the start" is the one-to-one
-  pairing in time order.
+  (default 1000 µs, for the trace clock's conversion to real time). Each
+  connection on a port closes before the port is reused, so per (process,
+  port) the accepts and their requests alternate in time, and "latest
+  accept before the start" pairs every request with its connection.
+- The log lines of one accept have distinct %k values, 0 to n-1 for n
+  lines: two lines with the same %k on one accept are an error
+  (duplicate_matches), and so are missing values (bad_request_numbers).
+  With KeepAlive Off a connection has one request: n is 1.
 - The accept is followed, in the same process, by an entry_shutdown or
   entry_close of its descriptor (before the descriptor is handed out again),
-  at or after the request's start.
+  at or after each of its requests' start.
+- Its number of log lines equals the number of request starts the trace
+  shows on that descriptor, in that process, before its first shutdown or
+  close (request_count_mismatches): a request start is the first read
+  (exit of read, readv, recvfrom or recvmsg) returning more than 0 bytes
+  after the accept, or after a write that wrote more than 0 bytes to the
+  descriptor (exit of write, writev, sendto, sendmsg, sendfile64 or
+  pwrite64: the previous answer). With pipelining one read may bring
+  several requests and this does not hold.
 - An accept with no log line is a connection that the client closed without
   sending a request: the first read of the descriptor in that process after
-  the accept (exit of read, readv, recvfrom or recvmsg; EAGAIN and EINTR do
-  not count) returned 0. wrk leaves such connections when it stops.
+  the accept (EAGAIN and EINTR do not count) returned 0. wrk leaves such
+  connections when it stops.
 - babeltrace2 reports no discarded events and no lost packets.
 
 Prints key=value lines on stdout, details of every failure (at most --details
@@ -49,6 +63,7 @@ APACHE = "apache2"
 EAGAIN = -11
 EINTR = -4
 READS = ("read", "readv", "recvfrom", "recvmsg")
+WRITES = ("write", "writev", "sendto", "sendmsg", "sendfile64", "pwrite64")
 FD_MAKERS = ("open", "openat", "socket", "accept", "accept4")
 
 CONTEXT_RE = re.compile(
@@ -63,7 +78,8 @@ class Accept:
     """One successful accept of an Apache process."""
 
     __slots__ = ("t", "vpid", "vtid", "fd", "sport", "first_read",
-                 "end_t", "end_call", "log", "reused")
+                 "end_t", "end_call", "logs", "reused", "starts",
+                 "awaiting")
 
     def __init__(self, t, vpid, vtid, fd, sport):
         self.t = t
@@ -74,14 +90,19 @@ class Accept:
         self.first_read = None  # ret of the first conclusive read
         self.end_t = None  # time of the first shutdown or close
         self.end_call = None
-        self.log = None  # line number of the matched log line
+        self.logs = []  # (line number, %k) of the matched log lines
         self.reused = False  # descriptor handed out again, no close seen
+        self.starts = 0  # request starts before the first shutdown/close
+        # True after the accept and after each write of > 0 bytes: the
+        # next read of > 0 bytes starts a request.
+        self.awaiting = True
 
     def describe(self):
         return ("accept t=%s vpid=%d vtid=%d fd=%d sport=%d first_read=%s "
-                "end=%s" % (ns_str(self.t), self.vpid, self.vtid, self.fd,
-                            self.sport, self.first_read,
-                            self.end_call or "none")
+                "request_starts=%d end=%s"
+                % (ns_str(self.t), self.vpid, self.vtid, self.fd,
+                   self.sport, self.first_read, self.starts,
+                   self.end_call or "none")
                 + (" (descriptor handed out again)" if self.reused else ""))
 
 
@@ -107,6 +128,7 @@ class Reading:
         self.by_key = {}  # (vpid, sport) -> [Accept] in time order
         self.open_fds = {}  # (vpid, fd) -> Accept, until its close
         self.pending_reads = {}  # vtid -> (vpid, fd)
+        self.pending_writes = {}  # vtid -> (vpid, fd)
 
     def release(self, vpid, fd):
         """The descriptor is handed out again: its accept's life is over."""
@@ -138,7 +160,8 @@ class Reading:
         colon = rest.find(":")
         name = rest[:colon]
         kind, _, call = name.partition("_")
-        interesting = (call in READS or call in FD_MAKERS or
+        interesting = (call in READS or call in WRITES or
+                       call in FD_MAKERS or
                        (kind == "entry" and call in ("close", "shutdown")))
         if not interesting:
             return
@@ -156,6 +179,9 @@ class Reading:
         if kind == "entry":
             if call in READS:
                 self.pending_reads[vtid] = (vpid, int(fields["fd"]))
+            elif call in WRITES:
+                fd = fields.get("fd", fields.get("out_fd"))
+                self.pending_writes[vtid] = (vpid, int(fd))
             elif call in ("close", "shutdown"):
                 fd = int(fields["fd"])
                 accept = self.open_fds.get((vpid, fd))
@@ -172,6 +198,16 @@ class Reading:
             if (accept is not None and accept.first_read is None and
                     ret not in (EAGAIN, EINTR)):
                 accept.first_read = ret
+            if (accept is not None and accept.end_t is None and ret > 0 and
+                    accept.awaiting):
+                accept.starts += 1
+                accept.awaiting = False
+            return
+        if call in WRITES:
+            key = self.pending_writes.pop(vtid, None)
+            accept = self.open_fds.get(key) if key else None
+            if accept is not None and ret > 0:
+                accept.awaiting = True
             return
         # An exit that hands out a descriptor.
         if ret < 0:
@@ -187,20 +223,23 @@ class Reading:
 
 
 def read_log(path):
-    """(line number, port, start ns, pid, line) of every access-log line."""
+    """(line number, port, start ns, pid, %k, line) of every access-log
+    line; %k is 0 when the line has no such field (older format)."""
     requests = []
     bad = []
     with open(path, encoding="utf-8", errors="replace") as log:
         for number, line in enumerate(log, 1):
-            parts = line.split(" ", 9)
+            parts = line.split(" ", 10)
             try:
                 port = int(parts[1])
                 start = int(parts[2]) * 1000
                 pid = int(parts[6])
+                served = int(parts[9]) if parts[9][:1].isdigit() else 0
             except (IndexError, ValueError):
                 bad.append((number, line.rstrip("\n")))
                 continue
-            requests.append((number, port, start, pid, line.rstrip("\n")))
+            requests.append((number, port, start, pid, served,
+                             line.rstrip("\n")))
     return requests, bad
 
 
@@ -254,8 +293,9 @@ def main():
     for number, line in bad_lines:
         problem("unparsed_log_lines", "line %d: %s" % (number, line))
 
-    offsets = []
-    for number, port, start, pid, line in requests:
+    matched = 0
+    offsets = []  # accept to logged start, of first requests (%k 0)
+    for number, port, start, pid, served, line in requests:
         candidates = reading.by_key.get((pid, port), [])
         times = [a.t for a in candidates]
         i = bisect.bisect_right(times, start + skew)
@@ -265,13 +305,16 @@ def main():
                     % (number, port, pid, ns_str(start), line))
             continue
         accept = candidates[i - 1]
-        if accept.log is not None:
+        same = [n for n, k in accept.logs if k == served]
+        if same:
             problem("duplicate_matches",
-                    "lines %d and %d both match %s"
-                    % (accept.log, number, accept.describe()))
+                    "lines %d and %d (%%k %d) both match %s"
+                    % (same[0], number, served, accept.describe()))
             continue
-        accept.log = number
-        offsets.append(start - accept.t)
+        accept.logs.append((number, served))
+        matched += 1
+        if served == 0:
+            offsets.append(start - accept.t)
         if accept.end_t is None:
             problem("unclosed_accepts",
                     "line %d: no shutdown/close of the descriptor after %s"
@@ -282,9 +325,39 @@ def main():
                     % (number, ns_str(start), accept.end_call,
                        accept.describe()))
 
+    # Per accept: %k 0 to n-1, and as many request starts as lines.
+    starts = 0
+    keepalive_accepts = 0
+    most = 0
+    for accept in reading.accepts:
+        starts += accept.starts
+        n = len(accept.logs)
+        if n == 0:
+            continue
+        most = max(most, n)
+        if n > 1:
+            keepalive_accepts += 1
+        numbers = {k for _, k in accept.logs}
+        if numbers != set(range(n)):
+            missing = sorted(set(range(n)) - numbers)
+            beyond = sorted(numbers - set(range(n)))
+            problem("bad_request_numbers",
+                    "%d log lines (first: line %d), %%k missing: %s, "
+                    "%%k beyond %d: %s: %s"
+                    % (n, accept.logs[0][0],
+                       ",".join(str(k) for k in missing[:5]) or "none",
+                       n - 1,
+                       ",".join(str(k) for k in beyond[:5]) or "none",
+                       accept.describe()))
+        if accept.starts != n:
+            problem("request_count_mismatches",
+                    "%d log lines (first: line %d), %d request starts: %s"
+                    % (n, accept.logs[0][0], accept.starts,
+                       accept.describe()))
+
     empty = 0
     for accept in reading.accepts:
-        if accept.log is not None:
+        if accept.logs:
             continue
         if accept.first_read == 0:
             empty += 1
@@ -303,6 +376,7 @@ def main():
                                      int(q * len(offsets)))] / 1000.0)
 
     kinds = ("unparsed_log_lines", "unmatched_log_lines", "duplicate_matches",
+             "bad_request_numbers", "request_count_mismatches",
              "unclosed_accepts", "closed_before_request",
              "other_unmatched_accepts")
     out = [
@@ -317,7 +391,10 @@ def main():
                                     sorted(reading.failed_accepts.items()))
          or "none"),
         ("apache_processes", len({a.vpid for a in reading.accepts})),
-        ("matched", len(offsets)),
+        ("matched", matched),
+        ("request_starts", starts),
+        ("keepalive_accepts", keepalive_accepts),
+        ("requests_per_accept_max", most),
         ("empty_connections", empty),
     ]
     out += [(k, len(problems.get(k, []))) for k in kinds]

@@ -1,14 +1,22 @@
 #!/bin/bash
 # The daemon on a live Apache: a private lttng-sessiond and lttng-relayd
-# (contrib/testbed), a live session, Apache under the user-space tracer
-# loaded by wrk, and lttng-analyzerd attached to the session over REST
-# before the load. Within a bounded wait after wrk ends, GET .../stats
+# (contrib/testbed), a live session, Apache (event MPM, KeepAlive On: wrk's
+# connections carry thousands of requests each) under the user-space
+# tracer loaded by wrk, and lttng-analyzerd attached to the session over
+# REST before the load. Within a bounded wait after wrk ends, GET .../stats
 # counts exactly the access-log lines as complete requests (those made
 # after it attached: a live viewer starts at the streams' current
 # position, so the testbed's readiness probe is not seen), and paging
 # through GET .../requests finds every logged client port, as many times.
-# Then SIGTERM stops the daemon cleanly and the results stay readable after
-# a restart on the same data folder.
+# The live export (GET .../requests.jsonl) equals, record for record,
+# lttng-analyzer requests run offline on the relay daemon's recording of
+# the same session (the testbed moves it from the private LTTNG_HOME to
+# its output folder, trace/): on the connections accepted after the
+# daemon went live, every offline record is exported, with the same JSON
+# but for "id" and "connection"."id" (counters that depend on where the
+# reading began), and no exported record starting then is unknown
+# offline. Then SIGTERM stops the daemon cleanly and the results stay
+# readable after a restart on the same data folder.
 . "$(dirname "$0")/../utils/test-lib.sh"
 . "$top_srcdir/tests/utils/lttng-env.sh"
 . "$top_srcdir/tests/utils/daemon-env.sh"
@@ -39,7 +47,8 @@ end=$(($(date +%s) + 20))
 until [ "$(curl -s -m 5 "$LTAD_URL/api/v1/analyses/$id" | jq -r .status)" = live ]; do
 	[ "$(date +%s)" -lt "$end" ] || exit 1
 	sleep 0.05
-done'
+done
+date +%s%N >"$LTA_TESTBED_OUT/live-at"'
 # After the load: wait (bounded) until stats counts every logged request.
 settle='id=$(jq -r .id "$LTA_TESTBED_OUT/post.json")
 want=$(grep -vc "?ready" "$LTA_TESTBED_OUT/access.log")
@@ -60,7 +69,7 @@ date +%s%N >"$LTA_TESTBED_OUT/settled-at"'
 
 out=$tmp/tb
 top_builddir=$top_builddir bash "$top_srcdir/contrib/testbed/run.sh" \
-	--mpm event --duration 3 --connections 8 --live-timer 100000 \
+	--mpm event --keepalive on --duration 3 --connections 8 --live-timer 100000 \
 	--subbuf-size 8M --num-subbuf 8 --out "$out" \
 	--on-ready "$attach" --after-load "$settle" >"$tmp/run.log" 2>&1
 ok $? "testbed ran with the daemon attached"
@@ -104,6 +113,110 @@ grep -v '?ready' "$out/access.log" | awk '{print $2}' | sort -n >"$tmp/logged-po
 sort -n "$tmp/ports" >"$tmp/api-ports"
 cmp -s "$tmp/logged-ports" "$tmp/api-ports"
 ok $? "requests page through every logged client port, as many times ($(wc -l <"$tmp/api-ports"))"
+
+# The live export against an offline run on the relay daemon's copy of
+# the same session (every record: the empty connections too).
+code=$(curl -s -m 300 -H "Authorization: Bearer $LTAD_TOKEN" -o "$tmp/live.jsonl" \
+	-w '%{http_code}' "$LTAD_URL/api/v1/analyses/$id/requests.jsonl")
+is "$code" 200 "GET .../requests.jsonl exports the dataset ($(grep -c '' "$tmp/live.jsonl") records)"
+"$LTA_CLI" requests --end-reason=all "$out/trace" >"$tmp/offline.jsonl"
+ok $? "lttng-analyzer requests reads the relay daemon's copy ($(grep -c '' "$tmp/offline.jsonl") records)"
+# Prints "key value" lines: compared (offline records of the connections
+# accepted, accept entry included, after the daemon went live), missing
+# (not exported), different (exported with other JSON), live_only
+# (exported, starting after that moment, unknown offline); the first
+# differences on stderr.
+$PYTHON - "$tmp/offline.jsonl" "$tmp/live.jsonl" "$(cat "$out/live-at")" \
+	>"$tmp/compare" 2>"$tmp/compare.details" <<'EOF'
+import hashlib
+import json
+import sys
+
+live_at = int(sys.argv[3])
+
+
+def key(r):
+    return (r['trace'], r['pid'], r['fd'], r['start_ns'])
+
+
+def digest(r):
+    """The record but for the counters that depend on where reading began."""
+    r = dict(r)
+    del r['id']
+    if r.get('connection'):
+        r['connection'] = {k: v for k, v in r['connection'].items()
+                           if k != 'id'}
+    text = json.dumps(r, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest(), text[:300]
+
+
+def connection(r):
+    c = r.get('connection')
+    return (c['id'], c['position']) if c else (('request', r['id']), 1)
+
+
+accepted = set()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    cid, position = connection(r)
+    first = r['accept_entry_ns']
+    if position == 1 and (first if first is not None else r['start_ns']) > live_at:
+        accepted.add(cid)
+wanted = {}
+known = set()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    known.add(key(r))
+    if connection(r)[0] in accepted:
+        wanted[key(r)] = digest(r)
+exported = {}
+shown = {}  # key -> exported record, of the first differences
+live_only = 0
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    k = key(r)
+    if k in wanted:
+        exported[k] = digest(r)
+        if exported[k][0] != wanted[k][0] and len(shown) < 3:
+            shown[k] = r
+    elif k not in known and r['start_ns'] > live_at:
+        live_only += 1
+        if live_only <= 3:
+            print('live only:', line.strip()[:400], file=sys.stderr)
+missing = different = 0
+for k in sorted(wanted):
+    if k not in exported:
+        missing += 1
+        if missing <= 3:
+            print('missing:', wanted[k][1], file=sys.stderr)
+    elif exported[k][0] != wanted[k][0]:
+        different += 1
+# The fields that differ, in the first differences.
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if key(r) in shown:
+        x = shown[key(r)]
+        fields = sorted(f for f in set(r) | set(x)
+                        if f != 'id' and r.get(f) != x.get(f))
+        print('different: pid %d fd %d start_ns %d: %s' % (
+            r['pid'], r['fd'], r['start_ns'],
+            ', '.join('%s offline %s, live %s' % (
+                f, json.dumps(r.get(f))[:80], json.dumps(x.get(f))[:80])
+                for f in fields)), file=sys.stderr)
+print('compared', len(wanted))
+print('missing', missing)
+print('different', different)
+print('live_only', live_only)
+EOF
+declare -A cmp=()
+while read -r k v; do cmp[$k]=$v; done <"$tmp/compare"
+diag "live export vs offline: $(tr '\n' ' ' <"$tmp/compare")"
+sed 's/^/#   /' "$tmp/compare.details" | head -12
+ok "$([ "${cmp[compared]:-0}" -ge "$logged" ] && echo 0 || echo 1)" \
+	"${cmp[compared]} offline records on connections accepted after the daemon went live (at least the $logged logged requests)"
+is "${cmp[missing]}" 0 "the live export has every one of them"
+is "${cmp[different]}" 0 "with the same JSON (but for id and connection.id)"
+is "${cmp[live_only]}" 0 "and no exported record starting after that moment is unknown offline"
 
 # The testbed destroys the session and then stops its relay daemon: the
 # analysis ends, or sees the relay daemon go first (disconnected).
