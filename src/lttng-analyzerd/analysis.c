@@ -65,7 +65,6 @@ struct analysis {
 	/* Stretches of the trace the analysis never saw (live reconnects). */
 	int64_t data_gaps;
 	struct lta_summary *summary;
-	uint64_t keepalive; /* Requests of summary that ended keepalive. */
 	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
 	size_t syscall_names;
 	uint64_t discarded_packets;
@@ -173,31 +172,6 @@ static void store_state(struct analysis *a)
 	}
 }
 
-/*
- * Adds R to the latency figures S, counting it in *KEEPALIVE when it ended
- * keepalive. A request answered on a persistent connection is complete,
- * as one that ended by close or shutdown is (its duration runs from its
- * start to the call by which the server turned back to the connection);
- * lib/segment/summary.c counts close and shutdown only for now (the
- * segment module is being rewritten: see the note in doc/live.md), so it
- * is added as a closed request, and counted apart here.
- */
-static void summary_add(struct lta_summary *s, uint64_t *keepalive,
-			const struct lta_request *r)
-{
-	struct lta_request closed;
-
-	if (r->end_reason != LTA_REQUEST_END_KEEPALIVE) {
-		lta_summary_add(s, r);
-		return;
-	}
-	(*keepalive)++;
-	/* A shallow copy: the summary reads scalars only. */
-	closed = *r;
-	closed.end_reason = LTA_REQUEST_END_CLOSE;
-	lta_summary_add(s, &closed);
-}
-
 static int on_request(const struct lta_request *r, void *user_data)
 {
 	struct analysis *a = user_data;
@@ -206,7 +180,7 @@ static int on_request(const struct lta_request *r, void *user_data)
 	int ret;
 
 	pthread_mutex_lock(&a->lock);
-	summary_add(a->summary, &a->keepalive, r);
+	lta_summary_add(a->summary, r);
 	pthread_mutex_unlock(&a->lock);
 	ret = lta_store_writer_add(a->writer, r,
 				   trace ? trace->hostname : NULL);
@@ -1074,7 +1048,6 @@ static uint64_t record_number(const char *json, const char *key)
 
 struct rebuild {
 	struct lta_summary *summary;
-	uint64_t keepalive;
 	int64_t last_id;
 };
 
@@ -1093,17 +1066,17 @@ static int rebuild_one(const struct lta_store_request *row, void *user_data)
 	r.incomplete = row->incomplete;
 	r.bytes_read = record_number(row->json, "\"bytes_read\":");
 	r.bytes_written = record_number(row->json, "\"bytes_written\":");
-	summary_add(rb->summary, &rb->keepalive, &r);
+	lta_summary_add(rb->summary, &r);
 	rb->last_id = row->id;
 	return 0;
 }
 
-static void fill_stats(const struct lta_summary *s, uint64_t keepalive,
+static void fill_stats(const struct lta_summary *s,
 		       struct lta_analysis_stats *stats)
 {
 	stats->requests = s->requests;
 	stats->complete = s->complete;
-	stats->keepalive = keepalive;
+	stats->keepalive = s->by_end[LTA_REQUEST_END_KEEPALIVE];
 	stats->empty = s->by_end[LTA_REQUEST_END_EMPTY];
 	stats->aborted = s->by_end[LTA_REQUEST_END_ABORTED];
 	stats->open = s->by_end[LTA_REQUEST_END_OPEN];
@@ -1141,7 +1114,7 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	}
 	if (a) {
 		pthread_mutex_lock(&a->lock);
-		fill_stats(a->summary, a->keepalive, stats);
+		fill_stats(a->summary, stats);
 		stats->connections =
 			(uint64_t)lta_store_writer_committed_connections(
 				a->writer);
@@ -1194,7 +1167,7 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		if (ret) {
 			goto error;
 		}
-		fill_stats(rebuilt, rb.keepalive, stats);
+		fill_stats(rebuilt, stats);
 	}
 	stats->connections = (uint64_t)stored.connections;
 	stats->events = (uint64_t)stored.events;

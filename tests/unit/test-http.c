@@ -900,13 +900,6 @@ static void test_export(int64_t id)
 	expect_error(ret, &r, 404, "not_found", "export of no analysis");
 }
 
-/* Whether lib/segment names "keepalive" yet (segment.c is rewritten). */
-static bool keepalive_named(void)
-{
-	return strcmp(lta_request_end_name(LTA_REQUEST_END_KEEPALIVE),
-		      "keepalive") == 0;
-}
-
 static void test_connections(int64_t id)
 {
 	static const char *const fields[] = {
@@ -1036,12 +1029,8 @@ static void test_connections(int64_t id)
 	response_fini(&r);
 	is_int(count_items(id, "&connection=2&after=3"), 1,
 	       "requests of a connection page by cursor");
-	if (keepalive_named()) {
-		is_int(count_items(id, "&end_reason=keepalive"), REQUESTS / 4,
-		       "filter: end_reason keepalive");
-	} else {
-		skip(1, "lib/segment does not name keepalive yet");
-	}
+	is_int(count_items(id, "&end_reason=keepalive"), REQUESTS / 4,
+	       "filter: end_reason keepalive");
 
 	snprintf(target, sizeof(target), "%s/%d", base, CONNECTIONS + 1);
 	ret = get(target, &r);
@@ -1112,12 +1101,7 @@ static void test_stats(int64_t id)
 	       "stats: incomplete");
 	is_int(json_int(counts, "connections"), CONNECTIONS,
 	       "stats: connections");
-	if (keepalive_named()) {
-		is_int(json_int(counts, "keepalive"), REQUESTS / 4,
-		       "stats: keepalive");
-	} else {
-		skip(1, "lib/segment does not name keepalive yet");
-	}
+	is_int(json_int(counts, "keepalive"), REQUESTS / 4, "stats: keepalive");
 	latency = json_object_get(j, "latency");
 	is_int(json_int(latency, "count"), json_int(counts, "complete"),
 	       "stats: latency of complete requests");

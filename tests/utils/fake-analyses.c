@@ -263,10 +263,11 @@ static void add_duration(int64_t duration_ns, const char *end_reason,
 		stats->open++;
 	} else if (!strcmp(end_reason, "replaced")) {
 		stats->replaced++;
-	} else if (!strcmp(end_reason, "keepalive")) {
-		stats->keepalive++;
-		stats->complete++;
 	} else {
+		/* close, shutdown, keepalive: complete, in the latency. */
+		if (!strcmp(end_reason, "keepalive")) {
+			stats->keepalive++;
+		}
 		stats->complete++;
 		lta_histogram_record(stats->latency, duration_ns);
 	}
