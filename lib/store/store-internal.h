@@ -31,6 +31,11 @@ enum reader_stmt {
 	READER_ERRORS_FIRST_FROM,    /* First error id of a time range. */
 	READER_ERRORS_LAST_BEFORE,   /* Last error id of a time range. */
 	READER_ERROR_COUNTS,
+	READER_CONNECTIONS_ORDERED,	/* analyses.connections_ordered */
+	READER_CONNECTIONS_FIRST_FROM,	/* First connection of a range. */
+	READER_CONNECTIONS_LAST_BEFORE, /* Last connection of a range. */
+	READER_CONNECTION_GET,
+	READER_CONNECTION_REQUESTS, /* A connection's request ids. */
 	READER_STMT_COUNT,
 };
 
@@ -43,7 +48,8 @@ enum reader_stmt {
 #define REQUESTS_FILTER_PROCESS 0x04
 #define REQUESTS_FILTER_DURATION 0x08
 #define REQUESTS_FILTER_END_REASON 0x10
-#define REQUESTS_VARIANTS 0x20
+#define REQUESTS_FILTER_CONNECTION 0x20
+#define REQUESTS_VARIANTS 0x40
 
 /* The same for the errors queries (store-errors.c). */
 #define ERRORS_FILTER_TYPE 0x01
@@ -55,6 +61,14 @@ enum reader_stmt {
 #define ERRORS_FILTER_TO 0x40
 #define ERRORS_VARIANTS 0x80
 
+/* The same for the connections queries (store-connections.c). */
+#define CONNECTIONS_FILTER_PID 0x01
+#define CONNECTIONS_FILTER_PROCESS 0x02
+#define CONNECTIONS_FILTER_END_REASON 0x04
+#define CONNECTIONS_FILTER_FROM 0x08
+#define CONNECTIONS_FILTER_TO 0x10
+#define CONNECTIONS_VARIANTS 0x20
+
 /*
  * A read-only connection owned by one thread. Linked in its store's list
  * (under the store's lock) so that lta_store_close() can close the ones of
@@ -62,11 +76,12 @@ enum reader_stmt {
  * the key destructor.
  */
 struct store_reader {
-	struct lta_store *store;		   /* Borrowed. */
-	sqlite3 *db;				   /* Owned. */
-	sqlite3_stmt *stmts[READER_STMT_COUNT];	   /* Owned; lazily. */
-	sqlite3_stmt *requests[REQUESTS_VARIANTS]; /* Owned; lazily. */
-	sqlite3_stmt *errors[ERRORS_VARIANTS];	   /* Owned; lazily. */
+	struct lta_store *store;			 /* Borrowed. */
+	sqlite3 *db;					 /* Owned. */
+	sqlite3_stmt *stmts[READER_STMT_COUNT];		 /* Owned; lazily. */
+	sqlite3_stmt *requests[REQUESTS_VARIANTS];	 /* Owned; lazily. */
+	sqlite3_stmt *errors[ERRORS_VARIANTS];		 /* Owned; lazily. */
+	sqlite3_stmt *connections[CONNECTIONS_VARIANTS]; /* Owned; lazily. */
 	struct store_reader *prev, *next;
 };
 
@@ -246,6 +261,53 @@ int lta_store_error_batch_write(struct store_error_batch *b, sqlite3 *db,
 
 /* Empties B (after its transaction, committed or lost). */
 void lta_store_error_batch_clear(struct store_error_batch *b);
+
+/* --- connections in a writer's batch (store-connections.c) ---------------- */
+
+/* A connection waiting in a batch: as handed out, and its host. */
+struct store_connection_row {
+	struct lta_connection connection;
+	size_t host; /* Offset in the batch's text, NUL-terminated. */
+};
+
+/*
+ * The connections of a writer's batch, owned and written like the errors
+ * (struct store_error_batch): same transaction, same failures.
+ */
+struct store_connection_batch {
+	int64_t analysis;
+	struct store_connection_row *rows; /* Owned. */
+	size_t count, cap;
+	struct lta_strbuf text;	    /* Owned: the hosts of the rows. */
+	sqlite3_stmt *insert;	    /* Owned. */
+	sqlite3_stmt *out_of_order; /* Owned. */
+	/* As analyses.connections_ordered (ids in start order). */
+	bool check_order;
+};
+
+/* As lta_store_error_batch_init(), for connections. */
+int lta_store_connection_batch_init(struct store_connection_batch *b,
+				    sqlite3 *db, int64_t analysis);
+
+/* Frees B's rows and statements. Accepts a zeroed batch. */
+void lta_store_connection_batch_fini(struct store_connection_batch *b);
+
+/* Copies C and HOST into B. Returns 0, or -ENOMEM with B as it was. */
+int lta_store_connection_batch_add(struct store_connection_batch *b,
+				   const struct lta_connection *c,
+				   const char *host);
+
+/*
+ * As lta_store_error_batch_write(): inserts B's rows through DB in its
+ * open write transaction, clearing analyses.connections_ordered when a
+ * row is out of start order (*OUT_OF_ORDER then set).
+ */
+int lta_store_connection_batch_write(struct store_connection_batch *b,
+				     sqlite3 *db, bool *out_of_order,
+				     const char **what);
+
+/* Empties B (after its transaction, committed or lost). */
+void lta_store_connection_batch_clear(struct store_connection_batch *b);
 
 /*
  * For the unit test: the connection of writer W (borrowed), to set a page

@@ -1,8 +1,8 @@
 /*
  * Requests in the store: the writer of an analysis thread, and the queries
  * of the reading threads. The writer's batch also carries the analysis's
- * timing-failure errors (store-errors.c), so that both are committed
- * together.
+ * timing-failure errors (store-errors.c) and connections
+ * (store-connections.c), so that all are committed together.
  *
  * SQLite lets one connection write at a time, from its first write to its
  * commit. A writer that kept a transaction open between commits (a few
@@ -36,6 +36,7 @@
 struct batch_row {
 	int64_t id;
 	int64_t start_ns, end_ns, duration_ns;
+	int64_t connection_id, position;
 	int32_t pid, port;
 	bool incomplete;
 	const char *end_reason; /* Borrowed: lta_request_end_name()'s. */
@@ -61,14 +62,18 @@ struct lta_store_writer {
 	size_t count, cap;
 	struct lta_strbuf text;		 /* Owned: the strings of the rows. */
 	struct store_error_batch errors; /* Owned: errors of the batch. */
+	/* Owned: connections of the batch. */
+	struct store_connection_batch connections;
 	int64_t batch_start_ns; /* Monotonic clock, at the first row. */
 	int64_t committed;	/* Requests only. */
-	bool failing;		/* The last commit failed. */
+	int64_t committed_connections;
+	bool failing; /* The last commit failed. */
 };
 
-#define REQUEST_COLUMNS                                               \
-	"analysis, id, pid, procname, peer, port, start_ns, end_ns, " \
-	"duration_ns, end_reason, incomplete, record"
+#define REQUEST_COLUMNS                                                \
+	"analysis, id, pid, procname, peer, port, start_ns, end_ns, "  \
+	"duration_ns, end_reason, incomplete, record, connection_id, " \
+	"position"
 
 static int64_t monotonic_ns(void)
 {
@@ -150,7 +155,8 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 	rc = sqlite3_prepare_v3(w->db,
 				"INSERT OR REPLACE INTO requests "
 				"(" REQUEST_COLUMNS ") VALUES (?1, ?2, ?3, "
-				"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+				"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+				"?14)",
 				-1, SQLITE_PREPARE_PERSISTENT, &w->insert,
 				NULL);
 	if (rc != SQLITE_OK) {
@@ -178,7 +184,9 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 	if (read_ordered(w)) {
 		goto error;
 	}
-	if (lta_store_error_batch_init(&w->errors, w->db, analysis_id)) {
+	if (lta_store_error_batch_init(&w->errors, w->db, analysis_id) ||
+	    lta_store_connection_batch_init(&w->connections, w->db,
+					    analysis_id)) {
 		goto error;
 	}
 	pthread_mutex_lock(&store->lock);
@@ -190,6 +198,7 @@ error:
 		 (long long)analysis_id, lta_store_error());
 	if (w) {
 		lta_store_error_batch_fini(&w->errors);
+		lta_store_connection_batch_fini(&w->connections);
 		sqlite3_finalize(w->insert);
 		sqlite3_finalize(w->out_of_order);
 		sqlite3_close_v2(w->db);
@@ -205,18 +214,24 @@ static void batch_clear(struct lta_store_writer *w)
 	w->count = 0;
 	lta_strbuf_clear(&w->text);
 	lta_store_error_batch_clear(&w->errors);
+	lta_store_connection_batch_clear(&w->connections);
 }
 
 static bool batch_empty(const struct lta_store_writer *w)
 {
-	return w->count == 0 && w->errors.count == 0;
+	return w->count == 0 && w->errors.count == 0 &&
+	       w->connections.count == 0;
 }
 
 /* Whether the batch is past a bound: then it is committed at once. */
 static bool batch_full(const struct lta_store_writer *w)
 {
-	return w->text.len + w->errors.text.len >= BATCH_MAX_BYTES ||
-	       w->count + w->errors.count >= BATCH_MAX_ROWS;
+	return w->text.len + w->errors.text.len +
+			       w->connections.count *
+				       sizeof(struct store_connection_row) >=
+		       BATCH_MAX_BYTES ||
+	       w->count + w->errors.count + w->connections.count >=
+		       BATCH_MAX_ROWS;
 }
 
 /* Appends S (at most SIZE bytes) and its NUL; returns its offset. */
@@ -230,7 +245,8 @@ static size_t text_add(struct lta_strbuf *text, const char *s, size_t size)
 }
 
 static int batch_write(struct lta_store_writer *w, bool *out_of_order,
-		       bool *errors_out_of_order)
+		       bool *errors_out_of_order,
+		       bool *connections_out_of_order)
 {
 	sqlite3_stmt *stmt = w->insert;
 	const char *text = w->text.data;
@@ -241,6 +257,7 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 
 	*out_of_order = false;
 	*errors_out_of_order = false;
+	*connections_out_of_order = false;
 	/*
 	 * IMMEDIATE takes the write lock now, waiting for another writer's
 	 * commit if need be (busy timeout), rather than failing at the first
@@ -279,6 +296,8 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 		sqlite3_bind_int(stmt, 11, row->incomplete);
 		sqlite3_bind_text(stmt, 12, text + row->record,
 				  (int)row->record_len, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 13, row->connection_id);
+		sqlite3_bind_int64(stmt, 14, row->position);
 		rc = sqlite3_step(stmt);
 		sqlite3_reset(stmt);
 		if (rc != SQLITE_DONE) {
@@ -299,6 +318,11 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 	}
 	rc = lta_store_error_batch_write(&w->errors, w->db, errors_out_of_order,
 					 &what);
+	if (rc != SQLITE_OK) {
+		goto error;
+	}
+	rc = lta_store_connection_batch_write(&w->connections, w->db,
+					      connections_out_of_order, &what);
 	if (rc != SQLITE_OK) {
 		goto error;
 	}
@@ -324,13 +348,14 @@ end:
 /* Writes the batch, whatever its age, and empties it. */
 static int batch_commit(struct lta_store_writer *w)
 {
-	bool out_of_order, errors_out_of_order;
+	bool out_of_order, errors_out_of_order, connections_out_of_order;
 	int ret = 0;
 
 	if (batch_empty(w)) {
 		goto end;
 	}
-	ret = batch_write(w, &out_of_order, &errors_out_of_order);
+	ret = batch_write(w, &out_of_order, &errors_out_of_order,
+			  &connections_out_of_order);
 	if (ret == 0 && out_of_order) {
 		/* Once committed only: a lost batch proves nothing. */
 		w->check_order = false;
@@ -344,23 +369,32 @@ static int batch_commit(struct lta_store_writer *w)
 			 "this analysis scan its errors: analysis=%lld",
 			 (long long)w->analysis);
 	}
+	if (ret == 0 && connections_out_of_order) {
+		w->connections.check_order = false;
+		LTA_LOGI("Connections are not in start order: time filters of "
+			 "this analysis scan its connections: analysis=%lld",
+			 (long long)w->analysis);
+	}
 	if (ret && !w->failing) {
 		LTA_LOGE("Failed to store requests: analysis=%lld, "
-			 "lost=%zu, lost_errors=%zu, error=\"%s\"",
+			 "lost=%zu, lost_errors=%zu, lost_connections=%zu, "
+			 "error=\"%s\"",
 			 (long long)w->analysis, w->count, w->errors.count,
-			 lta_store_error());
+			 w->connections.count, lta_store_error());
 	} else if (ret) {
 		/* A full disk fails every commit: said once at ERROR. */
 		LTA_LOGD("Failed to store requests again: analysis=%lld, "
-			 "lost=%zu, lost_errors=%zu, error=\"%s\"",
+			 "lost=%zu, lost_errors=%zu, lost_connections=%zu, "
+			 "error=\"%s\"",
 			 (long long)w->analysis, w->count, w->errors.count,
-			 lta_store_error());
+			 w->connections.count, lta_store_error());
 	} else {
 		if (w->failing) {
 			LTA_LOGI("Storing requests again: analysis=%lld",
 				 (long long)w->analysis);
 		}
 		w->committed += (int64_t)w->count;
+		w->committed_connections += (int64_t)w->connections.count;
 	}
 	w->failing = ret != 0;
 	/* The header's contract: a failed batch is lost, later ones retry. */
@@ -410,6 +444,8 @@ int lta_store_writer_add(struct lta_store_writer *w,
 	row->duration_ns = lta_request_duration(r);
 	row->end_reason = lta_request_end_name(r->end_reason);
 	row->incomplete = r->incomplete;
+	row->connection_id = (int64_t)r->connection_id;
+	row->position = r->position;
 	row->procname = text_add(&w->text, r->procname, sizeof(r->procname));
 	row->peer = text_add(&w->text, r->peer, sizeof(r->peer));
 	row->record = w->text.len;
@@ -443,6 +479,20 @@ int lta_store_writer_add_error(struct lta_store_writer *w,
 	return batch_grew(w, was_empty);
 }
 
+int lta_store_writer_add_connection(struct lta_store_writer *w,
+				    const struct lta_connection *c,
+				    const char *host)
+{
+	bool was_empty = batch_empty(w);
+	int ret;
+
+	ret = lta_store_connection_batch_add(&w->connections, c, host);
+	if (ret) {
+		return ret;
+	}
+	return batch_grew(w, was_empty);
+}
+
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms)
 {
 	int ret = 0;
@@ -464,6 +514,11 @@ int64_t lta_store_writer_committed(const struct lta_store_writer *w)
 	return w->committed;
 }
 
+int64_t lta_store_writer_committed_connections(const struct lta_store_writer *w)
+{
+	return w->committed_connections;
+}
+
 void lta_store_writer_close(struct lta_store_writer *w)
 {
 	if (!w) {
@@ -475,6 +530,7 @@ void lta_store_writer_close(struct lta_store_writer *w)
 	w->store->writers--;
 	pthread_mutex_unlock(&w->store->lock);
 	lta_store_error_batch_fini(&w->errors);
+	lta_store_connection_batch_fini(&w->connections);
 	sqlite3_finalize(w->insert);
 	sqlite3_finalize(w->out_of_order);
 	/* The last connection to close checkpoints and removes the WAL. */
@@ -501,6 +557,8 @@ static void request_from_row(sqlite3_stmt *stmt, struct lta_store_request *r)
 	r->incomplete = sqlite3_column_int(stmt, 10) != 0;
 	r->json = (const char *)sqlite3_column_text(stmt, 11);
 	r->json_len = (size_t)sqlite3_column_bytes(stmt, 11);
+	r->connection_id = sqlite3_column_int64(stmt, 12);
+	r->position = sqlite3_column_int64(stmt, 13);
 	/* NULL only when SQLite ran out of memory converting the value. */
 	if (!r->procname) {
 		r->procname = "";
@@ -545,7 +603,7 @@ static void requests_sql(unsigned variant, char *sql, size_t size)
 {
 	snprintf(sql, size,
 		 "SELECT " REQUEST_COLUMNS " FROM requests"
-		 " WHERE analysis=?1 AND id>?2 AND id<=?9%s%s%s%s%s"
+		 " WHERE analysis=?1 AND id>?2 AND id<=?9%s%s%s%s%s%s"
 		 " ORDER BY id LIMIT ?8",
 		 variant & REQUESTS_FILTER_FROM ? " AND start_ns>=?3" : "",
 		 variant & REQUESTS_FILTER_TO ? " AND start_ns<?4" : "",
@@ -553,6 +611,8 @@ static void requests_sql(unsigned variant, char *sql, size_t size)
 		 variant & REQUESTS_FILTER_DURATION ? " AND duration_ns>=?6"
 						    : "",
 		 variant & REQUESTS_FILTER_END_REASON ? " AND end_reason=?7"
+						      : "",
+		 variant & REQUESTS_FILTER_CONNECTION ? " AND connection_id=?10"
 						      : "");
 }
 
@@ -681,6 +741,9 @@ static int requests_read(struct store_reader *reader, void *query)
 	if (filter->end_reason) {
 		plan.variant |= REQUESTS_FILTER_END_REASON;
 	}
+	if (filter->connection_id > 0) {
+		plan.variant |= REQUESTS_FILTER_CONNECTION;
+	}
 	ret = plan_time_range(reader, filter, &plan);
 	if (ret || plan.empty) {
 		goto end;
@@ -716,6 +779,7 @@ static int requests_read(struct store_reader *reader, void *query)
 	}
 	sqlite3_bind_int(stmt, 8, filter->limit);
 	sqlite3_bind_int64(stmt, 9, plan.last_id);
+	sqlite3_bind_int64(stmt, 10, filter->connection_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		request_from_row(stmt, &request);
 		ret = q->fn(&request, q->user_data);

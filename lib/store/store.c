@@ -36,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -167,9 +167,64 @@ static const char schema_v2[] =
 	"ALTER TABLE analyses"
 	" ADD COLUMN errors_ordered INTEGER NOT NULL DEFAULT 1;";
 
+/*
+ * Version 3: persistent connections. A connection (accept to close)
+ * carries one request or many (HTTP keep-alive): each request names its
+ * connection and its position on it (both 0 for the requests stored
+ * before, whose connection is not known), and the (analysis,
+ * connection_id, position) index lists a connection's requests in order.
+ * The connections are paged by id like the requests and errors
+ * (store-connections.c says how each filter is served): the segmenter
+ * numbers them in accept order and their start is the accept exit, so
+ * ids are in start order (analyses.connections_ordered, checked by the
+ * writer, as requests_ordered). analyses.connections counts the stored
+ * ones, as analyses.requests does the requests.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE requests"
+	" ADD COLUMN connection_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE requests ADD COLUMN position INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX requests_by_connection"
+	" ON requests (analysis, connection_id, position);"
+	"CREATE TABLE connections ("
+	" analysis INTEGER NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" trace INTEGER NOT NULL,"
+	" host TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" procname TEXT NOT NULL,"
+	" family INTEGER NOT NULL,"
+	" peer TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" fd INTEGER NOT NULL,"
+	" accept_entry_ns INTEGER NOT NULL,"
+	" start_ns INTEGER NOT NULL,"
+	" end_ns INTEGER NOT NULL,"
+	" shutdown_ns INTEGER NOT NULL,"
+	" close_ns INTEGER NOT NULL,"
+	" end_reason TEXT NOT NULL,"
+	" incomplete INTEGER NOT NULL,"
+	" peer_closed INTEGER NOT NULL,"
+	" requests INTEGER NOT NULL,"
+	" first_request INTEGER NOT NULL,"
+	" idle_ns INTEGER NOT NULL,"
+	" bytes_read INTEGER NOT NULL,"
+	" bytes_written INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX connections_by_id ON connections (analysis, id);"
+	"CREATE INDEX connections_by_start"
+	" ON connections (analysis, start_ns, id);"
+	"CREATE INDEX connections_by_process"
+	" ON connections (analysis, procname, id);"
+	"CREATE INDEX connections_by_end_reason"
+	" ON connections (analysis, end_reason, id);"
+	"ALTER TABLE analyses"
+	" ADD COLUMN connections_ordered INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE analyses"
+	" ADD COLUMN connections INTEGER NOT NULL DEFAULT 0;";
+
 #define ANALYSIS_COLUMNS                                             \
 	"id, kind, source, status, reason, created_ns, updated_ns, " \
-	"events, discarded_events, requests, last_event_ns"
+	"events, discarded_events, requests, last_event_ns, connections"
 
 static __thread char last_error[512];
 
@@ -354,6 +409,9 @@ static void reader_close(struct store_reader *reader)
 	}
 	for (i = 0; i < ERRORS_VARIANTS; i++) {
 		sqlite3_finalize(reader->errors[i]);
+	}
+	for (i = 0; i < CONNECTIONS_VARIANTS; i++) {
+		sqlite3_finalize(reader->connections[i]);
 	}
 	sqlite3_close_v2(reader->db);
 	free(reader);
@@ -611,7 +669,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 2;
 	}
-	/* Later versions: if (version == 2) { ...; version = 3; } */
+	if (version == 2) {
+		ret = exec(db, schema_v3, "migrate schema to version 3");
+		if (ret) {
+			goto rollback;
+		}
+		version = 3;
+	}
+	/* Later versions: if (version == 3) { ...; version = 4; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
@@ -650,7 +715,9 @@ static int mark_interrupted(sqlite3 *db)
 		"UPDATE analyses SET status='interrupted',"
 		" reason='the daemon stopped while it ran', updated_ns=?1,"
 		" requests=(SELECT count(*) FROM requests"
-		"  WHERE requests.analysis=analyses.id)"
+		"  WHERE requests.analysis=analyses.id),"
+		" connections=(SELECT count(*) FROM connections"
+		"  WHERE connections.analysis=analyses.id)"
 		" WHERE status IN ('connecting','live','disconnected',"
 		"'reading')";
 	sqlite3_stmt *stmt = NULL;
@@ -802,7 +869,7 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 		store->control,
 		"UPDATE analyses SET status=?2, reason=?3, updated_ns=?4, "
 		"events=?5, discarded_events=?6, requests=?7, "
-		"last_event_ns=?8 WHERE id=?1",
+		"last_event_ns=?8, connections=?9 WHERE id=?1",
 		-1, SQLITE_PREPARE_PERSISTENT, &store->analysis_update, NULL);
 	if (rc != SQLITE_OK) {
 		lta_store_sqlite_error(store->control, rc, "prepare");
@@ -956,6 +1023,7 @@ int lta_store_analysis_update(struct lta_store *store,
 	sqlite3_bind_int64(stmt, 6, analysis->discarded_events);
 	sqlite3_bind_int64(stmt, 7, analysis->requests);
 	sqlite3_bind_int64(stmt, 8, analysis->last_event_ns);
+	sqlite3_bind_int64(stmt, 9, analysis->connections);
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE) {
 		ret = lta_store_sqlite_error(store->control, rc,
@@ -1000,6 +1068,7 @@ static void analysis_from_row(sqlite3_stmt *stmt, struct lta_store_analysis *a)
 	a->discarded_events = sqlite3_column_int64(stmt, 8);
 	a->requests = sqlite3_column_int64(stmt, 9);
 	a->last_event_ns = sqlite3_column_int64(stmt, 10);
+	a->connections = sqlite3_column_int64(stmt, 11);
 }
 
 int lta_store_analysis_get(struct lta_store *store, int64_t id,

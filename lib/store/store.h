@@ -12,6 +12,13 @@
  * connections, so queries never wait for ingestion (WAL readers do not
  * block the writer nor each other).
  *
+ * Connections (accept to close, lib/segment's struct lta_connection) are
+ * kept too, by the same writer in the same transactions: each request
+ * names its connection and its position on it. Their queries are
+ * O(log n + limit) for paging, process, end reason and time range (ids
+ * in accept order are in start order, as the segmenter gives them); pid
+ * is checked on the rows the others select.
+ *
  * Errors are negative errno values: -ENOENT (no such analysis or request),
  * -ENOSPC (disk full), -EIO (anything else SQLite reported), -ENOMEM; the
  * last SQLite message is in lta_store_error() of the connection's thread.
@@ -65,6 +72,7 @@ struct lta_store_analysis {
 	int64_t discarded_events;
 	int64_t requests;      /* Stored requests. */
 	int64_t last_event_ns; /* Trace time; -1. */
+	int64_t connections;   /* Stored connections. */
 };
 
 /*
@@ -169,6 +177,7 @@ struct lta_store_filter {
 	const char *process;	 /* procname ==; NULL: any. */
 	int64_t min_duration_ns; /* -1: any. */
 	const char *end_reason;	 /* NULL: any. */
+	int64_t connection_id;	 /* Requests of that connection; 0: any. */
 	int64_t after_id; /* Cursor: id > after_id (0: from the first). */
 	int limit;	  /* Rows at most (the caller caps it). */
 };
@@ -186,6 +195,9 @@ struct lta_store_request {
 	int64_t duration_ns; /* -1 when open. */
 	const char *end_reason;
 	bool incomplete;
+	/* Its connection and position on it; 0 when not known. */
+	int64_t connection_id;
+	int64_t position;
 	const char *json; /* The whole record, as request-format. */
 	size_t json_len;
 };
@@ -288,5 +300,92 @@ struct lta_store_error_counts {
  */
 int lta_store_error_counts(struct lta_store *store, int64_t analysis,
 			   struct lta_store_error_counts *out);
+
+/* --- connections ---------------------------------------------------------- */
+
+/*
+ * Adds connection C (of a trace of HOST, which may be NULL) to the
+ * writer's open batch: the same transaction as the requests, committed by
+ * lta_store_writer_commit() (or here, when the batch is past its bounds;
+ * the errors are then those of the commit). Adding an id again replaces
+ * its row. C is borrowed for the call. Returns 0 or an error (-ENOSPC,
+ * -ENOMEM, ... as lta_store_writer_add()). The writer's thread.
+ */
+int lta_store_writer_add_connection(struct lta_store_writer *w,
+				    const struct lta_connection *c,
+				    const char *host);
+
+/* Connections committed so far by this writer (replaced rows again). */
+int64_t
+lta_store_writer_committed_connections(const struct lta_store_writer *w);
+
+/*
+ * A connection as stored: every field of struct lta_connection, as it
+ * was handed out (-1 for the times it has not), and the host of its
+ * trace.
+ */
+struct lta_store_connection {
+	int64_t analysis;
+	int64_t id;
+	uint32_t trace;
+	const char *host; /* "" when unknown. */
+	int32_t pid, fd;
+	const char *procname;
+	int family;	  /* AF_INET, AF_INET6, AF_UNIX; -1 unknown. */
+	const char *peer; /* "" when unknown. */
+	int32_t port;	  /* -1 when unknown. */
+	int64_t accept_entry_ns, start_ns, end_ns, shutdown_ns, close_ns;
+	const char *end_reason; /* lta_request_end_name()'s words. */
+	bool incomplete, peer_closed;
+	uint32_t requests;
+	int64_t first_request; /* 0: none. */
+	int64_t idle_ns;
+	uint64_t bytes_read, bytes_written;
+};
+
+struct lta_store_connection_filter {
+	int64_t analysis;
+	int32_t pid;		/* -1: any. */
+	const char *process;	/* procname ==; NULL: any. */
+	const char *end_reason; /* NULL: any. */
+	int64_t from_ns;	/* start_ns >= from_ns; INT64_MIN: any. */
+	int64_t to_ns;		/* start_ns < to_ns; INT64_MAX: any. */
+	int64_t after_id;	/* Cursor: id > after_id. */
+	int limit;		/* Rows at most (the caller caps it). */
+};
+
+/*
+ * Calls FN for the committed connections matching FILTER, by id, at most
+ * FILTER->limit. C and its strings are valid during the call only.
+ * Returns 0, an error, or what FN returned (FN returns 0 to go on). Any
+ * thread.
+ */
+int lta_store_connections(struct lta_store *store,
+			  const struct lta_store_connection_filter *filter,
+			  int (*fn)(const struct lta_store_connection *c,
+				    void *user_data),
+			  void *user_data);
+
+/*
+ * Reads connection CID of ANALYSIS and calls FN with it. Returns 0,
+ * -ENOENT, an error, or what FN returned. Any thread.
+ */
+int lta_store_connection_get(struct lta_store *store, int64_t analysis,
+			     int64_t cid,
+			     int (*fn)(const struct lta_store_connection *c,
+				       void *user_data),
+			     void *user_data);
+
+/*
+ * Calls FN with the id and position of every committed request of
+ * connection CID of ANALYSIS, in position order (no row: no call; a
+ * connection that is not stored may still have requests). Returns 0, an
+ * error, or what FN returned. Any thread.
+ */
+int lta_store_connection_requests(struct lta_store *store, int64_t analysis,
+				  int64_t cid,
+				  int (*fn)(int64_t id, int64_t position,
+					    void *user_data),
+				  void *user_data);
 
 #endif /* LTA_STORE_STORE_H */

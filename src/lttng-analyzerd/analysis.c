@@ -62,6 +62,8 @@ struct analysis {
 	struct lta_store_analysis state;
 	bool running;
 	int64_t requests_open, reconnects;
+	/* Stretches of the trace the analysis never saw (live reconnects). */
+	int64_t data_gaps;
 	struct lta_summary *summary;
 	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
 	size_t syscall_names;
@@ -159,6 +161,8 @@ static void store_state(struct analysis *a)
 
 	pthread_mutex_lock(&a->lock);
 	a->state.requests = lta_store_writer_committed(a->writer);
+	a->state.connections =
+		lta_store_writer_committed_connections(a->writer);
 	copy = a->state;
 	pthread_mutex_unlock(&a->lock);
 	ret = lta_store_analysis_update(a->manager->store, &copy);
@@ -185,6 +189,26 @@ static int on_request(const struct lta_request *r, void *user_data)
 		LTA_LOGE("Cannot store request: analysis=%lld, request=%llu, "
 			 "error=\"%s\"",
 			 (long long)a->id, (unsigned long long)r->id,
+			 ret == -ENOSPC ? "disk full" : lta_store_error());
+	}
+	return 0;
+}
+
+/* A connection is over (after its last request): stored. */
+static int on_connection(const struct lta_connection *c, void *user_data)
+{
+	struct analysis *a = user_data;
+	const struct lta_source_trace *trace =
+		lta_source_trace(a->source, c->trace);
+	int ret;
+
+	ret = lta_store_writer_add_connection(a->writer, c,
+					      trace ? trace->hostname : NULL);
+	if (ret) {
+		/* Keep analyzing: what was stored stays, the error is said. */
+		LTA_LOGE("Cannot store connection: analysis=%lld, "
+			 "connection=%llu, error=\"%s\"",
+			 (long long)a->id, (unsigned long long)c->id,
 			 ret == -ENOSPC ? "disk full" : lta_store_error());
 	}
 	return 0;
@@ -627,8 +651,19 @@ static void *run(void *arg)
 					  ? o->retry_max_ms
 					  : backoff * 2;
 			lta_source_reset(a->source);
+			/*
+			 * The new viewer attaches at the streams' current
+			 * position: whatever was recorded meanwhile is never
+			 * read. Requests open now are incomplete, and the
+			 * calls threads were in are forgotten, as after
+			 * events the tracer discarded. The agent has no such
+			 * notion: an end lost in the gap can raise a false
+			 * error (counted: data_gaps says why).
+			 */
+			lta_segment_discard(a->segment, LTA_SEGMENT_ALL_TRACES);
 			pthread_mutex_lock(&a->lock);
 			a->reconnects++;
+			a->data_gaps++;
 			pthread_mutex_unlock(&a->lock);
 			set_status(a, "connecting", message);
 			continue;
@@ -782,6 +817,7 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	struct lta_segment_options segment_options = {
 		.max_calls = m->options.max_calls,
 		.on_point = on_point,
+		.on_connection = on_connection,
 	};
 	struct analysis *a = NULL;
 	struct stat st;
@@ -808,6 +844,7 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	a->source = lta_source_create(&options, &handlers, a);
 	a->tasks = lta_tasks_create();
 	segment_options.point_data = a;
+	segment_options.connection_data = a;
 	a->segment = lta_segment_create(&segment_options, segment_request, a);
 	a->summary = lta_summary_create();
 	{
@@ -944,9 +981,12 @@ static void view_of(struct analysis *a, struct lta_analysis_view *view)
 	pthread_mutex_lock(&a->lock);
 	view->stored = a->state;
 	view->stored.requests = lta_store_writer_committed(a->writer);
+	view->stored.connections =
+		lta_store_writer_committed_connections(a->writer);
 	view->running = a->running;
 	view->requests_open = a->requests_open;
 	view->reconnects = a->reconnects;
+	view->data_gaps = a->data_gaps;
 	view->lag_ns = a->live && a->running && a->state.last_event_ns > 0
 			       ? wall_ns() - a->state.last_event_ns
 			       : -1;
@@ -1036,6 +1076,7 @@ static void fill_stats(const struct lta_summary *s,
 {
 	stats->requests = s->requests;
 	stats->complete = s->complete;
+	stats->keepalive = s->by_end[LTA_REQUEST_END_KEEPALIVE];
 	stats->empty = s->by_end[LTA_REQUEST_END_EMPTY];
 	stats->aborted = s->by_end[LTA_REQUEST_END_ABORTED];
 	stats->open = s->by_end[LTA_REQUEST_END_OPEN];
@@ -1074,6 +1115,9 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	if (a) {
 		pthread_mutex_lock(&a->lock);
 		fill_stats(a->summary, stats);
+		stats->connections =
+			(uint64_t)lta_store_writer_committed_connections(
+				a->writer);
 		stats->events = (uint64_t)a->state.events;
 		stats->discarded_events = (uint64_t)a->state.discarded_events;
 		stats->discarded_packets = a->discarded_packets;
@@ -1123,8 +1167,9 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		if (ret) {
 			goto error;
 		}
+		fill_stats(rebuilt, stats);
 	}
-	fill_stats(rebuilt, stats);
+	stats->connections = (uint64_t)stored.connections;
 	stats->events = (uint64_t)stored.events;
 	stats->discarded_events = (uint64_t)stored.discarded_events;
 	lta_summary_destroy(rebuilt);

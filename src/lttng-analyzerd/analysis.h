@@ -44,12 +44,21 @@ struct lta_analysis_view {
 	int64_t lag_ns;	       /* Wall clock - newest trace time; -1. */
 	int64_t requests_open; /* In the segmenter now. */
 	int64_t reconnects;    /* Live: graphs rebuilt after failures. */
+	/*
+	 * Live: stretches of the session the analysis never read (each
+	 * reconnect attaches at the streams' current position); requests
+	 * open across one are marked incomplete.
+	 */
+	int64_t data_gaps;
 };
 
 /* What GET .../stats shows (besides the view). */
 struct lta_analysis_stats {
 	uint64_t requests;
-	uint64_t complete, empty, aborted, open, replaced, incomplete;
+	/* Complete: closed, shut down or answered keepalive (counted too). */
+	uint64_t complete, keepalive, empty, aborted, open, replaced,
+		incomplete;
+	uint64_t connections; /* Stored connections. */
 	uint64_t bytes_read, bytes_written;
 	double throughput; /* Complete requests per trace second. */
 	int64_t first_start_ns, last_end_ns;

@@ -73,10 +73,12 @@ static json_t *view_json(const struct lta_analysis_view *view)
 	failed |= put(o, "events", json_integer(s->events));
 	failed |= put(o, "discarded_events", json_integer(s->discarded_events));
 	failed |= put(o, "requests", json_integer(s->requests));
+	failed |= put(o, "connections", json_integer(s->connections));
 	failed |= put(o, "last_event_ns", int_or_null(s->last_event_ns));
 	failed |= put(o, "lag_ns", int_or_null(view->lag_ns));
 	failed |= put(o, "requests_open", json_integer(view->requests_open));
 	failed |= put(o, "reconnects", json_integer(view->reconnects));
+	failed |= put(o, "data_gaps", json_integer(view->data_gaps));
 	failed |= put(o, "running", json_boolean(view->running));
 	if (failed) {
 		json_decref(o);
@@ -455,11 +457,13 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 
 	failed |= put(counts, "requests", uint_json(s->requests));
 	failed |= put(counts, "complete", uint_json(s->complete));
+	failed |= put(counts, "keepalive", uint_json(s->keepalive));
 	failed |= put(counts, "empty", uint_json(s->empty));
 	failed |= put(counts, "aborted", uint_json(s->aborted));
 	failed |= put(counts, "open", uint_json(s->open));
 	failed |= put(counts, "replaced", uint_json(s->replaced));
 	failed |= put(counts, "incomplete", uint_json(s->incomplete));
+	failed |= put(counts, "connections", uint_json(s->connections));
 	n = s->syscall_count;
 	if (n > sizeof(s->syscalls) / sizeof(s->syscalls[0])) {
 		n = sizeof(s->syscalls) / sizeof(s->syscalls[0]);
@@ -599,6 +603,16 @@ static int64_t requests_of(const struct lta_analysis_view *v)
 	return v->stored.requests;
 }
 
+static int64_t connections_of(const struct lta_analysis_view *v)
+{
+	return v->stored.connections;
+}
+
+static int64_t data_gaps_of(const struct lta_analysis_view *v)
+{
+	return v->data_gaps;
+}
+
 static int64_t requests_open_of(const struct lta_analysis_view *v)
 {
 	return v->requests_open;
@@ -630,9 +644,15 @@ static const struct {
 	  requests_of },
 	{ "analysis_requests_open", "gauge",
 	  "Requests accepted and not yet ended.", requests_open_of },
+	{ "analysis_connections_total", "counter",
+	  "Connections the analysis stored.", connections_of },
 	{ "analysis_reconnects_total", "counter",
 	  "Live: times the analysis reconnected to the relay daemon.",
 	  reconnects_of },
+	{ "analysis_data_gaps_total", "counter",
+	  "Live: stretches of the session the analysis never read (each "
+	  "reconnect attaches at the streams' current position).",
+	  data_gaps_of },
 };
 
 static void write_metrics(struct lta_strbuf *out, struct lta_http *http,

@@ -222,6 +222,18 @@ void lta_http_get_requests(struct lta_http_exchange *x);
 void lta_http_get_request(struct lta_http_exchange *x);
 void lta_http_get_requests_jsonl(struct lta_http_exchange *x);
 
+/* http-connections.c */
+void lta_http_get_connections(struct lta_http_exchange *x);
+void lta_http_get_connection(struct lta_http_exchange *x);
+
+/*
+ * Reads the end_reason query parameter into *OUT (borrowed from X; NULL
+ * when absent) when it is one of lta_request_end_name()'s words. Returns
+ * 0, or -1 after answering 400 invalid_parameter. For /requests and
+ * /connections.
+ */
+int lta_http_read_end_reason(struct lta_http_exchange *x, const char **out);
+
 /* http-errors.c */
 void lta_http_get_errors(struct lta_http_exchange *x);
 void lta_http_get_timeouts(struct lta_http_exchange *x);

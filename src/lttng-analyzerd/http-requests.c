@@ -25,28 +25,16 @@
 #define EXPORT_PAGE 64
 
 static const char *const list_parameters[] = {
-	"from",	 "to",	  "process", "min_duration", "end_reason",
-	"after", "limit", "full",    NULL,
+	"from",	      "to",    "process", "min_duration", "end_reason",
+	"connection", "after", "limit",	  "full",	  NULL,
 };
 
 static const char *const export_parameters[] = {
-	"from", "to", "process", "min_duration", "end_reason", "after", NULL,
+	"from",	      "to",	    "process", "min_duration",
+	"end_reason", "connection", "after",   NULL,
 };
 
 static const char *const no_parameters[] = { NULL };
-
-static bool is_end_reason(const char *name)
-{
-	int end;
-
-	for (end = LTA_REQUEST_END_CLOSE; end <= LTA_REQUEST_END_REPLACED;
-	     end++) {
-		if (strcmp(name, lta_request_end_name(end)) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
 
 /*
  * Reads the filter parameters shared by the list and the export into
@@ -66,21 +54,16 @@ static int read_filter(struct lta_http_exchange *x,
 	    lta_http_query_int(x, "min_duration", 0, INT64_MAX,
 			       &filter->min_duration_ns) < 0 ||
 	    lta_http_query_int(x, "after", 0, INT64_MAX, &filter->after_id) <
-		    0) {
+		    0 ||
+	    lta_http_query_int(x, "connection", 1, INT64_MAX,
+			       &filter->connection_id) < 0 ||
+	    lta_http_read_end_reason(x, &filter->end_reason)) {
 		return -1;
 	}
 	filter->process = lta_http_query(x, "process");
 	if (filter->process && !filter->process[0]) {
 		lta_http_reply_error(x, 400, "invalid_parameter",
 				     "Query parameter process is empty.");
-		return -1;
-	}
-	filter->end_reason = lta_http_query(x, "end_reason");
-	if (filter->end_reason && !is_end_reason(filter->end_reason)) {
-		lta_http_reply_error(x, 400, "invalid_parameter",
-				     "Query parameter end_reason must be one "
-				     "of close, shutdown, empty, aborted, "
-				     "open, replaced.");
 		return -1;
 	}
 	return 0;
@@ -117,6 +100,16 @@ static void summary(struct lta_strbuf *out, const struct lta_store_request *r)
 	lta_strbuf_json_string(out, r->end_reason ? r->end_reason : "");
 	lta_strbuf_puts(out, ",\"incomplete\":");
 	lta_strbuf_puts(out, r->incomplete ? "true" : "false");
+	lta_strbuf_puts(out, ",\"connection\":");
+	if (r->connection_id > 0) {
+		lta_strbuf_puts(out, "{\"id\":");
+		lta_strbuf_int(out, r->connection_id);
+		lta_strbuf_puts(out, ",\"position\":");
+		lta_strbuf_int(out, r->position);
+		lta_strbuf_putc(out, '}');
+	} else {
+		lta_strbuf_puts(out, "null");
+	}
 	lta_strbuf_putc(out, '}');
 }
 

@@ -53,7 +53,8 @@ static const char OUT_OF_MEMORY_BODY[] =
 
 struct route {
 	/*
-	 * Path segments; "{id}" and "{rid}" match positive integers,
+	 * Path segments; "{id}" and "{rid}" (or "{cid}": any other
+	 * "{...}" is read into rid) match positive integers,
 	 * "{name}" any segment (the handler checks it).
 	 */
 	const char *path;
@@ -77,6 +78,10 @@ static const struct route routes[] = {
 	  lta_http_get_requests_jsonl, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/requests/{rid}", "GET, HEAD",
 	  lta_http_get_request, NULL, NULL, false },
+	{ "/api/v1/analyses/{id}/connections", "GET, HEAD",
+	  lta_http_get_connections, NULL, NULL, false },
+	{ "/api/v1/analyses/{id}/connections/{cid}", "GET, HEAD",
+	  lta_http_get_connection, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/stats", "GET, HEAD", lta_http_get_stats, NULL,
 	  NULL, false },
 	{ "/api/v1/analyses/{id}/errors", "GET, HEAD", lta_http_get_errors,

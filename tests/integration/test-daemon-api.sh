@@ -69,11 +69,18 @@ if [ -n "$trace" ]; then
 	expect 400 invalid_parameter "a cursor that is not a number" -- "$U/analyses/$id/requests?after=abc"
 	expect 400 unknown_parameter "an unknown query parameter" -- "$U/analyses/$id/requests?colour=red"
 	expect 404 not_found "an unknown request" -- "$U/analyses/$id/requests/987654"
+	expect 400 invalid_parameter "connections: an unknown end reason" -- "$U/analyses/$id/connections?end_reason=timeout"
+	expect 400 invalid_parameter "requests: connection 0" -- "$U/analyses/$id/requests?connection=0"
+	expect 404 not_found "an unknown connection" -- "$U/analyses/$id/connections/987654"
 
 	# Every documented route answers: neither 404 nor 405.
 	lta_env_wait() { local d=$(($(date +%s) + $1)); shift; until "$@"; do [ "$(date +%s)" -lt $d ] || return 1; sleep 0.1; done; }
 	lta_env_wait 20 bash -c "[ \"\$(curl -s $U/analyses/$id | jq -r .running)\" = false ]"
 	rid=$(curl -s "$U/analyses/$id/requests?limit=1" | jq -r '.requests[0].id // 1')
+	cid=$(curl -s "$U/analyses/$id/connections?limit=1" | jq -r '.connections[0].id // 1')
+	is "$(curl -s "$U/analyses/$id" | jq .connections)" \
+		"$(curl -s "$U/analyses/$id/connections?limit=1000" | jq '.connections | length')" \
+		"the view counts the connections the list gives"
 	/usr/bin/python3 - "$top_srcdir/doc/openapi.yaml" >"$tmp/routes" <<'PY'
 import re, sys
 in_paths, path = False, None
@@ -99,6 +106,7 @@ PY
 	while read -r method route; do
 		p=${route//\{id\}/$id}
 		p=${p//\{rid\}/$rid}
+		p=${p//\{cid\}/$cid}
 		p=${p//\{name\}/no-such-session}
 		case $method in
 		GET) st=$(curl -s -g -o "$tmp/r" -m 20 -w '%{http_code}' "$LTAD_URL$p") ;;

@@ -2,7 +2,8 @@
  * The HTTP module against a real store and a fake analysis manager
  * (tests/utils/fake-analyses.c): every route's answer, every error code
  * of doc/openapi.yaml, the token, strict query parameters, paging by
- * cursor, the streamed export, timing failures and timeouts, and clients
+ * cursor, the streamed export, timing failures and timeouts, connections
+ * and the requests of one, and clients
  * that connect and say nothing while others are served. The client is a
  * few lines of sockets: each request on its own connection, "Connection:
  * close", read to the end.
@@ -36,6 +37,8 @@
 #define TOKEN "s3cret-token"
 #define HOST "web1"
 #define REQUESTS 250
+/* Two requests per connection: request k is on connection (k + 1) / 2. */
+#define CONNECTIONS (REQUESTS / 2)
 
 struct response {
 	int status;
@@ -283,8 +286,39 @@ static void make_request(struct lta_request *r, uint64_t id)
 	r->end = id == REQUESTS ? -1 : r->close_ts;
 	r->end_reason = id == REQUESTS ? LTA_REQUEST_END_OPEN
 			: id % 10 == 0 ? LTA_REQUEST_END_EMPTY
+			: id % 4 == 3  ? LTA_REQUEST_END_KEEPALIVE
 				       : LTA_REQUEST_END_CLOSE;
 	r->incomplete = id % 50 == 0;
+	r->connection_id = (id + 1) / 2;
+	r->position = 2 - (uint32_t)(id % 2);
+}
+
+/* Connection CID, the one of requests 2 * CID - 1 and 2 * CID. */
+static void make_connection(struct lta_connection *c, uint64_t cid)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = cid;
+	c->pid = 1000 + (int32_t)(cid % 3);
+	c->fd = 7;
+	snprintf(c->procname, sizeof(c->procname), "%s",
+		 cid % 3 == 0 ? "nginx" : "httpd");
+	c->family = cid % 5 == 0 ? -1 : AF_INET;
+	c->port = cid % 5 == 0 ? -1 : 50000 + (int)cid;
+	snprintf(c->peer, sizeof(c->peer), "%s",
+		 cid % 5 == 0 ? "" : "127.0.0.1");
+	c->accept_entry = cid % 2 ? 1000000000LL + (int64_t)cid * 2000 - 5 : -1;
+	c->start = 1000000000LL + (int64_t)cid * 2000;
+	c->end = cid == CONNECTIONS ? -1 : c->start + 1500;
+	c->shutdown_ts = -1;
+	c->close_ts = c->end;
+	c->end_reason = cid == CONNECTIONS ? LTA_REQUEST_END_OPEN
+					   : LTA_REQUEST_END_CLOSE;
+	c->peer_closed = cid % 4 == 0;
+	c->requests = 2;
+	c->first_request = 2 * cid - 1;
+	c->idle_ns = 300;
+	c->bytes_read = 100 * cid;
+	c->bytes_written = 1000 * cid;
 }
 
 static int store_requests(struct lta_store *store, int64_t analysis)
@@ -301,6 +335,12 @@ static int store_requests(struct lta_store *store, int64_t analysis)
 	for (id = 1; id <= REQUESTS && !ret; id++) {
 		make_request(&r, id);
 		ret = lta_store_writer_add(w, &r, HOST);
+		if (!ret && id % 2 == 0) {
+			struct lta_connection c;
+
+			make_connection(&c, id / 2);
+			ret = lta_store_writer_add_connection(w, &c, HOST);
+		}
 	}
 	if (!ret) {
 		ret = lta_store_writer_commit(w, 0);
@@ -312,6 +352,7 @@ static int store_requests(struct lta_store *store, int64_t analysis)
 	}
 	if (!ret) {
 		a.requests = REQUESTS;
+		a.connections = CONNECTIONS;
 		ret = lta_store_analysis_update(store, &a);
 	}
 	return ret;
@@ -561,6 +602,8 @@ static void test_views(int64_t trace, int64_t live)
 		"lag_ns",
 		"requests_open",
 		"reconnects",
+		"data_gaps",
+		"connections",
 		"running",
 	};
 	struct response r;
@@ -582,6 +625,9 @@ static void test_views(int64_t trace, int64_t live)
 	is_str(json_string_value(json_object_get(j, "source")), "/traces/ok",
 	       "view: source");
 	is_int(json_int(j, "requests"), REQUESTS, "view: stored requests");
+	is_int(json_int(j, "connections"), CONNECTIONS,
+	       "view: stored connections");
+	is_int(json_int(j, "data_gaps"), 0, "view: no data gaps");
 	ok(json_is_null(json_object_get(j, "lag_ns")),
 	   "view: lag unknown for a trace is null");
 	json_decref(j);
@@ -603,7 +649,8 @@ static void test_views(int64_t trace, int64_t live)
 }
 
 /* Reads every page of TARGET_BASE by cursor; returns the ids seen. */
-static int page_through(const char *base, int64_t *count, int64_t *pages)
+static int page_through(const char *base, const char *key, int64_t *count,
+			int64_t *pages)
 {
 	char target[256];
 	int64_t after = 0, expected = 1;
@@ -624,7 +671,7 @@ static int page_through(const char *base, int64_t *count, int64_t *pages)
 			return -1;
 		}
 		j = body_json(&r);
-		items = json_object_get(j, "requests");
+		items = json_object_get(j, key);
 		for (i = 0; i < json_array_size(items); i++) {
 			int64_t id = json_int(json_array_get(items, i), "id");
 
@@ -648,8 +695,9 @@ static int page_through(const char *base, int64_t *count, int64_t *pages)
 	return in_order ? 0 : -1;
 }
 
-/* How many items /requests answers for QUERY (one page of 1000). */
-static int64_t count_items(int64_t id, const char *query)
+/* How many items /RESOURCE answers for QUERY (one page of 1000). */
+static int64_t count_resource(int64_t id, const char *resource,
+			      const char *query)
 {
 	char target[256];
 	struct response r;
@@ -657,15 +705,20 @@ static int64_t count_items(int64_t id, const char *query)
 	int64_t n = -1;
 
 	snprintf(target, sizeof(target),
-		 "/api/v1/analyses/%lld/requests?limit=1000%s", (long long)id,
-		 query);
+		 "/api/v1/analyses/%lld/%s?limit=1000%s", (long long)id,
+		 resource, query);
 	if (get(target, &r) == 0 && r.status == 200) {
 		j = body_json(&r);
-		n = (int64_t)json_array_size(json_object_get(j, "requests"));
+		n = (int64_t)json_array_size(json_object_get(j, resource));
 		json_decref(j);
 	}
 	response_fini(&r);
 	return n;
+}
+
+static int64_t count_items(int64_t id, const char *query)
+{
+	return count_resource(id, "requests", query);
 }
 
 static void test_requests(int64_t id)
@@ -678,13 +731,13 @@ static void test_requests(int64_t id)
 
 	snprintf(base, sizeof(base), "/api/v1/analyses/%lld/requests",
 		 (long long)id);
-	ok(page_through(base, &count, &pages) == 0,
+	ok(page_through(base, "requests", &count, &pages) == 0,
 	   "paging: ids in order, no repeat");
 	is_int(count, REQUESTS, "paging: every request once");
 	is_int(pages, 3, "paging: 100 per page by default");
 	snprintf(target, sizeof(target), "%s?limit=7", base);
-	ok(page_through(target, &count, &pages) == 0 && count == REQUESTS &&
-		   pages == 36,
+	ok(page_through(target, "requests", &count, &pages) == 0 &&
+		   count == REQUESTS && pages == 36,
 	   "paging by 7: 36 pages");
 
 	snprintf(target, sizeof(target), "%s?limit=2", base);
@@ -847,6 +900,184 @@ static void test_export(int64_t id)
 	expect_error(ret, &r, 404, "not_found", "export of no analysis");
 }
 
+static void test_connections(int64_t id)
+{
+	static const char *const fields[] = {
+		"id",
+		"trace",
+		"host",
+		"pid",
+		"procname",
+		"fd",
+		"family",
+		"peer",
+		"port",
+		"accept_entry_ns",
+		"start_ns",
+		"end_ns",
+		"shutdown_ns",
+		"close_ns",
+		"end_reason",
+		"incomplete",
+		"peer_closed",
+		"requests",
+		"first_request",
+		"idle_ns",
+		"bytes_read",
+		"bytes_written",
+	};
+	char base[128], target[256];
+	struct response r;
+	int64_t count, pages;
+	json_t *j, *item, *ids;
+	bool names_ok;
+	size_t i;
+	int ret;
+
+	snprintf(base, sizeof(base), "/api/v1/analyses/%lld/connections",
+		 (long long)id);
+	ok(page_through(base, "connections", &count, &pages) == 0,
+	   "connections: ids in order, no repeat");
+	is_int(count, CONNECTIONS, "connections: every one once");
+	is_int(pages, 2, "connections: 100 per page by default");
+	snprintf(target, sizeof(target), "%s?limit=9", base);
+	ok(page_through(target, "connections", &count, &pages) == 0 &&
+		   count == CONNECTIONS && pages == 14,
+	   "connections by 9: 14 pages");
+
+	snprintf(target, sizeof(target), "%s?limit=1&after=4", base);
+	ok(get(target, &r) == 0 && r.status == 200, "connection item: 200");
+	j = body_json(&r);
+	item = json_array_get(json_object_get(j, "connections"), 0);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ok(json_object_get(item, fields[i]) != NULL,
+		   "connection has %s", fields[i]);
+	}
+	is_int(json_object_size(item), sizeof(fields) / sizeof(fields[0]),
+	       "connection has no other field");
+	is_int(json_int(item, "id"), 5, "connection: after=4 starts at 5");
+	is_int(json_int(item, "pid"), 1002, "connection: pid");
+	is_str(json_string_value(json_object_get(item, "host")), HOST,
+	       "connection: host of its trace");
+	ok(json_is_null(json_object_get(item, "peer")) &&
+		   json_is_null(json_object_get(item, "port")) &&
+		   json_is_null(json_object_get(item, "family")),
+	   "connection: unknown peer, port and family are null");
+	is_int(json_int(item, "start_ns"), 1000010000, "connection: start_ns");
+	is_int(json_int(item, "accept_entry_ns"), 1000009995,
+	       "connection: accept_entry_ns");
+	ok(json_is_null(json_object_get(item, "shutdown_ns")),
+	   "connection: no shutdown is null");
+	is_int(json_int(item, "close_ns"), 1000011500, "connection: close_ns");
+	is_str(json_string_value(json_object_get(item, "end_reason")), "close",
+	       "connection: end_reason");
+	is_int(json_int(item, "requests"), 2, "connection: requests");
+	is_int(json_int(item, "first_request"), 9, "connection: first_request");
+	is_int(json_int(item, "bytes_written"), 5000,
+	       "connection: bytes_written");
+	is_int(json_int(j, "next"), 5, "connection page: next");
+	json_decref(j);
+	response_fini(&r);
+
+	is_int(count_resource(id, "connections", "&process=nginx"),
+	       CONNECTIONS / 3, "connections filter: process");
+	is_int(count_resource(id, "connections", "&pid=1001"), 42,
+	       "connections filter: pid");
+	is_int(count_resource(id, "connections", "&end_reason=open"), 1,
+	       "connections filter: end_reason");
+	is_int(count_resource(id, "connections",
+			      "&from=1000020000&to=1000040000"),
+	       10, "connections filter: from and to");
+	is_int(count_resource(id, "connections",
+			      "&pid=1000&process=nginx&from=1000100000"),
+	       CONNECTIONS / 3 - 16, "connections filter: combined");
+
+	snprintf(target, sizeof(target), "%s/2", base);
+	ok(get(target, &r) == 0 && r.status == 200, "one connection: 200");
+	j = body_json(&r);
+	is_int(json_int(j, "id"), 2, "one connection: id");
+	ok(json_is_null(json_object_get(j, "accept_entry_ns")),
+	   "one connection: an accept entry not seen is null");
+	ids = json_object_get(j, "request_ids");
+	ok(json_array_size(ids) == 2 &&
+		   json_integer_value(json_array_get(ids, 0)) == 3 &&
+		   json_integer_value(json_array_get(ids, 1)) == 4,
+	   "one connection: its requests 3 and 4 in position order");
+	json_decref(j);
+	response_fini(&r);
+	snprintf(target, sizeof(target), "%s/%d", base, CONNECTIONS);
+	ok(get(target, &r) == 0 && r.status == 200, "open connection: 200");
+	j = body_json(&r);
+	ok(json_is_null(json_object_get(j, "end_ns")) &&
+		   json_is_null(json_object_get(j, "close_ns")),
+	   "open connection: no end, no close");
+	json_decref(j);
+	response_fini(&r);
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests?connection=2", (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200, "requests?connection=2");
+	j = body_json(&r);
+	item = json_array_get(json_object_get(j, "requests"), 0);
+	ok(json_array_size(json_object_get(j, "requests")) == 2 &&
+		   json_int(item, "id") == 3,
+	   "requests of connection 2: 3 and 4");
+	item = json_object_get(item, "connection");
+	ok(json_int(item, "id") == 2 && json_int(item, "position") == 1,
+	   "a request summary names its connection and position");
+	json_decref(j);
+	response_fini(&r);
+	is_int(count_items(id, "&connection=2&after=3"), 1,
+	       "requests of a connection page by cursor");
+	is_int(count_items(id, "&end_reason=keepalive"), REQUESTS / 4,
+	       "filter: end_reason keepalive");
+
+	snprintf(target, sizeof(target), "%s/%d", base, CONNECTIONS + 1);
+	ret = get(target, &r);
+	expect_error(ret, &r, 404, "not_found", "unknown connection");
+	snprintf(target, sizeof(target), "%s/0", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 404, "not_found", "connection 0");
+	snprintf(target, sizeof(target), "%s/2?full=1", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "unknown_parameter",
+		     "one connection with a query");
+	snprintf(target, sizeof(target), "%s?end_reason=timeout", base);
+	ret = get(target, &r);
+	names_ok = ret == 0 && r.body != NULL;
+	for (i = 0; names_ok && i < LTA_REQUEST_END_COUNT; i++) {
+		names_ok = strstr(r.body, lta_request_end_name(i)) != NULL;
+	}
+	ok(names_ok, "the end_reason message lists every end reason");
+	expect_error(ret, &r, 400, "invalid_parameter",
+		     "connections: bad end_reason");
+	snprintf(target, sizeof(target), "%s?pid=-1", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter",
+		     "connections: negative pid");
+	snprintf(target, sizeof(target), "%s?process=", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter",
+		     "connections: empty process");
+	snprintf(target, sizeof(target), "%s?limit=1001", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter",
+		     "connections: limit over 1000");
+	snprintf(target, sizeof(target), "%s?min_duration=5", base);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "unknown_parameter",
+		     "connections: a requests filter");
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests?connection=0", (long long)id);
+	ret = get(target, &r);
+	expect_error(ret, &r, 400, "invalid_parameter",
+		     "requests: connection 0");
+	ret = get("/api/v1/analyses/424242/connections", &r);
+	expect_error(ret, &r, 404, "not_found", "connections of no analysis");
+	ret = get("/api/v1/analyses/424242/connections/1", &r);
+	expect_error(ret, &r, 404, "not_found", "connection of no analysis");
+}
+
 static void test_stats(int64_t id)
 {
 	static const char *const percentiles[] = {
@@ -868,6 +1099,9 @@ static void test_stats(int64_t id)
 	is_int(json_int(counts, "open"), 1, "stats: open");
 	is_int(json_int(counts, "incomplete"), REQUESTS / 50,
 	       "stats: incomplete");
+	is_int(json_int(counts, "connections"), CONNECTIONS,
+	       "stats: connections");
+	is_int(json_int(counts, "keepalive"), REQUESTS / 4, "stats: keepalive");
 	latency = json_object_get(j, "latency");
 	is_int(json_int(latency, "count"), json_int(counts, "complete"),
 	       "stats: latency of complete requests");
@@ -910,6 +1144,14 @@ static void test_metrics(int64_t id)
 		 " %d\n",
 		 (long long)id, REQUESTS);
 	ok(strstr(r.body, sample) != NULL, "metrics: requests per analysis");
+	snprintf(sample, sizeof(sample),
+		 "\nlttng_analyzerd_analysis_connections_total{analysis="
+		 "\"%lld\"} %d\n",
+		 (long long)id, CONNECTIONS);
+	ok(strstr(r.body, sample) != NULL, "metrics: connections per analysis");
+	ok(strstr(r.body, "# TYPE lttng_analyzerd_analysis_data_gaps_total "
+			  "counter\n") != NULL,
+	   "metrics: data gaps");
 	ok(strstr(r.body, "# HELP lttng_analyzerd_analysis_events_total ") &&
 		   strstr(r.body, "# TYPE lttng_analyzerd_analysis_events_"
 				  "total counter\n"),
@@ -1529,6 +1771,7 @@ int main(void)
 	test_views(trace, live);
 	test_requests(trace);
 	test_one_request(trace);
+	test_connections(trace);
 	test_export(trace);
 	test_stats(trace);
 	test_metrics(trace);

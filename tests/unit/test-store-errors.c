@@ -386,8 +386,8 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 2,
-	       "a new database has schema version 2");
+	is_int(db_pragma(dir, "user_version"), 3,
+	       "a new database has schema version 3");
 	lta_store_analysis_insert(store, &a);
 	lta_store_analysis_insert(store, &other);
 	w = lta_store_writer_open(store, a.id);
@@ -546,7 +546,7 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 2, "still schema version 2");
+	is_int(db_pragma(dir, "user_version"), 3, "still schema version 3");
 	f = filter_any(a.id);
 	f.limit = 50;
 	check_filter(store, f, n, true, "after a reopen, no filter");
@@ -1050,8 +1050,8 @@ static void test_migration(void)
 	lta_store_analysis_insert(store, &got);
 	is_int(got.id, 2, "a new analysis gets id 2");
 	lta_store_close(store);
-	is_int(db_pragma(dir, "user_version"), 2,
-	       "the database is at version 2");
+	is_int(db_pragma(dir, "user_version"), 3,
+	       "the database is at version 3");
 	is_int(db_pragma(dir, "application_id"), STORE_APPLICATION_ID,
 	       "and keeps its application id");
 	is_int(read_errors_ordered(dir, 1), 1,

@@ -877,7 +877,10 @@ static void test_readers_not_blocked(void)
 	rc = sqlite3_open(path, &raw);
 	rc |= sqlite3_exec(raw,
 			   "BEGIN IMMEDIATE;"
-			   "INSERT INTO requests VALUES (1, 1000, 1, 'x', '',"
+			   "INSERT INTO requests (analysis, id, pid, procname,"
+			   " peer, port, start_ns, end_ns, duration_ns,"
+			   " end_reason, incomplete, record)"
+			   " VALUES (1, 1000, 1, 'x', '',"
 			   " -1, 0, -1, -1, 'open', 0, '{}');"
 			   "UPDATE analyses SET status='ended'",
 			   NULL, NULL, NULL);

@@ -264,6 +264,10 @@ static void add_duration(int64_t duration_ns, const char *end_reason,
 	} else if (!strcmp(end_reason, "replaced")) {
 		stats->replaced++;
 	} else {
+		/* close, shutdown, keepalive: complete, in the latency. */
+		if (!strcmp(end_reason, "keepalive")) {
+			stats->keepalive++;
+		}
 		stats->complete++;
 		lta_histogram_record(stats->latency, duration_ns);
 	}
@@ -295,6 +299,7 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	stats->last_end_ns = -1;
 	stats->events = (uint64_t)a.events;
 	stats->discarded_events = (uint64_t)a.discarded_events;
+	stats->connections = (uint64_t)a.connections;
 	stats->syscall_count = 2;
 	snprintf(stats->syscalls[0].name, sizeof(stats->syscalls[0].name),
 		 "read");
