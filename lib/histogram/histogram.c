@@ -1,8 +1,12 @@
 #include "histogram.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/strbuf.h"
 
 #define SUB_BITS 10
 #define SUB_COUNT (1 << SUB_BITS)     /* 1024 sub-buckets per power. */
@@ -111,6 +115,62 @@ void lta_histogram_merge(struct lta_histogram *into,
 	if (from->max > into->max) {
 		into->max = from->max;
 	}
+}
+
+void lta_histogram_encode(const struct lta_histogram *h, struct lta_strbuf *out)
+{
+	size_t i;
+
+	lta_strbuf_printf(
+		out,
+		"%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %.17g %.17g",
+		h->total, h->clamped, h->min, h->max, h->sum, h->sum_squares);
+	for (i = 0; i < INDEX_COUNT; i++) {
+		if (h->counts[i]) {
+			lta_strbuf_printf(out, " %zu:%" PRIu64, i,
+					  h->counts[i]);
+		}
+	}
+}
+
+int lta_histogram_decode(struct lta_histogram *h, const char *text)
+{
+	uint64_t sum_counts = 0;
+	const char *p = text;
+	char *end;
+	int n = 0;
+
+	lta_histogram_reset(h);
+	if (sscanf(p,
+		   "%" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %lf %lf%n",
+		   &h->total, &h->clamped, &h->min, &h->max, &h->sum,
+		   &h->sum_squares, &n) != 6) {
+		goto error;
+	}
+	p += n;
+	while (*p == ' ') {
+		unsigned long long index, count;
+
+		index = strtoull(p + 1, &end, 10);
+		if (end == p + 1 || *end != ':' || index >= INDEX_COUNT) {
+			goto error;
+		}
+		p = end + 1;
+		count = strtoull(p, &end, 10);
+		if (end == p) {
+			goto error;
+		}
+		p = end;
+		h->counts[index] += count;
+		sum_counts += count;
+	}
+	if (*p != '\0' || sum_counts != h->total) {
+		goto error;
+	}
+	return 0;
+error:
+	lta_histogram_reset(h);
+	return -EINVAL;
 }
 
 uint64_t lta_histogram_count(const struct lta_histogram *h)

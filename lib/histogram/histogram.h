@@ -44,6 +44,24 @@ void lta_histogram_merge(struct lta_histogram *into,
 
 void lta_histogram_reset(struct lta_histogram *h);
 
+struct lta_strbuf;
+
+/*
+ * Appends H to OUT as text, exactly (lta_histogram_decode() gives it back
+ * whole): "total clamped min max sum sum_squares" then the non-empty
+ * buckets as " index:count". Its length grows with the buckets in use, not
+ * with the count: a few KiB for a real latency distribution.
+ */
+void lta_histogram_encode(const struct lta_histogram *h,
+			  struct lta_strbuf *out);
+
+/*
+ * Sets H to what TEXT (from lta_histogram_encode()) holds. Returns 0, or
+ * -EINVAL for text that is not an encoding (H is then reset). Any input is
+ * safe.
+ */
+int lta_histogram_decode(struct lta_histogram *h, const char *text);
+
 uint64_t lta_histogram_count(const struct lta_histogram *h);
 uint64_t lta_histogram_clamped(const struct lta_histogram *h);
 int64_t lta_histogram_min(const struct lta_histogram *h);

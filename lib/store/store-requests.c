@@ -68,12 +68,24 @@ struct lta_store_writer {
 	int64_t committed;	/* Requests only. */
 	int64_t committed_connections;
 	bool failing; /* The last commit failed. */
+	/* The analysis's snapshot, for the next commit; owned. */
+	struct lta_strbuf snapshot;
+	bool snapshot_pending;
+	sqlite3_stmt *snapshot_write; /* Owned. */
 };
 
 #define REQUEST_COLUMNS                                                \
 	"analysis, id, pid, procname, peer, port, start_ns, end_ns, "  \
 	"duration_ns, end_reason, incomplete, record, connection_id, " \
 	"position"
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int64_t monotonic_ns(void)
 {
@@ -181,6 +193,17 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 		goto error;
 	}
 	sqlite3_bind_int64(w->out_of_order, 1, analysis_id);
+	rc = sqlite3_prepare_v3(w->db,
+				"INSERT OR REPLACE INTO snapshots "
+				"(analysis, updated_ns, snapshot) "
+				"VALUES (?1, ?2, ?3)",
+				-1, SQLITE_PREPARE_PERSISTENT,
+				&w->snapshot_write, NULL);
+	if (rc != SQLITE_OK) {
+		lta_store_sqlite_error(w->db, rc, "prepare snapshot");
+		goto error;
+	}
+	sqlite3_bind_int64(w->snapshot_write, 1, analysis_id);
 	if (read_ordered(w)) {
 		goto error;
 	}
@@ -201,6 +224,7 @@ error:
 		lta_store_connection_batch_fini(&w->connections);
 		sqlite3_finalize(w->insert);
 		sqlite3_finalize(w->out_of_order);
+		sqlite3_finalize(w->snapshot_write);
 		sqlite3_close_v2(w->db);
 		free(w);
 		w = NULL;
@@ -220,7 +244,29 @@ static void batch_clear(struct lta_store_writer *w)
 static bool batch_empty(const struct lta_store_writer *w)
 {
 	return w->count == 0 && w->errors.count == 0 &&
-	       w->connections.count == 0;
+	       w->connections.count == 0 && !w->snapshot_pending;
+}
+
+size_t lta_store_writer_pending(const struct lta_store_writer *w)
+{
+	return w->count + w->errors.count + w->connections.count;
+}
+
+int lta_store_writer_set_snapshot(struct lta_store_writer *w,
+				  const char *snapshot)
+{
+	bool was_empty = batch_empty(w);
+
+	lta_strbuf_clear(&w->snapshot);
+	lta_strbuf_puts(&w->snapshot, snapshot);
+	if (w->snapshot.failed) {
+		return -ENOMEM;
+	}
+	w->snapshot_pending = true;
+	if (was_empty) {
+		w->batch_start_ns = monotonic_ns();
+	}
+	return 0;
 }
 
 /* Whether the batch is past a bound: then it is committed at once. */
@@ -326,6 +372,17 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 	if (rc != SQLITE_OK) {
 		goto error;
 	}
+	if (w->snapshot_pending) {
+		what = "write snapshot";
+		sqlite3_bind_int64(w->snapshot_write, 2, wall_ns());
+		sqlite3_bind_text(w->snapshot_write, 3, w->snapshot.data,
+				  (int)w->snapshot.len, SQLITE_STATIC);
+		rc = sqlite3_step(w->snapshot_write);
+		sqlite3_reset(w->snapshot_write);
+		if (rc != SQLITE_DONE) {
+			goto error;
+		}
+	}
 	what = "commit";
 	rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -376,16 +433,16 @@ static int batch_commit(struct lta_store_writer *w)
 			 (long long)w->analysis);
 	}
 	if (ret && !w->failing) {
-		LTA_LOGE("Failed to store requests: analysis=%lld, "
-			 "lost=%zu, lost_errors=%zu, lost_connections=%zu, "
-			 "error=\"%s\"",
+		LTA_LOGE("Failed to store requests, kept to retry: "
+			 "analysis=%lld, pending=%zu, pending_errors=%zu, "
+			 "pending_connections=%zu, error=\"%s\"",
 			 (long long)w->analysis, w->count, w->errors.count,
 			 w->connections.count, lta_store_error());
 	} else if (ret) {
 		/* A full disk fails every commit: said once at ERROR. */
 		LTA_LOGD("Failed to store requests again: analysis=%lld, "
-			 "lost=%zu, lost_errors=%zu, lost_connections=%zu, "
-			 "error=\"%s\"",
+			 "pending=%zu, pending_errors=%zu, "
+			 "pending_connections=%zu, error=\"%s\"",
 			 (long long)w->analysis, w->count, w->errors.count,
 			 w->connections.count, lta_store_error());
 	} else {
@@ -397,8 +454,11 @@ static int batch_commit(struct lta_store_writer *w)
 		w->committed_connections += (int64_t)w->connections.count;
 	}
 	w->failing = ret != 0;
-	/* The header's contract: a failed batch is lost, later ones retry. */
-	batch_clear(w);
+	if (ret == 0) {
+		/* A failed batch stays, whole, for the next commit. */
+		batch_clear(w);
+		w->snapshot_pending = false;
+	}
 end:
 	return ret;
 }
@@ -533,9 +593,11 @@ void lta_store_writer_close(struct lta_store_writer *w)
 	lta_store_connection_batch_fini(&w->connections);
 	sqlite3_finalize(w->insert);
 	sqlite3_finalize(w->out_of_order);
+	sqlite3_finalize(w->snapshot_write);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close_v2(w->db);
 	lta_strbuf_fini(&w->text);
+	lta_strbuf_fini(&w->snapshot);
 	free(w->rows);
 	free(w);
 }

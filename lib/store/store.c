@@ -36,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -221,6 +221,18 @@ static const char schema_v3[] =
 	" ADD COLUMN connections_ordered INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE analyses"
 	" ADD COLUMN connections INTEGER NOT NULL DEFAULT 0;";
+
+/*
+ * Version 4: each analysis's snapshot (latency histogram, counts by end
+ * reason, system-call tallies, timeouts: what /stats and /timeouts show),
+ * written by its writer in the same transaction as the rows it counts, so
+ * that the figures never claim more than the store holds, and survive a
+ * restart exactly.
+ */
+static const char schema_v4[] = "CREATE TABLE snapshots ("
+				" analysis INTEGER PRIMARY KEY,"
+				" updated_ns INTEGER NOT NULL,"
+				" snapshot TEXT NOT NULL);";
 
 #define ANALYSIS_COLUMNS                                             \
 	"id, kind, source, status, reason, created_ns, updated_ns, " \
@@ -676,7 +688,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 3;
 	}
-	/* Later versions: if (version == 3) { ...; version = 4; } */
+	if (version == 3) {
+		ret = exec(db, schema_v4, "migrate schema to version 4");
+		if (ret) {
+			goto rollback;
+		}
+		version = 4;
+	}
+	/* Later versions: if (version == 4) { ...; version = 5; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
@@ -718,8 +737,8 @@ static int mark_interrupted(sqlite3 *db)
 		"  WHERE requests.analysis=analyses.id),"
 		" connections=(SELECT count(*) FROM connections"
 		"  WHERE connections.analysis=analyses.id)"
-		" WHERE status IN ('connecting','live','disconnected',"
-		"'reading')";
+		" WHERE status IN ('starting','connecting','live',"
+		"'disconnected','reading','paused')";
 	sqlite3_stmt *stmt = NULL;
 	int ret = 0, rc;
 
@@ -805,7 +824,26 @@ end:
 	return ret;
 }
 
-struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
+/*
+ * A worker's store: the daemon holds the folder's lock and made the schema
+ * current; the worker only checks the version.
+ */
+static int check_version(sqlite3 *db)
+{
+	int64_t version;
+	int ret = query_int(db, "PRAGMA user_version", &version);
+
+	if (ret == 0 && version != STORE_SCHEMA_VERSION) {
+		lta_store_set_error("schema version %lld, not %d: the daemon "
+				    "did not open this folder",
+				    (long long)version, STORE_SCHEMA_VERSION);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static struct lta_store *store_open(const char *dir, bool worker, char *error,
+				    size_t size)
 {
 	struct lta_store *store = NULL;
 	bool key_created = false, mutexes_created = false;
@@ -815,7 +853,7 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 	if (size) {
 		error[0] = '\0';
 	}
-	if (prepare_dir(dir, error, size)) {
+	if (!worker && prepare_dir(dir, error, size)) {
 		goto error;
 	}
 	store = calloc(1, sizeof(*store));
@@ -824,7 +862,7 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 		goto error;
 	}
 	store->lock_fd = -1;
-	if (lock_dir(dir, &store->lock_fd, error, size)) {
+	if (!worker && lock_dir(dir, &store->lock_fd, error, size)) {
 		goto error;
 	}
 	path_size = strlen(dir) + sizeof("/" STORE_FILE);
@@ -834,10 +872,17 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 		goto error;
 	}
 	snprintf(store->path, path_size, "%s/%s", dir, STORE_FILE);
-	if (lta_store_connection_open(
-		    store->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-		    &store->control)) {
+	if (lta_store_connection_open(store->path,
+				      SQLITE_OPEN_READWRITE |
+					      (worker ? 0 : SQLITE_OPEN_CREATE),
+				      &store->control)) {
 		goto sqlite_error;
+	}
+	if (worker) {
+		if (check_version(store->control)) {
+			goto sqlite_error;
+		}
+		goto statements;
 	}
 	/*
 	 * A file that is not a database was found out by the first PRAGMA
@@ -854,6 +899,7 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 	if (mark_interrupted(store->control)) {
 		goto sqlite_error;
 	}
+statements:
 	rc = sqlite3_prepare_v3(
 		store->control,
 		"INSERT INTO analyses (kind, source, status, reason, "
@@ -893,7 +939,8 @@ struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 		goto error;
 	}
 	key_created = true;
-	LTA_LOGI("Opened the store: path=\"%s\"", store->path);
+	LTA_LOGI("Opened the store: path=\"%s\"%s", store->path,
+		 worker ? ", worker" : "");
 	goto end;
 sqlite_error:
 	snprintf(error, size, "Cannot use the database \"%s\": %s", store->path,
@@ -924,6 +971,95 @@ end:
 	return store;
 }
 
+struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
+{
+	return store_open(dir, false, error, size);
+}
+
+int lta_store_analysis_finish(struct lta_store *store, int64_t id,
+			      const char *status, const char *reason)
+{
+	static const char sql[] =
+		"UPDATE analyses SET status=?2, reason=?3, updated_ns=?4,"
+		" requests=(SELECT count(*) FROM requests"
+		"  WHERE requests.analysis=?1),"
+		" connections=(SELECT count(*) FROM connections"
+		"  WHERE connections.analysis=?1)"
+		" WHERE id=?1";
+	sqlite3_stmt *stmt = NULL;
+	int ret = 0, rc;
+
+	pthread_mutex_lock(&store->control_lock);
+	rc = sqlite3_prepare_v2(store->control, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(store->control, rc,
+					     "prepare finish");
+		goto end;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, wall_clock_ns());
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = lta_store_sqlite_error(store->control, rc,
+					     "finish analysis");
+	} else if (sqlite3_changes(store->control) == 0) {
+		ret = -ENOENT;
+	}
+end:
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&store->control_lock);
+	return ret;
+}
+
+struct lta_store *lta_store_open_worker(const char *dir, char *error,
+					size_t size)
+{
+	return store_open(dir, true, error, size);
+}
+
+int lta_store_snapshot_get(struct lta_store *store, int64_t analysis,
+			   char **snapshot)
+{
+	struct store_reader *reader;
+	sqlite3_stmt *stmt = NULL;
+	int ret, rc;
+
+	*snapshot = NULL;
+	ret = lta_store_reader_get(store, &reader);
+	if (ret) {
+		return ret;
+	}
+	/* Rare (a /stats or /timeouts call): not kept prepared. */
+	rc = sqlite3_prepare_v2(reader->db,
+				"SELECT snapshot FROM snapshots "
+				"WHERE analysis=?1",
+				-1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(reader->db, rc,
+					     "prepare snapshot");
+		goto end;
+	}
+	sqlite3_bind_int64(stmt, 1, analysis);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+
+		*snapshot = strdup(text ? text : "");
+		ret = *snapshot ? 0 : -ENOMEM;
+	} else if (rc == SQLITE_DONE) {
+		ret = -ENOENT;
+	} else {
+		ret = lta_store_sqlite_error(reader->db, rc, "read snapshot");
+	}
+end:
+	sqlite3_finalize(stmt);
+	/* A read transaction must not stay open on the reader. */
+	sqlite3_reset(stmt);
+	return ret;
+}
+
 void lta_store_close(struct lta_store *store)
 {
 	struct store_reader *reader, *next;
@@ -951,7 +1087,9 @@ void lta_store_close(struct lta_store *store)
 	sqlite3_close_v2(store->control);
 	pthread_mutex_destroy(&store->control_lock);
 	pthread_mutex_destroy(&store->lock);
-	close(store->lock_fd);
+	if (store->lock_fd >= 0) {
+		close(store->lock_fd);
+	}
 	LTA_LOGI("Closed the store: path=\"%s\"", store->path);
 	free(store->path);
 	free(store);

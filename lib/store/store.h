@@ -89,6 +89,15 @@ struct lta_store_analysis {
 struct lta_store *lta_store_open(const char *dir, char *error, size_t size);
 
 /*
+ * Opens DIR's database for an analysis worker, a process the daemon
+ * started: no folder lock (the daemon holds it), no schema change (the
+ * daemon made it current; another version is refused), nothing marked
+ * interrupted. Returns NULL with a message in ERROR. Any thread.
+ */
+struct lta_store *lta_store_open_worker(const char *dir, char *error,
+					size_t size);
+
+/*
  * Closes every connection. Writers must be closed first. Accepts NULL.
  * Call it once no other thread uses the store (nor exits after having
  * used it): the read connections of threads still alive are closed here.
@@ -116,6 +125,15 @@ int lta_store_analysis_insert(struct lta_store *store,
 int lta_store_analysis_update(struct lta_store *store,
 			      const struct lta_store_analysis *analysis);
 
+/*
+ * Sets the final STATUS and REASON of analysis ID, with its requests and
+ * connections counted from what the store holds (its worker died: its
+ * last counters may be older than its last commit). Returns 0, -ENOENT or
+ * an error. Any thread.
+ */
+int lta_store_analysis_finish(struct lta_store *store, int64_t id,
+			      const char *status, const char *reason);
+
 /* Reads analysis ID into OUT. Returns 0 or -ENOENT. */
 int lta_store_analysis_get(struct lta_store *store, int64_t id,
 			   struct lta_store_analysis *out);
@@ -141,8 +159,8 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 
 /*
  * Adds R (its record formatted with HOST) to the open transaction. Returns
- * 0 or an error (-ENOSPC: the disk is full; the request is not stored and
- * what was committed before stays).
+ * 0 or an error (-ENOSPC: the disk is full; the request stays in the batch,
+ * not stored yet, and what was committed before stays).
  *
  * The transaction is a batch in memory, written in one SQLite transaction
  * by lta_store_writer_commit(); a batch past a few MiB (or 65536 rows) is
@@ -155,14 +173,37 @@ int lta_store_writer_add(struct lta_store_writer *w,
 /*
  * Commits when the open transaction is older than MAX_AGE_MS (or always
  * with 0). Returns 0 or an error; after an error the rows of the failed
- * transaction are lost, later ones are tried again.
+ * transaction stay in the batch and the next commit tries them again (a
+ * full disk loses nothing: the caller stops adding rows, and commits again
+ * until space comes back). lta_store_writer_pending() says how many wait.
  *
  * The age is that of the oldest row of the batch, on the monotonic clock;
  * an empty batch commits nothing. Cheap when not due: call it often.
  */
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms);
 
+/*
+ * Sets the snapshot of W's analysis (what /stats and /timeouts show, as
+ * JSON: see src/lttng-analyzerd/snapshot.c) to be written in W's next
+ * commit, in the same transaction as the rows it counts. SNAPSHOT is
+ * copied. A pending snapshot makes the next lta_store_writer_commit()
+ * write even with no row. Returns 0 or -ENOMEM. The writer's thread.
+ */
+int lta_store_writer_set_snapshot(struct lta_store_writer *w,
+				  const char *snapshot);
+
+/*
+ * Reads the last snapshot committed for ANALYSIS into *SNAPSHOT (malloc'd:
+ * the caller frees it). Returns 0, -ENOENT (none yet) or an error. Any
+ * thread.
+ */
+int lta_store_snapshot_get(struct lta_store *store, int64_t analysis,
+			   char **snapshot);
+
 /* Rows committed so far by this writer (replaced rows count again). */
+/* Rows (requests, connections, errors) in the batch, not stored yet. */
+size_t lta_store_writer_pending(const struct lta_store_writer *w);
+
 int64_t lta_store_writer_committed(const struct lta_store_writer *w);
 
 /* Commits what is pending and closes. Accepts NULL. */

@@ -386,8 +386,8 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 3,
-	       "a new database has schema version 3");
+	is_int(db_pragma(dir, "user_version"), 4,
+	       "a new database has schema version 4");
 	lta_store_analysis_insert(store, &a);
 	lta_store_analysis_insert(store, &other);
 	w = lta_store_writer_open(store, a.id);
@@ -546,7 +546,7 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 3, "still schema version 3");
+	is_int(db_pragma(dir, "user_version"), 4, "still schema version 4");
 	f = filter_any(a.id);
 	f.limit = 50;
 	check_filter(store, f, n, true, "after a reopen, no filter");
@@ -838,14 +838,19 @@ static void test_with_requests_and_full_disk(void)
 	ret = lta_store_writer_commit(w, 0);
 	is_int(ret, -ENOSPC, "a commit on a full disk gives -ENOSPC");
 	ok(count_errors(store, a.id) == 40 && count_requests(store, a.id) == 20,
-	   "the batch is lost, requests and errors: the 40 errors stay");
+	   "nothing of the batch is stored: the 40 errors and 20 requests "
+	   "stay as they were");
 	is_int(lta_store_writer_committed(w), 20, "the writer counts 20");
+	is_int((int64_t)lta_store_writer_pending(w), 2961,
+	       "the batch (1 request, 2960 errors) is kept, pending");
 
 	sqlite3_exec(lta_store_writer_borrow_db(w),
 		     "PRAGMA max_page_count=1000000000", NULL, NULL, NULL);
 	add_range(w, 3001, 3005, false);
 	is_int(lta_store_writer_commit(w, 0), 0, "the next commit succeeds");
-	is_int(count_errors(store, a.id), 45, "45 errors now");
+	is_int(count_errors(store, a.id), 3005,
+	       "3005 errors now: the kept batch was stored too");
+	is_int(count_requests(store, a.id), 21, "and its request");
 	lta_store_writer_close(w);
 	lta_store_close(store);
 	store_test_remove_dir(dir);
@@ -1050,8 +1055,8 @@ static void test_migration(void)
 	lta_store_analysis_insert(store, &got);
 	is_int(got.id, 2, "a new analysis gets id 2");
 	lta_store_close(store);
-	is_int(db_pragma(dir, "user_version"), 3,
-	       "the database is at version 3");
+	is_int(db_pragma(dir, "user_version"), 4,
+	       "the database is at version 4");
 	is_int(db_pragma(dir, "application_id"), STORE_APPLICATION_ID,
 	       "and keeps its application id");
 	is_int(read_errors_ordered(dir, 1), 1,

@@ -1080,6 +1080,11 @@ static void test_disk_full(void)
 	   lta_store_error());
 	is_int(lta_store_writer_committed(w), 50, "the writer counts 50 rows");
 	is_int(count_rows(store, a.id), 50, "the 50 earlier rows are intact");
+	is_int((int64_t)lta_store_writer_pending(w), 1950,
+	       "the 1950 rows of the failed batch are kept, pending");
+	is_int(lta_store_writer_commit(w, 0), -ENOSPC,
+	       "a retry on a disk still full fails the same");
+	is_int((int64_t)lta_store_writer_pending(w), 1950, "still pending");
 
 	/* The writer is usable once there is room again. */
 	sqlite3_exec(lta_store_writer_borrow_db(w),
@@ -1088,7 +1093,9 @@ static void test_disk_full(void)
 		add_spec(w, i, 3);
 	}
 	is_int(lta_store_writer_commit(w, 0), 0, "the next commit succeeds");
-	is_int(count_rows(store, a.id), 60, "60 rows now");
+	is_int(count_rows(store, a.id), 2010,
+	       "2010 rows now: nothing of the failed batch was lost");
+	is_int((int64_t)lta_store_writer_pending(w), 0, "nothing pending");
 	lta_store_writer_close(w);
 	lta_store_close(store);
 	store_test_remove_dir(dir);
