@@ -1442,7 +1442,8 @@ static int exchange_exit(struct lta_segment *segment, struct thread_state *t,
 			c->record.bytes_written += (uint64_t)ret;
 		}
 	}
-	if (!r && !c->current && read) {
+	if (!r && !c->current && read && c->record.end < 0) {
+		/* Nothing begins once the server shut the connection down. */
 		if (ret == 0) {
 			/* End of file: the client closed while idle. */
 			c->record.peer_closed = true;
