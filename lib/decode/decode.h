@@ -146,6 +146,13 @@ enum lta_source_status lta_source_run_once(struct lta_source *source);
  */
 void lta_source_interrupt(struct lta_source *source);
 
+/*
+ * Clears an interrupt, for a caller that interrupted a blocked graph on
+ * purpose (a watchdog) and goes on with a new one (lta_source_reset()).
+ * Any thread.
+ */
+void lta_source_clear_interrupt(struct lta_source *source);
+
 /* Returns whether lta_source_interrupt() was called. Any thread. */
 bool lta_source_interrupted(const struct lta_source *source);
 

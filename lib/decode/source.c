@@ -362,6 +362,11 @@ void lta_source_interrupt(struct lta_source *source)
 	bt_interrupter_set(source->interrupter);
 }
 
+void lta_source_clear_interrupt(struct lta_source *source)
+{
+	bt_interrupter_reset(source->interrupter);
+}
+
 bool lta_source_interrupted(const struct lta_source *source)
 {
 	return bt_interrupter_is_set(source->interrupter);

@@ -3,82 +3,70 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <netdb.h>
-#include <signal.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/htable.h"
 #include "common/log.h"
 #include "decode/decode.h"
-#include "segment/segment.h"
 #include "segment/summary.h"
-#include "tasks/tasks.h"
+#include "snapshot.h"
+#include "worker.h"
 
-#define STORE_UPDATE_NS (1000LL * 1000 * 1000)
-#define LIVENESS_NS (100LL * 1000 * 1000)
-#define ESTIMATES_NS (200LL * 1000 * 1000)
-#define MAX_GONE 64
-#define MAX_SYSCALL_NAMES 256
+#define MS (1000LL * 1000)
+/* Below this much free space in the data folder, no analysis starts. */
+#define MIN_FREE_BYTES (4LL * 1024 * 1024)
 
-struct syscall_tally {
-	const char *name; /* Interned by the source. */
-	uint64_t calls;
-};
-
+/*
+ * The daemon's side of an analysis whose worker runs: a few hundred bytes.
+ * Reference-counted: the manager's table holds one reference while the
+ * worker runs, and each caller of find() one while it reads; the last
+ * put() frees it. Fields below the lock are the manager's lock's.
+ */
 struct analysis {
-	struct lta_analyses *manager; /* Borrowed. */
+	int refs;
 	int64_t id;
 	bool live;
-	char *url, *path; /* Owned. */
-	pthread_t thread;
-	bool joined;
+	pid_t pid;
+	int pipe_fd;	 /* Read end; the worker holds the write end. */
+	char line[1024]; /* A line of the pipe being read. */
+	size_t line_len;
 
-	/* The thread's own state: only it touches these. */
-	struct lta_source *source; /* Owned; interrupt from any thread. */
-	struct lta_tasks *tasks;
-	struct lta_segment *segment;
-	struct lta_store_writer *writer;
-	int64_t next_store_update;
-	struct lta_timing *timing;
-	bool errors_to_commit;	/* Commit at once: an error is news. */
-	int64_t next_liveness;	/* Monotonic: check local processes. */
-	int64_t next_estimates; /* Monotonic: snapshot the estimates. */
-	char local_host[256];	/* Traces of this host: check processes. */
-	struct lta_htable dead; /* (trace, pid) -> wall ns found gone. */
-	struct lta_event gone[MAX_GONE]; /* Scratch for the liveness check. */
-	size_t gone_count;
-
-	/* Shared with readers: under lock. */
-	pthread_mutex_t lock;
-	struct lta_store_analysis state;
-	bool running;
-	int64_t requests_open, reconnects;
-	/* Stretches of the trace the analysis never saw (live reconnects). */
-	int64_t data_gaps;
-	struct lta_summary *summary;
-	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
-	size_t syscall_names;
-	uint64_t discarded_packets;
 	bool stop_requested;
-	uint64_t errors_by_type[3], late_ends;
-	struct lta_analysis_timeout *estimates; /* Snapshot; owned. */
-	size_t estimate_count, estimate_cap;
+	int64_t stop_deadline; /* Monotonic ns; 0. */
+	/* What the worker said last (a status the store may not hold). */
+	bool reported;
+	char status[LTA_STORE_STATUS_MAX];
+	char reason[LTA_STORE_REASON_MAX];
+	int64_t pending;
 };
 
 struct lta_analyses {
 	struct lta_store *store; /* Borrowed. */
 	struct lta_analyses_options options;
+	char *data_dir, *program, *log_level; /* Owned copies. */
+
 	pthread_mutex_t lock;
-	struct lta_htable by_id; /* id -> owned analysis (this daemon's). */
+	struct lta_htable by_id; /* id -> analysis (a reference). */
+	pthread_cond_t changed;	 /* A worker was reaped. */
+
+	pthread_t supervisor;
+	bool supervising;
+	bool quit;
+	int wake[2]; /* The supervisor polls wake[0]. */
 };
 
 static int64_t wall_ns(void)
@@ -97,617 +85,50 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-struct lta_analyses *lta_analyses_create(struct lta_store *store,
-					 const struct lta_analyses_options *o)
-{
-	struct lta_analyses *m = calloc(1, sizeof(*m));
-
-	if (!m) {
-		return NULL;
-	}
-	m->store = store;
-	m->options.retry_initial_ms = 500;
-	m->options.retry_max_ms = 10000;
-	m->options.commit_ms = 200;
-	m->options.max_calls = 1000;
-	if (o) {
-		if (o->retry_initial_ms > 0) {
-			m->options.retry_initial_ms = o->retry_initial_ms;
-		}
-		if (o->retry_max_ms > 0) {
-			m->options.retry_max_ms = o->retry_max_ms;
-		}
-		if (o->commit_ms > 0) {
-			m->options.commit_ms = o->commit_ms;
-		}
-		if (o->max_calls > 0) {
-			m->options.max_calls = o->max_calls;
-		}
-		m->options.timing = o->timing;
-	}
-	pthread_mutex_init(&m->lock, NULL);
-	if (lta_htable_init(&m->by_id, 16)) {
-		pthread_mutex_destroy(&m->lock);
-		free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* --- the analysis thread ------------------------------------------------- */
-
-static void set_status(struct analysis *a, const char *status,
-		       const char *reason)
-{
-	pthread_mutex_lock(&a->lock);
-	if (strcmp(a->state.status, status) != 0 ||
-	    strcmp(a->state.reason, reason ? reason : "") != 0) {
-		LTA_LOGI("Analysis status changed: id=%lld, status=%s, "
-			 "reason=\"%s\"",
-			 (long long)a->id, status, reason ? reason : "");
-	}
-	snprintf(a->state.status, sizeof(a->state.status), "%s", status);
-	snprintf(a->state.reason, sizeof(a->state.reason), "%s",
-		 reason ? reason : "");
-	a->state.updated_ns = wall_ns();
-	pthread_mutex_unlock(&a->lock);
-}
-
-/* Writes the analysis row (status, counters) to the store. */
-static void store_state(struct analysis *a)
-{
-	struct lta_store_analysis copy;
-	int ret;
-
-	pthread_mutex_lock(&a->lock);
-	a->state.requests = lta_store_writer_committed(a->writer);
-	a->state.connections =
-		lta_store_writer_committed_connections(a->writer);
-	copy = a->state;
-	pthread_mutex_unlock(&a->lock);
-	ret = lta_store_analysis_update(a->manager->store, &copy);
-	if (ret) {
-		LTA_LOGE("Cannot store analysis state: id=%lld, error=\"%s\"",
-			 (long long)a->id, lta_store_error());
-	}
-}
-
-static int on_request(const struct lta_request *r, void *user_data)
-{
-	struct analysis *a = user_data;
-	const struct lta_source_trace *trace =
-		lta_source_trace(a->source, r->trace);
-	int ret;
-
-	pthread_mutex_lock(&a->lock);
-	lta_summary_add(a->summary, r);
-	pthread_mutex_unlock(&a->lock);
-	ret = lta_store_writer_add(a->writer, r,
-				   trace ? trace->hostname : NULL);
-	if (ret) {
-		/* Keep analyzing: what was stored stays, the error is said. */
-		LTA_LOGE("Cannot store request: analysis=%lld, request=%llu, "
-			 "error=\"%s\"",
-			 (long long)a->id, (unsigned long long)r->id,
-			 ret == -ENOSPC ? "disk full" : lta_store_error());
-	}
-	return 0;
-}
-
-/* A connection is over (after its last request): stored. */
-static int on_connection(const struct lta_connection *c, void *user_data)
-{
-	struct analysis *a = user_data;
-	const struct lta_source_trace *trace =
-		lta_source_trace(a->source, c->trace);
-	int ret;
-
-	ret = lta_store_writer_add_connection(a->writer, c,
-					      trace ? trace->hostname : NULL);
-	if (ret) {
-		/* Keep analyzing: what was stored stays, the error is said. */
-		LTA_LOGE("Cannot store connection: analysis=%lld, "
-			 "connection=%llu, error=\"%s\"",
-			 (long long)a->id, (unsigned long long)c->id,
-			 ret == -ENOSPC ? "disk full" : lta_store_error());
-	}
-	return 0;
-}
-
-static void tally_syscall(struct analysis *a, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < a->syscall_names; i++) {
-		if (a->syscalls[i].name == name) {
-			a->syscalls[i].calls++;
-			return;
-		}
-	}
-	if (a->syscall_names < MAX_SYSCALL_NAMES) {
-		a->syscalls[a->syscall_names].name = name;
-		a->syscalls[a->syscall_names].calls = 1;
-		a->syscall_names++;
-	}
-}
-
-static int on_event(struct lta_event *event, void *user_data)
-{
-	struct analysis *a = user_data;
-	int ret;
-
-	ret = lta_tasks_feed(a->tasks, event);
-	if (ret) {
-		return ret;
-	}
-	pthread_mutex_lock(&a->lock);
-	a->state.events++;
-	if (event->ts > a->state.last_event_ns) {
-		a->state.last_event_ns = event->ts;
-	}
-	if (event->kind == LTA_EVENT_SYSCALL_ENTRY && event->syscall_name) {
-		tally_syscall(a, event->syscall_name);
-	}
-	pthread_mutex_unlock(&a->lock);
-	ret = lta_timing_event(a->timing, event);
-	if (ret) {
-		return ret;
-	}
-	return lta_segment_feed(a->segment, event);
-}
-
-static int on_point(const struct lta_segment_point *point, void *user_data)
-{
-	struct analysis *a = user_data;
-
-	return lta_timing_point(a->timing, point);
-}
-
-/* An error raised (or its late end): stored at once, counted. */
-static int on_timing_error(const struct lta_timing_error *te, void *user_data)
-{
-	struct analysis *a = user_data;
-	const struct lta_agent_error *e = te->error;
-	const struct lta_source_trace *trace =
-		lta_source_trace(a->source, e->trace);
-	struct lta_store_error row = {
-		.id = (int64_t)e->id,
-		.type = lta_agent_error_name(e->type),
-		.kind = e->kind == LTA_AGENT_SERVICE ? "service"
-						     : "interaction",
-		.origin = te->derived ? "derived" : "rbl",
-		.host = trace && trace->hostname ? trace->hostname : "",
-		.pid = e->pid,
-		.tid = e->tid,
-		.entity = e->entity,
-		.name = e->name,
-		.key = te->key,
-		.start_ns = e->start_ts,
-		.raised_ns = e->raised_ts,
-		.timeout_ns = e->timeout_ns,
-		.expired = e->expired,
-		.open_count = e->open_count,
-		.late_end_ns = e->late_end_ts,
-	};
-	int ret;
-
-	pthread_mutex_lock(&a->lock);
-	if (te->late) {
-		a->late_ends++;
-	} else {
-		a->errors_by_type[e->type]++;
-	}
-	pthread_mutex_unlock(&a->lock);
-	if (!te->late) {
-		LTA_LOGI("Timing failure: analysis=%lld, error=%llu, type=%s, "
-			 "origin=%s, pid=%d, entity=\"%s\", name=\"%s\", "
-			 "timeout-ms=%.3f",
-			 (long long)a->id, (unsigned long long)e->id, row.type,
-			 row.origin, e->pid, e->entity, e->name,
-			 (double)e->timeout_ns / 1e6);
-	}
-	ret = lta_store_writer_add_error(a->writer, &row);
-	if (ret) {
-		LTA_LOGE("Cannot store timing failure: analysis=%lld, "
-			 "error=%llu, reason=\"%s\"",
-			 (long long)a->id, (unsigned long long)e->id,
-			 ret == -ENOSPC ? "disk full" : lta_store_error());
-	}
-	a->errors_to_commit = true;
-	return 0;
-}
-
-static int on_discard(const struct lta_discard *d, void *user_data)
-{
-	struct analysis *a = user_data;
-
-	pthread_mutex_lock(&a->lock);
-	if (d->packets) {
-		a->discarded_packets += d->count;
-	} else {
-		a->state.discarded_events += (int64_t)d->count;
-	}
-	pthread_mutex_unlock(&a->lock);
-	lta_segment_discard(a->segment, d->trace);
-	return 0;
-}
-
-static int on_tick(int64_t ts, void *user_data)
-{
-	struct analysis *a = user_data;
-
-	/* Trace time advances while the traced programs are silent. */
-	pthread_mutex_lock(&a->lock);
-	if (ts > a->state.last_event_ns) {
-		a->state.last_event_ns = ts;
-	}
-	pthread_mutex_unlock(&a->lock);
-	return lta_timing_advance(a->timing, ts);
-}
-
-/*
- * A process that exited and that its parent has not reaped yet (Apache's
- * parent reaps its dead workers about once a second): gone for us.
+/* --- references ------------------------------------------------------------
  */
-static bool is_zombie(int32_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		return errno == ENOENT;
+/* Takes a reference on analysis ID if its worker runs; NULL otherwise. */
+static struct analysis *find(struct lta_analyses *m, int64_t id)
+{
+	struct analysis *a;
+
+	pthread_mutex_lock(&m->lock);
+	a = lta_htable_get(&m->by_id, (uint64_t)id);
+	if (a) {
+		a->refs++;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		return false;
-	}
-	buf[n] = '\0';
-	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	pthread_mutex_unlock(&m->lock);
+	return a;
 }
 
-static uint64_t process_key(uint32_t trace, int32_t pid)
+/* Drops a reference taken by find() (or the table's). */
+static void put(struct lta_analyses *m, struct analysis *a)
 {
-	return ((uint64_t)trace << 32) | (uint32_t)pid;
-}
+	bool last;
 
-/*
- * Whether a traced process of this host is gone (live only): 0 alive (or
- * not ours to check), 1 gone, -1 gone but the trace has not reached the
- * moment it was found gone (events it made before dying may still be on
- * their way from the relay daemon: the crash waits for them, so that it
- * is raised once, after everything the process did).
- */
-static int local_process_state(uint32_t trace, int32_t pid, void *data)
-{
-	struct analysis *a = data;
-	const struct lta_source_trace *t;
-	uint64_t key = process_key(trace, pid);
-	int64_t found = (int64_t)(uintptr_t)lta_htable_get(&a->dead, key);
-
-	if (!found) {
-		if (!a->live || pid <= 0) {
-			return 0;
-		}
-		t = lta_source_trace(a->source, trace);
-		if (!t || !t->hostname ||
-		    strcmp(t->hostname, a->local_host) != 0) {
-			return 0;
-		}
-		if (kill(pid, 0) == 0 ? !is_zombie(pid) : errno != ESRCH) {
-			return 0;
-		}
-		found = wall_ns();
-		if (lta_htable_put(&a->dead, key, (void *)(uintptr_t)found)) {
-			return 1; /* No memory to wait: say it now. */
-		}
-		LTA_LOGI("Traced process gone: analysis=%lld, pid=%d",
-			 (long long)a->id, pid);
-	}
-	return lta_timing_now(a->timing) >= found ? 1 : -1;
-}
-
-static int check_alive(uint32_t trace, int32_t pid, void *user_data)
-{
-	local_process_state(trace, pid, user_data);
-	return 0;
-}
-
-/*
- * Without the kernel tracer nothing says that a traced process died (a
- * SIGSEGV leaves no event): processes of this host with starts open are
- * checked, and one found gone is a process exit once trace time reaches
- * that moment (a crash for the agent, its open requests "aborted" for the
- * segmenter). Then it is forgotten: its pid may be reused.
- */
-static void check_processes(struct analysis *a, int64_t now)
-{
-	int64_t ts = lta_timing_now(a->timing);
-	size_t pos = 0, i;
-	uint64_t key;
-	void *value;
-
-	if (!a->live || now < a->next_liveness || ts == INT64_MIN) {
-		return;
-	}
-	a->next_liveness = now + LIVENESS_NS;
-	lta_timing_open_processes(a->timing, check_alive, a);
-	a->gone_count = 0;
-	while (lta_htable_next(&a->dead, &pos, &key, &value) &&
-	       a->gone_count < MAX_GONE) {
-		struct lta_event *e;
-
-		if ((int64_t)(uintptr_t)value > ts) {
-			continue;
-		}
-		e = &a->gone[a->gone_count++];
-		memset(e, 0, sizeof(*e));
-		e->kind = LTA_EVENT_PROCESS_EXIT;
-		e->ts = ts;
-		e->trace = (uint32_t)(key >> 32);
-		e->pid = (int32_t)(uint32_t)key;
-		e->tid = e->pid;
-		e->cpu = -1;
-		e->u.process.tid = e->pid;
-		e->u.process.pid = e->pid;
-		e->fd_arg = -1;
-		e->ret_arg = -1;
-	}
-	for (i = 0; i < a->gone_count; i++) {
-		struct lta_event *e = &a->gone[i];
-
-		lta_htable_remove(&a->dead, process_key(e->trace, e->pid));
-		lta_timing_event(a->timing, e);
-		lta_segment_feed(a->segment, e);
-	}
-}
-
-static int snapshot_one(const struct lta_agent_estimate *e, void *user_data)
-{
-	struct analysis *a = user_data;
-	struct lta_analysis_timeout *t;
-
-	if (a->estimate_count == a->estimate_cap) {
-		size_t cap = a->estimate_cap ? a->estimate_cap * 2 : 16;
-		void *grown = realloc(a->estimates, cap * sizeof(*t));
-
-		if (!grown) {
-			return -ENOMEM;
-		}
-		a->estimates = grown;
-		a->estimate_cap = cap;
-	}
-	t = &a->estimates[a->estimate_count++];
-	t->kind = e->kind == LTA_AGENT_SERVICE ? "service" : "interaction";
-	snprintf(t->entity, sizeof(t->entity), "%s", e->entity);
-	snprintf(t->name, sizeof(t->name), "%s", e->name);
-	t->samples = e->samples;
-	t->mean_ns = e->mean_ns;
-	t->dev_ns = e->dev_ns;
-	t->timeout_ns = e->timeout_ns;
-	t->open = e->open;
-	t->errors = e->errors;
-	t->late_ends = e->late_ends;
-	return 0;
-}
-
-static int compare_timeouts(const void *x, const void *y)
-{
-	const struct lta_analysis_timeout *a = x, *b = y;
-	int c = strcmp(a->kind, b->kind);
-
-	if (c == 0) {
-		c = strcmp(a->entity, b->entity);
-	}
-	return c ? c : strcmp(a->name, b->name);
-}
-
-/* Copies the agent's estimates for GET .../timeouts. */
-static void snapshot_estimates(struct analysis *a, int64_t now, bool force)
-{
-	if (!force && now < a->next_estimates) {
-		return;
-	}
-	a->next_estimates = now + ESTIMATES_NS;
-	pthread_mutex_lock(&a->lock);
-	a->estimate_count = 0;
-	lta_agent_estimates(lta_timing_agent(a->timing), snapshot_one, a);
-	if (a->estimate_count > 1) {
-		qsort(a->estimates, a->estimate_count, sizeof(a->estimates[0]),
-		      compare_timeouts);
-	}
-	pthread_mutex_unlock(&a->lock);
-}
-
-/*
- * Commits the requests (at once with COMMIT_NOW, else when the batch is
- * old enough) and writes the analysis row when due (at once with FORCE).
- */
-static void housekeeping_commit(struct analysis *a, bool commit_now, bool force)
-{
-	int64_t now = mono_ns();
-	int ret;
-
-	check_processes(a, now);
-	snapshot_estimates(a, now, force);
-	if (a->errors_to_commit) {
-		/* An error is visible as soon as it is raised. */
-		commit_now = true;
-		a->errors_to_commit = false;
-	}
-	ret = lta_store_writer_commit(
-		a->writer,
-		commit_now || force ? 0 : a->manager->options.commit_ms);
-	if (ret) {
-		LTA_LOGE("Cannot commit requests: analysis=%lld, error=\"%s\"",
-			 (long long)a->id,
-			 ret == -ENOSPC ? "disk full" : lta_store_error());
-	}
-	pthread_mutex_lock(&a->lock);
-	a->requests_open =
-		(int64_t)lta_segment_counters(a->segment)->requests_open;
-	pthread_mutex_unlock(&a->lock);
-	if (force || now >= a->next_store_update) {
-		store_state(a);
-		a->next_store_update = now + STORE_UPDATE_NS;
-	}
-}
-
-static void housekeeping(struct analysis *a, bool force)
-{
-	housekeeping_commit(a, force, force);
-}
-
-/* Sleeps MS milliseconds unless the analysis is stopped meanwhile. */
-static bool pause_unless_stopped(struct analysis *a, int ms)
-{
-	int64_t until = mono_ns() + (int64_t)ms * 1000000LL;
-	struct timespec step = { 0, 20 * 1000 * 1000 };
-
-	while (mono_ns() < until) {
-		if (lta_source_interrupted(a->source)) {
-			return false;
-		}
-		nanosleep(&step, NULL);
-	}
-	return !lta_source_interrupted(a->source);
-}
-
-static void *run(void *arg)
-{
-	struct analysis *a = arg;
-	const struct lta_analyses_options *o = &a->manager->options;
-	struct timespec idle = { 0, 2 * 1000 * 1000 };
-	int backoff = o->retry_initial_ms;
-	const char *final = "ended", *reason = "";
-	char message[1024];
-
-	set_status(a, a->live ? "connecting" : "reading", "");
-	store_state(a);
-	for (;;) {
-		enum lta_source_status status = lta_source_run_once(a->source);
-
-		switch (status) {
-		case LTA_SOURCE_OK:
-			if (a->live && backoff != o->retry_initial_ms) {
-				backoff = o->retry_initial_ms;
-			}
-			if (a->live && strcmp(a->state.status, "live") != 0) {
-				set_status(a, "live", "");
-			}
-			housekeeping(a, false);
-			continue;
-		case LTA_SOURCE_AGAIN:
-			if (a->live &&
-			    strcmp(a->state.status, "connecting") == 0) {
-				set_status(a, "live", "");
-			}
-			/*
-			 * Nothing more for now: commit at once. Batching only
-			 * matters under load; when idle, a request is visible
-			 * as soon as the relay daemon delivered it.
-			 */
-			housekeeping_commit(a, true, false);
-			nanosleep(&idle, NULL);
-			continue;
-		case LTA_SOURCE_END:
-			final = "ended";
-			reason = a->live ? "the session no longer exists" : "";
-			break;
-		case LTA_SOURCE_STOPPED:
-			final = "stopped";
-			reason = "stopped by request";
-			break;
-		case LTA_SOURCE_ERROR:
-		default:
-			snprintf(message, sizeof(message), "%s",
-				 lta_source_error_message(a->source));
-			if (!a->live) {
-				final = "failed";
-				reason = message;
-				break;
-			}
-			/*
-			 * The relay daemon went away (or never answered):
-			 * babeltrace2 2.0 does not reconnect, so a new graph
-			 * is built after a pause that doubles each time.
-			 */
-			LTA_LOGW("Live analysis disconnected: id=%lld, "
-				 "retry-in-ms=%d, error=\"%s\"",
-				 (long long)a->id, backoff, message);
-			set_status(a, "disconnected", message);
-			housekeeping(a, true);
-			if (!pause_unless_stopped(a, backoff)) {
-				final = "stopped";
-				reason = "stopped by request";
-				break;
-			}
-			backoff = backoff * 2 > o->retry_max_ms
-					  ? o->retry_max_ms
-					  : backoff * 2;
-			lta_source_reset(a->source);
-			/*
-			 * The new viewer attaches at the streams' current
-			 * position: whatever was recorded meanwhile is never
-			 * read. Requests open now are incomplete, and the
-			 * calls threads were in are forgotten, as after
-			 * events the tracer discarded. The agent has no such
-			 * notion: an end lost in the gap can raise a false
-			 * error (counted: data_gaps says why).
-			 */
-			lta_segment_discard(a->segment, LTA_SEGMENT_ALL_TRACES);
-			pthread_mutex_lock(&a->lock);
-			a->reconnects++;
-			a->data_gaps++;
-			pthread_mutex_unlock(&a->lock);
-			set_status(a, "connecting", message);
-			continue;
-		}
-		break;
-	}
-	/* Requests still open are stored as such: nothing is lost. */
-	lta_segment_finish(a->segment);
-	set_status(a, final, reason);
-	housekeeping(a, true);
-	pthread_mutex_lock(&a->lock);
-	a->running = false;
-	pthread_mutex_unlock(&a->lock);
-	LTA_LOGI("Analysis finished: id=%lld, status=%s, events=%lld, "
-		 "requests=%lld",
-		 (long long)a->id, final, (long long)a->state.events,
-		 (long long)a->state.requests);
-	return NULL;
-}
-
-/* --- the manager --------------------------------------------------------- */
-
-static void free_analysis(struct analysis *a)
-{
 	if (!a) {
 		return;
 	}
-	lta_store_writer_close(a->writer);
-	lta_segment_destroy(a->segment);
-	lta_timing_destroy(a->timing);
-	lta_htable_fini(&a->dead);
-	free(a->estimates);
-	lta_tasks_destroy(a->tasks);
-	lta_source_destroy(a->source);
-	lta_summary_destroy(a->summary);
-	pthread_mutex_destroy(&a->lock);
-	free(a->url);
-	free(a->path);
-	free(a);
+	pthread_mutex_lock(&m->lock);
+	last = --a->refs == 0;
+	pthread_mutex_unlock(&m->lock);
+	if (last) {
+		if (a->pipe_fd >= 0) {
+			close(a->pipe_fd);
+		}
+		free(a);
+	}
 }
 
-static int segment_request(const struct lta_request *r, void *user_data)
+static void wake_supervisor(struct lta_analyses *m)
 {
-	return on_request(r, user_data);
+	char c = 1;
+	ssize_t n;
+
+	do {
+		n = write(m->wake[1], &c, 1);
+	} while (n < 0 && errno == EINTR);
 }
 
 /*
@@ -748,12 +169,37 @@ static int probe_relay(const char *url, char *error, size_t size)
 	}
 	memcpy(host, p, n);
 	host[n] = '\0';
-	if (host[0] != '[') {
-		char *colon = strrchr(host, ':');
+	{
+		/* [v6]:port, host:port or host; the port is 1..65535. */
+		char *close = host[0] == '[' ? strchr(host, ']') : NULL;
+		char *colon = close ? (close[1] == ':' ? close + 1 : NULL)
+				    : strrchr(host, ':');
+		char *digits;
+		long v;
 
+		if (host[0] == '[' && (!close || (close[1] && !colon))) {
+			snprintf(error, size,
+				 "Live URL with a bad IPv6 address: "
+				 "url=\"%s\"",
+				 url);
+			return -EINVAL;
+		}
 		if (colon) {
-			snprintf(port, sizeof(port), "%s", colon + 1);
+			v = strtol(colon + 1, &digits, 10);
+			if (colon[1] == '\0' || *digits != '\0' || v < 1 ||
+			    v > 65535) {
+				snprintf(error, size,
+					 "Live URL with a bad port: "
+					 "url=\"%s\"",
+					 url);
+				return -EINVAL;
+			}
+			snprintf(port, sizeof(port), "%ld", v);
 			*colon = '\0';
+		}
+		if (close) {
+			*close = '\0';
+			memmove(host, host + 1, strlen(host));
 		}
 	}
 	if (strncmp(end, "/host/", 6) != 0 || !strchr(end + 6, '/')) {
@@ -763,7 +209,16 @@ static int probe_relay(const char *url, char *error, size_t size)
 			 url);
 		return -EINVAL;
 	}
+	/*
+	 * Numeric addresses only: a name would need a DNS query, which can
+	 * take any time, on an HTTP thread. A relay daemon named by a host
+	 * name is tried by the worker, whose status says what happened.
+	 */
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret == EAI_NONAME) {
+		return 0;
+	}
 	if (ret) {
 		snprintf(error, size,
 			 "Cannot resolve relay daemon: host=\"%s\", "
@@ -784,7 +239,7 @@ static int probe_relay(const char *url, char *error, size_t size)
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	if (poll(&pfd, 1, 2000) != 1) {
+	if (poll(&pfd, 1, 500) != 1) {
 		ret = -ETIMEDOUT;
 		goto end;
 	}
@@ -802,241 +257,6 @@ end:
 	}
 	freeaddrinfo(res);
 	return ret;
-}
-
-int lta_analyses_start(struct lta_analyses *m, const char *url,
-		       const char *path, int64_t *id, char *error, size_t size)
-{
-	struct lta_source_options options = { .decode_args = true,
-					      .bt_log_level = "error" };
-	struct lta_source_handlers handlers = {
-		.event = on_event,
-		.discard = on_discard,
-		.tick = on_tick,
-	};
-	struct lta_segment_options segment_options = {
-		.max_calls = m->options.max_calls,
-		.on_point = on_point,
-		.on_connection = on_connection,
-	};
-	struct analysis *a = NULL;
-	struct stat st;
-	int ret = -ENOMEM;
-
-	error[0] = '\0';
-	if ((url == NULL) == (path == NULL)) {
-		snprintf(error, size, "Give exactly one of url and path");
-		return -EINVAL;
-	}
-	a = calloc(1, sizeof(*a));
-	if (!a) {
-		goto error;
-	}
-	pthread_mutex_init(&a->lock, NULL);
-	a->manager = m;
-	a->live = url != NULL;
-	a->url = url ? strdup(url) : NULL;
-	a->path = path ? strdup(path) : NULL;
-	if (lta_htable_init(&a->dead, 16)) {
-		free(a);
-		return -ENOMEM;
-	}
-	a->source = lta_source_create(&options, &handlers, a);
-	a->tasks = lta_tasks_create();
-	segment_options.point_data = a;
-	segment_options.connection_data = a;
-	a->segment = lta_segment_create(&segment_options, segment_request, a);
-	a->summary = lta_summary_create();
-	{
-		/* A hang of a process found dead is a crash (live, local). */
-		struct lta_timing_options timing = m->options.timing;
-
-		timing.agent.process_gone = local_process_state;
-		timing.agent.process_gone_data = a;
-		a->timing = lta_timing_create(&timing, on_timing_error, a);
-	}
-	if (gethostname(a->local_host, sizeof(a->local_host) - 1) != 0) {
-		a->local_host[0] = '\0';
-	}
-	if ((url && !a->url) || (path && !a->path) || !a->source || !a->tasks ||
-	    !a->segment || !a->summary || !a->timing) {
-		goto error;
-	}
-	if (url) {
-		ret = lta_source_set_live(a->source, url, true);
-		if (ret) {
-			snprintf(error, size, "%s",
-				 lta_source_error_message(a->source));
-			goto error;
-		}
-		ret = probe_relay(url, error, size);
-		if (ret) {
-			goto error;
-		}
-	} else {
-		if (stat(path, &st) != 0) {
-			ret = -errno;
-			snprintf(error, size,
-				 "Cannot open trace: path=\"%s\", "
-				 "error=\"%s\"",
-				 path, strerror(errno));
-			goto error;
-		}
-		ret = lta_source_add_path(a->source, path);
-		if (ret) {
-			snprintf(error, size, "%s",
-				 lta_source_error_message(a->source));
-			ret = -EINVAL;
-			goto error;
-		}
-	}
-
-	snprintf(a->state.kind, sizeof(a->state.kind), "%s",
-		 url ? "live" : "trace");
-	snprintf(a->state.source, sizeof(a->state.source), "%s",
-		 url ? url : path);
-	snprintf(a->state.status, sizeof(a->state.status), "%s",
-		 url ? "connecting" : "reading");
-	a->state.created_ns = wall_ns();
-	a->state.updated_ns = a->state.created_ns;
-	a->state.last_event_ns = -1;
-	ret = lta_store_analysis_insert(m->store, &a->state);
-	if (ret) {
-		snprintf(error, size, "Cannot store the analysis: %s",
-			 lta_store_error());
-		goto error;
-	}
-	a->id = a->state.id;
-	a->writer = lta_store_writer_open(m->store, a->id);
-	if (!a->writer) {
-		snprintf(error, size, "Cannot open a store writer: %s",
-			 lta_store_error());
-		ret = -EIO;
-		goto error;
-	}
-	a->running = true;
-	pthread_mutex_lock(&m->lock);
-	ret = lta_htable_put(&m->by_id, (uint64_t)a->id, a);
-	pthread_mutex_unlock(&m->lock);
-	if (ret) {
-		goto error;
-	}
-	if (pthread_create(&a->thread, NULL, run, a)) {
-		pthread_mutex_lock(&m->lock);
-		lta_htable_remove(&m->by_id, (uint64_t)a->id);
-		pthread_mutex_unlock(&m->lock);
-		ret = -EAGAIN;
-		snprintf(error, size, "Cannot start a thread");
-		goto error;
-	}
-	LTA_LOGI("Analysis started: id=%lld, source=\"%s\"", (long long)a->id,
-		 a->state.source);
-	*id = a->id;
-	return 0;
-
-error:
-	if (a && a->id) {
-		snprintf(a->state.status, sizeof(a->state.status), "failed");
-		snprintf(a->state.reason, sizeof(a->state.reason), "%s", error);
-		lta_store_analysis_update(m->store, &a->state);
-	}
-	free_analysis(a);
-	return ret;
-}
-
-static struct analysis *find(struct lta_analyses *m, int64_t id)
-{
-	struct analysis *a;
-
-	pthread_mutex_lock(&m->lock);
-	a = lta_htable_get(&m->by_id, (uint64_t)id);
-	pthread_mutex_unlock(&m->lock);
-	return a;
-}
-
-int lta_analyses_stop(struct lta_analyses *m, int64_t id)
-{
-	struct analysis *a = find(m, id);
-	struct lta_store_analysis stored;
-	bool running;
-
-	if (!a) {
-		return lta_store_analysis_get(m->store, id, &stored) == 0
-			       ? -EALREADY
-			       : -ENOENT;
-	}
-	pthread_mutex_lock(&a->lock);
-	running = a->running;
-	a->stop_requested = true;
-	pthread_mutex_unlock(&a->lock);
-	if (!running) {
-		return -EALREADY;
-	}
-	lta_source_interrupt(a->source);
-	return 0;
-}
-
-static void view_of(struct analysis *a, struct lta_analysis_view *view)
-{
-	pthread_mutex_lock(&a->lock);
-	view->stored = a->state;
-	view->stored.requests = lta_store_writer_committed(a->writer);
-	view->stored.connections =
-		lta_store_writer_committed_connections(a->writer);
-	view->running = a->running;
-	view->requests_open = a->requests_open;
-	view->reconnects = a->reconnects;
-	view->data_gaps = a->data_gaps;
-	view->lag_ns = a->live && a->running && a->state.last_event_ns > 0
-			       ? wall_ns() - a->state.last_event_ns
-			       : -1;
-	pthread_mutex_unlock(&a->lock);
-}
-
-int lta_analyses_get(struct lta_analyses *m, int64_t id,
-		     struct lta_analysis_view *view)
-{
-	struct analysis *a = find(m, id);
-
-	memset(view, 0, sizeof(*view));
-	if (a) {
-		view_of(a, view);
-		return 0;
-	}
-	view->lag_ns = -1;
-	return lta_store_analysis_get(m->store, id, &view->stored);
-}
-
-struct list_ctx {
-	struct lta_analyses *m;
-	int (*fn)(const struct lta_analysis_view *view, void *user_data);
-	void *user_data;
-};
-
-static int list_one(const struct lta_store_analysis *stored, void *user_data)
-{
-	struct list_ctx *ctx = user_data;
-	struct lta_analysis_view view;
-	struct analysis *a = find(ctx->m, stored->id);
-
-	memset(&view, 0, sizeof(view));
-	if (a) {
-		view_of(a, &view);
-	} else {
-		view.stored = *stored;
-		view.lag_ns = -1;
-	}
-	return ctx->fn(&view, ctx->user_data);
-}
-
-int lta_analyses_list(struct lta_analyses *m,
-		      int (*fn)(const struct lta_analysis_view *view,
-				void *user_data),
-		      void *user_data)
-{
-	struct list_ctx ctx = { m, fn, user_data };
-
-	return lta_store_analysis_list(m->store, list_one, &ctx);
 }
 
 static uint64_t record_number(const char *json, const char *key)
@@ -1090,66 +310,758 @@ static void fill_stats(const struct lta_summary *s,
 	lta_histogram_merge(stats->latency, s->latency);
 }
 
-static int compare_tally(const void *x, const void *y)
-{
-	const struct syscall_tally *a = x, *b = y;
+/* --- the supervisor --------------------------------------------------------
+ */
 
-	return a->calls < b->calls ? 1 : a->calls > b->calls ? -1 : 0;
+static bool still_running_status(const char *status)
+{
+	static const char *const running[] = { "starting", "connecting",
+					       "live",	   "disconnected",
+					       "reading",  "paused" };
+	size_t i;
+
+	for (i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (strcmp(status, running[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "SIGSEGV" for SIGSEGV. */
+static void signal_name(int sig, char *buf, size_t size)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev) {
+		snprintf(buf, size, "SIG%s", abbrev);
+	} else {
+		snprintf(buf, size, "signal %d", sig);
+	}
+}
+
+/*
+ * The worker of A exited with wait STATUS: the analysis's final row. A
+ * worker that ended normally wrote it; one that died did not: the daemon
+ * writes it, counting what the store holds.
+ */
+static void worker_gone(struct lta_analyses *m, struct analysis *a, int status)
+{
+	struct lta_store_analysis row;
+	char reason[LTA_STORE_REASON_MAX] = "";
+	const char *final = NULL;
+	char sig[32];
+
+	if (lta_store_analysis_get(m->store, a->id, &row)) {
+		LTA_LOGE("Cannot read a finished analysis: id=%lld, "
+			 "error=\"%s\"",
+			 (long long)a->id, lta_store_error());
+		return;
+	}
+	if (WIFSIGNALED(status)) {
+		signal_name(WTERMSIG(status), sig, sizeof(sig));
+		if (a->stop_requested && WTERMSIG(status) == SIGKILL) {
+			final = "stopped";
+			snprintf(reason, sizeof(reason),
+				 "stopped by request (the worker did not stop "
+				 "within %d ms and was killed)",
+				 m->options.stop_ms);
+		} else {
+			final = "failed";
+			snprintf(reason, sizeof(reason),
+				 "decoder crashed: %s (worker pid %d; what it "
+				 "had stored is kept)",
+				 sig, (int)a->pid);
+		}
+		LTA_LOGW("Analysis worker killed: id=%lld, pid=%d, signal=%s",
+			 (long long)a->id, (int)a->pid, sig);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+		   still_running_status(row.status)) {
+		final = "failed";
+		snprintf(reason, sizeof(reason),
+			 "the worker exited with status %d%s%.400s",
+			 WEXITSTATUS(status), a->reported ? ": " : "",
+			 a->reported ? a->reason : "");
+	} else if (still_running_status(row.status)) {
+		/* Exited 0 without a final status: should not happen. */
+		final = "ended";
+		snprintf(reason, sizeof(reason),
+			 "the worker exited without a final status");
+	}
+	if (!final) {
+		LTA_LOGI("Analysis worker finished: id=%lld, pid=%d, "
+			 "status=%s",
+			 (long long)a->id, (int)a->pid, row.status);
+		return;
+	}
+	if (lta_store_analysis_finish(m->store, a->id, final, reason)) {
+		LTA_LOGE("Cannot store a finished analysis: id=%lld, "
+			 "error=\"%s\"",
+			 (long long)a->id, lta_store_error());
+	}
+}
+
+/* One line the worker wrote: {"status":..., "reason":..., "pending":N}. */
+static void worker_said(struct lta_analyses *m, struct analysis *a,
+			const char *line)
+{
+	json_t *j = json_loads(line, 0, NULL);
+	const char *status = json_string_value(json_object_get(j, "status"));
+	const char *reason = json_string_value(json_object_get(j, "reason"));
+
+	if (status) {
+		pthread_mutex_lock(&m->lock);
+		a->reported = true;
+		snprintf(a->status, sizeof(a->status), "%s", status);
+		snprintf(a->reason, sizeof(a->reason), "%s",
+			 reason ? reason : "");
+		a->pending = json_integer_value(json_object_get(j, "pending"));
+		pthread_mutex_unlock(&m->lock);
+	}
+	json_decref(j);
+}
+
+/*
+ * Reads what is there on A's pipe. Returns false at end of file: the
+ * worker is gone (it holds the only write end).
+ */
+static bool read_pipe(struct lta_analyses *m, struct analysis *a)
+{
+	char buf[1024];
+	ssize_t n = read(a->pipe_fd, buf, sizeof(buf));
+	ssize_t i;
+
+	if (n < 0) {
+		return errno == EINTR || errno == EAGAIN;
+	}
+	if (n == 0) {
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			a->line[a->line_len] = '\0';
+			worker_said(m, a, a->line);
+			a->line_len = 0;
+		} else if (a->line_len < sizeof(a->line) - 1) {
+			a->line[a->line_len++] = buf[i];
+		}
+	}
+	return true;
+}
+
+static void reap(struct lta_analyses *m, struct analysis *a)
+{
+	int status = 0;
+	pid_t r;
+
+	do {
+		r = waitpid(a->pid, &status, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r == a->pid) {
+		worker_gone(m, a, status);
+	}
+	pthread_mutex_lock(&m->lock);
+	lta_htable_remove(&m->by_id, (uint64_t)a->id);
+	pthread_cond_broadcast(&m->changed);
+	pthread_mutex_unlock(&m->lock);
+	put(m, a); /* The table's reference. */
+}
+
+#define MAX_POLLED 1024
+
+static void *supervise(void *arg)
+{
+	struct lta_analyses *m = arg;
+	struct analysis *watched[MAX_POLLED];
+	struct pollfd fds[MAX_POLLED + 1];
+
+	for (;;) {
+		size_t pos = 0, n = 0, i;
+		uint64_t key;
+		void *value;
+		int64_t now = mono_ns();
+		bool quit;
+
+		pthread_mutex_lock(&m->lock);
+		quit = m->quit && m->by_id.count == 0;
+		while (lta_htable_next(&m->by_id, &pos, &key, &value) &&
+		       n < MAX_POLLED) {
+			struct analysis *a = value;
+
+			if (a->stop_deadline && now > a->stop_deadline) {
+				/* Did not stop in time: ends now. */
+				kill(a->pid, SIGKILL);
+				a->stop_deadline = 0;
+			}
+			a->refs++;
+			watched[n++] = a;
+		}
+		pthread_mutex_unlock(&m->lock);
+		if (quit) {
+			break;
+		}
+		fds[0].fd = m->wake[0];
+		fds[0].events = POLLIN;
+		for (i = 0; i < n; i++) {
+			fds[i + 1].fd = watched[i]->pipe_fd;
+			fds[i + 1].events = POLLIN;
+		}
+		/* The timeout only serves stop deadlines. */
+		if (poll(fds, n + 1, 100) > 0) {
+			if (fds[0].revents) {
+				char drain[64];
+
+				while (read(m->wake[0], drain, sizeof(drain)) >
+				       0) {
+				}
+			}
+			for (i = 0; i < n; i++) {
+				if (fds[i + 1].revents &&
+				    !read_pipe(m, watched[i])) {
+					reap(m, watched[i]);
+				}
+			}
+		}
+		for (i = 0; i < n; i++) {
+			put(m, watched[i]);
+		}
+		pthread_mutex_lock(&m->lock);
+		quit = m->quit && m->by_id.count == 0;
+		pthread_mutex_unlock(&m->lock);
+		if (quit) {
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* --- starting a worker -----------------------------------------------------
+ */
+
+#define MAX_ARGS 32
+
+struct worker_argv {
+	char *argv[MAX_ARGS];
+	char text[MAX_ARGS][160];
+	int argc;
+};
+
+static void add_arg(struct worker_argv *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_arg(struct worker_argv *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->argc >= MAX_ARGS - 1) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(w->text[w->argc], sizeof(w->text[0]), fmt, ap);
+	va_end(ap);
+	w->argv[w->argc] = w->text[w->argc];
+	w->argc++;
+	w->argv[w->argc] = NULL;
+}
+
+/*
+ * Starts the worker of analysis ID. Sets *PID and *PIPE_FD (the read end
+ * of its pipe). Returns 0 or -errno.
+ */
+static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
+			int *pipe_fd)
+{
+	const struct lta_analyses_options *o = &m->options;
+	struct worker_argv *w = calloc(1, sizeof(*w));
+	char *data_dir_arg = NULL;
+	int p[2] = { -1, -1 };
+	pid_t child;
+	int ret = 0;
+
+	if (!w || asprintf(&data_dir_arg, "--data-dir=%s", m->data_dir) < 0) {
+		data_dir_arg = NULL;
+		ret = -ENOMEM;
+		goto end;
+	}
+	add_arg(w, "%s", "lttng-analyzerd");
+	add_arg(w, "%s", "--worker");
+	add_arg(w, "--analysis=%lld", (long long)id);
+	add_arg(w, "--commit-ms=%d", o->commit_ms);
+	add_arg(w, "--max-calls=%u", o->max_calls);
+	add_arg(w, "--retry-initial-ms=%d", o->retry_initial_ms);
+	add_arg(w, "--retry-max-ms=%d", o->retry_max_ms);
+	add_arg(w, "--stall-ms=%d", o->stall_ms);
+	add_arg(w, "--memory-mb=%ld", o->worker_memory_mb);
+	add_arg(w, "--files=%ld", o->worker_files);
+	if (o->timing.agent.k > 0) {
+		add_arg(w, "--timeout-k=%.17g", o->timing.agent.k);
+	}
+	if (o->timing.agent.floor_ns > 0) {
+		add_arg(w, "--timeout-floor-ns=%lld",
+			(long long)o->timing.agent.floor_ns);
+	}
+	if (o->timing.agent.ceiling_ns > 0) {
+		add_arg(w, "--timeout-ceiling-ns=%lld",
+			(long long)o->timing.agent.ceiling_ns);
+	}
+	if (o->timing.agent.warmup > 0) {
+		add_arg(w, "--timeout-warmup=%u", o->timing.agent.warmup);
+	}
+	if (o->timing.no_derived) {
+		add_arg(w, "%s", "--no-derived");
+	}
+	if (m->log_level) {
+		add_arg(w, "--log-level=%s", m->log_level);
+	}
+	if (o->syslog) {
+		add_arg(w, "%s", "--syslog");
+	}
+	/* The folder may be long: its own buffer, last. */
+	if (w->argc < MAX_ARGS - 1) {
+		w->argv[w->argc++] = data_dir_arg;
+		w->argv[w->argc] = NULL;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		ret = -errno;
+		goto end;
+	}
+	child = fork();
+	if (child < 0) {
+		ret = -errno;
+		goto end;
+	}
+	if (child == 0) {
+		/*
+		 * Between fork and exec only async-signal-safe calls: the
+		 * pipe becomes descriptor 3, every other descriptor of the
+		 * daemon (sockets, the database) is closed.
+		 */
+		sigset_t none;
+
+		sigemptyset(&none);
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
+		if (p[1] != LTA_WORKER_PIPE_FD) {
+			dup2(p[1], LTA_WORKER_PIPE_FD);
+		} else {
+			fcntl(p[1], F_SETFD, 0);
+		}
+		if (close_range(LTA_WORKER_PIPE_FD + 1, ~0U, 0)) {
+			int fd;
+
+			for (fd = LTA_WORKER_PIPE_FD + 1; fd < 65536; fd++) {
+				close(fd);
+			}
+		}
+		execv(m->program, w->argv);
+		_exit(127);
+	}
+	close(p[1]);
+	p[1] = -1;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	*pid = child;
+	*pipe_fd = p[0];
+	p[0] = -1;
+end:
+	if (p[0] >= 0) {
+		close(p[0]);
+	}
+	if (p[1] >= 0) {
+		close(p[1]);
+	}
+	free(data_dir_arg);
+	free(w);
+	return ret;
+}
+
+/* --- the manager -----------------------------------------------------------
+ */
+
+struct lta_analyses *lta_analyses_create(struct lta_store *store,
+					 const struct lta_analyses_options *o)
+{
+	struct lta_analyses *m = calloc(1, sizeof(*m));
+	const char *program = "/proc/self/exe";
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (!m) {
+		return NULL;
+	}
+	m->store = store;
+	m->wake[0] = m->wake[1] = -1;
+	m->options.retry_initial_ms = 500;
+	m->options.retry_max_ms = 10000;
+	m->options.commit_ms = 200;
+	m->options.max_calls = 1000;
+	m->options.max_analyses = 16;
+	m->options.worker_memory_mb = 4096;
+	m->options.worker_files = 1024;
+	m->options.stall_ms = 10000;
+	m->options.stop_ms = 2000;
+	if (o) {
+		if (o->retry_initial_ms > 0) {
+			m->options.retry_initial_ms = o->retry_initial_ms;
+		}
+		if (o->retry_max_ms > 0) {
+			m->options.retry_max_ms = o->retry_max_ms;
+		}
+		if (o->commit_ms > 0) {
+			m->options.commit_ms = o->commit_ms;
+		}
+		if (o->max_calls > 0) {
+			m->options.max_calls = o->max_calls;
+		}
+		if (o->max_analyses > 0) {
+			m->options.max_analyses = o->max_analyses;
+		}
+		if (o->worker_memory_mb > 0) {
+			m->options.worker_memory_mb = o->worker_memory_mb;
+		}
+		if (o->worker_files > 0) {
+			m->options.worker_files = o->worker_files;
+		}
+		if (o->stall_ms > 0) {
+			m->options.stall_ms = o->stall_ms;
+		}
+		if (o->stop_ms > 0) {
+			m->options.stop_ms = o->stop_ms;
+		}
+		m->options.timing = o->timing;
+		m->options.syslog = o->syslog;
+		if (o->worker_program) {
+			program = o->worker_program;
+		}
+	}
+	if (!o || !o->worker_program) {
+		/* Resolved now: the binary may be replaced on disk later. */
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			program = exe;
+		}
+	}
+	m->program = strdup(program);
+	m->data_dir = strdup(o && o->data_dir ? o->data_dir : ".");
+	m->log_level = o && o->log_level ? strdup(o->log_level) : NULL;
+	if (!m->program || !m->data_dir ||
+	    (o && o->log_level && !m->log_level)) {
+		goto error;
+	}
+	if (pipe2(m->wake, O_CLOEXEC | O_NONBLOCK)) {
+		m->wake[0] = m->wake[1] = -1;
+		goto error;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->changed, NULL);
+	if (lta_htable_init(&m->by_id, 16)) {
+		goto error_locks;
+	}
+	if (pthread_create(&m->supervisor, NULL, supervise, m)) {
+		lta_htable_fini(&m->by_id);
+		goto error_locks;
+	}
+	m->supervising = true;
+	return m;
+
+error_locks:
+	pthread_cond_destroy(&m->changed);
+	pthread_mutex_destroy(&m->lock);
+error:
+	if (m->wake[0] >= 0) {
+		close(m->wake[0]);
+		close(m->wake[1]);
+	}
+	free(m->program);
+	free(m->data_dir);
+	free(m->log_level);
+	free(m);
+	return NULL;
+}
+
+static int running_count(struct lta_analyses *m)
+{
+	int n;
+
+	pthread_mutex_lock(&m->lock);
+	n = (int)m->by_id.count;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+int lta_analyses_start(struct lta_analyses *m, const char *url,
+		       const char *path, int64_t *id, char *error, size_t size)
+{
+	struct lta_store_analysis row;
+	struct analysis *a = NULL;
+	struct statvfs fs;
+	struct stat st;
+	int ret;
+
+	error[0] = '\0';
+	if ((url == NULL) == (path == NULL)) {
+		snprintf(error, size, "Give exactly one of url and path");
+		return -EINVAL;
+	}
+	if (url) {
+		/* The syntax only: no graph is built here. */
+		struct lta_source *check = lta_source_create(NULL, NULL, NULL);
+
+		if (!check) {
+			return -ENOMEM;
+		}
+		ret = lta_source_set_live(check, url, true);
+		if (ret) {
+			snprintf(error, size, "%s",
+				 lta_source_error_message(check));
+		}
+		lta_source_destroy(check);
+		if (ret) {
+			return -EINVAL;
+		}
+		ret = probe_relay(url, error, size);
+		if (ret) {
+			return ret;
+		}
+	} else {
+		if (stat(path, &st) != 0) {
+			ret = -errno;
+			snprintf(error, size,
+				 "Cannot open trace: path=\"%s\", "
+				 "error=\"%s\"",
+				 path, strerror(errno));
+			return ret;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(error, size, "Not a trace folder: path=\"%s\"",
+				 path);
+			return -ENOTDIR;
+		}
+	}
+	if (running_count(m) >= m->options.max_analyses) {
+		snprintf(error, size,
+			 "%d analyses run already, the most this daemon "
+			 "runs at once (--max-analyses): stop one, or wait "
+			 "for one to end",
+			 m->options.max_analyses);
+		return -EAGAIN;
+	}
+	if (statvfs(m->data_dir, &fs) == 0 &&
+	    (long long)fs.f_bavail * (long long)fs.f_frsize < MIN_FREE_BYTES) {
+		snprintf(error, size,
+			 "The data folder's disk is full (%lld bytes free): "
+			 "nothing could be stored",
+			 (long long)fs.f_bavail * (long long)fs.f_frsize);
+		return -ENOSPC;
+	}
+	memset(&row, 0, sizeof(row));
+	snprintf(row.kind, sizeof(row.kind), "%s", url ? "live" : "trace");
+	snprintf(row.source, sizeof(row.source), "%s", url ? url : path);
+	snprintf(row.status, sizeof(row.status), "%s",
+		 url ? "connecting" : "reading");
+	row.created_ns = wall_ns();
+	row.updated_ns = row.created_ns;
+	row.last_event_ns = -1;
+	ret = lta_store_analysis_insert(m->store, &row);
+	if (ret) {
+		snprintf(error, size, "Cannot store the analysis: %s",
+			 lta_store_error());
+		return ret;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		ret = -ENOMEM;
+		goto error;
+	}
+	a->id = row.id;
+	a->live = url != NULL;
+	a->refs = 1; /* The table's. */
+	a->pipe_fd = -1;
+	ret = spawn_worker(m, a->id, &a->pid, &a->pipe_fd);
+	if (ret) {
+		snprintf(error, size, "Cannot start a worker: %s",
+			 strerror(-ret));
+		goto error;
+	}
+	pthread_mutex_lock(&m->lock);
+	ret = lta_htable_put(&m->by_id, (uint64_t)a->id, a);
+	pthread_mutex_unlock(&m->lock);
+	if (ret) {
+		/* Not watched: stop it, reap it here. */
+		kill(a->pid, SIGKILL);
+		waitpid(a->pid, NULL, 0);
+		goto error;
+	}
+	wake_supervisor(m);
+	LTA_LOGI("Analysis started: id=%lld, worker=%d, source=\"%s\"",
+		 (long long)a->id, (int)a->pid, row.source);
+	*id = a->id;
+	return 0;
+
+error:
+	snprintf(row.status, sizeof(row.status), "failed");
+	snprintf(row.reason, sizeof(row.reason), "%s",
+		 error[0] ? error : strerror(-ret));
+	lta_store_analysis_update(m->store, &row);
+	if (a) {
+		if (a->pipe_fd >= 0) {
+			close(a->pipe_fd);
+		}
+		free(a);
+	}
+	return ret;
+}
+
+int lta_analyses_stop(struct lta_analyses *m, int64_t id)
+{
+	struct analysis *a = find(m, id);
+	struct lta_store_analysis stored;
+
+	if (!a) {
+		return lta_store_analysis_get(m->store, id, &stored) == 0
+			       ? -EALREADY
+			       : -ENOENT;
+	}
+	pthread_mutex_lock(&m->lock);
+	if (!a->stop_requested) {
+		a->stop_requested = true;
+		a->stop_deadline = mono_ns() + m->options.stop_ms * MS;
+		kill(a->pid, SIGTERM);
+	}
+	pthread_mutex_unlock(&m->lock);
+	put(m, a);
+	return 0;
+}
+
+/* Fills VIEW from the stored row, the snapshot and the worker A (or NULL). */
+static void fill_view(struct lta_analyses *m, struct analysis *a,
+		      struct lta_analysis_view *view)
+{
+	struct lta_snapshot snapshot;
+	char *text = NULL;
+
+	view->lag_ns = -1;
+	if (lta_store_snapshot_get(m->store, view->stored.id, &text) == 0 &&
+	    lta_snapshot_decode(text, &snapshot) == 0) {
+		view->requests_open = snapshot.requests_open;
+		view->reconnects = snapshot.reconnects;
+		view->data_gaps = snapshot.data_gaps;
+	}
+	if (text) {
+		lta_snapshot_fini(&snapshot);
+		free(text);
+	}
+	if (!a) {
+		view->requests_open = 0;
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	view->running = true;
+	view->worker_pid = (int32_t)a->pid;
+	view->pending = a->pending;
+	if (a->reported && strcmp(a->status, "paused") == 0) {
+		/* The store may be too full to say it. */
+		snprintf(view->stored.status, sizeof(view->stored.status), "%s",
+			 a->status);
+		snprintf(view->stored.reason, sizeof(view->stored.reason), "%s",
+			 a->reason);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (a->live && view->stored.last_event_ns > 0) {
+		view->lag_ns = wall_ns() - view->stored.last_event_ns;
+	}
+}
+
+int lta_analyses_get(struct lta_analyses *m, int64_t id,
+		     struct lta_analysis_view *view)
+{
+	struct analysis *a;
+	int ret;
+
+	memset(view, 0, sizeof(*view));
+	ret = lta_store_analysis_get(m->store, id, &view->stored);
+	if (ret) {
+		view->lag_ns = -1;
+		return ret;
+	}
+	a = find(m, id);
+	fill_view(m, a, view);
+	put(m, a);
+	return 0;
+}
+
+struct list_ctx {
+	struct lta_analyses *m;
+	int (*fn)(const struct lta_analysis_view *view, void *user_data);
+	void *user_data;
+};
+
+static int list_one(const struct lta_store_analysis *stored, void *user_data)
+{
+	struct list_ctx *ctx = user_data;
+	struct lta_analysis_view view;
+	struct analysis *a = find(ctx->m, stored->id);
+	int ret;
+
+	memset(&view, 0, sizeof(view));
+	view.stored = *stored;
+	fill_view(ctx->m, a, &view);
+	put(ctx->m, a);
+	ret = ctx->fn(&view, ctx->user_data);
+	return ret;
+}
+
+int lta_analyses_list(struct lta_analyses *m,
+		      int (*fn)(const struct lta_analysis_view *view,
+				void *user_data),
+		      void *user_data)
+{
+	struct list_ctx ctx = { m, fn, user_data };
+
+	return lta_store_analysis_list(m->store, list_one, &ctx);
 }
 
 int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		       struct lta_analysis_stats *stats)
 {
-	struct analysis *a = find(m, id);
 	struct lta_store_analysis stored;
+	struct lta_snapshot snapshot;
 	struct lta_summary *rebuilt = NULL;
-	struct syscall_tally sorted[MAX_SYSCALL_NAMES];
-	size_t i, n;
+	char *text = NULL;
 	int ret;
 
 	memset(stats, 0, sizeof(*stats));
-	stats->latency = lta_histogram_create();
-	if (!stats->latency) {
-		return -ENOMEM;
-	}
-	if (a) {
-		pthread_mutex_lock(&a->lock);
-		fill_stats(a->summary, stats);
-		stats->connections =
-			(uint64_t)lta_store_writer_committed_connections(
-				a->writer);
-		stats->events = (uint64_t)a->state.events;
-		stats->discarded_events = (uint64_t)a->state.discarded_events;
-		stats->discarded_packets = a->discarded_packets;
-		stats->errors_ine = a->errors_by_type[LTA_AGENT_INE];
-		stats->errors_coe = a->errors_by_type[LTA_AGENT_COE];
-		stats->errors_crash = a->errors_by_type[LTA_AGENT_CRASH];
-		stats->late_ends = a->late_ends;
-		n = a->syscall_names;
-		memcpy(sorted, a->syscalls, n * sizeof(sorted[0]));
-		pthread_mutex_unlock(&a->lock);
-		qsort(sorted, n, sizeof(sorted[0]), compare_tally);
-		for (i = 0; i < n && i < 64; i++) {
-			snprintf(stats->syscalls[i].name,
-				 sizeof(stats->syscalls[i].name), "%s",
-				 sorted[i].name);
-			stats->syscalls[i].calls = sorted[i].calls;
-		}
-		stats->syscall_count = i;
-		return 0;
-	}
-	/* An analysis of an earlier run of the daemon: from the store. */
 	ret = lta_store_analysis_get(m->store, id, &stored);
 	if (ret) {
-		goto error;
+		return ret;
 	}
+	ret = lta_store_snapshot_get(m->store, id, &text);
+	if (ret == 0) {
+		ret = lta_snapshot_decode(text, &snapshot);
+		free(text);
+		if (ret == 0) {
+			*stats = snapshot.stats;
+			snapshot.stats.latency = NULL; /* Now the caller's. */
+		}
+		lta_snapshot_fini(&snapshot);
+		if (ret == 0) {
+			return 0;
+		}
+		LTA_LOGE("A stored snapshot cannot be read: analysis=%lld",
+			 (long long)id);
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+	/*
+	 * No snapshot: an analysis stored by an older version, or a worker
+	 * that died before its first commit. Rebuilt from what is stored.
+	 */
+	stats->latency = lta_histogram_create();
 	rebuilt = lta_summary_create();
-	if (!rebuilt) {
+	if (!stats->latency || !rebuilt) {
 		ret = -ENOMEM;
 		goto error;
 	}
 	{
-		/* Page through every stored request of the analysis. */
 		struct lta_store_filter filter = {
 			.analysis = id,
 			.from_ns = INT64_MIN,
@@ -1173,12 +1085,12 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 	stats->events = (uint64_t)stored.events;
 	stats->discarded_events = (uint64_t)stored.discarded_events;
 	lta_summary_destroy(rebuilt);
+	rebuilt = NULL;
 	{
 		struct lta_store_error_counts counts;
 
 		ret = lta_store_error_counts(m->store, id, &counts);
 		if (ret) {
-			rebuilt = NULL;
 			goto error;
 		}
 		stats->errors_ine = (uint64_t)counts.ine;
@@ -1200,75 +1112,75 @@ int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
 				    void *user_data),
 			  void *user_data)
 {
-	struct analysis *a = find(m, id);
 	struct lta_store_analysis stored;
-	struct lta_analysis_timeout *copy;
-	size_t i, n;
-	int ret = 0;
+	struct lta_snapshot snapshot;
+	char *text = NULL;
+	size_t i;
+	int ret;
 
-	if (!a) {
-		return lta_store_analysis_get(m->store, id, &stored) == 0
-			       ? -ENODATA
-			       : -ENOENT;
+	ret = lta_store_analysis_get(m->store, id, &stored);
+	if (ret) {
+		return ret;
 	}
-	/* Copied out: FN may take its time without holding the thread. */
-	pthread_mutex_lock(&a->lock);
-	n = a->estimate_count;
-	copy = n ? malloc(n * sizeof(*copy)) : NULL;
-	if (copy) {
-		memcpy(copy, a->estimates, n * sizeof(*copy));
+	ret = lta_store_snapshot_get(m->store, id, &text);
+	if (ret == -ENOENT) {
+		return -ENODATA;
 	}
-	pthread_mutex_unlock(&a->lock);
-	if (n && !copy) {
-		return -ENOMEM;
+	if (ret) {
+		return ret;
 	}
-	for (i = 0; i < n && ret == 0; i++) {
-		ret = fn(&copy[i], user_data);
+	ret = lta_snapshot_decode(text, &snapshot);
+	free(text);
+	for (i = 0; ret == 0 && i < snapshot.timeout_count; i++) {
+		ret = fn(&snapshot.timeouts[i], user_data);
 	}
-	free(copy);
-	return ret;
+	lta_snapshot_fini(&snapshot);
+	return ret == -EINVAL ? -ENODATA : ret;
 }
 
 int lta_analyses_running(struct lta_analyses *m)
 {
-	size_t pos = 0;
-	uint64_t key;
-	void *value;
-	int n = 0;
-
-	pthread_mutex_lock(&m->lock);
-	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
-		struct analysis *a = value;
-
-		pthread_mutex_lock(&a->lock);
-		n += a->running;
-		pthread_mutex_unlock(&a->lock);
-	}
-	pthread_mutex_unlock(&m->lock);
-	return n;
+	return running_count(m);
 }
 
 void lta_analyses_stop_all(struct lta_analyses *m)
 {
+	int64_t deadline = mono_ns() + m->options.stop_ms * MS;
+	struct timespec until;
 	size_t pos = 0;
 	uint64_t key;
 	void *value;
 
 	pthread_mutex_lock(&m->lock);
-	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
-		lta_source_interrupt(((struct analysis *)value)->source);
-	}
-	pos = 0;
+	m->quit = true;
 	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
 		struct analysis *a = value;
 
-		if (!a->joined) {
-			/* Each thread flushes to the store, then ends. */
-			pthread_join(a->thread, NULL);
-			a->joined = true;
+		if (!a->stop_requested) {
+			a->stop_requested = true;
+			a->stop_deadline = deadline;
+			kill(a->pid, SIGTERM);
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
+	wake_supervisor(m);
+	/*
+	 * The supervisor kills those past the deadline and reaps them all;
+	 * it ends once none is left.
+	 */
+	if (m->supervising) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += m->options.stop_ms / 1000 + 2;
+		pthread_mutex_lock(&m->lock);
+		while (m->by_id.count > 0 &&
+		       pthread_cond_timedwait(&m->changed, &m->lock, &until) !=
+			       ETIMEDOUT) {
+		}
+		pthread_mutex_unlock(&m->lock);
+		wake_supervisor(m);
+		pthread_join(m->supervisor, NULL);
+		m->supervising = false;
+	}
 }
 
 void lta_analyses_destroy(struct lta_analyses *m)
@@ -1281,10 +1193,24 @@ void lta_analyses_destroy(struct lta_analyses *m)
 		return;
 	}
 	lta_analyses_stop_all(m);
+	/* Workers the supervisor could not reap in time (none, normally). */
 	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
-		free_analysis(value);
+		struct analysis *a = value;
+
+		kill(a->pid, SIGKILL);
+		waitpid(a->pid, NULL, 0);
+		if (a->pipe_fd >= 0) {
+			close(a->pipe_fd);
+		}
+		free(a);
 	}
 	lta_htable_fini(&m->by_id);
+	pthread_cond_destroy(&m->changed);
 	pthread_mutex_destroy(&m->lock);
+	close(m->wake[0]);
+	close(m->wake[1]);
+	free(m->program);
+	free(m->data_dir);
+	free(m->log_level);
 	free(m);
 }

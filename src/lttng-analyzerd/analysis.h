@@ -1,21 +1,27 @@
 /*
- * Analyses: what the daemon is analyzing, one thread each.
+ * Analyses: what the daemon is analyzing, one worker process each.
  *
  * An analysis reads a live session (net://RELAYD[:PORT]/host/HOST/SESSION)
- * or a recorded trace folder through lib/decode, runs tasks and segment on
- * every event, keeps latency figures (lib/segment/summary) and counters, and
- * stores every request (lib/store) as it ends. Live analyses survive the
- * relay daemon going away: the analysis turns "disconnected" and retries
- * with backoff (babeltrace2 2.0 does not reconnect by itself: the graph is
- * rebuilt); a session that no longer exists ends it.
+ * or a recorded trace folder. The daemon does not decode it: it inserts
+ * the analysis in the store and starts a worker (worker.h, the daemon's
+ * own program in worker mode) that runs the babeltrace2 graph and the
+ * pipeline and writes requests, connections, errors and its figures
+ * (snapshot.h) into the store. A supervisor thread watches the workers:
+ * one that dies (a signal, an abort in libbabeltrace2, the memory limit)
+ * leaves its analysis "failed" with the reason ("decoder crashed:
+ * SIGSEGV"), and everything it had committed stays served; the daemon and
+ * the other analyses go on. Analyses leave memory when their worker ends;
+ * the daemon keeps a few hundred bytes per running analysis. See
+ * doc/workers.md.
  *
  * Status words (the API's): connecting, live, disconnected (live), reading
- * (a recorded trace), ended, stopped (DELETE), failed (with a reason),
- * interrupted (the daemon stopped while it ran; from the store).
+ * (a recorded trace), paused (a full disk: resumes when space comes
+ * back), ended, stopped (DELETE), failed (with a reason), interrupted
+ * (the daemon stopped while it ran; from the store).
  *
- * All functions may be called from any thread (HTTP threads); they lock the
- * manager briefly and never wait for an analysis thread except
- * lta_analyses_stop_all().
+ * All functions may be called from any thread (HTTP threads): they take
+ * the manager's lock briefly, hold a reference on an analysis while they
+ * use it, and never wait for a worker except lta_analyses_stop_all().
  */
 #ifndef LTA_ANALYZERD_ANALYSIS_H
 #define LTA_ANALYZERD_ANALYSIS_H
@@ -35,12 +41,34 @@ struct lta_analyses_options {
 	int commit_ms;	      /* Store commit interval (default 200). */
 	uint32_t max_calls;   /* Calls kept per request (default 1000). */
 	struct lta_timing_options timing; /* Zeros: the agent's defaults. */
+	/* The store's folder, which workers open too. */
+	const char *data_dir;
+	/* The program a worker runs (default: /proc/self/exe). */
+	const char *worker_program;
+	int max_analyses;      /* Running at once (default 16). */
+	long worker_memory_mb; /* Address space per worker (default 4096). */
+	long worker_files;     /* Open files per worker (default 1024). */
+	/*
+	 * A graph call that does not come back in this time (a silent relay
+	 * daemon) is interrupted: live, the analysis turns disconnected and
+	 * reconnects (default 10000).
+	 */
+	int stall_ms;
+	int stop_ms; /* A stopped worker is killed past this (default 2000). */
+	const char *log_level; /* Given to the workers. */
+	bool syslog;
 };
 
 /* What GET /api/v1/analyses/{id} shows. */
 struct lta_analysis_view {
 	struct lta_store_analysis stored; /* id, kind, source, status... */
-	bool running;			  /* A thread works on it now. */
+	bool running;			  /* A worker works on it now. */
+	int32_t worker_pid;		  /* Its pid; 0 when none. */
+	/*
+	 * Records handed out but not stored yet (a full disk: the analysis
+	 * is "paused" until they are).
+	 */
+	int64_t pending;
 	int64_t lag_ns;	       /* Wall clock - newest trace time; -1. */
 	int64_t requests_open; /* In the segmenter now. */
 	int64_t reconnects;    /* Live: graphs rebuilt after failures. */
@@ -82,17 +110,22 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 					 const struct lta_analyses_options *o);
 
 /*
- * Starts analyzing a live URL (net://...) or a trace folder (PATH). On
- * success sets *ID and returns 0. Errors: -EINVAL (not a net:// URL, or a
- * folder with no trace: message in ERROR), -ENOENT (no such folder),
- * -ENOMEM, or a store error.
+ * Starts analyzing a live URL (net://...) or a trace folder (PATH): the
+ * analysis is stored and its worker started; the worker finds the traces
+ * in the folder (its status says what it found). On success sets *ID and
+ * returns 0. Errors (message in ERROR): -EINVAL (not a net:// URL),
+ * -ENOENT/-ENOTDIR (no such folder), -ECONNREFUSED and the like (a relay
+ * daemon at a numeric address that refuses), -EAGAIN (as many analyses
+ * running as allowed), -ENOSPC (the store's disk is full: nothing could be
+ * stored), -ENOMEM, or a store error.
  */
 int lta_analyses_start(struct lta_analyses *m, const char *url,
 		       const char *path, int64_t *id, char *error, size_t size);
 
 /*
- * Stops analysis ID (the babeltrace2 interrupter): its thread flushes what
- * it has to the store and ends with status "stopped". Returns 0, -ENOENT
+ * Stops analysis ID: its worker gets SIGTERM, flushes what it has to the
+ * store and ends with status "stopped"; one that does not end within the
+ * stop deadline is killed (still "stopped"). Returns at once: 0, -ENOENT
  * (unknown id), or -EALREADY (not running).
  */
 int lta_analyses_stop(struct lta_analyses *m, int64_t id);
@@ -108,9 +141,9 @@ int lta_analyses_list(struct lta_analyses *m,
 		      void *user_data);
 
 /*
- * Fills STATS for ID: from the running analysis, or rebuilt from the store
- * for an ended one. The caller destroys STATS->latency. Returns 0,
- * -ENOENT or -ENOMEM.
+ * Fills STATS for ID from its last committed snapshot (rebuilt from the
+ * stored requests for an analysis of an older version). The caller
+ * destroys STATS->latency. Returns 0, -ENOENT or -ENOMEM.
  */
 int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		       struct lta_analysis_stats *stats);
@@ -126,9 +159,9 @@ struct lta_analysis_timeout {
 
 /*
  * Calls FN with each estimate of analysis ID's agent (as of its last
- * housekeeping, at most ~200 ms old), by kind, entity and name. Returns 0,
- * -ENOENT (unknown id), -ENODATA (an analysis of an earlier run of the
- * daemon: estimates live in memory only), or what FN returned.
+ * committed snapshot), by kind, entity and name. Returns 0, -ENOENT
+ * (unknown id), -ENODATA (no snapshot: an analysis of an older version),
+ * or what FN returned.
  */
 int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
 			  int (*fn)(const struct lta_analysis_timeout *t,
@@ -139,8 +172,10 @@ int lta_analyses_timeouts(struct lta_analyses *m, int64_t id,
 int lta_analyses_running(struct lta_analyses *m);
 
 /*
- * Stops every analysis and waits for their threads (each flushes to the
- * store). For SIGTERM/SIGINT. The manager stays usable for reads.
+ * Stops every analysis and waits for their workers (each flushes to the
+ * store), killing those still there after the stop deadline: returns
+ * within the deadline plus a second. For SIGTERM/SIGINT. The manager
+ * stays usable for reads.
  */
 void lta_analyses_stop_all(struct lta_analyses *m);
 

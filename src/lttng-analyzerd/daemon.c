@@ -59,6 +59,13 @@ static void usage(FILE *out)
 		"  --no-derived        timing failures from instrumentation "
 		"only,\n"
 		"                      not derived from system calls\n"
+		"  --max-analyses=N    analyses running at once (default 16)\n"
+		"  --worker-memory-mb=N  address space of each analysis "
+		"worker\n"
+		"                      (default 4096)\n"
+		"  --relay-timeout-ms=N  a relay daemon silent this long is "
+		"left\n"
+		"                      and reconnected to (default 10000)\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -170,6 +177,25 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			return -1;
 		}
 		c->relayd_live_port = (int)v;
+	} else if (strcmp(key, "max-analyses") == 0 ||
+		   strcmp(key, "worker-memory-mb") == 0 ||
+		   strcmp(key, "relay-timeout-ms") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 ||
+		    (key[0] == 'm' && v > 1024) ||
+		    (key[0] == 'w' && (v < 64 || v > 1048576)) ||
+		    (key[0] == 'r' && (v < 100 || v > 3600000))) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (key[0] == 'm') {
+			c->max_analyses = (int)v;
+		} else if (key[0] == 'w') {
+			c->worker_memory_mb = v;
+		} else {
+			c->relay_timeout_ms = (int)v;
+		}
 	} else if (strcmp(key, "port") == 0 || strcmp(key, "retry-ms") == 0 ||
 		   strcmp(key, "threads") == 0) {
 		v = strtol(value, &end, 10);
@@ -274,6 +300,9 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "timeout-ceiling-ms", required_argument, NULL, 0 },
 		{ "timeout-warmup", required_argument, NULL, 0 },
 		{ "no-derived", no_argument, NULL, 0 },
+		{ "max-analyses", required_argument, NULL, 0 },
+		{ "worker-memory-mb", required_argument, NULL, 0 },
+		{ "relay-timeout-ms", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -453,6 +482,12 @@ int lta_daemon_main(int argc, char **argv)
 	aopts.timing.agent.ceiling_ns = config.timeout_ceiling_ms * 1000000LL;
 	aopts.timing.agent.warmup = (uint32_t)config.timeout_warmup;
 	aopts.timing.no_derived = config.no_derived;
+	aopts.data_dir = config.data_dir;
+	aopts.log_level = config.log_level;
+	aopts.syslog = config.syslog;
+	aopts.max_analyses = config.max_analyses;
+	aopts.worker_memory_mb = config.worker_memory_mb;
+	aopts.stall_ms = config.relay_timeout_ms;
 	if (config.timeout_floor_ms && config.timeout_ceiling_ms &&
 	    config.timeout_floor_ms > config.timeout_ceiling_ms) {
 		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");

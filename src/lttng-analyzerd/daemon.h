@@ -29,6 +29,10 @@ struct lta_daemon_config {
 	double timeout_k;
 	int timeout_floor_ms, timeout_ceiling_ms, timeout_warmup;
 	int no_derived; /* No starts and ends derived from system calls. */
+	/* Workers (analysis.h): 0 keeps the default. */
+	int max_analyses;
+	long worker_memory_mb;
+	int relay_timeout_ms;
 };
 
 /*

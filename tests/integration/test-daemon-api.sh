@@ -46,9 +46,19 @@ expect 413 body_too_large "a 200 KB body" -- -X POST -H "$A" -H "$J" --data-bina
 expect 502 relay_unreachable "an unreachable relay daemon" -- -X POST -H "$A" -H "$J" --data '{"url":"net://127.0.0.1:1/host/h/s"}' "$U/analyses"
 st=$(curl -s -o "$tmp/b" -w '%{http_code}' -X POST -H "$A" -H "$J" --data '{"url":"http://example/"}' "$U/analyses")
 is "$st $(jq -r .error.code <"$tmp/b")" "400 invalid_field" "a URL that is not net://"
+# A folder with no trace: the analysis is created at once (its worker
+# looks for traces, never the HTTP thread) and its status says what it
+# found.
 mkdir -p "$tmp/empty"
 st=$(curl -s -o "$tmp/b" -w '%{http_code}' -X POST -H "$A" -H "$J" --data "{\"path\":\"$tmp/empty\"}" "$U/analyses")
-ok "$([ "$st" = 422 ] || [ "$st" = 400 ] && echo 0 || echo 1)" "a folder that is not a trace: $st $(jq -r .error.code <"$tmp/b")"
+is "$st" 201 "a folder that is not a trace: created at once"
+eid=$(jq -r .id <"$tmp/b")
+deadline=$(($(date +%s) + 20))
+until [ "$(curl -s "$U/analyses/$eid" | jq -r .status)" = failed ] || [ "$(date +%s)" -ge $deadline ]; do sleep 0.1; done
+curl -s "$U/analyses/$eid" >"$tmp/b"
+is "$(jq -r .status <"$tmp/b")" failed "a folder that is not a trace: its analysis failed"
+jq -r .reason <"$tmp/b" | grep -qi 'trace'
+ok $? "and says why: $(jq -r .reason <"$tmp/b")"
 st=$(curl -s -o "$tmp/b" -w '%{http_code}' -X POST -H "$A" -H "$J" --data "{\"path\":\"$tmp/missing\"}" "$U/analyses")
 ok "$([ "$st" = 404 ] || [ "$st" = 422 ] && echo 0 || echo 1)" "a missing folder: $st $(jq -r .error.code <"$tmp/b")"
 expect 404 not_found "an unknown analysis" -- "$U/analyses/987654"

@@ -1,0 +1,228 @@
+#include "snapshot.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "histogram/histogram.h"
+
+#define LIT(out, s) lta_strbuf_append((out), (s), sizeof(s) - 1)
+
+static void uint_field(struct lta_strbuf *out, const char *name, uint64_t v)
+{
+	lta_strbuf_putc(out, '"');
+	lta_strbuf_puts(out, name);
+	LIT(out, "\":");
+	lta_strbuf_uint(out, v);
+	lta_strbuf_putc(out, ',');
+}
+
+static void int_field(struct lta_strbuf *out, const char *name, int64_t v)
+{
+	lta_strbuf_putc(out, '"');
+	lta_strbuf_puts(out, name);
+	LIT(out, "\":");
+	lta_strbuf_int(out, v);
+	lta_strbuf_putc(out, ',');
+}
+
+void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
+{
+	const struct lta_analysis_stats *st = &s->stats;
+	size_t i;
+
+	LIT(out, "{\"version\":1,");
+	uint_field(out, "requests", st->requests);
+	uint_field(out, "complete", st->complete);
+	uint_field(out, "keepalive", st->keepalive);
+	uint_field(out, "empty", st->empty);
+	uint_field(out, "aborted", st->aborted);
+	uint_field(out, "open", st->open);
+	uint_field(out, "replaced", st->replaced);
+	uint_field(out, "incomplete", st->incomplete);
+	uint_field(out, "connections", st->connections);
+	uint_field(out, "bytes_read", st->bytes_read);
+	uint_field(out, "bytes_written", st->bytes_written);
+	lta_strbuf_printf(out, "\"throughput\":%.17g,", st->throughput);
+	int_field(out, "first_start_ns", st->first_start_ns);
+	int_field(out, "last_end_ns", st->last_end_ns);
+	uint_field(out, "events", st->events);
+	uint_field(out, "discarded_events", st->discarded_events);
+	uint_field(out, "discarded_packets", st->discarded_packets);
+	uint_field(out, "errors_ine", st->errors_ine);
+	uint_field(out, "errors_coe", st->errors_coe);
+	uint_field(out, "errors_crash", st->errors_crash);
+	uint_field(out, "late_ends", st->late_ends);
+	int_field(out, "requests_open", s->requests_open);
+	int_field(out, "reconnects", s->reconnects);
+	int_field(out, "data_gaps", s->data_gaps);
+	LIT(out, "\"latency\":\"");
+	if (st->latency) {
+		/* Digits, spaces and colons only: no escaping needed. */
+		lta_histogram_encode(st->latency, out);
+	}
+	LIT(out, "\",\"syscalls\":[");
+	for (i = 0; i < st->syscall_count; i++) {
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		lta_strbuf_putc(out, '[');
+		lta_strbuf_json_string(out, st->syscalls[i].name);
+		lta_strbuf_putc(out, ',');
+		lta_strbuf_uint(out, st->syscalls[i].calls);
+		lta_strbuf_putc(out, ']');
+	}
+	LIT(out, "],\"timeouts\":[");
+	for (i = 0; i < s->timeout_count; i++) {
+		const struct lta_analysis_timeout *t = &s->timeouts[i];
+
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		LIT(out, "{\"kind\":");
+		lta_strbuf_json_string(out, t->kind);
+		LIT(out, ",\"entity\":");
+		lta_strbuf_json_string(out, t->entity);
+		LIT(out, ",\"name\":");
+		lta_strbuf_json_string(out, t->name);
+		lta_strbuf_putc(out, ',');
+		uint_field(out, "samples", t->samples);
+		int_field(out, "mean_ns", t->mean_ns);
+		int_field(out, "dev_ns", t->dev_ns);
+		int_field(out, "timeout_ns", t->timeout_ns);
+		uint_field(out, "open", t->open);
+		uint_field(out, "errors", t->errors);
+		LIT(out, "\"late_ends\":");
+		lta_strbuf_uint(out, t->late_ends);
+		lta_strbuf_putc(out, '}');
+	}
+	LIT(out, "]}");
+}
+
+static uint64_t get_uint(const json_t *o, const char *name)
+{
+	json_int_t v = json_integer_value(json_object_get(o, name));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static int64_t get_int(const json_t *o, const char *name)
+{
+	return (int64_t)json_integer_value(json_object_get(o, name));
+}
+
+static void copy_string(char *dst, size_t size, const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+int lta_snapshot_decode(const char *json, struct lta_snapshot *s)
+{
+	struct lta_analysis_stats *st = &s->stats;
+	json_t *root, *array, *item;
+	json_error_t error;
+	size_t i;
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	root = json_loads(json, 0, &error);
+	if (!json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) != 1) {
+		ret = -EINVAL;
+		goto end;
+	}
+	st->requests = get_uint(root, "requests");
+	st->complete = get_uint(root, "complete");
+	st->keepalive = get_uint(root, "keepalive");
+	st->empty = get_uint(root, "empty");
+	st->aborted = get_uint(root, "aborted");
+	st->open = get_uint(root, "open");
+	st->replaced = get_uint(root, "replaced");
+	st->incomplete = get_uint(root, "incomplete");
+	st->connections = get_uint(root, "connections");
+	st->bytes_read = get_uint(root, "bytes_read");
+	st->bytes_written = get_uint(root, "bytes_written");
+	st->throughput = json_number_value(json_object_get(root, "throughput"));
+	st->first_start_ns = get_int(root, "first_start_ns");
+	st->last_end_ns = get_int(root, "last_end_ns");
+	st->events = get_uint(root, "events");
+	st->discarded_events = get_uint(root, "discarded_events");
+	st->discarded_packets = get_uint(root, "discarded_packets");
+	st->errors_ine = get_uint(root, "errors_ine");
+	st->errors_coe = get_uint(root, "errors_coe");
+	st->errors_crash = get_uint(root, "errors_crash");
+	st->late_ends = get_uint(root, "late_ends");
+	s->requests_open = get_int(root, "requests_open");
+	s->reconnects = get_int(root, "reconnects");
+	s->data_gaps = get_int(root, "data_gaps");
+	st->latency = lta_histogram_create();
+	if (!st->latency) {
+		ret = -ENOMEM;
+		goto end;
+	}
+	if (json_string_value(json_object_get(root, "latency")) &&
+	    lta_histogram_decode(st->latency, json_string_value(json_object_get(
+						      root, "latency")))) {
+		ret = -EINVAL;
+		goto end;
+	}
+	array = json_object_get(root, "syscalls");
+	json_array_foreach(array, i, item)
+	{
+		if (st->syscall_count ==
+		    sizeof(st->syscalls) / sizeof(st->syscalls[0])) {
+			break;
+		}
+		copy_string(st->syscalls[st->syscall_count].name,
+			    sizeof(st->syscalls[0].name),
+			    json_array_get(item, 0));
+		st->syscalls[st->syscall_count].calls =
+			(uint64_t)json_integer_value(json_array_get(item, 1));
+		st->syscall_count++;
+	}
+	array = json_object_get(root, "timeouts");
+	if (json_array_size(array)) {
+		s->timeouts =
+			calloc(json_array_size(array), sizeof(*s->timeouts));
+		if (!s->timeouts) {
+			ret = -ENOMEM;
+			goto end;
+		}
+	}
+	json_array_foreach(array, i, item)
+	{
+		struct lta_analysis_timeout *t = &s->timeouts[i];
+		const char *kind =
+			json_string_value(json_object_get(item, "kind"));
+
+		t->kind = kind && strcmp(kind, "service") == 0 ? "service"
+							       : "interaction";
+		copy_string(t->entity, sizeof(t->entity),
+			    json_object_get(item, "entity"));
+		copy_string(t->name, sizeof(t->name),
+			    json_object_get(item, "name"));
+		t->samples = get_uint(item, "samples");
+		t->mean_ns = get_int(item, "mean_ns");
+		t->dev_ns = get_int(item, "dev_ns");
+		t->timeout_ns = get_int(item, "timeout_ns");
+		t->open = get_uint(item, "open");
+		t->errors = get_uint(item, "errors");
+		t->late_ends = get_uint(item, "late_ends");
+		s->timeout_count++;
+	}
+end:
+	json_decref(root);
+	return ret;
+}
+
+void lta_snapshot_fini(struct lta_snapshot *s)
+{
+	lta_histogram_destroy(s->stats.latency);
+	s->stats.latency = NULL;
+	free(s->timeouts);
+	s->timeouts = NULL;
+	s->timeout_count = 0;
+}

@@ -1,0 +1,1211 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/timing.h"
+#include "analysis.h"
+#include "common/htable.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "decode/decode.h"
+#include "segment/segment.h"
+#include "segment/summary.h"
+#include "snapshot.h"
+#include "store/store.h"
+#include "tasks/tasks.h"
+
+#define MS (1000LL * 1000)
+#define ROW_UPDATE_NS (200 * MS)
+#define SNAPSHOT_IDLE_NS (1000 * MS)
+#define LIVENESS_NS (100 * MS)
+#define ESTIMATES_NS (200 * MS)
+#define DISK_RETRY_NS (500 * MS)
+#define STALL_GRACE_NS (5000 * MS)
+#define MAX_GONE 64
+#define MAX_SYSCALL_NAMES 256
+
+struct syscall_tally {
+	const char *name; /* Interned by the source. */
+	uint64_t calls;
+};
+
+struct worker_options {
+	char data_dir[4096];
+	int64_t analysis;
+	int commit_ms;
+	uint32_t max_calls;
+	int retry_initial_ms, retry_max_ms;
+	int stall_ms;
+	long memory_mb; /* 0: no limit. */
+	long files;
+	struct lta_timing_options timing;
+};
+
+struct worker {
+	struct worker_options o;
+	bool live;
+	struct lta_store *store;	 /* Owned. */
+	struct lta_store_writer *writer; /* Owned. */
+	struct lta_source *source;	 /* Owned. */
+	struct lta_tasks *tasks;	 /* Owned. */
+	struct lta_segment *segment;	 /* Owned. */
+	struct lta_timing *timing;	 /* Owned. */
+	struct lta_summary *summary;	 /* Owned: every request handed out. */
+	struct lta_store_analysis state;
+
+	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
+	size_t syscall_names;
+	uint64_t discarded_packets;
+	uint64_t errors_by_type[3], late_ends;
+	int64_t reconnects, data_gaps;
+	struct lta_analysis_timeout *estimates; /* Owned. */
+	size_t estimate_count, estimate_cap;
+
+	/* Rows handed out since the last snapshot; a snapshot is due. */
+	bool changed;
+	int64_t next_row_update, next_snapshot, next_liveness, next_estimates;
+	bool commit_now; /* An error was raised: visible at once. */
+	struct lta_strbuf snapshot_text;
+
+	/* A full disk: reading waits until the batch is stored. */
+	bool paused;
+	char paused_from[LTA_STORE_STATUS_MAX];
+	int64_t next_disk_retry;
+
+	char local_host[256];
+	struct lta_htable dead; /* (trace, pid) -> wall ns found gone. */
+	struct lta_event gone[MAX_GONE];
+
+	pthread_t main_thread;
+	/* Shared with the signal thread. */
+	atomic_llong run_since; /* Monotonic ns a graph call began; 0. */
+	atomic_bool stop_requested;
+	atomic_bool stalled;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* --- the pipe to the daemon ------------------------------------------------
+ */
+
+/*
+ * Tells the daemon a status that the store may not be able to hold (a full
+ * disk): one JSON line. Best effort: a daemon that went away kills us.
+ */
+static void report(struct worker *w, const char *status, const char *reason)
+{
+	struct lta_strbuf line = { 0 };
+	ssize_t n;
+
+	lta_strbuf_puts(&line, "{\"status\":");
+	lta_strbuf_json_string(&line, status);
+	lta_strbuf_puts(&line, ",\"reason\":");
+	lta_strbuf_json_string(&line, reason);
+	lta_strbuf_puts(&line, ",\"pending\":");
+	lta_strbuf_uint(&line,
+			w->writer ? lta_store_writer_pending(w->writer) : 0);
+	lta_strbuf_puts(&line, "}\n");
+	if (!line.failed) {
+		do {
+			n = write(LTA_WORKER_PIPE_FD, line.data, line.len);
+		} while (n < 0 && errno == EINTR);
+	}
+	lta_strbuf_fini(&line);
+}
+
+/* --- status and figures ----------------------------------------------------
+ */
+
+static void store_row(struct worker *w)
+{
+	w->state.requests = lta_store_writer_committed(w->writer);
+	w->state.connections =
+		lta_store_writer_committed_connections(w->writer);
+	w->state.updated_ns = wall_ns();
+	if (lta_store_analysis_update(w->store, &w->state)) {
+		LTA_LOGE("Cannot store analysis state: id=%lld, error=\"%s\"",
+			 (long long)w->o.analysis, lta_store_error());
+	}
+}
+
+static void set_status(struct worker *w, const char *status, const char *reason)
+{
+	if (strcmp(w->state.status, status) != 0 ||
+	    strcmp(w->state.reason, reason ? reason : "") != 0) {
+		LTA_LOGI("Analysis status changed: id=%lld, status=%s, "
+			 "reason=\"%s\"",
+			 (long long)w->o.analysis, status,
+			 reason ? reason : "");
+	}
+	snprintf(w->state.status, sizeof(w->state.status), "%s", status);
+	snprintf(w->state.reason, sizeof(w->state.reason), "%s",
+		 reason ? reason : "");
+	store_row(w);
+	report(w, status, reason ? reason : "");
+}
+
+static int compare_tally(const void *x, const void *y)
+{
+	const struct syscall_tally *a = x, *b = y;
+
+	return a->calls < b->calls ? 1 : a->calls > b->calls ? -1 : 0;
+}
+
+/* The snapshot of everything handed out (the batch included). */
+static int write_snapshot(struct worker *w)
+{
+	struct lta_snapshot s;
+	struct syscall_tally sorted[MAX_SYSCALL_NAMES];
+	const struct lta_summary *sum = w->summary;
+	size_t i, n = w->syscall_names;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.stats.requests = sum->requests;
+	s.stats.complete = sum->complete;
+	s.stats.keepalive = sum->by_end[LTA_REQUEST_END_KEEPALIVE];
+	s.stats.empty = sum->by_end[LTA_REQUEST_END_EMPTY];
+	s.stats.aborted = sum->by_end[LTA_REQUEST_END_ABORTED];
+	s.stats.open = sum->by_end[LTA_REQUEST_END_OPEN];
+	s.stats.replaced = sum->by_end[LTA_REQUEST_END_REPLACED];
+	s.stats.incomplete = sum->incomplete;
+	s.stats.bytes_read = sum->bytes_read;
+	s.stats.bytes_written = sum->bytes_written;
+	s.stats.throughput = lta_summary_throughput(sum);
+	s.stats.first_start_ns = sum->first_start;
+	s.stats.last_end_ns = sum->last_end;
+	s.stats.latency = sum->latency; /* Borrowed for the call. */
+	s.stats.connections =
+		(uint64_t)(lta_store_writer_committed_connections(w->writer)) +
+		0;
+	s.stats.events = (uint64_t)w->state.events;
+	s.stats.discarded_events = (uint64_t)w->state.discarded_events;
+	s.stats.discarded_packets = w->discarded_packets;
+	s.stats.errors_ine = w->errors_by_type[LTA_AGENT_INE];
+	s.stats.errors_coe = w->errors_by_type[LTA_AGENT_COE];
+	s.stats.errors_crash = w->errors_by_type[LTA_AGENT_CRASH];
+	s.stats.late_ends = w->late_ends;
+	memcpy(sorted, w->syscalls, n * sizeof(sorted[0]));
+	qsort(sorted, n, sizeof(sorted[0]), compare_tally);
+	for (i = 0; i < n && i < 64; i++) {
+		snprintf(s.stats.syscalls[i].name,
+			 sizeof(s.stats.syscalls[i].name), "%s",
+			 sorted[i].name);
+		s.stats.syscalls[i].calls = sorted[i].calls;
+	}
+	s.stats.syscall_count = i;
+	s.requests_open =
+		(int64_t)lta_segment_counters(w->segment)->requests_open;
+	s.reconnects = w->reconnects;
+	s.data_gaps = w->data_gaps;
+	s.timeouts = w->estimates;
+	s.timeout_count = w->estimate_count;
+	lta_strbuf_clear(&w->snapshot_text);
+	lta_snapshot_encode(&s, &w->snapshot_text);
+	if (w->snapshot_text.failed) {
+		return -ENOMEM;
+	}
+	ret = lta_store_writer_set_snapshot(w->writer,
+					    lta_strbuf_cstr(&w->snapshot_text));
+	w->changed = false;
+	return ret;
+}
+
+/* --- the pipeline's callbacks ----------------------------------------------
+ */
+
+static int on_request(const struct lta_request *r, void *user_data)
+{
+	struct worker *w = user_data;
+	const struct lta_source_trace *trace =
+		lta_source_trace(w->source, r->trace);
+	int ret;
+
+	lta_summary_add(w->summary, r);
+	w->changed = true;
+	ret = lta_store_writer_add(w->writer, r,
+				   trace ? trace->hostname : NULL);
+	if (ret == -ENOMEM) {
+		return ret;
+	}
+	/* Any other error: the row waits in the batch (see housekeeping). */
+	return 0;
+}
+
+static int on_connection(const struct lta_connection *c, void *user_data)
+{
+	struct worker *w = user_data;
+	const struct lta_source_trace *trace =
+		lta_source_trace(w->source, c->trace);
+	int ret;
+
+	w->changed = true;
+	ret = lta_store_writer_add_connection(w->writer, c,
+					      trace ? trace->hostname : NULL);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+static void tally_syscall(struct worker *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->syscall_names; i++) {
+		if (w->syscalls[i].name == name) {
+			w->syscalls[i].calls++;
+			return;
+		}
+	}
+	if (w->syscall_names < MAX_SYSCALL_NAMES) {
+		w->syscalls[w->syscall_names].name = name;
+		w->syscalls[w->syscall_names].calls = 1;
+		w->syscall_names++;
+	}
+}
+
+static int on_event(struct lta_event *event, void *user_data)
+{
+	struct worker *w = user_data;
+	int ret;
+
+	ret = lta_tasks_feed(w->tasks, event);
+	if (ret) {
+		return ret;
+	}
+	w->state.events++;
+	if (event->ts > w->state.last_event_ns) {
+		w->state.last_event_ns = event->ts;
+	}
+	if (event->kind == LTA_EVENT_SYSCALL_ENTRY && event->syscall_name) {
+		tally_syscall(w, event->syscall_name);
+	}
+	ret = lta_timing_event(w->timing, event);
+	if (ret) {
+		return ret;
+	}
+	return lta_segment_feed(w->segment, event);
+}
+
+static int on_point(const struct lta_segment_point *point, void *user_data)
+{
+	struct worker *w = user_data;
+
+	return lta_timing_point(w->timing, point);
+}
+
+/* An error raised (or its late end): stored at once, counted. */
+static int on_timing_error(const struct lta_timing_error *te, void *user_data)
+{
+	struct worker *w = user_data;
+	const struct lta_agent_error *e = te->error;
+	const struct lta_source_trace *trace =
+		lta_source_trace(w->source, e->trace);
+	struct lta_store_error row = {
+		.id = (int64_t)e->id,
+		.type = lta_agent_error_name(e->type),
+		.kind = e->kind == LTA_AGENT_SERVICE ? "service"
+						     : "interaction",
+		.origin = te->derived ? "derived" : "rbl",
+		.host = trace && trace->hostname ? trace->hostname : "",
+		.pid = e->pid,
+		.tid = e->tid,
+		.entity = e->entity,
+		.name = e->name,
+		.key = te->key,
+		.start_ns = e->start_ts,
+		.raised_ns = e->raised_ts,
+		.timeout_ns = e->timeout_ns,
+		.expired = e->expired,
+		.open_count = e->open_count,
+		.late_end_ns = e->late_end_ts,
+	};
+	int ret;
+
+	if (te->late) {
+		w->late_ends++;
+	} else {
+		w->errors_by_type[e->type]++;
+		LTA_LOGI("Timing failure: analysis=%lld, error=%llu, type=%s, "
+			 "origin=%s, pid=%d, entity=\"%s\", name=\"%s\", "
+			 "timeout-ms=%.3f",
+			 (long long)w->o.analysis, (unsigned long long)e->id,
+			 row.type, row.origin, e->pid, e->entity, e->name,
+			 (double)e->timeout_ns / 1e6);
+	}
+	w->changed = true;
+	w->commit_now = true;
+	ret = lta_store_writer_add_error(w->writer, &row);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+static int on_discard(const struct lta_discard *d, void *user_data)
+{
+	struct worker *w = user_data;
+
+	if (d->packets) {
+		w->discarded_packets += d->count;
+	} else {
+		w->state.discarded_events += (int64_t)d->count;
+	}
+	lta_segment_discard(w->segment, d->trace);
+	return 0;
+}
+
+static int on_tick(int64_t ts, void *user_data)
+{
+	struct worker *w = user_data;
+
+	/* Trace time advances while the traced programs are silent. */
+	if (ts > w->state.last_event_ns) {
+		w->state.last_event_ns = ts;
+	}
+	return lta_timing_advance(w->timing, ts);
+}
+
+/* --- processes of this host (live) -----------------------------------------
+ */
+
+/*
+ * A process that exited and that its parent has not reaped yet (Apache's
+ * parent reaps its dead workers about once a second): gone for us.
+ */
+static bool is_zombie(int32_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return errno == ENOENT;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return false;
+	}
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static uint64_t process_key(uint32_t trace, int32_t pid)
+{
+	return ((uint64_t)trace << 32) | (uint32_t)pid;
+}
+
+/*
+ * Whether a traced process of this host is gone (live only): 0 alive (or
+ * not ours to check), 1 gone, -1 gone but the trace has not reached the
+ * moment it was found gone (events it made before dying may still be on
+ * their way from the relay daemon: the crash waits for them, so that it
+ * is raised once, after everything the process did).
+ */
+static int local_process_state(uint32_t trace, int32_t pid, void *data)
+{
+	struct worker *w = data;
+	const struct lta_source_trace *t;
+	uint64_t key = process_key(trace, pid);
+	int64_t found = (int64_t)(uintptr_t)lta_htable_get(&w->dead, key);
+
+	if (!found) {
+		if (!w->live || pid <= 0) {
+			return 0;
+		}
+		t = lta_source_trace(w->source, trace);
+		if (!t || !t->hostname ||
+		    strcmp(t->hostname, w->local_host) != 0) {
+			return 0;
+		}
+		if (kill(pid, 0) == 0 ? !is_zombie(pid) : errno != ESRCH) {
+			return 0;
+		}
+		found = wall_ns();
+		if (lta_htable_put(&w->dead, key, (void *)(uintptr_t)found)) {
+			return 1; /* No memory to wait: say it now. */
+		}
+		LTA_LOGI("Traced process gone: analysis=%lld, pid=%d",
+			 (long long)w->o.analysis, pid);
+	}
+	return lta_timing_now(w->timing) >= found ? 1 : -1;
+}
+
+static int check_alive(uint32_t trace, int32_t pid, void *user_data)
+{
+	local_process_state(trace, pid, user_data);
+	return 0;
+}
+
+/*
+ * Without the kernel tracer nothing says that a traced process died (a
+ * SIGSEGV leaves no event): processes of this host with starts open are
+ * checked, and one found gone is a process exit once trace time reaches
+ * that moment (a crash for the agent, its open requests "aborted" for the
+ * segmenter). Then it is forgotten: its pid may be reused.
+ */
+static void check_processes(struct worker *w, int64_t now)
+{
+	int64_t ts = lta_timing_now(w->timing);
+	size_t pos = 0, i, n = 0;
+	uint64_t key;
+	void *value;
+
+	if (!w->live || now < w->next_liveness || ts == INT64_MIN) {
+		return;
+	}
+	w->next_liveness = now + LIVENESS_NS;
+	lta_timing_open_processes(w->timing, check_alive, w);
+	while (lta_htable_next(&w->dead, &pos, &key, &value) && n < MAX_GONE) {
+		struct lta_event *e;
+
+		if ((int64_t)(uintptr_t)value > ts) {
+			continue;
+		}
+		e = &w->gone[n++];
+		memset(e, 0, sizeof(*e));
+		e->kind = LTA_EVENT_PROCESS_EXIT;
+		e->ts = ts;
+		e->trace = (uint32_t)(key >> 32);
+		e->pid = (int32_t)(uint32_t)key;
+		e->tid = e->pid;
+		e->cpu = -1;
+		e->u.process.tid = e->pid;
+		e->u.process.pid = e->pid;
+		e->fd_arg = -1;
+		e->ret_arg = -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct lta_event *e = &w->gone[i];
+
+		lta_htable_remove(&w->dead, process_key(e->trace, e->pid));
+		lta_timing_event(w->timing, e);
+		lta_segment_feed(w->segment, e);
+	}
+}
+
+/* --- timeouts --------------------------------------------------------------
+ */
+
+static int estimate_one(const struct lta_agent_estimate *e, void *user_data)
+{
+	struct worker *w = user_data;
+	struct lta_analysis_timeout *t;
+
+	if (w->estimate_count == w->estimate_cap) {
+		size_t cap = w->estimate_cap ? w->estimate_cap * 2 : 16;
+		void *grown = realloc(w->estimates, cap * sizeof(*t));
+
+		if (!grown) {
+			return -ENOMEM;
+		}
+		w->estimates = grown;
+		w->estimate_cap = cap;
+	}
+	t = &w->estimates[w->estimate_count++];
+	t->kind = e->kind == LTA_AGENT_SERVICE ? "service" : "interaction";
+	snprintf(t->entity, sizeof(t->entity), "%s", e->entity);
+	snprintf(t->name, sizeof(t->name), "%s", e->name);
+	t->samples = e->samples;
+	t->mean_ns = e->mean_ns;
+	t->dev_ns = e->dev_ns;
+	t->timeout_ns = e->timeout_ns;
+	t->open = e->open;
+	t->errors = e->errors;
+	t->late_ends = e->late_ends;
+	return 0;
+}
+
+static int compare_timeouts(const void *x, const void *y)
+{
+	const struct lta_analysis_timeout *a = x, *b = y;
+	int c = strcmp(a->kind, b->kind);
+
+	if (c == 0) {
+		c = strcmp(a->entity, b->entity);
+	}
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static void take_estimates(struct worker *w)
+{
+	w->estimate_count = 0;
+	lta_agent_estimates(lta_timing_agent(w->timing), estimate_one, w);
+	if (w->estimate_count > 1) {
+		qsort(w->estimates, w->estimate_count, sizeof(w->estimates[0]),
+		      compare_timeouts);
+	}
+}
+
+/* --- committing ------------------------------------------------------------
+ */
+
+/*
+ * Commits the batch with the snapshot when due: at once with NOW (idle, or
+ * an error raised, or the end), else when the batch is older than the
+ * commit interval. A commit that fails (a full disk) keeps the batch and
+ * pauses the analysis: the caller reads nothing more until a retry
+ * succeeds. Returns 0, or -ENOMEM.
+ */
+static int housekeeping(struct worker *w, bool now)
+{
+	int64_t t = mono_ns();
+	size_t pending = lta_store_writer_pending(w->writer);
+	int ret;
+
+	check_processes(w, t);
+	if (t >= w->next_estimates) {
+		w->next_estimates = t + ESTIMATES_NS;
+		take_estimates(w);
+	}
+	if (w->commit_now) {
+		now = true;
+		w->commit_now = false;
+	}
+	if (w->paused && t < w->next_disk_retry) {
+		return 0;
+	}
+	if (pending || w->changed || w->paused || t >= w->next_snapshot) {
+		if (w->changed || w->paused || t >= w->next_snapshot) {
+			ret = write_snapshot(w);
+			if (ret) {
+				return ret;
+			}
+			w->next_snapshot = t + SNAPSHOT_IDLE_NS;
+		}
+		ret = lta_store_writer_commit(
+			w->writer, now || w->paused ? 0 : w->o.commit_ms);
+		if (ret && !w->paused) {
+			char reason[LTA_STORE_REASON_MAX];
+
+			snprintf(w->paused_from, sizeof(w->paused_from), "%s",
+				 w->state.status);
+			snprintf(reason, sizeof(reason), "%s: %s",
+				 ret == -ENOSPC ? "disk_full" : "store_failed",
+				 lta_store_error());
+			w->paused = true;
+			set_status(w, "paused", reason);
+		} else if (!ret && w->paused) {
+			w->paused = false;
+			LTA_LOGI("Storing again, analysis resumed: id=%lld",
+				 (long long)w->o.analysis);
+			set_status(w, w->paused_from, "");
+		}
+		if (ret) {
+			w->next_disk_retry = t + DISK_RETRY_NS;
+			return 0;
+		}
+	}
+	if (t >= w->next_row_update) {
+		w->next_row_update = t + ROW_UPDATE_NS;
+		store_row(w);
+	}
+	return 0;
+}
+
+/* --- signals and the watchdog ----------------------------------------------
+ */
+
+static void on_wake(int sig)
+{
+	/* Only interrupts a blocking call (no SA_RESTART). */
+	(void)sig;
+}
+
+/*
+ * The signal thread: SIGTERM/SIGINT stop the analysis; the watchdog
+ * interrupts a graph call that does not come back within the stall
+ * deadline, and ends the process when even that does not help.
+ */
+static void *signal_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct timespec tick = { 0, 250 * MS };
+	sigset_t set;
+	int64_t stall = (int64_t)w->o.stall_ms * MS;
+	int64_t interrupted_at = 0;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		int64_t since, now;
+
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			atomic_store(&w->stop_requested, true);
+			lta_source_interrupt(w->source);
+			pthread_kill(w->main_thread, SIGUSR1);
+			continue;
+		}
+		since = atomic_load(&w->run_since);
+		now = mono_ns();
+		if (!since || stall <= 0) {
+			interrupted_at = 0;
+			continue;
+		}
+		if (now - since < stall) {
+			continue;
+		}
+		if (!interrupted_at) {
+			LTA_LOGW("The graph did not come back: analysis=%lld, "
+				 "stalled-ms=%lld",
+				 (long long)w->o.analysis,
+				 (long long)((now - since) / MS));
+			atomic_store(&w->stalled, true);
+			interrupted_at = now;
+			lta_source_interrupt(w->source);
+			pthread_kill(w->main_thread, SIGUSR1);
+		} else if (now - interrupted_at > STALL_GRACE_NS) {
+			char reason[256];
+
+			snprintf(reason, sizeof(reason),
+				 "the decoder did not come back for %lld s, "
+				 "even when interrupted",
+				 (long long)((now - since) / (1000 * MS)));
+			LTA_LOGE("Giving up a stalled analysis: id=%lld, "
+				 "reason=\"%s\"",
+				 (long long)w->o.analysis, reason);
+			snprintf(w->state.status, sizeof(w->state.status),
+				 "failed");
+			snprintf(w->state.reason, sizeof(w->state.reason), "%s",
+				 reason);
+			report(w, "failed", reason);
+			/* The main thread is stuck: its row is written here. */
+			lta_store_analysis_update(w->store, &w->state);
+			_exit(LTA_WORKER_EXIT_STALLED);
+		} else {
+			pthread_kill(w->main_thread, SIGUSR1);
+		}
+	}
+	return NULL;
+}
+
+/* --- limits ----------------------------------------------------------------
+ */
+
+static void limit(int resource, rlim_t value, const char *name)
+{
+	struct rlimit rl = { value, value };
+
+	if (setrlimit(resource, &rl)) {
+		LTA_LOGW("Cannot limit the worker: resource=%s, error=\"%s\"",
+			 name, strerror(errno));
+	}
+}
+
+/*
+ * The worker reads traces and writes the store: it needs none of the
+ * daemon's capabilities (the daemon may run as root to control LTTng), nor
+ * to gain any. Capabilities are dropped with the raw system call (no
+ * libcap); failures are said, not fatal: an unprivileged daemon has none.
+ */
+static void drop_privileges(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+	int cap;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		LTA_LOGW("Cannot set no_new_privs: %s", strerror(errno));
+	}
+	for (cap = 0; cap <= 63; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno == EINVAL) {
+			break;
+		}
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &header, data)) {
+		LTA_LOGW("Cannot drop capabilities: %s", strerror(errno));
+	}
+}
+
+static void apply_limits(const struct worker_options *o)
+{
+	limit(RLIMIT_CORE, 0, "core");
+	if (o->files > 0) {
+		limit(RLIMIT_NOFILE, (rlim_t)o->files, "nofile");
+	}
+#if !defined(__SANITIZE_ADDRESS__)
+	/*
+	 * Address space, not resident memory: what malloc can get. Past it
+	 * allocations fail and the decoder aborts or reports: the daemon
+	 * says "decoder crashed" or "failed", and goes on. (Not under
+	 * AddressSanitizer, whose shadow memory reserves terabytes.)
+	 */
+	if (o->memory_mb > 0) {
+		limit(RLIMIT_AS, (rlim_t)o->memory_mb * 1024 * 1024, "as");
+	}
+#endif
+	drop_privileges();
+}
+
+/* --- options ---------------------------------------------------------------
+ */
+
+static int parse_options(int argc, char **argv, struct worker_options *o)
+{
+	static const struct option options[] = {
+		{ "worker", no_argument, NULL, 'w' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "analysis", required_argument, NULL, 'a' },
+		{ "commit-ms", required_argument, NULL, 'c' },
+		{ "max-calls", required_argument, NULL, 'm' },
+		{ "retry-initial-ms", required_argument, NULL, 'r' },
+		{ "retry-max-ms", required_argument, NULL, 'R' },
+		{ "stall-ms", required_argument, NULL, 's' },
+		{ "memory-mb", required_argument, NULL, 'M' },
+		{ "files", required_argument, NULL, 'f' },
+		{ "timeout-k", required_argument, NULL, 'k' },
+		{ "timeout-floor-ns", required_argument, NULL, 'F' },
+		{ "timeout-ceiling-ns", required_argument, NULL, 'C' },
+		{ "timeout-warmup", required_argument, NULL, 'W' },
+		{ "no-derived", no_argument, NULL, 'n' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->commit_ms = 200;
+	o->max_calls = 1000;
+	o->retry_initial_ms = 500;
+	o->retry_max_ms = 10000;
+	o->stall_ms = 10000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		long long v = 0;
+
+		if (optarg && c != 'd' && c != 'l' && c != 'k') {
+			v = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0) {
+				return -1;
+			}
+		}
+		switch (c) {
+		case 'w':
+			break;
+		case 'd':
+			snprintf(o->data_dir, sizeof(o->data_dir), "%s",
+				 optarg);
+			break;
+		case 'a':
+			o->analysis = v;
+			break;
+		case 'c':
+			o->commit_ms = (int)v;
+			break;
+		case 'm':
+			o->max_calls = (uint32_t)v;
+			break;
+		case 'r':
+			o->retry_initial_ms = (int)v;
+			break;
+		case 'R':
+			o->retry_max_ms = (int)v;
+			break;
+		case 's':
+			o->stall_ms = (int)v;
+			break;
+		case 'M':
+			o->memory_mb = (long)v;
+			break;
+		case 'f':
+			o->files = (long)v;
+			break;
+		case 'k':
+			o->timing.agent.k = strtod(optarg, &end);
+			if (*end != '\0') {
+				return -1;
+			}
+			break;
+		case 'F':
+			o->timing.agent.floor_ns = v;
+			break;
+		case 'C':
+			o->timing.agent.ceiling_ns = v;
+			break;
+		case 'W':
+			o->timing.agent.warmup = (uint32_t)v;
+			break;
+		case 'n':
+			o->timing.no_derived = true;
+			break;
+		case 'l':
+			if (lta_log_level_from_name(optarg) < 0) {
+				return -1;
+			}
+			lta_log_set_level(lta_log_level_from_name(optarg));
+			break;
+		case 'S':
+			lta_log_use_syslog(true, "lttng-analyzerd-worker");
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (!o->data_dir[0] || o->analysis <= 0 || optind != argc) {
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the run ---------------------------------------------------------------
+ */
+
+static int setup(struct worker *w, char *error, size_t size)
+{
+	struct lta_source_options options = { .decode_args = true,
+					      .bt_log_level = "error" };
+	struct lta_source_handlers handlers = {
+		.event = on_event,
+		.discard = on_discard,
+		.tick = on_tick,
+	};
+	struct lta_segment_options segment_options = {
+		.max_calls = w->o.max_calls,
+		.on_point = on_point,
+		.point_data = w,
+		.on_connection = on_connection,
+		.connection_data = w,
+	};
+	struct lta_timing_options timing = w->o.timing;
+
+	w->store = lta_store_open_worker(w->o.data_dir, error, size);
+	if (!w->store) {
+		return -1;
+	}
+	if (lta_store_analysis_get(w->store, w->o.analysis, &w->state)) {
+		snprintf(error, size, "No analysis %lld in the store",
+			 (long long)w->o.analysis);
+		return -1;
+	}
+	w->live = strcmp(w->state.kind, "live") == 0;
+	w->writer = lta_store_writer_open(w->store, w->o.analysis);
+	w->source = lta_source_create(&options, &handlers, w);
+	w->tasks = lta_tasks_create();
+	w->segment = lta_segment_create(&segment_options, on_request, w);
+	w->summary = lta_summary_create();
+	timing.agent.process_gone = local_process_state;
+	timing.agent.process_gone_data = w;
+	w->timing = lta_timing_create(&timing, on_timing_error, w);
+	if (!w->writer || !w->source || !w->tasks || !w->segment ||
+	    !w->summary || !w->timing || lta_htable_init(&w->dead, 16)) {
+		snprintf(error, size, "Cannot set the analysis up: %s",
+			 w->writer ? "out of memory" : lta_store_error());
+		return -1;
+	}
+	if (gethostname(w->local_host, sizeof(w->local_host) - 1) != 0) {
+		w->local_host[0] = '\0';
+	}
+	if (w->live) {
+		if (lta_source_set_live(w->source, w->state.source, true)) {
+			snprintf(error, size, "%s",
+				 lta_source_error_message(w->source));
+			return -1;
+		}
+	} else if (lta_source_add_path(w->source, w->state.source)) {
+		/* Discovery happens here, in the worker: never on HTTP. */
+		snprintf(error, size, "%s",
+			 lta_source_error_message(w->source));
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleeps MS milliseconds unless a stop comes meanwhile. */
+static bool pause_unless_stopped(struct worker *w, int ms)
+{
+	struct timespec step = { 0, 50 * MS };
+	int64_t until = mono_ns() + (int64_t)ms * MS;
+
+	while (mono_ns() < until) {
+		if (atomic_load(&w->stop_requested)) {
+			return false;
+		}
+		/* A signal ends the sleep early; the loop checks. */
+		nanosleep(&step, NULL);
+	}
+	return !atomic_load(&w->stop_requested);
+}
+
+/* The graph ran into a wall: a reason for the status. */
+static const char *stall_reason(struct worker *w, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "the relay daemon did not answer within %d ms "
+		 "(stall deadline)",
+		 w->o.stall_ms);
+	return buf;
+}
+
+static int run(struct worker *w)
+{
+	const struct worker_options *o = &w->o;
+	struct timespec idle = { 0, 2 * MS };
+	int backoff = o->retry_initial_ms;
+	const char *final = "ended", *reason = "";
+	char message[1024];
+	int exit_code = 0;
+
+	set_status(w, w->live ? "connecting" : "reading", "");
+	for (;;) {
+		enum lta_source_status status;
+
+		if (w->paused) {
+			/* A full disk: nothing is read until it is stored. */
+			if (housekeeping(w, true)) {
+				final = "failed";
+				reason = "out of memory";
+				exit_code = LTA_WORKER_EXIT_FAILED;
+				break;
+			}
+			if (w->paused) {
+				if (!pause_unless_stopped(w, 100)) {
+					final = "stopped";
+					reason = "stopped by request";
+					break;
+				}
+				continue;
+			}
+		}
+		atomic_store(&w->run_since, mono_ns());
+		status = lta_source_run_once(w->source);
+		atomic_store(&w->run_since, 0);
+		if (status == LTA_SOURCE_STOPPED &&
+		    !atomic_load(&w->stop_requested) &&
+		    atomic_load(&w->stalled)) {
+			/* The watchdog, not a user: a silent relay daemon. */
+			atomic_store(&w->stalled, false);
+			lta_source_clear_interrupt(w->source);
+			status = w->live ? LTA_SOURCE_ERROR : LTA_SOURCE_ERROR;
+			stall_reason(w, message, sizeof(message));
+		} else if (status == LTA_SOURCE_ERROR) {
+			snprintf(message, sizeof(message), "%s",
+				 lta_source_error_message(w->source));
+		}
+		switch (status) {
+		case LTA_SOURCE_OK:
+			backoff = o->retry_initial_ms;
+			if (w->live && strcmp(w->state.status, "live") != 0 &&
+			    !w->paused) {
+				set_status(w, "live", "");
+			}
+			if (housekeeping(w, false)) {
+				final = "failed";
+				reason = "out of memory";
+				exit_code = LTA_WORKER_EXIT_FAILED;
+				break;
+			}
+			continue;
+		case LTA_SOURCE_AGAIN:
+			if (w->live && !w->paused &&
+			    strcmp(w->state.status, "live") != 0) {
+				set_status(w, "live", "");
+			}
+			/*
+			 * Nothing more for now: commit at once. Batching only
+			 * matters under load; when idle, a request is visible
+			 * as soon as the relay daemon delivered it.
+			 */
+			if (housekeeping(w, true)) {
+				final = "failed";
+				reason = "out of memory";
+				exit_code = LTA_WORKER_EXIT_FAILED;
+				break;
+			}
+			nanosleep(&idle, NULL);
+			continue;
+		case LTA_SOURCE_END:
+			final = "ended";
+			reason = w->live ? "the session no longer exists" : "";
+			break;
+		case LTA_SOURCE_STOPPED:
+			final = "stopped";
+			reason = "stopped by request";
+			break;
+		case LTA_SOURCE_ERROR:
+		default:
+			if (!w->live) {
+				final = "failed";
+				reason = message;
+				exit_code = LTA_WORKER_EXIT_FAILED;
+				break;
+			}
+			/*
+			 * The relay daemon went away, or never answered:
+			 * babeltrace2 2.0 does not reconnect, so a new graph
+			 * is built after a pause that doubles each time.
+			 */
+			LTA_LOGW("Live analysis disconnected: id=%lld, "
+				 "retry-in-ms=%d, error=\"%s\"",
+				 (long long)o->analysis, backoff, message);
+			set_status(w, "disconnected", message);
+			housekeeping(w, true);
+			if (!pause_unless_stopped(w, backoff)) {
+				final = "stopped";
+				reason = "stopped by request";
+				break;
+			}
+			backoff = backoff * 2 > o->retry_max_ms
+					  ? o->retry_max_ms
+					  : backoff * 2;
+			lta_source_reset(w->source);
+			/*
+			 * The new viewer attaches at the streams' current
+			 * position: whatever was recorded meanwhile is never
+			 * read. Requests open now are incomplete, and the
+			 * calls threads were in are forgotten, as after
+			 * events the tracer discarded. The agent has no such
+			 * notion: an end lost in the gap can raise a false
+			 * error (counted: data_gaps says why).
+			 */
+			lta_segment_discard(w->segment, LTA_SEGMENT_ALL_TRACES);
+			w->reconnects++;
+			w->data_gaps++;
+			w->changed = true;
+			set_status(w, "connecting", message);
+			continue;
+		}
+		break;
+	}
+	/* Requests still open are stored as such: nothing is lost. */
+	lta_segment_finish(w->segment);
+	take_estimates(w);
+	w->changed = true;
+	if (write_snapshot(w) == 0) {
+		int tries;
+
+		/* A full disk at the very end: a few more tries. */
+		for (tries = 0; tries < 20; tries++) {
+			if (lta_store_writer_commit(w->writer, 0) == 0) {
+				break;
+			}
+			if (!pause_unless_stopped(w, 250)) {
+				break;
+			}
+		}
+		if (lta_store_writer_pending(w->writer)) {
+			char why[LTA_STORE_REASON_MAX];
+
+			snprintf(why, sizeof(why),
+				 "%.200s%s%zu records could not be stored: "
+				 "%.200s",
+				 reason, reason[0] ? "; " : "",
+				 lta_store_writer_pending(w->writer),
+				 lta_store_error());
+			set_status(w, "failed", why);
+			return LTA_WORKER_EXIT_FAILED;
+		}
+	}
+	set_status(w, final, reason);
+	LTA_LOGI("Analysis finished: id=%lld, status=%s, events=%lld, "
+		 "requests=%lld",
+		 (long long)o->analysis, final, (long long)w->state.events,
+		 (long long)w->state.requests);
+	return exit_code;
+}
+
+static void teardown(struct worker *w)
+{
+	lta_store_writer_close(w->writer);
+	lta_segment_destroy(w->segment);
+	lta_timing_destroy(w->timing);
+	lta_htable_fini(&w->dead);
+	free(w->estimates);
+	lta_tasks_destroy(w->tasks);
+	lta_source_destroy(w->source);
+	lta_summary_destroy(w->summary);
+	lta_strbuf_fini(&w->snapshot_text);
+	lta_store_close(w->store);
+}
+
+int lta_worker_main(int argc, char **argv)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	struct sigaction wake = { .sa_handler = on_wake };
+	pthread_t signals;
+	sigset_t set;
+	char error[1024] = "";
+	int ret;
+
+	if (!w) {
+		return LTA_WORKER_EXIT_FAILED;
+	}
+	/* Our parent is the daemon: die with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_options(argc, argv, &w->o)) {
+		fprintf(stderr, "lttng-analyzerd --worker: bad arguments (the "
+				"daemon starts workers itself)\n");
+		free(w);
+		return LTA_WORKER_EXIT_USAGE;
+	}
+	apply_limits(&w->o);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGUSR1, &wake, NULL);
+	w->main_thread = pthread_self();
+	w->state.last_event_ns = -1;
+	if (setup(w, error, sizeof(error))) {
+		LTA_LOGE("Analysis worker cannot start: id=%lld, error=\"%s\"",
+			 (long long)w->o.analysis, error);
+		if (w->store) {
+			set_status(w, "failed", error);
+		} else {
+			report(w, "failed", error);
+		}
+		teardown(w);
+		free(w);
+		return LTA_WORKER_EXIT_FAILED;
+	}
+	if (pthread_create(&signals, NULL, signal_thread, w)) {
+		set_status(w, "failed", "cannot start the signal thread");
+		teardown(w);
+		free(w);
+		return LTA_WORKER_EXIT_FAILED;
+	}
+	ret = run(w);
+	/* The signal thread may be touching the source: leave it be. */
+	lta_store_writer_close(w->writer);
+	w->writer = NULL;
+	_exit(ret);
+}
