@@ -553,6 +553,15 @@ int lta_store_writer_add_connection(struct lta_store_writer *w,
 	return batch_grew(w, was_empty);
 }
 
+bool lta_store_writer_due(const struct lta_store_writer *w, int max_age_ms)
+{
+	if (batch_empty(w)) {
+		return false;
+	}
+	return max_age_ms <= 0 || monotonic_ns() - w->batch_start_ns >=
+					  (int64_t)max_age_ms * 1000000;
+}
+
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms)
 {
 	int ret = 0;

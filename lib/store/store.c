@@ -1054,9 +1054,8 @@ int lta_store_snapshot_get(struct lta_store *store, int64_t analysis,
 		ret = lta_store_sqlite_error(reader->db, rc, "read snapshot");
 	}
 end:
+	/* Finalized: no read transaction stays open on the reader. */
 	sqlite3_finalize(stmt);
-	/* A read transaction must not stay open on the reader. */
-	sqlite3_reset(stmt);
 	return ret;
 }
 

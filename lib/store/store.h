@@ -183,6 +183,13 @@ int lta_store_writer_add(struct lta_store_writer *w,
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms);
 
 /*
+ * Whether lta_store_writer_commit(W, MAX_AGE_MS) would write now: the
+ * batch holds something and is that old. Lets the caller build what goes
+ * with a commit (the snapshot) only when one happens.
+ */
+bool lta_store_writer_due(const struct lta_store_writer *w, int max_age_ms);
+
+/*
  * Sets the snapshot of W's analysis (what /stats and /timeouts show, as
  * JSON: see src/lttng-analyzerd/snapshot.c) to be written in W's next
  * commit, in the same transaction as the rows it counts. SNAPSHOT is

@@ -80,6 +80,10 @@ static json_t *view_json(const struct lta_analysis_view *view)
 	failed |= put(o, "reconnects", json_integer(view->reconnects));
 	failed |= put(o, "data_gaps", json_integer(view->data_gaps));
 	failed |= put(o, "running", json_boolean(view->running));
+	failed |= put(o, "worker_pid",
+		      view->worker_pid > 0 ? json_integer(view->worker_pid)
+					   : json_null());
+	failed |= put(o, "pending", json_integer(view->pending));
 	if (failed) {
 		json_decref(o);
 		return NULL;

@@ -75,8 +75,9 @@ struct worker {
 	struct lta_analysis_timeout *estimates; /* Owned. */
 	size_t estimate_count, estimate_cap;
 
-	/* Rows handed out since the last snapshot; a snapshot is due. */
+	/* Something to say since the last snapshot: rows, gaps, estimates. */
 	bool changed;
+	int64_t snapshot_events; /* Events counted by the last snapshot. */
 	int64_t next_row_update, next_snapshot, next_liveness, next_estimates;
 	bool commit_now; /* An error was raised: visible at once. */
 	struct lta_strbuf snapshot_text;
@@ -236,6 +237,7 @@ static int write_snapshot(struct worker *w)
 	ret = lta_store_writer_set_snapshot(w->writer,
 					    lta_strbuf_cstr(&w->snapshot_text));
 	w->changed = false;
+	w->snapshot_events = w->state.events;
 	return ret;
 }
 
@@ -578,7 +580,6 @@ static void take_estimates(struct worker *w)
 static int housekeeping(struct worker *w, bool now)
 {
 	int64_t t = mono_ns();
-	size_t pending = lta_store_writer_pending(w->writer);
 	int ret;
 
 	check_processes(w, t);
@@ -593,16 +594,21 @@ static int housekeeping(struct worker *w, bool now)
 	if (w->paused && t < w->next_disk_retry) {
 		return 0;
 	}
-	if (pending || w->changed || w->paused || t >= w->next_snapshot) {
-		if (w->changed || w->paused || t >= w->next_snapshot) {
-			ret = write_snapshot(w);
-			if (ret) {
-				return ret;
-			}
-			w->next_snapshot = t + SNAPSHOT_IDLE_NS;
+	/*
+	 * The snapshot is built right before a commit, so that it counts
+	 * exactly the rows that commit stores: when the batch is due (at
+	 * once when NOW), or once a second for the counters alone.
+	 */
+	if (lta_store_writer_due(w->writer,
+				 now || w->paused ? 0 : w->o.commit_ms) ||
+	    (t >= w->next_snapshot &&
+	     (w->changed || w->state.events != w->snapshot_events))) {
+		ret = write_snapshot(w);
+		if (ret) {
+			return ret;
 		}
-		ret = lta_store_writer_commit(
-			w->writer, now || w->paused ? 0 : w->o.commit_ms);
+		w->next_snapshot = t + SNAPSHOT_IDLE_NS;
+		ret = lta_store_writer_commit(w->writer, 0);
 		if (ret && !w->paused) {
 			char reason[LTA_STORE_REASON_MAX];
 

@@ -195,7 +195,12 @@ after=$(errors "" | jq -c 'del(.late_end_ns)' | sort)
 is "$after" "$before" "after a restart, the same errors are served"
 is "$(lta_api GET "/api/v1/analyses/$id/stats" | jq -r .errors.InE)" "$ine" \
 	"and stats counts them from the store"
-is "$(lta_api GET "/api/v1/analyses/$id/timeouts" | jq -r .available)" false \
-	"estimates of an earlier run: not available"
+# The estimates are in the analysis's last snapshot, in the store.
+samples=$(echo "$timeouts" | jq -r '.timeouts[] | select(.name == "backend") | .samples')
+later=$(lta_api GET "/api/v1/analyses/$id/timeouts")
+is "$(echo "$later" | jq -r .available)" true \
+	"estimates of an earlier run: available from its last snapshot"
+ok "$(echo "$later" | jq -e --argjson s "$samples" '.timeouts[] | select(.name == "backend") | .samples >= $s' >/dev/null && echo 0 || echo 1)" \
+	"with the backend estimate (at least the $samples samples served before)"
 lttng destroy fe >/dev/null 2>&1
 done_testing

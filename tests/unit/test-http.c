@@ -605,6 +605,8 @@ static void test_views(int64_t trace, int64_t live)
 		"data_gaps",
 		"connections",
 		"running",
+		"worker_pid",
+		"pending",
 	};
 	struct response r;
 	char target[128];
