@@ -18,6 +18,19 @@
  * failure) are turned into one message, lta_source_error_message(), that
  * keeps babeltrace2's own causes: they name the file.
  *
+ * Input that is there but cannot be read whole is not an error: it is a
+ * warning, lta_source_warning(), naming the file and the reason, and the
+ * rest is read. Before babeltrace2 opens a trace folder, each stream file
+ * and index file is checked with lstat()/stat() (never opened unless it is
+ * a regular file): a folder, a FIFO, a device or a link to one, an empty
+ * or unreadable file is left out, since babeltrace2 would skip it silently,
+ * fail the whole trace, or block forever (a FIFO as index). babeltrace2
+ * then reads a filtered folder of symbolic links to the files that passed
+ * ($TMPDIR/lta-trace-XXXXXX, removed by lta_source_destroy()). A stream
+ * file that babeltrace2 cannot index (truncated in a packet, not CTF) is
+ * left out the same way, and a folder with stream files but no metadata is
+ * reported too.
+ *
  * A source belongs to one thread: the one that calls lta_source_run().
  */
 #ifndef LTA_DECODE_DECODE_H
@@ -91,6 +104,19 @@ struct lta_source_counters {
 	uint64_t event_classes; /* Plans built. */
 	int64_t first_ts;	/* -1 before the first event. */
 	int64_t last_ts;
+};
+
+/* A file of the input that is damaged: not read, read in part, ignored. */
+struct lta_source_warning {
+	const char *path;   /* The file, under the path given to the source. */
+	const char *reason; /* What is wrong and what was done: "not read:
+			       a FIFO, not a regular file". */
+	/*
+	 * Events were lost: a stream file not read or truncated, a trace
+	 * without metadata. False for a damaged index, which babeltrace2
+	 * replaces by reading the packets themselves: nothing is missing.
+	 */
+	bool events_lost;
 };
 
 struct lta_source_trace {
@@ -188,6 +214,19 @@ lta_source_counters(const struct lta_source *source);
 size_t lta_source_trace_count(const struct lta_source *source);
 const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
 						size_t index);
+
+/*
+ * Returns how many warnings the source has, and warning INDEX (NULL past
+ * the end): files of the input that are damaged. Everything else was
+ * read; when a warning has events_lost, the counts are partial.
+ * lta_source_add_path() adds the warnings of folders without metadata, the
+ * first run adds those of the stream and index files (all known once it
+ * returns), and a warning is never removed. The warnings and their strings
+ * are borrowed: valid until lta_source_destroy(). Same thread as run.
+ */
+size_t lta_source_warning_count(const struct lta_source *source);
+const struct lta_source_warning *
+lta_source_warning(const struct lta_source *source, size_t index);
 
 /*
  * Destroys the source and its graph. Accepts NULL.

@@ -14,6 +14,7 @@
 #include "common/intern.h"
 #include "common/log.h"
 #include "metadata-check.h"
+#include "partial.h"
 #include "plan.h"
 
 #define TRACE_NAME_PREFIX "lta-trace-"
@@ -31,6 +32,8 @@ struct trace_slot {
 	char *domain;	/* Owned; set at first event. */
 	bool described;
 	struct lta_source_trace view;
+	/* Recorded traces: what babeltrace2 may open; NULL until checked. */
+	struct lta_trace_filter *filter; /* Owned. */
 };
 
 struct lta_source {
@@ -61,7 +64,8 @@ struct lta_source {
 	int handler_error;
 
 	struct lta_source_counters counters;
-	struct lta_event event; /* Reused for every event. */
+	struct lta_warning_list warnings; /* Partial input. */
+	struct lta_event event;		  /* Reused for every event. */
 	char error[4096];
 };
 
@@ -235,6 +239,10 @@ static int discover(struct lta_source *source, const char *path, int depth)
 	}
 	if (stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
 		return add_trace(source, path);
+	}
+	ret = lta_partial_check_orphan(path, &source->warnings);
+	if (ret) {
+		return ret;
 	}
 	if (depth >= MAX_DISCOVERY_DEPTH) {
 		return 0;
@@ -758,6 +766,69 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
 	return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
+/* --- partial input (see partial.h) ---------------------------------------- */
+
+/*
+ * Checks the stream and index files of trace INDEX once, before babeltrace2
+ * opens any of them. Returns 0 or a negative errno (error set).
+ */
+static int check_trace_files(struct lta_source *source, size_t index)
+{
+	struct trace_slot *slot = &source->traces[index];
+
+	if (slot->filter) {
+		return 0;
+	}
+	slot->filter = lta_trace_filter_create(slot->path, &source->warnings);
+	if (!slot->filter) {
+		int ret = -errno;
+
+		set_error(source,
+			  "Cannot check the files of a trace: path=\"%s\", "
+			  "error=\"%s\"",
+			  slot->path, strerror(errno));
+		return ret ? ret : -ENOMEM;
+	}
+	return 0;
+}
+
+/* Names the files of the trace folders, not of the filtered folders. */
+static void unshadow_error(struct lta_source *source)
+{
+	size_t i;
+
+	for (i = 0; i < source->trace_count; i++) {
+		if (source->traces[i].filter) {
+			lta_trace_filter_unshadow(source->traces[i].filter,
+						  source->error,
+						  sizeof(source->error));
+		}
+	}
+}
+
+/*
+ * When the error of a failed build names a stream file, leaves that file
+ * out (with a warning) so that the next build reads the others. Returns
+ * whether one was left out.
+ */
+static bool exclude_stream_at_fault(struct lta_source *source)
+{
+	size_t i;
+
+	for (i = 0; i < source->trace_count; i++) {
+		if (source->traces[i].filter &&
+		    lta_trace_filter_exclude_named(source->traces[i].filter,
+						   source->error,
+						   &source->warnings)) {
+			LTA_LOGI("Reading the trace again without a stream "
+				 "file: error=\"%s\"",
+				 source->error);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* --- the graph ----------------------------------------------------------- */
 
 static bt_logging_level bt_level_of(const char *name)
@@ -800,13 +871,22 @@ static int add_fs_source(struct lta_source *source, bt_graph *graph,
 {
 	bt_value *params = bt_value_map_create();
 	bt_value *inputs = NULL;
+	const char *folder;
 	char name[64];
 	int ret = -ENOMEM;
 
+	folder = lta_trace_filter_dir(source->traces[index].filter);
+	if (!folder) {
+		ret = -errno;
+		set_error(source,
+			  "Cannot make a filtered trace folder: path=\"%s\", "
+			  "error=\"%s\"",
+			  source->traces[index].path, strerror(errno));
+		goto end;
+	}
 	if (!params ||
 	    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
-	    bt_value_array_append_string_element(inputs,
-						 source->traces[index].path)) {
+	    bt_value_array_append_string_element(inputs, folder)) {
 		goto end;
 	}
 	snprintf(name, sizeof(name), TRACE_NAME_PREFIX "%zu", index);
@@ -822,6 +902,7 @@ static int add_fs_source(struct lta_source *source, bt_graph *graph,
 		set_error(source, "Cannot read trace: path=\"%s\"",
 			  source->traces[index].path);
 		take_bt_error(source);
+		unshadow_error(source);
 		/*
 		 * source.ctf.fs opens the metadata, then indexes each stream
 		 * file; an indexing error names the stream file. When none is
@@ -995,6 +1076,10 @@ static int build_graph(struct lta_source *source)
 		if (ret) {
 			goto end;
 		}
+		ret = check_trace_files(source, i);
+		if (ret) {
+			goto end;
+		}
 		ret = add_fs_source(source, graph, fs_class, i, &fs);
 		if (ret) {
 			goto end;
@@ -1040,6 +1125,22 @@ end:
 	return ret;
 }
 
+/*
+ * Builds the graph; when babeltrace2 cannot index a stream file, builds it
+ * again without that file: nothing was read yet, so nothing is counted
+ * twice, and each round leaves one more file out, so it ends.
+ */
+static int build_graph_partial(struct lta_source *source)
+{
+	int ret;
+
+	while ((ret = build_graph(source)) && !source->live_url &&
+	       exclude_stream_at_fault(source)) {
+		source->error[0] = '\0';
+	}
+	return ret;
+}
+
 static const char *first_path_named(const struct lta_source *source)
 {
 	size_t i;
@@ -1069,6 +1170,7 @@ static enum lta_source_status run_failed(struct lta_source *source)
 		  : source->trace_count > 1 ? "traces"
 					    : "trace");
 	take_bt_error(source);
+	unshadow_error(source);
 	/*
 	 * Name the trace folder when babeltrace2's causes do not name any
 	 * file of ours (a metadata error names no path, for instance).
@@ -1104,7 +1206,7 @@ static int ensure_graph(struct lta_source *source)
 	}
 	if (!source->graph) {
 		source->error[0] = '\0';
-		if (build_graph(source)) {
+		if (build_graph_partial(source)) {
 			source->graph_failed = true;
 			return -1;
 		}
@@ -1192,6 +1294,17 @@ const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
 	return &slot->view;
 }
 
+size_t lta_source_warning_count(const struct lta_source *source)
+{
+	return source->warnings.count;
+}
+
+const struct lta_source_warning *
+lta_source_warning(const struct lta_source *source, size_t index)
+{
+	return lta_warnings_get(&source->warnings, index);
+}
+
 void lta_source_destroy(struct lta_source *source)
 {
 	size_t pos = 0, i;
@@ -1209,7 +1322,9 @@ void lta_source_destroy(struct lta_source *source)
 	}
 	lta_htable_fini(&source->plans);
 	lta_intern_destroy(source->names);
+	lta_warnings_fini(&source->warnings);
 	for (i = 0; i < source->trace_count; i++) {
+		lta_trace_filter_destroy(source->traces[i].filter);
 		free(source->traces[i].path);
 		free(source->traces[i].hostname);
 		free(source->traces[i].domain);

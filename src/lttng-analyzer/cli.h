@@ -1,8 +1,10 @@
 /*
  * The lttng-analyzer command-line tool: its commands, each a function that
  * takes the arguments after the command name and returns the exit status
- * (0 success, 1 failure, 2 usage error). Built into a convenience library
- * that the tests link; main.c only dispatches.
+ * (0 success, 1 failure, 2 usage error, 3 damaged input: the result was
+ * printed, but some trace files were not read, or not whole, or had a bad
+ * index). Built into a convenience library that the tests link; main.c only
+ * dispatches.
  */
 #ifndef LTA_CLI_CLI_H
 #define LTA_CLI_CLI_H
@@ -14,6 +16,15 @@
 #define LTA_CLI_EXIT_OK 0
 #define LTA_CLI_EXIT_FAILURE 1
 #define LTA_CLI_EXIT_USAGE 2
+#define LTA_CLI_EXIT_PARTIAL 3
+
+/* The --allow-partial option, with its help line, for every command. */
+#define LTA_CLI_ALLOW_PARTIAL_OPTION "allow-partial"
+#define LTA_CLI_ALLOW_PARTIAL_HELP                                          \
+	"  --allow-partial      exit 0 even when some trace files are\n"    \
+	"                       damaged (not read, read in part, bad\n"     \
+	"                       index); they are still listed on stderr.\n" \
+	"                       Without it, the exit status is then 3\n"
 
 /* lttng-analyzer stats [OPTIONS] TRACE_DIR... */
 int lta_cli_stats(int argc, char **argv);
@@ -52,17 +63,27 @@ struct lta_cli_run {
 	int (*tick)(int64_t ts, void *user_data);
 	void *user_data;	  /* Borrowed. */
 	int progress;		  /* Print progress (stderr is a tty). */
+	int allow_partial;	  /* --allow-partial: warnings exit 0. */
 	int64_t next_progress_ns; /* Monotonic time of the next line. */
 };
 
 /*
  * Reads the traces under PATHS through the tasks module into
- * RUN->analyze. Prints any error on stderr, prefixed with the program name.
- * Returns an exit status. RUN's source and tasks stay for the caller to
- * read counters from; free them with lta_cli_run_fini().
+ * RUN->analyze. Prints any error on stderr, prefixed with the program name,
+ * and each warning of the source (a file not read whole) as
+ * "lttng-analyzer: warning: PATH: REASON". Returns an exit status: OK even
+ * with warnings (see lta_cli_run_partial()). RUN's source and tasks stay for
+ * the caller to read counters from; free them with lta_cli_run_fini().
  */
 int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		       int decode_args, const char *bt_log_level);
+
+/*
+ * Returns the exit status that RUN's warnings call for once the result is
+ * printed: LTA_CLI_EXIT_PARTIAL when a file was not read whole and
+ * RUN->allow_partial is not set, else LTA_CLI_EXIT_OK.
+ */
+int lta_cli_run_partial(const struct lta_cli_run *run);
 
 void lta_cli_run_fini(struct lta_cli_run *run);
 

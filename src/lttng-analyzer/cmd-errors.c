@@ -51,8 +51,8 @@ void lta_cli_errors_usage(FILE *out)
 		"  --warmup=N           samples before the estimate rules "
 		"(default 10)\n"
 		"  --no-derived         only the instrumentation points\n"
-		"  --no-rbl             only the derived starts and ends\n"
-		"  -h, --help\n");
+		"  --no-rbl             only the derived starts and "
+		"ends\n" LTA_CLI_ALLOW_PARTIAL_HELP "  -h, --help\n");
 }
 
 static int on_error(const struct lta_timing_error *te, void *user_data)
@@ -166,6 +166,7 @@ int lta_cli_errors(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "no-derived", no_argument, NULL, 'D' },
 		{ "no-rbl", no_argument, NULL, 'R' },
+		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +188,10 @@ int lta_cli_errors(int argc, char **argv)
 				return LTA_CLI_EXIT_USAGE;
 			}
 			cmd.json = strcmp(optarg, "json") == 0;
+			continue;
+		}
+		if (opt == 'P') {
+			cmd.run.allow_partial = 1;
 			continue;
 		}
 		if (opt == 'D' || opt == 'R') {
@@ -261,6 +266,9 @@ int lta_cli_errors(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0) {
 		ret = LTA_CLI_EXIT_FAILURE;
+	}
+	if (ret == LTA_CLI_EXIT_OK) {
+		ret = lta_cli_run_partial(&cmd.run);
 	}
 	lta_cli_run_fini(&cmd.run);
 	lta_segment_destroy(cmd.segment);

@@ -90,7 +90,8 @@ void lta_cli_requests_usage(FILE *out)
 		"                       peer, requests, idle time) to FILE, "
 		"one JSON\n"
 		"                       object per line\n"
-		"  --bt-log-level=L     babeltrace2 log level (default warn)\n"
+		"  --bt-log-level=L     babeltrace2 log level (default "
+		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP
 		"  -h, --help           this help\n");
 }
 
@@ -224,6 +225,7 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 		{ "open", no_argument, NULL, 'o' },
 		{ "end-reason", required_argument, NULL, 'e' },
 		{ "connections", required_argument, NULL, 'c' },
+		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -296,6 +298,9 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 			break;
 		case 'c':
 			cmd->connections_path = optarg;
+			break;
+		case 'P':
+			cmd->run.allow_partial = 1;
 			break;
 		case 'h':
 			lta_cli_requests_usage(stdout);
@@ -400,6 +405,9 @@ int lta_cli_requests(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("lttng-analyzer: error: cannot write output");
 		ret = LTA_CLI_EXIT_FAILURE;
+	}
+	if (ret == LTA_CLI_EXIT_OK) {
+		ret = lta_cli_run_partial(&cmd.run);
 	}
 end:
 	if (cmd.connections) {

@@ -21,6 +21,7 @@ struct stats_options {
 	enum format format;
 	long top;
 	const char *bt_log_level;
+	int allow_partial;
 };
 
 void lta_cli_stats_usage(FILE *out)
@@ -41,7 +42,8 @@ void lta_cli_stats_usage(FILE *out)
 		"                       0 shows all)\n"
 		"  --bt-log-level=L     babeltrace2 log level: none, error, "
 		"warn,\n"
-		"                       info, debug (default warn)\n"
+		"                       info, debug (default "
+		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP
 		"  -h, --help           this help\n");
 }
 
@@ -89,6 +91,16 @@ static void print_text(const struct stats_options *opts,
 	printf("Unattributed:      %llu events (no thread known: before the "
 	       "first sched_switch of their CPU, or no context)\n",
 	       (unsigned long long)t->unattributed_events);
+	n = lta_source_warning_count(run->source);
+	printf("Warnings:          %zu (damaged files)\n", n);
+	for (i = 0; i < n; i++) {
+		const struct lta_source_warning *w =
+			lta_source_warning(run->source, i);
+
+		printf("  %s: %s%s\n", w->path, w->reason,
+		       w->events_lost ? " (events lost)" : "");
+	}
+	n = lta_source_trace_count(run->source);
 
 	printf("\nEvents by name (%zu names):\n%12s  %s\n", report->name_count,
 	       "count", "name");
@@ -141,11 +153,21 @@ static json_t *build_json(const struct stats_options *opts,
 	const struct lta_source_counters *c = lta_source_counters(run->source);
 	const struct lta_tasks_counters *t = lta_tasks_counters(run->tasks);
 	json_t *root = json_object(), *traces = json_array(),
-	       *names = json_array(), *processes = json_array();
+	       *names = json_array(), *processes = json_array(),
+	       *warnings = json_array();
 	size_t i, j, n = lta_source_trace_count(run->source);
 
-	if (!root || !traces || !names || !processes) {
+	if (!root || !traces || !names || !processes || !warnings) {
 		goto error;
+	}
+	for (i = 0; i < lta_source_warning_count(run->source); i++) {
+		const struct lta_source_warning *w =
+			lta_source_warning(run->source, i);
+
+		json_array_append_new(warnings,
+				      json_pack("{s:s, s:s, s:b}", "path",
+						w->path, "reason", w->reason,
+						"events_lost", w->events_lost));
 	}
 	for (i = 0; i < n; i++) {
 		const struct lta_source_trace *tr =
@@ -223,9 +245,11 @@ static json_t *build_json(const struct stats_options *opts,
 			    json_integer((json_int_t)t->unmatched_exits));
 	json_object_set_new(root, "event_names", names);
 	json_object_set_new(root, "processes", processes);
+	json_object_set_new(root, "warnings", warnings);
 	return root;
 
 error:
+	json_decref(warnings);
 	json_decref(root);
 	json_decref(traces);
 	json_decref(names);
@@ -239,6 +263,7 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
 		{ "bt-log-level", required_argument, NULL, 'l' },
+		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -273,6 +298,9 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 			break;
 		case 'l':
 			opts->bt_log_level = optarg;
+			break;
+		case 'P':
+			opts->allow_partial = 1;
 			break;
 		case 'h':
 			lta_cli_stats_usage(stdout);
@@ -314,6 +342,7 @@ int lta_cli_stats(int argc, char **argv)
 	}
 	run.analyze = on_event;
 	run.user_data = stats;
+	run.allow_partial = opts.allow_partial;
 	ret = lta_cli_run_traces(&run, argv + optind, argc - optind, 0,
 				 opts.bt_log_level);
 	if (ret) {
@@ -340,6 +369,8 @@ int lta_cli_stats(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("lttng-analyzer: error: cannot write output");
 		ret = LTA_CLI_EXIT_FAILURE;
+	} else {
+		ret = lta_cli_run_partial(&run);
 	}
 end:
 	json_decref(json);

@@ -87,6 +87,38 @@ static int on_discard(const struct lta_discard *discard, void *user_data)
 	return 0;
 }
 
+static void print_warnings(const struct lta_cli_run *run)
+{
+	size_t i, lost = 0, n = lta_source_warning_count(run->source);
+
+	for (i = 0; i < n; i++) {
+		const struct lta_source_warning *w =
+			lta_source_warning(run->source, i);
+
+		fprintf(stderr, "lttng-analyzer: warning: %s: %s\n", w->path,
+			w->reason);
+		lost += w->events_lost;
+	}
+	if (lost) {
+		fprintf(stderr,
+			"lttng-analyzer: warning: the result is partial: "
+			"%zu file%s not read whole\n",
+			lost, lost > 1 ? "s were" : " was");
+	} else if (n) {
+		fprintf(stderr, "lttng-analyzer: warning: damaged index "
+				"files only: every event was read\n");
+	}
+}
+
+int lta_cli_run_partial(const struct lta_cli_run *run)
+{
+	if (run->source && lta_source_warning_count(run->source) &&
+	    !run->allow_partial) {
+		return LTA_CLI_EXIT_PARTIAL;
+	}
+	return LTA_CLI_EXIT_OK;
+}
+
 /* The source a SIGINT interrupts (one at a time in this tool). */
 static struct lta_source *volatile interruptible;
 
@@ -154,6 +186,7 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 			continue;
 		}
 		if (lta_source_add_path(run->source, paths[i])) {
+			print_warnings(run);
 			fprintf(stderr, "lttng-analyzer: error: %s\n",
 				lta_source_error_message(run->source));
 			return LTA_CLI_EXIT_FAILURE;
@@ -166,6 +199,7 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 	if (run->progress) {
 		show_progress(run, 0, 1);
 	}
+	print_warnings(run);
 	if (status == LTA_SOURCE_ERROR) {
 		fprintf(stderr, "lttng-analyzer: error: %s\n",
 			lta_source_error_message(run->source));

@@ -360,6 +360,124 @@ static void test_errors(const char *dir)
 	lta_source_destroy(NULL);
 }
 
+/* Returns the warning about PATH_END (a path suffix), or NULL. */
+static const struct lta_source_warning *
+warning_about(const struct lta_source *source, const char *path_end)
+{
+	size_t i, len = strlen(path_end);
+
+	for (i = 0; i < lta_source_warning_count(source); i++) {
+		const struct lta_source_warning *w =
+			lta_source_warning(source, i);
+		size_t plen = strlen(w->path);
+
+		if (plen >= len &&
+		    strcmp(w->path + plen - len, path_end) == 0) {
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/* Counts the entries of DIR but "." and "..", or -1. */
+static int count_entries(const char *dir)
+{
+	char cmd[4096];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1) {
+			n = -1;
+		}
+		pclose(p);
+	}
+	return n;
+}
+
+static void test_partial(const char *dir)
+{
+	char tmpl[] = "/tmp/lta-partial.XXXXXX", cmd[8192], path[4096];
+	const struct lta_source_warning *w;
+	struct lta_source *source;
+	char *old_tmpdir = getenv("TMPDIR");
+
+	diag("partial input: damaged stream files are warnings, the rest "
+	     "is read");
+	if (!mkdtemp(tmpl)) {
+		skip(1, "cannot make a temporary folder");
+		return;
+	}
+	old_tmpdir = old_tmpdir ? strdup(old_tmpdir) : NULL;
+	/*
+	 * kernel-contexts has one stream file (9 events): beside it, a FIFO
+	 * (which babeltrace2 must never open), an empty file and a copy cut
+	 * in its packet (which babeltrace2 cannot index).
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; mkdir t tmp; cp %s/kernel-contexts/* t/; "
+		 "mkfifo t/channel0_1; : >t/channel0_2; "
+		 "head -c 100 t/channel0_0 >t/channel0_3; "
+		 "mkdir orphan; cp t/channel0_0 orphan/",
+		 tmpl, dir);
+	if (system(cmd) != 0) {
+		skip(1, "cannot build the damaged trace");
+		goto end;
+	}
+	snprintf(path, sizeof(path), "%s/tmp", tmpl);
+	setenv("TMPDIR", path, 1);
+
+	snprintf(path, sizeof(path), "%s/t", tmpl);
+	source = read_trace(tmpl, "t", &c);
+	is_int(lta_source_counters(source)->events, 9,
+	       "the 9 events of the intact stream are read");
+	is_int(lta_source_warning_count(source), 3, "3 warnings");
+	w = warning_about(source, "/t/channel0_1");
+	ok(w && strstr(w->reason, "FIFO") && w->events_lost,
+	   "the FIFO: not read, a FIFO");
+	w = warning_about(source, "/t/channel0_2");
+	ok(w && strstr(w->reason, "empty") && w->events_lost,
+	   "the empty file: not read, empty");
+	w = warning_about(source, "/t/channel0_3");
+	ok(w && strstr(w->reason, "cannot index") && w->events_lost,
+	   "the cut file: not read, cannot be indexed");
+	ok(w && strncmp(w->path, path, strlen(path)) == 0,
+	   "warnings name the trace folder, not the filtered one");
+	is_int(lta_source_warning(source, 3) == NULL, 1,
+	       "no warning past the count");
+	snprintf(path, sizeof(path), "%s/tmp", tmpl);
+	is_int(count_entries(path), 1, "one filtered folder while reading");
+	done(source, &c);
+	is_int(count_entries(path), 0, "removed by lta_source_destroy()");
+
+	/* The intact trace: no warning, read in place. */
+	source = read_trace(dir, "kernel-contexts", &c);
+	is_int(lta_source_warning_count(source), 0, "intact trace: no warning");
+	is_int(count_entries(path), 0, "intact trace: no filtered folder");
+	done(source, &c);
+
+	/* Stream files without metadata beside a trace: said, not skipped. */
+	snprintf(cmd, sizeof(cmd), "rm -f %s/t/channel0_1", tmpl);
+	(void)system(cmd);
+	source = lta_source_create(NULL, NULL, NULL);
+	is_int(lta_source_add_path(source, tmpl), 0, "parent folder read");
+	w = warning_about(source, "/orphan/metadata");
+	ok(w && strstr(w->reason, "missing") && w->events_lost,
+	   "a folder of stream files without metadata is a warning");
+	lta_source_destroy(source);
+end:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+	(void)system(cmd);
+	if (old_tmpdir) {
+		setenv("TMPDIR", old_tmpdir, 1);
+		free(old_tmpdir);
+	} else {
+		unsetenv("TMPDIR");
+	}
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -394,6 +512,7 @@ int main(void)
 	test_weird_event_all_members(dir);
 	test_discarded(dir);
 	test_errors(dir);
+	test_partial(dir);
 	if (made) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
 		(void)system(cmd);
