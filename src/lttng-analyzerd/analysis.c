@@ -942,9 +942,17 @@ static void fill_view(struct lta_analyses *m, struct analysis *a,
 	view->lag_ns = -1;
 	if (lta_store_snapshot_get(m->store, view->stored.id, &text) == 0 &&
 	    lta_snapshot_decode(text, &snapshot) == 0) {
+		size_t i;
+
 		view->requests_open = snapshot.requests_open;
 		view->reconnects = snapshot.reconnects;
 		view->data_gaps = snapshot.data_gaps;
+		for (i = 0; i < snapshot.warning_count &&
+			    i < LTA_ANALYSIS_MAX_WARNINGS;
+		     i++) {
+			view->warnings[i] = snapshot.warnings[i];
+		}
+		view->warning_count = i;
 	}
 	if (text) {
 		lta_snapshot_fini(&snapshot);

@@ -59,6 +59,15 @@ struct lta_analyses_options {
 	bool syslog;
 };
 
+/* A part of the input that could not be read, or only in part. */
+struct lta_analysis_warning {
+	char path[512];
+	char reason[512];
+	bool events_lost; /* False: a damaged index, every event read. */
+};
+
+#define LTA_ANALYSIS_MAX_WARNINGS 16
+
 /* What GET /api/v1/analyses/{id} shows. */
 struct lta_analysis_view {
 	struct lta_store_analysis stored; /* id, kind, source, status... */
@@ -78,6 +87,9 @@ struct lta_analysis_view {
 	 * open across one are marked incomplete.
 	 */
 	int64_t data_gaps;
+	/* Damaged input (from the worker's last snapshot); the first 16. */
+	size_t warning_count;
+	struct lta_analysis_warning warnings[LTA_ANALYSIS_MAX_WARNINGS];
 };
 
 /* What GET .../stats shows (besides the view). */

@@ -84,6 +84,23 @@ static json_t *view_json(const struct lta_analysis_view *view)
 		      view->worker_pid > 0 ? json_integer(view->worker_pid)
 					   : json_null());
 	failed |= put(o, "pending", json_integer(view->pending));
+	{
+		json_t *warnings = json_array();
+		size_t i;
+
+		for (i = 0; warnings && i < view->warning_count; i++) {
+			const struct lta_analysis_warning *w =
+				&view->warnings[i];
+
+			failed |= json_array_append_new(
+					  warnings,
+					  json_pack("{s:s, s:s, s:b}", "path",
+						    w->path, "reason",
+						    w->reason, "events_lost",
+						    w->events_lost)) != 0;
+		}
+		failed |= put(o, "warnings", warnings);
+	}
 	if (failed) {
 		json_decref(o);
 		return NULL;

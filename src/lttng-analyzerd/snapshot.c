@@ -97,6 +97,21 @@ void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
 		lta_strbuf_uint(out, t->late_ends);
 		lta_strbuf_putc(out, '}');
 	}
+	LIT(out, "],\"warnings\":[");
+	for (i = 0; i < s->warning_count; i++) {
+		const struct lta_analysis_warning *w = &s->warnings[i];
+
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		LIT(out, "{\"path\":");
+		lta_strbuf_json_string(out, w->path);
+		LIT(out, ",\"reason\":");
+		lta_strbuf_json_string(out, w->reason);
+		LIT(out, ",\"events_lost\":");
+		lta_strbuf_puts(out, w->events_lost ? "true" : "false");
+		lta_strbuf_putc(out, '}');
+	}
 	LIT(out, "]}");
 }
 
@@ -213,6 +228,27 @@ int lta_snapshot_decode(const char *json, struct lta_snapshot *s)
 		t->late_ends = get_uint(item, "late_ends");
 		s->timeout_count++;
 	}
+	array = json_object_get(root, "warnings");
+	if (json_array_size(array)) {
+		s->warnings =
+			calloc(json_array_size(array), sizeof(*s->warnings));
+		if (!s->warnings) {
+			ret = -ENOMEM;
+			goto end;
+		}
+	}
+	json_array_foreach(array, i, item)
+	{
+		struct lta_analysis_warning *w = &s->warnings[i];
+
+		copy_string(w->path, sizeof(w->path),
+			    json_object_get(item, "path"));
+		copy_string(w->reason, sizeof(w->reason),
+			    json_object_get(item, "reason"));
+		w->events_lost =
+			json_is_true(json_object_get(item, "events_lost"));
+		s->warning_count++;
+	}
 end:
 	json_decref(root);
 	return ret;
@@ -225,4 +261,7 @@ void lta_snapshot_fini(struct lta_snapshot *s)
 	free(s->timeouts);
 	s->timeouts = NULL;
 	s->timeout_count = 0;
+	free(s->warnings);
+	s->warnings = NULL;
+	s->warning_count = 0;
 }

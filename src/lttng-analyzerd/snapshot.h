@@ -30,6 +30,8 @@ struct lta_snapshot {
 	int64_t data_gaps;
 	size_t timeout_count;
 	struct lta_analysis_timeout *timeouts; /* Owned. */
+	size_t warning_count;
+	struct lta_analysis_warning *warnings; /* Owned. */
 };
 
 /* Appends S as JSON to OUT. Any thread. */

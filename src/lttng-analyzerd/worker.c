@@ -74,6 +74,8 @@ struct worker {
 	int64_t reconnects, data_gaps;
 	struct lta_analysis_timeout *estimates; /* Owned. */
 	size_t estimate_count, estimate_cap;
+	struct lta_analysis_warning warnings[LTA_ANALYSIS_MAX_WARNINGS];
+	size_t warning_count;
 
 	/* Something to say since the last snapshot: rows, gaps, estimates. */
 	bool changed;
@@ -180,6 +182,33 @@ static int compare_tally(const void *x, const void *y)
 	return a->calls < b->calls ? 1 : a->calls > b->calls ? -1 : 0;
 }
 
+/*
+ * Copies the source's warnings (damaged stream or index files): they go
+ * in the snapshot, and the view of the analysis shows them.
+ */
+static void take_warnings(struct worker *w)
+{
+	size_t n = lta_source_warning_count(w->source), i;
+
+	if (n > LTA_ANALYSIS_MAX_WARNINGS) {
+		n = LTA_ANALYSIS_MAX_WARNINGS;
+	}
+	for (i = w->warning_count; i < n; i++) {
+		const struct lta_source_warning *sw =
+			lta_source_warning(w->source, i);
+
+		if (!sw) {
+			break;
+		}
+		snprintf(w->warnings[i].path, sizeof(w->warnings[i].path), "%s",
+			 sw->path);
+		snprintf(w->warnings[i].reason, sizeof(w->warnings[i].reason),
+			 "%s", sw->reason);
+		w->warnings[i].events_lost = sw->events_lost;
+		w->warning_count = i + 1;
+	}
+}
+
 /* The snapshot of everything handed out (the batch included). */
 static int write_snapshot(struct worker *w)
 {
@@ -229,6 +258,9 @@ static int write_snapshot(struct worker *w)
 	s.data_gaps = w->data_gaps;
 	s.timeouts = w->estimates;
 	s.timeout_count = w->estimate_count;
+	take_warnings(w);
+	s.warnings = w->warnings;
+	s.warning_count = w->warning_count;
 	lta_strbuf_clear(&w->snapshot_text);
 	lta_snapshot_encode(&s, &w->snapshot_text);
 	if (w->snapshot_text.failed) {
@@ -986,7 +1018,7 @@ static int run(struct worker *w)
 	struct timespec idle = { 0, 2 * MS };
 	int backoff = o->retry_initial_ms;
 	const char *final = "ended", *reason = "";
-	char message[1024];
+	char message[1024], partial[1024];
 	int exit_code = 0;
 
 	set_status(w, w->live ? "connecting" : "reading", "");
@@ -1138,6 +1170,21 @@ static int run(struct worker *w)
 			set_status(w, "failed", why);
 			return LTA_WORKER_EXIT_FAILED;
 		}
+	}
+	take_warnings(w);
+	if (w->warning_count && strcmp(final, "ended") == 0) {
+		size_t i, lost = 0;
+
+		for (i = 0; i < w->warning_count; i++) {
+			lost += w->warnings[i].events_lost;
+		}
+		snprintf(partial, sizeof(partial),
+			 "%.400s%spartial input: %zu file%s damaged, %s (see "
+			 "warnings)",
+			 reason, reason[0] ? "; " : "", w->warning_count,
+			 w->warning_count > 1 ? "s" : "",
+			 lost ? "events lost" : "every event read");
+		reason = partial;
 	}
 	set_status(w, final, reason);
 	LTA_LOGI("Analysis finished: id=%lld, status=%s, events=%lld, "

@@ -607,6 +607,7 @@ static void test_views(int64_t trace, int64_t live)
 		"running",
 		"worker_pid",
 		"pending",
+		"warnings",
 	};
 	struct response r;
 	char target[128];
