@@ -26,6 +26,8 @@
 #include "snapshot.h"
 #include "worker.h"
 
+extern char **environ;
+
 #define MS (1000LL * 1000)
 /* Below this much free space in the data folder, no analysis starts. */
 #define MIN_FREE_BYTES (4LL * 1024 * 1024)
@@ -564,6 +566,38 @@ static void add_arg(struct worker_argv *w, const char *fmt, ...)
 	w->argv[w->argc] = NULL;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * The environment with ASAN_OPTIONS extended by handle_segv=0 (a copy of
+ * environ's pointers; *OPTIONS holds the new string). NULL when out of
+ * memory: the worker then inherits the environment as it is.
+ */
+static char **worker_environment(char **options)
+{
+	const char *old = getenv("ASAN_OPTIONS");
+	size_t n = 0, i, j = 0;
+	char **envp;
+
+	while (environ[n]) {
+		n++;
+	}
+	envp = calloc(n + 2, sizeof(*envp));
+	if (!envp || asprintf(options, "ASAN_OPTIONS=%s%shandle_segv=0",
+			      old ? old : "", old && *old ? ":" : "") < 0) {
+		free(envp);
+		*options = NULL;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0) {
+			envp[j++] = environ[i];
+		}
+	}
+	envp[j] = *options;
+	return envp;
+}
+#endif
+
 /*
  * Starts the worker of analysis ID. Sets *PID and *PIPE_FD (the read end
  * of its pipe). Returns 0 or -errno.
@@ -574,6 +608,7 @@ static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
 	const struct lta_analyses_options *o = &m->options;
 	struct worker_argv *w = calloc(1, sizeof(*w));
 	char *data_dir_arg = NULL;
+	char **envp = NULL, *asan_options = NULL;
 	int p[2] = { -1, -1 };
 	pid_t child;
 	int ret = 0;
@@ -621,6 +656,14 @@ static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
 		w->argv[w->argc++] = data_dir_arg;
 		w->argv[w->argc] = NULL;
 	}
+#if defined(__SANITIZE_ADDRESS__)
+	/*
+	 * A sanitized build's worker must die of the signal that hit it,
+	 * as a production one does: AddressSanitizer's own SIGSEGV handler
+	 * would report and exit 1 instead. Prepared before fork().
+	 */
+	envp = worker_environment(&asan_options);
+#endif
 	if (pipe2(p, O_CLOEXEC)) {
 		ret = -errno;
 		goto end;
@@ -652,7 +695,7 @@ static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
 				close(fd);
 			}
 		}
-		execv(m->program, w->argv);
+		execve(m->program, w->argv, envp ? envp : environ);
 		_exit(127);
 	}
 	close(p[1]);
@@ -670,6 +713,8 @@ end:
 	}
 	free(data_dir_arg);
 	free(w);
+	free(envp);
+	free(asan_options);
 	return ret;
 }
 
