@@ -481,7 +481,8 @@ static void *supervise(void *arg)
 		size_t pos = 0, n = 0, i;
 		uint64_t key;
 		void *value;
-		int64_t now = mono_ns();
+		int64_t now = mono_ns(), next_deadline = 0;
+		int timeout_ms = -1;
 		bool quit;
 
 		pthread_mutex_lock(&m->lock);
@@ -494,6 +495,11 @@ static void *supervise(void *arg)
 				/* Did not stop in time: ends now. */
 				kill(a->pid, SIGKILL);
 				a->stop_deadline = 0;
+			}
+			if (a->stop_deadline &&
+			    (!next_deadline ||
+			     a->stop_deadline < next_deadline)) {
+				next_deadline = a->stop_deadline;
 			}
 			a->refs++;
 			watched[n++] = a;
@@ -508,8 +514,14 @@ static void *supervise(void *arg)
 			fds[i + 1].fd = watched[i]->pipe_fd;
 			fds[i + 1].events = POLLIN;
 		}
-		/* The timeout only serves stop deadlines. */
-		if (poll(fds, n + 1, 100) > 0) {
+		/*
+		 * Woken by a worker (its pipe), by the manager (a new worker,
+		 * a stop), or at the next stop deadline: never polling.
+		 */
+		if (next_deadline) {
+			timeout_ms = (int)((next_deadline - now) / MS) + 1;
+		}
+		if (poll(fds, n + 1, timeout_ms) > 0) {
 			if (fds[0].revents) {
 				char drain[64];
 

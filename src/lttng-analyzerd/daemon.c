@@ -510,13 +510,13 @@ int lta_daemon_main(int argc, char **argv)
 	memset(&hcontext, 0, sizeof(hcontext));
 	hcontext.analyses = analyses;
 	hcontext.store = store;
+	hcontext.lttng_daemons = lttng_daemons;
 	hcontext.started_ns = wall_ns();
 	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
 	if (!http) {
 		LTA_LOGE("Cannot start the HTTP server: %s", error);
 		goto end;
 	}
-	lta_http_set_lttng_daemons(http, lttng_daemons);
 	if (!hconfig.token) {
 		LTA_LOGW("No token file: requests that change state are "
 			 "accepted from anyone who can reach %s",

@@ -25,7 +25,7 @@ struct MHD_Response;
 struct lta_http {
 	struct MHD_Daemon *daemon; /* Owned. */
 	struct lta_http_context context;
-	/* Borrowed; NULL: none (lta_http_set_lttng_daemons()). */
+	/* Borrowed; NULL: none (lta_http_context). */
 	struct lta_lttng_daemons *_Atomic lttng_daemons;
 	char *token; /* Owned; NULL: none required. */
 	size_t token_len;

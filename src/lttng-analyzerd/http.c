@@ -697,6 +697,7 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 		goto out_of_memory;
 	}
 	http->context = *context;
+	http->lttng_daemons = context->lttng_daemons;
 	http->max_body = config->max_body ? config->max_body : DEFAULT_MAX_BODY;
 	http->version = strdup(config->version ? config->version : "unknown");
 	if (!http->version) {
@@ -762,12 +763,6 @@ out_of_memory:
 error:
 	free_http(http);
 	return NULL;
-}
-
-void lta_http_set_lttng_daemons(struct lta_http *http,
-				struct lta_lttng_daemons *daemons)
-{
-	http->lttng_daemons = daemons;
 }
 
 uint16_t lta_http_port(const struct lta_http *http)

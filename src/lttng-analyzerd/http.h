@@ -50,6 +50,13 @@ struct lta_http_config {
 struct lta_http_context {
 	struct lta_analyses *analyses; /* Borrowed; outlives the server. */
 	struct lta_store *store;       /* Borrowed; outlives the server. */
+	/*
+	 * The LTTng daemons the process runs (borrowed; they outlive the
+	 * server), shown by /api/v1/health and the default relay daemon of
+	 * new sessions; NULL: sessions must name their relay daemon. Given
+	 * here, before any HTTP thread runs.
+	 */
+	struct lta_lttng_daemons *lttng_daemons;
 	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
 	int64_t started_ns;
 };
@@ -63,15 +70,6 @@ struct lta_http_context {
 struct lta_http *lta_http_start(const struct lta_http_config *config,
 				const struct lta_http_context *context,
 				char *error, size_t size);
-
-/*
- * Gives the server the LTTng daemons the process runs (borrowed; they
- * outlive the server), shown by /api/v1/health and used as the default
- * relay daemon of new sessions. Without it, sessions must name their relay
- * daemon. Main thread, right after lta_http_start().
- */
-void lta_http_set_lttng_daemons(struct lta_http *http,
-				struct lta_lttng_daemons *daemons);
 
 /* The port the server listens on (the chosen one when asked for 0). */
 uint16_t lta_http_port(const struct lta_http *http);

@@ -1015,7 +1015,13 @@ static const char *stall_reason(struct worker *w, char *buf, size_t size)
 static int run(struct worker *w)
 {
 	const struct worker_options *o = &w->o;
-	struct timespec idle = { 0, 2 * MS };
+	/*
+	 * Nothing to read: lttng-live wants to be asked again later. The wait
+	 * doubles from 1 ms to 32 ms while nothing comes (about 30 wake-ups
+	 * a second when idle, not 500), and is back to 1 ms at the first
+	 * message; a stop interrupts it (SIGUSR1).
+	 */
+	int64_t idle_ns = MS;
 	int backoff = o->retry_initial_ms;
 	const char *final = "ended", *reason = "";
 	char message[1024], partial[1024];
@@ -1060,6 +1066,7 @@ static int run(struct worker *w)
 		switch (status) {
 		case LTA_SOURCE_OK:
 			backoff = o->retry_initial_ms;
+			idle_ns = MS;
 			if (w->live && strcmp(w->state.status, "live") != 0 &&
 			    !w->paused) {
 				set_status(w, "live", "");
@@ -1087,7 +1094,14 @@ static int run(struct worker *w)
 				exit_code = LTA_WORKER_EXIT_FAILED;
 				break;
 			}
-			nanosleep(&idle, NULL);
+			{
+				struct timespec idle = { 0, (long)idle_ns };
+
+				nanosleep(&idle, NULL);
+			}
+			if (idle_ns < 32 * MS) {
+				idle_ns *= 2;
+			}
 			continue;
 		case LTA_SOURCE_END:
 			final = "ended";

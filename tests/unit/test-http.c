@@ -1670,7 +1670,8 @@ static void test_second_server(struct lta_analyses *analyses,
 		.threads = 1,
 		.version = "2",
 	};
-	struct lta_http_context context = { analyses, store, 0 };
+	struct lta_http_context context = { .analyses = analyses,
+					    .store = store };
 	char error[256], buf[16];
 	struct lta_http *http;
 	struct pollfd pfd;
