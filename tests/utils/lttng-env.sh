@@ -52,8 +52,20 @@ lta_env_enter()
 	export LTTNG_HOME="$LTTA_HOME"
 	export HOME="$LTTA_HOME"
 	LTTA_PIDS=""
+	LTTA_NS=$(readlink /proc/$$/ns/mnt)
 	trap lta_env_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+
+# lta_env_namespace_left: the pids still in this namespace, but for this
+# shell and the command substitution that runs the ps below: what the daemons this script
+# started left behind (lttng-sessiond's consumer daemons exit after it).
+lta_env_namespace_left()
+{
+	[ -n "${LTTA_NS:-}" ] || return 0
+	ps -e -o pid=,ppid=,mntns= 2>/dev/null |
+		awk -v ns="${LTTA_NS//[!0-9]/}" -v me=$$ -v sub="$BASHPID" \
+			'$3 == ns && $1 != me && $1 != sub && $2 != sub { print $1 }'
 }
 
 lta_env_cleanup()
@@ -70,6 +82,17 @@ lta_env_cleanup()
 			sleep 0.1
 			n=$((n + 1))
 		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	# Everything this script started, transitively, is gone before it
+	# returns: bounded wait (5 s), then SIGKILL. Only processes of this
+	# private namespace: nothing of anyone else's.
+	n=0
+	while [ -n "$(lta_env_namespace_left)" ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	for pid in $(lta_env_namespace_left); do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	if [ -n "${LTTA_HOME:-}" ] && [ -z "${LTTA_KEEP_HOME:-}" ]; then
