@@ -64,8 +64,8 @@ lta_env_namespace_left()
 {
 	[ -n "${LTTA_NS:-}" ] || return 0
 	ps -e -o pid=,ppid=,mntns= 2>/dev/null |
-		awk -v ns="${LTTA_NS//[!0-9]/}" -v me=$$ -v sub="$BASHPID" \
-			'$3 == ns && $1 != me && $1 != sub && $2 != sub { print $1 }'
+		awk -v ns="${LTTA_NS//[!0-9]/}" -v me=$$ -v subsh="$BASHPID" \
+			'$3 == ns && $1 != me && $1 != subsh && $2 != subsh { print $1 }'
 }
 
 lta_env_cleanup()
