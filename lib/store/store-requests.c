@@ -72,6 +72,11 @@ struct lta_store_writer {
 	struct lta_strbuf snapshot;
 	bool snapshot_pending;
 	sqlite3_stmt *snapshot_write; /* Owned. */
+	/*
+	 * The caller commits a full batch itself (lta_store_writer_due()
+	 * says when), with the snapshot that counts it.
+	 */
+	bool manual;
 };
 
 #define REQUEST_COLUMNS                                                \
@@ -472,7 +477,12 @@ static int batch_grew(struct lta_store_writer *w, bool was_empty)
 	if (was_empty) {
 		w->batch_start_ns = monotonic_ns();
 	}
-	return batch_full(w) ? batch_commit(w) : 0;
+	return batch_full(w) && !w->manual ? batch_commit(w) : 0;
+}
+
+void lta_store_writer_set_manual(struct lta_store_writer *w)
+{
+	w->manual = true;
 }
 
 int lta_store_writer_add(struct lta_store_writer *w,
@@ -558,8 +568,9 @@ bool lta_store_writer_due(const struct lta_store_writer *w, int max_age_ms)
 	if (batch_empty(w)) {
 		return false;
 	}
-	return max_age_ms <= 0 || monotonic_ns() - w->batch_start_ns >=
-					  (int64_t)max_age_ms * 1000000;
+	return max_age_ms <= 0 || batch_full(w) ||
+	       monotonic_ns() - w->batch_start_ns >=
+		       (int64_t)max_age_ms * 1000000;
 }
 
 int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms)

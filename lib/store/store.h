@@ -190,6 +190,14 @@ int lta_store_writer_commit(struct lta_store_writer *w, int max_age_ms);
 bool lta_store_writer_due(const struct lta_store_writer *w, int max_age_ms);
 
 /*
+ * Makes W leave a full batch to its caller: lta_store_writer_add() and
+ * the others never commit by themselves, lta_store_writer_due() says
+ * when the batch is full. For a caller that writes a snapshot with each
+ * commit (the analysis worker). The writer's thread.
+ */
+void lta_store_writer_set_manual(struct lta_store_writer *w);
+
+/*
  * Sets the snapshot of W's analysis (what /stats and /timeouts show, as
  * JSON: see src/lttng-analyzerd/snapshot.c) to be written in W's next
  * commit, in the same transaction as the rows it counts. SNAPSHOT is

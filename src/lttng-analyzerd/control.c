@@ -24,6 +24,54 @@
 /* liblttng-ctl is not thread-safe: every call into it holds this lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The sessions created here, with their configuration (under the lock):
+ * a relay daemon that died and came back no longer has their streams (the
+ * session daemon does not stream an existing session to a new relay
+ * daemon), so they are created again (lta_control_recreate_kept()).
+ */
+#define MAX_KEPT 64
+static struct lta_control_session_config *kept[MAX_KEPT];
+
+/* Lock held. */
+static void keep_config(const struct lta_control_session_config *config)
+{
+	size_t i, free_slot = MAX_KEPT;
+
+	for (i = 0; i < MAX_KEPT; i++) {
+		if (kept[i] && strcmp(kept[i]->name, config->name) == 0) {
+			*kept[i] = *config;
+			return;
+		}
+		if (!kept[i] && free_slot == MAX_KEPT) {
+			free_slot = i;
+		}
+	}
+	if (free_slot == MAX_KEPT) {
+		LTA_LOGW("Too many sessions to keep: a relay restart will not "
+			 "create this one again: session=\"%s\"",
+			 config->name);
+		return;
+	}
+	kept[free_slot] = malloc(sizeof(*config));
+	if (kept[free_slot]) {
+		*kept[free_slot] = *config;
+	}
+}
+
+/* Lock held. */
+static void forget_config(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_KEPT; i++) {
+		if (kept[i] && strcmp(kept[i]->name, name) == 0) {
+			free(kept[i]);
+			kept[i] = NULL;
+		}
+	}
+}
+
 const char *const lta_control_kernel_default_events[] = {
 	"syscall:*",
 	"sched_switch",
@@ -510,6 +558,9 @@ end:
 				 config->name, error->message);
 		}
 	}
+	if (ret == 0) {
+		keep_config(config);
+	}
 	pthread_mutex_unlock(&lock);
 	lttng_session_descriptor_destroy(descriptor);
 	if (ret == 0) {
@@ -550,8 +601,68 @@ int lta_control_destroy(const char *name, int timeout_ms,
 	memset(error, 0, sizeof(*error));
 	pthread_mutex_lock(&lock);
 	ret = destroy_locked(name, timeout_ms, error);
+	if (ret == 0) {
+		forget_config(name);
+	}
 	pthread_mutex_unlock(&lock);
 	return ret;
+}
+
+int lta_control_recreate_kept(void)
+{
+	struct lta_control_session_config *configs[MAX_KEPT];
+	struct lta_control_error error;
+	size_t i, n = 0;
+	int done = 0;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_KEPT; i++) {
+		if (kept[i]) {
+			configs[n] = malloc(sizeof(*configs[n]));
+			if (configs[n]) {
+				*configs[n++] = *kept[i];
+			}
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < n; i++) {
+		struct lta_control_session session;
+		bool was_active;
+
+		if (lta_control_get(configs[i]->name, &session, &error)) {
+			/* Destroyed meanwhile, by someone else. */
+			continue;
+		}
+		was_active = session.active;
+		/*
+		 * Its destruction fails ("rotation failure on consumer": the
+		 * relay daemon it streamed to is gone) but happens: what
+		 * counts is that the name is free.
+		 */
+		if (lta_control_destroy(configs[i]->name, 2000, &error) &&
+		    lta_control_get(configs[i]->name, &session, &error) == 0) {
+			LTA_LOGE("Cannot destroy a session to create it again "
+				 "after a relay restart: session=\"%s\"",
+				 configs[i]->name);
+			continue;
+		}
+		if (lta_control_create(configs[i], &error) ||
+		    (was_active &&
+		     lta_control_start(configs[i]->name, &error))) {
+			LTA_LOGE("Cannot create a session again after a relay "
+				 "restart: session=\"%s\", error=\"%s\"",
+				 configs[i]->name, error.message);
+			continue;
+		}
+		LTA_LOGI("Session created again after a relay restart: "
+			 "session=\"%s\", started=%d",
+			 configs[i]->name, was_active);
+		done++;
+	}
+	for (i = 0; i < n; i++) {
+		free(configs[i]);
+	}
+	return done;
 }
 
 /* Lock held. */

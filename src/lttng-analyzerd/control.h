@@ -141,6 +141,16 @@ int lta_control_destroy(const char *name, int timeout_ms,
 			struct lta_control_error *error);
 
 /*
+ * Creates again, with the same configuration, every session created
+ * through lta_control_create() and not destroyed since, and starts those
+ * that were started: for a relay daemon that died and was restarted,
+ * which no longer has their streams. The analyses reading them re-attach
+ * by name (a gap, counted). Returns how many were created again. Any
+ * thread (main, after lta_lttng_daemons_watch()).
+ */
+int lta_control_recreate_kept(void);
+
+/*
  * Lists the sessions this process may see. On success returns the count
  * and sets *SESSIONS to an array the caller frees with free(); on failure
  * a negative errno. Any thread.

@@ -13,6 +13,7 @@
 
 #include "analysis.h"
 #include "common/log.h"
+#include "control.h"
 #include "http.h"
 #include "lttng-daemons.h"
 #include "store/store.h"
@@ -444,6 +445,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
 	sigset_t signals;
+	bool recreate = false;
 	int ret, sig, status = 1;
 
 	defaults(&config);
@@ -536,7 +538,27 @@ int lta_daemon_main(int argc, char **argv)
 		 config.listen, lta_http_port(http), config.data_dir);
 
 	for (;;) {
-		if (sigwait(&signals, &sig) != 0) {
+		struct timespec watch = { 0, 500 * 1000 * 1000 };
+
+		sig = sigtimedwait(&signals, NULL, &watch);
+		if (sig < 0) {
+			/*
+			 * Every half second: the managed relay daemon is
+			 * restarted if it died, and the sessions that
+			 * streamed to it are created again.
+			 */
+			/*
+			 * The sessions are created again a tick after the
+			 * restart: the session daemon first notices that
+			 * their relay daemon went away.
+			 */
+			if (recreate) {
+				lta_control_recreate_kept();
+				recreate = false;
+			}
+			if (lta_lttng_daemons_watch(lttng_daemons)) {
+				recreate = true;
+			}
 			continue;
 		}
 		if (sig == SIGHUP) {

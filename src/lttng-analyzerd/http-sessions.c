@@ -673,6 +673,9 @@ int lta_http_health_lttng(struct lta_http *http, json_t *health)
 		put(relayd, "running",
 		    managed ? json_boolean(view.relayd_running) : json_null());
 	failed |=
+		put(relayd, "restarts",
+		    managed ? json_integer(view.relayd_restarts) : json_null());
+	failed |=
 		put(relayd, "host",
 		    view.relayd_host[0] ? lta_http_json_string(view.relayd_host)
 					: json_null());

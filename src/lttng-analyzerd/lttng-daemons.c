@@ -42,6 +42,8 @@ struct lta_lttng_daemons {
 	pthread_mutex_t lock; /* Guards the children's state. */
 	struct lta_lttng_daemons_view view;
 	struct child relayd, sessiond;
+	char output_dir[1024]; /* MANAGED: for a restart. */
+	bool relayd_lost;      /* A restart failed: tried again. */
 };
 
 const char *lta_relayd_mode_name(enum lta_relayd_mode mode)
@@ -263,8 +265,13 @@ static void stop_child(struct child *child, const char *what)
 		 child->status);
 }
 
+/*
+ * Starts the managed relay daemon on free loopback ports, or, with
+ * SAME_PORTS, on the ports it had (a restart: sessions send to those, and
+ * analyses read from that live port).
+ */
 static int start_relayd(struct lta_lttng_daemons *d, const char *output_dir,
-			char *error, size_t size)
+			bool same_ports, char *error, size_t size)
 {
 	char traces[1100], log[1100], ctrl[64], data[64], live[64];
 	struct lta_lttng_daemons_view *v = &d->view;
@@ -288,9 +295,9 @@ static int start_relayd(struct lta_lttng_daemons *d, const char *output_dir,
 		char *argv[] = { "lttng-relayd", "-o", traces, "-C", ctrl,
 				 "-D",		 data, "-L",   live, NULL };
 
-		if (free_port(&v->relayd_ctrl_port) ||
-		    free_port(&v->relayd_data_port) ||
-		    free_port(&v->relayd_live_port)) {
+		if (!same_ports && (free_port(&v->relayd_ctrl_port) ||
+				    free_port(&v->relayd_data_port) ||
+				    free_port(&v->relayd_live_port))) {
 			snprintf(error, size, "Cannot find free ports");
 			return -1;
 		}
@@ -415,7 +422,9 @@ lta_lttng_daemons_start(const struct lta_lttng_daemons_config *config,
 	}
 	switch (config->relayd_mode) {
 	case LTA_RELAYD_MANAGED:
-		if (start_relayd(d, config->output_dir, error, size)) {
+		snprintf(d->output_dir, sizeof(d->output_dir), "%s",
+			 config->output_dir);
+		if (start_relayd(d, config->output_dir, false, error, size)) {
 			goto error;
 		}
 		v->relayd_running = true;
@@ -453,6 +462,39 @@ void lta_lttng_daemons_view(struct lta_lttng_daemons *d,
 	d->view.sessiond_running = d->sessiond.pid > 0 && !d->sessiond.exited;
 	*view = d->view;
 	pthread_mutex_unlock(&d->lock);
+}
+
+bool lta_lttng_daemons_watch(struct lta_lttng_daemons *d)
+{
+	char error[1024];
+	bool restarted = false;
+
+	if (!d || d->view.relayd_mode != LTA_RELAYD_MANAGED) {
+		return false;
+	}
+	pthread_mutex_lock(&d->lock);
+	poll_child(&d->relayd);
+	if ((d->relayd.pid > 0 && d->relayd.exited) || d->relayd_lost) {
+		LTA_LOGW("The relay daemon died: restarting it on its ports: "
+			 "pid=%d, status=%d, control=%u, data=%u, live=%u",
+			 (int)d->relayd.pid, d->relayd.status,
+			 d->view.relayd_ctrl_port, d->view.relayd_data_port,
+			 d->view.relayd_live_port);
+		if (!d->relayd_lost) {
+			d->view.relayd_restarts++;
+		}
+		if (start_relayd(d, d->output_dir, true, error,
+				 sizeof(error))) {
+			/* Tried again at the next watch. */
+			LTA_LOGE("Cannot restart the relay daemon: %s", error);
+			d->relayd_lost = true;
+		} else {
+			d->relayd_lost = false;
+			restarted = true;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return restarted;
 }
 
 void lta_lttng_daemons_stop(struct lta_lttng_daemons *d)

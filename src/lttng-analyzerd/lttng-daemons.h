@@ -40,9 +40,10 @@ struct lta_lttng_daemons_config {
 /* What the health route and the sessions routes read. */
 struct lta_lttng_daemons_view {
 	enum lta_relayd_mode relayd_mode;
-	pid_t relayd_pid;      /* MANAGED; 0 otherwise. */
-	bool relayd_running;   /* MANAGED: the child is alive. */
-	char relayd_host[128]; /* "" when NONE. */
+	pid_t relayd_pid;	  /* MANAGED; 0 otherwise. */
+	bool relayd_running;	  /* MANAGED: the child is alive. */
+	uint32_t relayd_restarts; /* MANAGED: restarts after it died. */
+	char relayd_host[128];	  /* "" when NONE. */
 	uint16_t relayd_ctrl_port, relayd_data_port, relayd_live_port;
 	bool sessiond_managed; /* We started it. */
 	pid_t sessiond_pid;    /* When managed. */
@@ -63,6 +64,13 @@ lta_lttng_daemons_start(const struct lta_lttng_daemons_config *config,
 /* Fills VIEW. Any thread. */
 void lta_lttng_daemons_view(struct lta_lttng_daemons *daemons,
 			    struct lta_lttng_daemons_view *view);
+
+/*
+ * Restarts the managed relay daemon if it died, on the same ports.
+ * Returns true when it did (the sessions that streamed to it lost their
+ * relay: see lta_control_recreate_kept()). Main thread, periodically.
+ */
+bool lta_lttng_daemons_watch(struct lta_lttng_daemons *daemons);
 
 /*
  * Stops the daemons we started (the session daemon first: it flushes to

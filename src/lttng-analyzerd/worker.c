@@ -35,6 +35,12 @@
 #define ESTIMATES_NS (200 * MS)
 #define DISK_RETRY_NS (500 * MS)
 #define STALL_GRACE_NS (5000 * MS)
+/*
+ * After a disconnection, a session the relay daemon does not know is
+ * waited for this long before the analysis ends: a relay daemon that was
+ * restarted gets its sessions back when they are created again.
+ */
+#define REATTACH_GRACE_NS (60000 * MS)
 #define MAX_GONE 64
 #define MAX_SYSCALL_NAMES 256
 
@@ -955,6 +961,10 @@ static int setup(struct worker *w, char *error, size_t size)
 	}
 	w->live = strcmp(w->state.kind, "live") == 0;
 	w->writer = lta_store_writer_open(w->store, w->o.analysis);
+	if (w->writer) {
+		/* Each commit carries the snapshot that counts it. */
+		lta_store_writer_set_manual(w->writer);
+	}
 	w->source = lta_source_create(&options, &handlers, w);
 	w->tasks = lta_tasks_create();
 	w->segment = lta_segment_create(&segment_options, on_request, w);
@@ -1022,6 +1032,7 @@ static int run(struct worker *w)
 	 * message; a stop interrupts it (SIGUSR1).
 	 */
 	int64_t idle_ns = MS;
+	int64_t reattach_until = 0; /* Waiting for the session again. */
 	int backoff = o->retry_initial_ms;
 	const char *final = "ended", *reason = "";
 	char message[1024], partial[1024];
@@ -1067,6 +1078,7 @@ static int run(struct worker *w)
 		case LTA_SOURCE_OK:
 			backoff = o->retry_initial_ms;
 			idle_ns = MS;
+			reattach_until = 0;
 			if (w->live && strcmp(w->state.status, "live") != 0 &&
 			    !w->paused) {
 				set_status(w, "live", "");
@@ -1082,6 +1094,7 @@ static int run(struct worker *w)
 			if (w->live && !w->paused &&
 			    strcmp(w->state.status, "live") != 0) {
 				set_status(w, "live", "");
+				reattach_until = 0;
 			}
 			/*
 			 * Nothing more for now: commit at once. Batching only
@@ -1104,6 +1117,21 @@ static int run(struct worker *w)
 			}
 			continue;
 		case LTA_SOURCE_END:
+			if (w->live && reattach_until &&
+			    mono_ns() < reattach_until) {
+				/*
+				 * Re-attaching after a disconnection, and the
+				 * relay daemon does not know the session (it
+				 * was restarted): wait for the session to be
+				 * created again, as for a disconnection.
+				 */
+				snprintf(message, sizeof(message),
+					 "the relay daemon does not know the "
+					 "session (restarted?): waiting for "
+					 "it");
+				status = LTA_SOURCE_ERROR;
+				goto disconnected;
+			}
 			final = "ended";
 			reason = w->live ? "the session no longer exists" : "";
 			break;
@@ -1113,6 +1141,7 @@ static int run(struct worker *w)
 			break;
 		case LTA_SOURCE_ERROR:
 		default:
+		disconnected:
 			if (!w->live) {
 				final = "failed";
 				reason = message;
@@ -1148,6 +1177,9 @@ static int run(struct worker *w)
 			 * error (counted: data_gaps says why).
 			 */
 			lta_segment_discard(w->segment, LTA_SEGMENT_ALL_TRACES);
+			if (!reattach_until) {
+				reattach_until = mono_ns() + REATTACH_GRACE_NS;
+			}
 			w->reconnects++;
 			w->data_gaps++;
 			w->changed = true;

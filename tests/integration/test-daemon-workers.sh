@@ -12,7 +12,10 @@
 # - a full disk (a small tmpfs data folder): the analysis is "paused"
 #   with the reason, /stats claims no more than the store holds, a POST
 #   is refused with 507, and once there is room the analysis resumes and
-#   ends with every request stored: nothing lost.
+#   ends with every request stored: nothing lost;
+# - the managed relay daemon killed during a live session created through
+#   the API: the daemon restarts it on its ports, creates the session
+#   again, and the analysis goes on (a gap counted) instead of ending.
 # Needs root (a private lttng-sessiond and lttng-relayd, tmpfs mounts in
 # a private mount namespace).
 . "$(dirname "$0")/../utils/test-lib.sh"
@@ -210,4 +213,36 @@ is "$(field "$id" requests)" "$total" "full disk: every request stored ($total):
 is "$(stored "$id")" "$total" "full disk: and served"
 lta_daemon_stop
 umount "$tmp/small"
+
+# --- the managed relay daemon dies during a live session ---------------------
+
+lta_daemon_start "$tmp/m" || skip_all "the daemon does not start with a relay daemon"
+health=$(lta_api GET /api/v1/health)
+relayd=$(echo "$health" | jq -r .relay_daemon.pid)
+body=$(lta_api POST /api/v1/sessions '{"name":"rr","live_timer_us":100000,"ust":{},"analyze":true}')
+is "$(lta_status)" 201 "relay restart: a live session created with its analysis"
+id=$(echo "$body" | jq -r .analysis_id)
+lta_api POST /api/v1/sessions/rr/start >/dev/null
+(for i in $(seq 1 600); do
+	LTTNG_UST_REGISTER_TIMEOUT=-1 "$gen" --events 4000 --threads 1 >/dev/null 2>&1
+	sleep 0.05
+done) &
+pids="$pids $!"
+wait_for 30 '[ "$(field $id status)" = live ] && [ "$(field $id requests)" -gt 0 ]'
+ok $? "relay restart: the analysis is live and stores requests"
+kill -KILL "$relayd"
+wait_for 15 '[ "$(lta_api GET /api/v1/health | jq -r .relay_daemon.restarts)" = 1 ]'
+ok $? "relay restart: the daemon restarted its relay daemon"
+health=$(lta_api GET /api/v1/health)
+is "$(echo "$health" | jq -r .relay_daemon.running)" true "relay restart: running again"
+ok "$([ "$(echo "$health" | jq -r .relay_daemon.pid)" != "$relayd" ] && echo 0 || echo 1)" \
+	"relay restart: a new relay daemon ($(echo "$health" | jq -r .relay_daemon.pid))"
+wait_for 20 '[ "$(field $id data_gaps)" -ge 1 ]'
+ok $? "relay restart: the analysis counts the gap"
+before=$(field "$id" requests)
+wait_for 60 '[ "$(field $id status)" = live ] && [ "$(field $id requests)" -gt $((before + 100)) ]'
+ok $? "relay restart: the analysis goes on, live ($before requests before, $(field "$id" requests) now)"
+is "$(field "$id" running)" true "relay restart: it did not end"
+lta_api DELETE /api/v1/sessions/rr >/dev/null
+lta_daemon_stop
 done_testing
