@@ -613,7 +613,7 @@ int lta_control_recreate_kept(void)
 	struct lta_control_session_config *configs[MAX_KEPT];
 	struct lta_control_error error;
 	size_t i, n = 0;
-	int done = 0;
+	int failed = 0;
 
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < MAX_KEPT; i++) {
@@ -641,28 +641,31 @@ int lta_control_recreate_kept(void)
 		 */
 		if (lta_control_destroy(configs[i]->name, 2000, &error) &&
 		    lta_control_get(configs[i]->name, &session, &error) == 0) {
-			LTA_LOGE("Cannot destroy a session to create it again "
-				 "after a relay restart: session=\"%s\"",
+			LTA_LOGW("Cannot destroy a session to create it again "
+				 "after a relay restart (tried again): "
+				 "session=\"%s\"",
 				 configs[i]->name);
+			failed++;
 			continue;
 		}
 		if (lta_control_create(configs[i], &error) ||
 		    (was_active &&
 		     lta_control_start(configs[i]->name, &error))) {
-			LTA_LOGE("Cannot create a session again after a relay "
-				 "restart: session=\"%s\", error=\"%s\"",
+			LTA_LOGW("Cannot create a session again after a relay "
+				 "restart (tried again): session=\"%s\", "
+				 "error=\"%s\"",
 				 configs[i]->name, error.message);
+			failed++;
 			continue;
 		}
 		LTA_LOGI("Session created again after a relay restart: "
 			 "session=\"%s\", started=%d",
 			 configs[i]->name, was_active);
-		done++;
 	}
 	for (i = 0; i < n; i++) {
 		free(configs[i]);
 	}
-	return done;
+	return failed;
 }
 
 /* Lock held. */

@@ -145,8 +145,9 @@ int lta_control_destroy(const char *name, int timeout_ms,
  * through lta_control_create() and not destroyed since, and starts those
  * that were started: for a relay daemon that died and was restarted,
  * which no longer has their streams. The analyses reading them re-attach
- * by name (a gap, counted). Returns how many were created again. Any
- * thread (main, after lta_lttng_daemons_watch()).
+ * by name (a gap, counted). Returns how many could not be yet (the
+ * caller tries again: the session daemon may not have noticed the
+ * restart). Any thread (main, after lta_lttng_daemons_watch()).
  */
 int lta_control_recreate_kept(void);
 

@@ -445,7 +445,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
 	sigset_t signals;
-	bool recreate = false;
+	int recreate_tries = 0;
 	int ret, sig, status = 1;
 
 	defaults(&config);
@@ -552,12 +552,14 @@ int lta_daemon_main(int argc, char **argv)
 			 * restart: the session daemon first notices that
 			 * their relay daemon went away.
 			 */
-			if (recreate) {
-				lta_control_recreate_kept();
-				recreate = false;
+			if (recreate_tries &&
+			    (lta_control_recreate_kept() == 0 ||
+			     --recreate_tries == 0)) {
+				recreate_tries = 0;
 			}
 			if (lta_lttng_daemons_watch(lttng_daemons)) {
-				recreate = true;
+				/* Every half second for 10 s at most. */
+				recreate_tries = 20;
 			}
 			continue;
 		}
