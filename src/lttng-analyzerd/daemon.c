@@ -41,6 +41,16 @@ static void usage(FILE *out)
 		"  --retry-ms=N        first live reconnect delay (default "
 		"500)\n"
 		"  --threads=N         HTTP threads (default 4)\n"
+		"  --allowed-host=NAME accept this Host header name besides "
+		"IP\n"
+		"                      addresses and localhost (repeatable)\n"
+		"  --request-timeout=S a request's head and body must arrive "
+		"in S s\n"
+		"                      (default 10)\n"
+		"  --max-connections=N open connections at most (default "
+		"256)\n"
+		"  --max-connections-per-address=N  per client address "
+		"(default 64)\n"
 		"  --relayd-url=net://HOST[:CTRL[:DATA]]\n"
 		"                      send sessions to this relay daemon "
 		"instead\n"
@@ -170,6 +180,39 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			return -1;
 		}
 		c->relayd_live_port = (int)v;
+	} else if (strcmp(key, "allowed-host") == 0) {
+		if (c->allowed_host_count == LTA_DAEMON_LIST_MAX) {
+			snprintf(error, size, "%s: more than %d", key,
+				 LTA_DAEMON_LIST_MAX);
+			return -1;
+		}
+		if (*value == '\0' || strlen(value) >= 256 ||
+		    strpbrk(value, ":/ \t[]")) {
+			snprintf(error, size,
+				 "%s: expected a host name without port, "
+				 "got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		snprintf(c->allowed_hosts[c->allowed_host_count++], 256, "%s",
+			 value);
+	} else if (strcmp(key, "request-timeout") == 0 ||
+		   strcmp(key, "max-connections") == 0 ||
+		   strcmp(key, "max-connections-per-address") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 ||
+		    v > (key[0] == 'r' ? 3600 : 100000)) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (key[0] == 'r') {
+			c->request_timeout_s = (int)v;
+		} else if (strcmp(key, "max-connections") == 0) {
+			c->max_connections = (int)v;
+		} else {
+			c->max_per_address = (int)v;
+		}
 	} else if (strcmp(key, "port") == 0 || strcmp(key, "retry-ms") == 0 ||
 		   strcmp(key, "threads") == 0) {
 		v = strtol(value, &end, 10);
@@ -265,6 +308,10 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "syslog", no_argument, NULL, 0 },
 		{ "retry-ms", required_argument, NULL, 0 },
 		{ "threads", required_argument, NULL, 0 },
+		{ "allowed-host", required_argument, NULL, 0 },
+		{ "request-timeout", required_argument, NULL, 0 },
+		{ "max-connections", required_argument, NULL, 0 },
+		{ "max-connections-per-address", required_argument, NULL, 0 },
 		{ "relayd-url", required_argument, NULL, 0 },
 		{ "relayd-live-port", required_argument, NULL, 0 },
 		{ "no-relayd", no_argument, NULL, 0 },
@@ -414,8 +461,9 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons_config lconfig;
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
+	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
 	sigset_t signals;
-	int ret, sig, status = 1;
+	int ret, sig, status = 1, i;
 
 	defaults(&config);
 	ret = parse_args(argc, argv, &config);
@@ -471,6 +519,14 @@ int lta_daemon_main(int argc, char **argv)
 	hconfig.port = config.port;
 	hconfig.token = token[0] ? token : NULL;
 	hconfig.threads = config.threads;
+	hconfig.request_timeout_s = config.request_timeout_s;
+	hconfig.max_connections = config.max_connections;
+	hconfig.max_per_address = config.max_per_address;
+	for (i = 0; i < config.allowed_host_count; i++) {
+		hosts[i] = config.allowed_hosts[i];
+	}
+	hosts[i] = NULL;
+	hconfig.allowed_hosts = hosts;
 	hconfig.version = PACKAGE_VERSION;
 	memset(&hcontext, 0, sizeof(hcontext));
 	hcontext.analyses = analyses;

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Entries of a repeatable option at most. */
+#define LTA_DAEMON_LIST_MAX 16
+
 struct lta_daemon_config {
 	char listen[64];       /* Default 127.0.0.1. */
 	uint16_t port;	       /* Default 8780; 0 picks a free one. */
@@ -20,6 +23,12 @@ struct lta_daemon_config {
 	int syslog;
 	int retry_ms; /* First live reconnect delay. */
 	int threads;  /* HTTP threads. */
+	/* HTTP limits (http.h); 0 keeps the server's default. */
+	int request_timeout_s;
+	int max_connections, max_per_address;
+	/* Host header names accepted besides IP literals and localhost. */
+	char allowed_hosts[LTA_DAEMON_LIST_MAX][256];
+	int allowed_host_count;
 	/* LTTng daemons (lttng-daemons.h). */
 	char relayd_url[256]; /* "": a managed relay daemon. */
 	int relayd_live_port; /* With relayd_url; 0: 5344. */

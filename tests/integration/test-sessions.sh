@@ -223,6 +223,7 @@ if getent group tracing >/dev/null && command -v setpriv >/dev/null; then
 	is "$(curl -s "$u2/api/v1/health" | jq -r .session_daemon.reachable)" true \
 		"it reaches root's session daemon"
 	out=$(curl -s -w '\n%{http_code}' -X POST -H "Authorization: Bearer $LTAD_TOKEN" \
+		-H 'Content-Type: application/json' \
 		"$u2/api/v1/sessions/$name/start")
 	is "${out##*$'\n'} $(echo "${out%$'\n'*}" | jq -r .error.code)" "403 permission_denied" \
 		"starting root's session from it: 403 permission_denied"

@@ -29,6 +29,7 @@
 
 #include "analysis.h"
 #include "common/strbuf.h"
+#include "http-internal.h"
 #include "http.h"
 #include "segment/request-format.h"
 #include "store/store.h"
@@ -516,9 +517,10 @@ static void test_oversized_chunked(void)
 
 	/* No Content-Length: the size is only known while reading. */
 	memset(chunk, 'a', sizeof(chunk));
-	lta_strbuf_puts(&raw, "POST /api/v1/analyses HTTP/1.1\r\n"
-			      "Host: x\r\nConnection: close\r\n" AUTH JSON
-			      "Transfer-Encoding: chunked\r\n\r\n");
+	lta_strbuf_puts(&raw,
+			"POST /api/v1/analyses HTTP/1.1\r\n"
+			"Host: localhost\r\nConnection: close\r\n" AUTH JSON
+			"Transfer-Encoding: chunked\r\n\r\n");
 	for (i = 0; i < 10; i++) {
 		lta_strbuf_printf(&raw, "%zx\r\n", sizeof(chunk));
 		lta_strbuf_append(&raw, chunk, sizeof(chunk));
@@ -526,7 +528,8 @@ static void test_oversized_chunked(void)
 	}
 	lta_strbuf_puts(&raw, "0\r\n\r\n");
 	ret = exchange_raw(port, raw.data, raw.len, &r);
-	expect_error(ret, &r, 413, "body_too_large", "80 KiB chunked body");
+	expect_error(ret, &r, 411, "length_required",
+		     "80 KiB chunked body (bodies need a Content-Length)");
 	lta_strbuf_fini(&raw);
 }
 
@@ -1636,12 +1639,12 @@ static void test_silent_clients(void)
 	partial = connect_to(port);
 	send_all(partial, "GET /api/v1/hea", 15);
 	stalled = connect_to(port);
-	send_all(
-		stalled,
-		"POST /api/v1/analyses HTTP/1.1\r\nHost: x\r\n" AUTH JSON
-		"Content-Length: 100\r\n\r\n{\"pa",
-		strlen("POST /api/v1/analyses HTTP/1.1\r\nHost: x\r\n" AUTH JSON
-		       "Content-Length: 100\r\n\r\n{\"pa"));
+	send_all(stalled,
+		 "POST /api/v1/analyses HTTP/1.1\r\nHost: localhost\r\n" AUTH
+			 JSON "Content-Length: 100\r\n\r\n{\"pa",
+		 strlen("POST /api/v1/analyses HTTP/1.1\r\nHost: "
+			"localhost\r\n" AUTH JSON
+			"Content-Length: 100\r\n\r\n{\"pa"));
 	t0 = mono_ms();
 	ok(get("/api/v1/health", &r) == 0 && r.status == 200,
 	   "silent clients: another is served");
@@ -1657,12 +1660,375 @@ static void test_silent_clients(void)
 	close(stalled);
 }
 
+/* Reads what the server sends on FD until it closes (10 s at most). */
+static int read_to_end(int fd, struct lta_strbuf *in)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		lta_strbuf_append(in, buf, (size_t)n);
+	}
+	lta_strbuf_cstr(in);
+	return n == 0 ? 0 : -1;
+}
+
+/* Protocol errors are answered by the front, in the API's JSON. */
+static void test_protocol_errors(void)
+{
+	static const char *const garbage[] = {
+		"\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n\r\n",
+		"GET\r\n\r\n",
+		"GET /api/v1/health\r\n\r\n",
+		"GET  /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"GET api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1 \r\nHost: localhost\r\n\r\n",
+		"GET /api/v1/health HTTP/x.1\r\nHost: localhost\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nHost: "
+		"y\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n "
+		"folded\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nNo "
+		"colon\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nBad name: "
+		"v\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n: v\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nA: "
+		"\x01\r\n\r\n",
+		"GET /api/v1/health HTTP/1.1\r\nHost: localhost\rY: z\r\n\r\n",
+		"POST /api/v1/analyses HTTP/1.1\r\nHost: localhost\r\n"
+		"Content-Length: 1x\r\n\r\n",
+		"POST /api/v1/analyses HTTP/1.1\r\nHost: localhost\r\n"
+		"Content-Length: 2\r\nContent-Length: 3\r\n\r\nab",
+		"POST /api/v1/analyses HTTP/1.1\r\nHost: localhost\r\n"
+		"Content-Length: -1\r\n\r\n",
+	};
+	struct lta_strbuf raw = { 0 };
+	struct response r;
+	char what[64];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		snprintf(what, sizeof(what), "malformed request %zu", i);
+		ret = exchange_raw(port, garbage[i], strlen(garbage[i]), &r);
+		ok(r.head &&
+			   strcasestr(r.head, "Content-Type: application/json"),
+		   "%s: JSON", what);
+		expect_error(ret, &r, 400, "bad_request", what);
+	}
+
+	lta_strbuf_puts(&raw, "GET /api/v1/health?x=");
+	for (i = 0; i < 9000; i++) {
+		lta_strbuf_putc(&raw, 'a');
+	}
+	lta_strbuf_puts(&raw, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+	ret = exchange_raw(port, raw.data, raw.len, &r);
+	expect_error(ret, &r, 414, "uri_too_long", "9 KB target");
+	lta_strbuf_fini(&raw);
+
+	memset(&raw, 0, sizeof(raw));
+	lta_strbuf_puts(&raw,
+			"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n"
+			"X-Big: ");
+	for (i = 0; i < 20000; i++) {
+		lta_strbuf_putc(&raw, 'b');
+	}
+	lta_strbuf_puts(&raw, "\r\n\r\n");
+	ret = exchange_raw(port, raw.data, raw.len, &r);
+	expect_error(ret, &r, 431, "header_fields_too_large", "20 KB header");
+	lta_strbuf_fini(&raw);
+
+	memset(&raw, 0, sizeof(raw));
+	lta_strbuf_puts(&raw,
+			"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n");
+	for (i = 0; i < 150; i++) {
+		lta_strbuf_printf(&raw, "X-H%zu: v\r\n", i);
+	}
+	lta_strbuf_puts(&raw, "\r\n");
+	ret = exchange_raw(port, raw.data, raw.len, &r);
+	expect_error(ret, &r, 431, "header_fields_too_large", "150 headers");
+	lta_strbuf_fini(&raw);
+
+	ret = exchange_raw(
+		port, "GET /api/v1/health HTTP/2.0\r\nHost: localhost\r\n\r\n",
+		strlen("GET /api/v1/health HTTP/2.0\r\nHost: "
+		       "localhost\r\n\r\n"),
+		&r);
+	expect_error(ret, &r, 505, "http_version_not_supported", "HTTP/2.0");
+	ret = exchange_raw(
+		port, "GET /api/v1/health HTTP/0.9\r\nHost: localhost\r\n\r\n",
+		strlen("GET /api/v1/health HTTP/0.9\r\nHost: "
+		       "localhost\r\n\r\n"),
+		&r);
+	expect_error(ret, &r, 505, "http_version_not_supported", "HTTP/0.9");
+	ret = exchange("POST", "/api/v1/analyses",
+		       AUTH JSON "Content-Length: 100000000\r\n", NULL, &r);
+	expect_error(ret, &r, 413, "body_too_large",
+		     "a Content-Length above the limit");
+	ret = exchange_raw(port, "GET /api/v1/health HTTP/1.0\r\n\r\n",
+			   strlen("GET /api/v1/health HTTP/1.0\r\n\r\n"), &r);
+	ok(ret == 0 && r.status == 200, "HTTP/1.0 without Host: served");
+	response_fini(&r);
+	ret = exchange_raw(
+		port,
+		"\r\nGET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		strlen("\r\nGET /api/v1/health HTTP/1.1\r\nHost: "
+		       "localhost\r\n\r\n"),
+		&r);
+	ok(ret == 0 && r.status == 200, "a leading empty line: served (%d)",
+	   r.status);
+	response_fini(&r);
+	ret = exchange_raw(
+		port, "GET /api/v1/health HTTP/1.1\nHost: localhost\n\n",
+		strlen("GET /api/v1/health HTTP/1.1\nHost: localhost\n\n"), &r);
+	ok(ret == 0 && r.status == 200, "bare LF: served (%d)", r.status);
+	response_fini(&r);
+}
+
+/* What protects the API from pages of other sites. */
+static void test_browser_protection(void)
+{
+	static const char *const good_hosts[] = {
+		"127.0.0.1", "127.0.0.1:8780", "localhost", "LOCALHOST:1",
+		"[::1]",     "[::1]:8780",     "10.1.2.3",  "web.example:80",
+	};
+	static const char *const bad_hosts[] = {
+		"evil.example",
+		"evil.example:8780",
+		"localhost.evil.example",
+		"127.0.0.1:x",
+		"[::1",
+		"127.0.0.1.nip.io",
+		"",
+		"web.example:",
+	};
+	struct lta_strbuf raw = { 0 };
+	struct response r;
+	char what[128];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(good_hosts) / sizeof(good_hosts[0]); i++) {
+		lta_strbuf_clear(&raw);
+		lta_strbuf_printf(&raw,
+				  "GET /api/v1/health HTTP/1.1\r\nHost: %s\r\n"
+				  "\r\n",
+				  good_hosts[i]);
+		ret = exchange_raw(port, raw.data, raw.len, &r);
+		ok(ret == 0 && r.status == 200, "Host: %s accepted",
+		   good_hosts[i]);
+		response_fini(&r);
+	}
+	for (i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+		lta_strbuf_clear(&raw);
+		lta_strbuf_printf(&raw,
+				  "GET /api/v1/health HTTP/1.1\r\nHost: %s\r\n"
+				  "\r\n",
+				  bad_hosts[i]);
+		ret = exchange_raw(port, raw.data, raw.len, &r);
+		snprintf(what, sizeof(what), "Host: \"%s\"", bad_hosts[i]);
+		expect_error(ret, &r, 403, "forbidden_host", what);
+	}
+	lta_strbuf_fini(&raw);
+
+	ret = exchange("POST", "/api/v1/sessions/s/start",
+		       "Origin: http://evil.example\r\n"
+		       "Content-Type: text/plain\r\n",
+		       "", &r);
+	expect_error(ret, &r, 403, "forbidden_origin",
+		     "cross-origin text/plain POST");
+	ret = exchange("POST", "/api/v1/sessions/s/stop",
+		       AUTH JSON "Origin: http://evil.example\r\n", NULL, &r);
+	expect_error(ret, &r, 403, "forbidden_origin",
+		     "cross-origin POST, JSON and token");
+	ret = exchange("DELETE", "/api/v1/analyses/1", AUTH "Origin: null\r\n",
+		       NULL, &r);
+	expect_error(ret, &r, 403, "forbidden_origin",
+		     "DELETE from Origin null");
+	ret = exchange("POST", "/api/v1/sessions/s/start", AUTH, NULL, &r);
+	expect_error(ret, &r, 415, "unsupported_media_type",
+		     "an action POST without Content-Type");
+	ret = exchange("POST", "/api/v1/sessions/s/start",
+		       AUTH "Content-Type: text/plain\r\n", NULL, &r);
+	expect_error(ret, &r, 415, "unsupported_media_type",
+		     "an action POST as text/plain");
+	ret = exchange("POST", "/api/v1/analyses",
+		       AUTH JSON "Origin: http://127.0.0.1\r\n",
+		       "{\"path\":\"/x/enoent\"}", &r);
+	ok(ret == 0 && r.status == 422,
+	   "an Origin equal to the Host header is served (%d)", r.status);
+	response_fini(&r);
+	{
+		char headers[256];
+
+		snprintf(headers, sizeof(headers),
+			 AUTH JSON "Origin: http://127.0.0.1:%u\r\n", port);
+		ret = exchange("POST", "/api/v1/analyses", headers,
+			       "{\"path\":\"/x/enoent\"}", &r);
+		/* exchange() sends "Host: 127.0.0.1": not the same. */
+		ok(ret == 0 && r.status == 403,
+		   "an Origin must match the Host header (%d)", r.status);
+		response_fini(&r);
+	}
+	ret = exchange_raw(port,
+			   "POST /api/v1/analyses HTTP/1.1\r\n"
+			   "Host: localhost:1\r\n" AUTH JSON
+			   "Origin: http://localhost:1\r\n"
+			   "Content-Length: 20\r\n\r\n{\"path\":\"/x/enoent\"}",
+			   strlen("POST /api/v1/analyses HTTP/1.1\r\n"
+				  "Host: localhost:1\r\n" AUTH JSON
+				  "Origin: http://localhost:1\r\n"
+				  "Content-Length: 20\r\n\r\n"
+				  "{\"path\":\"/x/enoent\"}"),
+			   &r);
+	ok(ret == 0 && r.status == 422, "a same-origin POST is served (%d)",
+	   r.status);
+	response_fini(&r);
+}
+
+/* The request path without a socket (what the fuzzer calls). */
+static void test_serve(struct lta_http *http)
+{
+	struct lta_http_request rq = {
+		.method = "GET",
+		.url = "/api/v1/health",
+		.host = "localhost",
+	};
+	struct lta_http_arg args[2] = { { "limit", "5" }, { "x", NULL } };
+	struct lta_http_exchange x = { .http = http };
+
+	lta_http_serve(http, &rq, NULL, 0, NULL, 0, &x);
+	is_int(x.reply.status, 200, "serve: health");
+	free(x.reply.body);
+	memset(&x, 0, sizeof(x));
+	x.http = http;
+	rq.url = "/api/v1/analyses/1/requests";
+	lta_http_serve(http, &rq, args, 2, NULL, 0, &x);
+	is_int(x.reply.status, 400, "serve: an unknown parameter");
+	free(x.reply.body);
+	memset(&x, 0, sizeof(x));
+	x.http = http;
+	rq.method = "POST";
+	rq.url = "/api/v1/analyses";
+	rq.content_type = "application/json";
+	rq.authorization = "Bearer " TOKEN;
+	lta_http_serve(http, &rq, NULL, 0, "{\"path\":1}", 10, &x);
+	is_int(x.reply.status, 400, "serve: a path that is not a string");
+	free(x.reply.body);
+}
+
+/* Checks that a connection sees an answer with STATUS, then its end. */
+static bool answered_then_closed(int fd, const char *status)
+{
+	struct lta_strbuf in = { 0 };
+	bool good;
+
+	good = read_to_end(fd, &in) == 0 && in.data &&
+	       strncmp(in.data, status, strlen(status)) == 0;
+	lta_strbuf_fini(&in);
+	return good;
+}
+
+/*
+ * A server with small limits: silent and slow clients are closed, oldest
+ * first, and never keep /health from being answered.
+ */
+static void test_limits(struct lta_analyses *analyses, struct lta_store *store)
+{
+	struct lta_http_config config = {
+		.token = TOKEN,
+		.token_for_reads = true,
+		.request_timeout_s = 1,
+		.max_connections = 24,
+		.max_per_address = 16,
+		.threads = 2,
+	};
+	struct lta_http_context context = { analyses, store, 0 };
+	int silent[60], slow_body, i, closed = 0;
+	uint16_t main_port = port;
+	struct lta_http *http;
+	struct response r;
+	char error[256];
+	int64_t t0, worst = 0;
+	int ret;
+
+	http = lta_http_start(&config, &context, error, sizeof(error));
+	ok(http != NULL, "limits server starts: %s", http ? "" : error);
+	if (!http) {
+		return;
+	}
+	port = lta_http_port(http);
+	ret = get("/api/v1/health", &r);
+	expect_error(ret, &r, 401, "unauthorized", "token_for_reads: GET");
+	ret = exchange("GET", "/api/v1/health", AUTH, NULL, &r);
+	ok(ret == 0 && r.status == 200, "token_for_reads: GET with the token");
+	response_fini(&r);
+
+	for (i = 0; i < 60; i++) {
+		silent[i] = connect_to(port);
+		if (i % 10 == 9) {
+			t0 = mono_ms();
+			ret = exchange("GET", "/api/v1/health", AUTH, NULL, &r);
+			ok(ret == 0 && r.status == 200,
+			   "%d silent clients: health answered", i + 1);
+			response_fini(&r);
+			if (mono_ms() - t0 > worst) {
+				worst = mono_ms() - t0;
+			}
+		}
+	}
+	ok(worst < 1000, "health answered within 1 s (worst %lld ms)",
+	   (long long)worst);
+	/* The oldest were closed to make room: they see their end at once. */
+	for (i = 0; i < 30; i++) {
+		struct pollfd pfd = { .fd = silent[i], .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) == 1) {
+			closed++;
+		}
+	}
+	ok(closed >= 25, "the oldest silent clients were closed (%d of 30)",
+	   closed);
+
+	slow_body = connect_to(port);
+	send_all(slow_body,
+		 "POST /api/v1/analyses HTTP/1.1\r\nHost: localhost\r\n" AUTH
+			 JSON "Content-Length: 30\r\n\r\n{\"pa",
+		 strlen("POST /api/v1/analyses HTTP/1.1\r\nHost: "
+			"localhost\r\n" AUTH JSON
+			"Content-Length: 30\r\n\r\n{\"pa"));
+	t0 = mono_ms();
+	ok(answered_then_closed(silent[59], "HTTP/1.1 408 "),
+	   "a silent client: 408 after the request timeout");
+	{
+		struct lta_strbuf in = { 0 };
+
+		ok(read_to_end(slow_body, &in) == 0 &&
+			   !strstr(in.data ? in.data : "", " 201 "),
+		   "a body too slow: the connection is closed");
+		lta_strbuf_fini(&in);
+	}
+	ok(mono_ms() - t0 < 3000, "both within the deadline (%lld ms)",
+	   (long long)(mono_ms() - t0));
+	close(slow_body);
+	for (i = 0; i < 60; i++) {
+		if (silent[i] >= 0) {
+			close(silent[i]);
+		}
+	}
+	lta_http_stop(http);
+	port = main_port;
+}
+
 /* A second server: no token, a 1 s timeout, a small body limit. */
 static void test_second_server(struct lta_analyses *analyses,
 			       struct lta_store *store)
 {
 	struct lta_http_config config = {
 		.connection_timeout_s = 1,
+		.request_timeout_s = 1,
 		.max_body = 24,
 		.threads = 1,
 		.version = "2",
@@ -1696,9 +2062,10 @@ static void test_second_server(struct lta_analyses *analyses,
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	ret = poll(&pfd, 1, 5000);
-	ok(ret == 1 && recv(fd, buf, sizeof(buf), 0) == 0,
-	   "a silent client is dropped after the timeout");
-	ok(mono_ms() - t0 < 4000, "dropped within about 1 s (%lld ms)",
+	ok(ret == 1 && recv(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf) &&
+		   strncmp(buf, "HTTP/1.1 408 ", 13) == 0,
+	   "a silent client is answered 408 after the request timeout");
+	ok(mono_ms() - t0 < 4000, "answered within about 1 s (%lld ms)",
 	   (long long)(mono_ms() - t0));
 	close(fd);
 
@@ -1725,6 +2092,7 @@ int main(void)
 	struct lta_http_config config = {
 		.address = "127.0.0.1",
 		.token = TOKEN,
+		.allowed_hosts = (const char *const[]){ "web.example", NULL },
 		.version = "1.2.3-test",
 	};
 	struct lta_http_context context = { 0 };
@@ -1764,6 +2132,9 @@ int main(void)
 	test_token();
 	test_post_errors();
 	test_oversized_chunked();
+	test_protocol_errors();
+	test_browser_protection();
+	test_serve(http);
 	test_start_errors();
 	trace = start("{\"path\":\"/traces/ok\"}", "trace");
 	live = start("{\"url\":\"net://relay:5344/host/web1/s\\\"q\"}", "live");
@@ -1780,6 +2151,7 @@ int main(void)
 	test_errors(store);
 	test_timeouts();
 	test_second_server(analyses, store);
+	test_limits(analyses, store);
 end:
 	lta_http_stop(http);
 	lta_analyses_destroy(analyses);
