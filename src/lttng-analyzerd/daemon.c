@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +38,11 @@ static void usage(FILE *out)
 		"                      (default /var/lib/lttng-analyzer)\n"
 		"  --token-file=FILE   token required (Authorization: Bearer) "
 		"on\n"
-		"                      every request that changes state\n"
+		"                      every request that changes state "
+		"(default:\n"
+		"                      DATA_DIR/token, generated at first "
+		"start)\n"
+		"  --token-for-reads   GET and HEAD need the token too\n"
 		"  --log-level=LEVEL   error, warn, info (default), debug\n"
 		"  --syslog            log to syslog instead of stderr\n"
 		"  --retry-ms=N        first live reconnect delay (default "
@@ -126,6 +133,8 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			return -1;
 		}
 		COPY(log_level);
+	} else if (strcmp(key, "token-for-reads") == 0) {
+		c->token_for_reads = is_true(value);
 	} else if (strcmp(key, "syslog") == 0) {
 		c->syslog = is_true(value);
 	} else if (strcmp(key, "no-derived") == 0) {
@@ -304,6 +313,7 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "port-file", required_argument, NULL, 0 },
 		{ "data-dir", required_argument, NULL, 0 },
 		{ "token-file", required_argument, NULL, 0 },
+		{ "token-for-reads", no_argument, NULL, 0 },
 		{ "log-level", required_argument, NULL, 0 },
 		{ "syslog", no_argument, NULL, 0 },
 		{ "retry-ms", required_argument, NULL, 0 },
@@ -379,29 +389,92 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 	return 0;
 }
 
+/*
+ * Reads the token from PATH, which must be a regular file that neither
+ * its group nor others may read or write. Returns 0, or -1 after logging
+ * why.
+ */
 static int read_token(const char *path, char *token, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f = NULL;
 	char *t;
+	int ret = -1;
 
+	f = fopen(path, "re");
 	if (!f) {
 		LTA_LOGE(
 			"Cannot read the token file: file=\"%s\", error=\"%s\"",
 			path, strerror(errno));
-		return -1;
+		goto end;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		LTA_LOGE("The token file is not a regular file: file=\"%s\"",
+			 path);
+		goto end;
+	}
+	if (st.st_mode & 077) {
+		LTA_LOGE("The token file is open to other users (mode %03o): "
+			 "file=\"%s\", fix=\"chmod 600 %s\"",
+			 (unsigned int)(st.st_mode & 0777), path, path);
+		goto end;
 	}
 	if (!fgets(token, (int)size, f)) {
 		token[0] = '\0';
 	}
-	fclose(f);
 	t = trim(token);
 	memmove(token, t, strlen(t) + 1);
 	if (strlen(token) < 16) {
 		LTA_LOGE("The token is too short (16 characters at least): "
 			 "file=\"%s\"",
 			 path);
+		goto end;
+	}
+	ret = 0;
+end:
+	if (f) {
+		fclose(f);
+	}
+	return ret;
+}
+
+/*
+ * The token when no --token-file is given: DATA_DIR/token, generated at
+ * the first start (32 random bytes in hexadecimal, mode 0600) and shown
+ * once in the log, read at the next ones. Returns 0 or -1 (logged).
+ */
+static int default_token(const char *data_dir, char *token, size_t size)
+{
+	unsigned char random[32];
+	char path[1100];
+	int fd, n, i;
+
+	n = snprintf(path, sizeof(path), "%s/token", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || size < 65) {
+		LTA_LOGE("The data folder's name is too long");
 		return -1;
 	}
+	if (access(path, F_OK) == 0) {
+		return read_token(path, token, size);
+	}
+	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
+		LTA_LOGE("Cannot generate a token: error=\"%s\"",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < (int)sizeof(random); i++) {
+		snprintf(token + 2 * i, 3, "%02x", random[i]);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0 || dprintf(fd, "%s\n", token) < 0 || close(fd)) {
+		LTA_LOGE("Cannot write the token file: file=\"%s\", "
+			 "error=\"%s\"",
+			 path, strerror(errno));
+		return -1;
+	}
+	/* Shown once: the next starts read the file. */
+	LTA_LOGI("Generated the API token: file=\"%s\", token=%s", path, token);
 	return 0;
 }
 
@@ -495,6 +568,10 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("Cannot open the store: %s", error);
 		goto end;
 	}
+	if (!config.token_file[0] &&
+	    default_token(config.data_dir, token, sizeof(token))) {
+		goto end;
+	}
 	aopts.retry_initial_ms = config.retry_ms;
 	aopts.timing.agent.k = config.timeout_k;
 	aopts.timing.agent.floor_ns = config.timeout_floor_ms * 1000000LL;
@@ -517,7 +594,8 @@ int lta_daemon_main(int argc, char **argv)
 	memset(&hconfig, 0, sizeof(hconfig));
 	hconfig.address = config.listen;
 	hconfig.port = config.port;
-	hconfig.token = token[0] ? token : NULL;
+	hconfig.token = token;
+	hconfig.token_for_reads = config.token_for_reads;
 	hconfig.threads = config.threads;
 	hconfig.request_timeout_s = config.request_timeout_s;
 	hconfig.max_connections = config.max_connections;
@@ -538,11 +616,6 @@ int lta_daemon_main(int argc, char **argv)
 		goto end;
 	}
 	lta_http_set_lttng_daemons(http, lttng_daemons);
-	if (!hconfig.token) {
-		LTA_LOGW("No token file: requests that change state are "
-			 "accepted from anyone who can reach %s",
-			 config.listen);
-	}
 	if (config.port_file[0]) {
 		FILE *f = fopen(config.port_file, "w");
 

@@ -17,7 +17,8 @@ struct lta_daemon_config {
 	char listen[64];       /* Default 127.0.0.1. */
 	uint16_t port;	       /* Default 8780; 0 picks a free one. */
 	char data_dir[1024];   /* Default /var/lib/lttng-analyzer. */
-	char token_file[1024]; /* "": no token required (warned). */
+	char token_file[1024]; /* "": DATA_DIR/token, generated if missing. */
+	int token_for_reads;   /* GET and HEAD need the token too. */
 	char port_file[1024];  /* Write the port there once listening. */
 	char log_level[16];
 	int syslog;

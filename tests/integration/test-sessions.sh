@@ -211,7 +211,8 @@ if getent group tracing >/dev/null && command -v setpriv >/dev/null; then
 	is "$(lta_status)" 201 "root's daemon creates $name"
 	d2=$tmp/d2
 	mkdir -p "$d2/data" && chown -R nobody "$d2" && chmod 755 "$tmp"
-	printf '%s\n' "$LTAD_TOKEN" >"$d2/token" && chown nobody "$d2/token"
+	printf '%s\n' "$LTAD_TOKEN" >"$d2/token" && chmod 600 "$d2/token" &&
+		chown nobody "$d2/token"
 	setpriv --reuid=nobody --regid=nogroup --groups="$(getent group tracing | cut -d: -f3)" \
 		--inh-caps=-all env HOME="$d2" LTTNG_HOME="$d2" \
 		"$LTAD" --data-dir="$d2/data" --port=0 --port-file="$d2/port" \
