@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "event/event.h"
+#include "trace-path.h"
 
 struct lta_source;
 
@@ -80,6 +81,8 @@ struct lta_source_options {
 	bool decode_args;
 	/* Log level given to babeltrace2 components: "error", "warn"... */
 	const char *bt_log_level;
+	/* Bounds of the search for traces below a path (trace-path.h). */
+	struct lta_trace_discovery discovery;
 };
 
 struct lta_source_counters {

@@ -51,6 +51,8 @@ static void usage(FILE *out)
 		"  --allowed-host=NAME accept this Host header name besides "
 		"IP\n"
 		"                      addresses and localhost (repeatable)\n"
+		"  --allowed-trace-dir=DIR  trace paths must be in DIR "
+		"(repeatable)\n"
 		"  --request-timeout=S a request's head and body must arrive "
 		"in S s\n"
 		"                      (default 10)\n"
@@ -205,6 +207,24 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		}
 		snprintf(c->allowed_hosts[c->allowed_host_count++], 256, "%s",
 			 value);
+	} else if (strcmp(key, "allowed-trace-dir") == 0) {
+		char canonical[PATH_MAX];
+
+		if (c->allowed_trace_dir_count == LTA_DAEMON_LIST_MAX) {
+			snprintf(error, size, "%s: more than %d", key,
+				 LTA_DAEMON_LIST_MAX);
+			return -1;
+		}
+		if (value[0] != '/' || !realpath(value, canonical) ||
+		    strlen(canonical) >= 1024) {
+			snprintf(error, size,
+				 "%s: expected an existing absolute folder, "
+				 "got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		snprintf(c->allowed_trace_dirs[c->allowed_trace_dir_count++],
+			 1024, "%s", canonical);
 	} else if (strcmp(key, "request-timeout") == 0 ||
 		   strcmp(key, "max-connections") == 0 ||
 		   strcmp(key, "max-connections-per-address") == 0) {
@@ -319,6 +339,7 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "retry-ms", required_argument, NULL, 0 },
 		{ "threads", required_argument, NULL, 0 },
 		{ "allowed-host", required_argument, NULL, 0 },
+		{ "allowed-trace-dir", required_argument, NULL, 0 },
 		{ "request-timeout", required_argument, NULL, 0 },
 		{ "max-connections", required_argument, NULL, 0 },
 		{ "max-connections-per-address", required_argument, NULL, 0 },
@@ -535,6 +556,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
 	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
+	const char *trace_dirs[LTA_DAEMON_LIST_MAX + 1];
 	sigset_t signals;
 	int ret, sig, status = 1, i;
 
@@ -605,6 +627,11 @@ int lta_daemon_main(int argc, char **argv)
 	}
 	hosts[i] = NULL;
 	hconfig.allowed_hosts = hosts;
+	for (i = 0; i < config.allowed_trace_dir_count; i++) {
+		trace_dirs[i] = config.allowed_trace_dirs[i];
+	}
+	trace_dirs[i] = NULL;
+	hconfig.allowed_trace_dirs = trace_dirs;
 	hconfig.version = PACKAGE_VERSION;
 	memset(&hcontext, 0, sizeof(hcontext));
 	hcontext.analyses = analyses;

@@ -30,6 +30,9 @@ struct lta_daemon_config {
 	/* Host header names accepted besides IP literals and localhost. */
 	char allowed_hosts[LTA_DAEMON_LIST_MAX][256];
 	int allowed_host_count;
+	/* Folders trace paths must be in (canonical); none: anywhere. */
+	char allowed_trace_dirs[LTA_DAEMON_LIST_MAX][1024];
+	int allowed_trace_dir_count;
 	/* LTTng daemons (lttng-daemons.h). */
 	char relayd_url[256]; /* "": a managed relay daemon. */
 	int relayd_live_port; /* With relayd_url; 0: 5344. */

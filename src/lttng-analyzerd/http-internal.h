@@ -36,6 +36,8 @@ struct lta_http {
 	/* Host names accepted besides IP literals and "localhost". Owned. */
 	char **hosts;
 	size_t host_count;
+	/* Allowed trace folders, NULL-terminated; NULL: any. Owned. */
+	char **trace_dirs;
 	char *version; /* Owned. */
 	size_t max_body;
 	uint16_t port;

@@ -891,6 +891,10 @@ static void free_http(struct lta_http *http)
 		free(http->hosts[i]);
 	}
 	free(http->hosts);
+	for (size_t i = 0; http->trace_dirs && http->trace_dirs[i]; i++) {
+		free(http->trace_dirs[i]);
+	}
+	free(http->trace_dirs);
 	free(http->token);
 	free(http->version);
 	free(http);
@@ -989,6 +993,24 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 		}
 	}
 	http->token_for_reads = config->token_for_reads;
+	if (config->allowed_trace_dirs && config->allowed_trace_dirs[0]) {
+		size_t i, n = 0;
+
+		while (config->allowed_trace_dirs[n]) {
+			n++;
+		}
+		http->trace_dirs = calloc(n + 1, sizeof(*http->trace_dirs));
+		if (!http->trace_dirs) {
+			goto out_of_memory;
+		}
+		for (i = 0; i < n; i++) {
+			http->trace_dirs[i] =
+				strdup(config->allowed_trace_dirs[i]);
+			if (!http->trace_dirs[i]) {
+				goto out_of_memory;
+			}
+		}
+	}
 	http->context = *context;
 	http->max_body = config->max_body ? config->max_body : DEFAULT_MAX_BODY;
 	http->version = strdup(config->version ? config->version : "unknown");

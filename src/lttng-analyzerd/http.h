@@ -51,6 +51,11 @@ struct lta_http_config {
 	 * name (DNS rebinding) is refused.
 	 */
 	const char *const *allowed_hosts;
+	/*
+	 * Folders trace paths must be in (NULL-terminated, absolute;
+	 * copied); NULL or empty: anywhere but /proc, /sys and /dev.
+	 */
+	const char *const *allowed_trace_dirs;
 	size_t max_body;	  /* Request body bytes at most; 64 KiB. */
 	int threads;		  /* libmicrohttpd thread pool size; 4. */
 	int connection_timeout_s; /* Idle while answering; 30 s. */
@@ -72,6 +77,13 @@ struct lta_http_context {
 	struct lta_store *store;       /* Borrowed; outlives the server. */
 	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
 	int64_t started_ns;
+	/*
+	 * Checks a trace path (lta_trace_path_check()'s contract); NULL
+	 * selects lta_trace_path_check(). Tests give a double.
+	 */
+	int (*check_trace_path)(const char *path, const char *const *allowed,
+				char *resolved, size_t size, char *error,
+				size_t esize);
 };
 
 /*

@@ -29,6 +29,7 @@
 
 #include "analysis.h"
 #include "common/strbuf.h"
+#include "decode/trace-path.h"
 #include "http-internal.h"
 #include "http.h"
 #include "segment/request-format.h"
@@ -50,6 +51,22 @@ struct response {
 };
 
 static uint16_t port;
+
+/*
+ * The trace-path check double: the fake manager's paths (/traces/...,
+ * /x/...) need not exist; every other path gets the real check.
+ */
+static int fake_path_check(const char *path, const char *const *allowed,
+			   char *resolved, size_t size, char *error,
+			   size_t esize)
+{
+	if (strncmp(path, "/traces/", 8) == 0 || strncmp(path, "/x/", 3) == 0) {
+		snprintf(resolved, size, "%s", path);
+		return 0;
+	}
+	return lta_trace_path_check(path, allowed, resolved, size, error,
+				    esize);
+}
 
 static int64_t mono_ms(void)
 {
@@ -1931,13 +1948,77 @@ static bool answered_then_closed(int fd, const char *status)
 	return good;
 }
 
+/* POSTs a start of PATH; checks STATUS and CODE (NULL: any), in 1 s. */
+static void expect_path(const char *path, int status, const char *code)
+{
+	char body[6000], what[160];
+	struct response r;
+	int64_t t0 = mono_ms();
+	int ret;
+
+	snprintf(body, sizeof(body), "{\"path\":\"%s\"}", path);
+	ret = exchange("POST", "/api/v1/analyses", AUTH JSON, body, &r);
+	snprintf(what, sizeof(what), "path %.60s%s", path,
+		 strlen(path) > 60 ? "..." : "");
+	ok(mono_ms() - t0 < 1000, "%s: answered within 1 s", what);
+	if (code) {
+		expect_error(ret, &r, status, code, what);
+	} else {
+		is_int(r.status, status, "%s: status %d", what, status);
+		response_fini(&r);
+	}
+}
+
+/* Trace paths are checked at once, with the real check. */
+static void test_trace_paths(const char *dir)
+{
+	char loop[512], inside[512], outside[256], longer[5000];
+	char cmd[1400];
+
+	snprintf(loop, sizeof(loop), "%s/loop", dir);
+	snprintf(inside, sizeof(inside), "%s/traces", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/traces/sub && ln -sfn %s/loop %s/loop && "
+		 "ln -sfn %s/traces %s/traces/sub/up && ln -sfn /proc "
+		 "%s/traces/proc && ln -sfn / %s/root",
+		 dir, dir, dir, dir, dir, dir, dir);
+	ok(system(cmd) == 0, "trace folders and symlinks made");
+	expect_path(loop, 400, "invalid_path");
+	expect_path("/proc", 403, "path_not_allowed");
+	expect_path("/proc/self/root/proc", 403, "path_not_allowed");
+	expect_path("/sys/kernel", 403, "path_not_allowed");
+	expect_path("/dev", 403, "path_not_allowed");
+	snprintf(cmd, sizeof(cmd), "%s/traces/proc", dir);
+	expect_path(cmd, 403, "path_not_allowed");
+	snprintf(cmd, sizeof(cmd), "%s/root/tmp", dir);
+	expect_path(cmd, 403, "path_not_allowed");
+	snprintf(outside, sizeof(outside), "%s/..", dir);
+	expect_path(outside, 403, "path_not_allowed");
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[0] = '/';
+	longer[sizeof(longer) - 1] = '\0';
+	expect_path(longer, 400, "invalid_field");
+	snprintf(cmd, sizeof(cmd), "%s/%0300d", dir, 7);
+	expect_path(cmd, 400, "invalid_path");
+	snprintf(cmd, sizeof(cmd), "%s/nothing-here", dir);
+	expect_path(cmd, 422, "source_not_found");
+	snprintf(cmd, sizeof(cmd), "%s/traces/\\u0001", dir);
+	expect_path(cmd, 400, "invalid_path");
+	expect_path(inside, 201, NULL);
+	snprintf(cmd, sizeof(cmd), "%s/traces/sub/up/sub", dir);
+	expect_path(cmd, 201, NULL);
+}
+
 /*
  * A server with small limits: silent and slow clients are closed, oldest
  * first, and never keep /health from being answered.
  */
-static void test_limits(struct lta_analyses *analyses, struct lta_store *store)
+static void test_limits(struct lta_analyses *analyses, struct lta_store *store,
+			const char *dir)
 {
+	const char *const trace_dirs[] = { dir, NULL };
 	struct lta_http_config config = {
+		.allowed_trace_dirs = trace_dirs,
 		.token = TOKEN,
 		.token_for_reads = true,
 		.request_timeout_s = 1,
@@ -1945,7 +2026,7 @@ static void test_limits(struct lta_analyses *analyses, struct lta_store *store)
 		.max_per_address = 16,
 		.threads = 2,
 	};
-	struct lta_http_context context = { analyses, store, 0 };
+	struct lta_http_context context = { analyses, store, 0, NULL };
 	int silent[60], slow_body, i, closed = 0;
 	uint16_t main_port = port;
 	struct lta_http *http;
@@ -1965,6 +2046,7 @@ static void test_limits(struct lta_analyses *analyses, struct lta_store *store)
 	ret = exchange("GET", "/api/v1/health", AUTH, NULL, &r);
 	ok(ret == 0 && r.status == 200, "token_for_reads: GET with the token");
 	response_fini(&r);
+	test_trace_paths(dir);
 
 	for (i = 0; i < 60; i++) {
 		silent[i] = connect_to(port);
@@ -2033,7 +2115,8 @@ static void test_second_server(struct lta_analyses *analyses,
 		.threads = 1,
 		.version = "2",
 	};
-	struct lta_http_context context = { analyses, store, 0 };
+	struct lta_http_context context = { analyses, store, 0,
+					    fake_path_check };
 	char error[256], buf[16];
 	struct lta_http *http;
 	struct pollfd pfd;
@@ -2117,6 +2200,7 @@ int main(void)
 	clock_gettime(CLOCK_REALTIME, &now);
 	context.analyses = analyses;
 	context.store = store;
+	context.check_trace_path = fake_path_check;
 	context.started_ns =
 		((int64_t)now.tv_sec - 5) * 1000000000LL + now.tv_nsec;
 	http = lta_http_start(&config, &context, error, sizeof(error));
@@ -2151,7 +2235,7 @@ int main(void)
 	test_errors(store);
 	test_timeouts();
 	test_second_server(analyses, store);
-	test_limits(analyses, store);
+	test_limits(analyses, store, dir);
 end:
 	lta_http_stop(http);
 	lta_analyses_destroy(analyses);
