@@ -61,6 +61,7 @@ enum slot_state {
 	SLOT_LINGERING, /* Answered by the front; draining, then closed. */
 	SLOT_HANDED,	/* Given to libmicrohttpd, not started yet. */
 	SLOT_SERVED,	/* libmicrohttpd's. */
+	SLOT_DEAD,	/* Closed; freed after the events being handled. */
 };
 
 struct slot {
@@ -87,6 +88,11 @@ struct lta_http_front {
 	pthread_mutex_t lock;
 	/* Every connection, oldest first. Under lock. */
 	struct slot *head, *tail;
+	/*
+	 * Closed by the front while a batch of events may still name
+	 * them: freed once the batch is handled. Front thread only.
+	 */
+	struct slot *dead;
 	int count;
 	char peek[HEAD_MAX + 1];
 };
@@ -147,13 +153,25 @@ static bool same_address(const struct slot *a, const struct slot *b)
 	return true;
 }
 
-/* Closes a connection the front owns. Under lock. */
+/* Closes a connection the front owns. Under lock, front thread. */
 static void drop(struct lta_http_front *f, struct slot *s)
 {
 	unlink_slot(f, s);
 	epoll_ctl(f->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
 	close(s->fd);
-	free(s);
+	s->state = SLOT_DEAD;
+	s->next = f->dead;
+	f->dead = s;
+}
+
+static void free_dead(struct lta_http_front *f)
+{
+	while (f->dead) {
+		struct slot *s = f->dead;
+
+		f->dead = s->next;
+		free(s);
+	}
 }
 
 /*
@@ -436,6 +454,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&f->lock);
 		expire(f);
 		pthread_mutex_unlock(&f->lock);
+		free_dead(f);
 	}
 }
 
@@ -514,6 +533,7 @@ void lta_http_front_destroy(struct lta_http_front *f)
 		return;
 	}
 	lta_http_front_stop(f);
+	free_dead(f);
 	/* libmicrohttpd is stopped: what is left is the front's own. */
 	for (s = f->head; s; s = next) {
 		next = s->next;
