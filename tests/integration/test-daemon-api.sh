@@ -278,9 +278,19 @@ lta_daemon_stop
 is "$LTAD_STOP_STATUS" 0 "clean stop"
 
 # The configuration file: options as key = value, errors name the line.
-printf '# test\nlisten = 127.0.0.1\nthreads = 2\nretry-ms = 100\n' >"$tmp/good.conf"
+mkdir -p "$tmp/allowed/t"
+printf '# test\nlisten = 127.0.0.1\nthreads = 2\nretry-ms = 100\nallowed-trace-dir = %s\nallowed-host = web.example\n' \
+	"$tmp/allowed" >"$tmp/good.conf"
 lta_daemon_start "$tmp/d" --config="$tmp/good.conf"
 ok $? "a valid configuration file is accepted"
+lta_api POST /api/v1/analyses '{"path":"/etc"}' >"$tmp/b"
+is "$(lta_status) $(jq -r .error.code <"$tmp/b")" "403 path_not_allowed" \
+	"allowed-trace-dir (configuration file): a path outside is refused"
+lta_api POST /api/v1/analyses "{\"path\":\"$tmp/allowed/t\"}" >"$tmp/b"
+is "$(lta_status) $(jq -r .error.code <"$tmp/b")" "422 not_a_trace" \
+	"a path inside is searched"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: web.example' "$LTAD_URL/api/v1/health")" 200 \
+	"allowed-host (configuration file)"
 lta_daemon_stop
 printf 'threads = 2\nspeed = fast\n' >"$tmp/bad.conf"
 "$LTAD" --config="$tmp/bad.conf" --data-dir="$tmp/d/data" >"$tmp/bad.out" 2>&1
