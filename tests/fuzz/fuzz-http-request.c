@@ -37,9 +37,19 @@ static int check_path(const char *path, const char *const *allowed,
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[] = "/tmp/fuzz-http-XXXXXX";
+
+/* The temporary store goes with the process. */
+static void remove_dir(void)
+{
+	setenv("D", dir, 1);
+	if (system("rm -rf \"$D\"")) {
+		fprintf(stderr, "cannot remove %s\n", dir);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/fuzz-http-XXXXXX";
 	static char token[] = "fuzz-token-0123456789";
 	char error[256];
 	struct lta_store *store;
@@ -49,6 +59,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!mkdtemp(dir)) {
 		abort();
 	}
+	atexit(remove_dir);
 	store = lta_store_open(dir, error, sizeof(error));
 	if (!store) {
 		abort();

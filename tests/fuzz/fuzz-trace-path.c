@@ -18,6 +18,14 @@ static char dir[] = "/tmp/fuzz-trace-path-XXXXXX";
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The tree goes with the process. */
+static void remove_dir(void)
+{
+	if (system("rm -rf \"$D\"")) {
+		fprintf(stderr, "cannot remove %s\n", dir);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -26,6 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	setenv("D", dir, 1);
+	atexit(remove_dir);
 	if (system("cd \"$D\" && mkdir -p t/a t/b/c && touch t/a/metadata "
 		   "t/b/c/metadata && ln -s loop loop && ln -s .. t/b/up && "
 		   "ln -s /proc t/proc && ln -s / t/root && ln -s . t/self")) {
