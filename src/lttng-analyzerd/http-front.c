@@ -17,9 +17,9 @@
  *   the total deadline of a request, whatever its pace);
  * - at most max_per_address connections per client address and
  *   max_connections in all: a newcomer past either limit closes the
- *   oldest connection still waiting for its head (of that address for
- *   the first limit), and is answered 503 only when every connection is
- *   being served;
+ *   oldest connection still waiting for its head, else the oldest still
+ *   receiving its body (of that address for the first limit), and is
+ *   answered 503 only when every connection is being answered;
  * - every response closes its connection ("Connection: close", set by
  *   http.c), so every request goes through this front.
  *
@@ -300,47 +300,78 @@ static void read_head(struct lta_http_front *f, struct slot *s)
 	hand(f, s);
 }
 
+/* Whether S may be closed to make room, and how much it is worth. */
+static int idleness(const struct slot *s)
+{
+	/* Waiting for a head first, then a body too slow to finish. */
+	if (s->state == SLOT_PENDING || s->state == SLOT_LINGERING) {
+		return 2;
+	}
+	if (s->state == SLOT_SERVED && !s->answering && !s->shut) {
+		return 1;
+	}
+	return 0;
+}
+
+/* Closes S to make room. Under lock, front thread. */
+static void evict(struct lta_http_front *f, struct slot *s)
+{
+	if (s->state == SLOT_SERVED) {
+		/* libmicrohttpd's: it closes it (lta_http_front_closed()). */
+		shutdown(s->fd, SHUT_RDWR);
+		s->shut = true;
+		return;
+	}
+	drop(f, s);
+}
+
 /*
- * Makes room for a connection from NEWCOMER's address: closes the
- * oldest connection still waiting for its head (or lingering), of that
- * address when it is the address that is at its limit. Returns false
- * when every connection is being served. Under lock.
+ * Makes room for a connection from NEWCOMER's address: closes the oldest
+ * connection still waiting for its head (or, when none is, the oldest
+ * one still receiving its body), of that address when it is the address
+ * that is at its limit. Returns false when every connection is being
+ * answered. Under lock, front thread.
  */
 static bool make_room(struct lta_http_front *f, const struct slot *newcomer)
 {
-	struct slot *s, *oldest_idle = NULL, *oldest_same = NULL;
-	int same = 0;
+	struct slot *s, *any = NULL, *same_slot = NULL;
+	int same = 0, count = 0;
 
-	/* The list is in accept order: the first idle one is the oldest. */
+	/* The list is in accept order: the first found is the oldest. */
 	for (s = f->head; s; s = s->next) {
-		bool idle =
-			s->state == SLOT_PENDING || s->state == SLOT_LINGERING;
+		int idle = idleness(s);
 		bool is_same = same_address(s, newcomer);
 
-		if (idle && !oldest_idle) {
-			oldest_idle = s;
+		if (s->state == SLOT_SERVED && s->shut) {
+			continue; /* Closing: no longer counted. */
+		}
+		count++;
+		if (idle && (!any || idle > idleness(any))) {
+			any = s;
 		}
 		if (is_same) {
 			same++;
-			if (idle && !oldest_same) {
-				oldest_same = s;
+			if (idle &&
+			    (!same_slot || idle > idleness(same_slot))) {
+				same_slot = s;
 			}
 		}
 	}
 	if (same >= f->max_per_address) {
-		if (!oldest_same) {
+		if (!same_slot) {
 			return false;
 		}
-		if (oldest_idle == oldest_same) {
-			oldest_idle = NULL;
+		if (any == same_slot) {
+			any = NULL;
 		}
-		drop(f, oldest_same);
+		evict(f, same_slot);
+		count--;
 	}
-	if (f->count >= f->max_connections) {
-		if (!oldest_idle) {
+	if (count >= f->max_connections) {
+		if (!any) {
 			return false;
 		}
-		drop(f, oldest_idle);
+		evict(f, any);
 	}
 	return true;
 }

@@ -64,7 +64,7 @@ struct lta_http_config {
 	/*
 	 * Open connections at most (256), and per client address (64): a
 	 * newcomer past either closes the oldest connection that has not
-	 * sent its request yet.
+	 * sent its request head yet, else the oldest still sending its body.
 	 */
 	int max_connections;
 	int max_per_address;

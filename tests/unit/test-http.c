@@ -2095,6 +2095,27 @@ static void test_limits(struct lta_analyses *analyses, struct lta_store *store,
 	ok(mono_ms() - t0 < 3000, "both within the deadline (%lld ms)",
 	   (long long)(mono_ms() - t0));
 	close(slow_body);
+	{
+		/* Heads complete, bodies never: the oldest are closed too. */
+		static const char head[] =
+			"POST /api/v1/analyses HTTP/1.1\r\nHost: "
+			"localhost\r\n" AUTH JSON "Content-Length: 30\r\n\r\n{";
+		int bodies[20];
+
+		for (i = 0; i < 20; i++) {
+			bodies[i] = connect_to(port);
+			send_all(bodies[i], head, strlen(head));
+		}
+		t0 = mono_ms();
+		ret = exchange("GET", "/api/v1/health", AUTH, NULL, &r);
+		ok(ret == 0 && r.status == 200 && mono_ms() - t0 < 1000,
+		   "20 slow bodies: health answered (%d, %lld ms)", r.status,
+		   (long long)(mono_ms() - t0));
+		response_fini(&r);
+		for (i = 0; i < 20; i++) {
+			close(bodies[i]);
+		}
+	}
 	for (i = 0; i < 60; i++) {
 		if (silent[i] >= 0) {
 			close(silent[i]);
