@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (lta_lttng_parse_relayd_url(copy, host, sizeof(host), &ctrl,
 				       &port) == 0) {
-		if (!host[0] || strlen(host) >= sizeof(host)) {
+		if (!host[0] || strlen(host) >= sizeof(host) ||
+		    (host[0] != '[' && strpbrk(host, " /:?#@[]"))) {
 			abort();
 		}
 	}

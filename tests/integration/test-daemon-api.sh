@@ -168,6 +168,8 @@ for b in '' '{' '[]' '{}' '{"name":5}' '{"name":""}' '{"name":"a/b"}' \
 	'{"name":"x","ust":{},"live_timer_us":-1}' '{"name":"x","ust":{},"live_timer_us":"1"}' \
 	'{"name":"x","ust":{},"relay_url":"http://x"}' '{"name":"x","ust":{},"relay_url":5}' \
 	'{"name":"x","ust":{},"relay_url":"net://x:99999"}' '{"name":"x","ust":{},"relay_live_port":70000}' \
+	'{"name":"x","ust":{},"relay_url":"net://a b"}' '{"name":"x","ust":{},"relay_url":"net://[::1"}' \
+	'{"name":"x","ust":{},"relay_url":"net://[zz::1]:5342"}' '{"name":"x","ust":{},"relay_url":"net://x:abc"}' \
 	'{"name":"x","ust":{"events":5}}' '{"name":"x","ust":{"subbuf_size":"big"}}' \
 	"{\"name\":\"$(head -c 300 /dev/zero | tr '\0' n)\",\"ust\":{}}"; do
 	sweep 400 "POST sessions $(printf '%.50s' "$b")" -- -X POST -H "$A" -H "$J" --data-binary "$b" "$U/sessions"
