@@ -177,7 +177,8 @@ rm -f "$out/requests.jsonl" "$out/stats.json" "$out/summary.txt"
 if [ -z "$daemon_url" ]; then
 	mkdir -p "$out/daemon"
 	token_file=$out/daemon/token
-	head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$token_file"
+	# lttng-analyzerd refuses a token file that others may read.
+	(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$token_file")
 	"$ltad" --data-dir="$out/daemon" --port=0 --port-file="$out/daemon/port" \
 		--token-file="$token_file" --start-sessiond \
 		>"$out/daemon/daemon.log" 2>&1 &

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "event/event.h"
+#include "trace-path.h"
 
 struct lta_source;
 
@@ -93,6 +94,8 @@ struct lta_source_options {
 	bool decode_args;
 	/* Log level given to babeltrace2 components: "error", "warn"... */
 	const char *bt_log_level;
+	/* Bounds of the search for traces below a path (trace-path.h). */
+	struct lta_trace_discovery discovery;
 };
 
 struct lta_source_counters {

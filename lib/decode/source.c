@@ -1,7 +1,6 @@
 #include "decode.h"
 
 #include <babeltrace2/babeltrace.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -18,7 +17,6 @@
 #include "plan.h"
 
 #define TRACE_NAME_PREFIX "lta-trace-"
-#define MAX_DISCOVERY_DEPTH 8
 
 struct trace_slot {
 	char *path; /* Owned. */
@@ -214,85 +212,23 @@ static int add_trace(struct lta_source *source, const char *path)
 	return 0;
 }
 
-static int compare_names(const void *a, const void *b)
+static int found_trace(const char *path, void *user_data)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return add_trace(user_data, path);
 }
 
-/*
- * Adds PATH if it is a trace folder, else looks for traces below it, in
- * name order so that trace numbers are the same from run to run.
- */
-static int discover(struct lta_source *source, const char *path, int depth)
+/* A folder with stream files and no metadata: a warning (partial.h). */
+static int not_a_trace(const char *path, void *user_data)
 {
-	char sub[PATH_MAX];
-	struct stat st;
-	struct dirent *entry;
-	DIR *dir = NULL;
-	char **names = NULL;
-	size_t count = 0, i;
-	int ret = 0;
+	struct lta_source *source = user_data;
 
-	if (snprintf(sub, sizeof(sub), "%s/metadata", path) >=
-	    (int)sizeof(sub)) {
-		return -ENAMETOOLONG;
-	}
-	if (stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
-		return add_trace(source, path);
-	}
-	ret = lta_partial_check_orphan(path, &source->warnings);
-	if (ret) {
-		return ret;
-	}
-	if (depth >= MAX_DISCOVERY_DEPTH) {
-		return 0;
-	}
-	dir = opendir(path);
-	if (!dir) {
-		return depth == 0 ? -errno : 0;
-	}
-	while ((entry = readdir(dir))) {
-		char **grown;
-
-		if (entry->d_name[0] == '.') {
-			continue;
-		}
-		grown = realloc(names, (count + 1) * sizeof(*names));
-		if (!grown) {
-			ret = -ENOMEM;
-			goto end;
-		}
-		names = grown;
-		names[count] = strdup(entry->d_name);
-		if (!names[count]) {
-			ret = -ENOMEM;
-			goto end;
-		}
-		count++;
-	}
-	if (count) {
-		qsort(names, count, sizeof(*names), compare_names);
-	}
-	for (i = 0; i < count && ret == 0; i++) {
-		if (snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >=
-		    (int)sizeof(sub)) {
-			continue;
-		}
-		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-			ret = discover(source, sub, depth + 1);
-		}
-	}
-end:
-	for (i = 0; i < count; i++) {
-		free(names[i]);
-	}
-	free(names);
-	closedir(dir);
-	return ret;
+	return lta_partial_check_orphan(path, &source->warnings);
 }
 
 int lta_source_add_path(struct lta_source *source, const char *path)
 {
+	struct lta_trace_discovery discovery;
+	char why[512];
 	size_t before = source->trace_count;
 	struct stat st;
 	int ret;
@@ -316,12 +252,15 @@ int lta_source_add_path(struct lta_source *source, const char *path)
 		set_error(source, "Not a trace folder: path=\"%s\"", path);
 		return -ENOTDIR;
 	}
-	ret = discover(source, path, 0);
+	/* Bounded: a symlink loop or a huge tree stops it early. */
+	discovery = source->options.discovery;
+	discovery.not_a_trace = not_a_trace;
+	ret = lta_trace_discover(path, &discovery, found_trace, source, why,
+				 sizeof(why));
 	if (ret) {
-		set_error(source,
-			  "Cannot read folder: path=\"%s\", error=\"%s\"", path,
-			  strerror(-ret));
-		return ret;
+		set_error(source, "%s",
+			  why[0] ? why : strerror(ret < 0 ? -ret : ENOMEM));
+		return ret < 0 ? ret : -ENOMEM;
 	}
 	if (source->trace_count == before) {
 		set_error(source,

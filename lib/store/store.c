@@ -793,6 +793,39 @@ end:
 }
 
 /*
+ * Creates the database file PATH readable by its owner only, or makes an
+ * existing one so: it holds every system call of every traced request.
+ * SQLite gives its -wal and -shm files the database's mode.
+ */
+static int restrict_file(const char *path, char *error, size_t size)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600)) {
+		ret = -errno;
+		snprintf(error, size, "Cannot restrict \"%s\" to its owner: %s",
+			 path, strerror(errno));
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	/* Left by an older version, maybe readable by all. */
+	for (int i = 0; ret == 0 && i < 2; i++) {
+		char side[4096];
+
+		snprintf(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal");
+		if (chmod(side, 0600) && errno != ENOENT) {
+			ret = -errno;
+			snprintf(error, size,
+				 "Cannot restrict \"%s\" to its owner: %s",
+				 side, strerror(errno));
+		}
+	}
+	return ret;
+}
+
+/*
  * One daemon per data folder: a second one would mark the first one's
  * analyses interrupted and write under its ids.
  */
@@ -872,6 +905,9 @@ static struct lta_store *store_open(const char *dir, bool worker, char *error,
 		goto error;
 	}
 	snprintf(store->path, path_size, "%s/%s", dir, STORE_FILE);
+	if (!worker && restrict_file(store->path, error, size)) {
+		goto error;
+	}
 	if (lta_store_connection_open(store->path,
 				      SQLITE_OPEN_READWRITE |
 					      (worker ? 0 : SQLITE_OPEN_CREATE),

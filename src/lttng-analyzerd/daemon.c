@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,12 +39,28 @@ static void usage(FILE *out)
 		"                      (default /var/lib/lttng-analyzer)\n"
 		"  --token-file=FILE   token required (Authorization: Bearer) "
 		"on\n"
-		"                      every request that changes state\n"
+		"                      every request that changes state "
+		"(default:\n"
+		"                      DATA_DIR/token, generated at first "
+		"start)\n"
+		"  --token-for-reads   GET and HEAD need the token too\n"
 		"  --log-level=LEVEL   error, warn, info (default), debug\n"
 		"  --syslog            log to syslog instead of stderr\n"
 		"  --retry-ms=N        first live reconnect delay (default "
 		"500)\n"
 		"  --threads=N         HTTP threads (default 4)\n"
+		"  --allowed-host=NAME accept this Host header name besides "
+		"IP\n"
+		"                      addresses and localhost (repeatable)\n"
+		"  --allowed-trace-dir=DIR  trace paths must be in DIR "
+		"(repeatable)\n"
+		"  --request-timeout=S a request's head and body must arrive "
+		"in S s\n"
+		"                      (default 10)\n"
+		"  --max-connections=N open connections at most (default "
+		"256)\n"
+		"  --max-connections-per-address=N  per client address "
+		"(default 64)\n"
 		"  --relayd-url=net://HOST[:CTRL[:DATA]]\n"
 		"                      send sessions to this relay daemon "
 		"instead\n"
@@ -124,6 +143,8 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			return -1;
 		}
 		COPY(log_level);
+	} else if (strcmp(key, "token-for-reads") == 0) {
+		c->token_for_reads = is_true(value);
 	} else if (strcmp(key, "syslog") == 0) {
 		c->syslog = is_true(value);
 	} else if (strcmp(key, "no-derived") == 0) {
@@ -196,6 +217,57 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			c->worker_memory_mb = v;
 		} else {
 			c->relay_timeout_ms = (int)v;
+		}
+	} else if (strcmp(key, "allowed-host") == 0) {
+		if (c->allowed_host_count == LTA_DAEMON_LIST_MAX) {
+			snprintf(error, size, "%s: more than %d", key,
+				 LTA_DAEMON_LIST_MAX);
+			return -1;
+		}
+		if (*value == '\0' || strlen(value) >= 256 ||
+		    strpbrk(value, ":/ \t[]")) {
+			snprintf(error, size,
+				 "%s: expected a host name without port, "
+				 "got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		snprintf(c->allowed_hosts[c->allowed_host_count++], 256, "%s",
+			 value);
+	} else if (strcmp(key, "allowed-trace-dir") == 0) {
+		char canonical[PATH_MAX];
+
+		if (c->allowed_trace_dir_count == LTA_DAEMON_LIST_MAX) {
+			snprintf(error, size, "%s: more than %d", key,
+				 LTA_DAEMON_LIST_MAX);
+			return -1;
+		}
+		if (value[0] != '/' || !realpath(value, canonical) ||
+		    strlen(canonical) >= 1024) {
+			snprintf(error, size,
+				 "%s: expected an existing absolute folder, "
+				 "got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		snprintf(c->allowed_trace_dirs[c->allowed_trace_dir_count++],
+			 1024, "%s", canonical);
+	} else if (strcmp(key, "request-timeout") == 0 ||
+		   strcmp(key, "max-connections") == 0 ||
+		   strcmp(key, "max-connections-per-address") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 ||
+		    v > (key[0] == 'r' ? 3600 : 100000)) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (key[0] == 'r') {
+			c->request_timeout_s = (int)v;
+		} else if (strcmp(key, "max-connections") == 0) {
+			c->max_connections = (int)v;
+		} else {
+			c->max_per_address = (int)v;
 		}
 	} else if (strcmp(key, "port") == 0 || strcmp(key, "retry-ms") == 0 ||
 		   strcmp(key, "threads") == 0) {
@@ -288,10 +360,16 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "port-file", required_argument, NULL, 0 },
 		{ "data-dir", required_argument, NULL, 0 },
 		{ "token-file", required_argument, NULL, 0 },
+		{ "token-for-reads", no_argument, NULL, 0 },
 		{ "log-level", required_argument, NULL, 0 },
 		{ "syslog", no_argument, NULL, 0 },
 		{ "retry-ms", required_argument, NULL, 0 },
 		{ "threads", required_argument, NULL, 0 },
+		{ "allowed-host", required_argument, NULL, 0 },
+		{ "allowed-trace-dir", required_argument, NULL, 0 },
+		{ "request-timeout", required_argument, NULL, 0 },
+		{ "max-connections", required_argument, NULL, 0 },
+		{ "max-connections-per-address", required_argument, NULL, 0 },
 		{ "relayd-url", required_argument, NULL, 0 },
 		{ "relayd-live-port", required_argument, NULL, 0 },
 		{ "no-relayd", no_argument, NULL, 0 },
@@ -362,29 +440,92 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 	return 0;
 }
 
+/*
+ * Reads the token from PATH, which must be a regular file that neither
+ * its group nor others may read or write. Returns 0, or -1 after logging
+ * why.
+ */
 static int read_token(const char *path, char *token, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f = NULL;
 	char *t;
+	int ret = -1;
 
+	f = fopen(path, "re");
 	if (!f) {
 		LTA_LOGE(
 			"Cannot read the token file: file=\"%s\", error=\"%s\"",
 			path, strerror(errno));
-		return -1;
+		goto end;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		LTA_LOGE("The token file is not a regular file: file=\"%s\"",
+			 path);
+		goto end;
+	}
+	if (st.st_mode & 077) {
+		LTA_LOGE("The token file is open to other users (mode %03o): "
+			 "file=\"%s\", fix=\"chmod 600 %s\"",
+			 (unsigned int)(st.st_mode & 0777), path, path);
+		goto end;
 	}
 	if (!fgets(token, (int)size, f)) {
 		token[0] = '\0';
 	}
-	fclose(f);
 	t = trim(token);
 	memmove(token, t, strlen(t) + 1);
 	if (strlen(token) < 16) {
 		LTA_LOGE("The token is too short (16 characters at least): "
 			 "file=\"%s\"",
 			 path);
+		goto end;
+	}
+	ret = 0;
+end:
+	if (f) {
+		fclose(f);
+	}
+	return ret;
+}
+
+/*
+ * The token when no --token-file is given: DATA_DIR/token, generated at
+ * the first start (32 random bytes in hexadecimal, mode 0600) and shown
+ * once in the log, read at the next ones. Returns 0 or -1 (logged).
+ */
+static int default_token(const char *data_dir, char *token, size_t size)
+{
+	unsigned char random[32];
+	char path[1100];
+	int fd, n, i;
+
+	n = snprintf(path, sizeof(path), "%s/token", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || size < 65) {
+		LTA_LOGE("The data folder's name is too long");
 		return -1;
 	}
+	if (access(path, F_OK) == 0) {
+		return read_token(path, token, size);
+	}
+	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
+		LTA_LOGE("Cannot generate a token: error=\"%s\"",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < (int)sizeof(random); i++) {
+		snprintf(token + 2 * i, 3, "%02x", random[i]);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0 || dprintf(fd, "%s\n", token) < 0 || close(fd)) {
+		LTA_LOGE("Cannot write the token file: file=\"%s\", "
+			 "error=\"%s\"",
+			 path, strerror(errno));
+		return -1;
+	}
+	/* Shown once: the next starts read the file. */
+	LTA_LOGI("Generated the API token: file=\"%s\", token=%s", path, token);
 	return 0;
 }
 
@@ -444,9 +585,11 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons_config lconfig;
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	char token[256] = "", error[1024];
+	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
+	const char *trace_dirs[LTA_DAEMON_LIST_MAX + 1];
 	sigset_t signals;
 	int recreate_tries = 0;
-	int ret, sig, status = 1;
+	int ret, sig, status = 1, i;
 
 	defaults(&config);
 	ret = parse_args(argc, argv, &config);
@@ -478,6 +621,10 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("Cannot open the store: %s", error);
 		goto end;
 	}
+	if (!config.token_file[0] &&
+	    default_token(config.data_dir, token, sizeof(token))) {
+		goto end;
+	}
 	aopts.retry_initial_ms = config.retry_ms;
 	aopts.timing.agent.k = config.timeout_k;
 	aopts.timing.agent.floor_ns = config.timeout_floor_ms * 1000000LL;
@@ -506,8 +653,22 @@ int lta_daemon_main(int argc, char **argv)
 	memset(&hconfig, 0, sizeof(hconfig));
 	hconfig.address = config.listen;
 	hconfig.port = config.port;
-	hconfig.token = token[0] ? token : NULL;
+	hconfig.token = token;
+	hconfig.token_for_reads = config.token_for_reads;
 	hconfig.threads = config.threads;
+	hconfig.request_timeout_s = config.request_timeout_s;
+	hconfig.max_connections = config.max_connections;
+	hconfig.max_per_address = config.max_per_address;
+	for (i = 0; i < config.allowed_host_count; i++) {
+		hosts[i] = config.allowed_hosts[i];
+	}
+	hosts[i] = NULL;
+	hconfig.allowed_hosts = hosts;
+	for (i = 0; i < config.allowed_trace_dir_count; i++) {
+		trace_dirs[i] = config.allowed_trace_dirs[i];
+	}
+	trace_dirs[i] = NULL;
+	hconfig.allowed_trace_dirs = trace_dirs;
 	hconfig.version = PACKAGE_VERSION;
 	memset(&hcontext, 0, sizeof(hcontext));
 	hcontext.analyses = analyses;
@@ -518,11 +679,6 @@ int lta_daemon_main(int argc, char **argv)
 	if (!http) {
 		LTA_LOGE("Cannot start the HTTP server: %s", error);
 		goto end;
-	}
-	if (!hconfig.token) {
-		LTA_LOGW("No token file: requests that change state are "
-			 "accepted from anyone who can reach %s",
-			 config.listen);
 	}
 	if (config.port_file[0]) {
 		FILE *f = fopen(config.port_file, "w");

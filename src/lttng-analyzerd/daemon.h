@@ -10,16 +10,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Entries of a repeatable option at most. */
+#define LTA_DAEMON_LIST_MAX 16
+
 struct lta_daemon_config {
 	char listen[64];       /* Default 127.0.0.1. */
 	uint16_t port;	       /* Default 8780; 0 picks a free one. */
 	char data_dir[1024];   /* Default /var/lib/lttng-analyzer. */
-	char token_file[1024]; /* "": no token required (warned). */
+	char token_file[1024]; /* "": DATA_DIR/token, generated if missing. */
+	int token_for_reads;   /* GET and HEAD need the token too. */
 	char port_file[1024];  /* Write the port there once listening. */
 	char log_level[16];
 	int syslog;
 	int retry_ms; /* First live reconnect delay. */
 	int threads;  /* HTTP threads. */
+	/* HTTP limits (http.h); 0 keeps the server's default. */
+	int request_timeout_s;
+	int max_connections, max_per_address;
+	/* Host header names accepted besides IP literals and localhost. */
+	char allowed_hosts[LTA_DAEMON_LIST_MAX][256];
+	int allowed_host_count;
+	/* Folders trace paths must be in (canonical); none: anywhere. */
+	char allowed_trace_dirs[LTA_DAEMON_LIST_MAX][1024];
+	int allowed_trace_dir_count;
 	/* LTTng daemons (lttng-daemons.h). */
 	char relayd_url[256]; /* "": a managed relay daemon. */
 	int relayd_live_port; /* With relayd_url; 0: 5344. */

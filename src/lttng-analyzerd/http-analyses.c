@@ -7,6 +7,7 @@
 #include "http-internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 
 #include "analysis.h"
 #include "common/log.h"
+#include "decode/live-url.h"
+#include "decode/trace-path.h"
 #include "histogram/histogram.h"
 
 static const char *const no_parameters[] = { NULL };
@@ -280,6 +283,68 @@ static int read_start_body(struct lta_http_exchange *x, json_t *body,
 	return 0;
 }
 
+/*
+ * Checks a live URL strictly: a malformed one is the client's error, not
+ * an unreachable relay daemon. Returns 0, or -1 after answering 400.
+ */
+static int check_live_url(struct lta_http_exchange *x, const char *url)
+{
+	struct lta_live_url parsed;
+	char why[256];
+
+	if (lta_live_url_parse(url, &parsed, why, sizeof(why))) {
+		lta_http_reply_error(x, 400, "invalid_url", "%s: url=\"%s\"",
+				     why, url);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks a trace path on this thread, quickly (no walk): canonical,
+ * existing folder, not /proc, /sys or /dev, inside the allowed folders.
+ * Copies the canonical path into RESOLVED. Returns 0, or -1 after
+ * answering 400, 403 or 422.
+ */
+static int check_trace_path(struct lta_http_exchange *x, const char *path,
+			    char *resolved, size_t size)
+{
+	struct lta_http *http = x->http;
+	char why[512];
+	int ret;
+
+	ret = http->context.check_trace_path
+		      ? http->context.check_trace_path(
+				path, (const char *const *)http->trace_dirs,
+				resolved, size, why, sizeof(why))
+		      : lta_trace_path_check(
+				path, (const char *const *)http->trace_dirs,
+				resolved, size, why, sizeof(why));
+	switch (-ret) {
+	case 0:
+		return 0;
+	case EINVAL:
+	case ENAMETOOLONG:
+	case ELOOP:
+		lta_http_reply_error(x, 400, "invalid_path", "%s", why);
+		break;
+	case EPERM:
+		lta_http_reply_error(x, 403, "path_not_allowed", "%s", why);
+		break;
+	case ENOENT:
+	case ENOTDIR:
+		lta_http_reply_error(x, 422, "source_not_found", "%s", why);
+		break;
+	case EACCES:
+		lta_http_reply_error(x, 422, "source_not_readable", "%s", why);
+		break;
+	default:
+		lta_http_reply_error(x, 422, "source_not_readable", "%s", why);
+		break;
+	}
+	return -1;
+}
+
 /* Answers a failed lta_analyses_start(). */
 static void reply_start_error(struct lta_http_exchange *x, int ret, bool live,
 			      const char *message)
@@ -300,6 +365,13 @@ static void reply_start_error(struct lta_http_exchange *x, int ret, bool live,
 	case ENOTDIR:
 		lta_http_reply_error(x, 422, "source_not_found", "%s", text);
 		break;
+	case ENAMETOOLONG:
+	case ELOOP:
+		lta_http_reply_error(x, 400, "invalid_path", "%s", text);
+		break;
+	case E2BIG:
+		lta_http_reply_error(x, 422, "not_a_trace", "%s", text);
+		break;
 	case EACCES:
 	case EPERM:
 		lta_http_reply_error(x, 422, "source_not_readable", "%s", text);
@@ -312,6 +384,10 @@ static void reply_start_error(struct lta_http_exchange *x, int ret, bool live,
 	case ENETUNREACH:
 	case ENETDOWN:
 	case ETIMEDOUT:
+		if (!live) {
+			lta_http_reply_error(x, 422, "not_a_trace", "%s", text);
+			break;
+		}
 		lta_http_reply_error(x, 502, "relay_unreachable", "%s", text);
 		break;
 	case ENOSPC:
@@ -335,7 +411,7 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 {
 	struct lta_analysis_view view;
 	const char *url = NULL, *path = NULL;
-	char message[1024] = "";
+	char message[1024] = "", resolved[PATH_MAX];
 	json_t *body = NULL, *o;
 	int64_t id = 0;
 	int ret;
@@ -349,6 +425,15 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 	}
 	if (read_start_body(x, body, &url, &path)) {
 		goto end;
+	}
+	if (url && check_live_url(x, url)) {
+		goto end;
+	}
+	if (path) {
+		if (check_trace_path(x, path, resolved, sizeof(resolved))) {
+			goto end;
+		}
+		path = resolved;
 	}
 	ret = lta_analyses_start(x->http->context.analyses, url, path, &id,
 				 message, sizeof(message));

@@ -21,14 +21,23 @@
 
 struct MHD_Daemon;
 struct MHD_Response;
+struct lta_http_front;
 
 struct lta_http {
 	struct MHD_Daemon *daemon; /* Owned. */
 	struct lta_http_context context;
 	/* Borrowed; NULL: none (lta_http_context). */
 	struct lta_lttng_daemons *_Atomic lttng_daemons;
-	char *token; /* Owned; NULL: none required. */
+	struct lta_http_front *front; /* Owned. */
+	int listen_fd;		      /* Owned; -1: none. */
+	char *token;		      /* Owned; NULL: none required. */
 	size_t token_len;
+	bool token_for_reads; /* GET and HEAD need the token too. */
+	/* Host names accepted besides IP literals and "localhost". Owned. */
+	char **hosts;
+	size_t host_count;
+	/* Allowed trace folders, NULL-terminated; NULL: any. Owned. */
+	char **trace_dirs;
 	char *version; /* Owned. */
 	size_t max_body;
 	uint16_t port;
@@ -93,6 +102,99 @@ struct lta_http_exchange {
 };
 
 typedef void (*lta_http_handler)(struct lta_http_exchange *x);
+
+/*
+ * A request as the checks and handlers see it, without a socket: the
+ * headers they read (NULL when absent), as libmicrohttpd or a test gives
+ * them.
+ */
+struct lta_http_request {
+	const char *method;
+	const char *url; /* Decoded path, without the query. */
+	const char *host, *origin, *content_type, *content_length;
+	const char *authorization;
+};
+
+/*
+ * Answers RQ, its query arguments (decoded, COUNT of them) and BODY in
+ * X->reply, the way the server does, without a socket: for tests and
+ * fuzzing. X must be zeroed with X->http set; the caller frees
+ * X->reply.body (and calls X->reply.stream_free on a stream). Any thread.
+ */
+void lta_http_serve(struct lta_http *http, const struct lta_http_request *rq,
+		    const struct lta_http_arg *args, size_t count,
+		    const char *body, size_t body_len,
+		    struct lta_http_exchange *x);
+
+/* The reason phrase of STATUS ("Bad Request"); "Error" when unknown. */
+const char *lta_http_reason(unsigned int status);
+
+/* --- the head check (http-head.c); pure, any thread ---------------------- */
+
+struct lta_http_head_limits {
+	size_t max_head;   /* Bytes of request line and headers at most. */
+	size_t max_target; /* Bytes of the request target at most. */
+	uint64_t max_body; /* Content-Length at most. */
+};
+
+struct lta_http_head {
+	/* When refused: the status, and the error's code and message. */
+	unsigned int status;
+	const char *code, *message; /* Static. */
+	size_t head_len;	    /* When complete: bytes up to the body. */
+	bool http_1_0;
+	bool has_length;
+	uint64_t content_length;
+};
+
+/*
+ * Checks the request head at the start of BUF (LEN bytes received so
+ * far). Returns 1 when it is complete and acceptable, 0 when more is
+ * needed (LEN below limits->max_head), or -1 when it is refused (HEAD
+ * says how to answer: 400, 411, 413, 414, 431 or 505).
+ */
+int lta_http_head_check(const char *buf, size_t len,
+			const struct lta_http_head_limits *limits,
+			struct lta_http_head *head);
+
+/* --- the front (http-front.c) -------------------------------------------- */
+
+struct lta_http_front_config {
+	uint64_t max_body;
+	int request_timeout_s;
+	int max_connections;
+	int max_per_address;
+};
+
+/*
+ * Creates the front over LISTEN_FD (borrowed: the caller closes it after
+ * lta_http_front_destroy()). Returns NULL when out of resources. Main
+ * thread.
+ */
+struct lta_http_front *
+lta_http_front_create(struct lta_http *http, int listen_fd,
+		      const struct lta_http_front_config *config);
+
+/* Starts accepting for DAEMON. Returns 0 or -EAGAIN. Main thread. */
+int lta_http_front_run(struct lta_http_front *front, struct MHD_Daemon *daemon);
+
+/* Stops accepting (joins the thread). Accepts NULL. Main thread. */
+void lta_http_front_stop(struct lta_http_front *front);
+
+/* Frees the front after libmicrohttpd stopped. Accepts NULL. */
+void lta_http_front_destroy(struct lta_http_front *front);
+
+/*
+ * libmicrohttpd started serving socket FD: returns the front's record of
+ * it (the connection's socket context), or NULL. Its threads.
+ */
+void *lta_http_front_started(struct lta_http_front *front, int fd);
+
+/* The handler of SLOT's request ran: its deadline no longer applies. */
+void lta_http_front_answering(struct lta_http_front *front, void *slot);
+
+/* libmicrohttpd is closing SLOT's socket: forget it. Its threads. */
+void lta_http_front_closed(struct lta_http_front *front, void *slot);
 
 /* --- replies (http-reply.c); any HTTP thread ----------------------------- */
 

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -34,13 +35,16 @@ _Static_assert(LTA_HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
 #define DEFAULT_MAX_BODY (64 * 1024)
 #define DEFAULT_THREADS 4
 #define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_REQUEST_TIMEOUT_S 10
 #define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_MAX_PER_ADDRESS 64
 
 /*
  * Memory per connection for headers, the query string and the send
  * buffer: a client cannot make a connection cost more than this (plus
- * the body, capped by max_body). Headers past it are answered 431 by
- * libmicrohttpd itself.
+ * the body, capped by max_body). The front (http-front.c) refuses heads
+ * of more than a quarter of it, so that libmicrohttpd never answers 414
+ * or 431 with its own page.
  */
 #define CONNECTION_MEMORY (64 * 1024)
 
@@ -238,16 +242,14 @@ static bool token_equal(const char *expected, size_t expected_len,
  * Checks "Authorization: Bearer TOKEN". Returns 0, or -1 after answering
  * 401 in X.
  */
-static int check_token(struct lta_http *http, struct MHD_Connection *c,
+static int check_token(struct lta_http *http, const struct lta_http_request *rq,
 		       struct lta_http_exchange *x)
 {
-	const char *header, *given;
+	const char *header = rq->authorization, *given;
 
 	if (!http->token) {
 		return 0;
 	}
-	header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					     MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!header || strncasecmp(header, "Bearer ", 7) != 0) {
 		lta_http_reply_error(x, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 				     "This request needs an "
@@ -269,6 +271,88 @@ static int check_token(struct lta_http *http, struct MHD_Connection *c,
 	return 0;
 }
 
+/* Length of HOST without its ":port" (IPv6 literals keep brackets). */
+static size_t host_name_len(const char *host)
+{
+	const char *colon;
+
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+
+		return close ? (size_t)(close - host + 1) : strlen(host);
+	}
+	colon = strchr(host, ':');
+	return colon ? (size_t)(colon - host) : strlen(host);
+}
+
+/* An IPv4 or bracketed IPv6 literal of LEN bytes. */
+static bool is_ip_literal(const char *name, size_t len)
+{
+	char text[INET6_ADDRSTRLEN + 2];
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (len < 2 || len >= sizeof(text)) {
+		return false;
+	}
+	if (name[0] == '[') {
+		if (name[len - 1] != ']') {
+			return false;
+		}
+		memcpy(text, name + 1, len - 2);
+		text[len - 2] = '\0';
+		return inet_pton(AF_INET6, text, bin) == 1;
+	}
+	memcpy(text, name, len);
+	text[len] = '\0';
+	return inet_pton(AF_INET, text, bin) == 1;
+}
+
+/*
+ * Whether the Host header names this server: an IP literal, "localhost"
+ * or a configured name, with any port (or no header: HTTP/1.0). A page
+ * of another site that rebinds its own name to our address sends its
+ * own name here; IP literals cannot be rebound.
+ */
+static bool host_allowed(const struct lta_http *http, const char *host)
+{
+	size_t len, i;
+
+	if (!host) {
+		return true;
+	}
+	len = host_name_len(host);
+	if (host[len] != '\0' &&
+	    (host[len] != ':' ||
+	     lta_http_parse_uint(host + len + 1, &(int64_t){ 0 }))) {
+		return false;
+	}
+	if (is_ip_literal(host, len) ||
+	    (len == 9 && strncasecmp(host, "localhost", 9) == 0)) {
+		return true;
+	}
+	for (i = 0; i < http->host_count; i++) {
+		if (strlen(http->hosts[i]) == len &&
+		    strncasecmp(http->hosts[i], host, len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Whether a browser's Origin is this server's own: "http://" followed by
+ * the Host header. No Origin (a script, curl) is not a browser's
+ * cross-site request.
+ */
+static bool origin_allowed(const struct lta_http_request *rq)
+{
+	if (!rq->origin) {
+		return true;
+	}
+	return rq->host && strncasecmp(rq->origin, "http://", 7) == 0 &&
+	       strcasecmp(rq->origin + 7, rq->host) == 0;
+}
+
 /* "application/json", with parameters or not, in any case. */
 static bool is_json_type(const char *type)
 {
@@ -286,28 +370,29 @@ static bool is_json_type(const char *type)
  * Checks what can be checked from the headers of a request with a body.
  * Returns 0, or -1 after answering in X.
  */
-static int check_body_headers(struct lta_http *http, struct MHD_Connection *c,
-			      struct lta_http_exchange *x)
+static int check_body_headers(struct lta_http *http,
+			      const struct lta_http_request *rq,
+			      bool takes_body, struct lta_http_exchange *x)
 {
-	const char *length, *type;
+	const char *length = rq->content_length;
 	int64_t bytes;
 
 	/*
-	 * Requiring JSON also keeps browsers from posting here from other
-	 * sites: a cross-site form cannot send this type without a CORS
-	 * preflight, which we never grant.
+	 * Requiring JSON keeps browsers from posting here from other sites,
+	 * even with no body: a cross-site form or a "simple" fetch cannot
+	 * send this type without a CORS preflight, which we never grant.
 	 */
-	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					   MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!is_json_type(type)) {
+	if (!is_json_type(rq->content_type)) {
 		lta_http_reply_error(x, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				     "unsupported_media_type",
-				     "The body must be sent as "
-				     "\"Content-Type: application/json\".");
+				     "A POST must be sent as "
+				     "\"Content-Type: application/json\", "
+				     "with a body or not.");
 		return -1;
 	}
-	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!takes_body) {
+		return 0;
+	}
 	if (length && lta_http_parse_uint(length, &bytes) == 0 &&
 	    (uint64_t)bytes > http->max_body) {
 		lta_http_reply_error(
@@ -357,11 +442,13 @@ static enum MHD_Result send_reply(struct lta_http *http,
 	if (!response) {
 		goto out_of_memory;
 	}
-	headers_ok = add_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-				reply->content_type) &&
-		     add_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
-				"no-store") &&
-		     add_header(response, "X-Content-Type-Options", "nosniff");
+	headers_ok =
+		add_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+			   reply->content_type) &&
+		add_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
+			   "no-store") &&
+		add_header(response, "X-Content-Type-Options", "nosniff") &&
+		add_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (headers_ok && reply->location[0]) {
 		headers_ok = add_header(response, MHD_HTTP_HEADER_LOCATION,
 					reply->location);
@@ -390,13 +477,24 @@ out_of_memory:
 }
 
 /*
- * Everything that can be checked before the body: route, method, token,
- * body type and announced size. Returns 0, or -1 after answering in X.
+ * Everything that can be checked before the body: host, route, method,
+ * origin, token, body type and announced size. Returns 0, or -1 after
+ * answering in X.
  */
-static int check_request(struct lta_http *http, struct MHD_Connection *c,
-			 const char *method, const struct request_state *state,
+static int check_request(struct lta_http *http,
+			 const struct lta_http_request *rq,
+			 const struct request_state *state,
 			 struct lta_http_exchange *x)
 {
+	bool read_only = is_read_only(rq->method);
+
+	if (!host_allowed(http, rq->host)) {
+		lta_http_reply_error(x, MHD_HTTP_FORBIDDEN, "forbidden_host",
+				     "The Host header names neither an IP "
+				     "address, localhost nor a name given "
+				     "with --allowed-host.");
+		return -1;
+	}
 	if (!state->route) {
 		lta_http_reply_error(x, MHD_HTTP_NOT_FOUND, "not_found",
 				     "No such resource.");
@@ -409,46 +507,128 @@ static int check_request(struct lta_http *http, struct MHD_Connection *c,
 		x->reply.allow = state->route->allow;
 		return -1;
 	}
-	if (!is_read_only(method) && check_token(http, c, x)) {
+	if (!read_only && !origin_allowed(rq)) {
+		lta_http_reply_error(x, MHD_HTTP_FORBIDDEN, "forbidden_origin",
+				     "Requests that change state are not "
+				     "accepted from pages of other origins.");
 		return -1;
 	}
-	if (state->takes_body && check_body_headers(http, c, x)) {
+	if ((!read_only || http->token_for_reads) && check_token(http, rq, x)) {
+		return -1;
+	}
+	if (strcmp(rq->method, MHD_HTTP_METHOD_POST) == 0 &&
+	    check_body_headers(http, rq, state->takes_body, x)) {
 		return -1;
 	}
 	return 0;
 }
 
+/* Finds STATE's route and handler for RQ. */
+static void route_request(const struct lta_http_request *rq,
+			  struct request_state *state)
+{
+	state->route =
+		find_route(rq->url, &state->id, &state->rid, state->name);
+	if (state->route) {
+		state->handler = route_handler(state->route, rq->method);
+		state->takes_body = state->handler &&
+				    state->handler == state->route->post &&
+				    !state->route->post_without_body;
+	}
+}
+
+void lta_http_serve(struct lta_http *http, const struct lta_http_request *rq,
+		    const struct lta_http_arg *args, size_t count,
+		    const char *body, size_t body_len,
+		    struct lta_http_exchange *x)
+{
+	struct request_state state = { 0 };
+
+	route_request(rq, &state);
+	x->id = state.id;
+	x->rid = state.rid;
+	x->name = state.name;
+	if (check_request(http, rq, &state, x)) {
+		return;
+	}
+	if (count > LTA_HTTP_MAX_ARGS) {
+		lta_http_reply_error(
+			x, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
+			"More than %d query parameters.", LTA_HTTP_MAX_ARGS);
+		return;
+	}
+	if (state.takes_body && body_len > http->max_body) {
+		lta_http_reply_error(
+			x, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+			"The body is larger than %zu bytes.", http->max_body);
+		return;
+	}
+	if (count) {
+		memcpy(x->args, args, count * sizeof(*args));
+	}
+	x->arg_count = count;
+	if (state.takes_body) {
+		x->body = body;
+		x->body_len = body_len;
+	}
+	state.handler(x);
+	/* The name lives in STATE: the handler is done with it. */
+	x->name = "";
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void read_request(struct MHD_Connection *c, const char *url,
+			 const char *method, struct lta_http_request *rq)
+{
+	rq->method = method;
+	rq->url = url;
+	rq->host = header(c, MHD_HTTP_HEADER_HOST);
+	rq->origin = header(c, MHD_HTTP_HEADER_ORIGIN);
+	rq->content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq->content_length = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	rq->authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+}
+
+/* The front's record of C (see lta_http_front_started()), or NULL. */
+static void *front_slot(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 /*
- * First call for a request, when its headers are in. A request that may
- * carry a body and fails the checks is answered at once: libmicrohttpd
- * then reads no body and closes the connection after the answer. Others
- * are answered at the last call, which keeps the connection alive.
+ * First call for a request, when its headers are in. A request that
+ * fails the checks is answered at once: libmicrohttpd then reads no body
+ * and closes the connection after the answer.
  */
 static enum MHD_Result begin(struct lta_http *http, struct MHD_Connection *c,
 			     const char *url, const char *method,
 			     void **con_cls)
 {
 	struct lta_http_exchange x = { .http = http };
+	struct lta_http_request rq;
 	struct request_state *state;
 
 	state = calloc(1, sizeof(*state));
 	if (!state) {
 		*con_cls = &answered_early;
+		lta_http_front_answering(http->front, front_slot(c));
 		return send_reply(http, c, &x.reply);
 	}
 	*con_cls = state;
-	state->route = find_route(url, &state->id, &state->rid, state->name);
-	if (state->route) {
-		state->handler = route_handler(state->route, method);
-		state->takes_body = state->handler &&
-				    state->handler == state->route->post &&
-				    !state->route->post_without_body;
-	}
-	if (is_read_only(method) ||
-	    check_request(http, c, method, state, &x) == 0) {
+	read_request(c, url, method, &rq);
+	route_request(&rq, state);
+	if (check_request(http, &rq, state, &x) == 0) {
 		return MHD_YES;
 	}
 	state->answered = true;
+	lta_http_front_answering(http->front, front_slot(c));
 	LTA_LOGD("HTTP request refused: method=%s, url=\"%s\", status=%u",
 		 method, url, x.reply.status);
 	return send_reply(http, c, &x.reply);
@@ -533,11 +713,10 @@ static enum MHD_Result finish(struct lta_http *http, struct MHD_Connection *c,
 	};
 	struct arg_collector collector = { .x = &x };
 
+	lta_http_front_answering(http->front, front_slot(c));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg,
 				  &collector);
-	if (is_read_only(method) && check_request(http, c, method, state, &x)) {
-		/* Read-only requests are checked here, not in begin(). */
-	} else if (state->too_large) {
+	if (state->too_large) {
 		lta_http_reply_error(
 			&x, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
 			"The body is larger than %zu bytes.", http->max_body);
@@ -597,6 +776,52 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* The front's record follows a connection from its start to its close. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct lta_http *http = cls;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? lta_http_front_started(
+						 http->front, info->connect_fd)
+				       : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		lta_http_front_closed(http->front, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+const char *lta_http_reason(unsigned int status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 408:
+		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
+	}
+}
+
 /*
  * libmicrohttpd's messages: kept as the start error while starting (it
  * says why a port cannot be bound), else debug only, since most are about
@@ -650,12 +875,59 @@ static void free_http(struct lta_http *http)
 	if (!http) {
 		return;
 	}
+	/* No more handing over, then libmicrohttpd's, then the front's. */
+	lta_http_front_stop(http->front);
+	if (http->daemon) {
+		MHD_stop_daemon(http->daemon);
+	}
+	lta_http_front_destroy(http->front);
+	if (http->listen_fd >= 0) {
+		close(http->listen_fd);
+	}
 	if (http->out_of_memory) {
 		MHD_destroy_response(http->out_of_memory);
 	}
+	for (size_t i = 0; i < http->host_count; i++) {
+		free(http->hosts[i]);
+	}
+	free(http->hosts);
+	for (size_t i = 0; http->trace_dirs && http->trace_dirs[i]; i++) {
+		free(http->trace_dirs[i]);
+	}
+	free(http->trace_dirs);
 	free(http->token);
 	free(http->version);
 	free(http);
+}
+
+/*
+ * Opens the listening socket on SS. Returns it, or -1 with a message in
+ * ERROR.
+ */
+static int listen_on(const struct sockaddr_storage *ss, bool ipv6, char *error,
+		     size_t size)
+{
+	int fd, one = 1;
+
+	fd = socket(ipv6 ? AF_INET6 : AF_INET,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(error, size, "socket(): %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ipv6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, (const struct sockaddr *)ss,
+		 ipv6 ? sizeof(struct sockaddr_in6)
+		      : sizeof(struct sockaddr_in)) ||
+	    listen(fd, 1024)) {
+		snprintf(error, size, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct lta_http *lta_http_start(const struct lta_http_config *config,
@@ -666,9 +938,14 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 				      ? config->address
 				      : DEFAULT_ADDRESS;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			     MHD_USE_ERROR_LOG;
+			     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+			     MHD_USE_ITC;
+	struct lta_http_front_config front = { 0 };
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof(bound);
+	char why[256];
+	int listen_fd = -1;
 	unsigned int threads, timeout_s, max_connections;
-	const union MHD_DaemonInfo *daemon_info;
 	struct MHD_OptionItem options[2];
 	struct sockaddr_storage ss;
 	struct lta_http *http = NULL;
@@ -695,6 +972,44 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 	http = calloc(1, sizeof(*http));
 	if (!http) {
 		goto out_of_memory;
+	}
+	http->listen_fd = -1;
+	for (; config->allowed_hosts && config->allowed_hosts[http->host_count];
+	     http->host_count++) {
+	}
+	if (http->host_count) {
+		size_t i;
+
+		http->hosts = calloc(http->host_count, sizeof(*http->hosts));
+		if (!http->hosts) {
+			http->host_count = 0;
+			goto out_of_memory;
+		}
+		for (i = 0; i < http->host_count; i++) {
+			http->hosts[i] = strdup(config->allowed_hosts[i]);
+			if (!http->hosts[i]) {
+				goto out_of_memory;
+			}
+		}
+	}
+	http->token_for_reads = config->token_for_reads;
+	if (config->allowed_trace_dirs && config->allowed_trace_dirs[0]) {
+		size_t i, n = 0;
+
+		while (config->allowed_trace_dirs[n]) {
+			n++;
+		}
+		http->trace_dirs = calloc(n + 1, sizeof(*http->trace_dirs));
+		if (!http->trace_dirs) {
+			goto out_of_memory;
+		}
+		for (i = 0; i < n; i++) {
+			http->trace_dirs[i] =
+				strdup(config->allowed_trace_dirs[i]);
+			if (!http->trace_dirs[i]) {
+				goto out_of_memory;
+			}
+		}
 	}
 	http->context = *context;
 	http->lttng_daemons = context->lttng_daemons;
@@ -725,7 +1040,30 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 		MHD_RESPMEM_PERSISTENT);
 	if (!http->out_of_memory ||
 	    !add_header(http->out_of_memory, MHD_HTTP_HEADER_CONTENT_TYPE,
-			"application/json")) {
+			"application/json") ||
+	    !add_header(http->out_of_memory, MHD_HTTP_HEADER_CONNECTION,
+			"close")) {
+		goto out_of_memory;
+	}
+
+	listen_fd = listen_on(&ss, ipv6, why, sizeof(why));
+	if (listen_fd < 0) {
+		snprintf(error, size,
+			 "Cannot listen: address=%s, port=%u, error=\"%s\"",
+			 address, config->port, why);
+		goto error;
+	}
+	http->listen_fd = listen_fd;
+	front.max_body = http->max_body;
+	front.request_timeout_s = config->request_timeout_s > 0
+					  ? config->request_timeout_s
+					  : DEFAULT_REQUEST_TIMEOUT_S;
+	front.max_connections = (int)max_connections;
+	front.max_per_address = config->max_per_address > 0
+					? config->max_per_address
+					: DEFAULT_MAX_PER_ADDRESS;
+	http->front = lta_http_front_create(http, listen_fd, &front);
+	if (!http->front) {
 		goto out_of_memory;
 	}
 
@@ -736,13 +1074,17 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 		threads, NULL
 	};
 	options[1] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	/*
+	 * The front keeps the count below max_connections; the slack
+	 * covers the connections libmicrohttpd is still closing.
+	 */
 	http->daemon = MHD_start_daemon(
-		flags, config->port, NULL, NULL, on_request, http,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, 0, NULL, NULL, on_request, http,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_CONNECTION_LIMIT, max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, max_connections * 2 + threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, http,
 		MHD_OPTION_EXTERNAL_LOGGER, on_log, http, MHD_OPTION_ARRAY,
 		options, MHD_OPTION_END);
 	if (!http->daemon) {
@@ -753,9 +1095,19 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 		goto error;
 	}
 	__atomic_store_n(&http->starting, false, __ATOMIC_RELEASE);
-	daemon_info =
-		MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	http->port = daemon_info ? daemon_info->port : config->port;
+	if (lta_http_front_run(http->front, http->daemon)) {
+		snprintf(error, size, "Cannot start the front thread");
+		goto error;
+	}
+	if (getsockname(listen_fd, (struct sockaddr *)&bound, &bound_len) ==
+	    0) {
+		http->port = ntohs(
+			bound.ss_family == AF_INET6
+				? ((struct sockaddr_in6 *)&bound)->sin6_port
+				: ((struct sockaddr_in *)&bound)->sin_port);
+	} else {
+		http->port = config->port;
+	}
 	return http;
 
 out_of_memory:
@@ -775,6 +1127,5 @@ void lta_http_stop(struct lta_http *http)
 	if (!http) {
 		return;
 	}
-	MHD_stop_daemon(http->daemon);
 	free_http(http);
 }

@@ -11,13 +11,17 @@
  *
  * Threads: libmicrohttpd runs a pool of threads, each an event loop over
  * many connections, and the handlers run on them. A slow or silent client
- * costs a socket and a bounded amount of memory, never a thread, and is
- * dropped after connection_timeout_s of inactivity. The routes, status
- * codes and bodies are described in doc/openapi.yaml.
+ * costs a socket and a bounded amount of memory, never a thread: a front
+ * thread (http-front.c) holds every connection until its request head is
+ * complete, within a total deadline, and closes the oldest waiting ones
+ * when connections run short. Every answer, protocol errors included, is
+ * the API's JSON. The routes, status codes and bodies are described in
+ * doc/openapi.yaml.
  */
 #ifndef LTA_ANALYZERD_HTTP_H
 #define LTA_ANALYZERD_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,11 +43,32 @@ struct lta_http_config {
 	 * it knows where the token was supposed to come from).
 	 */
 	const char *token;
+	/* GET and HEAD need the token too (when one is set). */
+	bool token_for_reads;
+	/*
+	 * Host header names accepted besides IP literals and "localhost"
+	 * (NULL-terminated; copied): a browser page served from any other
+	 * name (DNS rebinding) is refused.
+	 */
+	const char *const *allowed_hosts;
+	/*
+	 * Folders trace paths must be in (NULL-terminated, absolute;
+	 * copied); NULL or empty: anywhere but /proc, /sys and /dev.
+	 */
+	const char *const *allowed_trace_dirs;
 	size_t max_body;	  /* Request body bytes at most; 64 KiB. */
 	int threads;		  /* libmicrohttpd thread pool size; 4. */
-	int connection_timeout_s; /* Idle connections are closed; 30 s. */
-	int max_connections;	  /* Open connections at most; 256. */
-	const char *version;	  /* Shown by /api/v1/health; "unknown". */
+	int connection_timeout_s; /* Idle while answering; 30 s. */
+	/* A request's head and body must arrive within this; 10 s. */
+	int request_timeout_s;
+	/*
+	 * Open connections at most (256), and per client address (64): a
+	 * newcomer past either closes the oldest connection that has not
+	 * sent its request head yet, else the oldest still sending its body.
+	 */
+	int max_connections;
+	int max_per_address;
+	const char *version; /* Shown by /api/v1/health; "unknown". */
 };
 
 /* What the handlers read from. Copied by lta_http_start(). */
@@ -59,6 +84,13 @@ struct lta_http_context {
 	struct lta_lttng_daemons *lttng_daemons;
 	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
 	int64_t started_ns;
+	/*
+	 * Checks a trace path (lta_trace_path_check()'s contract); NULL
+	 * selects lta_trace_path_check(). Tests give a double.
+	 */
+	int (*check_trace_path)(const char *path, const char *const *allowed,
+				char *resolved, size_t size, char *error,
+				size_t esize);
 };
 
 /*

@@ -5,6 +5,7 @@
 #include "lttng-daemons.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -92,7 +93,28 @@ int lta_lttng_parse_relayd_url(const char *url, char *host, size_t host_size,
 	} else {
 		return -EINVAL;
 	}
-	n = strcspn(p, ":/");
+	/* A host name or IPv4 address, or an IPv6 one in brackets (kept). */
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		char inside[INET6_ADDRSTRLEN];
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		n = close ? (size_t)(close - p - 1) : 0;
+		if (n == 0 || n >= sizeof(inside)) {
+			return -EINVAL;
+		}
+		memcpy(inside, p + 1, n);
+		inside[n] = '\0';
+		if (inet_pton(AF_INET6, inside, bin) != 1) {
+			return -EINVAL;
+		}
+		n += 2;
+	} else {
+		for (n = 0; isalnum((unsigned char)p[n]) || p[n] == '.' ||
+			    p[n] == '-' || p[n] == '_';
+		     n++) {
+		}
+	}
 	if (n == 0 || n >= host_size) {
 		return -EINVAL;
 	}

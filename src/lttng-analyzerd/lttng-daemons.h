@@ -82,8 +82,10 @@ void lta_lttng_daemons_stop(struct lta_lttng_daemons *daemons);
 const char *lta_relayd_mode_name(enum lta_relayd_mode mode);
 
 /*
- * Parses net://HOST[:CTRL[:DATA]] (also tcp://) into HOST and the ports
- * (0 when absent). Returns 0 or -EINVAL. Any thread.
+ * Parses net://HOST[:CTRL[:DATA]] (also tcp://) into HOST (a name of
+ * letters, digits, '.', '-' and '_', an IPv4 address, or an IPv6 one in
+ * brackets, kept) and the ports (1 to 65535; 0 when absent). Returns 0
+ * or -EINVAL. Any thread.
  */
 int lta_lttng_parse_relayd_url(const char *url, char *host, size_t host_size,
 			       uint16_t *ctrl, uint16_t *data);

@@ -211,7 +211,8 @@ if getent group tracing >/dev/null && command -v setpriv >/dev/null; then
 	is "$(lta_status)" 201 "root's daemon creates $name"
 	d2=$tmp/d2
 	mkdir -p "$d2/data" && chown -R nobody "$d2" && chmod 755 "$tmp"
-	printf '%s\n' "$LTAD_TOKEN" >"$d2/token" && chown nobody "$d2/token"
+	printf '%s\n' "$LTAD_TOKEN" >"$d2/token" && chmod 600 "$d2/token" &&
+		chown nobody "$d2/token"
 	setpriv --reuid=nobody --regid=nogroup --groups="$(getent group tracing | cut -d: -f3)" \
 		--inh-caps=-all env HOME="$d2" LTTNG_HOME="$d2" \
 		"$LTAD" --data-dir="$d2/data" --port=0 --port-file="$d2/port" \
@@ -223,6 +224,7 @@ if getent group tracing >/dev/null && command -v setpriv >/dev/null; then
 	is "$(curl -s "$u2/api/v1/health" | jq -r .session_daemon.reachable)" true \
 		"it reaches root's session daemon"
 	out=$(curl -s -w '\n%{http_code}' -X POST -H "Authorization: Bearer $LTAD_TOKEN" \
+		-H 'Content-Type: application/json' \
 		"$u2/api/v1/sessions/$name/start")
 	is "${out##*$'\n'} $(echo "${out%$'\n'*}" | jq -r .error.code)" "403 permission_denied" \
 		"starting root's session from it: 403 permission_denied"

@@ -339,8 +339,16 @@ static void test_errors(const char *dir)
 	   "message names the path");
 	is_int(lta_source_add_path(source, "/proc/self/status"), -ENOTDIR,
 	       "a file: -ENOTDIR");
-	is_int(lta_source_add_path(source, "/sys/kernel/mm"), -ENOENT,
-	       "a folder without traces: -ENOENT");
+	is_int(lta_source_add_path(source, "/sys/kernel/mm"), -EACCES,
+	       "/sys: refused, not walked");
+	{
+		char empty[] = "/tmp/test-decode-empty-XXXXXX";
+
+		ok(mkdtemp(empty) != NULL, "an empty folder");
+		is_int(lta_source_add_path(source, empty), -ENOENT,
+		       "a folder without traces: -ENOENT");
+		rmdir(empty);
+	}
 	ok(strstr(lta_source_error_message(source), "No CTF trace") != NULL,
 	   "says no trace was found");
 	is_int(lta_source_run(source), LTA_SOURCE_ERROR,

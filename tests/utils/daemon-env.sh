@@ -22,7 +22,8 @@ lta_daemon_start()
 	if [ -z "${LTAD_TOKEN:-}" ]; then
 		LTAD_TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 	fi
-	printf '%s\n' "$LTAD_TOKEN" >"$dir/token"
+	# The daemon refuses a token file that others may read.
+	(umask 077 && printf '%s\n' "$LTAD_TOKEN" >"$dir/token")
 	rm -f "$dir/port"
 	"$LTAD" --data-dir="$dir/data" --port=0 --port-file="$dir/port" \
 		--token-file="$dir/token" --log-level=info "$@" \
@@ -73,6 +74,11 @@ lta_daemon_stop()
 	else
 		wait "$LTAD_PID" 2>/dev/null
 		LTAD_STOP_STATUS=$?
+	fi
+	if [ "$LTAD_STOP_STATUS" != 0 ]; then
+		echo "# lttng-analyzerd stopped with status $LTAD_STOP_STATUS:"
+		grep -v '^[0-9:.]* \(info\|debug\)' "$LTAD_DIR/daemon.log" 2>/dev/null |
+			tail -20 | sed 's/^/#   /'
 	fi
 	LTAD_PID=
 }
