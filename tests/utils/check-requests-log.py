@@ -6,7 +6,11 @@ request per connection). Prints TAP-friendly "key value" lines:
 
   log_lines N          lines in the access log
   matched N            log lines matched to a request (merged ones included)
-  unmatched_lines N    log lines with no request (must be 0)
+  unmatched_lines N    log lines with no request (must be 0), but for
+  aborted_unmatched N  lines of requests whose connection the client
+                       aborted before their answer was written (%X "X":
+                       the server wrote nothing, so no system call
+                       marks them; a pipelined one cannot be cut apart)
   double_matched N     log lines whose request was already claimed by
                        another line (must be 0)
   extra_requests N     requests without a log line
@@ -93,6 +97,7 @@ for lst in by_key.values():
 accepts = {k: [c.accept for c in v] for k, v in by_key.items()}
 
 log_lines = matched = unmatched = double = short = merged = 0
+aborted_unmatched = 0
 claimed_numbers = set()
 claimed = set()
 diffs = []
@@ -105,8 +110,12 @@ for line in open(sys.argv[2]):
     served = int(f[9]) if len(f) > 9 and f[9].isdigit() else 0
     key = (pid, port)
     i = bisect.bisect_right(accepts.get(key, []), start_us * 1000 + 1000000) - 1
+    aborted = len(f) > 8 and f[8] == 'X'
     if i < 0:
-        unmatched += 1
+        if aborted:
+            aborted_unmatched += 1
+        else:
+            unmatched += 1
         continue
     c = by_key[key][i]
     if i > 0 and c.accept > start_us * 1000:
@@ -118,7 +127,10 @@ for line in open(sys.argv[2]):
                 served in prev.numbers):
             c = prev
     if served not in c.numbers:
-        unmatched += 1
+        if aborted:
+            aborted_unmatched += 1
+        else:
+            unmatched += 1
         continue
     if (c.id, served) in claimed_numbers:
         double += 1
@@ -142,6 +154,7 @@ extra = [r for r in records if r['id'] not in claimed]
 print('log_lines', log_lines)
 print('matched', matched)
 print('unmatched_lines', unmatched)
+print('aborted_unmatched', aborted_unmatched)
 print('double_matched', double)
 print('extra_requests', len(extra))
 print('extra_not_empty', sum(1 for r in extra if r['end_reason'] != 'empty'))
