@@ -613,7 +613,7 @@ int lta_control_recreate_kept(void)
 	struct lta_control_session_config *configs[MAX_KEPT];
 	struct lta_control_error error;
 	size_t i, n = 0;
-	int failed = 0;
+	int failed = 0, ret;
 
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < MAX_KEPT; i++) {
@@ -625,12 +625,30 @@ int lta_control_recreate_kept(void)
 		}
 	}
 	pthread_mutex_unlock(&lock);
+	LTA_LOGI("Creating the sessions again after a relay restart: "
+		 "count=%zu",
+		 n);
 	for (i = 0; i < n; i++) {
 		struct lta_control_session session;
 		bool was_active;
 
-		if (lta_control_get(configs[i]->name, &session, &error)) {
-			/* Destroyed meanwhile, by someone else. */
+		ret = lta_control_get(configs[i]->name, &session, &error);
+		if (ret == -ENOENT) {
+			/*
+			 * Not listed: destroyed meanwhile by someone else,
+			 * or by the session daemon itself when its relay
+			 * daemon went away: created again, started.
+			 */
+			LTA_LOGI("A kept session is not listed any more, "
+				 "created again: session=\"%s\"",
+				 configs[i]->name);
+			session.active = true;
+		} else if (ret) {
+			LTA_LOGW("Cannot list a session to create it again "
+				 "after a relay restart (tried again): "
+				 "session=\"%s\", error=\"%s\"",
+				 configs[i]->name, error.message);
+			failed++;
 			continue;
 		}
 		was_active = session.active;

@@ -406,7 +406,8 @@ static void test_limits(struct lta_analyses *analyses, struct lta_store *store,
 		.max_per_address = 16,
 		.threads = 2,
 	};
-	struct lta_http_context context = { analyses, store, 0, NULL };
+	struct lta_http_context context = { .analyses = analyses,
+					    .store = store };
 	int silent[60], slow_body, i, closed = 0;
 	uint16_t main_port = port;
 	struct lta_http *http;
