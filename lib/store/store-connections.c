@@ -36,35 +36,6 @@
 
 /* --- the batch (the writer's thread) ------------------------------------- */
 
-/* Reads analyses.connections_ordered into B->check_order. */
-static int read_ordered(struct store_connection_batch *b, sqlite3 *db)
-{
-	sqlite3_stmt *stmt = NULL;
-	int ret = 0, rc;
-
-	rc = sqlite3_prepare_v2(db,
-				"SELECT connections_ordered FROM analyses "
-				"WHERE id=?1",
-				-1, &stmt, NULL);
-	if (rc != SQLITE_OK) {
-		ret = lta_store_sqlite_error(db, rc, "prepare");
-		goto end;
-	}
-	sqlite3_bind_int64(stmt, 1, b->analysis);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		b->check_order = sqlite3_column_int(stmt, 0) != 0;
-	} else if (rc == SQLITE_DONE) {
-		/* No such analysis (yet): its readers find no rows anyway. */
-		b->check_order = false;
-	} else {
-		ret = lta_store_sqlite_error(db, rc, "read analysis");
-	}
-end:
-	sqlite3_finalize(stmt);
-	return ret;
-}
-
 int lta_store_connection_batch_init(struct store_connection_batch *b,
 				    sqlite3 *db, int64_t analysis)
 {
@@ -102,7 +73,8 @@ int lta_store_connection_batch_init(struct store_connection_batch *b,
 		goto end;
 	}
 	sqlite3_bind_int64(b->out_of_order, 1, analysis);
-	ret = read_ordered(b, db);
+	ret = lta_store_read_ordered(db, b->analysis, "connections_ordered",
+				     &b->check_order);
 end:
 	return ret;
 }

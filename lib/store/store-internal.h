@@ -111,6 +111,16 @@ struct lta_store {
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /*
+ * Reads COLUMN (requests_ordered, errors_ordered, connections_ordered: a
+ * name from this code, never from input) of ANALYSIS into *ORDERED: whether
+ * the rows written so far have ids in time order. An analysis not stored
+ * (yet) is not ordered: its readers find no rows anyway. Returns 0 or an
+ * error.
+ */
+int lta_store_read_ordered(sqlite3 *db, int64_t analysis, const char *column,
+			   bool *ordered);
+
+/*
  * Records "WHAT: SQLite's message for DB" (DB may be NULL: then RC's
  * generic text) as the calling thread's last error, and returns RC as a
  * negative errno value: -ENOSPC for SQLITE_FULL, -ENOMEM for

@@ -105,35 +105,6 @@ sqlite3 *lta_store_writer_borrow_db(struct lta_store_writer *w)
 	return w->db;
 }
 
-/* Reads analyses.requests_ordered into W->check_order. */
-static int read_ordered(struct lta_store_writer *w)
-{
-	sqlite3_stmt *stmt = NULL;
-	int ret = 0, rc;
-
-	rc = sqlite3_prepare_v2(w->db,
-				"SELECT requests_ordered FROM analyses "
-				"WHERE id=?1",
-				-1, &stmt, NULL);
-	if (rc != SQLITE_OK) {
-		ret = lta_store_sqlite_error(w->db, rc, "prepare");
-		goto end;
-	}
-	sqlite3_bind_int64(stmt, 1, w->analysis);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		w->check_order = sqlite3_column_int(stmt, 0) != 0;
-	} else if (rc == SQLITE_DONE) {
-		/* No such analysis (yet): its readers find no rows anyway. */
-		w->check_order = false;
-	} else {
-		ret = lta_store_sqlite_error(w->db, rc, "read analysis");
-	}
-end:
-	sqlite3_finalize(stmt);
-	return ret;
-}
-
 /*
  * Whether ROW, about to be inserted, is out of start order with its
  * neighbours by id. Returns 1, 0, or an SQLite result code (negated).
@@ -209,7 +180,8 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 		goto error;
 	}
 	sqlite3_bind_int64(w->snapshot_write, 1, analysis_id);
-	if (read_ordered(w)) {
+	if (lta_store_read_ordered(w->db, w->analysis, "requests_ordered",
+				   &w->check_order)) {
 		goto error;
 	}
 	if (lta_store_error_batch_init(&w->errors, w->db, analysis_id) ||

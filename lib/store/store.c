@@ -1007,6 +1007,34 @@ end:
 	return store;
 }
 
+int lta_store_read_ordered(sqlite3 *db, int64_t analysis, const char *column,
+			   bool *ordered)
+{
+	sqlite3_stmt *stmt = NULL;
+	char sql[128];
+	int ret = 0, rc;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM analyses WHERE id=?1",
+		 column);
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		ret = lta_store_sqlite_error(db, rc, "prepare");
+		goto end;
+	}
+	sqlite3_bind_int64(stmt, 1, analysis);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ordered = sqlite3_column_int(stmt, 0) != 0;
+	} else if (rc == SQLITE_DONE) {
+		*ordered = false;
+	} else {
+		ret = lta_store_sqlite_error(db, rc, "read analysis");
+	}
+end:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
 struct lta_store *lta_store_open(const char *dir, char *error, size_t size)
 {
 	return store_open(dir, false, error, size);

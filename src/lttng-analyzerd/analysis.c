@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/htable.h"
 #include "common/log.h"
 #include "decode/decode.h"
@@ -70,22 +71,6 @@ struct lta_analyses {
 	bool quit;
 	int wake[2]; /* The supervisor polls wake[0]. */
 };
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* --- references ------------------------------------------------------------
  */
@@ -481,7 +466,7 @@ static void *supervise(void *arg)
 		size_t pos = 0, n = 0, i;
 		uint64_t key;
 		void *value;
-		int64_t now = mono_ns(), next_deadline = 0;
+		int64_t now = lta_clock_mono_ns(), next_deadline = 0;
 		int timeout_ms = -1;
 		bool quit;
 
@@ -915,7 +900,7 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	snprintf(row.source, sizeof(row.source), "%s", url ? url : path);
 	snprintf(row.status, sizeof(row.status), "%s",
 		 url ? "connecting" : "reading");
-	row.created_ns = wall_ns();
+	row.created_ns = lta_clock_wall_ns();
 	row.updated_ns = row.created_ns;
 	row.last_event_ns = -1;
 	ret = lta_store_analysis_insert(m->store, &row);
@@ -981,7 +966,8 @@ int lta_analyses_stop(struct lta_analyses *m, int64_t id)
 	pthread_mutex_lock(&m->lock);
 	if (!a->stop_requested) {
 		a->stop_requested = true;
-		a->stop_deadline = mono_ns() + m->options.stop_ms * MS;
+		a->stop_deadline =
+			lta_clock_mono_ns() + m->options.stop_ms * MS;
 		kill(a->pid, SIGTERM);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -1032,7 +1018,7 @@ static void fill_view(struct lta_analyses *m, struct analysis *a,
 	}
 	pthread_mutex_unlock(&m->lock);
 	if (a->live && view->stored.last_event_ns > 0) {
-		view->lag_ns = wall_ns() - view->stored.last_event_ns;
+		view->lag_ns = lta_clock_wall_ns() - view->stored.last_event_ns;
 	}
 }
 
@@ -1210,7 +1196,7 @@ int lta_analyses_running(struct lta_analyses *m)
 
 void lta_analyses_stop_all(struct lta_analyses *m)
 {
-	int64_t deadline = mono_ns() + m->options.stop_ms * MS;
+	int64_t deadline = lta_clock_mono_ns() + m->options.stop_ms * MS;
 	struct timespec until;
 	size_t pos = 0;
 	uint64_t key;

@@ -18,6 +18,7 @@
 
 #include "agent/timing.h"
 #include "analysis.h"
+#include "common/clock.h"
 #include "common/htable.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -106,22 +107,6 @@ struct worker {
 	atomic_bool stalled;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* --- the pipe to the daemon ------------------------------------------------
  */
 
@@ -158,7 +143,7 @@ static void store_row(struct worker *w)
 	w->state.requests = lta_store_writer_committed(w->writer);
 	w->state.connections =
 		lta_store_writer_committed_connections(w->writer);
-	w->state.updated_ns = wall_ns();
+	w->state.updated_ns = lta_clock_wall_ns();
 	if (lta_store_analysis_update(w->store, &w->state)) {
 		LTA_LOGE("Cannot store analysis state: id=%lld, error=\"%s\"",
 			 (long long)w->o.analysis, lta_store_error());
@@ -489,7 +474,7 @@ static int local_process_state(uint32_t trace, int32_t pid, void *data)
 		if (kill(pid, 0) == 0 ? !is_zombie(pid) : errno != ESRCH) {
 			return 0;
 		}
-		found = wall_ns();
+		found = lta_clock_wall_ns();
 		if (lta_htable_put(&w->dead, key, (void *)(uintptr_t)found)) {
 			return 1; /* No memory to wait: say it now. */
 		}
@@ -617,7 +602,7 @@ static void take_estimates(struct worker *w)
  */
 static int housekeeping(struct worker *w, bool now)
 {
-	int64_t t = mono_ns();
+	int64_t t = lta_clock_mono_ns();
 	int ret;
 
 	check_processes(w, t);
@@ -713,7 +698,7 @@ static void *signal_thread(void *arg)
 			continue;
 		}
 		since = atomic_load(&w->run_since);
-		now = mono_ns();
+		now = lta_clock_mono_ns();
 		if (!since || stall <= 0) {
 			interrupted_at = 0;
 			continue;
@@ -1000,9 +985,9 @@ static int setup(struct worker *w, char *error, size_t size)
 static bool pause_unless_stopped(struct worker *w, int ms)
 {
 	struct timespec step = { 0, 50 * MS };
-	int64_t until = mono_ns() + (int64_t)ms * MS;
+	int64_t until = lta_clock_mono_ns() + (int64_t)ms * MS;
 
-	while (mono_ns() < until) {
+	while (lta_clock_mono_ns() < until) {
 		if (atomic_load(&w->stop_requested)) {
 			return false;
 		}
@@ -1059,7 +1044,7 @@ static int run(struct worker *w)
 				continue;
 			}
 		}
-		atomic_store(&w->run_since, mono_ns());
+		atomic_store(&w->run_since, lta_clock_mono_ns());
 		status = lta_source_run_once(w->source);
 		atomic_store(&w->run_since, 0);
 		if (status == LTA_SOURCE_STOPPED &&
@@ -1118,7 +1103,7 @@ static int run(struct worker *w)
 			continue;
 		case LTA_SOURCE_END:
 			if (w->live && reattach_until &&
-			    mono_ns() < reattach_until) {
+			    lta_clock_mono_ns() < reattach_until) {
 				/*
 				 * Re-attaching after a disconnection, and the
 				 * relay daemon does not know the session (it
@@ -1178,7 +1163,8 @@ static int run(struct worker *w)
 			 */
 			lta_segment_discard(w->segment, LTA_SEGMENT_ALL_TRACES);
 			if (!reattach_until) {
-				reattach_until = mono_ns() + REATTACH_GRACE_NS;
+				reattach_until =
+					lta_clock_mono_ns() + REATTACH_GRACE_NS;
 			}
 			w->reconnects++;
 			w->data_gaps++;

@@ -299,8 +299,12 @@ lta_api POST /api/v1/analyses '{"path":"/etc"}' >"$tmp/b"
 is "$(lta_status) $(jq -r .error.code <"$tmp/b")" "403 path_not_allowed" \
 	"allowed-trace-dir (configuration file): a path outside is refused"
 lta_api POST /api/v1/analyses "{\"path\":\"$tmp/allowed/t\"}" >"$tmp/b"
-is "$(lta_status) $(jq -r .error.code <"$tmp/b")" "422 not_a_trace" \
-	"a path inside is searched"
+is "$(lta_status)" 201 "a path inside is accepted (its worker searches it)"
+aid=$(jq -r .id <"$tmp/b")
+deadline=$(($(date +%s) + 20))
+until [ "$(lta_api GET "/api/v1/analyses/$aid" | jq -r .status)" = failed ] || [ "$(date +%s)" -ge $deadline ]; do sleep 0.1; done
+lta_api GET "/api/v1/analyses/$aid" | jq -r .reason | grep -q 'No CTF trace'
+ok $? "and its analysis fails: no trace in it"
 is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: web.example' "$LTAD_URL/api/v1/health")" 200 \
 	"allowed-host (configuration file)"
 lta_daemon_stop

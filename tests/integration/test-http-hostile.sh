@@ -175,7 +175,18 @@ for i in 1 2 3 4; do
 	timed 400 invalid_path "a symlink loop ($i)" "{\"path\":\"$tmp/traces/loop\"}"
 	timed 403 path_not_allowed "/proc ($i)" '{"path":"/proc"}'
 done
-timed 422 not_a_trace "a folder holding symlink loops" "{\"path\":\"$tmp/traces/looping\"}"
+# A folder holding loops is accepted at once: its worker searches it, and
+# its bounded walk finds no trace there.
+t0=$(ms_now)
+st=$(curl -s -m 5 -o "$tmp/b" -w '%{http_code}' -X POST -H "$A" -H "$J" --data "{\"path\":\"$tmp/traces/looping\"}" "$U/analyses")
+t=$(($(ms_now) - t0))
+is "$st" 201 "a folder holding symlink loops: accepted at once"
+[ $t -lt 1000 ]; ok $? "a folder holding symlink loops: within 1 s ($t ms)"
+lid=$(jq -r .id <"$tmp/b")
+end=$(($(ms_now) + 20000))
+until [ "$(curl -s "$U/analyses/$lid" | jq -r .status)" = failed ] || [ "$(ms_now)" -ge $end ]; do sleep 0.1; done
+curl -s "$U/analyses/$lid" | jq -r .reason | grep -q 'No CTF trace'
+ok $? "a folder holding symlink loops: its analysis fails, no trace found"
 timed 403 path_not_allowed "/proc/self/root/proc" '{"path":"/proc/self/root/proc"}'
 timed 403 path_not_allowed "/sys" '{"path":"/sys"}'
 timed 400 invalid_path "a 300-byte name" "{\"path\":\"/tmp/$(head -c 300 /dev/zero | tr '\0' n)\"}"
