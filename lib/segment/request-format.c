@@ -13,6 +13,15 @@ bool lta_request_is_complete(const struct lta_request *r)
 				  r->end_reason == LTA_REQUEST_END_KEEPALIVE);
 }
 
+int64_t lta_request_latency(const struct lta_request *r)
+{
+	if (r->answered_ts >= r->start && r->end >= 0 &&
+	    r->answered_ts <= r->end) {
+		return r->answered_ts - r->start;
+	}
+	return lta_request_duration(r);
+}
+
 int64_t lta_request_duration(const struct lta_request *r)
 {
 	return r->end >= 0 ? r->end - r->start : -1;

@@ -45,6 +45,14 @@ void lta_request_format_text(const struct lta_request *r,
  */
 bool lta_request_is_complete(const struct lta_request *r);
 
+/*
+ * Latency of R in ns: from its start to its answer handed to the kernel
+ * (the exit of its last write, answered_ns), what a client waits for; the
+ * duration when R wrote nothing. What the latency figures count (the
+ * duration also counts the server's work after the answer: its log).
+ */
+int64_t lta_request_latency(const struct lta_request *r);
+
 /* Duration of R in ns (end - start), or -1 when it has no end. */
 int64_t lta_request_duration(const struct lta_request *r);
 

@@ -52,7 +52,7 @@ void lta_summary_add(struct lta_summary *s, const struct lta_request *r)
 		return;
 	}
 	s->complete++;
-	lta_histogram_record(s->latency, lta_request_duration(r));
+	lta_histogram_record(s->latency, lta_request_latency(r));
 	if (s->first_start < 0 || r->start < s->first_start) {
 		s->first_start = r->start;
 	}
@@ -109,8 +109,8 @@ void lta_summary_print(const struct lta_summary *s, FILE *out)
 
 	fprintf(out, "Server-side latency: from the accept exit (or, on a "
 		     "persistent connection, the read of the request) to the "
-		     "end of the answer (excludes time in the listen backlog "
-		     "and idle keep-alive time)\n");
+		     "answer handed to the kernel (its last write; excludes "
+		     "time in the listen backlog and idle keep-alive time)\n");
 	fprintf(out, "  Thread Stats   Avg      Stdev     Max\n");
 	fprintf(out, "    Latency ");
 	print_duration(out, lta_histogram_mean(h), 9);

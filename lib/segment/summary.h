@@ -3,10 +3,11 @@
  *
  * A summary counts requests by how they ended, and keeps a histogram of
  * the server-side latency of the complete ones: from its start (the accept
- * exit, or on a persistent connection the read of the request) to its end
- * (so it does not include time in the listen backlog, which a client-side
- * tool like wrk2 does count, nor idle keep-alive time). A request is
- * complete when it ended by close, shutdown or keepalive after reading
+ * exit, or on a persistent connection the read of the request) to its
+ * answer handed to the kernel (lta_request_latency(): so it does not include
+ * time in the listen backlog, which a client-side tool like wrk2 does count,
+ * nor idle keep-alive time, nor the server's work after the answer). A request
+ * is complete when it ended by close, shutdown or keepalive after reading
  * something, and the tracer lost nothing meanwhile; empty connections (nothing
  * read), aborted, still open and incomplete requests are counted apart.
  * Summaries merge. Not thread-safe.

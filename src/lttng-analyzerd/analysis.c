@@ -271,6 +271,12 @@ static int rebuild_one(const struct lta_store_request *row, void *user_data)
 		r.end_reason = LTA_REQUEST_END_OPEN;
 	}
 	r.incomplete = row->incomplete;
+	r.answered_ts = -1;
+	if (strstr(row->json, "\"answered_ns\":") &&
+	    !strstr(row->json, "\"answered_ns\":null")) {
+		r.answered_ts =
+			(int64_t)record_number(row->json, "\"answered_ns\":");
+	}
 	r.bytes_read = record_number(row->json, "\"bytes_read\":");
 	r.bytes_written = record_number(row->json, "\"bytes_written\":");
 	lta_summary_add(rb->summary, &r);

@@ -521,9 +521,11 @@ static json_t *latency_json(const struct lta_histogram *h)
 	size_t i;
 
 	failed |= put(o, "description",
-		      json_string("Server-side latency: from the accept of "
-				  "the connection to its first shutdown or "
-				  "close."));
+		      json_string("Server-side latency: from the start of "
+				  "a request (the accept of its connection, "
+				  "or the read of the request on a "
+				  "persistent connection) to its answer "
+				  "handed to the kernel (its last write)."));
 	failed |= put(o, "unit", json_string("ns"));
 	failed |= put(o, "count", uint_json(count));
 	if (count) {

@@ -509,27 +509,37 @@ static void test_summary(void)
 	for (i = 1; i <= 100; i++) {
 		r.start = 0;
 		r.end = i * 1000000LL; /* 1..100 ms */
+		/* Answered 1 ms before the end (the server's log after). */
+		r.answered_ts = r.end - 1000000LL;
 		r.reads = 1;
 		r.end_reason = LTA_REQUEST_END_CLOSE;
 		lta_summary_add(s, &r);
 	}
+	/* One that wrote nothing: its duration, 100 ms. */
+	r.answered_ts = -1;
+	lta_summary_add(s, &r);
 	r.end_reason = LTA_REQUEST_END_EMPTY;
 	lta_summary_add(s, &r);
 	r.end_reason = LTA_REQUEST_END_CLOSE;
 	r.incomplete = true;
 	r.end = 999000000;
 	lta_summary_add(s, &r);
-	is_int(s->requests, 102, "102 requests counted");
-	is_int(s->complete, 100, "100 in the latency figures");
+	is_int(s->requests, 103, "103 requests counted");
+	is_int(s->complete, 101, "101 in the latency figures");
 	is_int(s->by_end[LTA_REQUEST_END_EMPTY], 1, "the empty one apart");
 	is_int(s->incomplete, 1, "the incomplete one apart");
 	ok(llabs(lta_histogram_percentile(s->latency, 50) - 50000000) <=
 		   50000000 / 1000,
-	   "p50 = 50 ms within 3 significant digits");
-	is_int(lta_histogram_max(s->latency), 100000000, "max 100 ms exactly");
-	ok(lta_summary_throughput(s) > 999.0 &&
-		   lta_summary_throughput(s) < 1001.0,
-	   "100 requests in 0.1 s of trace time: 1000/s");
+	   "p50 = 50 ms (0..99 ms answers and one 100 ms) within 3 "
+	   "significant digits");
+	is_int(lta_histogram_min(s->latency), 0,
+	       "min: answered at its start (latency to the answer, not to "
+	       "the end)");
+	is_int(lta_histogram_max(s->latency), 100000000,
+	       "max: the request that wrote nothing counts its duration");
+	ok(lta_summary_throughput(s) > 1009.0 &&
+		   lta_summary_throughput(s) < 1011.0,
+	   "101 requests in 0.1 s of trace time: 1010/s");
 	lta_summary_destroy(s);
 }
 
