@@ -1427,11 +1427,21 @@ static int exchange_exit(struct lta_segment *segment, struct thread_state *t,
 			 struct lta_request **request, int64_t ret)
 {
 	struct pending *p = &t->pending;
-	struct lta_segment_connection *c = lta_htable_get(
-		&segment->by_fd, fd_key(event->trace, event->pid, p->fd));
 	struct lta_request *r = *request;
+	struct lta_segment_connection *c;
 	bool read = is_read(event->syscall);
 
+	/*
+	 * The call's request is on that descriptor (the common case): its
+	 * connection is at hand; else look it up (an idle connection, or a
+	 * descriptor that is not a connection's).
+	 */
+	if (r && r->conn && r->fd == p->fd && r->pid == event->pid) {
+		c = r->conn;
+	} else {
+		c = lta_htable_get(&segment->by_fd,
+				   fd_key(event->trace, event->pid, p->fd));
+	}
 	if (!c) {
 		return 0;
 	}
