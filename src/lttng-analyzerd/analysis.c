@@ -721,8 +721,7 @@ end:
 	return ret;
 }
 
-/* --- the manager -----------------------------------------------------------
- */
+/* --- the manager ------------------------------------------------------ */
 
 struct lta_analyses *lta_analyses_create(struct lta_store *store,
 					 const struct lta_analyses_options *o)
@@ -747,33 +746,23 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 	m->options.stall_ms = 10000;
 	m->options.stop_ms = 2000;
 	if (o) {
-		if (o->retry_initial_ms > 0) {
-			m->options.retry_initial_ms = o->retry_initial_ms;
-		}
-		if (o->retry_max_ms > 0) {
-			m->options.retry_max_ms = o->retry_max_ms;
-		}
-		if (o->commit_ms > 0) {
-			m->options.commit_ms = o->commit_ms;
-		}
-		if (o->max_calls > 0) {
-			m->options.max_calls = o->max_calls;
-		}
-		if (o->max_analyses > 0) {
-			m->options.max_analyses = o->max_analyses;
-		}
-		if (o->worker_memory_mb > 0) {
-			m->options.worker_memory_mb = o->worker_memory_mb;
-		}
-		if (o->worker_files > 0) {
-			m->options.worker_files = o->worker_files;
-		}
-		if (o->stall_ms > 0) {
-			m->options.stall_ms = o->stall_ms;
-		}
-		if (o->stop_ms > 0) {
-			m->options.stop_ms = o->stop_ms;
-		}
+		/* A positive value replaces the default. */
+#define TAKE(field)                                  \
+	do {                                         \
+		if (o->field > 0) {                  \
+			m->options.field = o->field; \
+		}                                    \
+	} while (0)
+		TAKE(retry_initial_ms);
+		TAKE(retry_max_ms);
+		TAKE(commit_ms);
+		TAKE(max_calls);
+		TAKE(max_analyses);
+		TAKE(worker_memory_mb);
+		TAKE(worker_files);
+		TAKE(stall_ms);
+		TAKE(stop_ms);
+#undef TAKE
 		m->options.timing = o->timing;
 		m->options.syslog = o->syslog;
 		if (o->worker_program) {
