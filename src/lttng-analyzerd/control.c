@@ -657,7 +657,7 @@ int lta_control_recreate_kept(void)
 		 * relay daemon it streamed to is gone) but happens: what
 		 * counts is that the name is free.
 		 */
-		if (lta_control_destroy(configs[i]->name, 2000, &error) &&
+		if (lta_control_destroy(configs[i]->name, 5000, &error) &&
 		    lta_control_get(configs[i]->name, &session, &error) == 0) {
 			LTA_LOGW("Cannot destroy a session to create it again "
 				 "after a relay restart (tried again): "

@@ -714,8 +714,12 @@ int lta_daemon_main(int argc, char **argv)
 				recreate_tries = 0;
 			}
 			if (lta_lttng_daemons_watch(lttng_daemons)) {
-				/* Every half second for 10 s at most. */
-				recreate_tries = 20;
+				/*
+				 * Every half second for 60 s at most: a
+				 * loaded session daemon takes its time to
+				 * destroy a session whose relay went away.
+				 */
+				recreate_tries = 120;
 			}
 			continue;
 		}

@@ -41,7 +41,7 @@
  * waited for this long before the analysis ends: a relay daemon that was
  * restarted gets its sessions back when they are created again.
  */
-#define REATTACH_GRACE_NS (60000 * MS)
+#define REATTACH_GRACE_NS (120000 * MS)
 #define MAX_GONE 64
 #define MAX_SYSCALL_NAMES 256
 

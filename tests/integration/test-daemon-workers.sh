@@ -112,6 +112,8 @@ ok $? "a live session"
 done) &
 pids="$pids $!"
 url="net://127.0.0.1:$LTTA_RELAYD_LIVE_PORT/host/$(hostname)/wk"
+# A second analysis runs while the live workers are killed.
+clean2=$(lta_api POST /api/v1/analyses "{\"path\":\"$tmp/trace\"}" | jq -r .id)
 for sig in SEGV ABRT; do
 	id=$(lta_api POST /api/v1/analyses "{\"url\":\"$url\"}" | jq -r .id)
 	wait_for 30 '[ "$(field $id status)" = live ] && [ "$(field $id requests)" -gt 0 ]'
@@ -127,6 +129,9 @@ for sig in SEGV ABRT; do
 	is "$(lta_api GET "/api/v1/analyses/$id/stats" | jq -r .counts.requests)" "$n" \
 		"live $sig: /stats counts exactly what is stored"
 done
+wait_for 120 '[ "$(field $clean2 status)" = ended ]'
+ok $? "the offline analysis running beside the live crashes ended, untouched"
+is "$(field "$clean2" requests)" "$total" "with every request ($total)"
 lttng destroy wk >/dev/null 2>&1
 
 # --- a silent relay daemon ---------------------------------------------------
@@ -241,10 +246,19 @@ ok "$([ "$(echo "$health" | jq -r .relay_daemon.pid)" != "$relayd" ] && echo 0 |
 wait_for 20 '[ "$(field $id data_gaps)" -ge 1 ]'
 ok $? "relay restart: the analysis counts the gap"
 before=$(field "$id" requests)
-wait_for 90 '[ "$(field $id status)" = live ] && [ "$(field $id requests)" -gt $((before + 100)) ]'
-ok $? "relay restart: the analysis goes on, live ($before requests before, $(field "$id" requests) now)" ||
-	grep -E 'relay|again|kept|status changed' "$tmp/m/daemon.log" | tail -15 | sed 's/^/# /'
-is "$(field "$id" running)" true "relay restart: it did not end"
+wait_for 90 '[ "$(field $id status)" = live ] && [ "$(field $id requests)" -gt $((before + 100)) ] || ! kill -0 $LTTA_SESSIOND_PID 2>/dev/null'
+if ! kill -0 "$LTTA_SESSIOND_PID" 2>/dev/null; then
+	# lttng-sessiond 2.13 can abort when its relay daemon dies under load
+	# (session_put: assertion failed): no session can be created again,
+	# which the daemon's log says; what follows cannot be checked.
+	grep -m1 -E 'Assertion|Abort' "$LTTA_HOME/sessiond.log" | sed 's/^/# lttng-sessiond: /'
+	grep -m2 -E 'No session daemon' "$tmp/m/daemon.log" | sed 's/^/# daemon: /'
+	skip 2 "lttng-sessiond died when its relay daemon was killed (an LTTng bug)"
+else
+	ok "$([ "$(field "$id" status)" = live ] && [ "$(field "$id" requests)" -gt $((before + 100)) ] && echo 0 || echo 1)" \
+		"relay restart: the analysis goes on, live ($before requests before, $(field "$id" requests) now)"
+	is "$(field "$id" running)" true "relay restart: it did not end"
+fi
 lta_api DELETE /api/v1/sessions/rr >/dev/null
 lta_daemon_stop
 done_testing

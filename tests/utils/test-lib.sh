@@ -4,6 +4,7 @@
 #   ok COND_STATUS "description"     (pass $? of a test command: ok $? "x")
 #   is GOT WANT "description"
 #   skip_all "reason"
+#   skip N "reason"                  # N checks skipped, with the reason
 #   done_testing                     (prints the plan, exits non-zero on failure)
 
 _here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +17,17 @@ LTA_CLI=${LTA_CLI:-$top_builddir/src/lttng-analyzer/lttng-analyzer}
 PYTHON=/usr/bin/python3
 _tap_n=0
 _tap_failed=0
+
+# skip N REASON: N checks that cannot be made here (TAP "# SKIP").
+skip()
+{
+	local i
+
+	for i in $(seq 1 "$1"); do
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n # SKIP $2"
+	done
+}
 
 ok()
 {
