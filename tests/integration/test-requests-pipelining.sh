@@ -156,7 +156,8 @@ while read -r k v; do p[$k]=$v; done <"$out/pipelining"
 diag "$(tr '\n' ' ' <"$out/pipelining")"
 is "${p[messages_unknown]}" 0 "every answered record says how many HTTP requests it holds"
 is "${p[request_line_unknown]}" 0 "every record that began with a read has its request line"
-is "${p[messages]}" "$((logged - c[aborted_unmatched]))" \
+diag "log lines matched to empty records: ${c[matched_empty]}"
+is "${p[messages]}" "$((logged - c[aborted_unmatched] - c[matched_empty]))" \
 	"the records' messages add up to the access-log lines (${p[records]} records, ${p[merged_records]} with messages > 1)"
 is "${p[first_of_batch_pipelined]}" 0 \
 	"no record starting with ?pipeline=1 (or the probe) is pipelined (${p[first_of_batch]} records)"

@@ -11,6 +11,9 @@ request per connection). Prints TAP-friendly "key value" lines:
                        aborted before their answer was written (%X "X":
                        the server wrote nothing, so no system call
                        marks them; a pipelined one cannot be cut apart)
+  matched_empty N      log lines matched to a record that read nothing
+                       ("empty": Apache logged a request on a connection
+                       whose bytes the trace never shows read)
   double_matched N     log lines whose request was already claimed by
                        another line (must be 0)
   extra_requests N     requests without a log line
@@ -97,7 +100,7 @@ for lst in by_key.values():
 accepts = {k: [c.accept for c in v] for k, v in by_key.items()}
 
 log_lines = matched = unmatched = double = short = merged = 0
-aborted_unmatched = 0
+aborted_unmatched = matched_empty = 0
 claimed_numbers = set()
 claimed = set()
 diffs = []
@@ -139,6 +142,8 @@ for line in open(sys.argv[2]):
     r, first = c.numbers[served]
     claimed.add(r['id'])
     matched += 1
+    if r['end_reason'] == 'empty':
+        matched_empty += 1
     if not first:
         merged += 1
         continue
@@ -155,6 +160,7 @@ print('log_lines', log_lines)
 print('matched', matched)
 print('unmatched_lines', unmatched)
 print('aborted_unmatched', aborted_unmatched)
+print('matched_empty', matched_empty)
 print('double_matched', double)
 print('extra_requests', len(extra))
 print('extra_not_empty', sum(1 for r in extra if r['end_reason'] != 'empty'))
