@@ -33,7 +33,6 @@
 #define ROW_UPDATE_NS (200 * MS)
 #define SNAPSHOT_IDLE_NS (1000 * MS)
 #define LIVENESS_NS (100 * MS)
-#define ESTIMATES_NS (200 * MS)
 #define DISK_RETRY_NS (500 * MS)
 #define STALL_GRACE_NS (5000 * MS)
 /*
@@ -87,7 +86,7 @@ struct worker {
 	/* Something to say since the last snapshot: rows, gaps, estimates. */
 	bool changed;
 	int64_t snapshot_events; /* Events counted by the last snapshot. */
-	int64_t next_row_update, next_snapshot, next_liveness, next_estimates;
+	int64_t next_row_update, next_snapshot, next_liveness;
 	bool commit_now; /* An error was raised: visible at once. */
 	struct lta_strbuf snapshot_text;
 
@@ -200,6 +199,8 @@ static void take_warnings(struct worker *w)
 	}
 }
 
+static void take_estimates(struct worker *w);
+
 /* The snapshot of everything handed out (the batch included). */
 static int write_snapshot(struct worker *w)
 {
@@ -247,6 +248,8 @@ static int write_snapshot(struct worker *w)
 		(int64_t)lta_segment_counters(w->segment)->requests_open;
 	s.reconnects = w->reconnects;
 	s.data_gaps = w->data_gaps;
+	/* The agent's estimates as of now, with the rows they count. */
+	take_estimates(w);
 	s.timeouts = w->estimates;
 	s.timeout_count = w->estimate_count;
 	take_warnings(w);
@@ -606,10 +609,6 @@ static int housekeeping(struct worker *w, bool now)
 	int ret;
 
 	check_processes(w, t);
-	if (t >= w->next_estimates) {
-		w->next_estimates = t + ESTIMATES_NS;
-		take_estimates(w);
-	}
 	if (w->commit_now) {
 		now = true;
 		w->commit_now = false;
