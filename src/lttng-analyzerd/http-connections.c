@@ -93,18 +93,11 @@ static const char *family_name(int family)
 	}
 }
 
-static void field(struct lta_strbuf *out, const char *name)
-{
-	lta_strbuf_putc(out, ',');
-	lta_strbuf_json_string(out, name);
-	lta_strbuf_putc(out, ':');
-}
-
 /* A string, or null when empty (not known). */
 static void string_or_null(struct lta_strbuf *out, const char *name,
 			   const char *value)
 {
-	field(out, name);
+	lta_http_json_field(out, name);
 	if (value && value[0]) {
 		lta_strbuf_json_string(out, value);
 	} else {
@@ -114,7 +107,7 @@ static void string_or_null(struct lta_strbuf *out, const char *name,
 
 static void ns_field(struct lta_strbuf *out, const char *name, int64_t ns)
 {
-	field(out, name);
+	lta_http_json_field(out, name);
 	lta_http_int_or_null(out, ns);
 }
 
@@ -124,42 +117,42 @@ static void connection_json(struct lta_strbuf *out,
 {
 	lta_strbuf_puts(out, "{\"id\":");
 	lta_strbuf_int(out, c->id);
-	field(out, "trace");
+	lta_http_json_field(out, "trace");
 	lta_strbuf_uint(out, c->trace);
 	string_or_null(out, "host", c->host);
-	field(out, "pid");
+	lta_http_json_field(out, "pid");
 	lta_strbuf_int(out, c->pid);
-	field(out, "procname");
+	lta_http_json_field(out, "procname");
 	lta_strbuf_json_string(out, c->procname ? c->procname : "");
-	field(out, "fd");
+	lta_http_json_field(out, "fd");
 	lta_strbuf_int(out, c->fd);
 	string_or_null(out, "family", family_name(c->family));
 	string_or_null(out, "peer", c->peer);
-	field(out, "port");
+	lta_http_json_field(out, "port");
 	lta_http_int_or_null(out, c->port);
 	ns_field(out, "accept_entry_ns", c->accept_entry_ns);
 	ns_field(out, "start_ns", c->start_ns);
 	ns_field(out, "end_ns", c->end_ns);
 	ns_field(out, "shutdown_ns", c->shutdown_ns);
 	ns_field(out, "close_ns", c->close_ns);
-	field(out, "end_reason");
+	lta_http_json_field(out, "end_reason");
 	lta_strbuf_json_string(out, c->end_reason ? c->end_reason : "");
-	field(out, "incomplete");
+	lta_http_json_field(out, "incomplete");
 	lta_strbuf_puts(out, c->incomplete ? "true" : "false");
-	field(out, "peer_closed");
+	lta_http_json_field(out, "peer_closed");
 	lta_strbuf_puts(out, c->peer_closed ? "true" : "false");
-	field(out, "requests");
+	lta_http_json_field(out, "requests");
 	lta_strbuf_uint(out, c->requests);
-	field(out, "first_request");
+	lta_http_json_field(out, "first_request");
 	if (c->first_request > 0) {
 		lta_strbuf_int(out, c->first_request);
 	} else {
 		lta_strbuf_puts(out, "null");
 	}
 	ns_field(out, "idle_ns", c->idle_ns);
-	field(out, "bytes_read");
+	lta_http_json_field(out, "bytes_read");
 	lta_strbuf_uint(out, c->bytes_read);
-	field(out, "bytes_written");
+	lta_http_json_field(out, "bytes_written");
 	lta_strbuf_uint(out, c->bytes_written);
 }
 

@@ -79,17 +79,10 @@ static int read_filter(struct lta_http_exchange *x,
 	return 0;
 }
 
-static void field(struct lta_strbuf *out, const char *name)
-{
-	lta_strbuf_putc(out, ',');
-	lta_strbuf_json_string(out, name);
-	lta_strbuf_putc(out, ':');
-}
-
 static void string_field(struct lta_strbuf *out, const char *name,
 			 const char *value)
 {
-	field(out, name);
+	lta_http_json_field(out, name);
 	lta_strbuf_json_string(out, value ? value : "");
 }
 
@@ -107,25 +100,25 @@ static int add_error(const struct lta_store_error *e, void *user_data)
 	string_field(out, "kind", e->kind);
 	string_field(out, "origin", e->origin);
 	string_field(out, "host", e->host);
-	field(out, "pid");
+	lta_http_json_field(out, "pid");
 	lta_strbuf_int(out, e->pid);
-	field(out, "tid");
+	lta_http_json_field(out, "tid");
 	lta_strbuf_int(out, e->tid);
 	string_field(out, "entity", e->entity);
 	string_field(out, "name", e->name);
-	field(out, "key");
+	lta_http_json_field(out, "key");
 	lta_strbuf_uint(out, e->key);
-	field(out, "start_ns");
+	lta_http_json_field(out, "start_ns");
 	lta_strbuf_int(out, e->start_ns);
-	field(out, "raised_ns");
+	lta_http_json_field(out, "raised_ns");
 	lta_strbuf_int(out, e->raised_ns);
-	field(out, "timeout_ns");
+	lta_http_json_field(out, "timeout_ns");
 	lta_http_int_or_null(out, e->timeout_ns);
-	field(out, "late_end_ns");
+	lta_http_json_field(out, "late_end_ns");
 	lta_http_int_or_null(out, e->late_end_ns);
-	field(out, "expired");
+	lta_http_json_field(out, "expired");
 	lta_strbuf_puts(out, e->expired ? "true" : "false");
-	field(out, "open");
+	lta_http_json_field(out, "open");
 	lta_strbuf_int(out, e->open_count);
 	lta_strbuf_putc(out, '}');
 	return 0;
@@ -171,19 +164,19 @@ static int add_timeout(const struct lta_analysis_timeout *t, void *user_data)
 	lta_strbuf_json_string(out, t->kind);
 	string_field(out, "entity", t->entity);
 	string_field(out, "name", t->name);
-	field(out, "samples");
+	lta_http_json_field(out, "samples");
 	lta_strbuf_uint(out, t->samples);
-	field(out, "mean_ns");
+	lta_http_json_field(out, "mean_ns");
 	lta_strbuf_int(out, t->mean_ns);
-	field(out, "deviation_ns");
+	lta_http_json_field(out, "deviation_ns");
 	lta_strbuf_int(out, t->dev_ns);
-	field(out, "timeout_ns");
+	lta_http_json_field(out, "timeout_ns");
 	lta_strbuf_int(out, t->timeout_ns);
-	field(out, "open");
+	lta_http_json_field(out, "open");
 	lta_strbuf_uint(out, t->open);
-	field(out, "errors");
+	lta_http_json_field(out, "errors");
 	lta_strbuf_uint(out, t->errors);
-	field(out, "late_ends");
+	lta_http_json_field(out, "late_ends");
 	lta_strbuf_uint(out, t->late_ends);
 	lta_strbuf_putc(out, '}');
 	return 0;

@@ -243,6 +243,12 @@ void lta_http_page_reply(struct lta_http_exchange *x,
 /* Writes VALUE, or null when negative (unknown). */
 void lta_http_int_or_null(struct lta_strbuf *out, int64_t value);
 
+/*
+ * Writes ,"NAME": : the key of a field after the first of an object
+ * written by hand (the lists of errors and connections).
+ */
+void lta_http_json_field(struct lta_strbuf *out, const char *name);
+
 /* Answers STATUS with {"error":{"code":CODE,"message":...}}. */
 void lta_http_reply_error(struct lta_http_exchange *x, unsigned int status,
 			  const char *code, const char *fmt, ...)

@@ -272,3 +272,10 @@ void lta_http_int_or_null(struct lta_strbuf *out, int64_t value)
 		lta_strbuf_int(out, value);
 	}
 }
+
+void lta_http_json_field(struct lta_strbuf *out, const char *name)
+{
+	lta_strbuf_putc(out, ',');
+	lta_strbuf_json_string(out, name);
+	lta_strbuf_putc(out, ':');
+}
