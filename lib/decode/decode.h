@@ -94,6 +94,15 @@ struct lta_source_options {
 	bool decode_args;
 	/* Log level given to babeltrace2 components: "error", "warn"... */
 	const char *bt_log_level;
+	/*
+	 * Recorded traces: how many babeltrace2 graphs decode at once. The
+	 * streams (stream files) are shared out among them and their events
+	 * merged back in the order one graph gives (babeltrace2's muxer
+	 * order), so handlers see the same events in the same order
+	 * whatever the number. 0 or 1: one graph, on the caller's thread.
+	 * Live sessions: ignored (one graph).
+	 */
+	unsigned jobs;
 	/* Bounds of the search for traces below a path (trace-path.h). */
 	struct lta_trace_discovery discovery;
 };

@@ -561,8 +561,13 @@ static int link_into(const char *target_dir, const char *folder,
 	return symlink(target, link) ? -errno : 0;
 }
 
-/* Makes a new filtered folder of links to the files that passed. */
-static int make_filtered(struct lta_trace_filter *filter)
+/*
+ * Makes a new folder of links to the metadata and to the stream files that
+ * passed (only those with TAKE[i] set, when TAKE is given), with their
+ * index files. Returns 0 with *OUT set (owned), or a negative errno.
+ */
+static int make_folder(const struct lta_trace_filter *filter, const bool *take,
+		       char **out)
 {
 	const char *tmp = getenv("TMPDIR");
 	char folder[PATH_MAX], real_index[PATH_MAX], index[PATH_MAX];
@@ -588,7 +593,7 @@ static int make_filtered(struct lta_trace_filter *filter)
 		struct stream_file *file = &filter->files[i];
 		char name[NAME_MAX + 8];
 
-		if (!file->read) {
+		if (!file->read || (take && !take[i])) {
 			continue;
 		}
 		ret = link_into(filter->real_dir, folder, file->name);
@@ -604,24 +609,71 @@ static int make_filtered(struct lta_trace_filter *filter)
 			ret = link_into(real_index, index, name);
 		}
 	}
+	if (ret == 0) {
+		*out = strdup(folder);
+		ret = *out ? 0 : -ENOMEM;
+	}
 	if (ret) {
 		remove_filtered(folder);
+	}
+	return ret;
+}
+
+/* Makes a new filtered folder of links to the files that passed. */
+static int make_filtered(struct lta_trace_filter *filter)
+{
+	char *folder = NULL;
+	int ret = make_folder(filter, NULL, &folder);
+
+	if (ret) {
 		return ret;
 	}
 	if (filter->filtered_dir) {
 		remove_filtered(filter->filtered_dir);
 		free(filter->filtered_dir);
 	}
-	filter->filtered_dir = strdup(folder);
-	if (!filter->filtered_dir) {
-		remove_filtered(folder);
-		return -ENOMEM;
-	}
+	filter->filtered_dir = folder;
 	filter->stale = false;
 	LTA_LOGI("Reading a filtered copy of a trace folder: trace=\"%s\", "
 		 "filtered=\"%s\"",
 		 filter->trace_dir, filter->filtered_dir);
 	return 0;
+}
+
+size_t lta_trace_filter_file_count(const struct lta_trace_filter *filter)
+{
+	return filter->count;
+}
+
+const char *lta_trace_filter_file(const struct lta_trace_filter *filter,
+				  size_t index)
+{
+	return index < filter->count && filter->files[index].read
+		       ? filter->files[index].name
+		       : NULL;
+}
+
+const char *lta_trace_filter_real_dir(const struct lta_trace_filter *filter)
+{
+	return filter->real_dir;
+}
+
+char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
+			      const bool *take)
+{
+	char *folder = NULL;
+	int ret = make_folder(filter, take, &folder);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return folder;
+}
+
+void lta_trace_filter_remove_dir(const char *folder)
+{
+	remove_filtered(folder);
 }
 
 const char *lta_trace_filter_dir(struct lta_trace_filter *filter)

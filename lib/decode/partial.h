@@ -86,6 +86,26 @@ bool lta_trace_filter_exclude_named(struct lta_trace_filter *filter,
 void lta_trace_filter_unshadow(const struct lta_trace_filter *filter,
 			       char *message, size_t size);
 
+/*
+ * The stream files of the folder, by index: the name of file INDEX when
+ * babeltrace2 may read it, else NULL (left out, or past the end).
+ */
+size_t lta_trace_filter_file_count(const struct lta_trace_filter *filter);
+const char *lta_trace_filter_file(const struct lta_trace_filter *filter,
+				  size_t index);
+/* The trace folder's absolute path. Borrowed. */
+const char *lta_trace_filter_real_dir(const struct lta_trace_filter *filter);
+/*
+ * Makes a new folder of links (in $TMPDIR) to the metadata and to the
+ * stream files INDEX that babeltrace2 may read and TAKE[INDEX] selects,
+ * with their index files: what one of several graphs reads (lanes.c).
+ * Returns it (the caller frees it after lta_trace_filter_remove_dir()),
+ * or NULL (errno set).
+ */
+char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
+			      const bool *take);
+/* Removes a folder made by lta_trace_filter_subset(). */
+void lta_trace_filter_remove_dir(const char *folder);
 /* Removes the filtered folder, if any, and frees. Accepts NULL. */
 void lta_trace_filter_destroy(struct lta_trace_filter *filter);
 

@@ -15,57 +15,8 @@
 #include "metadata-check.h"
 #include "partial.h"
 #include "plan.h"
-
-#define TRACE_NAME_PREFIX "lta-trace-"
-
-struct trace_slot {
-	char *path; /* Owned. */
-	/*
-	 * Live: what tells this trace from the session's others, from its
-	 * environment (hostname, domain, buffering scheme and id, bitness);
-	 * NULL for recorded traces, which are told apart by folder.
-	 */
-	char *live_key; /* Owned. */
-	char *hostname; /* Owned; set at first event. */
-	char *domain;	/* Owned; set at first event. */
-	bool described;
-	struct lta_source_trace view;
-	/* Recorded traces: what babeltrace2 may open; NULL until checked. */
-	struct lta_trace_filter *filter; /* Owned. */
-};
-
-struct lta_source {
-	struct lta_source_options options;
-	char *bt_log_level; /* Owned copy of the option. */
-	struct lta_source_handlers handlers;
-	void *user_data; /* Borrowed. */
-
-	struct trace_slot *traces; /* Owned array. */
-	size_t trace_count;
-
-	bt_graph *graph; /* Owned. */
-	char *live_url;	 /* Owned; NULL for recorded traces. */
-	/* Live: the last trace object seen and its index. */
-	const bt_trace *last_trace;
-	uint32_t last_trace_index;
-	bool end_if_missing;
-	bt_interrupter *interrupter; /* Owned; added to every graph. */
-	bool graph_failed;
-
-	/* Plans by bt_event_class address; the last one is cached. */
-	struct lta_htable plans; /* Owns its plans. */
-	const bt_event_class *last_class;
-	struct lta_plan *last_plan; /* Borrowed from plans. */
-	struct lta_intern *names;   /* Owned: event, syscall names. */
-
-	enum lta_source_status stop_status;
-	int handler_error;
-
-	struct lta_source_counters counters;
-	struct lta_warning_list warnings; /* Partial input. */
-	struct lta_event event;		  /* Reused for every event. */
-	char error[4096];
-};
+#include "lanes.h"
+#include "source-internal.h"
 
 static void set_error(struct lta_source *source, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -179,6 +130,8 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
 	source->counters.first_ts = -1;
 	source->counters.last_ts = -1;
 	source->names = lta_intern_create();
+	pthread_mutex_init(&source->own_names_lock, NULL);
+	source->names_lock = &source->own_names_lock;
 	source->interrupter = bt_interrupter_create();
 	if (!source->names || !source->interrupter ||
 	    lta_htable_init(&source->plans, 256)) {
@@ -189,6 +142,50 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
 error:
 	lta_source_destroy(source);
 	return NULL;
+}
+
+struct lta_source *
+lta_source_lane_create(struct lta_source *parent, char **dirs,
+		       const struct lta_source_handlers *handlers,
+		       void *user_data)
+{
+	struct lta_source *lane = calloc(1, sizeof(*lane));
+	size_t i;
+
+	if (!lane) {
+		return NULL;
+	}
+	lane->options = parent->options;
+	lane->options.jobs = 1;
+	lane->bt_log_level = strdup(parent->bt_log_level);
+	lane->traces = calloc(parent->trace_count, sizeof(*lane->traces));
+	if (!lane->bt_log_level || !lane->traces ||
+	    lta_htable_init(&lane->plans, 256)) {
+		free(lane->bt_log_level);
+		free(lane->traces);
+		free(lane);
+		return NULL;
+	}
+	lane->options.bt_log_level = lane->bt_log_level;
+	lane->handlers = *handlers;
+	lane->user_data = user_data;
+	lane->parent = parent;
+	lane->names = parent->names;
+	lane->names_lock = parent->names_lock;
+	lane->interrupter = parent->interrupter;
+	bt_interrupter_get_ref(lane->interrupter);
+	lane->counters.first_ts = -1;
+	lane->counters.last_ts = -1;
+	lane->trace_count = parent->trace_count;
+	for (i = 0; i < parent->trace_count; i++) {
+		lane->traces[i].lane_dir = dirs[i];
+		lane->traces[i].path = strdup(parent->traces[i].path);
+		if (!lane->traces[i].path) {
+			lta_source_destroy(lane);
+			return NULL;
+		}
+	}
+	return lane;
 }
 
 static int add_trace(struct lta_source *source, const char *path)
@@ -336,6 +333,8 @@ static void clear_plans(struct lta_source *source)
 
 void lta_source_reset(struct lta_source *source)
 {
+	lta_lanes_destroy(source->lanes);
+	source->lanes = NULL;
 	bt_graph_put_ref(source->graph);
 	source->graph = NULL;
 	source->graph_failed = false;
@@ -479,6 +478,42 @@ static void describe_trace(struct lta_source *source, const bt_trace *trace,
 	slot->described = true;
 	slot->hostname = env_string(trace, "hostname");
 	slot->domain = env_string(trace, "domain");
+	if (bt_trace_get_uuid(trace)) {
+		slot->has_uuid = true;
+		memcpy(slot->uuid, bt_trace_get_uuid(trace),
+		       sizeof(slot->uuid));
+	}
+}
+
+void lta_source_adopt_description(struct lta_source *source, uint32_t trace,
+				  const struct trace_slot *from)
+{
+	struct trace_slot *slot;
+
+	if (trace >= source->trace_count || !from->described) {
+		return;
+	}
+	slot = &source->traces[trace];
+	if (slot->described) {
+		return;
+	}
+	slot->described = true;
+	slot->hostname = from->hostname ? strdup(from->hostname) : NULL;
+	slot->domain = from->domain ? strdup(from->domain) : NULL;
+	slot->has_uuid = from->has_uuid;
+	memcpy(slot->uuid, from->uuid, sizeof(slot->uuid));
+}
+
+void lta_source_count_event(struct lta_source *source,
+			    const struct lta_event *event)
+{
+	source->counters.events++;
+	if (event->ts >= 0) {
+		if (source->counters.first_ts < 0) {
+			source->counters.first_ts = event->ts;
+		}
+		source->counters.last_ts = event->ts;
+	}
 }
 
 static struct lta_plan *plan_of(struct lta_source *source,
@@ -500,7 +535,13 @@ static struct lta_plan *plan_of(struct lta_source *source,
 			return NULL;
 		}
 		describe_trace(source, trace, index);
+		if (source->names_lock) {
+			pthread_mutex_lock(source->names_lock);
+		}
 		plan = lta_plan_create(ec, index, source->names);
+		if (source->names_lock) {
+			pthread_mutex_unlock(source->names_lock);
+		}
 		if (!plan) {
 			return NULL;
 		}
@@ -543,12 +584,13 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 	} else {
 		out->ts = -1;
 	}
-	source->counters.events++;
-	if (out->ts >= 0) {
-		if (source->counters.first_ts < 0) {
-			source->counters.first_ts = out->ts;
-		}
-		source->counters.last_ts = out->ts;
+	lta_source_count_event(source, out);
+	if (source->parent) {
+		const bt_stream *stream = bt_event_borrow_stream_const(event);
+
+		source->cur_stream = bt_stream_get_id(stream);
+		source->cur_stream_class = bt_stream_class_get_id(
+			bt_stream_borrow_class_const(stream));
 	}
 	if (source->handlers.event) {
 		return source->handlers.event(out, source->user_data);
@@ -566,6 +608,22 @@ static int64_t snapshot_ns(const bt_clock_snapshot *snapshot)
 		return -1;
 	}
 	return ns;
+}
+
+void lta_source_count_discard(struct lta_source *source,
+			      const struct lta_discard *d)
+{
+	if (d->packets) {
+		source->counters.discarded_packet_messages++;
+		source->counters.discarded_packets += d->count;
+	} else {
+		source->counters.discarded_event_messages++;
+		source->counters.discarded_events += d->count;
+	}
+	LTA_LOGI("The tracer discarded %s: trace=%u, count=%llu%s",
+		 d->packets ? "packets" : "events", d->trace,
+		 (unsigned long long)d->count,
+		 d->count_known ? "" : " (unknown)");
 }
 
 static int handle_discard(struct lta_source *source, const bt_message *msg,
@@ -615,17 +673,14 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 			bt_message_discarded_events_borrow_end_default_clock_snapshot_const(
 				msg));
 	}
-	if (packets) {
-		source->counters.discarded_packet_messages++;
-		source->counters.discarded_packets += d.count;
+	if (source->parent) {
+		describe_trace(source, bt_stream_borrow_trace_const(stream),
+			       d.trace);
+		source->cur_stream = bt_stream_get_id(stream);
+		source->cur_stream_class = bt_stream_class_get_id(sc);
 	} else {
-		source->counters.discarded_event_messages++;
-		source->counters.discarded_events += d.count;
+		lta_source_count_discard(source, &d);
 	}
-	LTA_LOGI("The tracer discarded %s: trace=%u, count=%llu%s",
-		 packets ? "packets" : "events", d.trace,
-		 (unsigned long long)d.count,
-		 d.count_known ? "" : " (unknown)");
 	if (source->handlers.discard) {
 		return source->handlers.discard(&d, source->user_data);
 	}
@@ -768,6 +823,19 @@ static bool exclude_stream_at_fault(struct lta_source *source)
 	return false;
 }
 
+/*
+ * The checks made before babeltrace2 opens trace INDEX: its metadata's
+ * framing, its stream and index files. Returns 0 or a negative errno
+ * (error set).
+ */
+int lta_trace_check(struct lta_source *source, size_t index)
+{
+	int ret = lta_metadata_check(source->traces[index].path, source->error,
+				     sizeof(source->error));
+
+	return ret ? ret : check_trace_files(source, index);
+}
+
 /* --- the graph ----------------------------------------------------------- */
 
 static bt_logging_level bt_level_of(const char *name)
@@ -814,7 +882,9 @@ static int add_fs_source(struct lta_source *source, bt_graph *graph,
 	char name[64];
 	int ret = -ENOMEM;
 
-	folder = lta_trace_filter_dir(source->traces[index].filter);
+	folder = source->parent
+			 ? source->traces[index].lane_dir
+			 : lta_trace_filter_dir(source->traces[index].filter);
 	if (!folder) {
 		ret = -errno;
 		set_error(source,
@@ -1010,12 +1080,10 @@ static int build_graph(struct lta_source *source)
 		const bt_component_source *fs = NULL;
 		uint64_t p, ports;
 
-		ret = lta_metadata_check(source->traces[i].path, source->error,
-					 sizeof(source->error));
-		if (ret) {
-			goto end;
+		if (source->parent && !source->traces[i].lane_dir) {
+			continue; /* Another lane reads this trace. */
 		}
-		ret = check_trace_files(source, i);
+		ret = source->parent ? 0 : lta_trace_check(source, i);
 		if (ret) {
 			goto end;
 		}
@@ -1136,14 +1204,34 @@ static enum lta_source_status run_failed(struct lta_source *source)
 	return LTA_SOURCE_ERROR;
 }
 
-/* Builds the graph unless there is one. Returns 0, or -1 (error set). */
+/*
+ * Builds the graph (or starts the lanes) unless there is one. Returns 0, or
+ * -1 (error set).
+ */
 static int ensure_graph(struct lta_source *source)
 {
 	if (source->graph_failed) {
 		set_error(source, "The source failed: reset it first");
 		return -1;
 	}
-	if (!source->graph) {
+	if (!source->graph && !source->lanes && !source->live_url &&
+	    !source->parent && source->options.jobs > 1 &&
+	    !source->lanes_refused) {
+		int ret;
+
+		source->error[0] = '\0';
+		ret = lta_lanes_start(source);
+		if (ret < 0) {
+			source->graph_failed = true;
+			return -1;
+		}
+		if (ret > 0) {
+			source->stop_status = LTA_SOURCE_END;
+			return 0;
+		}
+		source->lanes_refused = true;
+	}
+	if (!source->graph && !source->lanes) {
 		source->error[0] = '\0';
 		if (build_graph_partial(source)) {
 			source->graph_failed = true;
@@ -1152,6 +1240,11 @@ static int ensure_graph(struct lta_source *source)
 	}
 	source->stop_status = LTA_SOURCE_END;
 	return 0;
+}
+
+int lta_source_prepare(struct lta_source *source)
+{
+	return ensure_graph(source);
 }
 
 enum lta_source_status lta_source_run_once(struct lta_source *source)
@@ -1163,6 +1256,9 @@ enum lta_source_status lta_source_run_once(struct lta_source *source)
 	}
 	if (ensure_graph(source)) {
 		return LTA_SOURCE_ERROR;
+	}
+	if (source->lanes) {
+		return lta_lanes_step(source, LTA_LANES_STEP);
 	}
 	status = bt_graph_run_once(source->graph);
 	switch (status) {
@@ -1188,6 +1284,14 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 
 	if (ensure_graph(source)) {
 		return LTA_SOURCE_ERROR;
+	}
+	if (source->lanes) {
+		enum lta_source_status st;
+
+		do {
+			st = lta_lanes_step(source, SIZE_MAX);
+		} while (st == LTA_SOURCE_OK);
+		return st;
 	}
 	do {
 		status = bt_graph_run(source->graph);
@@ -1253,6 +1357,7 @@ void lta_source_destroy(struct lta_source *source)
 	if (!source) {
 		return;
 	}
+	lta_lanes_destroy(source->lanes);
 	bt_graph_put_ref(source->graph);
 	bt_interrupter_put_ref(source->interrupter);
 	free(source->live_url);
@@ -1260,10 +1365,19 @@ void lta_source_destroy(struct lta_source *source)
 		lta_plan_destroy(value);
 	}
 	lta_htable_fini(&source->plans);
-	lta_intern_destroy(source->names);
+	if (!source->parent) {
+		lta_intern_destroy(source->names);
+		if (source->names_lock) {
+			pthread_mutex_destroy(source->names_lock);
+		}
+	}
 	lta_warnings_fini(&source->warnings);
 	for (i = 0; i < source->trace_count; i++) {
 		lta_trace_filter_destroy(source->traces[i].filter);
+		if (source->traces[i].lane_dir) {
+			lta_trace_filter_remove_dir(source->traces[i].lane_dir);
+			free(source->traces[i].lane_dir);
+		}
 		free(source->traces[i].path);
 		free(source->traces[i].hostname);
 		free(source->traces[i].domain);

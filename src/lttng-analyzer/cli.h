@@ -26,6 +26,23 @@
 	"                       index); they are still listed on stderr.\n" \
 	"                       Without it, the exit status is then 3\n"
 
+/*
+ * The --jobs option, with its help line, for every command: how many
+ * babeltrace2 graphs decode a recorded trace at once (decode.h).
+ */
+#define LTA_CLI_JOBS_OPTION "jobs"
+#define LTA_CLI_JOBS_HELP                                                    \
+	"  -j, --jobs=N         decode recorded traces with N babeltrace2\n" \
+	"                       graphs at once (default: the online CPUs;\n" \
+	"                       1: one graph); the output is the same\n"     \
+	"                       whatever N\n"
+
+/*
+ * Parses the argument of --jobs (1 to 64) into *JOBS. Returns 0, or prints
+ * why not (prefixed with COMMAND) and returns LTA_CLI_EXIT_USAGE.
+ */
+int lta_cli_parse_jobs(const char *command, const char *arg, int *jobs);
+
 /* lttng-analyzer stats [OPTIONS] TRACE_DIR... */
 int lta_cli_stats(int argc, char **argv);
 
@@ -64,6 +81,7 @@ struct lta_cli_run {
 	void *user_data;	  /* Borrowed. */
 	int progress;		  /* Print progress (stderr is a tty). */
 	int allow_partial;	  /* --allow-partial: warnings exit 0. */
+	int jobs;		  /* --jobs; 0: the online CPUs. */
 	int64_t next_progress_ns; /* Monotonic time of the next line. */
 };
 

@@ -52,7 +52,8 @@ void lta_cli_errors_usage(FILE *out)
 		"(default 10)\n"
 		"  --no-derived         only the instrumentation points\n"
 		"  --no-rbl             only the derived starts and "
-		"ends\n" LTA_CLI_ALLOW_PARTIAL_HELP "  -h, --help\n");
+		"ends\n" LTA_CLI_ALLOW_PARTIAL_HELP LTA_CLI_JOBS_HELP
+		"  -h, --help\n");
 }
 
 static int on_error(const struct lta_timing_error *te, void *user_data)
@@ -167,6 +168,7 @@ int lta_cli_errors(int argc, char **argv)
 		{ "no-derived", no_argument, NULL, 'D' },
 		{ "no-rbl", no_argument, NULL, 'R' },
 		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
+		{ LTA_CLI_JOBS_OPTION, required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,7 +179,8 @@ int lta_cli_errors(int argc, char **argv)
 	int opt, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj:", long_options, NULL)) !=
+	       -1) {
 		if (opt == 'h') {
 			lta_cli_errors_usage(stdout);
 			return LTA_CLI_EXIT_OK;
@@ -192,6 +195,13 @@ int lta_cli_errors(int argc, char **argv)
 		}
 		if (opt == 'P') {
 			cmd.run.allow_partial = 1;
+			continue;
+		}
+		if (opt == 'j') {
+			if (lta_cli_parse_jobs("errors", optarg,
+					       &cmd.run.jobs)) {
+				return LTA_CLI_EXIT_USAGE;
+			}
 			continue;
 		}
 		if (opt == 'D' || opt == 'R') {

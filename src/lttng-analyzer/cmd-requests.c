@@ -91,7 +91,7 @@ void lta_cli_requests_usage(FILE *out)
 		"one JSON\n"
 		"                       object per line\n"
 		"  --bt-log-level=L     babeltrace2 log level (default "
-		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP
+		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP LTA_CLI_JOBS_HELP
 		"  -h, --help           this help\n");
 }
 
@@ -226,6 +226,7 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 		{ "end-reason", required_argument, NULL, 'e' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
+		{ LTA_CLI_JOBS_OPTION, required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -234,7 +235,7 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "jsonl") == 0) {
@@ -301,6 +302,12 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 			break;
 		case 'P':
 			cmd->run.allow_partial = 1;
+			break;
+		case 'j':
+			if (lta_cli_parse_jobs("requests", optarg,
+					       &cmd->run.jobs)) {
+				return LTA_CLI_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			lta_cli_requests_usage(stdout);

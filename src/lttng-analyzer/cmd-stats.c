@@ -22,6 +22,7 @@ struct stats_options {
 	long top;
 	const char *bt_log_level;
 	int allow_partial;
+	int jobs;
 };
 
 void lta_cli_stats_usage(FILE *out)
@@ -43,7 +44,7 @@ void lta_cli_stats_usage(FILE *out)
 		"  --bt-log-level=L     babeltrace2 log level: none, error, "
 		"warn,\n"
 		"                       info, debug (default "
-		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP
+		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP LTA_CLI_JOBS_HELP
 		"  -h, --help           this help\n");
 }
 
@@ -264,6 +265,7 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 		{ "top", required_argument, NULL, 't' },
 		{ "bt-log-level", required_argument, NULL, 'l' },
 		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
+		{ LTA_CLI_JOBS_OPTION, required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,7 +273,7 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0) {
@@ -301,6 +303,11 @@ static int parse_options(int argc, char **argv, struct stats_options *opts)
 			break;
 		case 'P':
 			opts->allow_partial = 1;
+			break;
+		case 'j':
+			if (lta_cli_parse_jobs("stats", optarg, &opts->jobs)) {
+				return LTA_CLI_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			lta_cli_stats_usage(stdout);
@@ -343,6 +350,7 @@ int lta_cli_stats(int argc, char **argv)
 	run.analyze = on_event;
 	run.user_data = stats;
 	run.allow_partial = opts.allow_partial;
+	run.jobs = opts.jobs;
 	ret = lta_cli_run_traces(&run, argv + optind, argc - optind, 0,
 				 opts.bt_log_level);
 	if (ret) {

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,28 @@ static int64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int lta_cli_parse_jobs(const char *command, const char *arg, int *jobs)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 64) {
+		fprintf(stderr,
+			"lttng-analyzer %s: --jobs takes 1 to 64, not \"%s\"\n",
+			command, arg);
+		return LTA_CLI_EXIT_USAGE;
+	}
+	*jobs = (int)v;
+	return 0;
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
 char *lta_cli_format_ts(int64_t ns, char *buf, size_t size)
@@ -159,6 +182,7 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 	struct lta_source_options options = {
 		.decode_args = decode_args,
 		.bt_log_level = bt_log_level,
+		.jobs = run->jobs > 0 ? (unsigned)run->jobs : online_cpus(),
 	};
 	struct lta_source_handlers handlers = { .event = on_event,
 						.discard = on_discard,

@@ -1,0 +1,804 @@
+#include "lanes.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/assert-dbg.h"
+#include "common/log.h"
+#include "source-internal.h"
+#include "streams.h"
+
+#define LANE_CHUNK (256u * 1024u) /* Bytes of a batch of events. */
+#define LANE_QUEUE 4		  /* Batches a lane decodes ahead. */
+
+enum item_type {
+	ITEM_EVENT = 1,
+	ITEM_DISCARD = 2,
+};
+
+/*
+ * One event or discard in a batch, followed by its struct lta_event (only
+ * its nargs arguments) or struct lta_discard, then the strings the event
+ * points to.
+ */
+struct item {
+	uint32_t size; /* Bytes, this header included; a multiple of 8. */
+	uint16_t type;
+	uint32_t trace;
+	uint64_t stream_class, stream;
+	int64_t key; /* The time the muxer orders it by. */
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	unsigned char data[];
+};
+
+enum lane_state {
+	LANE_BUILDING = 0,
+	LANE_READY,
+	LANE_DONE,
+};
+
+struct lane {
+	struct lta_source *src; /* Owned: the lane's own source. */
+	pthread_t thread;
+	bool thread_started;
+
+	/* Guarded by lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct chunk *head, *tail; /* Full batches, oldest first. */
+	size_t queued;
+	struct chunk *spare; /* Batches handed back, for reuse. */
+	enum lane_state state;
+	bool go, stop;
+	int build_ret;
+	enum lta_source_status status; /* LANE_DONE: how the run ended. */
+
+	/* The lane's thread only. */
+	struct chunk *fill;
+	int64_t last_key;
+
+	/* The merging thread only. */
+	struct chunk *cur;
+	size_t pos;
+	bool finished;
+};
+
+struct lta_lanes {
+	struct lane *lanes;
+	size_t count;
+};
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* --- the lane's side ------------------------------------------------------ */
+
+/* Queues the batch being filled; waits while LANE_QUEUE are queued. */
+static bool push_fill(struct lane *l)
+{
+	bool stop;
+
+	pthread_mutex_lock(&l->lock);
+	while (l->queued >= LANE_QUEUE && !l->stop) {
+		pthread_cond_wait(&l->cond, &l->lock);
+	}
+	stop = l->stop;
+	if (!stop && l->fill && l->fill->used) {
+		l->fill->next = NULL;
+		if (l->tail) {
+			l->tail->next = l->fill;
+		} else {
+			l->head = l->fill;
+		}
+		l->tail = l->fill;
+		l->queued++;
+		l->fill = NULL;
+		pthread_cond_broadcast(&l->cond);
+	}
+	pthread_mutex_unlock(&l->lock);
+	return !stop;
+}
+
+/*
+ * Room for NEED bytes in the batch being filled. Returns it, or NULL when
+ * the lane must stop (*STOPPED) or memory is out.
+ */
+static unsigned char *reserve(struct lane *l, size_t need, bool *stopped)
+{
+	struct chunk *c;
+
+	*stopped = false;
+	if (l->fill && l->fill->used + need <= l->fill->cap) {
+		return l->fill->data + l->fill->used;
+	}
+	if (l->fill && l->fill->used && !push_fill(l)) {
+		*stopped = true;
+		return NULL;
+	}
+	free(l->fill); /* Empty, but too small for this event. */
+	l->fill = NULL;
+	pthread_mutex_lock(&l->lock);
+	c = l->spare;
+	if (c && c->cap >= need) {
+		l->spare = c->next;
+	} else {
+		c = NULL;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (!c) {
+		size_t cap = need > LANE_CHUNK ? need : LANE_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			return NULL;
+		}
+		c->cap = cap;
+	}
+	c->used = 0;
+	c->next = NULL;
+	l->fill = c;
+	return c->data;
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies *S to *AT and points *S there. */
+static void move_str(const char **s, char **at)
+{
+	size_t n;
+
+	if (!*s) {
+		return;
+	}
+	n = strlen(*s) + 1;
+	memcpy(*at, *s, n);
+	*s = *at;
+	*at += n;
+}
+
+/* The strings of EVENT's union member, by kind: up to two. */
+static int union_strings(struct lta_event *e, const char ***s)
+{
+	switch (e->kind) {
+	case LTA_EVENT_SCHED_SWITCH:
+		s[0] = &e->u.sched_switch.next_comm;
+		return 1;
+	case LTA_EVENT_RBL_START:
+	case LTA_EVENT_RBL_END:
+		s[0] = &e->u.rbl.entity;
+		s[1] = &e->u.rbl.name;
+		return 2;
+	case LTA_EVENT_STATEDUMP_FD:
+		s[0] = &e->u.fd.filename;
+		return 1;
+	case LTA_EVENT_SCHED_WAKEUP:
+	case LTA_EVENT_PROCESS_FORK:
+	case LTA_EVENT_PROCESS_EXEC:
+	case LTA_EVENT_PROCESS_EXIT:
+	case LTA_EVENT_PROCESS_FREE:
+	case LTA_EVENT_STATEDUMP_PROCESS:
+		s[0] = &e->u.process.name;
+		return 1;
+	default:
+		/* The decoder leaves the union as it was: clear it. */
+		memset(&e->u, 0, sizeof(e->u));
+		return 0;
+	}
+}
+
+static int put_item(struct lane *l, uint16_t type, int64_t ts, uint32_t trace,
+		    const void *body, size_t body_size, size_t strings)
+{
+	size_t size = align8(sizeof(struct item)) + align8(body_size) +
+		      align8(strings);
+	struct item *it;
+	unsigned char *p;
+	bool stopped;
+
+	p = reserve(l, size, &stopped);
+	if (!p) {
+		return stopped ? 1 : -ENOMEM;
+	}
+	it = (struct item *)p;
+	it->size = (uint32_t)size;
+	it->type = type;
+	it->trace = trace;
+	it->stream_class = l->src->cur_stream_class;
+	it->stream = l->src->cur_stream;
+	/* The muxer gives a message without a time the last one's. */
+	it->key = ts >= 0 ? ts : l->last_key;
+	l->last_key = it->key;
+	memcpy(p + align8(sizeof(struct item)), body, body_size);
+	l->fill->used += size;
+	return 0;
+}
+
+static int lane_event(struct lta_event *event, void *user_data)
+{
+	struct lane *l = user_data;
+	size_t body = offsetof(struct lta_event, args) +
+		      event->nargs * sizeof(struct lta_arg);
+	size_t strings = str_size(event->procname);
+	const char **u[2];
+	struct lta_event *copy;
+	char *at;
+	int i, n, ret;
+
+	n = union_strings(event, u);
+	for (i = 0; i < n; i++) {
+		strings += str_size(*u[i]);
+	}
+	for (i = 0; i < event->nargs; i++) {
+		if (event->args[i].type == LTA_ARG_STRING) {
+			strings += str_size(event->args[i].v.str);
+		}
+	}
+	ret = put_item(l, ITEM_EVENT, event->ts, event->trace, event, body,
+		       strings);
+	if (ret) {
+		return ret;
+	}
+	/* Point the copy's strings into the batch. */
+	copy = (struct lta_event *)(l->fill->data + l->fill->used -
+				    align8(strings) - align8(body));
+	at = (char *)copy + align8(body);
+	move_str(&copy->procname, &at);
+	n = union_strings(copy, u);
+	for (i = 0; i < n; i++) {
+		move_str(u[i], &at);
+	}
+	for (i = 0; i < copy->nargs; i++) {
+		if (copy->args[i].type == LTA_ARG_STRING) {
+			move_str(&copy->args[i].v.str, &at);
+		}
+	}
+	LTA_ASSERT_DBG((size_t)(at - ((char *)copy + align8(body))) == strings);
+	return 0;
+}
+
+static int lane_discard(const struct lta_discard *discard, void *user_data)
+{
+	struct lane *l = user_data;
+
+	return put_item(l, ITEM_DISCARD, discard->begin_ts, discard->trace,
+			discard, sizeof(*discard), 0);
+}
+
+/*
+ * libbabeltrace2 loads plugins and initializes components with shared
+ * state that it does not lock: the lanes build their graphs one at a time
+ * (they then run at once, each graph its own).
+ */
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *lane_main(void *arg)
+{
+	struct lane *l = arg;
+	enum lta_source_status status;
+	bool stop;
+	int ret;
+
+	pthread_mutex_lock(&build_lock);
+	ret = lta_source_prepare(l->src);
+	pthread_mutex_unlock(&build_lock);
+
+	pthread_mutex_lock(&l->lock);
+	l->build_ret = ret;
+	l->state = LANE_READY;
+	pthread_cond_broadcast(&l->cond);
+	while (!l->go && !l->stop) {
+		pthread_cond_wait(&l->cond, &l->lock);
+	}
+	stop = l->stop;
+	pthread_mutex_unlock(&l->lock);
+	if (stop || ret) {
+		status = ret ? LTA_SOURCE_ERROR : LTA_SOURCE_STOPPED;
+	} else {
+		status = lta_source_run(l->src);
+		if (l->fill && l->fill->used && !push_fill(l)) {
+			status = LTA_SOURCE_STOPPED;
+		}
+	}
+	pthread_mutex_lock(&l->lock);
+	l->status = status;
+	l->state = LANE_DONE;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+/* --- planning: streams shared out among lanes ------------------------------
+ */
+
+struct group {
+	size_t trace;
+	long id;
+	uint64_t bytes;
+	size_t lane;
+};
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->bytes != y->bytes) {
+		return x->bytes > y->bytes ? -1 : 1;
+	}
+	if (x->trace != y->trace) {
+		return x->trace < y->trace ? -1 : 1;
+	}
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The groups of every trace (GROUP_OF[t] per file), with their sizes.
+ * Returns the count, or -1 (out of memory); 0 groups for a trace with no
+ * stream file makes the plan fail (one graph says why).
+ */
+static long plan_groups(struct lta_source *source, long **group_of,
+			struct group **out)
+{
+	struct group *groups = NULL;
+	size_t t, i, count = 0;
+
+	for (t = 0; t < source->trace_count; t++) {
+		const struct lta_trace_filter *f = source->traces[t].filter;
+		size_t files = lta_trace_filter_file_count(f);
+		size_t n;
+		struct group *more;
+
+		group_of[t] = calloc(files ? files : 1, sizeof(long));
+		if (!group_of[t]) {
+			free(groups);
+			return -1;
+		}
+		n = lta_trace_stream_groups(f, group_of[t]);
+		if (n == 0) {
+			free(groups);
+			return 0;
+		}
+		more = realloc(groups, (count + n) * sizeof(*groups));
+		if (!more) {
+			free(groups);
+			return -1;
+		}
+		groups = more;
+		for (i = 0; i < n; i++) {
+			groups[count + i] = (struct group){ t, (long)i, 0, 0 };
+		}
+		for (i = 0; i < files; i++) {
+			char path[4096];
+			struct stat st;
+
+			if (group_of[t][i] < 0) {
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s/%s",
+				 lta_trace_filter_real_dir(f),
+				 lta_trace_filter_file(f, i));
+			if (stat(path, &st) == 0) {
+				groups[count + (size_t)group_of[t][i]].bytes +=
+					(uint64_t)st.st_size;
+			}
+		}
+		count += n;
+	}
+	*out = groups;
+	return (long)count;
+}
+
+/* Shares GROUPS out: the largest first, each to the lightest lane. */
+static void share_out(struct group *groups, size_t count, size_t lanes)
+{
+	uint64_t load[64] = { 0 };
+	size_t i, j;
+
+	qsort(groups, count, sizeof(*groups), by_bytes);
+	for (i = 0; i < count; i++) {
+		size_t best = 0;
+
+		for (j = 1; j < lanes; j++) {
+			if (load[j] < load[best]) {
+				best = j;
+			}
+		}
+		groups[i].lane = best;
+		load[best] += groups[i].bytes;
+	}
+}
+
+/* The folders of lane LANE: one per trace, or NULL. 0 or -errno. */
+static int lane_dirs(struct lta_source *source, long **group_of,
+		     const struct group *groups, size_t count, size_t lane,
+		     char **dirs)
+{
+	size_t t, i, g;
+
+	for (t = 0; t < source->trace_count; t++) {
+		const struct lta_trace_filter *f = source->traces[t].filter;
+		size_t files = lta_trace_filter_file_count(f);
+		bool *take = calloc(files ? files : 1, sizeof(bool));
+		bool any = false;
+
+		if (!take) {
+			return -ENOMEM;
+		}
+		for (g = 0; g < count; g++) {
+			if (groups[g].trace != t || groups[g].lane != lane) {
+				continue;
+			}
+			for (i = 0; i < files; i++) {
+				if (group_of[t][i] == groups[g].id) {
+					take[i] = true;
+					any = true;
+				}
+			}
+		}
+		dirs[t] = any ? lta_trace_filter_subset(f, take) : NULL;
+		free(take);
+		if (any && !dirs[t]) {
+			return errno ? -errno : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* --- start and stop ------------------------------------------------------- */
+
+void lta_lanes_destroy(struct lta_lanes *lanes)
+{
+	size_t i;
+
+	if (!lanes) {
+		return;
+	}
+	for (i = 0; i < lanes->count; i++) {
+		struct lane *l = &lanes->lanes[i];
+
+		pthread_mutex_lock(&l->lock);
+		l->stop = true;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+	}
+	for (i = 0; i < lanes->count; i++) {
+		struct lane *l = &lanes->lanes[i];
+		struct chunk *lists[4];
+		size_t k;
+
+		if (l->thread_started) {
+			pthread_join(l->thread, NULL);
+		}
+		/* After the join, the lane's batches are ours to free. */
+		lists[0] = l->head;
+		lists[1] = l->spare;
+		lists[2] = l->fill;
+		lists[3] = l->cur;
+		for (k = 0; k < 4; k++) {
+			while (lists[k]) {
+				struct chunk *next = lists[k]->next;
+
+				free(lists[k]);
+				lists[k] = k < 2 ? next : NULL;
+			}
+		}
+		lta_source_destroy(l->src);
+		pthread_cond_destroy(&l->cond);
+		pthread_mutex_destroy(&l->lock);
+	}
+	free(lanes->lanes);
+	free(lanes);
+}
+
+/* Waits until every lane built its graph. Returns whether all did. */
+static bool wait_built(struct lta_lanes *lanes)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < lanes->count; i++) {
+		struct lane *l = &lanes->lanes[i];
+
+		pthread_mutex_lock(&l->lock);
+		while (l->state == LANE_BUILDING) {
+			pthread_cond_wait(&l->cond, &l->lock);
+		}
+		ok = ok && l->build_ret == 0;
+		pthread_mutex_unlock(&l->lock);
+	}
+	return ok;
+}
+
+static struct lta_lanes *make_lanes(struct lta_source *source, long **group_of,
+				    struct group *groups, size_t count,
+				    size_t n)
+{
+	static const struct lta_source_handlers handlers = {
+		.event = lane_event,
+		.discard = lane_discard,
+	};
+	struct lta_lanes *lanes = calloc(1, sizeof(*lanes));
+	char **dirs = calloc(source->trace_count, sizeof(char *));
+	size_t i, t;
+
+	if (!lanes || !dirs ||
+	    !(lanes->lanes = calloc(n, sizeof(*lanes->lanes)))) {
+		goto error;
+	}
+	for (i = 0; i < n; i++) {
+		struct lane *l = &lanes->lanes[i];
+
+		pthread_mutex_init(&l->lock, NULL);
+		pthread_cond_init(&l->cond, NULL);
+		lanes->count++;
+		if (lane_dirs(source, group_of, groups, count, i, dirs)) {
+			goto error;
+		}
+		l->src = lta_source_lane_create(source, dirs, &handlers, l);
+		if (!l->src) {
+			goto error;
+		}
+		memset(dirs, 0, source->trace_count * sizeof(char *));
+		l->thread_started =
+			pthread_create(&l->thread, NULL, lane_main, l) == 0;
+		if (!l->thread_started) {
+			goto error;
+		}
+	}
+	free(dirs);
+	return lanes;
+error:
+	for (t = 0; dirs && t < source->trace_count; t++) {
+		if (dirs[t]) {
+			lta_trace_filter_remove_dir(dirs[t]);
+			free(dirs[t]);
+		}
+	}
+	free(dirs);
+	lta_lanes_destroy(lanes);
+	return NULL;
+}
+
+int lta_lanes_start(struct lta_source *source)
+{
+	long **group_of = calloc(source->trace_count, sizeof(long *));
+	struct group *groups = NULL;
+	struct lta_lanes *lanes = NULL;
+	long count = 0;
+	size_t t, n;
+	int ret = 0;
+
+	if (!group_of) {
+		return 0;
+	}
+	for (t = 0; t < source->trace_count; t++) {
+		/* A trace that fails its checks: one graph says why. */
+		if (lta_trace_check(source, t)) {
+			source->error[0] = '\0';
+			goto end;
+		}
+	}
+	count = plan_groups(source, group_of, &groups);
+	if (count <= 0) {
+		goto end;
+	}
+	n = source->options.jobs < (size_t)count ? source->options.jobs
+						 : (size_t)count;
+	if (n > 64) {
+		n = 64;
+	}
+	share_out(groups, (size_t)count, n);
+	lanes = make_lanes(source, group_of, groups, (size_t)count, n);
+	if (!lanes) {
+		goto end;
+	}
+	if (!wait_built(lanes)) {
+		/* One graph leaves the file at fault out, with a warning. */
+		LTA_LOGI("A lane could not open its streams: reading with "
+			 "one graph");
+		lta_lanes_destroy(lanes);
+		goto end;
+	}
+	LTA_LOGI("Decoding with %zu graphs: streams=%ld", n, count);
+	for (t = 0; t < lanes->count; t++) {
+		struct lane *l = &lanes->lanes[t];
+
+		pthread_mutex_lock(&l->lock);
+		l->go = true;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+	}
+	source->lanes = lanes;
+	ret = 1;
+end:
+	for (t = 0; t < source->trace_count; t++) {
+		free(group_of[t]);
+	}
+	free(group_of);
+	free(groups);
+	return ret;
+}
+
+/* --- the merge ------------------------------------------------------------ */
+
+/* The next item of lane L, waiting for it; NULL when the lane is done. */
+static struct item *head_of(struct lane *l)
+{
+	while (!l->cur || l->pos >= l->cur->used) {
+		pthread_mutex_lock(&l->lock);
+		if (l->cur) {
+			l->cur->next = l->spare;
+			l->spare = l->cur;
+			l->cur = NULL;
+		}
+		while (!l->head && l->state != LANE_DONE) {
+			pthread_cond_wait(&l->cond, &l->lock);
+		}
+		if (!l->head) {
+			pthread_mutex_unlock(&l->lock);
+			return NULL;
+		}
+		l->cur = l->head;
+		l->head = l->head->next;
+		if (!l->head) {
+			l->tail = NULL;
+		}
+		l->queued--;
+		l->pos = 0;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+	}
+	return (struct item *)(l->cur->data + l->pos);
+}
+
+static int compare_uuid(const struct trace_slot *a, const struct trace_slot *b)
+{
+	if (a->has_uuid != b->has_uuid) {
+		return a->has_uuid ? -1 : 1;
+	}
+	return a->has_uuid ? memcmp(a->uuid, b->uuid, sizeof(a->uuid)) : 0;
+}
+
+/*
+ * Whether item A (of lane LA) comes before B (of lane LB), two streams,
+ * in filter.utils.muxer's order.
+ */
+static bool before(const struct item *a, const struct lane *la,
+		   const struct item *b, const struct lane *lb)
+{
+	char na[32], nb[32];
+	int c;
+
+	if (a->key != b->key) {
+		return a->key < b->key;
+	}
+	c = compare_uuid(&la->src->traces[a->trace],
+			 &lb->src->traces[b->trace]);
+	if (c) {
+		return c < 0;
+	}
+	snprintf(na, sizeof(na), TRACE_NAME_PREFIX "%u", a->trace);
+	snprintf(nb, sizeof(nb), TRACE_NAME_PREFIX "%u", b->trace);
+	c = strcmp(na, nb);
+	if (c) {
+		return c < 0;
+	}
+	if (a->stream_class != b->stream_class) {
+		return a->stream_class < b->stream_class;
+	}
+	if (a->stream != b->stream) {
+		return a->stream < b->stream;
+	}
+	return la < lb;
+}
+
+static int deliver(struct lta_source *source, struct lane *l, struct item *it)
+{
+	void *body = (unsigned char *)it + align8(sizeof(*it));
+
+	if (!source->traces[it->trace].described) {
+		lta_source_adopt_description(source, it->trace,
+					     &l->src->traces[it->trace]);
+	}
+	if (it->type == ITEM_EVENT) {
+		struct lta_event *event = body;
+
+		lta_source_count_event(source, event);
+		return source->handlers.event
+			       ? source->handlers.event(event,
+							source->user_data)
+			       : 0;
+	}
+	lta_source_count_discard(source, body);
+	return source->handlers.discard
+		       ? source->handlers.discard(body, source->user_data)
+		       : 0;
+}
+
+/* A lane ended: OK when it read its streams to their end. */
+static enum lta_source_status lane_ended(struct lta_source *source,
+					 struct lane *l)
+{
+	enum lta_source_status status;
+
+	pthread_mutex_lock(&l->lock);
+	status = l->status;
+	pthread_mutex_unlock(&l->lock);
+	l->finished = true;
+	if (status == LTA_SOURCE_ERROR) {
+		snprintf(source->error, sizeof(source->error), "%s",
+			 lta_source_error_message(l->src));
+		source->graph_failed = true;
+		return LTA_SOURCE_ERROR;
+	}
+	if (status == LTA_SOURCE_STOPPED) {
+		return LTA_SOURCE_STOPPED;
+	}
+	return LTA_SOURCE_OK;
+}
+
+enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget)
+{
+	struct lta_lanes *lanes = source->lanes;
+	size_t n, i;
+
+	for (n = 0; n < budget; n++) {
+		struct lane *best = NULL;
+		struct item *best_item = NULL;
+		int ret;
+
+		for (i = 0; i < lanes->count; i++) {
+			struct lane *l = &lanes->lanes[i];
+			struct item *it;
+
+			if (l->finished) {
+				continue;
+			}
+			it = head_of(l);
+			if (!it) {
+				enum lta_source_status st =
+					lane_ended(source, l);
+
+				if (st != LTA_SOURCE_OK) {
+					return st;
+				}
+				continue;
+			}
+			if (!best || before(it, l, best_item, best)) {
+				best = l;
+				best_item = it;
+			}
+		}
+		if (!best) {
+			return lta_source_interrupted(source)
+				       ? LTA_SOURCE_STOPPED
+				       : source->stop_status;
+		}
+		best->pos += best_item->size;
+		ret = deliver(source, best, best_item);
+		if (ret < 0) {
+			source->handler_error = ret;
+			source->graph_failed = true;
+			snprintf(source->error, sizeof(source->error),
+				 "Analysis failed: error=\"%s\"",
+				 strerror(-ret));
+			return LTA_SOURCE_ERROR;
+		}
+		if (ret > 0) {
+			return LTA_SOURCE_STOPPED;
+		}
+	}
+	return LTA_SOURCE_OK;
+}

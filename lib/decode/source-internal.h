@@ -1,0 +1,137 @@
+/*
+ * The source's own state, internal to the decode module: shared by
+ * source.c (one babeltrace2 graph) and lanes.c (several graphs decoding
+ * parts of a recorded trace at once, merged back in order).
+ *
+ * A lane is itself a struct lta_source, with a parent: it reads some of
+ * the parent's stream files (lane_dir per trace, a folder of links) and
+ * its handlers hand every event and discard to lanes.c, which delivers
+ * them to the parent's handlers on the parent's thread.
+ */
+#ifndef LTA_DECODE_SOURCE_INTERNAL_H
+#define LTA_DECODE_SOURCE_INTERNAL_H
+
+#include <babeltrace2/babeltrace.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/htable.h"
+#include "common/intern.h"
+#include "decode.h"
+#include "partial.h"
+#include "plan.h"
+
+#define TRACE_NAME_PREFIX "lta-trace-"
+
+struct trace_slot {
+	char *path; /* Owned. */
+	/*
+	 * Live: what tells this trace from the session's others, from its
+	 * environment (hostname, domain, buffering scheme and id, bitness);
+	 * NULL for recorded traces, which are told apart by folder.
+	 */
+	char *live_key; /* Owned. */
+	char *hostname; /* Owned; set at first event. */
+	char *domain;	/* Owned; set at first event. */
+	bool described;
+	struct lta_source_trace view;
+	/* Recorded traces: what babeltrace2 may open; NULL until checked. */
+	struct lta_trace_filter *filter; /* Owned. */
+	/*
+	 * A lane: the folder of links to this trace's files that the lane
+	 * reads (owned, removed on destroy), or NULL when the lane reads
+	 * none of them.
+	 */
+	char *lane_dir;
+	/* Set with hostname and domain: the trace's UUID, if it has one. */
+	bool has_uuid;
+	uint8_t uuid[16];
+};
+
+struct lta_lanes;
+
+struct lta_source {
+	struct lta_source_options options;
+	char *bt_log_level; /* Owned copy of the option. */
+	struct lta_source_handlers handlers;
+	void *user_data; /* Borrowed. */
+
+	struct trace_slot *traces; /* Owned array. */
+	size_t trace_count;
+
+	bt_graph *graph; /* Owned. */
+	char *live_url;	 /* Owned; NULL for recorded traces. */
+	/* Live: the last trace object seen and its index. */
+	const bt_trace *last_trace;
+	uint32_t last_trace_index;
+	bool end_if_missing;
+	bt_interrupter *interrupter; /* Owned; added to every graph. */
+	bool graph_failed;
+
+	/* Plans by bt_event_class address; the last one is cached. */
+	struct lta_htable plans; /* Owns its plans. */
+	const bt_event_class *last_class;
+	struct lta_plan *last_plan; /* Borrowed from plans. */
+	/* Event and system-call names; a lane borrows its parent's. */
+	struct lta_intern *names;
+	/*
+	 * Taken to make a plan (lanes make theirs at once): the source's own
+	 * lock, or a lane's parent's.
+	 */
+	pthread_mutex_t *names_lock;
+	pthread_mutex_t own_names_lock;
+
+	enum lta_source_status stop_status;
+	int handler_error;
+
+	/* Parallel decoding of recorded traces (lanes.c); NULL: none. */
+	struct lta_lanes *lanes;
+	/* Lanes were tried and cannot be used: one graph from now on. */
+	bool lanes_refused;
+	/* A lane: its parent (NULL otherwise). */
+	struct lta_source *parent;
+	/* A lane: the stream of the event or discard being handed out. */
+	uint64_t cur_stream_class;
+	uint64_t cur_stream;
+
+	struct lta_source_counters counters;
+	struct lta_warning_list warnings; /* Partial input. */
+	struct lta_event event;		  /* Reused for every event. */
+	char error[4096];
+};
+
+/*
+ * source.c, for lanes.c: a lane of PARENT that reads, of each trace I, the
+ * folder DIRS[I] (taken over; NULL: none of it), with HANDLERS. The lane
+ * shares the parent's interrupter and names. Returns NULL when out of
+ * memory (DIRS are then still the caller's).
+ */
+struct lta_source *
+lta_source_lane_create(struct lta_source *parent, char **dirs,
+		       const struct lta_source_handlers *handlers,
+		       void *user_data);
+
+/*
+ * source.c: the checks made before babeltrace2 opens trace INDEX (metadata
+ * framing, stream and index files, partial.h). 0 or a negative errno.
+ */
+int lta_trace_check(struct lta_source *source, size_t index);
+
+/* source.c: builds the graph if needed; 0, or -1 with the error set. */
+int lta_source_prepare(struct lta_source *source);
+
+/*
+ * source.c, for lanes.c: counts EVENT (or a discard) as the single-graph
+ * source does, on the parent's thread, before its handler sees it.
+ */
+void lta_source_count_event(struct lta_source *source,
+			    const struct lta_event *event);
+void lta_source_count_discard(struct lta_source *source,
+			      const struct lta_discard *discard);
+
+/* source.c: the trace slot of a lane to copy into the parent's. */
+void lta_source_adopt_description(struct lta_source *source, uint32_t trace,
+				  const struct trace_slot *from);
+
+#endif /* LTA_DECODE_SOURCE_INTERNAL_H */
