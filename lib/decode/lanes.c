@@ -63,6 +63,7 @@ struct lane {
 
 	/* The lane's thread only. */
 	struct chunk *fill;
+	struct lta_event *pending; /* Being decoded in place in fill. */
 	int64_t last_key;
 
 	/* The merging thread only. */
@@ -199,20 +200,10 @@ static int union_strings(struct lta_event *e, const char ***s)
 	}
 }
 
-static int put_item(struct lane *l, uint16_t type, int64_t ts, uint32_t trace,
-		    const void *body, size_t body_size, size_t strings)
+/* Fills the header of an item at P, SIZE bytes in all. */
+static void set_item(struct lane *l, struct item *it, uint16_t type, int64_t ts,
+		     uint32_t trace, size_t size)
 {
-	size_t size = align8(sizeof(struct item)) + align8(body_size) +
-		      align8(strings);
-	struct item *it;
-	unsigned char *p;
-	bool stopped;
-
-	p = reserve(l, size, &stopped);
-	if (!p) {
-		return stopped ? 1 : -ENOMEM;
-	}
-	it = (struct item *)p;
 	it->size = (uint32_t)size;
 	it->type = type;
 	it->trace = trace;
@@ -221,19 +212,77 @@ static int put_item(struct lane *l, uint16_t type, int64_t ts, uint32_t trace,
 	/* The muxer gives a message without a time the last one's. */
 	it->key = ts >= 0 ? ts : l->last_key;
 	l->last_key = it->key;
+}
+
+static int put_item(struct lane *l, uint16_t type, int64_t ts, uint32_t trace,
+		    const void *body, size_t body_size, size_t strings)
+{
+	size_t size = align8(sizeof(struct item)) + align8(body_size) +
+		      align8(strings);
+	unsigned char *p;
+	bool stopped;
+
+	p = reserve(l, size, &stopped);
+	if (!p) {
+		return stopped ? 1 : -ENOMEM;
+	}
+	set_item(l, (struct item *)p, type, ts, trace, size);
 	memcpy(p + align8(sizeof(struct item)), body, body_size);
 	l->fill->used += size;
 	return 0;
 }
 
+/* Room kept after an event decoded in place, for its strings. */
+#define STRING_ROOM 1024
+
+/*
+ * The source asks where to decode the next event: in place, in the batch,
+ * with room for its strings after it (lane_event() commits it).
+ */
+static int lane_reserve(void *user_data, size_t size, struct lta_event **event)
+{
+	struct lane *l = user_data;
+	size_t hdr = align8(sizeof(struct item));
+	unsigned char *p;
+	bool stopped;
+
+	p = reserve(l, hdr + align8(size) + STRING_ROOM, &stopped);
+	if (!p) {
+		return stopped ? 1 : -ENOMEM;
+	}
+	*event = (struct lta_event *)(p + hdr);
+	l->pending = *event;
+	return 0;
+}
+
+/* Copies the strings of COPY after it, at AT, and points to them. */
+static char *move_strings(struct lta_event *copy, char *at)
+{
+	const char **u[2];
+	int i, n;
+
+	move_str(&copy->procname, &at);
+	n = union_strings(copy, u);
+	for (i = 0; i < n; i++) {
+		move_str(u[i], &at);
+	}
+	for (i = 0; i < copy->nargs; i++) {
+		if (copy->args[i].type == LTA_ARG_STRING) {
+			move_str(&copy->args[i].v.str, &at);
+		}
+	}
+	return at;
+}
+
 static int lane_event(struct lta_event *event, void *user_data)
 {
 	struct lane *l = user_data;
-	size_t body = offsetof(struct lta_event, args) +
-		      event->nargs * sizeof(struct lta_arg);
+	size_t hdr = align8(sizeof(struct item));
+	size_t body = align8(offsetof(struct lta_event, args) +
+			     event->nargs * sizeof(struct lta_arg));
 	size_t strings = str_size(event->procname);
 	const char **u[2];
-	struct lta_event *copy;
+	struct lta_event copy;
 	char *at;
 	int i, n, ret;
 
@@ -246,26 +295,36 @@ static int lane_event(struct lta_event *event, void *user_data)
 			strings += str_size(event->args[i].v.str);
 		}
 	}
+	if (event == l->pending &&
+	    l->fill->used + hdr + body + align8(strings) <= l->fill->cap) {
+		/* Decoded in place: commit it. */
+		unsigned char *p = l->fill->data + l->fill->used;
+
+		l->pending = NULL;
+		at = move_strings(event, (char *)p + hdr + body);
+		LTA_ASSERT_DBG((size_t)(at - ((char *)p + hdr + body)) ==
+			       strings);
+		set_item(l, (struct item *)p, ITEM_EVENT, event->ts,
+			 event->trace, hdr + body + align8(strings));
+		l->fill->used += hdr + body + align8(strings);
+		return 0;
+	}
+	if (event == l->pending) {
+		/* Strings too long for the room kept: copy it out first. */
+		memcpy(&copy, event, body);
+		event = &copy;
+	}
+	l->pending = NULL;
 	ret = put_item(l, ITEM_EVENT, event->ts, event->trace, event, body,
 		       strings);
 	if (ret) {
 		return ret;
 	}
-	/* Point the copy's strings into the batch. */
-	copy = (struct lta_event *)(l->fill->data + l->fill->used -
-				    align8(strings) - align8(body));
-	at = (char *)copy + align8(body);
-	move_str(&copy->procname, &at);
-	n = union_strings(copy, u);
-	for (i = 0; i < n; i++) {
-		move_str(u[i], &at);
-	}
-	for (i = 0; i < copy->nargs; i++) {
-		if (copy->args[i].type == LTA_ARG_STRING) {
-			move_str(&copy->args[i].v.str, &at);
-		}
-	}
-	LTA_ASSERT_DBG((size_t)(at - ((char *)copy + align8(body))) == strings);
+	at = move_strings(
+		(struct lta_event *)(l->fill->data + l->fill->used -
+				     align8(strings) - body),
+		(char *)(l->fill->data + l->fill->used - align8(strings)));
+	(void)at;
 	return 0;
 }
 
@@ -550,6 +609,7 @@ static struct lta_lanes *make_lanes(struct lta_source *source, long **group_of,
 		if (!l->src) {
 			goto error;
 		}
+		l->src->lane_reserve = lane_reserve;
 		memset(dirs, 0, source->trace_count * sizeof(char *));
 		l->thread_started =
 			pthread_create(&l->thread, NULL, lane_main, l) == 0;

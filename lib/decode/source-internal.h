@@ -91,6 +91,13 @@ struct lta_source {
 	bool lanes_refused;
 	/* A lane: its parent (NULL otherwise). */
 	struct lta_source *parent;
+	/*
+	 * A lane: where to decode the next event, SIZE bytes of it (its
+	 * arguments included): *EVENT, in the lane's batch. Returns 0, a
+	 * positive value to stop, or a negative errno.
+	 */
+	int (*lane_reserve)(void *user_data, size_t size,
+			    struct lta_event **event);
 	/* A lane: the stream of the event or discard being handed out. */
 	uint64_t cur_stream_class;
 	uint64_t cur_stream;

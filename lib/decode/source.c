@@ -568,6 +568,20 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 			  "Out of memory while decoding an event class");
 		return -ENOMEM;
 	}
+	if (source->lane_reserve) {
+		/* A lane decodes straight into its batch. */
+		int ret = source->lane_reserve(
+			source->user_data,
+			offsetof(struct lta_event, args) +
+				(source->options.decode_args ? plan->field_count
+							     : 0) *
+					sizeof(struct lta_arg),
+			&out);
+
+		if (ret) {
+			return ret;
+		}
+	}
 	lta_plan_decode(plan, event, source->options.decode_args, out);
 	if (plan->has_clock) {
 		int64_t ns;
@@ -584,8 +598,9 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 	} else {
 		out->ts = -1;
 	}
-	lta_source_count_event(source, out);
-	if (source->parent) {
+	if (!source->parent) {
+		lta_source_count_event(source, out);
+	} else {
 		const bt_stream *stream = bt_event_borrow_stream_const(event);
 
 		source->cur_stream = bt_stream_get_id(stream);
