@@ -630,6 +630,9 @@ static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
 	add_arg(w, "--retry-max-ms=%d", o->retry_max_ms);
 	add_arg(w, "--stall-ms=%d", o->stall_ms);
 	add_arg(w, "--memory-mb=%ld", o->worker_memory_mb);
+	if (o->jobs > 0) {
+		add_arg(w, "--jobs=%d", o->jobs);
+	}
 	add_arg(w, "--files=%ld", o->worker_files);
 	if (o->timing.agent.k > 0) {
 		add_arg(w, "--timeout-k=%.17g", o->timing.agent.k);
@@ -759,6 +762,7 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 		TAKE(max_calls);
 		TAKE(max_analyses);
 		TAKE(worker_memory_mb);
+		TAKE(jobs);
 		TAKE(worker_files);
 		TAKE(stall_ms);
 		TAKE(stop_ms);

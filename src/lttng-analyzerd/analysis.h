@@ -47,7 +47,9 @@ struct lta_analyses_options {
 	const char *worker_program;
 	int max_analyses;      /* Running at once (default 16). */
 	long worker_memory_mb; /* Address space per worker (default 4096). */
-	long worker_files;     /* Open files per worker (default 1024). */
+	/* Recorded traces: babeltrace2 graphs at once; 0: the CPUs. */
+	int jobs;
+	long worker_files; /* Open files per worker (default 1024). */
 	/*
 	 * A graph call that does not come back in this time (a silent relay
 	 * daemon) is interrupted: live, the analysis turns disconnected and

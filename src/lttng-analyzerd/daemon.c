@@ -86,6 +86,9 @@ static void usage(FILE *out)
 		"  --relay-timeout-ms=N  a relay daemon silent this long is "
 		"left\n"
 		"                      and reconnected to (default 10000)\n"
+		"  --jobs=N            babeltrace2 graphs decoding a recorded "
+		"trace\n"
+		"                      at once (default: the online CPUs)\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -218,6 +221,14 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->relay_timeout_ms = (int)v;
 		}
+	} else if (strcmp(key, "jobs") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 || v > 64) {
+			snprintf(error, size, "%s: 1 to 64, not \"%s\"", key,
+				 value);
+			return -1;
+		}
+		c->jobs = (int)v;
 	} else if (strcmp(key, "allowed-host") == 0) {
 		if (c->allowed_host_count == LTA_DAEMON_LIST_MAX) {
 			snprintf(error, size, "%s: more than %d", key,
@@ -382,6 +393,7 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "max-analyses", required_argument, NULL, 0 },
 		{ "worker-memory-mb", required_argument, NULL, 0 },
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
+		{ "jobs", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -637,6 +649,7 @@ int lta_daemon_main(int argc, char **argv)
 	aopts.max_analyses = config.max_analyses;
 	aopts.worker_memory_mb = config.worker_memory_mb;
 	aopts.stall_ms = config.relay_timeout_ms;
+	aopts.jobs = config.jobs;
 	if (config.timeout_floor_ms && config.timeout_ceiling_ms &&
 	    config.timeout_floor_ms > config.timeout_ceiling_ms) {
 		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");

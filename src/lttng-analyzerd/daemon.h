@@ -46,6 +46,7 @@ struct lta_daemon_config {
 	int max_analyses;
 	long worker_memory_mb;
 	int relay_timeout_ms;
+	int jobs; /* Decoding graphs per recorded trace; 0: the CPUs. */
 };
 
 /*

@@ -58,6 +58,7 @@ struct worker_options {
 	int stall_ms;
 	long memory_mb; /* 0: no limit. */
 	long files;
+	int jobs; /* 0: the online CPUs. */
 	struct lta_timing_options timing;
 };
 
@@ -817,6 +818,7 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 		{ "stall-ms", required_argument, NULL, 's' },
 		{ "memory-mb", required_argument, NULL, 'M' },
 		{ "files", required_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "timeout-k", required_argument, NULL, 'k' },
 		{ "timeout-floor-ns", required_argument, NULL, 'F' },
 		{ "timeout-ceiling-ns", required_argument, NULL, 'C' },
@@ -876,6 +878,9 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 		case 'f':
 			o->files = (long)v;
 			break;
+		case 'j':
+			o->jobs = (int)v;
+			break;
 		case 'k':
 			o->timing.agent.k = strtod(optarg, &end);
 			if (*end != '\0') {
@@ -918,8 +923,15 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 
 static int setup(struct worker *w, char *error, size_t size)
 {
-	struct lta_source_options options = { .decode_args = true,
-					      .bt_log_level = "error" };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct lta_source_options options = {
+		.decode_args = true,
+		.bt_log_level = "error",
+		.jobs = w->o.jobs > 0 ? (unsigned)w->o.jobs
+			: cpus > 64   ? 64
+			: cpus > 0    ? (unsigned)cpus
+				      : 1,
+	};
 	struct lta_source_handlers handlers = {
 		.event = on_event,
 		.discard = on_discard,
