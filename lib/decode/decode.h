@@ -15,23 +15,23 @@
  * never by looking a field up by name.
  *
  * Errors from babeltrace2 (a corrupted or truncated trace, a metadata parse
- * failure) are turned into one message, lta_source_error_message(), that
+ * failure) are turned into one message, lta_decode_error_message(), that
  * keeps babeltrace2's own causes: they name the file.
  *
  * Input that is there but cannot be read whole is not an error: it is a
- * warning, lta_source_warning(), naming the file and the reason, and the
+ * warning, lta_decode_warning(), naming the file and the reason, and the
  * rest is read. Before babeltrace2 opens a trace folder, each stream file
  * and index file is checked with lstat()/stat() (never opened unless it is
  * a regular file): a folder, a FIFO, a device or a link to one, an empty
  * or unreadable file is left out, since babeltrace2 would skip it silently,
  * fail the whole trace, or block forever (a FIFO as index). babeltrace2
  * then reads a filtered folder of symbolic links to the files that passed
- * ($TMPDIR/lta-trace-XXXXXX, removed by lta_source_destroy()). A stream
+ * ($TMPDIR/lta-trace-XXXXXX, removed by lta_decode_destroy()). A stream
  * file that babeltrace2 cannot index (truncated in a packet, not CTF) is
  * left out the same way, and a folder with stream files but no metadata is
  * reported too.
  *
- * A source belongs to one thread: the one that calls lta_source_run().
+ * A source belongs to one thread: the one that calls lta_decode_run().
  */
 #ifndef LTA_DECODE_DECODE_H
 #define LTA_DECODE_DECODE_H
@@ -43,14 +43,14 @@
 #include "event/event.h"
 #include "trace-path.h"
 
-struct lta_source;
+struct lta_decoder;
 
-enum lta_source_status {
-	LTA_SOURCE_OK = 0,	/* Made progress; call again. */
-	LTA_SOURCE_END = 1,	/* Every trace was read to its end. */
-	LTA_SOURCE_AGAIN = 2,	/* Nothing now (live): try later. */
-	LTA_SOURCE_STOPPED = 3, /* A handler asked to stop. */
-	LTA_SOURCE_ERROR = -1,	/* See lta_source_error_message(). */
+enum lta_decode_status {
+	LTA_DECODE_OK = 0,	/* Made progress; call again. */
+	LTA_DECODE_END = 1,	/* Every trace was read to its end. */
+	LTA_DECODE_AGAIN = 2,	/* Nothing now (live): try later. */
+	LTA_DECODE_STOPPED = 3, /* A handler asked to stop. */
+	LTA_DECODE_ERROR = -1,	/* See lta_decode_error_message(). */
 };
 
 /* Events the tracer could not record (ring buffer full). */
@@ -66,10 +66,10 @@ struct lta_discard {
 
 /*
  * What the source calls, on the thread that runs it. A handler returns 0 to
- * go on, a positive value to stop reading (LTA_SOURCE_STOPPED), a negative
- * errno to fail (LTA_SOURCE_ERROR). Any handler may be NULL.
+ * go on, a positive value to stop reading (LTA_DECODE_STOPPED), a negative
+ * errno to fail (LTA_DECODE_ERROR). Any handler may be NULL.
  */
-struct lta_source_handlers {
+struct lta_decode_handlers {
 	/*
 	 * Live only: the relay daemon said nothing happened up to TS (an
 	 * inactivity message): trace time advances even when the traced
@@ -85,7 +85,7 @@ struct lta_source_handlers {
 	int (*discard)(const struct lta_discard *discard, void *user_data);
 };
 
-struct lta_source_options {
+struct lta_decode_options {
 	/*
 	 * Fill lta_event.args with every payload field. Without it only the
 	 * fields that the decoder itself interprets (sched, statedump) are
@@ -107,7 +107,7 @@ struct lta_source_options {
 	struct lta_trace_discovery discovery;
 };
 
-struct lta_source_counters {
+struct lta_decode_counters {
 	uint64_t events;
 	uint64_t discarded_event_messages;
 	uint64_t discarded_events; /* Sum of the known counts. */
@@ -119,7 +119,7 @@ struct lta_source_counters {
 };
 
 /* A file of the input that is damaged: not read, read in part, ignored. */
-struct lta_source_warning {
+struct lta_decode_warning {
 	const char *path;   /* The file, under the path given to the source. */
 	const char *reason; /* What is wrong and what was done: "not read:
 			       a FIFO, not a regular file". */
@@ -131,7 +131,7 @@ struct lta_source_warning {
 	bool events_lost;
 };
 
-struct lta_source_trace {
+struct lta_decode_trace {
 	const char *path;     /* The trace folder. */
 	const char *hostname; /* From the trace environment, or NULL. */
 	const char *domain;   /* "kernel", "ust" or NULL. */
@@ -141,108 +141,108 @@ struct lta_source_trace {
  * Creates a source with no trace yet. Returns NULL when out of memory.
  * HANDLERS is copied; USER_DATA is borrowed and passed to every handler.
  */
-struct lta_source *lta_source_create(const struct lta_source_options *options,
-				     const struct lta_source_handlers *handlers,
-				     void *user_data);
+struct lta_decoder *
+lta_decode_create(const struct lta_decode_options *options,
+		  const struct lta_decode_handlers *handlers, void *user_data);
 
 /*
  * Adds recorded traces: PATH is a trace folder (it holds a "metadata" file)
  * or any folder above trace folders (an LTTng session output, with kernel/
  * and ust/uid/...); every trace found below it is read. Call before the
- * first lta_source_run(). Returns 0, -ENOENT when no trace is found (see
- * lta_source_error_message()), or another negative errno.
+ * first lta_decode_run(). Returns 0, -ENOENT when no trace is found (see
+ * lta_decode_error_message()), or another negative errno.
  */
-int lta_source_add_path(struct lta_source *source, const char *path);
+int lta_decode_add_path(struct lta_decoder *source, const char *path);
 
 /*
  * Reads a live session instead of recorded traces: URL is
  * net://RELAYD[:PORT]/host/HOST/SESSION. With END_IF_MISSING, reading ends
- * (LTA_SOURCE_END) when the session does not exist or was destroyed;
+ * (LTA_DECODE_END) when the session does not exist or was destroyed;
  * otherwise it waits for it. Call before the first run. Returns 0,
  * -EINVAL for a URL that is not net://..., -EBUSY when traces were added.
  */
-int lta_source_set_live(struct lta_source *source, const char *url,
+int lta_decode_set_live(struct lta_decoder *source, const char *url,
 			bool end_if_missing);
 
 /* Returns whether the source reads a live session. */
-bool lta_source_is_live(const struct lta_source *source);
+bool lta_decode_is_live(const struct lta_decoder *source);
 
 /*
- * Runs the graph once (building it if needed): LTA_SOURCE_OK when messages
- * were handled, LTA_SOURCE_AGAIN when none is available now (live: poll
- * again after a short sleep), LTA_SOURCE_END, LTA_SOURCE_STOPPED (a handler
- * or lta_source_interrupt()), or LTA_SOURCE_ERROR (a relay daemon that went
+ * Runs the graph once (building it if needed): LTA_DECODE_OK when messages
+ * were handled, LTA_DECODE_AGAIN when none is available now (live: poll
+ * again after a short sleep), LTA_DECODE_END, LTA_DECODE_STOPPED (a handler
+ * or lta_decode_interrupt()), or LTA_DECODE_ERROR (a relay daemon that went
  * away, a corrupted trace). After END, STOPPED or ERROR, call
- * lta_source_reset() before running again (a failed babeltrace2 graph
+ * lta_decode_reset() before running again (a failed babeltrace2 graph
  * cannot be reused).
  */
-enum lta_source_status lta_source_run_once(struct lta_source *source);
+enum lta_decode_status lta_decode_run_once(struct lta_decoder *source);
 
 /*
  * Asks a running source to stop at its next occasion (the babeltrace2
- * interrupter): lta_source_run*() returns LTA_SOURCE_STOPPED. Any thread.
+ * interrupter): lta_decode_run*() returns LTA_DECODE_STOPPED. Any thread.
  */
-void lta_source_interrupt(struct lta_source *source);
+void lta_decode_interrupt(struct lta_decoder *source);
 
 /*
  * Clears an interrupt, for a caller that interrupted a blocked graph on
- * purpose (a watchdog) and goes on with a new one (lta_source_reset()).
+ * purpose (a watchdog) and goes on with a new one (lta_decode_reset()).
  * Any thread.
  */
-void lta_source_clear_interrupt(struct lta_source *source);
+void lta_decode_clear_interrupt(struct lta_decoder *source);
 
-/* Returns whether lta_source_interrupt() was called. Any thread. */
-bool lta_source_interrupted(const struct lta_source *source);
+/* Returns whether lta_decode_interrupt() was called. Any thread. */
+bool lta_decode_interrupted(const struct lta_decoder *source);
 
 /*
  * Drops the graph (and the event-class plans that pointed into it) so that
  * the next run builds a new one: after a live relay daemon went away, this
  * is how the reader reconnects. Counters are kept. Same thread as run.
  */
-void lta_source_reset(struct lta_source *source);
+void lta_decode_reset(struct lta_decoder *source);
 
 /*
  * Builds the graph if needed and runs it until every trace ends, a handler
- * stops it or an error occurs. Returns LTA_SOURCE_END, LTA_SOURCE_STOPPED or
- * LTA_SOURCE_ERROR. A graph that failed is not reused.
+ * stops it or an error occurs. Returns LTA_DECODE_END, LTA_DECODE_STOPPED or
+ * LTA_DECODE_ERROR. A graph that failed is not reused.
  */
-enum lta_source_status lta_source_run(struct lta_source *source);
+enum lta_decode_status lta_decode_run(struct lta_decoder *source);
 
 /*
  * Returns the error of the last failed call: a sentence with babeltrace2's
  * causes, which name the file at fault. Empty when there was none. Borrowed.
  */
-const char *lta_source_error_message(const struct lta_source *source);
+const char *lta_decode_error_message(const struct lta_decoder *source);
 
 /* Returns the counters so far. Borrowed; valid until destroy. */
-const struct lta_source_counters *
-lta_source_counters(const struct lta_source *source);
+const struct lta_decode_counters *
+lta_decode_counters(const struct lta_decoder *source);
 
 /*
  * Returns how many traces the source reads, and one of them by the index
  * that lta_event.trace carries. Hostname and domain are known once that
  * trace's first event was decoded.
  */
-size_t lta_source_trace_count(const struct lta_source *source);
-const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
-						size_t index);
+size_t lta_decode_trace_count(const struct lta_decoder *source);
+const struct lta_decode_trace *
+lta_decode_trace(const struct lta_decoder *source, size_t index);
 
 /*
  * Returns how many warnings the source has, and warning INDEX (NULL past
  * the end): files of the input that are damaged. Everything else was
  * read; when a warning has events_lost, the counts are partial.
- * lta_source_add_path() adds the warnings of folders without metadata, the
+ * lta_decode_add_path() adds the warnings of folders without metadata, the
  * first run adds those of the stream and index files (all known once it
  * returns), and a warning is never removed. The warnings and their strings
- * are borrowed: valid until lta_source_destroy(). Same thread as run.
+ * are borrowed: valid until lta_decode_destroy(). Same thread as run.
  */
-size_t lta_source_warning_count(const struct lta_source *source);
-const struct lta_source_warning *
-lta_source_warning(const struct lta_source *source, size_t index);
+size_t lta_decode_warning_count(const struct lta_decoder *source);
+const struct lta_decode_warning *
+lta_decode_warning(const struct lta_decoder *source, size_t index);
 
 /*
  * Destroys the source and its graph. Accepts NULL.
  */
-void lta_source_destroy(struct lta_source *source);
+void lta_decode_destroy(struct lta_decoder *source);
 
 #endif /* LTA_DECODE_DECODE_H */

@@ -46,7 +46,7 @@ enum lane_state {
 };
 
 struct lane {
-	struct lta_source *src; /* Owned: the lane's own source. */
+	struct lta_decoder *src; /* Owned: the lane's own source. */
 	pthread_t thread;
 	bool thread_started;
 
@@ -59,7 +59,7 @@ struct lane {
 	enum lane_state state;
 	bool go, stop;
 	int build_ret;
-	enum lta_source_status status; /* LANE_DONE: how the run ended. */
+	enum lta_decode_status status; /* LANE_DONE: how the run ended. */
 
 	/* The lane's thread only. */
 	struct chunk *fill;
@@ -346,12 +346,12 @@ static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *lane_main(void *arg)
 {
 	struct lane *l = arg;
-	enum lta_source_status status;
+	enum lta_decode_status status;
 	bool stop;
 	int ret;
 
 	pthread_mutex_lock(&build_lock);
-	ret = lta_source_prepare(l->src);
+	ret = lta_decode_prepare(l->src);
 	pthread_mutex_unlock(&build_lock);
 
 	pthread_mutex_lock(&l->lock);
@@ -364,11 +364,11 @@ static void *lane_main(void *arg)
 	stop = l->stop;
 	pthread_mutex_unlock(&l->lock);
 	if (stop || ret) {
-		status = ret ? LTA_SOURCE_ERROR : LTA_SOURCE_STOPPED;
+		status = ret ? LTA_DECODE_ERROR : LTA_DECODE_STOPPED;
 	} else {
-		status = lta_source_run(l->src);
+		status = lta_decode_run(l->src);
 		if (l->fill && l->fill->used && !push_fill(l)) {
-			status = LTA_SOURCE_STOPPED;
+			status = LTA_DECODE_STOPPED;
 		}
 	}
 	pthread_mutex_lock(&l->lock);
@@ -407,7 +407,7 @@ static int by_bytes(const void *a, const void *b)
  * Returns the count, or -1 (out of memory); 0 groups for a trace with no
  * stream file makes the plan fail (one graph says why).
  */
-static long plan_groups(struct lta_source *source, long **group_of,
+static long plan_groups(struct lta_decoder *source, long **group_of,
 			struct group **out)
 {
 	struct group *groups = NULL;
@@ -480,7 +480,7 @@ static void share_out(struct group *groups, size_t count, size_t lanes)
 }
 
 /* The folders of lane LANE: one per trace, or NULL. 0 or -errno. */
-static int lane_dirs(struct lta_source *source, long **group_of,
+static int lane_dirs(struct lta_decoder *source, long **group_of,
 		     const struct group *groups, size_t count, size_t lane,
 		     char **dirs)
 {
@@ -553,7 +553,7 @@ void lta_lanes_destroy(struct lta_lanes *lanes)
 				lists[k] = k < 2 ? next : NULL;
 			}
 		}
-		lta_source_destroy(l->src);
+		lta_decode_destroy(l->src);
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->lock);
 	}
@@ -580,11 +580,11 @@ static bool wait_built(struct lta_lanes *lanes)
 	return ok;
 }
 
-static struct lta_lanes *make_lanes(struct lta_source *source, long **group_of,
+static struct lta_lanes *make_lanes(struct lta_decoder *source, long **group_of,
 				    struct group *groups, size_t count,
 				    size_t n)
 {
-	static const struct lta_source_handlers handlers = {
+	static const struct lta_decode_handlers handlers = {
 		.event = lane_event,
 		.discard = lane_discard,
 	};
@@ -605,7 +605,7 @@ static struct lta_lanes *make_lanes(struct lta_source *source, long **group_of,
 		if (lane_dirs(source, group_of, groups, count, i, dirs)) {
 			goto error;
 		}
-		l->src = lta_source_lane_create(source, dirs, &handlers, l);
+		l->src = lta_decode_lane_create(source, dirs, &handlers, l);
 		if (!l->src) {
 			goto error;
 		}
@@ -631,7 +631,7 @@ error:
 	return NULL;
 }
 
-int lta_lanes_start(struct lta_source *source)
+int lta_lanes_start(struct lta_decoder *source)
 {
 	long **group_of = calloc(source->trace_count, sizeof(long *));
 	struct group *groups = NULL;
@@ -764,52 +764,52 @@ static bool before(const struct item *a, const struct lane *la,
 	return la < lb;
 }
 
-static int deliver(struct lta_source *source, struct lane *l, struct item *it)
+static int deliver(struct lta_decoder *source, struct lane *l, struct item *it)
 {
 	void *body = (unsigned char *)it + align8(sizeof(*it));
 
 	if (!source->traces[it->trace].described) {
-		lta_source_adopt_description(source, it->trace,
+		lta_decode_adopt_description(source, it->trace,
 					     &l->src->traces[it->trace]);
 	}
 	if (it->type == ITEM_EVENT) {
 		struct lta_event *event = body;
 
-		lta_source_count_event(source, event);
+		lta_decode_count_event(source, event);
 		return source->handlers.event
 			       ? source->handlers.event(event,
 							source->user_data)
 			       : 0;
 	}
-	lta_source_count_discard(source, body);
+	lta_decode_count_discard(source, body);
 	return source->handlers.discard
 		       ? source->handlers.discard(body, source->user_data)
 		       : 0;
 }
 
 /* A lane ended: OK when it read its streams to their end. */
-static enum lta_source_status lane_ended(struct lta_source *source,
+static enum lta_decode_status lane_ended(struct lta_decoder *source,
 					 struct lane *l)
 {
-	enum lta_source_status status;
+	enum lta_decode_status status;
 
 	pthread_mutex_lock(&l->lock);
 	status = l->status;
 	pthread_mutex_unlock(&l->lock);
 	l->finished = true;
-	if (status == LTA_SOURCE_ERROR) {
+	if (status == LTA_DECODE_ERROR) {
 		snprintf(source->error, sizeof(source->error), "%s",
-			 lta_source_error_message(l->src));
+			 lta_decode_error_message(l->src));
 		source->graph_failed = true;
-		return LTA_SOURCE_ERROR;
+		return LTA_DECODE_ERROR;
 	}
-	if (status == LTA_SOURCE_STOPPED) {
-		return LTA_SOURCE_STOPPED;
+	if (status == LTA_DECODE_STOPPED) {
+		return LTA_DECODE_STOPPED;
 	}
-	return LTA_SOURCE_OK;
+	return LTA_DECODE_OK;
 }
 
-enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget)
+enum lta_decode_status lta_lanes_step(struct lta_decoder *source, size_t budget)
 {
 	struct lta_lanes *lanes = source->lanes;
 	size_t n, i;
@@ -828,10 +828,10 @@ enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget)
 			}
 			it = head_of(l);
 			if (!it) {
-				enum lta_source_status st =
+				enum lta_decode_status st =
 					lane_ended(source, l);
 
-				if (st != LTA_SOURCE_OK) {
+				if (st != LTA_DECODE_OK) {
 					return st;
 				}
 				continue;
@@ -842,8 +842,8 @@ enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget)
 			}
 		}
 		if (!best) {
-			return lta_source_interrupted(source)
-				       ? LTA_SOURCE_STOPPED
+			return lta_decode_interrupted(source)
+				       ? LTA_DECODE_STOPPED
 				       : source->stop_status;
 		}
 		best->pos += best_item->size;
@@ -854,11 +854,11 @@ enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget)
 			snprintf(source->error, sizeof(source->error),
 				 "Analysis failed: error=\"%s\"",
 				 strerror(-ret));
-			return LTA_SOURCE_ERROR;
+			return LTA_DECODE_ERROR;
 		}
 		if (ret > 0) {
-			return LTA_SOURCE_STOPPED;
+			return LTA_DECODE_STOPPED;
 		}
 	}
-	return LTA_SOURCE_OK;
+	return LTA_DECODE_OK;
 }

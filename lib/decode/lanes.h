@@ -26,10 +26,10 @@
 
 #include "decode.h"
 
-struct lta_source;
+struct lta_decoder;
 struct lta_lanes;
 
-/* Events handed out by one lta_lanes_step() of lta_source_run_once(). */
+/* Events handed out by one lta_lanes_step() of lta_decode_run_once(). */
 #define LTA_LANES_STEP 4096
 
 /*
@@ -39,14 +39,15 @@ struct lta_lanes;
  * graph of a lane could not be built: the single graph then leaves the
  * file at fault out, see partial.h), or -1 with the error set.
  */
-int lta_lanes_start(struct lta_source *source);
+int lta_lanes_start(struct lta_decoder *source);
 
 /*
  * Hands out, on the caller's thread, up to BUDGET events (and the discards
- * among them) to SOURCE's handlers. Returns LTA_SOURCE_OK (call again),
- * LTA_SOURCE_END, LTA_SOURCE_STOPPED or LTA_SOURCE_ERROR (error set).
+ * among them) to SOURCE's handlers. Returns LTA_DECODE_OK (call again),
+ * LTA_DECODE_END, LTA_DECODE_STOPPED or LTA_DECODE_ERROR (error set).
  */
-enum lta_source_status lta_lanes_step(struct lta_source *source, size_t budget);
+enum lta_decode_status lta_lanes_step(struct lta_decoder *source,
+				      size_t budget);
 
 /* Stops the lanes' threads and frees them. Accepts NULL. */
 void lta_lanes_destroy(struct lta_lanes *lanes);

@@ -96,7 +96,7 @@ int lta_warnings_add(struct lta_warning_list *list, const char *path,
 	return 0;
 }
 
-const struct lta_source_warning *
+const struct lta_decode_warning *
 lta_warnings_get(const struct lta_warning_list *list, size_t index)
 {
 	return index < list->count ? &list->items[index].view : NULL;

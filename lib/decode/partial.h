@@ -26,7 +26,7 @@
 struct lta_warning_slot {
 	char *path;   /* Owned. */
 	char *reason; /* Owned. */
-	struct lta_source_warning view;
+	struct lta_decode_warning view;
 };
 
 struct lta_warning_list {
@@ -35,7 +35,7 @@ struct lta_warning_list {
 };
 
 /*
- * Adds a warning about PATH (EVENTS_LOST: see struct lta_source_warning);
+ * Adds a warning about PATH (EVENTS_LOST: see struct lta_decode_warning);
  * when PATH already has one, the new reason is appended to it ("; ").
  * Returns 0 or -ENOMEM.
  */
@@ -44,7 +44,7 @@ int lta_warnings_add(struct lta_warning_list *list, const char *path,
 	__attribute__((format(printf, 4, 5)));
 
 /* Returns warning INDEX, or NULL past the end. Borrowed. */
-const struct lta_source_warning *
+const struct lta_decode_warning *
 lta_warnings_get(const struct lta_warning_list *list, size_t index);
 
 void lta_warnings_fini(struct lta_warning_list *list);

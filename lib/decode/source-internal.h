@@ -3,7 +3,7 @@
  * source.c (one babeltrace2 graph) and lanes.c (several graphs decoding
  * parts of a recorded trace at once, merged back in order).
  *
- * A lane is itself a struct lta_source, with a parent: it reads some of
+ * A lane is itself a struct lta_decoder, with a parent: it reads some of
  * the parent's stream files (lane_dir per trace, a folder of links) and
  * its handlers hand every event and discard to lanes.c, which delivers
  * them to the parent's handlers on the parent's thread.
@@ -35,7 +35,7 @@ struct trace_slot {
 	char *hostname; /* Owned; set at first event. */
 	char *domain;	/* Owned; set at first event. */
 	bool described;
-	struct lta_source_trace view;
+	struct lta_decode_trace view;
 	/* Recorded traces: what babeltrace2 may open; NULL until checked. */
 	struct lta_trace_filter *filter; /* Owned. */
 	/*
@@ -51,10 +51,10 @@ struct trace_slot {
 
 struct lta_lanes;
 
-struct lta_source {
-	struct lta_source_options options;
+struct lta_decoder {
+	struct lta_decode_options options;
 	char *bt_log_level; /* Owned copy of the option. */
-	struct lta_source_handlers handlers;
+	struct lta_decode_handlers handlers;
 	void *user_data; /* Borrowed. */
 
 	struct trace_slot *traces; /* Owned array. */
@@ -82,7 +82,7 @@ struct lta_source {
 	pthread_mutex_t *names_lock;
 	pthread_mutex_t own_names_lock;
 
-	enum lta_source_status stop_status;
+	enum lta_decode_status stop_status;
 	int handler_error;
 
 	/* Parallel decoding of recorded traces (lanes.c); NULL: none. */
@@ -90,7 +90,7 @@ struct lta_source {
 	/* Lanes were tried and cannot be used: one graph from now on. */
 	bool lanes_refused;
 	/* A lane: its parent (NULL otherwise). */
-	struct lta_source *parent;
+	struct lta_decoder *parent;
 	/*
 	 * A lane: where to decode the next event, SIZE bytes of it (its
 	 * arguments included): *EVENT, in the lane's batch. Returns 0, a
@@ -102,7 +102,7 @@ struct lta_source {
 	uint64_t cur_stream_class;
 	uint64_t cur_stream;
 
-	struct lta_source_counters counters;
+	struct lta_decode_counters counters;
 	struct lta_warning_list warnings; /* Partial input. */
 	struct lta_event event;		  /* Reused for every event. */
 	char error[4096];
@@ -114,31 +114,31 @@ struct lta_source {
  * shares the parent's interrupter and names. Returns NULL when out of
  * memory (DIRS are then still the caller's).
  */
-struct lta_source *
-lta_source_lane_create(struct lta_source *parent, char **dirs,
-		       const struct lta_source_handlers *handlers,
+struct lta_decoder *
+lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
+		       const struct lta_decode_handlers *handlers,
 		       void *user_data);
 
 /*
  * source.c: the checks made before babeltrace2 opens trace INDEX (metadata
  * framing, stream and index files, partial.h). 0 or a negative errno.
  */
-int lta_trace_check(struct lta_source *source, size_t index);
+int lta_trace_check(struct lta_decoder *source, size_t index);
 
 /* source.c: builds the graph if needed; 0, or -1 with the error set. */
-int lta_source_prepare(struct lta_source *source);
+int lta_decode_prepare(struct lta_decoder *source);
 
 /*
  * source.c, for lanes.c: counts EVENT (or a discard) as the single-graph
  * source does, on the parent's thread, before its handler sees it.
  */
-void lta_source_count_event(struct lta_source *source,
+void lta_decode_count_event(struct lta_decoder *source,
 			    const struct lta_event *event);
-void lta_source_count_discard(struct lta_source *source,
+void lta_decode_count_discard(struct lta_decoder *source,
 			      const struct lta_discard *discard);
 
 /* source.c: the trace slot of a lane to copy into the parent's. */
-void lta_source_adopt_description(struct lta_source *source, uint32_t trace,
+void lta_decode_adopt_description(struct lta_decoder *source, uint32_t trace,
 				  const struct trace_slot *from);
 
 #endif /* LTA_DECODE_SOURCE_INTERNAL_H */

@@ -18,10 +18,10 @@
 #include "lanes.h"
 #include "source-internal.h"
 
-static void set_error(struct lta_source *source, const char *fmt, ...)
+static void set_error(struct lta_decoder *source, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void set_error(struct lta_source *source, const char *fmt, ...)
+static void set_error(struct lta_decoder *source, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,7 +35,7 @@ static void set_error(struct lta_source *source, const char *fmt, ...)
  * the file: "Failed to index CTF stream file '/x/k_1'"), to the message
  * already in source->error, and clears the thread's error.
  */
-static void take_bt_error(struct lta_source *source)
+static void take_bt_error(struct lta_decoder *source)
 {
 	const bt_error *error = bt_current_thread_take_error();
 	size_t len = strlen(source->error);
@@ -104,11 +104,11 @@ static void take_bt_error(struct lta_source *source)
 	bt_error_release(error);
 }
 
-struct lta_source *lta_source_create(const struct lta_source_options *options,
-				     const struct lta_source_handlers *handlers,
-				     void *user_data)
+struct lta_decoder *
+lta_decode_create(const struct lta_decode_options *options,
+		  const struct lta_decode_handlers *handlers, void *user_data)
 {
-	struct lta_source *source = calloc(1, sizeof(*source));
+	struct lta_decoder *source = calloc(1, sizeof(*source));
 
 	if (!source) {
 		goto error;
@@ -140,16 +140,16 @@ struct lta_source *lta_source_create(const struct lta_source_options *options,
 	return source;
 
 error:
-	lta_source_destroy(source);
+	lta_decode_destroy(source);
 	return NULL;
 }
 
-struct lta_source *
-lta_source_lane_create(struct lta_source *parent, char **dirs,
-		       const struct lta_source_handlers *handlers,
+struct lta_decoder *
+lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
+		       const struct lta_decode_handlers *handlers,
 		       void *user_data)
 {
-	struct lta_source *lane = calloc(1, sizeof(*lane));
+	struct lta_decoder *lane = calloc(1, sizeof(*lane));
 	size_t i;
 
 	if (!lane) {
@@ -181,14 +181,14 @@ lta_source_lane_create(struct lta_source *parent, char **dirs,
 		lane->traces[i].lane_dir = dirs[i];
 		lane->traces[i].path = strdup(parent->traces[i].path);
 		if (!lane->traces[i].path) {
-			lta_source_destroy(lane);
+			lta_decode_destroy(lane);
 			return NULL;
 		}
 	}
 	return lane;
 }
 
-static int add_trace(struct lta_source *source, const char *path)
+static int add_trace(struct lta_decoder *source, const char *path)
 {
 	struct trace_slot *traces;
 	char *copy = strdup(path);
@@ -217,12 +217,12 @@ static int found_trace(const char *path, void *user_data)
 /* A folder with stream files and no metadata: a warning (partial.h). */
 static int not_a_trace(const char *path, void *user_data)
 {
-	struct lta_source *source = user_data;
+	struct lta_decoder *source = user_data;
 
 	return lta_partial_check_orphan(path, &source->warnings);
 }
 
-int lta_source_add_path(struct lta_source *source, const char *path)
+int lta_decode_add_path(struct lta_decoder *source, const char *path)
 {
 	struct lta_trace_discovery discovery;
 	char why[512];
@@ -269,7 +269,7 @@ int lta_source_add_path(struct lta_source *source, const char *path)
 	return 0;
 }
 
-int lta_source_set_live(struct lta_source *source, const char *url,
+int lta_decode_set_live(struct lta_decoder *source, const char *url,
 			bool end_if_missing)
 {
 	source->error[0] = '\0';
@@ -296,27 +296,27 @@ int lta_source_set_live(struct lta_source *source, const char *url,
 	return 0;
 }
 
-bool lta_source_is_live(const struct lta_source *source)
+bool lta_decode_is_live(const struct lta_decoder *source)
 {
 	return source->live_url != NULL;
 }
 
-void lta_source_interrupt(struct lta_source *source)
+void lta_decode_interrupt(struct lta_decoder *source)
 {
 	bt_interrupter_set(source->interrupter);
 }
 
-void lta_source_clear_interrupt(struct lta_source *source)
+void lta_decode_clear_interrupt(struct lta_decoder *source)
 {
 	bt_interrupter_reset(source->interrupter);
 }
 
-bool lta_source_interrupted(const struct lta_source *source)
+bool lta_decode_interrupted(const struct lta_decoder *source)
 {
 	return bt_interrupter_is_set(source->interrupter);
 }
 
-static void clear_plans(struct lta_source *source)
+static void clear_plans(struct lta_decoder *source)
 {
 	size_t pos = 0;
 	uint64_t key;
@@ -331,7 +331,7 @@ static void clear_plans(struct lta_source *source)
 	source->last_plan = NULL;
 }
 
-void lta_source_reset(struct lta_source *source)
+void lta_decode_reset(struct lta_decoder *source)
 {
 	lta_lanes_destroy(source->lanes);
 	source->lanes = NULL;
@@ -393,7 +393,7 @@ static void key_part(char *key, size_t size, const bt_trace *trace,
  * its environment, and numbered 0, 1, ... in the order first seen, the
  * same across re-attaches. Returns UINT32_MAX when out of memory.
  */
-static uint32_t live_trace_index(struct lta_source *source,
+static uint32_t live_trace_index(struct lta_decoder *source,
 				 const bt_trace *trace)
 {
 	struct trace_slot *traces;
@@ -449,7 +449,8 @@ static uint32_t live_trace_index(struct lta_source *source,
  * given to their source.ctf.fs component; live ones are numbered by
  * live_trace_index(). Returns UINT32_MAX when out of memory.
  */
-static uint32_t trace_index_of(struct lta_source *source, const bt_trace *trace)
+static uint32_t trace_index_of(struct lta_decoder *source,
+			       const bt_trace *trace)
 {
 	const char *name = bt_trace_get_name(trace);
 	size_t len = strlen(TRACE_NAME_PREFIX);
@@ -463,7 +464,7 @@ static uint32_t trace_index_of(struct lta_source *source, const bt_trace *trace)
 	return 0;
 }
 
-static void describe_trace(struct lta_source *source, const bt_trace *trace,
+static void describe_trace(struct lta_decoder *source, const bt_trace *trace,
 			   uint32_t index)
 {
 	struct trace_slot *slot;
@@ -485,7 +486,7 @@ static void describe_trace(struct lta_source *source, const bt_trace *trace,
 	}
 }
 
-void lta_source_adopt_description(struct lta_source *source, uint32_t trace,
+void lta_decode_adopt_description(struct lta_decoder *source, uint32_t trace,
 				  const struct trace_slot *from)
 {
 	struct trace_slot *slot;
@@ -504,7 +505,7 @@ void lta_source_adopt_description(struct lta_source *source, uint32_t trace,
 	memcpy(slot->uuid, from->uuid, sizeof(slot->uuid));
 }
 
-void lta_source_count_event(struct lta_source *source,
+void lta_decode_count_event(struct lta_decoder *source,
 			    const struct lta_event *event)
 {
 	source->counters.events++;
@@ -516,7 +517,7 @@ void lta_source_count_event(struct lta_source *source,
 	}
 }
 
-static struct lta_plan *plan_of(struct lta_source *source,
+static struct lta_plan *plan_of(struct lta_decoder *source,
 				const bt_event *event)
 {
 	const bt_event_class *ec = bt_event_borrow_class_const(event);
@@ -557,7 +558,7 @@ static struct lta_plan *plan_of(struct lta_source *source,
 	return plan;
 }
 
-static int handle_event(struct lta_source *source, const bt_message *msg)
+static int handle_event(struct lta_decoder *source, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
 	struct lta_event *out = &source->event;
@@ -599,7 +600,7 @@ static int handle_event(struct lta_source *source, const bt_message *msg)
 		out->ts = -1;
 	}
 	if (!source->parent) {
-		lta_source_count_event(source, out);
+		lta_decode_count_event(source, out);
 	} else {
 		const bt_stream *stream = bt_event_borrow_stream_const(event);
 
@@ -625,7 +626,7 @@ static int64_t snapshot_ns(const bt_clock_snapshot *snapshot)
 	return ns;
 }
 
-void lta_source_count_discard(struct lta_source *source,
+void lta_decode_count_discard(struct lta_decoder *source,
 			      const struct lta_discard *d)
 {
 	if (d->packets) {
@@ -641,7 +642,7 @@ void lta_source_count_discard(struct lta_source *source,
 		 d->count_known ? "" : " (unknown)");
 }
 
-static int handle_discard(struct lta_source *source, const bt_message *msg,
+static int handle_discard(struct lta_decoder *source, const bt_message *msg,
 			  bool packets)
 {
 	const bt_stream *stream;
@@ -694,7 +695,7 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 		source->cur_stream = bt_stream_get_id(stream);
 		source->cur_stream_class = bt_stream_class_get_id(sc);
 	} else {
-		lta_source_count_discard(source, &d);
+		lta_decode_count_discard(source, &d);
 	}
 	if (source->handlers.discard) {
 		return source->handlers.discard(&d, source->user_data);
@@ -702,7 +703,7 @@ static int handle_discard(struct lta_source *source, const bt_message *msg,
 	return 0;
 }
 
-static int handle_inactivity(struct lta_source *source, const bt_message *msg)
+static int handle_inactivity(struct lta_decoder *source, const bt_message *msg)
 {
 	int64_t ns = snapshot_ns(
 		bt_message_message_iterator_inactivity_borrow_clock_snapshot_const(
@@ -723,7 +724,7 @@ sink_init(bt_message_iterator *iterator, void *user_data)
 static bt_graph_simple_sink_component_consume_func_status
 sink_consume(bt_message_iterator *iterator, void *user_data)
 {
-	struct lta_source *source = user_data;
+	struct lta_decoder *source = user_data;
 	bt_message_array_const msgs;
 	uint64_t count, i;
 	int ret = 0;
@@ -769,7 +770,7 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
 		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
 	}
 	if (ret > 0) {
-		source->stop_status = LTA_SOURCE_STOPPED;
+		source->stop_status = LTA_DECODE_STOPPED;
 		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
 	}
 	return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
@@ -781,7 +782,7 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
  * Checks the stream and index files of trace INDEX once, before babeltrace2
  * opens any of them. Returns 0 or a negative errno (error set).
  */
-static int check_trace_files(struct lta_source *source, size_t index)
+static int check_trace_files(struct lta_decoder *source, size_t index)
 {
 	struct trace_slot *slot = &source->traces[index];
 
@@ -802,7 +803,7 @@ static int check_trace_files(struct lta_source *source, size_t index)
 }
 
 /* Names the files of the trace folders, not of the filtered folders. */
-static void unshadow_error(struct lta_source *source)
+static void unshadow_error(struct lta_decoder *source)
 {
 	size_t i;
 
@@ -820,7 +821,7 @@ static void unshadow_error(struct lta_source *source)
  * out (with a warning) so that the next build reads the others. Returns
  * whether one was left out.
  */
-static bool exclude_stream_at_fault(struct lta_source *source)
+static bool exclude_stream_at_fault(struct lta_decoder *source)
 {
 	size_t i;
 
@@ -843,7 +844,7 @@ static bool exclude_stream_at_fault(struct lta_source *source)
  * framing, its stream and index files. Returns 0 or a negative errno
  * (error set).
  */
-int lta_trace_check(struct lta_source *source, size_t index)
+int lta_trace_check(struct lta_decoder *source, size_t index)
 {
 	int ret = lta_metadata_check(source->traces[index].path, source->error,
 				     sizeof(source->error));
@@ -872,7 +873,7 @@ static bt_logging_level bt_level_of(const char *name)
 	}
 }
 
-static int find_plugin(struct lta_source *source, const char *name,
+static int find_plugin(struct lta_decoder *source, const char *name,
 		       const bt_plugin **plugin)
 {
 	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
@@ -887,7 +888,7 @@ static int find_plugin(struct lta_source *source, const char *name,
 	return 0;
 }
 
-static int add_fs_source(struct lta_source *source, bt_graph *graph,
+static int add_fs_source(struct lta_decoder *source, bt_graph *graph,
 			 const bt_component_class_source *fs_class,
 			 size_t index, const bt_component_source **component)
 {
@@ -954,7 +955,7 @@ end:
 }
 
 /* Adds our sink to GRAPH and connects OUT to it. */
-static int add_sink(struct lta_source *source, bt_graph *graph,
+static int add_sink(struct lta_decoder *source, bt_graph *graph,
 		    const bt_port_output *out)
 {
 	const bt_component_sink *sink = NULL;
@@ -981,7 +982,7 @@ static int add_sink(struct lta_source *source, bt_graph *graph,
  * Live: source.ctf.lttng-live straight into our sink (it merges its streams
  * in time order itself; a muxer would only add latency).
  */
-static int build_live_graph(struct lta_source *source)
+static int build_live_graph(struct lta_decoder *source)
 {
 	const bt_plugin *ctf = NULL;
 	const bt_component_class_source *live_class;
@@ -1040,7 +1041,7 @@ end:
 	return ret;
 }
 
-static int build_graph(struct lta_source *source)
+static int build_graph(struct lta_decoder *source)
 {
 	const bt_plugin *ctf = NULL, *utils = NULL;
 	const bt_component_class_source *fs_class;
@@ -1152,7 +1153,7 @@ end:
  * again without that file: nothing was read yet, so nothing is counted
  * twice, and each round leaves one more file out, so it ends.
  */
-static int build_graph_partial(struct lta_source *source)
+static int build_graph_partial(struct lta_decoder *source)
 {
 	int ret;
 
@@ -1163,7 +1164,7 @@ static int build_graph_partial(struct lta_source *source)
 	return ret;
 }
 
-static const char *first_path_named(const struct lta_source *source)
+static const char *first_path_named(const struct lta_decoder *source)
 {
 	size_t i;
 
@@ -1176,7 +1177,7 @@ static const char *first_path_named(const struct lta_source *source)
 }
 
 /* Turns a failed graph run into an error message; returns ERROR. */
-static enum lta_source_status run_failed(struct lta_source *source)
+static enum lta_decode_status run_failed(struct lta_decoder *source)
 {
 	size_t len, i;
 
@@ -1185,7 +1186,7 @@ static enum lta_source_status run_failed(struct lta_source *source)
 		set_error(source, "Analysis failed: error=\"%s\"",
 			  strerror(-source->handler_error));
 		bt_current_thread_clear_error();
-		return LTA_SOURCE_ERROR;
+		return LTA_DECODE_ERROR;
 	}
 	set_error(source, "Failed to read %s",
 		  source->live_url	    ? "live session"
@@ -1198,7 +1199,7 @@ static enum lta_source_status run_failed(struct lta_source *source)
 	 * file of ours (a metadata error names no path, for instance).
 	 */
 	if (first_path_named(source) || source->trace_count == 0) {
-		return LTA_SOURCE_ERROR;
+		return LTA_DECODE_ERROR;
 	}
 	len = strlen(source->error);
 	for (i = 0; i < source->trace_count && len < sizeof(source->error);
@@ -1216,14 +1217,14 @@ static enum lta_source_status run_failed(struct lta_source *source)
 	if (len < sizeof(source->error) - 1) {
 		strcat(source->error, ")");
 	}
-	return LTA_SOURCE_ERROR;
+	return LTA_DECODE_ERROR;
 }
 
 /*
  * Builds the graph (or starts the lanes) unless there is one. Returns 0, or
  * -1 (error set).
  */
-static int ensure_graph(struct lta_source *source)
+static int ensure_graph(struct lta_decoder *source)
 {
 	if (source->graph_failed) {
 		set_error(source, "The source failed: reset it first");
@@ -1241,7 +1242,7 @@ static int ensure_graph(struct lta_source *source)
 			return -1;
 		}
 		if (ret > 0) {
-			source->stop_status = LTA_SOURCE_END;
+			source->stop_status = LTA_DECODE_END;
 			return 0;
 		}
 		source->lanes_refused = true;
@@ -1253,24 +1254,24 @@ static int ensure_graph(struct lta_source *source)
 			return -1;
 		}
 	}
-	source->stop_status = LTA_SOURCE_END;
+	source->stop_status = LTA_DECODE_END;
 	return 0;
 }
 
-int lta_source_prepare(struct lta_source *source)
+int lta_decode_prepare(struct lta_decoder *source)
 {
 	return ensure_graph(source);
 }
 
-enum lta_source_status lta_source_run_once(struct lta_source *source)
+enum lta_decode_status lta_decode_run_once(struct lta_decoder *source)
 {
 	bt_graph_run_once_status status;
 
-	if (lta_source_interrupted(source)) {
-		return LTA_SOURCE_STOPPED;
+	if (lta_decode_interrupted(source)) {
+		return LTA_DECODE_STOPPED;
 	}
 	if (ensure_graph(source)) {
-		return LTA_SOURCE_ERROR;
+		return LTA_DECODE_ERROR;
 	}
 	if (source->lanes) {
 		return lta_lanes_step(source, LTA_LANES_STEP);
@@ -1278,41 +1279,41 @@ enum lta_source_status lta_source_run_once(struct lta_source *source)
 	status = bt_graph_run_once(source->graph);
 	switch (status) {
 	case BT_GRAPH_RUN_ONCE_STATUS_OK:
-		return LTA_SOURCE_OK;
+		return LTA_DECODE_OK;
 	case BT_GRAPH_RUN_ONCE_STATUS_AGAIN:
-		return lta_source_interrupted(source) ? LTA_SOURCE_STOPPED
-						      : LTA_SOURCE_AGAIN;
+		return lta_decode_interrupted(source) ? LTA_DECODE_STOPPED
+						      : LTA_DECODE_AGAIN;
 	case BT_GRAPH_RUN_ONCE_STATUS_END:
 		return source->stop_status;
 	default:
-		if (lta_source_interrupted(source)) {
+		if (lta_decode_interrupted(source)) {
 			bt_current_thread_clear_error();
-			return LTA_SOURCE_STOPPED;
+			return LTA_DECODE_STOPPED;
 		}
 		return run_failed(source);
 	}
 }
 
-enum lta_source_status lta_source_run(struct lta_source *source)
+enum lta_decode_status lta_decode_run(struct lta_decoder *source)
 {
 	bt_graph_run_status status;
 
 	if (ensure_graph(source)) {
-		return LTA_SOURCE_ERROR;
+		return LTA_DECODE_ERROR;
 	}
 	if (source->lanes) {
-		enum lta_source_status st;
+		enum lta_decode_status st;
 
 		do {
 			st = lta_lanes_step(source, SIZE_MAX);
-		} while (st == LTA_SOURCE_OK);
+		} while (st == LTA_DECODE_OK);
 		return st;
 	}
 	do {
 		status = bt_graph_run(source->graph);
 		if (status == BT_GRAPH_RUN_STATUS_AGAIN &&
-		    lta_source_interrupted(source)) {
-			return LTA_SOURCE_STOPPED;
+		    lta_decode_interrupted(source)) {
+			return LTA_DECODE_STOPPED;
 		}
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
 	if (status == BT_GRAPH_RUN_STATUS_OK) {
@@ -1321,24 +1322,24 @@ enum lta_source_status lta_source_run(struct lta_source *source)
 	return run_failed(source);
 }
 
-const char *lta_source_error_message(const struct lta_source *source)
+const char *lta_decode_error_message(const struct lta_decoder *source)
 {
 	return source->error;
 }
 
-const struct lta_source_counters *
-lta_source_counters(const struct lta_source *source)
+const struct lta_decode_counters *
+lta_decode_counters(const struct lta_decoder *source)
 {
 	return &source->counters;
 }
 
-size_t lta_source_trace_count(const struct lta_source *source)
+size_t lta_decode_trace_count(const struct lta_decoder *source)
 {
 	return source->trace_count;
 }
 
-const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
-						size_t index)
+const struct lta_decode_trace *
+lta_decode_trace(const struct lta_decoder *source, size_t index)
 {
 	struct trace_slot *slot;
 
@@ -1352,18 +1353,18 @@ const struct lta_source_trace *lta_source_trace(const struct lta_source *source,
 	return &slot->view;
 }
 
-size_t lta_source_warning_count(const struct lta_source *source)
+size_t lta_decode_warning_count(const struct lta_decoder *source)
 {
 	return source->warnings.count;
 }
 
-const struct lta_source_warning *
-lta_source_warning(const struct lta_source *source, size_t index)
+const struct lta_decode_warning *
+lta_decode_warning(const struct lta_decoder *source, size_t index)
 {
 	return lta_warnings_get(&source->warnings, index);
 }
 
-void lta_source_destroy(struct lta_source *source)
+void lta_decode_destroy(struct lta_decoder *source)
 {
 	size_t pos = 0, i;
 	uint64_t key;

@@ -5,7 +5,7 @@
  * Place in the data flow: the daemon checks a path from a REST client
  * with lta_trace_path_check() on its HTTP thread (cheap: a realpath() and
  * a stat()), so that a bad path is answered 4xx at once; the source
- * (lta_source_add_path()), in whichever thread or process reads the
+ * (lta_decode_add_path()), in whichever thread or process reads the
  * trace, finds the traces with lta_trace_discover(), which a symlink
  * loop, a huge tree or a pseudo file system cannot keep busy for long.
  * No state: any thread.

@@ -66,12 +66,12 @@ char *lta_cli_format_ts(int64_t ns, char *buf, size_t size);
  * state, and a progress line on stderr when stderr is a terminal.
  */
 struct lta_event;
-struct lta_source;
+struct lta_decoder;
 struct lta_tasks;
 
 struct lta_cli_run {
-	struct lta_source *source; /* Owned. */
-	struct lta_tasks *tasks;   /* Owned. */
+	struct lta_decoder *source; /* Owned. */
+	struct lta_tasks *tasks;    /* Owned. */
 	/* Called with every event, completed by the tasks module. */
 	int (*analyze)(struct lta_event *event, void *user_data);
 	/* Called when the tracer discarded events in TRACE; may be NULL. */

@@ -122,7 +122,7 @@ static int parse_duration(const char *s, int64_t *ns)
 static int on_request(const struct lta_request *r, void *user_data)
 {
 	struct requests_cmd *cmd = user_data;
-	const struct lta_source_trace *trace;
+	const struct lta_decode_trace *trace;
 
 	if (cmd->min_duration >= 0 &&
 	    lta_request_duration(r) < cmd->min_duration) {
@@ -140,7 +140,7 @@ static int on_request(const struct lta_request *r, void *user_data)
 		 */
 		return 0;
 	}
-	trace = lta_source_trace(cmd->run.source, r->trace);
+	trace = lta_decode_trace(cmd->run.source, r->trace);
 	return lta_cli_writer_push(cmd->writer, r,
 				   trace ? trace->hostname : NULL);
 }
@@ -148,12 +148,12 @@ static int on_request(const struct lta_request *r, void *user_data)
 static int on_connection(const struct lta_connection *c, void *user_data)
 {
 	struct requests_cmd *cmd = user_data;
-	const struct lta_source_trace *trace;
+	const struct lta_decode_trace *trace;
 
 	if (cmd->connections_error) {
 		return 0;
 	}
-	trace = lta_source_trace(cmd->run.source, c->trace);
+	trace = lta_decode_trace(cmd->run.source, c->trace);
 	lta_strbuf_clear(&cmd->connection_line);
 	lta_connection_format_json(c, trace ? trace->hostname : NULL,
 				   &cmd->connection_line);

@@ -62,15 +62,15 @@ static void print_text(const struct stats_options *opts,
 		       const struct lta_cli_run *run,
 		       const struct lta_stats_report *report)
 {
-	const struct lta_source_counters *c = lta_source_counters(run->source);
+	const struct lta_decode_counters *c = lta_decode_counters(run->source);
 	const struct lta_tasks_counters *t = lta_tasks_counters(run->tasks);
-	size_t i, j, n = lta_source_trace_count(run->source);
+	size_t i, j, n = lta_decode_trace_count(run->source);
 	char begin[48], end[48];
 
 	printf("Traces:            %zu\n", n);
 	for (i = 0; i < n; i++) {
-		const struct lta_source_trace *tr =
-			lta_source_trace(run->source, i);
+		const struct lta_decode_trace *tr =
+			lta_decode_trace(run->source, i);
 
 		printf("  [%zu] %s (host %s, %s)\n", i, tr->path,
 		       tr->hostname ? tr->hostname : "?",
@@ -92,16 +92,16 @@ static void print_text(const struct stats_options *opts,
 	printf("Unattributed:      %llu events (no thread known: before the "
 	       "first sched_switch of their CPU, or no context)\n",
 	       (unsigned long long)t->unattributed_events);
-	n = lta_source_warning_count(run->source);
+	n = lta_decode_warning_count(run->source);
 	printf("Warnings:          %zu (damaged files)\n", n);
 	for (i = 0; i < n; i++) {
-		const struct lta_source_warning *w =
-			lta_source_warning(run->source, i);
+		const struct lta_decode_warning *w =
+			lta_decode_warning(run->source, i);
 
 		printf("  %s: %s%s\n", w->path, w->reason,
 		       w->events_lost ? " (events lost)" : "");
 	}
-	n = lta_source_trace_count(run->source);
+	n = lta_decode_trace_count(run->source);
 
 	printf("\nEvents by name (%zu names):\n%12s  %s\n", report->name_count,
 	       "count", "name");
@@ -151,19 +151,19 @@ static json_t *build_json(const struct stats_options *opts,
 			  const struct lta_cli_run *run,
 			  const struct lta_stats_report *report)
 {
-	const struct lta_source_counters *c = lta_source_counters(run->source);
+	const struct lta_decode_counters *c = lta_decode_counters(run->source);
 	const struct lta_tasks_counters *t = lta_tasks_counters(run->tasks);
 	json_t *root = json_object(), *traces = json_array(),
 	       *names = json_array(), *processes = json_array(),
 	       *warnings = json_array();
-	size_t i, j, n = lta_source_trace_count(run->source);
+	size_t i, j, n = lta_decode_trace_count(run->source);
 
 	if (!root || !traces || !names || !processes || !warnings) {
 		goto error;
 	}
-	for (i = 0; i < lta_source_warning_count(run->source); i++) {
-		const struct lta_source_warning *w =
-			lta_source_warning(run->source, i);
+	for (i = 0; i < lta_decode_warning_count(run->source); i++) {
+		const struct lta_decode_warning *w =
+			lta_decode_warning(run->source, i);
 
 		json_array_append_new(warnings,
 				      json_pack("{s:s, s:s, s:b}", "path",
@@ -171,8 +171,8 @@ static json_t *build_json(const struct stats_options *opts,
 						"events_lost", w->events_lost));
 	}
 	for (i = 0; i < n; i++) {
-		const struct lta_source_trace *tr =
-			lta_source_trace(run->source, i);
+		const struct lta_decode_trace *tr =
+			lta_decode_trace(run->source, i);
 
 		json_array_append_new(
 			traces,

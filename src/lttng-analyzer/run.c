@@ -59,7 +59,7 @@ char *lta_cli_format_ts(int64_t ns, char *buf, size_t size)
 
 static void show_progress(struct lta_cli_run *run, int64_t trace_ts, int final)
 {
-	const struct lta_source_counters *c = lta_source_counters(run->source);
+	const struct lta_decode_counters *c = lta_decode_counters(run->source);
 	char when[48];
 
 	if (final) {
@@ -81,7 +81,7 @@ static int on_event(struct lta_event *event, void *user_data)
 		return ret;
 	}
 	if (run->progress &&
-	    (lta_source_counters(run->source)->events & 0xffff) == 0) {
+	    (lta_decode_counters(run->source)->events & 0xffff) == 0) {
 		int64_t now = monotonic_ns();
 
 		if (now >= run->next_progress_ns) {
@@ -112,11 +112,11 @@ static int on_discard(const struct lta_discard *discard, void *user_data)
 
 static void print_warnings(const struct lta_cli_run *run)
 {
-	size_t i, lost = 0, n = lta_source_warning_count(run->source);
+	size_t i, lost = 0, n = lta_decode_warning_count(run->source);
 
 	for (i = 0; i < n; i++) {
-		const struct lta_source_warning *w =
-			lta_source_warning(run->source, i);
+		const struct lta_decode_warning *w =
+			lta_decode_warning(run->source, i);
 
 		fprintf(stderr, "lttng-analyzer: warning: %s: %s\n", w->path,
 			w->reason);
@@ -135,7 +135,7 @@ static void print_warnings(const struct lta_cli_run *run)
 
 int lta_cli_run_partial(const struct lta_cli_run *run)
 {
-	if (run->source && lta_source_warning_count(run->source) &&
+	if (run->source && lta_decode_warning_count(run->source) &&
 	    !run->allow_partial) {
 		return LTA_CLI_EXIT_PARTIAL;
 	}
@@ -143,54 +143,54 @@ int lta_cli_run_partial(const struct lta_cli_run *run)
 }
 
 /* The source a SIGINT interrupts (one at a time in this tool). */
-static struct lta_source *volatile interruptible;
+static struct lta_decoder *volatile interruptible;
 
 static void on_sigint(int signo)
 {
 	/* bt_interrupter_set() only sets a flag: safe in a handler. */
 	if (interruptible) {
-		lta_source_interrupt(interruptible);
+		lta_decode_interrupt(interruptible);
 	}
 }
 
 /* Reads a live session until it ends (destroyed) or SIGINT. */
-static enum lta_source_status run_live(struct lta_cli_run *run)
+static enum lta_decode_status run_live(struct lta_cli_run *run)
 {
 	struct sigaction sa = { .sa_handler = on_sigint }, old;
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
-	enum lta_source_status status;
+	enum lta_decode_status status;
 
 	interruptible = run->source;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
 	do {
-		status = lta_source_run_once(run->source);
-		if (status == LTA_SOURCE_AGAIN) {
+		status = lta_decode_run_once(run->source);
+		if (status == LTA_DECODE_AGAIN) {
 			/* Nothing from the relay daemon yet. */
 			nanosleep(&pause, NULL);
 		}
-	} while (status == LTA_SOURCE_OK || status == LTA_SOURCE_AGAIN);
+	} while (status == LTA_DECODE_OK || status == LTA_DECODE_AGAIN);
 	sigaction(SIGINT, &old, NULL);
 	interruptible = NULL;
 	/* Interrupted by the user: report what was read. */
-	return status == LTA_SOURCE_STOPPED ? LTA_SOURCE_END : status;
+	return status == LTA_DECODE_STOPPED ? LTA_DECODE_END : status;
 }
 
 int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		       int decode_args, const char *bt_log_level)
 {
-	struct lta_source_options options = {
+	struct lta_decode_options options = {
 		.decode_args = decode_args,
 		.bt_log_level = bt_log_level,
 		.jobs = run->jobs > 0 ? (unsigned)run->jobs : online_cpus(),
 	};
-	struct lta_source_handlers handlers = { .event = on_event,
+	struct lta_decode_handlers handlers = { .event = on_event,
 						.discard = on_discard,
 						.tick = on_tick };
-	enum lta_source_status status;
+	enum lta_decode_status status;
 	int i;
 
-	run->source = lta_source_create(&options, &handlers, run);
+	run->source = lta_decode_create(&options, &handlers, run);
 	run->tasks = lta_tasks_create();
 	if (!run->source || !run->tasks) {
 		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
@@ -200,33 +200,33 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		if (strncmp(paths[i], "net", 3) == 0 &&
 		    strstr(paths[i], "://")) {
 			if (count > 1 ||
-			    lta_source_set_live(run->source, paths[i], true)) {
+			    lta_decode_set_live(run->source, paths[i], true)) {
 				fprintf(stderr, "lttng-analyzer: error: %s\n",
 					count > 1 ? "a live URL is read alone"
-						  : lta_source_error_message(
+						  : lta_decode_error_message(
 							    run->source));
 				return LTA_CLI_EXIT_USAGE;
 			}
 			continue;
 		}
-		if (lta_source_add_path(run->source, paths[i])) {
+		if (lta_decode_add_path(run->source, paths[i])) {
 			print_warnings(run);
 			fprintf(stderr, "lttng-analyzer: error: %s\n",
-				lta_source_error_message(run->source));
+				lta_decode_error_message(run->source));
 			return LTA_CLI_EXIT_FAILURE;
 		}
 	}
 	run->progress = isatty(STDERR_FILENO);
 	run->next_progress_ns = monotonic_ns() + 500000000LL;
-	status = lta_source_is_live(run->source) ? run_live(run)
-						 : lta_source_run(run->source);
+	status = lta_decode_is_live(run->source) ? run_live(run)
+						 : lta_decode_run(run->source);
 	if (run->progress) {
 		show_progress(run, 0, 1);
 	}
 	print_warnings(run);
-	if (status == LTA_SOURCE_ERROR) {
+	if (status == LTA_DECODE_ERROR) {
 		fprintf(stderr, "lttng-analyzer: error: %s\n",
-			lta_source_error_message(run->source));
+			lta_decode_error_message(run->source));
 		return LTA_CLI_EXIT_FAILURE;
 	}
 	return LTA_CLI_EXIT_OK;
@@ -234,7 +234,7 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 
 void lta_cli_run_fini(struct lta_cli_run *run)
 {
-	lta_source_destroy(run->source);
+	lta_decode_destroy(run->source);
 	lta_tasks_destroy(run->tasks);
 	run->source = NULL;
 	run->tasks = NULL;

@@ -845,17 +845,17 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 	}
 	if (url) {
 		/* The syntax only: no graph is built here. */
-		struct lta_source *check = lta_source_create(NULL, NULL, NULL);
+		struct lta_decoder *check = lta_decode_create(NULL, NULL, NULL);
 
 		if (!check) {
 			return -ENOMEM;
 		}
-		ret = lta_source_set_live(check, url, true);
+		ret = lta_decode_set_live(check, url, true);
 		if (ret) {
 			snprintf(error, size, "%s",
-				 lta_source_error_message(check));
+				 lta_decode_error_message(check));
 		}
-		lta_source_destroy(check);
+		lta_decode_destroy(check);
 		if (ret) {
 			return -EINVAL;
 		}

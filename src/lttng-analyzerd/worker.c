@@ -67,7 +67,7 @@ struct worker {
 	bool live;
 	struct lta_store *store;	 /* Owned. */
 	struct lta_store_writer *writer; /* Owned. */
-	struct lta_source *source;	 /* Owned. */
+	struct lta_decoder *source;	 /* Owned. */
 	struct lta_tasks *tasks;	 /* Owned. */
 	struct lta_segment *segment;	 /* Owned. */
 	struct lta_timing *timing;	 /* Owned. */
@@ -179,14 +179,14 @@ static int compare_tally(const void *x, const void *y)
  */
 static void take_warnings(struct worker *w)
 {
-	size_t n = lta_source_warning_count(w->source), i;
+	size_t n = lta_decode_warning_count(w->source), i;
 
 	if (n > LTA_ANALYSIS_MAX_WARNINGS) {
 		n = LTA_ANALYSIS_MAX_WARNINGS;
 	}
 	for (i = w->warning_count; i < n; i++) {
-		const struct lta_source_warning *sw =
-			lta_source_warning(w->source, i);
+		const struct lta_decode_warning *sw =
+			lta_decode_warning(w->source, i);
 
 		if (!sw) {
 			break;
@@ -274,8 +274,8 @@ static int write_snapshot(struct worker *w)
 static int on_request(const struct lta_request *r, void *user_data)
 {
 	struct worker *w = user_data;
-	const struct lta_source_trace *trace =
-		lta_source_trace(w->source, r->trace);
+	const struct lta_decode_trace *trace =
+		lta_decode_trace(w->source, r->trace);
 	int ret;
 
 	lta_summary_add(w->summary, r);
@@ -292,8 +292,8 @@ static int on_request(const struct lta_request *r, void *user_data)
 static int on_connection(const struct lta_connection *c, void *user_data)
 {
 	struct worker *w = user_data;
-	const struct lta_source_trace *trace =
-		lta_source_trace(w->source, c->trace);
+	const struct lta_decode_trace *trace =
+		lta_decode_trace(w->source, c->trace);
 	int ret;
 
 	w->changed = true;
@@ -354,8 +354,8 @@ static int on_timing_error(const struct lta_timing_error *te, void *user_data)
 {
 	struct worker *w = user_data;
 	const struct lta_agent_error *e = te->error;
-	const struct lta_source_trace *trace =
-		lta_source_trace(w->source, e->trace);
+	const struct lta_decode_trace *trace =
+		lta_decode_trace(w->source, e->trace);
 	struct lta_store_error row = {
 		.id = (int64_t)e->id,
 		.type = lta_agent_error_name(e->type),
@@ -462,7 +462,7 @@ static uint64_t process_key(uint32_t trace, int32_t pid)
 static int local_process_state(uint32_t trace, int32_t pid, void *data)
 {
 	struct worker *w = data;
-	const struct lta_source_trace *t;
+	const struct lta_decode_trace *t;
 	uint64_t key = process_key(trace, pid);
 	int64_t found = (int64_t)(uintptr_t)lta_htable_get(&w->dead, key);
 
@@ -470,7 +470,7 @@ static int local_process_state(uint32_t trace, int32_t pid, void *data)
 		if (!w->live || pid <= 0) {
 			return 0;
 		}
-		t = lta_source_trace(w->source, trace);
+		t = lta_decode_trace(w->source, trace);
 		if (!t || !t->hostname ||
 		    strcmp(t->hostname, w->local_host) != 0) {
 			return 0;
@@ -693,7 +693,7 @@ static void *signal_thread(void *arg)
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
 			atomic_store(&w->stop_requested, true);
-			lta_source_interrupt(w->source);
+			lta_decode_interrupt(w->source);
 			pthread_kill(w->main_thread, SIGUSR1);
 			continue;
 		}
@@ -713,7 +713,7 @@ static void *signal_thread(void *arg)
 				 (long long)((now - since) / MS));
 			atomic_store(&w->stalled, true);
 			interrupted_at = now;
-			lta_source_interrupt(w->source);
+			lta_decode_interrupt(w->source);
 			pthread_kill(w->main_thread, SIGUSR1);
 		} else if (now - interrupted_at > STALL_GRACE_NS) {
 			char reason[256];
@@ -924,7 +924,7 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 static int setup(struct worker *w, char *error, size_t size)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	struct lta_source_options options = {
+	struct lta_decode_options options = {
 		.decode_args = true,
 		.bt_log_level = "error",
 		.jobs = w->o.jobs > 0 ? (unsigned)w->o.jobs
@@ -932,7 +932,7 @@ static int setup(struct worker *w, char *error, size_t size)
 			: cpus > 0    ? (unsigned)cpus
 				      : 1,
 	};
-	struct lta_source_handlers handlers = {
+	struct lta_decode_handlers handlers = {
 		.event = on_event,
 		.discard = on_discard,
 		.tick = on_tick,
@@ -961,7 +961,7 @@ static int setup(struct worker *w, char *error, size_t size)
 		/* Each commit carries the snapshot that counts it. */
 		lta_store_writer_set_manual(w->writer);
 	}
-	w->source = lta_source_create(&options, &handlers, w);
+	w->source = lta_decode_create(&options, &handlers, w);
 	w->tasks = lta_tasks_create();
 	w->segment = lta_segment_create(&segment_options, on_request, w);
 	w->summary = lta_summary_create();
@@ -978,15 +978,15 @@ static int setup(struct worker *w, char *error, size_t size)
 		w->local_host[0] = '\0';
 	}
 	if (w->live) {
-		if (lta_source_set_live(w->source, w->state.source, true)) {
+		if (lta_decode_set_live(w->source, w->state.source, true)) {
 			snprintf(error, size, "%s",
-				 lta_source_error_message(w->source));
+				 lta_decode_error_message(w->source));
 			return -1;
 		}
-	} else if (lta_source_add_path(w->source, w->state.source)) {
+	} else if (lta_decode_add_path(w->source, w->state.source)) {
 		/* Discovery happens here, in the worker: never on HTTP. */
 		snprintf(error, size, "%s",
-			 lta_source_error_message(w->source));
+			 lta_decode_error_message(w->source));
 		return -1;
 	}
 	return 0;
@@ -1036,7 +1036,7 @@ static int run(struct worker *w)
 
 	set_status(w, w->live ? "connecting" : "reading", "");
 	for (;;) {
-		enum lta_source_status status;
+		enum lta_decode_status status;
 
 		if (w->paused) {
 			/* A full disk: nothing is read until it is stored. */
@@ -1056,22 +1056,22 @@ static int run(struct worker *w)
 			}
 		}
 		atomic_store(&w->run_since, lta_clock_mono_ns());
-		status = lta_source_run_once(w->source);
+		status = lta_decode_run_once(w->source);
 		atomic_store(&w->run_since, 0);
-		if (status == LTA_SOURCE_STOPPED &&
+		if (status == LTA_DECODE_STOPPED &&
 		    !atomic_load(&w->stop_requested) &&
 		    atomic_load(&w->stalled)) {
 			/* The watchdog, not a user: a silent relay daemon. */
 			atomic_store(&w->stalled, false);
-			lta_source_clear_interrupt(w->source);
-			status = w->live ? LTA_SOURCE_ERROR : LTA_SOURCE_ERROR;
+			lta_decode_clear_interrupt(w->source);
+			status = w->live ? LTA_DECODE_ERROR : LTA_DECODE_ERROR;
 			stall_reason(w, message, sizeof(message));
-		} else if (status == LTA_SOURCE_ERROR) {
+		} else if (status == LTA_DECODE_ERROR) {
 			snprintf(message, sizeof(message), "%s",
-				 lta_source_error_message(w->source));
+				 lta_decode_error_message(w->source));
 		}
 		switch (status) {
-		case LTA_SOURCE_OK:
+		case LTA_DECODE_OK:
 			backoff = o->retry_initial_ms;
 			idle_ns = MS;
 			reattach_until = 0;
@@ -1086,7 +1086,7 @@ static int run(struct worker *w)
 				break;
 			}
 			continue;
-		case LTA_SOURCE_AGAIN:
+		case LTA_DECODE_AGAIN:
 			if (w->live && !w->paused &&
 			    strcmp(w->state.status, "live") != 0) {
 				set_status(w, "live", "");
@@ -1112,7 +1112,7 @@ static int run(struct worker *w)
 				idle_ns *= 2;
 			}
 			continue;
-		case LTA_SOURCE_END:
+		case LTA_DECODE_END:
 			if (w->live && reattach_until &&
 			    lta_clock_mono_ns() < reattach_until) {
 				/*
@@ -1125,17 +1125,17 @@ static int run(struct worker *w)
 					 "the relay daemon does not know the "
 					 "session (restarted?): waiting for "
 					 "it");
-				status = LTA_SOURCE_ERROR;
+				status = LTA_DECODE_ERROR;
 				goto disconnected;
 			}
 			final = "ended";
 			reason = w->live ? "the session no longer exists" : "";
 			break;
-		case LTA_SOURCE_STOPPED:
+		case LTA_DECODE_STOPPED:
 			final = "stopped";
 			reason = "stopped by request";
 			break;
-		case LTA_SOURCE_ERROR:
+		case LTA_DECODE_ERROR:
 		default:
 		disconnected:
 			if (!w->live) {
@@ -1162,7 +1162,7 @@ static int run(struct worker *w)
 			backoff = backoff * 2 > o->retry_max_ms
 					  ? o->retry_max_ms
 					  : backoff * 2;
-			lta_source_reset(w->source);
+			lta_decode_reset(w->source);
 			/*
 			 * The new viewer attaches at the streams' current
 			 * position: whatever was recorded meanwhile is never
@@ -1245,7 +1245,7 @@ static void teardown(struct worker *w)
 	lta_htable_fini(&w->dead);
 	free(w->estimates);
 	lta_tasks_destroy(w->tasks);
-	lta_source_destroy(w->source);
+	lta_decode_destroy(w->source);
 	lta_summary_destroy(w->summary);
 	lta_strbuf_fini(&w->snapshot_text);
 	lta_store_close(w->store);

@@ -93,31 +93,31 @@ static int on_discard(const struct lta_discard *d, void *user_data)
 	return 0;
 }
 
-static struct lta_source *read_trace(const char *dir, const char *name,
-				     struct collect *c)
+static struct lta_decoder *read_trace(const char *dir, const char *name,
+				      struct collect *c)
 {
-	struct lta_source_options options = { .decode_args = true,
+	struct lta_decode_options options = { .decode_args = true,
 					      .bt_log_level = "error" };
-	struct lta_source_handlers handlers = { .event = on_event,
+	struct lta_decode_handlers handlers = { .event = on_event,
 						.discard = on_discard };
-	struct lta_source *source;
+	struct lta_decoder *source;
 	char path[4096];
 
 	memset(c, 0, sizeof(*c));
 	c->tasks = lta_tasks_create();
-	source = lta_source_create(&options, &handlers, c);
+	source = lta_decode_create(&options, &handlers, c);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!source || !c->tasks || lta_source_add_path(source, path) ||
-	    lta_source_run(source) != LTA_SOURCE_END) {
+	if (!source || !c->tasks || lta_decode_add_path(source, path) ||
+	    lta_decode_run(source) != LTA_DECODE_END) {
 		diag("reading %s failed: %s", path,
-		     source ? lta_source_error_message(source) : "no memory");
+		     source ? lta_decode_error_message(source) : "no memory");
 	}
 	return source;
 }
 
-static void done(struct lta_source *source, struct collect *c)
+static void done(struct lta_decoder *source, struct collect *c)
 {
-	lta_source_destroy(source);
+	lta_decode_destroy(source);
 	lta_tasks_destroy(c->tasks);
 }
 
@@ -125,8 +125,8 @@ static struct collect c;
 
 static void test_24_names(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "kernel-2.4-names", &c);
-	const struct lta_source_counters *n = lta_source_counters(source);
+	struct lta_decoder *source = read_trace(dir, "kernel-2.4-names", &c);
+	const struct lta_decode_counters *n = lta_decode_counters(source);
 
 	diag("kernel-2.4-names: sys_X / exit_syscall, no context");
 	is_int(n->events, 16, "16 events (babeltrace2 DIR | wc -l)");
@@ -171,20 +171,20 @@ static void test_24_names(const char *dir)
 	 */
 	is_int(lta_tasks_counters(c.tasks)->unattributed_events, 5,
 	       "5 events precede their CPU's first switch-in: unattributed");
-	is_str(lta_source_trace(source, 0)->hostname, "synth-host",
+	is_str(lta_decode_trace(source, 0)->hostname, "synth-host",
 	       "hostname from the trace environment");
-	is_str(lta_source_trace(source, 0)->domain, "kernel", "domain");
+	is_str(lta_decode_trace(source, 0)->domain, "kernel", "domain");
 	done(source, &c);
 }
 
 static void test_kernel_contexts(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "kernel-contexts", &c);
+	struct lta_decoder *source = read_trace(dir, "kernel-contexts", &c);
 	const struct lta_arg *a;
 	int i, all = 1;
 
 	diag("kernel-contexts: procname/pid/tid contexts");
-	is_int(lta_source_counters(source)->events, 9, "9 events");
+	is_int(lta_decode_counters(source)->events, 9, "9 events");
 	for (i = 0; i < c.count; i++) {
 		all &= c.seen[i].pid == 300 && c.seen[i].tid == 301 &&
 		       strcmp(c.seen[i].procname, "apache2") == 0;
@@ -218,11 +218,11 @@ static void test_kernel_contexts(const char *dir)
 
 static void test_ust_contexts(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "ust-contexts", &c);
+	struct lta_decoder *source = read_trace(dir, "ust-contexts", &c);
 	const struct lta_arg *a;
 
 	diag("ust-contexts: vpid/vtid/procname and our user-space provider");
-	is_int(lta_source_counters(source)->events, 3, "3 events");
+	is_int(lta_decode_counters(source)->events, 3, "3 events");
 	is_int(c.seen[0].kind, LTA_EVENT_SYSCALL_ENTRY,
 	       "lttng_analyzer_syscall:entry_write is a syscall entry");
 	is_int(c.seen[0].syscall, LTA_SYSCALL_write, "of write");
@@ -242,18 +242,18 @@ static void test_ust_contexts(const char *dir)
 	a = lta_event_find_arg(&c.seen[2].copy, "latency_us");
 	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1500,
 	   "and its integer field");
-	is_str(lta_source_trace(source, 0)->domain, "ust", "domain ust");
+	is_str(lta_decode_trace(source, 0)->domain, "ust", "domain ust");
 	done(source, &c);
 }
 
 static void test_odd_fields(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "odd-fields", &c);
+	struct lta_decoder *source = read_trace(dir, "odd-fields", &c);
 	const struct lta_event *w;
 	const struct lta_arg *a;
 
 	diag("odd-fields: compound and unusual types never crash");
-	is_int(lta_source_counters(source)->events, 5, "5 events");
+	is_int(lta_decode_counters(source)->events, 5, "5 events");
 	w = &c.seen[0].copy;
 	is_str(c.seen[0].name, "weird_event", "weird_event decoded");
 	a = lta_event_find_arg(w, "st");
@@ -284,7 +284,7 @@ static void test_odd_fields(const char *dir)
 
 static void test_weird_event_all_members(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "odd-fields", &c);
+	struct lta_decoder *source = read_trace(dir, "odd-fields", &c);
 	const struct lta_arg *a = lta_event_find_arg(&c.seen[0].copy, "u64max");
 
 	ok(a && a->type == LTA_ARG_UINT && a->v.u == UINT64_MAX,
@@ -303,8 +303,8 @@ static void test_weird_event_all_members(const char *dir)
 
 static void test_discarded(const char *dir)
 {
-	struct lta_source *source = read_trace(dir, "discarded", &c);
-	const struct lta_source_counters *n = lta_source_counters(source);
+	struct lta_decoder *source = read_trace(dir, "discarded", &c);
+	const struct lta_decode_counters *n = lta_decode_counters(source);
 
 	diag("discarded: events and packets the tracer lost");
 	is_int(n->events, 8, "8 events");
@@ -327,56 +327,56 @@ static void test_discarded(const char *dir)
 
 static void test_errors(const char *dir)
 {
-	struct lta_source *source;
+	struct lta_decoder *source;
 	char path[4096];
 
 	diag("errors are answered, never crashed on");
-	source = lta_source_create(NULL, NULL, NULL);
-	is_int(lta_source_add_path(source, "/nonexistent/trace"), -ENOENT,
+	source = lta_decode_create(NULL, NULL, NULL);
+	is_int(lta_decode_add_path(source, "/nonexistent/trace"), -ENOENT,
 	       "missing folder: -ENOENT");
-	ok(strstr(lta_source_error_message(source), "/nonexistent/trace") !=
+	ok(strstr(lta_decode_error_message(source), "/nonexistent/trace") !=
 		   NULL,
 	   "message names the path");
-	is_int(lta_source_add_path(source, "/proc/self/status"), -ENOTDIR,
+	is_int(lta_decode_add_path(source, "/proc/self/status"), -ENOTDIR,
 	       "a file: -ENOTDIR");
-	is_int(lta_source_add_path(source, "/sys/kernel/mm"), -EACCES,
+	is_int(lta_decode_add_path(source, "/sys/kernel/mm"), -EACCES,
 	       "/sys: refused, not walked");
 	{
 		char empty[] = "/tmp/test-decode-empty-XXXXXX";
 
 		ok(mkdtemp(empty) != NULL, "an empty folder");
-		is_int(lta_source_add_path(source, empty), -ENOENT,
+		is_int(lta_decode_add_path(source, empty), -ENOENT,
 		       "a folder without traces: -ENOENT");
 		rmdir(empty);
 	}
-	ok(strstr(lta_source_error_message(source), "No CTF trace") != NULL,
+	ok(strstr(lta_decode_error_message(source), "No CTF trace") != NULL,
 	   "says no trace was found");
-	is_int(lta_source_run(source), LTA_SOURCE_ERROR,
+	is_int(lta_decode_run(source), LTA_DECODE_ERROR,
 	       "running with no trace fails cleanly");
-	lta_source_destroy(source);
+	lta_decode_destroy(source);
 
 	/* A parent folder finds every trace below it, in name order. */
-	source = lta_source_create(NULL, NULL, NULL);
-	is_int(lta_source_add_path(source, dir), 0, "parent folder accepted");
-	is_int(lta_source_trace_count(source), 5, "5 traces found below it");
+	source = lta_decode_create(NULL, NULL, NULL);
+	is_int(lta_decode_add_path(source, dir), 0, "parent folder accepted");
+	is_int(lta_decode_trace_count(source), 5, "5 traces found below it");
 	snprintf(path, sizeof(path), "%s/discarded", dir);
-	is_str(lta_source_trace(source, 0)->path, path, "sorted by name");
-	is_int(lta_source_run(source), LTA_SOURCE_END, "all read together");
-	is_int(lta_source_counters(source)->events, 16 + 9 + 3 + 5 + 8,
+	is_str(lta_decode_trace(source, 0)->path, path, "sorted by name");
+	is_int(lta_decode_run(source), LTA_DECODE_END, "all read together");
+	is_int(lta_decode_counters(source)->events, 16 + 9 + 3 + 5 + 8,
 	       "events of all five traces");
-	lta_source_destroy(source);
-	lta_source_destroy(NULL);
+	lta_decode_destroy(source);
+	lta_decode_destroy(NULL);
 }
 
 /* Returns the warning about PATH_END (a path suffix), or NULL. */
-static const struct lta_source_warning *
-warning_about(const struct lta_source *source, const char *path_end)
+static const struct lta_decode_warning *
+warning_about(const struct lta_decoder *source, const char *path_end)
 {
 	size_t i, len = strlen(path_end);
 
-	for (i = 0; i < lta_source_warning_count(source); i++) {
-		const struct lta_source_warning *w =
-			lta_source_warning(source, i);
+	for (i = 0; i < lta_decode_warning_count(source); i++) {
+		const struct lta_decode_warning *w =
+			lta_decode_warning(source, i);
 		size_t plen = strlen(w->path);
 
 		if (plen >= len &&
@@ -408,8 +408,8 @@ static int count_entries(const char *dir)
 static void test_partial(const char *dir)
 {
 	char tmpl[] = "/tmp/lta-partial.XXXXXX", cmd[8192], path[4096];
-	const struct lta_source_warning *w;
-	struct lta_source *source;
+	const struct lta_decode_warning *w;
+	struct lta_decoder *source;
 	char *old_tmpdir = getenv("TMPDIR");
 
 	diag("partial input: damaged stream files are warnings, the rest "
@@ -439,9 +439,9 @@ static void test_partial(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/t", tmpl);
 	source = read_trace(tmpl, "t", &c);
-	is_int(lta_source_counters(source)->events, 9,
+	is_int(lta_decode_counters(source)->events, 9,
 	       "the 9 events of the intact stream are read");
-	is_int(lta_source_warning_count(source), 3, "3 warnings");
+	is_int(lta_decode_warning_count(source), 3, "3 warnings");
 	w = warning_about(source, "/t/channel0_1");
 	ok(w && strstr(w->reason, "FIFO") && w->events_lost,
 	   "the FIFO: not read, a FIFO");
@@ -453,28 +453,28 @@ static void test_partial(const char *dir)
 	   "the cut file: not read, cannot be indexed");
 	ok(w && strncmp(w->path, path, strlen(path)) == 0,
 	   "warnings name the trace folder, not the filtered one");
-	is_int(lta_source_warning(source, 3) == NULL, 1,
+	is_int(lta_decode_warning(source, 3) == NULL, 1,
 	       "no warning past the count");
 	snprintf(path, sizeof(path), "%s/tmp", tmpl);
 	is_int(count_entries(path), 1, "one filtered folder while reading");
 	done(source, &c);
-	is_int(count_entries(path), 0, "removed by lta_source_destroy()");
+	is_int(count_entries(path), 0, "removed by lta_decode_destroy()");
 
 	/* The intact trace: no warning, read in place. */
 	source = read_trace(dir, "kernel-contexts", &c);
-	is_int(lta_source_warning_count(source), 0, "intact trace: no warning");
+	is_int(lta_decode_warning_count(source), 0, "intact trace: no warning");
 	is_int(count_entries(path), 0, "intact trace: no filtered folder");
 	done(source, &c);
 
 	/* Stream files without metadata beside a trace: said, not skipped. */
 	snprintf(cmd, sizeof(cmd), "rm -f %s/t/channel0_1", tmpl);
 	(void)system(cmd);
-	source = lta_source_create(NULL, NULL, NULL);
-	is_int(lta_source_add_path(source, tmpl), 0, "parent folder read");
+	source = lta_decode_create(NULL, NULL, NULL);
+	is_int(lta_decode_add_path(source, tmpl), 0, "parent folder read");
 	w = warning_about(source, "/orphan/metadata");
 	ok(w && strstr(w->reason, "missing") && w->events_lost,
 	   "a folder of stream files without metadata is a warning");
-	lta_source_destroy(source);
+	lta_decode_destroy(source);
 end:
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
 	(void)system(cmd);
