@@ -18,7 +18,26 @@ struct lta_tasks {
 	struct lta_tasks_counters counters;
 	/* The exec event keeps the old image's name it was attributed. */
 	char exec_old_name[LTA_TASK_NAME_MAX];
+	/* Told before a thread is freed (its slots). */
+	void (*on_forget)(struct lta_thread *thread, void *data);
+	void *forget_data;
 };
+
+void lta_tasks_on_forget(struct lta_tasks *tasks,
+			 void (*fn)(struct lta_thread *thread, void *data),
+			 void *data)
+{
+	tasks->on_forget = fn;
+	tasks->forget_data = data;
+}
+
+static void free_thread(struct lta_tasks *tasks, struct lta_thread *thread)
+{
+	if (tasks->on_forget) {
+		tasks->on_forget(thread, tasks->forget_data);
+	}
+	free(thread);
+}
 
 static inline uint64_t key_of(uint32_t trace, int32_t id)
 {
@@ -50,7 +69,7 @@ void lta_tasks_destroy(struct lta_tasks *tasks)
 		return;
 	}
 	while (lta_htable_next(&tasks->threads, &pos, &key, &value)) {
-		free(value);
+		free_thread(tasks, value);
 	}
 	pos = 0;
 	while (lta_htable_next(&tasks->cpus, &pos, &key, &value)) {
@@ -150,7 +169,7 @@ static void remove_thread(struct lta_tasks *tasks, uint32_t trace, int32_t tid)
 			state->current = NULL;
 		}
 	}
-	free(thread);
+	free_thread(tasks, thread);
 	tasks->counters.threads--;
 }
 
@@ -279,6 +298,14 @@ static struct lta_thread *attribute(struct lta_tasks *tasks,
 int lta_tasks_feed(struct lta_tasks *tasks, struct lta_event *event)
 {
 	struct lta_thread *thread;
+
+	return lta_tasks_feed_thread(tasks, event, &thread);
+}
+
+int lta_tasks_feed_thread(struct lta_tasks *tasks, struct lta_event *event,
+			  struct lta_thread **made_by)
+{
+	struct lta_thread *thread;
 	int ret;
 
 	/*
@@ -325,6 +352,11 @@ int lta_tasks_feed(struct lta_tasks *tasks, struct lta_event *event)
 		break;
 	}
 
+	/* A process_free of the very thread frees it: not handed out. */
+	*made_by = thread && !(event->kind == LTA_EVENT_PROCESS_FREE &&
+			       event->u.process.tid == thread->tid)
+			   ? thread
+			   : NULL;
 	ret = update_state(tasks, event);
 	return ret;
 }

@@ -23,6 +23,7 @@
 #include "event/event.h"
 
 #define LTA_TASK_NAME_MAX 32
+#define LTA_THREAD_SLOTS 8
 
 struct lta_tasks;
 
@@ -36,6 +37,12 @@ struct lta_thread {
 	enum lta_syscall pending_syscall;
 	const char *pending_name; /* Borrowed from the decoder's plan. */
 	int64_t pending_ts;	  /* -1: not in a known system call. */
+	/*
+	 * Per-thread state of the consumers of a pipeline (one slot each,
+	 * lib/pipeline): NULL until a consumer sets it; freed through the
+	 * forget callback (lta_tasks_on_forget()) before the thread is.
+	 */
+	void *slots[LTA_THREAD_SLOTS];
 };
 
 struct lta_tasks_counters {
@@ -56,6 +63,23 @@ struct lta_tasks *lta_tasks_create(void);
  * or -ENOMEM (EVENT is then left as decoded).
  */
 int lta_tasks_feed(struct lta_tasks *tasks, struct lta_event *event);
+
+/*
+ * As lta_tasks_feed(), and sets *THREAD to the thread that made EVENT
+ * (NULL when not known, or when EVENT freed it): valid until the next
+ * call. The one lookup of the thread per event.
+ */
+int lta_tasks_feed_thread(struct lta_tasks *tasks, struct lta_event *event,
+			  struct lta_thread **thread);
+
+/*
+ * FN is called with each thread the state forgets (a freed process, and
+ * every thread at destroy), before it is freed: what its slots point to
+ * is the slot owners' to free.
+ */
+void lta_tasks_on_forget(struct lta_tasks *tasks,
+			 void (*fn)(struct lta_thread *thread, void *data),
+			 void *data);
 
 /*
  * Returns the thread TID of trace TRACE, or NULL. Borrowed: valid until the

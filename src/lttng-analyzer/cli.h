@@ -62,36 +62,37 @@ void lta_cli_stats_usage(FILE *out);
 char *lta_cli_format_ts(int64_t ns, char *buf, size_t size);
 
 /*
- * What every command that reads traces shares: the source, the tasks
- * state, and a progress line on stderr when stderr is a terminal.
+ * What every command that reads traces shares: the source, the pipeline
+ * of analyses it feeds (lib/pipeline; the command adds its consumers to it
+ * after lta_cli_run_init()), and a progress line on stderr when stderr is
+ * a terminal.
  */
-struct lta_event;
 struct lta_decoder;
-struct lta_tasks;
+struct lta_pipeline;
 
 struct lta_cli_run {
-	struct lta_decoder *source; /* Owned. */
-	struct lta_tasks *tasks;    /* Owned. */
-	/* Called with every event, completed by the tasks module. */
-	int (*analyze)(struct lta_event *event, void *user_data);
-	/* Called when the tracer discarded events in TRACE; may be NULL. */
-	void (*discard)(uint32_t trace, void *user_data);
-	/* Live: trace time advanced with no events; may be NULL. */
-	int (*tick)(int64_t ts, void *user_data);
-	void *user_data;	  /* Borrowed. */
-	int progress;		  /* Print progress (stderr is a tty). */
-	int allow_partial;	  /* --allow-partial: warnings exit 0. */
-	int jobs;		  /* --jobs; 0: the online CPUs. */
-	int64_t next_progress_ns; /* Monotonic time of the next line. */
+	struct lta_decoder *source;    /* Owned. */
+	struct lta_pipeline *pipeline; /* Owned. */
+	int progress;		       /* Print progress (stderr is a tty). */
+	int allow_partial;	       /* --allow-partial: warnings exit 0. */
+	int jobs;		       /* --jobs; 0: the online CPUs. */
+	int64_t next_progress_ns;      /* Monotonic time of the next line. */
 };
 
 /*
- * Reads the traces under PATHS through the tasks module into
- * RUN->analyze. Prints any error on stderr, prefixed with the program name,
- * and each warning of the source (a file not read whole) as
- * "lttng-analyzer: warning: PATH: REASON". Returns an exit status: OK even
- * with warnings (see lta_cli_run_partial()). RUN's source and tasks stay for
- * the caller to read counters from; free them with lta_cli_run_fini().
+ * Makes RUN's pipeline (RUN zeroed before). Returns 0, or prints that
+ * memory is out and returns LTA_CLI_EXIT_FAILURE.
+ */
+int lta_cli_run_init(struct lta_cli_run *run);
+
+/*
+ * Reads the traces under PATHS into RUN's pipeline (the tasks module, then
+ * each consumer) and, when they were read to their end, flushes it. Prints
+ * any error on stderr, prefixed with the program name, and each warning of
+ * the source (a file not read whole) as "lttng-analyzer: warning: PATH:
+ * REASON". Returns an exit status: OK even with warnings (see
+ * lta_cli_run_partial()). RUN's source and pipeline stay for the caller to
+ * read counters from; free them with lta_cli_run_fini().
  */
 int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 		       int decode_args, const char *bt_log_level);

@@ -13,6 +13,7 @@
 
 #include "agent/timing.h"
 #include "cli.h"
+#include "pipeline/consumers.h"
 #include "common/strbuf.h"
 #include "decode/decode.h"
 #include "segment/segment.h"
@@ -130,33 +131,6 @@ static int on_point(const struct lta_segment_point *point, void *user_data)
 	return lta_timing_point(cmd->timing, point);
 }
 
-static int on_event(struct lta_event *event, void *user_data)
-{
-	struct errors_cmd *cmd = user_data;
-	int ret = lta_timing_event(cmd->timing, event);
-
-	if (ret == 0 && cmd->segment) {
-		ret = lta_segment_feed(cmd->segment, event);
-	}
-	return ret;
-}
-
-static void on_discard(uint32_t trace, void *user_data)
-{
-	struct errors_cmd *cmd = user_data;
-
-	if (cmd->segment) {
-		lta_segment_discard(cmd->segment, trace);
-	}
-}
-
-static int on_tick(int64_t ts, void *user_data)
-{
-	struct errors_cmd *cmd = user_data;
-
-	return lta_timing_advance(cmd->timing, ts);
-}
-
 int lta_cli_errors(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -255,12 +229,21 @@ int lta_cli_errors(int argc, char **argv)
 		lta_timing_destroy(cmd.timing);
 		return LTA_CLI_EXIT_FAILURE;
 	}
-	cmd.run.analyze = on_event;
-	cmd.run.discard = on_discard;
-	cmd.run.tick = on_tick;
-	cmd.run.user_data = &cmd;
-	ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind, 1,
-				 "warn");
+	ret = lta_cli_run_init(&cmd.run);
+	if (ret == LTA_CLI_EXIT_OK) {
+		struct lta_consumer timing = lta_timing_consumer(cmd.timing);
+
+		/* The timing agent first: deadlines before the next event. */
+		lta_pipeline_add(cmd.run.pipeline, &timing);
+		if (cmd.segment) {
+			struct lta_consumer points =
+				lta_segment_points_consumer(cmd.segment);
+
+			lta_pipeline_add(cmd.run.pipeline, &points);
+		}
+		ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind,
+					 1, "warn");
+	}
 	if (ret == LTA_CLI_EXIT_OK) {
 		c = lta_agent_counters(lta_timing_agent(cmd.timing));
 		fprintf(stderr,

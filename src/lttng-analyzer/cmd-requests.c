@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pipeline/consumers.h"
 #include "common/strbuf.h"
 #include "decode/decode.h"
 #include "segment/request-format.h"
@@ -200,20 +201,6 @@ static int parse_end_reasons(const char *list, unsigned *mask)
 	return *mask ? 0 : -1;
 }
 
-static int on_event(struct lta_event *event, void *user_data)
-{
-	struct requests_cmd *cmd = user_data;
-
-	return lta_segment_feed(cmd->segment, event);
-}
-
-static void on_discard(uint32_t trace, void *user_data)
-{
-	struct requests_cmd *cmd = user_data;
-
-	lta_segment_discard(cmd->segment, trace);
-}
-
 static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 {
 	static const struct option long_options[] = {
@@ -375,13 +362,13 @@ int lta_cli_requests(int argc, char **argv)
 		ret = LTA_CLI_EXIT_FAILURE;
 		goto end;
 	}
-	cmd.run.analyze = on_event;
-	cmd.run.discard = on_discard;
-	cmd.run.user_data = &cmd;
-	ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind, 1,
-				 cmd.bt_log_level);
-	if (ret == LTA_CLI_EXIT_OK && lta_segment_finish(cmd.segment)) {
-		ret = LTA_CLI_EXIT_FAILURE;
+	ret = lta_cli_run_init(&cmd.run);
+	if (ret == LTA_CLI_EXIT_OK) {
+		struct lta_consumer segment = lta_segment_consumer(cmd.segment);
+
+		lta_pipeline_add(cmd.run.pipeline, &segment);
+		ret = lta_cli_run_traces(&cmd.run, argv + optind, argc - optind,
+					 1, cmd.bt_log_level);
 	}
 	if (cmd.writer) {
 		/* Whatever happened, write what was handed out. */

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "decode/decode.h"
 #include "stats/stats.h"
+#include "pipeline/consumers.h"
 #include "tasks/tasks.h"
 
 enum format {
@@ -48,11 +49,6 @@ void lta_cli_stats_usage(FILE *out)
 		"  -h, --help           this help\n");
 }
 
-static int on_event(struct lta_event *event, void *user_data)
-{
-	return lta_stats_feed(user_data, event);
-}
-
 static double ms(int64_t ns)
 {
 	return (double)ns / 1e6;
@@ -63,7 +59,8 @@ static void print_text(const struct stats_options *opts,
 		       const struct lta_stats_report *report)
 {
 	const struct lta_decode_counters *c = lta_decode_counters(run->source);
-	const struct lta_tasks_counters *t = lta_tasks_counters(run->tasks);
+	const struct lta_tasks_counters *t =
+		lta_tasks_counters(lta_pipeline_tasks(run->pipeline));
 	size_t i, j, n = lta_decode_trace_count(run->source);
 	char begin[48], end[48];
 
@@ -152,7 +149,8 @@ static json_t *build_json(const struct stats_options *opts,
 			  const struct lta_stats_report *report)
 {
 	const struct lta_decode_counters *c = lta_decode_counters(run->source);
-	const struct lta_tasks_counters *t = lta_tasks_counters(run->tasks);
+	const struct lta_tasks_counters *t =
+		lta_tasks_counters(lta_pipeline_tasks(run->pipeline));
 	json_t *root = json_object(), *traces = json_array(),
 	       *names = json_array(), *processes = json_array(),
 	       *warnings = json_array();
@@ -347,12 +345,16 @@ int lta_cli_stats(int argc, char **argv)
 		ret = LTA_CLI_EXIT_FAILURE;
 		goto end;
 	}
-	run.analyze = on_event;
-	run.user_data = stats;
 	run.allow_partial = opts.allow_partial;
 	run.jobs = opts.jobs;
-	ret = lta_cli_run_traces(&run, argv + optind, argc - optind, 0,
-				 opts.bt_log_level);
+	ret = lta_cli_run_init(&run);
+	if (ret == LTA_CLI_EXIT_OK) {
+		struct lta_consumer consumer = lta_stats_consumer(stats);
+
+		lta_pipeline_add(run.pipeline, &consumer);
+		ret = lta_cli_run_traces(&run, argv + optind, argc - optind, 0,
+					 opts.bt_log_level);
+	}
 	if (ret) {
 		goto end;
 	}

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "decode/decode.h"
-#include "tasks/tasks.h"
+#include "pipeline/pipeline.h"
 
 static int64_t monotonic_ns(void)
 {
@@ -74,12 +74,7 @@ static void show_progress(struct lta_cli_run *run, int64_t trace_ts, int final)
 static int on_event(struct lta_event *event, void *user_data)
 {
 	struct lta_cli_run *run = user_data;
-	int ret;
 
-	ret = lta_tasks_feed(run->tasks, event);
-	if (ret) {
-		return ret;
-	}
 	if (run->progress &&
 	    (lta_decode_counters(run->source)->events & 0xffff) == 0) {
 		int64_t now = monotonic_ns();
@@ -89,14 +84,14 @@ static int on_event(struct lta_event *event, void *user_data)
 			run->next_progress_ns = now + 250000000LL;
 		}
 	}
-	return run->analyze ? run->analyze(event, run->user_data) : 0;
+	return lta_pipeline_feed(run->pipeline, event);
 }
 
 static int on_tick(int64_t ts, void *user_data)
 {
 	struct lta_cli_run *run = user_data;
 
-	return run->tick ? run->tick(ts, run->user_data) : 0;
+	return lta_pipeline_tick(run->pipeline, ts);
 }
 
 static int on_discard(const struct lta_discard *discard, void *user_data)
@@ -104,9 +99,7 @@ static int on_discard(const struct lta_discard *discard, void *user_data)
 	struct lta_cli_run *run = user_data;
 
 	/* Discarded packets lost their events too: same consequence. */
-	if (run->discard) {
-		run->discard(discard->trace, run->user_data);
-	}
+	lta_pipeline_discard(run->pipeline, discard->trace);
 	return 0;
 }
 
@@ -191,8 +184,7 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 	int i;
 
 	run->source = lta_decode_create(&options, &handlers, run);
-	run->tasks = lta_tasks_create();
-	if (!run->source || !run->tasks) {
+	if (!run->source || !run->pipeline) {
 		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
 		return LTA_CLI_EXIT_FAILURE;
 	}
@@ -229,13 +221,27 @@ int lta_cli_run_traces(struct lta_cli_run *run, char **paths, int count,
 			lta_decode_error_message(run->source));
 		return LTA_CLI_EXIT_FAILURE;
 	}
+	/* The end of the input: what the consumers still hold goes out. */
+	if (lta_pipeline_flush(run->pipeline)) {
+		return LTA_CLI_EXIT_FAILURE;
+	}
+	return LTA_CLI_EXIT_OK;
+}
+
+int lta_cli_run_init(struct lta_cli_run *run)
+{
+	run->pipeline = lta_pipeline_create();
+	if (!run->pipeline) {
+		fprintf(stderr, "lttng-analyzer: error: out of memory\n");
+		return LTA_CLI_EXIT_FAILURE;
+	}
 	return LTA_CLI_EXIT_OK;
 }
 
 void lta_cli_run_fini(struct lta_cli_run *run)
 {
 	lta_decode_destroy(run->source);
-	lta_tasks_destroy(run->tasks);
+	lta_pipeline_destroy(run->pipeline);
 	run->source = NULL;
-	run->tasks = NULL;
+	run->pipeline = NULL;
 }

@@ -27,6 +27,7 @@
 #include "segment/summary.h"
 #include "snapshot.h"
 #include "store/store.h"
+#include "pipeline/consumers.h"
 #include "tasks/tasks.h"
 
 #define MS (1000LL * 1000)
@@ -68,7 +69,7 @@ struct worker {
 	struct lta_store *store;	 /* Owned. */
 	struct lta_store_writer *writer; /* Owned. */
 	struct lta_decoder *source;	 /* Owned. */
-	struct lta_tasks *tasks;	 /* Owned. */
+	struct lta_pipeline *pipeline;	 /* Owned: tasks, then consumers. */
 	struct lta_segment *segment;	 /* Owned. */
 	struct lta_timing *timing;	 /* Owned. */
 	struct lta_summary *summary;	 /* Owned: every request handed out. */
@@ -322,12 +323,18 @@ static void tally_syscall(struct worker *w, const char *name)
 static int on_event(struct lta_event *event, void *user_data)
 {
 	struct worker *w = user_data;
-	int ret;
 
-	ret = lta_tasks_feed(w->tasks, event);
-	if (ret) {
-		return ret;
-	}
+	return lta_pipeline_feed(w->pipeline, event);
+}
+
+/* The pipeline's first consumer: the analysis' own counts. */
+static int tally_feed(void *state, const struct lta_event *event,
+		      struct lta_thread *thread, unsigned slot)
+{
+	struct worker *w = state;
+
+	(void)thread;
+	(void)slot;
 	w->state.events++;
 	if (event->ts > w->state.last_event_ns) {
 		w->state.last_event_ns = event->ts;
@@ -335,11 +342,7 @@ static int on_event(struct lta_event *event, void *user_data)
 	if (event->kind == LTA_EVENT_SYSCALL_ENTRY && event->syscall_name) {
 		tally_syscall(w, event->syscall_name);
 	}
-	ret = lta_timing_event(w->timing, event);
-	if (ret) {
-		return ret;
-	}
-	return lta_segment_feed(w->segment, event);
+	return 0;
 }
 
 static int on_point(const struct lta_segment_point *point, void *user_data)
@@ -403,7 +406,7 @@ static int on_discard(const struct lta_discard *d, void *user_data)
 	} else {
 		w->state.discarded_events += (int64_t)d->count;
 	}
-	lta_segment_discard(w->segment, d->trace);
+	lta_pipeline_discard(w->pipeline, d->trace);
 	return 0;
 }
 
@@ -415,7 +418,7 @@ static int on_tick(int64_t ts, void *user_data)
 	if (ts > w->state.last_event_ns) {
 		w->state.last_event_ns = ts;
 	}
-	return lta_timing_advance(w->timing, ts);
+	return lta_pipeline_tick(w->pipeline, ts);
 }
 
 /* --- processes of this host (live) -----------------------------------------
@@ -962,17 +965,34 @@ static int setup(struct worker *w, char *error, size_t size)
 		lta_store_writer_set_manual(w->writer);
 	}
 	w->source = lta_decode_create(&options, &handlers, w);
-	w->tasks = lta_tasks_create();
+	w->pipeline = lta_pipeline_create();
 	w->segment = lta_segment_create(&segment_options, on_request, w);
 	w->summary = lta_summary_create();
 	timing.agent.process_gone = local_process_state;
 	timing.agent.process_gone_data = w;
 	w->timing = lta_timing_create(&timing, on_timing_error, w);
-	if (!w->writer || !w->source || !w->tasks || !w->segment ||
+	if (!w->writer || !w->source || !w->pipeline || !w->segment ||
 	    !w->summary || !w->timing || lta_htable_init(&w->dead, 16)) {
 		snprintf(error, size, "Cannot set the analysis up: %s",
 			 w->writer ? "out of memory" : lta_store_error());
 		return -1;
+	}
+	{
+		/*
+		 * The same analyses as lttng-analyzer's, in the same order:
+		 * the counts, then the timing agent (deadlines before the
+		 * next event), then the segmenter.
+		 */
+		struct lta_consumer consumers[3] = {
+			{ .name = "tally", .state = w, .feed = tally_feed },
+			lta_timing_consumer(w->timing),
+			lta_segment_consumer(w->segment),
+		};
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			lta_pipeline_add(w->pipeline, &consumers[i]);
+		}
 	}
 	if (gethostname(w->local_host, sizeof(w->local_host) - 1) != 0) {
 		w->local_host[0] = '\0';
@@ -1172,7 +1192,8 @@ static int run(struct worker *w)
 			 * notion: an end lost in the gap can raise a false
 			 * error (counted: data_gaps says why).
 			 */
-			lta_segment_discard(w->segment, LTA_SEGMENT_ALL_TRACES);
+			lta_pipeline_discard(w->pipeline,
+					     LTA_SEGMENT_ALL_TRACES);
 			if (!reattach_until) {
 				reattach_until =
 					lta_clock_mono_ns() + REATTACH_GRACE_NS;
@@ -1186,7 +1207,7 @@ static int run(struct worker *w)
 		break;
 	}
 	/* Requests still open are stored as such: nothing is lost. */
-	lta_segment_finish(w->segment);
+	lta_pipeline_flush(w->pipeline);
 	take_estimates(w);
 	w->changed = true;
 	if (write_snapshot(w) == 0) {
@@ -1240,11 +1261,12 @@ static int run(struct worker *w)
 static void teardown(struct worker *w)
 {
 	lta_store_writer_close(w->writer);
+	/* The pipeline first: its threads' slots belong to the consumers. */
+	lta_pipeline_destroy(w->pipeline);
 	lta_segment_destroy(w->segment);
 	lta_timing_destroy(w->timing);
 	lta_htable_fini(&w->dead);
 	free(w->estimates);
-	lta_tasks_destroy(w->tasks);
 	lta_decode_destroy(w->source);
 	lta_summary_destroy(w->summary);
 	lta_strbuf_fini(&w->snapshot_text);

@@ -1,0 +1,78 @@
+#include "consumers.h"
+
+static int segment_feed(void *state, const struct lta_event *event,
+			struct lta_thread *thread, unsigned slot)
+{
+	(void)thread;
+	(void)slot;
+	return lta_segment_feed(state, event);
+}
+
+static void segment_discard(void *state, uint32_t trace)
+{
+	lta_segment_discard(state, trace);
+}
+
+static int segment_flush(void *state)
+{
+	return lta_segment_finish(state);
+}
+
+struct lta_consumer lta_segment_consumer(struct lta_segment *segment)
+{
+	return (struct lta_consumer){
+		.name = "segment",
+		.state = segment,
+		.feed = segment_feed,
+		.discard = segment_discard,
+		.flush = segment_flush,
+	};
+}
+
+struct lta_consumer lta_segment_points_consumer(struct lta_segment *segment)
+{
+	struct lta_consumer c = lta_segment_consumer(segment);
+
+	c.flush = NULL;
+	return c;
+}
+
+static int timing_feed(void *state, const struct lta_event *event,
+		       struct lta_thread *thread, unsigned slot)
+{
+	(void)thread;
+	(void)slot;
+	return lta_timing_event(state, event);
+}
+
+static int timing_tick(void *state, int64_t ts)
+{
+	return lta_timing_advance(state, ts);
+}
+
+struct lta_consumer lta_timing_consumer(struct lta_timing *timing)
+{
+	return (struct lta_consumer){
+		.name = "timing",
+		.state = timing,
+		.feed = timing_feed,
+		.tick = timing_tick,
+	};
+}
+
+static int stats_feed(void *state, const struct lta_event *event,
+		      struct lta_thread *thread, unsigned slot)
+{
+	(void)thread;
+	(void)slot;
+	return lta_stats_feed(state, event);
+}
+
+struct lta_consumer lta_stats_consumer(struct lta_stats *stats)
+{
+	return (struct lta_consumer){
+		.name = "stats",
+		.state = stats,
+		.feed = stats_feed,
+	};
+}
