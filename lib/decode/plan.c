@@ -459,7 +459,8 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 }
 
 void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
-		     bool decode_args, struct lta_event *out)
+		     bool decode_args, struct lta_plan_packet *cache,
+		     struct lta_event *out)
 {
 	const bt_field *payload = bt_event_borrow_payload_field_const(event);
 	const struct lta_plan_roles *r = &plan->roles;
@@ -478,10 +479,14 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 	if (plan->cpu_member >= 0) {
 		const bt_packet *packet = bt_event_borrow_packet_const(event);
 
-		if (packet) {
+		if (packet && packet == cache->packet) {
+			out->cpu = cache->cpu;
+		} else if (packet) {
 			out->cpu = (int32_t)read_int(
 				bt_packet_borrow_context_field_const(packet),
 				plan->cpu_member, -1);
+			cache->packet = packet;
+			cache->cpu = out->cpu;
 		}
 	}
 	if (plan->ctx_pid >= 0 || plan->ctx_tid >= 0 ||

@@ -74,10 +74,27 @@ struct lta_plan *lta_plan_create(const bt_event_class *event_class,
 void lta_plan_destroy(struct lta_plan *plan);
 
 /*
+ * What is read once per packet: the CPU of its context. Valid while the
+ * packet is the same object; lta_plan_packet_begins() forgets it (a packet
+ * object may be reused for the next packet of its stream).
+ */
+struct lta_plan_packet {
+	const bt_packet *packet;
+	int32_t cpu;
+};
+
+static inline void lta_plan_packet_begins(struct lta_plan_packet *cache)
+{
+	cache->packet = NULL;
+}
+
+/*
  * Decodes EVENT with PLAN into OUT (every member overwritten). With
  * DECODE_ARGS false, only the fields the decoder interprets are read.
+ * PACKET caches what its packet context says.
  */
 void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
-		     bool decode_args, struct lta_event *out);
+		     bool decode_args, struct lta_plan_packet *packet,
+		     struct lta_event *out);
 
 #endif /* LTA_DECODE_PLAN_H */

@@ -99,8 +99,10 @@ struct lta_decoder {
 	int (*lane_reserve)(void *user_data, size_t size,
 			    struct lta_event **event);
 	/* A lane: the stream of the event or discard being handed out. */
+	const bt_stream *last_stream;
 	uint64_t cur_stream_class;
 	uint64_t cur_stream;
+	struct lta_plan_packet packet; /* The current packet's context. */
 
 	struct lta_decode_counters counters;
 	struct lta_warning_list warnings; /* Partial input. */

@@ -341,6 +341,8 @@ void lta_decode_reset(struct lta_decoder *source)
 	source->handler_error = 0;
 	/* Its trace objects go with the graph; the numbers stay. */
 	source->last_trace = NULL;
+	source->last_stream = NULL;
+	lta_plan_packet_begins(&source->packet);
 	/* The next graph's event classes are new objects at maybe old
 	 * addresses. */
 	clear_plans(source);
@@ -583,7 +585,8 @@ static int handle_event(struct lta_decoder *source, const bt_message *msg)
 			return ret;
 		}
 	}
-	lta_plan_decode(plan, event, source->options.decode_args, out);
+	lta_plan_decode(plan, event, source->options.decode_args,
+			&source->packet, out);
 	if (plan->has_clock) {
 		int64_t ns;
 
@@ -604,9 +607,13 @@ static int handle_event(struct lta_decoder *source, const bt_message *msg)
 	} else {
 		const bt_stream *stream = bt_event_borrow_stream_const(event);
 
-		source->cur_stream = bt_stream_get_id(stream);
-		source->cur_stream_class = bt_stream_class_get_id(
-			bt_stream_borrow_class_const(stream));
+		/* Streams live as long as the graph: their ids are kept. */
+		if (stream != source->last_stream) {
+			source->last_stream = stream;
+			source->cur_stream = bt_stream_get_id(stream);
+			source->cur_stream_class = bt_stream_class_get_id(
+				bt_stream_borrow_class_const(stream));
+		}
 	}
 	if (source->handlers.event) {
 		return source->handlers.event(out, source->user_data);
@@ -692,6 +699,7 @@ static int handle_discard(struct lta_decoder *source, const bt_message *msg,
 	if (source->parent) {
 		describe_trace(source, bt_stream_borrow_trace_const(stream),
 			       d.trace);
+		source->last_stream = stream;
 		source->cur_stream = bt_stream_get_id(stream);
 		source->cur_stream_class = bt_stream_class_get_id(sc);
 	} else {
@@ -758,6 +766,9 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
 				break;
 			case BT_MESSAGE_TYPE_MESSAGE_ITERATOR_INACTIVITY:
 				ret = handle_inactivity(source, msg);
+				break;
+			case BT_MESSAGE_TYPE_PACKET_BEGINNING:
+				lta_plan_packet_begins(&source->packet);
 				break;
 			default:
 				break;
