@@ -76,6 +76,8 @@ struct worker {
 	struct lta_store_analysis state;
 
 	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
+	/* Index + 1 in syscalls of each known call; 0: not yet seen. */
+	uint16_t syscall_slot[LTA_SYSCALL_COUNT];
 	size_t syscall_names;
 	uint64_t discarded_packets;
 	uint64_t errors_by_type[3], late_ends;
@@ -303,13 +305,24 @@ static int on_connection(const struct lta_connection *c, void *user_data)
 	return ret == -ENOMEM ? ret : 0;
 }
 
-static void tally_syscall(struct worker *w, const char *name)
+static void tally_syscall(struct worker *w, enum lta_syscall syscall,
+			  const char *name)
 {
 	size_t i;
 
+	/* A known call: its slot is remembered (no search per event). */
+	if (syscall > LTA_SYSCALL_OTHER && syscall < LTA_SYSCALL_COUNT &&
+	    w->syscall_slot[syscall]) {
+		w->syscalls[w->syscall_slot[syscall] - 1].calls++;
+		return;
+	}
 	for (i = 0; i < w->syscall_names; i++) {
 		if (w->syscalls[i].name == name) {
 			w->syscalls[i].calls++;
+			if (syscall > LTA_SYSCALL_OTHER &&
+			    syscall < LTA_SYSCALL_COUNT) {
+				w->syscall_slot[syscall] = (uint16_t)(i + 1);
+			}
 			return;
 		}
 	}
@@ -317,6 +330,10 @@ static void tally_syscall(struct worker *w, const char *name)
 		w->syscalls[w->syscall_names].name = name;
 		w->syscalls[w->syscall_names].calls = 1;
 		w->syscall_names++;
+		if (syscall > LTA_SYSCALL_OTHER &&
+		    syscall < LTA_SYSCALL_COUNT) {
+			w->syscall_slot[syscall] = (uint16_t)w->syscall_names;
+		}
 	}
 }
 
@@ -340,7 +357,7 @@ static int tally_feed(void *state, const struct lta_event *event,
 		w->state.last_event_ns = event->ts;
 	}
 	if (event->kind == LTA_EVENT_SYSCALL_ENTRY && event->syscall_name) {
-		tally_syscall(w, event->syscall_name);
+		tally_syscall(w, event->syscall, event->syscall_name);
 	}
 	return 0;
 }
