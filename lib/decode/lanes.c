@@ -723,12 +723,23 @@ static struct item *head_of(struct lane *l)
 	return (struct item *)(l->cur->data + l->pos);
 }
 
-static int compare_uuid(const struct trace_slot *a, const struct trace_slot *b)
+/* filter.utils.muxer's order of two traces: UUID, then name. */
+static int compare_traces(const struct trace_slot *a,
+			  const struct trace_slot *b)
 {
+	int c;
+
 	if (a->has_uuid != b->has_uuid) {
 		return a->has_uuid ? -1 : 1;
 	}
-	return a->has_uuid ? memcmp(a->uuid, b->uuid, sizeof(a->uuid)) : 0;
+	c = a->has_uuid ? memcmp(a->uuid, b->uuid, sizeof(a->uuid)) : 0;
+	if (c || (!a->bt_name && !b->bt_name)) {
+		return c;
+	}
+	if (!a->bt_name || !b->bt_name) {
+		return a->bt_name ? -1 : 1;
+	}
+	return strcmp(a->bt_name, b->bt_name);
 }
 
 /*
@@ -738,20 +749,13 @@ static int compare_uuid(const struct trace_slot *a, const struct trace_slot *b)
 static bool before(const struct item *a, const struct lane *la,
 		   const struct item *b, const struct lane *lb)
 {
-	char na[32], nb[32];
 	int c;
 
 	if (a->key != b->key) {
 		return a->key < b->key;
 	}
-	c = compare_uuid(&la->src->traces[a->trace],
-			 &lb->src->traces[b->trace]);
-	if (c) {
-		return c < 0;
-	}
-	snprintf(na, sizeof(na), TRACE_NAME_PREFIX "%u", a->trace);
-	snprintf(nb, sizeof(nb), TRACE_NAME_PREFIX "%u", b->trace);
-	c = strcmp(na, nb);
+	c = compare_traces(&la->src->traces[a->trace],
+			   &lb->src->traces[b->trace]);
 	if (c) {
 		return c < 0;
 	}

@@ -44,9 +44,13 @@ struct trace_slot {
 	 * none of them.
 	 */
 	char *lane_dir;
-	/* Set with hostname and domain: the trace's UUID, if it has one. */
+	/*
+	 * Set with hostname and domain: the trace's UUID, if it has one, and
+	 * its name in babeltrace2 (what the muxer orders traces by).
+	 */
 	bool has_uuid;
 	uint8_t uuid[16];
+	char *bt_name; /* Owned; NULL when none. */
 };
 
 struct lta_lanes;

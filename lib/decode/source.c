@@ -456,9 +456,18 @@ static uint32_t trace_index_of(struct lta_decoder *source,
 {
 	const char *name = bt_trace_get_name(trace);
 	size_t len = strlen(TRACE_NAME_PREFIX);
+	const char *slash;
 
 	if (source->live_url) {
 		return live_trace_index(source, trace);
+	}
+	/*
+	 * source.ctf.fs names the trace "HOSTNAME/NAME" when the trace has
+	 * a hostname in its environment, "NAME" otherwise.
+	 */
+	slash = name ? strrchr(name, '/') : NULL;
+	if (slash) {
+		name = slash + 1;
 	}
 	if (name && strncmp(name, TRACE_NAME_PREFIX, len) == 0) {
 		return (uint32_t)strtoul(name + len, NULL, 10);
@@ -481,6 +490,9 @@ static void describe_trace(struct lta_decoder *source, const bt_trace *trace,
 	slot->described = true;
 	slot->hostname = env_string(trace, "hostname");
 	slot->domain = env_string(trace, "domain");
+	if (bt_trace_get_name(trace)) {
+		slot->bt_name = strdup(bt_trace_get_name(trace));
+	}
 	if (bt_trace_get_uuid(trace)) {
 		slot->has_uuid = true;
 		memcpy(slot->uuid, bt_trace_get_uuid(trace),
@@ -505,6 +517,7 @@ void lta_decode_adopt_description(struct lta_decoder *source, uint32_t trace,
 	slot->domain = from->domain ? strdup(from->domain) : NULL;
 	slot->has_uuid = from->has_uuid;
 	memcpy(slot->uuid, from->uuid, sizeof(slot->uuid));
+	slot->bt_name = from->bt_name ? strdup(from->bt_name) : NULL;
 }
 
 void lta_decode_count_event(struct lta_decoder *source,
@@ -1408,6 +1421,7 @@ void lta_decode_destroy(struct lta_decoder *source)
 		free(source->traces[i].path);
 		free(source->traces[i].hostname);
 		free(source->traces[i].domain);
+		free(source->traces[i].bt_name);
 		free(source->traces[i].live_key);
 	}
 	free(source->traces);
