@@ -1065,12 +1065,50 @@ end:
 	return ret;
 }
 
+/* The muxer, fed by the COUNT ports OUTS, into our sink. */
+static int add_muxer(struct lta_decoder *source, bt_graph *graph,
+		     const bt_component_class_filter *muxer_class,
+		     const bt_port_output **outs, size_t count)
+{
+	const bt_component_filter *muxer = NULL;
+	size_t i;
+
+	if (bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL,
+					  bt_level_of(source->bt_log_level),
+					  &muxer) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		set_error(source, "Cannot add the muxer");
+		take_bt_error(source);
+		return -EINVAL;
+	}
+	for (i = 0; i < count; i++) {
+		/* The muxer always offers one free input port, last. */
+		const bt_port_input *in =
+			bt_component_filter_borrow_input_port_by_index_const(
+				muxer, bt_component_filter_get_input_port_count(
+					       muxer) -
+					       1);
+
+		if (bt_graph_connect_ports(graph, outs[i], in, NULL) !=
+		    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+			set_error(source,
+				  "Cannot connect a trace to the muxer");
+			take_bt_error(source);
+			return -EINVAL;
+		}
+	}
+	return add_sink(source, graph,
+			bt_component_filter_borrow_output_port_by_index_const(
+				muxer, 0));
+}
+
 static int build_graph(struct lta_decoder *source)
 {
 	const bt_plugin *ctf = NULL, *utils = NULL;
 	const bt_component_class_source *fs_class;
 	const bt_component_class_filter *muxer_class;
-	const bt_component_filter *muxer = NULL;
+	const bt_port_output **outs = NULL;
+	size_t out_count = 0;
 	bt_graph *graph = NULL;
 	size_t i;
 	int ret;
@@ -1107,17 +1145,9 @@ static int build_graph(struct lta_decoder *source)
 		set_error(source, "Cannot create a babeltrace2 graph");
 		goto end;
 	}
-	if (bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL,
-					  bt_level_of(source->bt_log_level),
-					  &muxer) !=
-	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-		set_error(source, "Cannot add the muxer");
-		take_bt_error(source);
-		ret = -EINVAL;
-		goto end;
-	}
 	for (i = 0; i < source->trace_count; i++) {
 		const bt_component_source *fs = NULL;
+		const bt_port_output **more;
 		uint64_t p, ports;
 
 		if (source->parent && !source->traces[i].lane_dir) {
@@ -1132,33 +1162,29 @@ static int build_graph(struct lta_decoder *source)
 			goto end;
 		}
 		ports = bt_component_source_get_output_port_count(fs);
+		more = realloc(outs, (out_count + ports + 1) * sizeof(*outs));
+		if (!more) {
+			ret = -ENOMEM;
+			goto end;
+		}
+		outs = more;
 		for (p = 0; p < ports; p++) {
-			const bt_port_output *out =
+			outs[out_count++] =
 				bt_component_source_borrow_output_port_by_index_const(
 					fs, p);
-			/* The muxer always offers one free input port, last. */
-			const bt_port_input *in =
-				bt_component_filter_borrow_input_port_by_index_const(
-					muxer,
-					bt_component_filter_get_input_port_count(
-						muxer) -
-						1);
-
-			if (bt_graph_connect_ports(graph, out, in, NULL) !=
-			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-				set_error(source,
-					  "Cannot connect trace to muxer: "
-					  "path=\"%s\"",
-					  source->traces[i].path);
-				take_bt_error(source);
-				ret = -EINVAL;
-				goto end;
-			}
 		}
 	}
-	ret = add_sink(source, graph,
-		       bt_component_filter_borrow_output_port_by_index_const(
-			       muxer, 0));
+	if (out_count == 1 && source->trace_count == 1) {
+		/*
+		 * One stream of one trace (a lane often reads just one):
+		 * nothing to merge, the muxer would only cost time. (Across
+		 * traces, the muxer also refuses clocks it cannot correlate:
+		 * a lane keeps it then, so that it fails as one graph would.)
+		 */
+		ret = add_sink(source, graph, outs[0]);
+	} else {
+		ret = add_muxer(source, graph, muxer_class, outs, out_count);
+	}
 	if (ret) {
 		goto end;
 	}
@@ -1166,6 +1192,7 @@ static int build_graph(struct lta_decoder *source)
 	graph = NULL;
 	ret = 0;
 end:
+	free(outs);
 	bt_graph_put_ref(graph);
 	bt_plugin_put_ref(ctf);
 	bt_plugin_put_ref(utils);
