@@ -813,16 +813,29 @@ static enum lta_decode_status lane_ended(struct lta_decoder *source,
 	return LTA_DECODE_OK;
 }
 
+static enum lta_decode_status delivered(struct lta_decoder *source, int ret)
+{
+	if (ret < 0) {
+		source->handler_error = ret;
+		source->graph_failed = true;
+		snprintf(source->error, sizeof(source->error),
+			 "Analysis failed: error=\"%s\"", strerror(-ret));
+		return LTA_DECODE_ERROR;
+	}
+	return ret > 0 ? LTA_DECODE_STOPPED : LTA_DECODE_OK;
+}
+
 enum lta_decode_status lta_lanes_step(struct lta_decoder *source, size_t budget)
 {
 	struct lta_lanes *lanes = source->lanes;
-	size_t n, i;
+	size_t n = 0, i;
 
-	for (n = 0; n < budget; n++) {
-		struct lane *best = NULL;
-		struct item *best_item = NULL;
-		int ret;
+	while (n < budget) {
+		struct lane *best = NULL, *next = NULL;
+		struct item *best_item = NULL, *next_item = NULL;
+		enum lta_decode_status st;
 
+		/* The first head, and the one after it (NEXT). */
 		for (i = 0; i < lanes->count; i++) {
 			struct lane *l = &lanes->lanes[i];
 			struct item *it;
@@ -832,17 +845,20 @@ enum lta_decode_status lta_lanes_step(struct lta_decoder *source, size_t budget)
 			}
 			it = head_of(l);
 			if (!it) {
-				enum lta_decode_status st =
-					lane_ended(source, l);
-
+				st = lane_ended(source, l);
 				if (st != LTA_DECODE_OK) {
 					return st;
 				}
 				continue;
 			}
 			if (!best || before(it, l, best_item, best)) {
+				next = best;
+				next_item = best_item;
 				best = l;
 				best_item = it;
+			} else if (!next || before(it, l, next_item, next)) {
+				next = l;
+				next_item = it;
 			}
 		}
 		if (!best) {
@@ -850,19 +866,23 @@ enum lta_decode_status lta_lanes_step(struct lta_decoder *source, size_t budget)
 				       ? LTA_DECODE_STOPPED
 				       : source->stop_status;
 		}
-		best->pos += best_item->size;
-		ret = deliver(source, best, best_item);
-		if (ret < 0) {
-			source->handler_error = ret;
-			source->graph_failed = true;
-			snprintf(source->error, sizeof(source->error),
-				 "Analysis failed: error=\"%s\"",
-				 strerror(-ret));
-			return LTA_DECODE_ERROR;
-		}
-		if (ret > 0) {
-			return LTA_DECODE_STOPPED;
-		}
+		/*
+		 * Hand out BEST's events while they come strictly before
+		 * NEXT's head: no other lane is looked at meanwhile.
+		 */
+		do {
+			best->pos += best_item->size;
+			st = delivered(source,
+				       deliver(source, best, best_item));
+			if (st != LTA_DECODE_OK) {
+				return st;
+			}
+			if (++n == budget) {
+				break;
+			}
+			best_item = head_of(best);
+		} while (best_item &&
+			 (!next || best_item->key < next_item->key));
 	}
 	return LTA_DECODE_OK;
 }
