@@ -26,7 +26,8 @@ void lta_segment_forget_connection_fd(struct lta_segment *segment,
 	}
 }
 
-void lta_segment_emit(struct lta_segment *segment, struct lta_request *r)
+void lta_segment_emit(struct lta_segment *segment,
+		      struct lta_segment_request *r)
 {
 	struct lta_segment_connection *c = r->conn;
 	int ret = 0;
@@ -36,7 +37,7 @@ void lta_segment_emit(struct lta_segment *segment, struct lta_request *r)
 	}
 	if (c) {
 		c->record.requests++;
-		if (r->incomplete) {
+		if (r->record.incomplete) {
 			c->record.incomplete = true;
 		}
 		if (c->current == r) {
@@ -44,20 +45,20 @@ void lta_segment_emit(struct lta_segment *segment, struct lta_request *r)
 		}
 		r->conn = NULL;
 	}
-	if ((r->end_reason == LTA_REQUEST_END_CLOSE ||
-	     r->end_reason == LTA_REQUEST_END_SHUTDOWN) &&
-	    r->bytes_read == 0) {
-		r->end_reason = LTA_REQUEST_END_EMPTY;
+	if ((r->record.end_reason == LTA_REQUEST_END_CLOSE ||
+	     r->record.end_reason == LTA_REQUEST_END_SHUTDOWN) &&
+	    r->record.bytes_read == 0) {
+		r->record.end_reason = LTA_REQUEST_END_EMPTY;
 	}
-	r->truncated = r->call_total > r->call_count;
+	r->record.truncated = r->record.call_total > r->record.call_count;
 	r->emitted = true;
-	if (r->incomplete) {
+	if (r->record.incomplete) {
 		segment->counters.requests_incomplete++;
 	}
 	segment->counters.requests_emitted++;
 	segment->counters.requests_open--;
 	if (segment->on_request) {
-		ret = segment->on_request(r, segment->user_data);
+		ret = segment->on_request(&r->record, segment->user_data);
 	}
 	if (ret && !segment->stop) {
 		segment->stop = ret;
@@ -125,14 +126,14 @@ void lta_segment_connection_ends(struct lta_segment_connection *c,
  * Ends R now with REASON if it has not ended, and forgets its descriptor
  * when FORGET_FD (close, process exit): the number may be reused.
  */
-void lta_segment_end_request(struct lta_segment *segment, struct lta_request *r,
-			     int64_t ts, enum lta_request_end reason,
-			     bool forget_fd)
+void lta_segment_end_request(struct lta_segment *segment,
+			     struct lta_segment_request *r, int64_t ts,
+			     enum lta_request_end reason, bool forget_fd)
 {
 	if (!r->ended) {
 		r->ended = true;
-		r->end = ts;
-		r->end_reason = reason;
+		r->record.end = ts;
+		r->record.end_reason = reason;
 		if (reason != LTA_REQUEST_END_ABORTED) {
 			lta_segment_service_point(segment, r, -1, true, ts);
 		}
@@ -146,7 +147,8 @@ void lta_segment_end_request(struct lta_segment *segment, struct lta_request *r,
  * Hands R out and, when its descriptor is closed, its connection too: the
  * close completed, or its exit was lost.
  */
-void lta_segment_emit_closed(struct lta_segment *segment, struct lta_request *r)
+void lta_segment_emit_closed(struct lta_segment *segment,
+			     struct lta_segment_request *r)
 {
 	struct lta_segment_connection *c = r->conn;
 
@@ -161,34 +163,35 @@ void lta_segment_emit_closed(struct lta_segment *segment, struct lta_request *r)
  * one; the entry of the read that brought the first bytes of the next
  * ones), served by thread TID. Returns NULL when out of memory.
  */
-struct lta_request *lta_segment_begin_request(struct lta_segment *segment,
-					      struct lta_segment_connection *c,
-					      int64_t start, int32_t tid)
+struct lta_segment_request *
+lta_segment_begin_request(struct lta_segment *segment,
+			  struct lta_segment_connection *c, int64_t start,
+			  int32_t tid)
 {
 	const struct lta_connection *k = &c->record;
-	struct lta_request *r = lta_segment_request_new(segment);
+	struct lta_segment_request *r = lta_segment_request_new(segment);
 
 	if (!r) {
 		return NULL;
 	}
-	r->id = segment->next_id;
-	r->connection_id = k->id;
-	r->position = c->positions + 1;
-	r->trace = k->trace;
-	r->pid = k->pid;
-	r->fd = k->fd;
-	memcpy(r->procname, k->procname, sizeof(r->procname));
-	r->family = k->family;
-	r->port = k->port;
-	memcpy(r->peer, k->peer, sizeof(r->peer));
-	r->accept_entry = r->position == 1 ? k->accept_entry : -1;
-	r->start = start;
-	r->end = -1;
-	r->answered_ts = -1;
-	r->shutdown_ts = -1;
-	r->close_ts = -1;
-	r->end_reason = LTA_REQUEST_END_OPEN;
-	if (lta_htable_put(&segment->by_id, r->id, r)) {
+	r->record.id = segment->next_id;
+	r->record.connection_id = k->id;
+	r->record.position = c->positions + 1;
+	r->record.trace = k->trace;
+	r->record.pid = k->pid;
+	r->record.fd = k->fd;
+	memcpy(r->record.procname, k->procname, sizeof(r->record.procname));
+	r->record.family = k->family;
+	r->record.port = k->port;
+	memcpy(r->record.peer, k->peer, sizeof(r->record.peer));
+	r->record.accept_entry = r->record.position == 1 ? k->accept_entry : -1;
+	r->record.start = start;
+	r->record.end = -1;
+	r->record.answered_ts = -1;
+	r->record.shutdown_ts = -1;
+	r->record.close_ts = -1;
+	r->record.end_reason = LTA_REQUEST_END_OPEN;
+	if (lta_htable_put(&segment->by_id, r->record.id, r)) {
 		lta_segment_request_recycle(segment, r);
 		return NULL;
 	}
@@ -196,7 +199,7 @@ struct lta_request *lta_segment_begin_request(struct lta_segment *segment,
 	c->current = r;
 	c->positions++;
 	if (!c->record.first_request) {
-		c->record.first_request = r->id;
+		c->record.first_request = r->record.id;
 	}
 	if (c->idle_since >= 0) {
 		if (start > c->idle_since) {
@@ -217,24 +220,24 @@ struct lta_request *lta_segment_begin_request(struct lta_segment *segment,
  * events): it and its request end as "replaced". Returns the connection's
  * first request, or NULL when out of memory.
  */
-struct lta_request *lta_segment_open_connection(struct lta_segment *segment,
-						const struct lta_event *event,
-						int32_t fd,
-						int64_t accept_entry)
+struct lta_segment_request *
+lta_segment_open_connection(struct lta_segment *segment,
+			    const struct lta_event *event, int32_t fd,
+			    int64_t accept_entry)
 {
 	uint64_t key = fd_key(event->trace, event->pid, fd);
 	struct lta_segment_connection *old =
 		lta_htable_get(&segment->by_fd, key);
 	struct lta_segment_connection *c;
 	struct lta_connection *k;
-	struct lta_request *r;
+	struct lta_segment_request *r;
 
 	if (old) {
-		struct lta_request *cur = old->current;
+		struct lta_segment_request *cur = old->current;
 
 		old->record.incomplete = true;
 		if (cur) {
-			cur->incomplete = true;
+			cur->record.incomplete = true;
 			lta_segment_end_request(segment, cur, event->ts,
 						LTA_REQUEST_END_REPLACED,
 						false);
@@ -333,7 +336,7 @@ void lta_segment_abort_process(struct lta_segment *segment, uint32_t trace,
 	}
 	for (i = 0; i < n; i++) {
 		struct lta_segment_connection *c = victims[i];
-		struct lta_request *r = c->current;
+		struct lta_segment_request *r = c->current;
 
 		if (r) {
 			lta_segment_end_request(segment, r, ts,

@@ -43,18 +43,19 @@ static int64_t arg_int_or(const struct lta_event *event, const char *name,
  * tracer saw the server start another answer. The call THREAD is in (that
  * write) moves to the new request. Returns it, or NULL when out of memory.
  */
-static struct lta_request *next_pipelined(struct lta_segment *segment,
-					  struct lta_segment_thread *t,
-					  struct lta_request *r, int64_t ts)
+static struct lta_segment_request *next_pipelined(struct lta_segment *segment,
+						  struct lta_segment_thread *t,
+						  struct lta_segment_request *r,
+						  int64_t ts)
 {
 	struct lta_segment_connection *c = r->conn;
-	struct lta_request *next;
+	struct lta_segment_request *next;
 
 	lta_segment_end_request(segment, r, ts, LTA_REQUEST_END_KEEPALIVE,
 				false);
 	next = lta_segment_begin_request(segment, c, ts, t->tid);
 	if (next) {
-		next->pipelined = true;
+		next->record.pipelined = true;
 		if (c->queued) {
 			c->queued--;
 		}
@@ -67,7 +68,7 @@ static struct lta_request *next_pipelined(struct lta_segment *segment,
 		}
 	}
 	if (next) {
-		t->serving = next->id;
+		t->serving = next->record.id;
 	}
 	lta_segment_emit(segment, r);
 	lta_segment_release(segment, r);
@@ -85,7 +86,7 @@ int lta_segment_handle_http(struct lta_segment *segment,
 {
 	struct lta_segment_thread *t;
 	struct lta_segment_connection *c;
-	struct lta_request *r;
+	struct lta_segment_request *r;
 	const struct lta_arg *line;
 	int64_t fd, direction, messages;
 
@@ -119,33 +120,34 @@ int lta_segment_handle_http(struct lta_segment *segment,
 				 text);
 			return 0;
 		}
-		if (!r->request_line[0]) {
-			snprintf(r->request_line, sizeof(r->request_line), "%s",
-				 text);
+		if (!r->record.request_line[0]) {
+			snprintf(r->record.request_line,
+				 sizeof(r->record.request_line), "%s", text);
 		}
 		/* More requests than this one: they wait behind it. */
 		c->queued += (uint32_t)messages -
-			     (r->messages == 0 && !r->answering);
+			     (r->record.messages == 0 && !r->answering);
 		return 0;
 	}
 	if (direction != 1 || !r || r->ended || r->emitted) {
 		return 0;
 	}
-	if (r->messages > 0) {
+	if (r->record.messages > 0) {
 		/* Another answer begins: the one before it was over. */
 		r = next_pipelined(segment, t, r,
-				   r->answered_ts >= 0 ? r->answered_ts
-						       : event->ts);
+				   r->record.answered_ts >= 0
+					   ? r->record.answered_ts
+					   : event->ts);
 		if (!r) {
 			return -ENOMEM;
 		}
 	}
-	r->messages += (uint32_t)messages;
-	if (r->messages > 1) {
+	r->record.messages += (uint32_t)messages;
+	if (r->record.messages > 1) {
 		/* Several answers in one write: cannot be told apart. */
-		r->pipelined = true;
-		c->queued = c->queued > r->messages - 1
-				    ? c->queued - (r->messages - 1)
+		r->record.pipelined = true;
+		c->queued = c->queued > r->record.messages - 1
+				    ? c->queued - (r->record.messages - 1)
 				    : 0;
 	}
 	return 0;

@@ -21,17 +21,17 @@ static void point(struct lta_segment *segment,
 
 /* The service that request R is: its start or its end at TS. */
 void lta_segment_service_point(struct lta_segment *segment,
-			       const struct lta_request *r, int32_t tid,
+			       const struct lta_segment_request *r, int32_t tid,
 			       bool end, int64_t ts)
 {
 	struct lta_segment_point p = {
 		.end = end,
-		.trace = r->trace,
-		.pid = r->pid,
+		.trace = r->record.trace,
+		.pid = r->record.pid,
 		.tid = tid,
-		.entity = r->procname,
+		.entity = r->record.procname,
 		.name = "request",
-		.key = r->id,
+		.key = r->record.id,
 		.ts = ts,
 	};
 
@@ -68,12 +68,12 @@ void lta_segment_interaction_point(struct lta_segment *segment,
  */
 void lta_segment_derive_interaction(struct lta_segment *segment,
 				    struct lta_segment_thread *t,
-				    const struct lta_request *r,
+				    const struct lta_segment_request *r,
 				    const struct lta_event *event, int32_t fd)
 {
 	enum lta_fd_type type = LTA_FD_TYPE_COUNT;
 
-	if (fd >= 0 && fd == r->fd) {
+	if (fd >= 0 && fd == r->record.fd) {
 		t->last_other = LTA_FD_TYPE_COUNT;
 		return;
 	}
@@ -95,9 +95,9 @@ void lta_segment_derive_interaction(struct lta_segment *segment,
 	} else {
 		return;
 	}
-	t->interaction_pid = r->pid;
-	t->interaction_service = r->id;
-	memcpy(t->interaction_entity, r->procname,
+	t->interaction_pid = r->record.pid;
+	t->interaction_service = r->record.id;
+	memcpy(t->interaction_entity, r->record.procname,
 	       sizeof(t->interaction_entity));
 	snprintf(t->interaction_name, sizeof(t->interaction_name), "%s:%s",
 		 lta_fd_type_name(type), event->syscall_name);

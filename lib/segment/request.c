@@ -69,30 +69,53 @@ const char *lta_request_string(const struct lta_request *request,
 	return request->strings + arg->v.str;
 }
 
-void lta_segment_request_free(struct lta_request *r)
+void lta_segment_request_free(struct lta_segment_request *r)
 {
 	if (!r) {
 		return;
 	}
-	free(r->calls);
-	free(r->counts);
-	free(r->strings);
+	free(r->record.calls);
+	free(r->record.counts);
+	free(r->record.strings);
 	free(r);
 }
 
-static int grow_to(void **buf, uint32_t *cap, uint32_t need, size_t size)
+/*
+ * The elements a copy's buffer has room for, from its count alone: a copy
+ * is a plain struct lta_request and keeps no capacity, so its buffers are
+ * sized in powers of two (at least 8) and a copy's count tells the least
+ * room its buffer has.
+ */
+static size_t room_for(uint32_t count)
 {
-	void *grown;
+	size_t room = 8;
 
-	if (need <= *cap) {
+	if (count == 0) {
 		return 0;
 	}
-	grown = realloc(*buf, (size_t)need * size);
+	while (room < count) {
+		room *= 2;
+	}
+	return room;
+}
+
+/*
+ * Makes *BUF, which held HAD elements of SIZE (or is NULL), hold NEED.
+ * Returns 0 or -ENOMEM (*BUF then unchanged).
+ */
+static int fit(void **buf, uint32_t had, uint32_t need, size_t size)
+{
+	size_t room = room_for(need);
+	void *grown;
+
+	if (room == 0 || (*buf && room <= room_for(had))) {
+		return 0;
+	}
+	grown = realloc(*buf, room * size);
 	if (!grown) {
 		return -ENOMEM;
 	}
 	*buf = grown;
-	*cap = need;
 	return 0;
 }
 
@@ -101,28 +124,25 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 	struct lta_call *calls = dst->calls;
 	struct lta_call_count *counts = dst->counts;
 	char *strings = dst->strings;
-	uint32_t calls_cap = dst->calls_cap, counts_cap = dst->counts_cap,
-		 strings_cap = dst->strings_cap;
-	uint32_t i;
 	int ret = 0;
+	uint32_t i;
 
+	if (fit((void **)&calls, dst->call_count, src->call_count,
+		sizeof(*calls)) ||
+	    fit((void **)&counts, dst->count_kinds, src->count_kinds,
+		sizeof(*counts)) ||
+	    fit((void **)&strings, dst->strings_len, src->strings_len, 1)) {
+		ret = -ENOMEM;
+	}
 	*dst = *src;
 	dst->calls = calls;
-	dst->calls_cap = calls_cap;
 	dst->counts = counts;
-	dst->counts_cap = counts_cap;
 	dst->strings = strings;
-	dst->strings_cap = strings_cap;
-	if (grow_to((void **)&dst->calls, &dst->calls_cap, src->call_count,
-		    sizeof(*dst->calls)) ||
-	    grow_to((void **)&dst->counts, &dst->counts_cap, src->count_kinds,
-		    sizeof(*dst->counts)) ||
-	    grow_to((void **)&dst->strings, &dst->strings_cap, src->strings_len,
-		    1)) {
+	if (ret) {
 		dst->call_count = 0;
 		dst->count_kinds = 0;
 		dst->strings_len = 0;
-		return -ENOMEM;
+		return ret;
 	}
 	for (i = 0; i < src->call_count; i++) {
 		/* The header and the arguments in use only. */
@@ -138,7 +158,7 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 	if (src->strings_len) {
 		memcpy(dst->strings, src->strings, src->strings_len);
 	}
-	return ret;
+	return 0;
 }
 
 void lta_request_fini(struct lta_request *r)
@@ -149,12 +169,14 @@ void lta_request_fini(struct lta_request *r)
 	r->calls = NULL;
 	r->counts = NULL;
 	r->strings = NULL;
-	r->calls_cap = r->counts_cap = r->strings_cap = 0;
+	r->call_count = 0;
+	r->count_kinds = 0;
+	r->strings_len = 0;
 }
 
 /* Frees R, or keeps it (and its buffers) for the next request. */
 void lta_segment_request_recycle(struct lta_segment *segment,
-				 struct lta_request *r)
+				 struct lta_segment_request *r)
 {
 	if (segment->spare_count ==
 	    sizeof(segment->spare) / sizeof(segment->spare[0])) {
@@ -165,41 +187,44 @@ void lta_segment_request_recycle(struct lta_segment *segment,
 }
 
 /* A zeroed request, with the buffers of a recycled one when there is. */
-struct lta_request *lta_segment_request_new(struct lta_segment *segment)
+struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 {
-	struct lta_request *r;
+	struct lta_segment_request *r;
 	struct lta_call *calls;
 	struct lta_call_count *counts;
 	char *strings;
 	uint32_t calls_cap, counts_cap, strings_cap;
 
 	if (!segment->spare_count) {
-		return calloc(1, sizeof(struct lta_request));
+		return calloc(1, sizeof(*r));
 	}
 	r = segment->spare[--segment->spare_count];
-	calls = r->calls;
+	calls = r->record.calls;
 	calls_cap = r->calls_cap;
-	counts = r->counts;
+	counts = r->record.counts;
 	counts_cap = r->counts_cap;
-	strings = r->strings;
+	strings = r->record.strings;
 	strings_cap = r->strings_cap;
 	memset(r, 0, sizeof(*r));
-	r->calls = calls;
+	r->record.calls = calls;
 	r->calls_cap = calls_cap;
-	r->counts = counts;
+	r->record.counts = counts;
 	r->counts_cap = counts_cap;
-	r->strings = strings;
+	r->record.strings = strings;
 	r->strings_cap = strings_cap;
 	return r;
 }
 
-/* Hands R out (once) and frees it when no call in flight refers to it. */
-void lta_segment_release(struct lta_segment *segment, struct lta_request *r)
+/*
+ * Recycles R once it was handed out and no call in flight refers to it.
+ */
+void lta_segment_release(struct lta_segment *segment,
+			 struct lta_segment_request *r)
 {
 	if (r->refs > 0 || !r->emitted) {
 		return;
 	}
-	lta_htable_remove(&segment->by_id, r->id);
+	lta_htable_remove(&segment->by_id, r->record.id);
 	lta_segment_request_recycle(segment, r);
 }
 
@@ -209,115 +234,116 @@ void lta_segment_release(struct lta_segment *segment, struct lta_request *r)
  * (the lingering close of an event MPM, made by whichever worker is free)
  * in late_tids.
  */
-static void note_tid(struct lta_request *r, int32_t tid, int64_t start)
+static void note_tid(struct lta_segment_request *r, int32_t tid, int64_t start)
 {
 	uint8_t i;
 
-	for (i = 0; i < r->tid_count; i++) {
-		if (r->tids[i] == tid) {
+	for (i = 0; i < r->record.tid_count; i++) {
+		if (r->record.tids[i] == tid) {
 			return;
 		}
 	}
-	if (r->ended && start > r->end) {
-		for (i = 0; i < r->late_tid_count; i++) {
-			if (r->late_tids[i] == tid) {
+	if (r->ended && start > r->record.end) {
+		for (i = 0; i < r->record.late_tid_count; i++) {
+			if (r->record.late_tids[i] == tid) {
 				return;
 			}
 		}
-		if (r->late_tid_count < LTA_REQUEST_MAX_LATE_TIDS) {
-			r->late_tids[r->late_tid_count++] = tid;
+		if (r->record.late_tid_count < LTA_REQUEST_MAX_LATE_TIDS) {
+			r->record.late_tids[r->record.late_tid_count++] = tid;
 		}
 		return;
 	}
-	if (r->tid_count == LTA_REQUEST_MAX_TIDS) {
-		r->tids_truncated = true;
+	if (r->record.tid_count == LTA_REQUEST_MAX_TIDS) {
+		r->record.tids_truncated = true;
 		return;
 	}
-	r->tids[r->tid_count++] = tid;
+	r->record.tids[r->record.tid_count++] = tid;
 }
 
-static int count_call(struct lta_request *r, const char *name)
+static int count_call(struct lta_segment_request *r, const char *name)
 {
 	uint32_t i;
 
-	for (i = 0; i < r->count_kinds; i++) {
-		if (r->counts[i].name == name) {
-			r->counts[i].count++;
+	for (i = 0; i < r->record.count_kinds; i++) {
+		if (r->record.counts[i].name == name) {
+			r->record.counts[i].count++;
 			return 0;
 		}
 	}
-	if (r->count_kinds == r->counts_cap) {
+	if (r->record.count_kinds == r->counts_cap) {
 		uint32_t cap = r->counts_cap ? r->counts_cap * 2 : 8;
 		struct lta_call_count *grown =
-			realloc(r->counts, cap * sizeof(*grown));
+			realloc(r->record.counts, cap * sizeof(*grown));
 
 		if (!grown) {
 			return -ENOMEM;
 		}
-		r->counts = grown;
+		r->record.counts = grown;
 		r->counts_cap = cap;
 	}
-	r->counts[r->count_kinds].name = name;
-	r->counts[r->count_kinds].count = 1;
-	r->count_kinds++;
+	r->record.counts[r->record.count_kinds].name = name;
+	r->record.counts[r->record.count_kinds].count = 1;
+	r->record.count_kinds++;
 	return 0;
 }
 
-static uint32_t add_string(struct lta_request *r, const char *s)
+static uint32_t add_string(struct lta_segment_request *r, const char *s)
 {
 	size_t len = strlen(s) + 1;
 	uint32_t at;
 
-	if (r->strings_len + len > r->strings_cap) {
+	if (r->record.strings_len + len > r->strings_cap) {
 		uint32_t cap = r->strings_cap ? r->strings_cap : 256;
 		char *grown;
 
-		while (cap < r->strings_len + len) {
+		while (cap < r->record.strings_len + len) {
 			cap *= 2;
 		}
-		grown = realloc(r->strings, cap);
+		grown = realloc(r->record.strings, cap);
 		if (!grown) {
 			return UINT32_MAX;
 		}
-		r->strings = grown;
+		r->record.strings = grown;
 		r->strings_cap = cap;
 	}
-	at = r->strings_len;
-	memcpy(r->strings + at, s, len);
-	r->strings_len += (uint32_t)len;
+	at = r->record.strings_len;
+	memcpy(r->record.strings + at, s, len);
+	r->record.strings_len += (uint32_t)len;
 	return at;
 }
 
 /* Appends the merged call to R (if room), with strings moved into R. */
-int lta_segment_append_call(struct lta_segment *segment, struct lta_request *r,
+int lta_segment_append_call(struct lta_segment *segment,
+			    struct lta_segment_request *r,
 			    const struct lta_call *call, const char *strings)
 {
 	struct lta_call *out;
 	uint8_t i;
 
 	note_tid(r, call->tid, call->start);
-	r->call_total++;
+	r->record.call_total++;
 	if (count_call(r, call->name)) {
 		return -ENOMEM;
 	}
-	if (r->call_count >= segment->options.max_calls) {
+	if (r->record.call_count >= segment->options.max_calls) {
 		return 0;
 	}
-	if (r->call_count == r->calls_cap) {
+	if (r->record.call_count == r->calls_cap) {
 		uint32_t cap = r->calls_cap ? r->calls_cap * 2 : 8;
 		struct lta_call *grown;
 
 		if (cap > segment->options.max_calls) {
 			cap = segment->options.max_calls;
 		}
-		grown = realloc(r->calls, cap * sizeof(*grown));
+		grown = realloc(r->record.calls, cap * sizeof(*grown));
 		if (!grown) {
 			return -ENOMEM;
 		}
-		r->calls = grown;
+		r->record.calls = grown;
 		r->calls_cap = cap;
 	}
-	out = &r->calls[r->call_count++];
+	out = &r->record.calls[r->record.call_count++];
 	/* Header and the arguments in use: a whole struct is 300 bytes. */
 	memcpy(out, call, offsetof(struct lta_call, args));
 	memcpy(out->args, call->args, call->nargs * sizeof(call->args[0]));
@@ -432,33 +458,33 @@ static char *put_decimal(char *p, unsigned v)
 	return p;
 }
 
-void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *r,
+void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *k,
 			  const struct lta_event *event)
 {
 	const struct lta_arg *v4 = peer_arg(segment, event, 2, "v4addr");
 	const struct lta_arg *v6 = peer_arg(segment, event, 3, "v6addr");
 	int64_t value;
 
-	r->family = -1;
-	r->port = -1;
-	r->peer[0] = '\0';
+	k->family = -1;
+	k->port = -1;
+	k->peer[0] = '\0';
 	if (arg_value(peer_arg(segment, event, 0, "family"), &value)) {
-		r->family = (int)value;
+		k->family = (int)value;
 	}
 	if (arg_value(peer_arg(segment, event, 1, "sport"), &value) &&
-	    (r->family == AF_INET || r->family == AF_INET6)) {
-		r->port = (int)value;
+	    (k->family == AF_INET || k->family == AF_INET6)) {
+		k->port = (int)value;
 	}
-	if (r->family == AF_INET && v4 && v4->type == LTA_ARG_INTS &&
+	if (k->family == AF_INET && v4 && v4->type == LTA_ARG_INTS &&
 	    v4->len == 4) {
-		char *p = r->peer;
+		char *p = k->peer;
 		int i;
 
 		for (i = 0; i < 4; i++) {
 			p = put_decimal(p, v4->v.ints[i] & 0xff);
 			*p++ = i < 3 ? '.' : '\0';
 		}
-	} else if (r->family == AF_INET6 && v6 && v6->type == LTA_ARG_INTS &&
+	} else if (k->family == AF_INET6 && v6 && v6->type == LTA_ARG_INTS &&
 		   (v6->len == 8 || v6->len == 16)) {
 		uint16_t w[8];
 		int i;
@@ -470,9 +496,9 @@ void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *r,
 				       : (uint16_t)((v6->v.ints[2 * i] << 8) |
 						    v6->v.ints[2 * i + 1]);
 		}
-		snprintf(r->peer, sizeof(r->peer), "%x:%x:%x:%x:%x:%x:%x:%x",
+		snprintf(k->peer, sizeof(k->peer), "%x:%x:%x:%x:%x:%x:%x:%x",
 			 w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
-	} else if (r->family == AF_UNIX) {
-		memcpy(r->peer, "unix", 5);
+	} else if (k->family == AF_UNIX) {
+		memcpy(k->peer, "unix", 5);
 	}
 }

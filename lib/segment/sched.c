@@ -9,22 +9,22 @@
 
 static enum lta_fd_type fd_type_of(struct lta_segment *segment,
 				   const struct lta_segment_thread *t,
-				   const struct lta_request *r)
+				   const struct lta_segment_request *r)
 {
 	const struct lta_segment_pending *p = &t->pending;
 
 	if (!p->active || p->fd < 0 || t->pid < 0) {
 		return LTA_FD_OTHER;
 	}
-	if (r && p->fd == r->fd && t->pid == r->pid) {
+	if (r && p->fd == r->record.fd && t->pid == r->record.pid) {
 		return LTA_FD_CLIENT;
 	}
 	return lta_segment_fd_type(segment, t->trace, t->pid, p->fd);
 }
 
 /* The request a thread's time goes to now: its call's, or the served one. */
-static struct lta_request *working_for(struct lta_segment *segment,
-				       struct lta_segment_thread *t)
+static struct lta_segment_request *working_for(struct lta_segment *segment,
+					       struct lta_segment_thread *t)
 {
 	if (t->pending.active && t->pending.request &&
 	    !t->pending.request->emitted) {
@@ -40,7 +40,7 @@ static struct lta_request *working_for(struct lta_segment *segment,
 void lta_segment_account(struct lta_segment *segment,
 			 struct lta_segment_thread *t, int64_t ts)
 {
-	struct lta_request *r;
+	struct lta_segment_request *r;
 	int64_t d;
 
 	if (t->sched == LTA_SEGMENT_SCHED_UNKNOWN || ts <= t->sched_since) {
@@ -48,22 +48,23 @@ void lta_segment_account(struct lta_segment *segment,
 	}
 	r = working_for(segment, t);
 	/* Only the time inside the request: up to its end. */
-	d = (r && r->ended && r->end < ts ? r->end : ts) - t->sched_since;
+	d = (r && r->ended && r->record.end < ts ? r->record.end : ts) -
+	    t->sched_since;
 	t->sched_since = ts;
 	if (!r || r->emitted || d <= 0) {
 		return;
 	}
-	r->sched_known = true;
+	r->record.sched_known = true;
 	switch (t->sched) {
 	case LTA_SEGMENT_SCHED_RUNNING:
-		r->running_ns += d;
+		r->record.running_ns += d;
 		break;
 	case LTA_SEGMENT_SCHED_WAITING:
-		r->waiting_ns += d;
+		r->record.waiting_ns += d;
 		break;
 	case LTA_SEGMENT_SCHED_BLOCKED:
-		r->blocked_ns += d;
-		r->blocked_by[t->blocked_on] += d;
+		r->record.blocked_ns += d;
+		r->record.blocked_by[t->blocked_on] += d;
 		break;
 	default:
 		break;

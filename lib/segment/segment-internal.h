@@ -31,16 +31,33 @@
 #include "event/event.h"
 #include "segment.h"
 
+struct lta_segment_connection;
+
+/*
+ * A request as the segmenter keeps it: the record it hands out, and the
+ * bookkeeping no reader of a record needs.
+ */
+struct lta_segment_request {
+	struct lta_request record;
+	/* Room in record.calls, record.counts and record.strings. */
+	uint32_t calls_cap, counts_cap, strings_cap;
+	uint32_t refs; /* Calls in flight attributed to it. */
+	bool ended;    /* Past its end (lingering close). */
+	bool emitted;
+	bool answering;			     /* Wrote to the connection. */
+	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
+};
+
 /* A system call a thread is in, from its entry. */
 struct lta_segment_pending {
 	bool active;
 	const char *name; /* Interned. */
 	enum lta_syscall syscall;
 	int64_t entry_ts;
-	int32_t fd;		     /* The descriptor it acts on; -1. */
-	struct lta_request *request; /* Holds a ref; or NULL. */
-	struct lta_call call;	     /* Entry arguments, ready to merge. */
-	char strings[256];	     /* Entry string arguments. */
+	int32_t fd; /* The descriptor it acts on; -1. */
+	struct lta_segment_request *request; /* Holds a ref; or NULL. */
+	struct lta_call call; /* Entry arguments, ready to merge. */
+	char strings[256];    /* Entry string arguments. */
 	uint32_t strings_len;
 };
 
@@ -57,9 +74,9 @@ enum lta_segment_sched {
  */
 struct lta_segment_connection {
 	struct lta_connection record;
-	struct lta_request *current; /* Borrowed from by_id; or NULL. */
-	int64_t idle_since;	     /* -1 when not idle. */
-	uint32_t positions;	     /* Requests begun on it. */
+	struct lta_segment_request *current; /* Borrowed from by_id; or NULL. */
+	int64_t idle_since;		     /* -1 when not idle. */
+	uint32_t positions;		     /* Requests begun on it. */
 	/*
 	 * HTTP requests received (the user-space tracer's http events) and
 	 * not answered yet: pipelined ones waiting behind the current one.
@@ -116,7 +133,7 @@ struct lta_segment {
 	 * Handed-out requests kept for reuse with their buffers: in steady
 	 * state a request costs no allocation.
 	 */
-	struct lta_request *spare[64];
+	struct lta_segment_request *spare[64];
 	size_t spare_count;
 
 	/* Where the peer fields of the last accept layout were. */
@@ -216,27 +233,30 @@ static inline bool arg_value(const struct lta_arg *a, int64_t *v)
  * A zeroed request, with the buffers of a recycled one when there is one.
  * Returns NULL when out of memory.
  */
-struct lta_request *lta_segment_request_new(struct lta_segment *segment);
+struct lta_segment_request *
+lta_segment_request_new(struct lta_segment *segment);
 
 /* Frees R and its buffers. Accepts NULL. */
-void lta_segment_request_free(struct lta_request *r);
+void lta_segment_request_free(struct lta_segment_request *r);
 
 /* Takes ownership of R: frees it, or keeps it (and its buffers) for reuse. */
 void lta_segment_request_recycle(struct lta_segment *segment,
-				 struct lta_request *r);
+				 struct lta_segment_request *r);
 
 /*
  * Forgets R (out of by_id, recycled) once it was handed out and no call in
  * flight refers to it; else does nothing.
  */
-void lta_segment_release(struct lta_segment *segment, struct lta_request *r);
+void lta_segment_release(struct lta_segment *segment,
+			 struct lta_segment_request *r);
 
 /*
  * Appends CALL to R's sequence (when under the cap) and counts it, with
  * its string arguments (offsets in STRINGS) copied into R. Returns 0 or
  * -ENOMEM.
  */
-int lta_segment_append_call(struct lta_segment *segment, struct lta_request *r,
+int lta_segment_append_call(struct lta_segment *segment,
+			    struct lta_segment_request *r,
 			    const struct lta_call *call, const char *strings);
 
 /* Copies the arguments of the entry EVENT into P (strings in P's buffer). */
@@ -253,33 +273,35 @@ void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *k,
  * A connection accepted: descriptor FD of the accept exit EVENT. Returns
  * its first request (owned by the segmenter), or NULL when out of memory.
  */
-struct lta_request *lta_segment_open_connection(struct lta_segment *segment,
-						const struct lta_event *event,
-						int32_t fd,
-						int64_t accept_entry);
+struct lta_segment_request *
+lta_segment_open_connection(struct lta_segment *segment,
+			    const struct lta_event *event, int32_t fd,
+			    int64_t accept_entry);
 
 /*
  * Begins a request on connection C at START, served by thread TID.
  * Returns it (owned by the segmenter), or NULL when out of memory.
  */
-struct lta_request *lta_segment_begin_request(struct lta_segment *segment,
-					      struct lta_segment_connection *c,
-					      int64_t start, int32_t tid);
+struct lta_segment_request *
+lta_segment_begin_request(struct lta_segment *segment,
+			  struct lta_segment_connection *c, int64_t start,
+			  int32_t tid);
 
 /*
  * Ends R at TS with REASON if it has not ended; forgets its descriptor
  * when FORGET_FD.
  */
-void lta_segment_end_request(struct lta_segment *segment, struct lta_request *r,
-			     int64_t ts, enum lta_request_end reason,
-			     bool forget_fd);
+void lta_segment_end_request(struct lta_segment *segment,
+			     struct lta_segment_request *r, int64_t ts,
+			     enum lta_request_end reason, bool forget_fd);
 
 /* Hands R out to on_request, once; detaches it from its connection. */
-void lta_segment_emit(struct lta_segment *segment, struct lta_request *r);
+void lta_segment_emit(struct lta_segment *segment,
+		      struct lta_segment_request *r);
 
 /* Hands R out, and its connection when its descriptor is closed. */
 void lta_segment_emit_closed(struct lta_segment *segment,
-			     struct lta_request *r);
+			     struct lta_segment_request *r);
 
 /* Notes a shutdown or close of C's descriptor entered at TS. */
 void lta_segment_connection_ends(struct lta_segment_connection *c,
@@ -310,12 +332,12 @@ struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
 						 uint32_t trace, int32_t tid);
 
 /* The request T serves (borrowed), or NULL. */
-struct lta_request *lta_segment_serving(struct lta_segment *segment,
-					struct lta_segment_thread *t);
+struct lta_segment_request *lta_segment_serving(struct lta_segment *segment,
+						struct lta_segment_thread *t);
 
 /* Whether the call T is in is the close of request R's descriptor. */
 bool lta_segment_closes_request(const struct lta_segment_thread *t,
-				const struct lta_request *r);
+				const struct lta_segment_request *r);
 
 /* Drops the call T is in, and its reference to a request. */
 void lta_segment_drop_pending(struct lta_segment *segment,
@@ -369,7 +391,7 @@ void lta_segment_forget_fds(struct lta_segment *segment, uint32_t trace,
 
 /* The service that request R is: its start or its end at TS. */
 void lta_segment_service_point(struct lta_segment *segment,
-			       const struct lta_request *r, int32_t tid,
+			       const struct lta_segment_request *r, int32_t tid,
 			       bool end, int64_t ts);
 
 /* The start or the end of the interaction T is in. */
@@ -384,7 +406,7 @@ void lta_segment_interaction_point(struct lta_segment *segment,
  */
 void lta_segment_derive_interaction(struct lta_segment *segment,
 				    struct lta_segment_thread *t,
-				    const struct lta_request *r,
+				    const struct lta_segment_request *r,
 				    const struct lta_event *event, int32_t fd);
 
 /* --- pipelining.c: HTTP messages from the user-space tracer ----------- */

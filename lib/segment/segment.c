@@ -84,7 +84,7 @@ static int handle_entry(struct lta_segment *segment,
 {
 	struct lta_segment_pending *p = &t->pending;
 	struct lta_segment_connection *c = NULL;
-	struct lta_request *r = NULL;
+	struct lta_segment_request *r = NULL;
 	int32_t fd = entry_fd(event);
 
 	if (p->active) {
@@ -119,7 +119,7 @@ static int handle_entry(struct lta_segment *segment,
 		t->http_line[0] = '\0';
 		if (r) {
 			if (!r->ended) {
-				t->serving = r->id;
+				t->serving = r->record.id;
 			}
 		} else {
 			/* A call on an idle connection: no request's. */
@@ -161,9 +161,9 @@ static int handle_entry(struct lta_segment *segment,
 	}
 
 	/* The first shutdown or close ends the request. */
-	if (fd == r->fd && event->syscall == LTA_SYSCALL_shutdown) {
-		if (r->shutdown_ts < 0) {
-			r->shutdown_ts = event->ts;
+	if (fd == r->record.fd && event->syscall == LTA_SYSCALL_shutdown) {
+		if (r->record.shutdown_ts < 0) {
+			r->record.shutdown_ts = event->ts;
 		}
 		if (r->conn) {
 			lta_segment_connection_ends(r->conn, event->syscall,
@@ -171,8 +171,8 @@ static int handle_entry(struct lta_segment *segment,
 		}
 		lta_segment_end_request(segment, r, event->ts,
 					LTA_REQUEST_END_SHUTDOWN, false);
-	} else if (fd == r->fd && event->syscall == LTA_SYSCALL_close) {
-		r->close_ts = event->ts;
+	} else if (fd == r->record.fd && event->syscall == LTA_SYSCALL_close) {
+		r->record.close_ts = event->ts;
 		if (r->conn) {
 			lta_segment_connection_ends(r->conn, event->syscall,
 						    event->ts);
@@ -194,10 +194,10 @@ static int handle_entry(struct lta_segment *segment,
 static int exchange_exit(struct lta_segment *segment,
 			 struct lta_segment_thread *t,
 			 const struct lta_event *event,
-			 struct lta_request **request, int64_t ret)
+			 struct lta_segment_request **request, int64_t ret)
 {
 	struct lta_segment_pending *p = &t->pending;
-	struct lta_request *r = *request;
+	struct lta_segment_request *r = *request;
 	struct lta_segment_connection *c;
 	bool read = is_read(event->syscall);
 
@@ -206,7 +206,8 @@ static int exchange_exit(struct lta_segment *segment,
 	 * connection is at hand; else look it up (an idle connection, or a
 	 * descriptor that is not a connection's).
 	 */
-	if (r && r->conn && r->fd == p->fd && r->pid == event->pid) {
+	if (r && r->conn && r->record.fd == p->fd &&
+	    r->record.pid == event->pid) {
 		c = r->conn;
 	} else {
 		c = lta_htable_get(&segment->by_fd,
@@ -241,27 +242,27 @@ static int exchange_exit(struct lta_segment *segment,
 		*request = r;
 		r->refs++;
 		p->request = r;
-		t->serving = r->id;
+		t->serving = r->record.id;
 		if (t->http_messages) {
 			/* Those past the first wait behind it. */
 			c->queued += t->http_messages - 1;
-			memcpy(r->request_line, t->http_line,
-			       sizeof(r->request_line));
+			memcpy(r->record.request_line, t->http_line,
+			       sizeof(r->record.request_line));
 		}
 	}
 	if (!r || r->emitted || r->conn != c) {
 		return 0;
 	}
 	if (read) {
-		r->reads++;
+		r->record.reads++;
 		if (ret > 0) {
-			r->bytes_read += (uint64_t)ret;
+			r->record.bytes_read += (uint64_t)ret;
 		}
 	} else if (ret > 0) {
-		r->bytes_written += (uint64_t)ret;
+		r->record.bytes_written += (uint64_t)ret;
 		if (!r->ended) {
 			r->answering = true;
-			r->answered_ts = event->ts;
+			r->record.answered_ts = event->ts;
 		}
 	}
 	return 0;
@@ -272,7 +273,7 @@ static int handle_exit(struct lta_segment *segment,
 		       const struct lta_event *event)
 {
 	struct lta_segment_pending *p = &t->pending;
-	struct lta_request *r;
+	struct lta_segment_request *r;
 	struct lta_call unpaired, *call;
 	const char *strings = "";
 	int64_t ret = 0;
@@ -332,7 +333,7 @@ static int handle_exit(struct lta_segment *segment,
 			err = -ENOMEM;
 			goto end;
 		}
-		t->serving = r->id;
+		t->serving = r->record.id;
 		err = lta_segment_append_call(segment, r, call, strings);
 		goto end;
 	}
@@ -459,10 +460,10 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 
 	segment->counters.discards++;
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
-		struct lta_request *r = value;
+		struct lta_segment_request *r = value;
 
-		if ((all || r->trace == trace) && !r->emitted) {
-			r->incomplete = true;
+		if ((all || r->record.trace == trace) && !r->emitted) {
+			r->record.incomplete = true;
 		}
 	}
 	pos = 0;
@@ -485,7 +486,7 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 		struct lta_segment_thread *t = value;
 
 		if ((all || t->trace == trace) && t->pending.active) {
-			struct lta_request *r = t->pending.request;
+			struct lta_segment_request *r = t->pending.request;
 
 			if (lta_segment_closes_request(t, r) && !r->emitted) {
 				lta_segment_emit_closed(segment, r);
@@ -500,7 +501,7 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 	}
 	pos = 0;
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {
-		struct lta_request *r = value;
+		struct lta_segment_request *r = value;
 
 		if (r->emitted && r->refs == 0) {
 			/* Freed below: restart, the table changed. */
@@ -512,15 +513,17 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 
 static int compare_ids(const void *a, const void *b)
 {
-	const struct lta_request *x = *(struct lta_request *const *)a;
-	const struct lta_request *y = *(struct lta_request *const *)b;
+	const struct lta_segment_request *x =
+		*(struct lta_segment_request *const *)a;
+	const struct lta_segment_request *y =
+		*(struct lta_segment_request *const *)b;
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x->record.id < y->record.id ? -1 : x->record.id > y->record.id;
 }
 
 int lta_segment_finish(struct lta_segment *segment)
 {
-	struct lta_request **all;
+	struct lta_segment_request **all;
 	size_t pos = 0, n = 0, i;
 	uint64_t key;
 	void *value;
@@ -548,7 +551,7 @@ int lta_segment_finish(struct lta_segment *segment)
 	qsort(all, n, sizeof(*all), compare_ids);
 	for (i = 0; i < n; i++) {
 		lta_segment_emit(segment, all[i]);
-		lta_htable_remove(&segment->by_id, all[i]->id);
+		lta_htable_remove(&segment->by_id, all[i]->record.id);
 		lta_segment_request_recycle(segment, all[i]);
 	}
 	free(all);

@@ -112,8 +112,6 @@ enum lta_fd_type {
 /* Returns "client", "socket", "file", "pipe", "other". */
 const char *lta_fd_type_name(enum lta_fd_type type);
 
-struct lta_segment_connection;
-
 #define LTA_REQUEST_MAX_TIDS 8
 #define LTA_REQUEST_MAX_LATE_TIDS 4
 #define LTA_REQUEST_LINE_MAX 128
@@ -192,16 +190,8 @@ struct lta_request {
 	uint32_t count_kinds;
 	struct lta_call_count *counts; /* Owned; per name. */
 
-	char *strings; /* Owned: string arguments, NUL-separated. */
-	uint32_t strings_len, strings_cap;
-
-	/* Internal. */
-	uint32_t calls_cap, counts_cap;
-	uint32_t refs; /* Threads serving it and calls in flight. */
-	bool ended;    /* Past its end (lingering close). */
-	bool emitted;
-	bool answering;			     /* Wrote to the connection. */
-	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
+	char *strings;	      /* Owned: string arguments, NUL-separated. */
+	uint32_t strings_len; /* Bytes in strings. */
 };
 
 /*

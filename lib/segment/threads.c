@@ -40,10 +40,10 @@ struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
  * once that call is over (or its exit lost), nothing more can come for R.
  */
 bool lta_segment_closes_request(const struct lta_segment_thread *t,
-				const struct lta_request *r)
+				const struct lta_segment_request *r)
 {
 	return r && t->pending.syscall == LTA_SYSCALL_close &&
-	       t->pending.fd == r->fd && r->close_ts >= 0;
+	       t->pending.fd == r->record.fd && r->record.close_ts >= 0;
 }
 
 /*
@@ -55,7 +55,7 @@ bool lta_segment_closes_request(const struct lta_segment_thread *t,
 void lta_segment_drop_pending(struct lta_segment *segment,
 			      struct lta_segment_thread *t)
 {
-	struct lta_request *r = t->pending.request;
+	struct lta_segment_request *r = t->pending.request;
 
 	if (lta_segment_closes_request(t, r) && !r->emitted) {
 		lta_segment_emit_closed(segment, r);
@@ -69,10 +69,10 @@ void lta_segment_drop_pending(struct lta_segment *segment,
 	}
 }
 
-struct lta_request *lta_segment_serving(struct lta_segment *segment,
-					struct lta_segment_thread *t)
+struct lta_segment_request *lta_segment_serving(struct lta_segment *segment,
+						struct lta_segment_thread *t)
 {
-	struct lta_request *r;
+	struct lta_segment_request *r;
 
 	if (!t->serving) {
 		return NULL;
