@@ -35,8 +35,12 @@ void lta_segment_emit(struct lta_segment *segment,
 	if (r->emitted) {
 		return;
 	}
+	LTA_ASSERT_DBG(!r->released);
+	LTA_ASSERT_DBG(segment->counters.requests_open > 0);
 	if (c) {
 		c->record.requests++;
+		/* Handed out once each: never more than begun on it. */
+		LTA_ASSERT_DBG(c->record.requests <= c->positions);
 		if (r->record.incomplete) {
 			c->record.incomplete = true;
 		}
@@ -90,6 +94,8 @@ void lta_segment_hand_out_connection(struct lta_segment *segment,
 	}
 	lta_segment_forget_connection_fd(segment, c);
 	lta_htable_remove(&segment->connections, k->id);
+	LTA_ASSERT_DBG(segment->counters.connections_open > 0);
+	LTA_ASSERT_DBG(k->requests <= c->positions);
 	segment->counters.connections_open--;
 	if (segment->options.on_connection) {
 		ret = segment->options.on_connection(
@@ -191,6 +197,8 @@ lta_segment_begin_request(struct lta_segment *segment,
 	r->record.shutdown_ts = -1;
 	r->record.close_ts = -1;
 	r->record.end_reason = LTA_REQUEST_END_OPEN;
+	/* One request at a time: the one before is over. */
+	LTA_ASSERT_DBG(!c->current || c->current->ended);
 	if (lta_htable_put(&segment->by_id, r->record.id, r)) {
 		lta_segment_request_recycle(segment, r);
 		return NULL;
@@ -233,7 +241,7 @@ lta_segment_open_connection(struct lta_segment *segment,
 	struct lta_segment_request *r;
 
 	if (old) {
-		struct lta_segment_request *cur = old->current;
+		struct lta_segment_request *cur = lta_segment_current(old);
 
 		old->record.incomplete = true;
 		if (cur) {
@@ -336,7 +344,7 @@ void lta_segment_abort_process(struct lta_segment *segment, uint32_t trace,
 	}
 	for (i = 0; i < n; i++) {
 		struct lta_segment_connection *c = victims[i];
-		struct lta_segment_request *r = c->current;
+		struct lta_segment_request *r = lta_segment_current(c);
 
 		if (r) {
 			lta_segment_end_request(segment, r, ts,

@@ -61,10 +61,10 @@ static struct lta_segment_request *next_pipelined(struct lta_segment *segment,
 		}
 	}
 	if (t->pending.request == r) {
-		r->refs--;
+		lta_segment_request_put(r);
 		t->pending.request = next;
 		if (next) {
-			next->refs++;
+			lta_segment_request_get(next);
 		}
 	}
 	if (next) {
@@ -107,7 +107,7 @@ int lta_segment_handle_http(struct lta_segment *segment,
 	if (!c) {
 		return 0;
 	}
-	r = c->current;
+	r = lta_segment_current(c);
 	line = lta_event_find_arg(event, "first_line");
 	if (direction == 0) {
 		const char *text =

@@ -178,6 +178,10 @@ void lta_request_fini(struct lta_request *r)
 void lta_segment_request_recycle(struct lta_segment *segment,
 				 struct lta_segment_request *r)
 {
+	/* No call in flight may still refer to it. */
+	LTA_ASSERT_DBG(r->refs == 0);
+	LTA_ASSERT_DBG(!r->released);
+	r->released = true;
 	if (segment->spare_count ==
 	    sizeof(segment->spare) / sizeof(segment->spare[0])) {
 		lta_segment_request_free(r);
@@ -199,6 +203,10 @@ struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 		return calloc(1, sizeof(*r));
 	}
 	r = segment->spare[--segment->spare_count];
+	LTA_ASSERT_DBG(r->released);
+	LTA_ASSERT_DBG(!r->record.calls == !r->calls_cap);
+	LTA_ASSERT_DBG(!r->record.counts == !r->counts_cap);
+	LTA_ASSERT_DBG(!r->record.strings == !r->strings_cap);
 	calls = r->record.calls;
 	calls_cap = r->calls_cap;
 	counts = r->record.counts;
@@ -221,10 +229,14 @@ struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 void lta_segment_release(struct lta_segment *segment,
 			 struct lta_segment_request *r)
 {
+	void *gone;
+
 	if (r->refs > 0 || !r->emitted) {
 		return;
 	}
-	lta_htable_remove(&segment->by_id, r->record.id);
+	gone = lta_htable_remove(&segment->by_id, r->record.id);
+	/* Released once: a second release would recycle it twice. */
+	LTA_ASSERT_DBG(gone == r);
 	lta_segment_request_recycle(segment, r);
 }
 
@@ -282,6 +294,7 @@ static int count_call(struct lta_segment_request *r, const char *name)
 		r->record.counts = grown;
 		r->counts_cap = cap;
 	}
+	LTA_ASSERT_DBG(r->record.count_kinds < r->counts_cap);
 	r->record.counts[r->record.count_kinds].name = name;
 	r->record.counts[r->record.count_kinds].count = 1;
 	r->record.count_kinds++;
@@ -307,6 +320,7 @@ static uint32_t add_string(struct lta_segment_request *r, const char *s)
 		r->record.strings = grown;
 		r->strings_cap = cap;
 	}
+	LTA_ASSERT_DBG(r->record.strings_len + len <= r->strings_cap);
 	at = r->record.strings_len;
 	memcpy(r->record.strings + at, s, len);
 	r->record.strings_len += (uint32_t)len;
@@ -321,6 +335,8 @@ int lta_segment_append_call(struct lta_segment *segment,
 	struct lta_call *out;
 	uint8_t i;
 
+	/* Its record was read by the consumer: it must not change after. */
+	LTA_ASSERT_DBG(!r->emitted && !r->released);
 	note_tid(r, call->tid, call->start);
 	r->record.call_total++;
 	if (count_call(r, call->name)) {
@@ -343,6 +359,7 @@ int lta_segment_append_call(struct lta_segment *segment,
 		r->record.calls = grown;
 		r->calls_cap = cap;
 	}
+	LTA_ASSERT_DBG(r->record.call_count < r->calls_cap);
 	out = &r->record.calls[r->record.call_count++];
 	/* Header and the arguments in use: a whole struct is 300 bytes. */
 	memcpy(out, call, offsetof(struct lta_call, args));

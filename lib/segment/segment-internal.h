@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/assert-dbg.h"
 #include "common/htable.h"
 #include "event/event.h"
 #include "segment.h"
@@ -45,6 +46,7 @@ struct lta_segment_request {
 	bool ended;    /* Past its end (lingering close). */
 	bool emitted;
 	bool answering;			     /* Wrote to the connection. */
+	bool released;			     /* Recycled: must not be used. */
 	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
 };
 
@@ -225,6 +227,41 @@ static inline bool arg_value(const struct lta_arg *a, int64_t *v)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * A call in flight attributed to R: R stays until the call is over, even
+ * once handed out (its lingering close, a late exit).
+ */
+static inline void lta_segment_request_get(struct lta_segment_request *r)
+{
+	LTA_ASSERT_DBG(!r->released);
+	r->refs++;
+}
+
+/*
+ * The call in flight is over. Frees nothing: lta_segment_release() does,
+ * once R was handed out and no reference is left.
+ */
+static inline void lta_segment_request_put(struct lta_segment_request *r)
+{
+	/* An underflow would keep R forever: a leak, silent otherwise. */
+	LTA_ASSERT_DBG(r->refs > 0);
+	LTA_ASSERT_DBG(!r->released);
+	r->refs--;
+}
+
+/*
+ * The request on connection C now, or NULL (idle). Such a request is
+ * neither handed out nor recycled: handing it out detaches it.
+ */
+static inline struct lta_segment_request *
+lta_segment_current(const struct lta_segment_connection *c)
+{
+	struct lta_segment_request *r = c->current;
+
+	LTA_ASSERT_DBG(!r || (!r->emitted && !r->released && r->conn == c));
+	return r;
 }
 
 /* --- request.c: the request record ------------------------------------ */

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/assert-dbg.h"
-
 #define DEFAULT_MAX_CALLS 1000
 #define THREAD_SWEEP_LIMIT 65536
 
@@ -99,7 +97,7 @@ static int handle_entry(struct lta_segment *segment,
 				   fd_key(event->trace, event->pid, fd));
 	}
 	if (c) {
-		r = c->current;
+		r = lta_segment_current(c);
 		if (r && r->answering && !r->ended && is_read(event->syscall)) {
 			/*
 			 * The server answered and turns back to the
@@ -155,7 +153,7 @@ static int handle_entry(struct lta_segment *segment,
 	if (!r) {
 		return 0;
 	}
-	r->refs++;
+	lta_segment_request_get(r);
 	if (segment->options.on_point && !r->ended) {
 		lta_segment_derive_interaction(segment, t, r, event, fd);
 	}
@@ -223,7 +221,7 @@ static int exchange_exit(struct lta_segment *segment,
 			c->record.bytes_written += (uint64_t)ret;
 		}
 	}
-	if (!r && !c->current && read && c->record.end < 0) {
+	if (!r && !lta_segment_current(c) && read && c->record.end < 0) {
 		/* Nothing begins once the server shut the connection down. */
 		if (ret == 0) {
 			/* End of file: the client closed while idle. */
@@ -240,7 +238,7 @@ static int exchange_exit(struct lta_segment *segment,
 			return -ENOMEM;
 		}
 		*request = r;
-		r->refs++;
+		lta_segment_request_get(r);
 		p->request = r;
 		t->serving = r->record.id;
 		if (t->http_messages) {
@@ -494,8 +492,7 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 			t->pending.active = false;
 			t->pending.request = NULL;
 			if (r) {
-				LTA_ASSERT_DBG(r->refs > 0);
-				r->refs--;
+				lta_segment_request_put(r);
 			}
 		}
 	}
@@ -534,7 +531,7 @@ int lta_segment_finish(struct lta_segment *segment)
 		struct lta_segment_thread *t = value;
 
 		if (t->pending.request) {
-			t->pending.request->refs--;
+			lta_segment_request_put(t->pending.request);
 		}
 		t->pending.request = NULL;
 		t->pending.active = false;

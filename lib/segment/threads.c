@@ -8,8 +8,6 @@
 
 #include <stdlib.h>
 
-#include "common/assert-dbg.h"
-
 struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
 						 uint32_t trace, int32_t tid)
 {
@@ -63,8 +61,7 @@ void lta_segment_drop_pending(struct lta_segment *segment,
 	t->pending.active = false;
 	t->pending.request = NULL;
 	if (r) {
-		LTA_ASSERT_DBG(r->refs > 0);
-		r->refs--;
+		lta_segment_request_put(r);
 		lta_segment_release(segment, r);
 	}
 }
@@ -82,6 +79,7 @@ struct lta_segment_request *lta_segment_serving(struct lta_segment *segment,
 		t->serving = 0;
 		return NULL;
 	}
+	LTA_ASSERT_DBG(!r->released);
 	return r;
 }
 
@@ -94,6 +92,7 @@ void lta_segment_forget_thread(struct lta_segment *segment, uint32_t trace,
 	if (t) {
 		lta_segment_drop_pending(segment, t);
 		free(t);
+		LTA_ASSERT_DBG(segment->counters.threads > 0);
 		segment->counters.threads--;
 	}
 }
@@ -119,6 +118,7 @@ void lta_segment_sweep_threads(struct lta_segment *segment)
 	}
 	for (i = 0; i < n; i++) {
 		free(lta_htable_remove(&segment->threads, idle[i]));
+		LTA_ASSERT_DBG(segment->counters.threads > 0);
 		segment->counters.threads--;
 	}
 	free(idle);
