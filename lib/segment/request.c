@@ -81,57 +81,59 @@ void lta_segment_request_free(struct lta_segment_request *r)
 }
 
 /*
- * The elements a copy's buffer has room for, from its count alone: a copy
- * is a plain struct lta_request and keeps no capacity, so its buffers are
- * sized in powers of two (at least 8) and a copy's count tells the least
- * room its buffer has.
+ * A copy's buffers carry their room in a header before the elements: the
+ * record a reader sees has no capacity fields, and a copy into a reused
+ * record (a writer's slot) reallocates only when it needs more room than
+ * the buffer ever had, to exactly what it needs, as the segmenter's own
+ * records do. Such buffers are freed by lta_request_fini() only.
  */
-static size_t room_for(uint32_t count)
-{
-	size_t room = 8;
+union copy_head {
+	size_t room; /* Elements. */
+	max_align_t align;
+};
 
-	if (count == 0) {
-		return 0;
-	}
-	while (room < count) {
-		room *= 2;
-	}
-	return room;
+static size_t room_of(const void *data)
+{
+	return data ? ((const union copy_head *)data - 1)->room : 0;
 }
 
 /*
- * Makes *BUF, which held HAD elements of SIZE (or is NULL), hold NEED.
- * Returns 0 or -ENOMEM (*BUF then unchanged).
+ * Makes *DATA (a copy's buffer, or NULL) hold NEED elements of SIZE.
+ * Returns 0 or -ENOMEM (*DATA then unchanged).
  */
-static int fit(void **buf, uint32_t had, uint32_t need, size_t size)
+static int fit(void **data, uint32_t need, size_t size)
 {
-	size_t room = room_for(need);
-	void *grown;
+	union copy_head *head = *data ? (union copy_head *)*data - 1 : NULL;
 
-	if (room == 0 || (*buf && room <= room_for(had))) {
+	if (need <= room_of(*data)) {
 		return 0;
 	}
-	grown = realloc(*buf, room * size);
-	if (!grown) {
+	head = realloc(head, sizeof(*head) + (size_t)need * size);
+	if (!head) {
 		return -ENOMEM;
 	}
-	*buf = grown;
+	head->room = need;
+	*data = head + 1;
 	return 0;
+}
+
+static void drop(void *data)
+{
+	if (data) {
+		free((union copy_head *)data - 1);
+	}
 }
 
 int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 {
-	struct lta_call *calls = dst->calls;
-	struct lta_call_count *counts = dst->counts;
-	char *strings = dst->strings;
+	void *calls = dst->calls, *counts = dst->counts,
+	     *strings = dst->strings;
 	int ret = 0;
 	uint32_t i;
 
-	if (fit((void **)&calls, dst->call_count, src->call_count,
-		sizeof(*calls)) ||
-	    fit((void **)&counts, dst->count_kinds, src->count_kinds,
-		sizeof(*counts)) ||
-	    fit((void **)&strings, dst->strings_len, src->strings_len, 1)) {
+	if (fit(&calls, src->call_count, sizeof(struct lta_call)) ||
+	    fit(&counts, src->count_kinds, sizeof(struct lta_call_count)) ||
+	    fit(&strings, src->strings_len, 1)) {
 		ret = -ENOMEM;
 	}
 	*dst = *src;
@@ -144,6 +146,9 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 		dst->strings_len = 0;
 		return ret;
 	}
+	LTA_ASSERT_DBG(room_of(dst->calls) >= dst->call_count &&
+		       room_of(dst->counts) >= dst->count_kinds &&
+		       room_of(dst->strings) >= dst->strings_len);
 	for (i = 0; i < src->call_count; i++) {
 		/* The header and the arguments in use only. */
 		memcpy(&dst->calls[i], &src->calls[i],
@@ -163,9 +168,9 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 
 void lta_request_fini(struct lta_request *r)
 {
-	free(r->calls);
-	free(r->counts);
-	free(r->strings);
+	drop(r->calls);
+	drop(r->counts);
+	drop(r->strings);
 	r->calls = NULL;
 	r->counts = NULL;
 	r->strings = NULL;

@@ -231,13 +231,17 @@ struct lta_connection {
 
 /*
  * Copies SRC into DST, deeply, reusing DST's buffers (DST must be zeroed
- * or a previous copy; free it with lta_request_fini()). Lets a request
- * outlive the callback that handed it out, e.g. to be written by another
- * thread. Returns 0 or -ENOMEM (DST then holds no calls).
+ * or a previous copy; free it with lta_request_fini(), never with free():
+ * a copy's buffers keep their size privately). Lets a request outlive the
+ * callback that handed it out, e.g. to be written by another thread.
+ * Returns 0 or -ENOMEM (DST then holds no calls).
  */
 int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
 
-/* Frees the buffers of a copy made by lta_request_copy(). */
+/*
+ * Frees the buffers of a copy made by lta_request_copy() and empties it
+ * (it may be copied into again).
+ */
 void lta_request_fini(struct lta_request *r);
 
 /*
