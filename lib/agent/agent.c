@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert-dbg.h"
 #include "common/htable.h"
 #include "common/intern.h"
 
@@ -258,13 +259,25 @@ static int heap_push(struct lta_agent *agent, struct open_start *s)
 	s->heap_index = agent->heap_len;
 	agent->heap[agent->heap_len++] = s;
 	heap_up(agent, s->heap_index);
+	/* The earliest deadline stays first. */
+	LTA_ASSERT_DBG(agent->heap[0]->deadline <= s->deadline);
 	return 0;
 }
+
+/*
+ * Whether S is in the heap where its index says. A macro: it is only
+ * used in debug assertions, which optimized builds do not evaluate.
+ */
+#define IN_HEAP(agent, s)                       \
+	((s)->heap_index < (agent)->heap_len && \
+	 (agent)->heap[(s)->heap_index] == (s))
 
 static void heap_remove(struct lta_agent *agent, struct open_start *s)
 {
 	size_t i = s->heap_index;
 
+	/* Removed once: a second removal would drop another start. */
+	LTA_ASSERT_DBG(IN_HEAP(agent, s));
 	agent->heap_len--;
 	if (i != agent->heap_len) {
 		heap_swap(agent, i, agent->heap_len);
@@ -275,6 +288,7 @@ static void heap_remove(struct lta_agent *agent, struct open_start *s)
 
 static void heap_update(struct lta_agent *agent, struct open_start *s)
 {
+	LTA_ASSERT_DBG(IN_HEAP(agent, s));
 	heap_down(agent, s->heap_index);
 	heap_up(agent, s->heap_index);
 }
@@ -333,19 +347,26 @@ static uint64_t thread_key(uint32_t trace, int32_t tid)
 static void forget_open(struct lta_agent *agent, struct open_start *s)
 {
 	struct open_start *head = lta_htable_get(&agent->open, s->hash), **pp;
+	bool found = false;
+	void *gone;
 
 	for (pp = &head; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
+			found = true;
 			break;
 		}
 	}
+	/* Forgotten once, and out of the heap already. */
+	LTA_ASSERT_DBG(found);
+	LTA_ASSERT_DBG(!IN_HEAP(agent, s));
 	if (head) {
 		lta_htable_put(&agent->open, s->hash, head);
 	} else {
 		lta_htable_remove(&agent->open, s->hash);
 	}
-	lta_htable_remove(&agent->by_uid, s->uid);
+	gone = lta_htable_remove(&agent->by_uid, s->uid);
+	LTA_ASSERT_DBG(gone == s);
 	if (s->kind == LTA_AGENT_SERVICE) {
 		uint64_t tk = thread_key(s->trace, s->tid);
 
@@ -357,6 +378,8 @@ static void forget_open(struct lta_agent *agent, struct open_start *s)
 		struct open_start *parent =
 			lta_htable_get(&agent->by_uid, s->parent_uid);
 
+		/* Counted when S started inside it (uids are never reused). */
+		LTA_ASSERT_DBG(!parent || parent->inner_open > 0);
 		if (parent && parent->inner_open) {
 			parent->inner_open--;
 			if (parent->deferred && parent->inner_open == 0) {
@@ -366,9 +389,11 @@ static void forget_open(struct lta_agent *agent, struct open_start *s)
 			}
 		}
 	}
+	LTA_ASSERT_DBG(!s->estimate || s->estimate->open > 0);
 	if (s->estimate && s->estimate->open) {
 		s->estimate->open--;
 	}
+	LTA_ASSERT_DBG(agent->counters.open > 0);
 	agent->counters.open--;
 	free(s);
 }
@@ -400,6 +425,7 @@ static void drop_oldest_fired(struct lta_agent *agent)
 	} else {
 		lta_htable_remove(&agent->fired, f->hash);
 	}
+	LTA_ASSERT_DBG(agent->fired_count > 0);
 	agent->fired_count--;
 	free(f);
 }

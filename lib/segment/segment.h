@@ -112,8 +112,6 @@ enum lta_fd_type {
 /* Returns "client", "socket", "file", "pipe", "other". */
 const char *lta_fd_type_name(enum lta_fd_type type);
 
-struct lta_segment_connection;
-
 #define LTA_REQUEST_MAX_TIDS 8
 #define LTA_REQUEST_MAX_LATE_TIDS 4
 #define LTA_REQUEST_LINE_MAX 128
@@ -192,16 +190,8 @@ struct lta_request {
 	uint32_t count_kinds;
 	struct lta_call_count *counts; /* Owned; per name. */
 
-	char *strings; /* Owned: string arguments, NUL-separated. */
-	uint32_t strings_len, strings_cap;
-
-	/* Internal. */
-	uint32_t calls_cap, counts_cap;
-	uint32_t refs; /* Threads serving it and calls in flight. */
-	bool ended;    /* Past its end (lingering close). */
-	bool emitted;
-	bool answering;			     /* Wrote to the connection. */
-	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
+	char *strings;	      /* Owned: string arguments, NUL-separated. */
+	uint32_t strings_len; /* Bytes in strings. */
 };
 
 /*
@@ -241,13 +231,17 @@ struct lta_connection {
 
 /*
  * Copies SRC into DST, deeply, reusing DST's buffers (DST must be zeroed
- * or a previous copy; free it with lta_request_fini()). Lets a request
- * outlive the callback that handed it out, e.g. to be written by another
- * thread. Returns 0 or -ENOMEM (DST then holds no calls).
+ * or a previous copy; free it with lta_request_fini(), never with free():
+ * a copy's buffers keep their size privately). Lets a request outlive the
+ * callback that handed it out, e.g. to be written by another thread.
+ * Returns 0 or -ENOMEM (DST then holds no calls).
  */
 int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
 
-/* Frees the buffers of a copy made by lta_request_copy(). */
+/*
+ * Frees the buffers of a copy made by lta_request_copy() and empties it
+ * (it may be copied into again).
+ */
 void lta_request_fini(struct lta_request *r);
 
 /*

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert-dbg.h"
 #include "common/htable.h"
 
 struct cpu_state {
@@ -111,6 +112,7 @@ static struct lta_thread *get_thread(struct lta_tasks *tasks, uint32_t trace,
 
 	thread = lta_htable_get(&tasks->threads, key_of(trace, tid));
 	if (thread) {
+		LTA_ASSERT_DBG(thread->tid == tid && thread->trace == trace);
 		return thread;
 	}
 	thread = calloc(1, sizeof(*thread));
@@ -170,6 +172,7 @@ static void remove_thread(struct lta_tasks *tasks, uint32_t trace, int32_t tid)
 		}
 	}
 	free_thread(tasks, thread);
+	LTA_ASSERT_DBG(tasks->counters.threads > 0);
 	tasks->counters.threads--;
 }
 
@@ -276,6 +279,9 @@ static struct lta_thread *attribute(struct lta_tasks *tasks,
 			&tasks->cpus, key_of(event->trace, event->cpu));
 
 		if (cpu && cpu->current_tid >= 0) {
+			/* What runs on the CPU is the thread it names. */
+			LTA_ASSERT_DBG(!cpu->current ||
+				       cpu->current->tid == cpu->current_tid);
 			thread = cpu->current;
 			if (!thread) {
 				/* Freed while still on the CPU: recreate. */

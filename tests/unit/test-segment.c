@@ -1070,6 +1070,108 @@ static void test_discard_all_traces(void)
 	   "both connections marked incomplete");
 }
 
+/*
+ * A record with N calls, each with a string argument, and N % 5 + 1
+ * count kinds: what lta_request_copy() must carry whole.
+ */
+static void make_record(struct lta_request *r, struct lta_call *calls,
+			struct lta_call_count *counts, char *strings,
+			uint32_t n)
+{
+	static const char *const names[] = { "read", "write", "close", "poll",
+					     "openat" };
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->id = n;
+	r->call_total = n;
+	r->call_count = n;
+	r->calls = calls;
+	r->counts = counts;
+	r->strings = strings;
+	for (i = 0; i < n; i++) {
+		memset(&calls[i], 0, sizeof(calls[i]));
+		calls[i].name = names[i % 5];
+		calls[i].start = 1000 + i;
+		calls[i].nargs = 1;
+		calls[i].args[0].name = "filename";
+		calls[i].args[0].type = LTA_ARG_STRING;
+		calls[i].args[0].v.str = r->strings_len;
+		r->strings_len += (uint32_t)sprintf(strings + r->strings_len,
+						    "/n%u/%u", n, i) +
+				  1;
+	}
+	r->count_kinds = n % 5 + 1;
+	for (i = 0; i < r->count_kinds; i++) {
+		counts[i].name = names[i];
+		counts[i].count = n + i;
+	}
+}
+
+/* Whether COPY holds what SRC holds, strings included. */
+static bool same_record(const struct lta_request *copy,
+			const struct lta_request *src)
+{
+	uint32_t i;
+
+	if (copy->id != src->id || copy->call_count != src->call_count ||
+	    copy->count_kinds != src->count_kinds ||
+	    copy->strings_len != src->strings_len ||
+	    (src->call_count && copy->calls == src->calls)) {
+		return false;
+	}
+	for (i = 0; i < src->call_count; i++) {
+		if (copy->calls[i].name != src->calls[i].name ||
+		    copy->calls[i].start != src->calls[i].start ||
+		    strcmp(lta_request_string(copy, &copy->calls[i].args[0]),
+			   lta_request_string(src, &src->calls[i].args[0])) !=
+			    0) {
+			return false;
+		}
+	}
+	for (i = 0; i < src->count_kinds; i++) {
+		if (copy->counts[i].name != src->counts[i].name ||
+		    copy->counts[i].count != src->counts[i].count) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void test_copy(void)
+{
+	/* Sizes that grow, shrink and grow again past the room left. */
+	static const uint32_t sizes[] = { 0, 3, 100, 2, 9, 50, 0, 64, 65 };
+	static struct lta_call calls[100];
+	static char strings[100 * 16];
+	struct lta_call_count counts[5];
+	struct lta_request src, copy;
+	size_t i;
+
+	diag("lta_request_copy: a deep copy into the same record, reused");
+	memset(&copy, 0, sizeof(copy));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		make_record(&src, calls, counts, strings, sizes[i]);
+		is_int(lta_request_copy(&copy, &src), 0, "copy of %u calls",
+		       sizes[i]);
+		ok(same_record(&copy, &src), "the copy of %u calls holds them",
+		   sizes[i]);
+		/* The source's buffers are reused by the next record. */
+		memset(strings, 'x', sizeof(strings));
+	}
+	make_record(&src, calls, counts, strings, 65);
+	is_str(lta_request_string(&copy, &copy.calls[64].args[0]), "/n65/64",
+	       "the copy does not share the source's strings");
+	lta_request_fini(&copy);
+	ok(!copy.calls && !copy.counts && !copy.strings && !copy.call_count &&
+		   !copy.count_kinds && !copy.strings_len,
+	   "fini frees the buffers and empties the record");
+	is_int(lta_request_copy(&copy, &src), 0,
+	       "a finished copy copies again");
+	ok(same_record(&copy, &src), "and holds the record");
+	lta_request_fini(&copy);
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -1092,6 +1194,7 @@ int main(void)
 	test_lost_close_exit();
 	test_keepalive_points();
 	test_discard_all_traces();
+	test_copy();
 	is_int(feed_errors, 0, "the segmenter accepted every event");
 	lta_segment_destroy(seg);
 	return exit_status();

@@ -1,0 +1,105 @@
+/*
+ * Starts and ends derived from the system calls for the timing-failure
+ * agent, without instrumentation: every request is a service of its
+ * process; every blocking call made for it on a descriptor that leads to
+ * another component is an interaction (segment.h says which).
+ */
+#include "segment-internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void point(struct lta_segment *segment,
+		  const struct lta_segment_point *p)
+{
+	int ret = segment->options.on_point(p, segment->options.point_data);
+
+	if (ret && !segment->stop) {
+		segment->stop = ret;
+	}
+}
+
+/* The service that request R is: its start or its end at TS. */
+void lta_segment_service_point(struct lta_segment *segment,
+			       const struct lta_segment_request *r, int32_t tid,
+			       bool end, int64_t ts)
+{
+	struct lta_segment_point p = {
+		.end = end,
+		.trace = r->record.trace,
+		.pid = r->record.pid,
+		.tid = tid,
+		.entity = r->record.procname,
+		.name = "request",
+		.key = r->record.id,
+		.ts = ts,
+	};
+
+	if (segment->options.on_point) {
+		point(segment, &p);
+	}
+}
+
+void lta_segment_interaction_point(struct lta_segment *segment,
+				   struct lta_segment_thread *t, bool end,
+				   int64_t ts)
+{
+	struct lta_segment_point p = {
+		.end = end,
+		.interaction = true,
+		.trace = t->trace,
+		.pid = t->interaction_pid,
+		.tid = t->tid,
+		.entity = t->interaction_entity,
+		.name = t->interaction_name,
+		.key = (uint64_t)(uint32_t)t->tid,
+		.service_key = t->interaction_service,
+		.ts = ts,
+	};
+
+	t->in_interaction = !end;
+	point(segment, &p);
+}
+
+/*
+ * A system-call entry made for request R (not ended): starts an
+ * interaction when it blocks on a descriptor that leads to another
+ * component (segment.h says which).
+ */
+void lta_segment_derive_interaction(struct lta_segment *segment,
+				    struct lta_segment_thread *t,
+				    const struct lta_segment_request *r,
+				    const struct lta_event *event, int32_t fd)
+{
+	enum lta_fd_type type = LTA_FD_TYPE_COUNT;
+
+	if (fd >= 0 && fd == r->record.fd) {
+		t->last_other = LTA_FD_TYPE_COUNT;
+		return;
+	}
+	if (fd >= 0) {
+		type = lta_segment_fd_type(segment, t->trace, t->pid, fd);
+		if (type != LTA_FD_SOCKET && type != LTA_FD_PIPE) {
+			return;
+		}
+		t->last_other = type;
+		if (!is_read(event->syscall) && !is_write(event->syscall) &&
+		    event->syscall != LTA_SYSCALL_connect) {
+			return;
+		}
+	} else if (is_wait(event->syscall)) {
+		type = t->last_other;
+		if (type == LTA_FD_TYPE_COUNT) {
+			return;
+		}
+	} else {
+		return;
+	}
+	t->interaction_pid = r->record.pid;
+	t->interaction_service = r->record.id;
+	memcpy(t->interaction_entity, r->record.procname,
+	       sizeof(t->interaction_entity));
+	snprintf(t->interaction_name, sizeof(t->interaction_name), "%s:%s",
+		 lta_fd_type_name(type), event->syscall_name);
+	lta_segment_interaction_point(segment, t, false, event->ts);
+}

@@ -1,0 +1,459 @@
+/*
+ * The segment module's private declarations: what its files share, never
+ * included from outside lib/segment (the public interface is segment.h).
+ *
+ * The segmenter is cut by concept:
+ * - segment.c: creation, the feed (system-call entries and exits: which
+ *   request a call belongs to), lost events, the end of the trace;
+ * - request.c: the request record: names, copies, its sequence of calls,
+ *   counts and strings, the peer address;
+ * - connection.c: connections and the requests on them: open, begin, end,
+ *   hand out, idle time, process exit;
+ * - threads.c: the threads followed, the call each is in, the request
+ *   each serves;
+ * - sched.c: where a request's time went (sched events);
+ * - descriptors.c: the type of each descriptor (socket, file, pipe);
+ * - points.c: derived service and interaction starts and ends (agent);
+ * - pipelining.c: HTTP pipelining from the user-space tracer's http
+ *   events.
+ *
+ * Like the public functions, these are called by the one thread that
+ * feeds the segmenter.
+ */
+#ifndef LTA_SEGMENT_SEGMENT_INTERNAL_H
+#define LTA_SEGMENT_SEGMENT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/assert-dbg.h"
+#include "common/htable.h"
+#include "event/event.h"
+#include "segment.h"
+
+struct lta_segment_connection;
+
+/*
+ * A request as the segmenter keeps it: the record it hands out, and the
+ * bookkeeping no reader of a record needs.
+ */
+struct lta_segment_request {
+	struct lta_request record;
+	/* Room in record.calls, record.counts and record.strings. */
+	uint32_t calls_cap, counts_cap, strings_cap;
+	uint32_t refs; /* Calls in flight attributed to it. */
+	bool ended;    /* Past its end (lingering close). */
+	bool emitted;
+	bool answering;			     /* Wrote to the connection. */
+	bool released;			     /* Recycled: must not be used. */
+	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
+};
+
+/* A system call a thread is in, from its entry. */
+struct lta_segment_pending {
+	bool active;
+	const char *name; /* Interned. */
+	enum lta_syscall syscall;
+	int64_t entry_ts;
+	int32_t fd; /* The descriptor it acts on; -1. */
+	struct lta_segment_request *request; /* Holds a ref; or NULL. */
+	struct lta_call call; /* Entry arguments, ready to merge. */
+	char strings[256];    /* Entry string arguments. */
+	uint32_t strings_len;
+};
+
+enum lta_segment_sched {
+	LTA_SEGMENT_SCHED_UNKNOWN = 0,
+	LTA_SEGMENT_SCHED_RUNNING,
+	LTA_SEGMENT_SCHED_WAITING, /* Runnable, not on a CPU. */
+	LTA_SEGMENT_SCHED_BLOCKED,
+};
+
+/*
+ * A connection being followed: its record, and the request on it now
+ * (NULL while the connection is idle between requests).
+ */
+struct lta_segment_connection {
+	struct lta_connection record;
+	struct lta_segment_request *current; /* Borrowed from by_id; or NULL. */
+	int64_t idle_since;		     /* -1 when not idle. */
+	uint32_t positions;		     /* Requests begun on it. */
+	/*
+	 * HTTP requests received (the user-space tracer's http events) and
+	 * not answered yet: pipelined ones waiting behind the current one.
+	 */
+	uint32_t queued;
+};
+
+struct lta_segment_thread {
+	uint32_t trace;
+	int32_t tid;
+	int32_t pid; /* -1 until a system call says. */
+	enum lta_segment_sched sched;
+	int64_t sched_since;
+	enum lta_fd_type blocked_on;
+	uint64_t serving; /* Request id, 0 when none. */
+	struct lta_segment_pending pending;
+
+	/* Derived interactions (on_point only). */
+	enum lta_fd_type last_other; /* Socket/pipe touched last, or COUNT. */
+	bool in_interaction;
+	int32_t interaction_pid;
+	uint64_t interaction_service; /* Request id. */
+	char interaction_entity[32];
+	char interaction_name[48];
+
+	/*
+	 * What the tracer's http event said of the read the thread is in,
+	 * on an idle connection: applied to the request that read begins.
+	 */
+	uint32_t http_messages;
+	char http_line[LTA_REQUEST_LINE_MAX];
+};
+
+struct lta_segment {
+	struct lta_segment_options options;
+	char *process; /* Owned copy. */
+	lta_segment_request_func on_request;
+	void *user_data;
+
+	uint64_t next_id;
+	uint64_t next_connection_id;
+	/* (trace, pid, fd) -> connection, until its close is entered. */
+	struct lta_htable by_fd;
+	struct lta_htable by_id; /* id -> owned request (all live). */
+	/* Connection id -> owned connection (all not handed out). */
+	struct lta_htable connections;
+	struct lta_htable threads; /* (trace, tid) -> owned state. */
+	/* (trace, pid, fd) -> descriptor type + 1, as a pointer value. */
+	struct lta_htable fd_types;
+	struct lta_segment_counters counters;
+	int stop; /* What on_request returned. */
+
+	/*
+	 * Handed-out requests kept for reuse with their buffers: in steady
+	 * state a request costs no allocation.
+	 */
+	struct lta_segment_request *spare[64];
+	size_t spare_count;
+
+	/* Where the peer fields of the last accept layout were. */
+	const char *peer_names[4]; /* Field names, borrowed. */
+	int8_t peer_index[4];
+
+	/*
+	 * Interned names of other events: the tracer's http event, and the
+	 * last name found not to be it (one comparison per event after).
+	 */
+	const char *http_name;
+	const char *not_http_name;
+};
+
+static inline uint64_t fd_key(uint32_t trace, int32_t pid, int32_t fd)
+{
+	/* 16 bits of trace, 24 of pid (PID_MAX_LIMIT is 2^22), 24 of fd. */
+	return ((uint64_t)(trace & 0xffff) << 48) |
+	       ((uint64_t)((uint32_t)pid & 0xffffff) << 24) |
+	       ((uint32_t)fd & 0xffffff);
+}
+
+static inline uint64_t thread_key(uint32_t trace, int32_t tid)
+{
+	return ((uint64_t)trace << 32) | (uint32_t)tid;
+}
+
+static inline bool is_read(enum lta_syscall s)
+{
+	switch (s) {
+	case LTA_SYSCALL_read:
+	case LTA_SYSCALL_readv:
+	case LTA_SYSCALL_pread64:
+	case LTA_SYSCALL_preadv:
+	case LTA_SYSCALL_preadv2:
+	case LTA_SYSCALL_recvfrom:
+	case LTA_SYSCALL_recvmsg:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool is_write(enum lta_syscall s)
+{
+	switch (s) {
+	case LTA_SYSCALL_write:
+	case LTA_SYSCALL_writev:
+	case LTA_SYSCALL_pwrite64:
+	case LTA_SYSCALL_pwritev:
+	case LTA_SYSCALL_pwritev2:
+	case LTA_SYSCALL_sendto:
+	case LTA_SYSCALL_sendmsg:
+	case LTA_SYSCALL_sendfile:
+	case LTA_SYSCALL_sendfile64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool is_accept(enum lta_syscall s)
+{
+	return s == LTA_SYSCALL_accept || s == LTA_SYSCALL_accept4;
+}
+
+/* A thread entering these is waiting for new work, not serving. */
+static inline bool waits_for_work(enum lta_syscall s)
+{
+	return is_accept(s) || s == LTA_SYSCALL_epoll_wait ||
+	       s == LTA_SYSCALL_epoll_pwait;
+}
+
+/* Calls that wait with no descriptor of their own. */
+static inline bool is_wait(enum lta_syscall s)
+{
+	return s == LTA_SYSCALL_poll || s == LTA_SYSCALL_ppoll ||
+	       s == LTA_SYSCALL_select || s == LTA_SYSCALL_pselect6;
+}
+
+static inline bool arg_value(const struct lta_arg *a, int64_t *v)
+{
+	if (a && a->type == LTA_ARG_UINT) {
+		*v = (int64_t)a->v.u;
+		return true;
+	}
+	if (a && a->type == LTA_ARG_SINT) {
+		*v = a->v.s;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A call in flight attributed to R: R stays until the call is over, even
+ * once handed out (its lingering close, a late exit).
+ */
+static inline void lta_segment_request_get(struct lta_segment_request *r)
+{
+	LTA_ASSERT_DBG(!r->released);
+	r->refs++;
+}
+
+/*
+ * The call in flight is over. Frees nothing: lta_segment_release() does,
+ * once R was handed out and no reference is left.
+ */
+static inline void lta_segment_request_put(struct lta_segment_request *r)
+{
+	/* An underflow would keep R forever: a leak, silent otherwise. */
+	LTA_ASSERT_DBG(r->refs > 0);
+	LTA_ASSERT_DBG(!r->released);
+	r->refs--;
+}
+
+/*
+ * The request on connection C now, or NULL (idle). Such a request is
+ * neither handed out nor recycled: handing it out detaches it.
+ */
+static inline struct lta_segment_request *
+lta_segment_current(const struct lta_segment_connection *c)
+{
+	struct lta_segment_request *r = c->current;
+
+	LTA_ASSERT_DBG(!r || (!r->emitted && !r->released && r->conn == c));
+	return r;
+}
+
+/* --- request.c: the request record ------------------------------------ */
+
+/*
+ * A zeroed request, with the buffers of a recycled one when there is one.
+ * Returns NULL when out of memory.
+ */
+struct lta_segment_request *
+lta_segment_request_new(struct lta_segment *segment);
+
+/* Frees R and its buffers. Accepts NULL. */
+void lta_segment_request_free(struct lta_segment_request *r);
+
+/* Takes ownership of R: frees it, or keeps it (and its buffers) for reuse. */
+void lta_segment_request_recycle(struct lta_segment *segment,
+				 struct lta_segment_request *r);
+
+/*
+ * Forgets R (out of by_id, recycled) once it was handed out and no call in
+ * flight refers to it; else does nothing.
+ */
+void lta_segment_release(struct lta_segment *segment,
+			 struct lta_segment_request *r);
+
+/*
+ * Appends CALL to R's sequence (when under the cap) and counts it, with
+ * its string arguments (offsets in STRINGS) copied into R. Returns 0 or
+ * -ENOMEM.
+ */
+int lta_segment_append_call(struct lta_segment *segment,
+			    struct lta_segment_request *r,
+			    const struct lta_call *call, const char *strings);
+
+/* Copies the arguments of the entry EVENT into P (strings in P's buffer). */
+void lta_segment_copy_args(struct lta_segment_pending *p,
+			   const struct lta_event *event);
+
+/* Sets the peer of K (family, port, address) from the accept exit EVENT. */
+void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *k,
+			  const struct lta_event *event);
+
+/* --- connection.c: connections and the requests on them --------------- */
+
+/*
+ * A connection accepted: descriptor FD of the accept exit EVENT. Returns
+ * its first request (owned by the segmenter), or NULL when out of memory.
+ */
+struct lta_segment_request *
+lta_segment_open_connection(struct lta_segment *segment,
+			    const struct lta_event *event, int32_t fd,
+			    int64_t accept_entry);
+
+/*
+ * Begins a request on connection C at START, served by thread TID.
+ * Returns it (owned by the segmenter), or NULL when out of memory.
+ */
+struct lta_segment_request *
+lta_segment_begin_request(struct lta_segment *segment,
+			  struct lta_segment_connection *c, int64_t start,
+			  int32_t tid);
+
+/*
+ * Ends R at TS with REASON if it has not ended; forgets its descriptor
+ * when FORGET_FD.
+ */
+void lta_segment_end_request(struct lta_segment *segment,
+			     struct lta_segment_request *r, int64_t ts,
+			     enum lta_request_end reason, bool forget_fd);
+
+/* Hands R out to on_request, once; detaches it from its connection. */
+void lta_segment_emit(struct lta_segment *segment,
+		      struct lta_segment_request *r);
+
+/* Hands R out, and its connection when its descriptor is closed. */
+void lta_segment_emit_closed(struct lta_segment *segment,
+			     struct lta_segment_request *r);
+
+/* Notes a shutdown or close of C's descriptor entered at TS. */
+void lta_segment_connection_ends(struct lta_segment_connection *c,
+				 enum lta_syscall syscall, int64_t ts);
+
+/* C's descriptor is closed: its number may be reused. */
+void lta_segment_forget_connection_fd(struct lta_segment *segment,
+				      struct lta_segment_connection *c);
+
+/* Takes ownership of C: hands it out to on_connection and frees it. */
+void lta_segment_hand_out_connection(struct lta_segment *segment,
+				     struct lta_segment_connection *c);
+
+/* Ends every connection of (TRACE, PID), and its request, as aborted. */
+void lta_segment_abort_process(struct lta_segment *segment, uint32_t trace,
+			       int32_t pid, int64_t ts);
+
+/* The trace ended: hands out every connection still followed. */
+void lta_segment_finish_connections(struct lta_segment *segment);
+
+/* --- threads.c: the threads followed ---------------------------------- */
+
+/*
+ * The state of thread (TRACE, TID), created when first seen. Owned by the
+ * segmenter. Returns NULL when out of memory.
+ */
+struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
+						 uint32_t trace, int32_t tid);
+
+/* The request T serves (borrowed), or NULL. */
+struct lta_segment_request *lta_segment_serving(struct lta_segment *segment,
+						struct lta_segment_thread *t);
+
+/* Whether the call T is in is the close of request R's descriptor. */
+bool lta_segment_closes_request(const struct lta_segment_thread *t,
+				const struct lta_segment_request *r);
+
+/* Drops the call T is in, and its reference to a request. */
+void lta_segment_drop_pending(struct lta_segment *segment,
+			      struct lta_segment_thread *t);
+
+/* Forgets thread (TRACE, TID): it exited. */
+void lta_segment_forget_thread(struct lta_segment *segment, uint32_t trace,
+			       int32_t tid);
+
+/* Frees the idle threads (too many are tracked). */
+void lta_segment_sweep_threads(struct lta_segment *segment);
+
+/* --- sched.c: where the time went ------------------------------------- */
+
+/*
+ * Charges T's time since its last scheduling change or event to the
+ * request it works for, up to TS.
+ */
+void lta_segment_account(struct lta_segment *segment,
+			 struct lta_segment_thread *t, int64_t ts);
+
+/*
+ * A sched_switch, sched_wakeup or statedump descriptor event. Returns 0
+ * or -ENOMEM.
+ */
+int lta_segment_handle_sched(struct lta_segment *segment,
+			     const struct lta_event *event);
+
+/* --- descriptors.c: what each descriptor is --------------------------- */
+
+/* Notes that FD of (TRACE, PID) is of TYPE (best effort). */
+void lta_segment_set_fd_type(struct lta_segment *segment, uint32_t trace,
+			     int32_t pid, int64_t fd, enum lta_fd_type type);
+
+/* The type of FD of (TRACE, PID), LTA_FD_OTHER when unknown. */
+enum lta_fd_type lta_segment_fd_type(struct lta_segment *segment,
+				     uint32_t trace, int32_t pid, int32_t fd);
+
+/* FD of (TRACE, PID) was closed: its number may be reused. */
+void lta_segment_forget_fd(struct lta_segment *segment, uint32_t trace,
+			   int32_t pid, int32_t fd);
+
+/* The type a statedump file name says ("socket:[...]", "/path"...). */
+enum lta_fd_type lta_segment_fd_type_of_filename(const char *name);
+
+/* Forgets the descriptor types of a process that exited. */
+void lta_segment_forget_fds(struct lta_segment *segment, uint32_t trace,
+			    int32_t pid);
+
+/* --- points.c: derived services and interactions ---------------------- */
+
+/* The service that request R is: its start or its end at TS. */
+void lta_segment_service_point(struct lta_segment *segment,
+			       const struct lta_segment_request *r, int32_t tid,
+			       bool end, int64_t ts);
+
+/* The start or the end of the interaction T is in. */
+void lta_segment_interaction_point(struct lta_segment *segment,
+				   struct lta_segment_thread *t, bool end,
+				   int64_t ts);
+
+/*
+ * A system-call entry made for request R (not ended): starts an
+ * interaction when it blocks on a descriptor that leads to another
+ * component.
+ */
+void lta_segment_derive_interaction(struct lta_segment *segment,
+				    struct lta_segment_thread *t,
+				    const struct lta_segment_request *r,
+				    const struct lta_event *event, int32_t fd);
+
+/* --- pipelining.c: HTTP messages from the user-space tracer ----------- */
+
+/* Whether EVENT is the user-space tracer's lttng_analyzer_syscall:http. */
+bool lta_segment_is_http_event(struct lta_segment *segment,
+			       const struct lta_event *event);
+
+/* An lttng_analyzer_syscall:http event. Returns 0 or -ENOMEM. */
+int lta_segment_handle_http(struct lta_segment *segment,
+			    const struct lta_event *event);
+
+#endif /* LTA_SEGMENT_SEGMENT_INTERNAL_H */
