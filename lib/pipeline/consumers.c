@@ -3,9 +3,15 @@
 static int segment_feed(void *state, const struct lta_event *event,
 			struct lta_thread *thread, unsigned slot)
 {
-	(void)thread;
-	(void)slot;
-	return lta_segment_feed(state, event);
+	return lta_segment_feed_cached(state, event,
+				       thread ? &thread->slots[slot] : NULL);
+}
+
+static void segment_forget(void *state, struct lta_thread *thread,
+			   unsigned slot)
+{
+	(void)state;
+	lta_segment_slot_forget(&thread->slots[slot]);
 }
 
 static void segment_discard(void *state, uint32_t trace)
@@ -26,6 +32,7 @@ struct lta_consumer lta_segment_consumer(struct lta_segment *segment)
 		.feed = segment_feed,
 		.discard = segment_discard,
 		.flush = segment_flush,
+		.forget = segment_forget,
 	};
 }
 

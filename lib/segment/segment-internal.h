@@ -110,7 +110,16 @@ struct lta_segment_thread {
 	 */
 	uint32_t http_messages;
 	char http_line[LTA_REQUEST_LINE_MAX];
+
+	/*
+	 * The pipeline's slot that caches this state (lta_segment_feed_
+	 * cached()), cleared when the state is freed; NULL when none.
+	 */
+	void **slot;
 };
+
+/* Frees a thread's state, and clears the slot that caches it. */
+void lta_segment_thread_free(struct lta_segment_thread *t);
 
 struct lta_segment {
 	struct lta_segment_options options;

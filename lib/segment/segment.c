@@ -364,6 +364,12 @@ end:
 
 int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 {
+	return lta_segment_feed_cached(segment, event, NULL);
+}
+
+int lta_segment_feed_cached(struct lta_segment *segment,
+			    const struct lta_event *event, void **slot)
+{
 	struct lta_segment_thread *t;
 	int ret = 0;
 
@@ -397,9 +403,20 @@ int lta_segment_feed(struct lta_segment *segment, const struct lta_event *event)
 		if (segment->threads.count >= THREAD_SWEEP_LIMIT) {
 			lta_segment_sweep_threads(segment);
 		}
-		t = lta_segment_thread_of(segment, event->trace, event->tid);
+		t = slot ? *slot : NULL;
+		LTA_ASSERT_DBG(!t || (t->tid == event->tid &&
+				      t->trace == event->trace));
 		if (!t) {
-			return -ENOMEM;
+			t = lta_segment_thread_of(segment, event->trace,
+						  event->tid);
+			if (!t) {
+				return -ENOMEM;
+			}
+			if (slot) {
+				/* The next events of the thread: no lookup. */
+				*slot = t;
+				t->slot = slot;
+			}
 		}
 		t->pid = event->pid;
 		/* Split the thread's time where what it works for may change.
@@ -576,7 +593,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 		return;
 	}
 	while (lta_htable_next(&segment->threads, &pos, &key, &value)) {
-		free(value);
+		lta_segment_thread_free(value);
 	}
 	pos = 0;
 	while (lta_htable_next(&segment->by_id, &pos, &key, &value)) {

@@ -353,6 +353,22 @@ lta_segment_create(const struct lta_segment_options *options,
 int lta_segment_feed(struct lta_segment *segment,
 		     const struct lta_event *event);
 
+/*
+ * As lta_segment_feed(), for a pipeline consumer (lib/pipeline): SLOT is
+ * the consumer's slot in the thread that made EVENT, where the segmenter
+ * keeps its state of that thread, so that it is found without a lookup;
+ * the segmenter clears the slot when it frees that state. NULL: no cache.
+ */
+int lta_segment_feed_cached(struct lta_segment *segment,
+			    const struct lta_event *event, void **slot);
+
+/*
+ * The thread whose slot SLOT is goes away (the tasks module forgets it):
+ * the cache is dropped; the segmenter keeps its own state of the thread
+ * until it ends it itself.
+ */
+void lta_segment_slot_forget(void **slot);
+
 /* For lta_segment_discard(): events were lost in every trace. */
 #define LTA_SEGMENT_ALL_TRACES UINT32_MAX
 

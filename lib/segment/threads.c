@@ -8,6 +8,26 @@
 
 #include <stdlib.h>
 
+void lta_segment_thread_free(struct lta_segment_thread *t)
+{
+	if (t->slot) {
+		LTA_ASSERT_DBG(*t->slot == t);
+		*t->slot = NULL;
+	}
+	free(t);
+}
+
+void lta_segment_slot_forget(void **slot)
+{
+	struct lta_segment_thread *t = *slot;
+
+	if (t) {
+		LTA_ASSERT_DBG(t->slot == slot);
+		t->slot = NULL;
+		*slot = NULL;
+	}
+}
+
 struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
 						 uint32_t trace, int32_t tid)
 {
@@ -91,7 +111,7 @@ void lta_segment_forget_thread(struct lta_segment *segment, uint32_t trace,
 
 	if (t) {
 		lta_segment_drop_pending(segment, t);
-		free(t);
+		lta_segment_thread_free(t);
 		LTA_ASSERT_DBG(segment->counters.threads > 0);
 		segment->counters.threads--;
 	}
@@ -117,7 +137,8 @@ void lta_segment_sweep_threads(struct lta_segment *segment)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		free(lta_htable_remove(&segment->threads, idle[i]));
+		lta_segment_thread_free(
+			lta_htable_remove(&segment->threads, idle[i]));
 		LTA_ASSERT_DBG(segment->counters.threads > 0);
 		segment->counters.threads--;
 	}
