@@ -70,9 +70,8 @@ struct lta_consumer lta_timing_consumer(struct lta_timing *timing)
 static int stats_feed(void *state, const struct lta_event *event,
 		      struct lta_thread *thread, unsigned slot)
 {
-	(void)thread;
-	(void)slot;
-	return lta_stats_feed(state, event);
+	return lta_stats_feed_cached(state, event,
+				     thread ? &thread->slots[slot] : NULL);
 }
 
 struct lta_consumer lta_stats_consumer(struct lta_stats *stats)

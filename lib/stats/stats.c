@@ -64,11 +64,17 @@ static bool same_name(const char *stored, const char *name)
 }
 
 static struct process *process_of(struct lta_stats *stats,
-				  const struct lta_event *event)
+				  const struct lta_event *event, void **slot)
 {
 	uint64_t key = process_key(event->trace, event->pid);
 	struct process *head, *p;
 
+	/* The thread's process last time (a name change is checked). */
+	p = slot ? *slot : NULL;
+	if (p && p->trace == event->trace && p->pid == event->pid &&
+	    same_name(p->name, event->procname)) {
+		return p;
+	}
 	p = stats->last;
 	if (p && p->trace == event->trace && p->pid == event->pid &&
 	    same_name(p->name, event->procname)) {
@@ -126,6 +132,12 @@ static struct syscall_count *syscall_of(struct process *p, const char *name)
 
 int lta_stats_feed(struct lta_stats *stats, const struct lta_event *event)
 {
+	return lta_stats_feed_cached(stats, event, NULL);
+}
+
+int lta_stats_feed_cached(struct lta_stats *stats,
+			  const struct lta_event *event, void **slot)
+{
 	struct name_count *nc;
 	struct process *p;
 	struct syscall_count *sc;
@@ -146,9 +158,12 @@ int lta_stats_feed(struct lta_stats *stats, const struct lta_event *event)
 	nc->count++;
 	stats->events++;
 
-	p = process_of(stats, event);
+	p = process_of(stats, event, slot);
 	if (!p) {
 		return -ENOMEM;
+	}
+	if (slot) {
+		*slot = p;
 	}
 	p->events++;
 	if (event->kind != LTA_EVENT_SYSCALL_ENTRY &&

@@ -63,6 +63,14 @@ struct lta_stats *lta_stats_create(void);
 int lta_stats_feed(struct lta_stats *stats, const struct lta_event *event);
 
 /*
+ * As lta_stats_feed(), for a pipeline consumer: *SLOT (the consumer's slot
+ * in the event's thread, lib/pipeline) caches the thread's process, so
+ * that it is found without a lookup. NULL: no cache.
+ */
+int lta_stats_feed_cached(struct lta_stats *stats,
+			  const struct lta_event *event, void **slot);
+
+/*
  * Builds a sorted report of everything counted so far. Returns NULL when
  * out of memory. The report owns its strings and outlives the stats.
  */
