@@ -13,7 +13,7 @@
 #include "streams.h"
 
 #define LANE_CHUNK (256u * 1024u) /* Bytes of a batch of events. */
-#define LANE_QUEUE 4		  /* Batches a lane decodes ahead. */
+#define LANE_QUEUE 16		  /* Batches a lane decodes ahead. */
 
 enum item_type {
 	ITEM_EVENT = 1,
