@@ -326,7 +326,7 @@ compare_bench()
 	echo "  ours   ${ours_cmd[*]} TRACE"
 	[ -z "${ours1_cmd+set}" ] || echo "  ours1  ${ours1_cmd[*]} TRACE"
 	[ -z "$baseline" ] || echo "  base   ${base_cmd[*]} TRACE"
-	while read -r name n path; do
+	while read -r name n path <&3; do
 		count=$(event_count "$path")
 		echo "$name $count $n $path" >>"$out/counted"
 		echo
@@ -346,7 +346,7 @@ compare_bench()
 			done
 			echo
 		done
-	done <"$out/traces"
+	done 3<"$out/traces"
 	if [ -n "$little" ]; then
 		for v in "${variants[@]}"; do
 			read -r wall cpu kib <<<"$(run_variant "$v" "$little")"
