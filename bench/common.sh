@@ -67,13 +67,13 @@ kernel_trace()
 		echo "== no kernel trace: $tarball is absent (set LTA_SHARED_TRACES to the folder that has it)" >&2
 		return 1
 	fi
-	mkdir -p "$bench_traces"
-	case $(cd "$bench_traces" && pwd -P)/ in
-	"$(cd "$top" && pwd -P)"/*)
+	case $(realpath -m "$bench_traces")/ in
+	"$(realpath "$top")"/*)
 		echo "== LTA_BENCH_TRACES=$bench_traces is inside the source tree: not extracting there" >&2
 		return 1
 		;;
 	esac
+	mkdir -p "$bench_traces"
 	echo "== extracting $tarball into $bench_traces (once)" >&2
 	# Into a scratch folder first: an interrupted extraction is never
 	# taken for the trace.
