@@ -282,7 +282,7 @@ compare_bench()
 {
 	local label=$1 goal=$2
 	shift 2
-	local out name n path count i v wall cpu kib little="" base_dir jobs_desc
+	local out name n path count i v res wall cpu kib little="" base_dir jobs_desc
 	out=$(mktemp -d)
 	# The traces are found (recorded, extracted) before any run.
 	: >"$out/traces"
@@ -294,7 +294,8 @@ compare_bench()
 		fi
 	fi
 	if [[ ,$traces, == *,generated,* ]]; then
-		echo "generated $runs $(trace "$events")" >>"$out/traces"
+		path=$(trace "$events")
+		echo "generated $runs $path" >>"$out/traces"
 		little=$(trace "$small")
 	fi
 	[ -s "$out/traces" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
@@ -340,7 +341,9 @@ compare_bench()
 		for i in $(seq 1 "$n"); do
 			printf "%3d" "$i"
 			for v in "${variants[@]}"; do
-				read -r wall cpu kib <<<"$(run_variant "$v" "$path")"
+				# An assignment: a run that fails ends the bench.
+				res=$(run_variant "$v" "$path")
+				read -r wall cpu kib <<<"$res"
 				echo "$name $v $wall $cpu $kib" >>"$out/runs"
 				printf "  %6s %6s %10s" "$wall" "$cpu" "$kib"
 			done
@@ -349,7 +352,8 @@ compare_bench()
 	done 3<"$out/traces"
 	if [ -n "$little" ]; then
 		for v in "${variants[@]}"; do
-			read -r wall cpu kib <<<"$(run_variant "$v" "$little")"
+			res=$(run_variant "$v" "$little")
+			read -r wall cpu kib <<<"$res"
 			echo "small $v $wall $cpu $kib" >>"$out/runs"
 		done
 		echo "small $(event_count "$little") 1 $little" >>"$out/counted"

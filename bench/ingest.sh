@@ -104,7 +104,8 @@ if [[ ,$traces, == *,kernel,* ]]; then
 	fi
 fi
 if [[ ,$traces, == *,generated,* ]]; then
-	echo "generated $runs $(trace "$events")" >>"$tmp/traces"
+	path=$(trace "$events")
+	echo "generated $runs $path" >>"$tmp/traces"
 fi
 [ -s "$tmp/traces" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
 
