@@ -69,7 +69,7 @@ trap 'lta_daemon_stop >&2; rm -rf "$tmp"' EXIT
 
 # The sides: "after" is this tree; "before" the baseline's build.
 sides=(after)
-declare -A daemon_of cli_of args_of
+declare -A daemon_of cli_of args_of jobs_of
 daemon_of[after]=$build/src/lttng-analyzerd/lttng-analyzerd
 cli_of[after]=$cli
 if [ -n "$baseline" ]; then
@@ -85,12 +85,14 @@ for side in "${sides[@]}"; do
 	if "${daemon_of[$side]}" --help 2>&1 | grep -q -e '--no-relayd'; then
 		args_of[$side]+=" --no-relayd"
 	fi
-	if [ -n "$jobs" ]; then
-		if has_jobs "${daemon_of[$side]}"; then
-			args_of[$side]+=" --jobs $jobs"
-		else
-			echo "== the $side daemon has no --jobs: --jobs $jobs not passed to it" >&2
-		fi
+	if ! has_jobs "${daemon_of[$side]}"; then
+		jobs_of[$side]="no --jobs option: one graph"
+		[ -z "$jobs" ] || echo "== the $side daemon has no --jobs: --jobs $jobs not passed to it" >&2
+	elif [ -n "$jobs" ]; then
+		args_of[$side]+=" --jobs $jobs"
+		jobs_of[$side]="--jobs $jobs"
+	else
+		jobs_of[$side]="--jobs default ($(nproc) online CPUs)"
 	fi
 done
 
@@ -113,8 +115,8 @@ now_ns() { date +%s%N; }
 seconds() { echo "$1" | awk '{ printf "%.3f", $1 / 1e9 }'; }
 
 # ingest SIDE NAME TRACE RUN: one run; appends "NAME SIDE first-page-ns
-# ended-ns daemon-ns served-page-ns events worker-KiB daemon-KiB stored
-# served expected check" to $tmp/runs and prints it.
+# ended-ns daemon-ns ended-and-page-ns events worker-KiB daemon-KiB stored
+# served empty open check..." to $tmp/runs and prints it.
 ingest()
 {
 	local side=$1 name=$2 path=$3 run=$4 dir body id t0 now a status wpid
@@ -201,7 +203,7 @@ ingest()
 
 echo "machine: $(nproc) online CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
 for side in "${sides[@]}"; do
-	printf '%-6s  %s %s\n' "$side" "${daemon_of[$side]}" "${args_of[$side]}"
+	printf '%-6s  %s %s (%s)\n' "$side" "${daemon_of[$side]}" "${args_of[$side]}" "${jobs_of[$side]}"
 done
 echo "each run: its own daemon (data folder in $tmp, a port on 127.0.0.1, its token), one analysis; polled every 50 ms"
 declare -A cli_count event_total
