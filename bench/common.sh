@@ -108,6 +108,16 @@ timed()
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$cache/time.out"
 }
 
+# cpu_busy: seconds of CPU time that the whole machine has spent busy
+# (user, nice, system, interrupts, steal) since it started: compared
+# with the CPU time of the measured commands, it says how much else ran
+# during a bench.
+cpu_busy()
+{
+	awk -v hz="$(getconf CLK_TCK)" \
+		'$1 == "cpu" { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+
 # has_jobs CMD...: succeeds when `CMD --help` lists --jobs (decoding a
 # recorded trace with several babeltrace2 graphs; older builds have one).
 has_jobs()
@@ -212,6 +222,17 @@ def row(text, cells):
     print(f"{text:{W}}" + "".join(f"{c:>{C}}" for c in cells))
 
 
+ms, busy1, busy0 = open(out + "/busy").read().split()
+wall_all = int(ms) / 1000
+busy = float(busy1) - float(busy0)
+measured = sum(r[1] for rs in runs.values() for r in rs)
+cpus = len(__import__("os").sched_getaffinity(0))
+print(f"during the runs: {wall_all:.1f} s of wall time, {cpus} CPUs busy {busy:.1f} s"
+      f" of {cpus * wall_all:.1f}; the measured commands used {measured:.1f} s,"
+      f" everything else {busy - measured:.1f} s"
+      f" ({(busy - measured) / wall_all:.2f} CPUs on average: other work on the"
+      " machine, counting and this script)")
+print()
 print(f"== medians of the alternated runs, per trace (ours: {label})")
 row("", [f"{t}, {counted[t][1]} run{'s' if counted[t][1] > 1 else ''}"
          for t in order])
@@ -283,6 +304,7 @@ compare_bench()
 	local label=$1 goal=$2
 	shift 2
 	local out name n path count i v res wall cpu kib little="" base_dir jobs_desc
+	local busy0 t0
 	out=$(mktemp -d)
 	# The traces are found (recorded, extracted) before any run.
 	: >"$out/traces"
@@ -327,6 +349,8 @@ compare_bench()
 	echo "  ours   ${ours_cmd[*]} TRACE"
 	[ -z "${ours1_cmd+set}" ] || echo "  ours1  ${ours1_cmd[*]} TRACE"
 	[ -z "$baseline" ] || echo "  base   ${base_cmd[*]} TRACE"
+	busy0=$(cpu_busy)
+	t0=$(date +%s%N)
 	while read -r name n path <&3; do
 		count=$(event_count "$path")
 		echo "$name $count $n $path" >>"$out/counted"
@@ -358,6 +382,7 @@ compare_bench()
 		done
 		echo "small $(event_count "$little") 1 $little" >>"$out/counted"
 	fi
+	echo "$(( ($(date +%s%N) - t0) / 1000000 )) $(cpu_busy) $busy0" >"$out/busy"
 	echo
 	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
 	report "$out" "$label" "$goal" "$jobs_desc" "$baseline"

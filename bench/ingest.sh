@@ -207,6 +207,8 @@ for side in "${sides[@]}"; do
 done
 echo "each run: its own daemon (data folder in $tmp, a port on 127.0.0.1, its token), one analysis; polled every 50 ms"
 declare -A cli_count event_total
+busy0=$(cpu_busy)
+t0_all=$(now_ns)
 : >"$tmp/runs"
 : >"$tmp/counted"
 while read -r name n path <&3; do
@@ -231,6 +233,9 @@ while read -r name n path <&3; do
 done 3<"$tmp/traces"
 echo
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
+awk -v ms=$(( ($(now_ns) - t0_all) / 1000000 )) -v b0="$busy0" -v b1="$(cpu_busy)" -v n="$(nproc)" \
+	'BEGIN { printf "during the runs: %.1f s of wall time, %d CPUs busy %.1f s of %.1f (the runs, their checks and the CLI counts included)\n",
+		ms / 1000, n, b1 - b0, n * ms / 1000 }'
 /usr/bin/python3 - "$tmp/counted" "$tmp/runs" "$baseline" <<'PY'
 import statistics, sys
 counted = {}
