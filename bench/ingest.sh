@@ -260,15 +260,16 @@ def med(name, side, i):
 
 
 cols = [(t, s) for t in order for s in sides]
-W, C = 52, 18
+W, C = 50, 22
 
 
 def row(text, cells):
     print(f"{text:{W}}" + "".join(f"{c:>{C}}" for c in cells))
 
 
+print()
 print("== medians of the runs, per trace and side")
-row("", [f"{t}, {counted[t][1]} runs" for t, s in cols])
+row("", [f"{t}, {counted[t][1]} run{'s' if counted[t][1] > 1 else ''}" for t, s in cols])
 row("", [label[s] for t, s in cols])
 row("POST to the first page of requests served, s", [f"{med(t, s, 0) / 1e9:.3f}" for t, s in cols])
 row("POST to status \"ended\", s", [f"{med(t, s, 1) / 1e9:.3f}" for t, s in cols])
