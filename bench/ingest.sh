@@ -1,0 +1,292 @@
+#!/bin/bash
+# Ingestion benchmark: lttng-analyzerd's offline analysis of a recorded
+# trace, end to end through its API: POST /api/v1/analyses {"path": TRACE},
+# poll until the analysis has ended, and check that what it stored is
+# served.
+#
+#   bench/ingest.sh [--events N] [--runs R] [--kernel-runs R] [--jobs N]
+#                   [--baseline REV] [--traces kernel,generated]
+#
+# The traces, as for bench/requests.sh: the shared kernel trace
+# (apache-prefork-kernel-3m, 3.45M events, extracted once outside the tree;
+# benched only when ../shared/traces has it) and a generated trace of N
+# events (default 5,000,000; bench/.cache, recorded through a private
+# lttng-sessiond: needs root). R runs on each (default 5 on the kernel
+# trace, 3 on the generated one).
+#
+# Each run starts a daemon of its own (a data folder under a mktemp
+# folder, a port it picks on 127.0.0.1, its token; --no-relayd), POSTs the
+# trace, and polls every 50 ms GET /api/v1/analyses/ID (and, until one
+# comes, the first page of .../requests), reading the worker's VmHWM in
+# /proc/WORKER_PID/status each time; then stops that daemon by its pid and
+# removes its folder. Prints per run and as medians:
+#   - the wall time from the POST to the first page of requests served,
+#     to the status "ended" (also the daemon's own created_ns to
+#     updated_ns), and to the first page served after it ended;
+#   - events/s (events / the time to "ended");
+#   - the worker's peak RSS (VmHWM, sampled: the last sample before the
+#     worker exits) and the daemon's;
+#   - the check: every stored request is served (GET .../requests.jsonl,
+#     one line each, equals the analysis's "requests"), and the daemon
+#     stored what the command line finds: `lttng-analyzer requests
+#     --format=jsonl TRACE | wc -l` (which leaves out the "empty" and
+#     "open" requests that the daemon stores) equals the stored count
+#     minus the stats' empty and open counts.
+# --jobs N is passed to the daemon (--jobs N) when it has the option;
+# without it, each daemon decodes with its default. --baseline REV also
+# runs the daemon of git revision REV (built in _build/baseline-REV) the
+# same way, alternated with ours: "before" (REV) and "after" (this tree),
+# and the ratio of their times to "ended".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+events=5000000
+runs=3
+kernel_runs=5
+jobs=
+baseline=
+traces=kernel,generated
+while [ $# -gt 0 ]; do
+	case $1 in
+	--events) events=$2; shift 2 ;;
+	--runs) runs=$2; shift 2 ;;
+	--kernel-runs) kernel_runs=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--baseline) baseline=$2; shift 2 ;;
+	--traces) traces=$2; shift 2 ;;
+	*)
+		echo "usage: $0 [--events N] [--runs R] [--kernel-runs R] [--jobs N]" >&2
+		echo "       [--baseline GIT_REV] [--traces kernel,generated]" >&2
+		exit 2
+		;;
+	esac
+done
+. "$top/bench/common.sh"
+(cd "$build" && make -j"$(nproc)" src/lttng-analyzerd/lttng-analyzerd >/dev/null)
+top_builddir=$build
+. "$top/tests/utils/daemon-env.sh"
+tmp=$(mktemp -d)
+trap 'lta_daemon_stop >&2; rm -rf "$tmp"' EXIT
+
+# The sides: "after" is this tree; "before" the baseline's build.
+sides=(after)
+declare -A daemon_of cli_of args_of jobs_of
+daemon_of[after]=$build/src/lttng-analyzerd/lttng-analyzerd
+cli_of[after]=$cli
+if [ -n "$baseline" ]; then
+	base_dir=$(baseline_build "$baseline" src/lttng-analyzer/lttng-analyzer \
+		src/lttng-analyzerd/lttng-analyzerd)
+	baseline=$(git -C "$top" rev-parse --short "$baseline")
+	daemon_of[before]=$base_dir/src/lttng-analyzerd/lttng-analyzerd
+	cli_of[before]=$base_dir/src/lttng-analyzer/lttng-analyzer
+	sides=(after before)
+fi
+for side in "${sides[@]}"; do
+	args_of[$side]="--log-level=warn"
+	if "${daemon_of[$side]}" --help 2>&1 | grep -q -e '--no-relayd'; then
+		args_of[$side]+=" --no-relayd"
+	fi
+	if ! has_jobs "${daemon_of[$side]}"; then
+		jobs_of[$side]="no --jobs option: one graph"
+		[ -z "$jobs" ] || echo "== the $side daemon has no --jobs: --jobs $jobs not passed to it" >&2
+	elif [ -n "$jobs" ]; then
+		args_of[$side]+=" --jobs $jobs"
+		jobs_of[$side]="--jobs $jobs"
+	else
+		jobs_of[$side]="--jobs default ($(nproc) online CPUs)"
+	fi
+done
+
+# The traces, found (recorded, extracted) before any run.
+: >"$tmp/traces"
+if [[ ,$traces, == *,kernel,* ]]; then
+	if path=$(kernel_trace); then
+		echo "kernel $kernel_runs $path" >>"$tmp/traces"
+	else
+		echo "== benching the generated trace only" >&2
+	fi
+fi
+if [[ ,$traces, == *,generated,* ]]; then
+	path=$(trace "$events")
+	echo "generated $runs $path" >>"$tmp/traces"
+fi
+[ -s "$tmp/traces" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
+
+now_ns() { date +%s%N; }
+seconds() { echo "$1" | awk '{ printf "%.3f", $1 / 1e9 }'; }
+
+# ingest SIDE NAME TRACE RUN: one run; appends "NAME SIDE first-page-ns
+# ended-ns daemon-ns ended-and-page-ns events worker-KiB daemon-KiB stored
+# served empty open check..." to $tmp/runs and prints it.
+ingest()
+{
+	local side=$1 name=$2 path=$3 run=$4 dir body id t0 now a status wpid
+	local hwm=0 kib t_page="" t_end t_served deadline created updated ev
+	local stored empty open served daemon_kib check rel
+	dir=$tmp/$side-$name-$run
+	LTAD=${daemon_of[$side]}
+	# shellcheck disable=SC2086 # options, split on purpose
+	lta_daemon_start "$dir" ${args_of[$side]} >&2 || exit 1
+	t0=$(now_ns)
+	body=$(lta_api POST /api/v1/analyses "{\"path\":\"$path\"}")
+	if [ "$(lta_status)" != 201 ]; then
+		echo "POST /api/v1/analyses answered $(lta_status): $body" >&2
+		exit 1
+	fi
+	id=$(jq -r .id <<<"$body")
+	deadline=$((t0 + 900 * 1000000000))
+	# The loop parses with bash alone: a jq per poll would load the
+	# cores that the worker uses.
+	while :; do
+		a=$(curl -s -m 10 "$LTAD_URL/api/v1/analyses/$id")
+		now=$(now_ns)
+		status=unknown
+		if [[ $a =~ \"status\":\"([a-z_]+)\" ]]; then
+			status=${BASH_REMATCH[1]}
+		fi
+		if [[ $a =~ \"worker_pid\":([0-9]+) ]]; then
+			wpid=${BASH_REMATCH[1]}
+			kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$wpid/status" 2>/dev/null || true)
+			[ -z "$kib" ] || [ "$kib" -le "$hwm" ] || hwm=$kib
+		fi
+		case $status in
+		ended) break ;;
+		reading | connecting | paused) ;;
+		*)
+			echo "analysis $id of $path: status $status: $a" >&2
+			exit 1
+			;;
+		esac
+		if [ -z "$t_page" ] &&
+			curl -s -m 10 "$LTAD_URL/api/v1/analyses/$id/requests?limit=100" | grep -q '"requests":\[{'; then
+			t_page=$(now_ns)
+		fi
+		[ "$now" -lt "$deadline" ] || { echo "analysis $id did not end in 900 s" >&2; exit 1; }
+		sleep 0.05
+	done
+	t_end=$now
+	curl -s -m 10 "$LTAD_URL/api/v1/analyses/$id/requests?limit=100" | grep -q '"requests":\[{' || {
+		echo "analysis $id ended with no request served" >&2
+		exit 1
+	}
+	t_served=$(now_ns)
+	[ -n "$t_page" ] || t_page=$t_served
+	daemon_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$LTAD_PID/status")
+	# The checks, outside the timed part.
+	a=$(lta_api GET "/api/v1/analyses/$id")
+	created=$(jq -r .created_ns <<<"$a")
+	updated=$(jq -r .updated_ns <<<"$a")
+	ev=$(jq -r .events <<<"$a")
+	stored=$(jq -r .requests <<<"$a")
+	read -r empty open <<<"$(lta_api GET "/api/v1/analyses/$id/stats" |
+		jq -r '"\(.counts.empty) \(.counts.open)"')"
+	served=$(curl -s -m 600 "$LTAD_URL/api/v1/analyses/$id/requests.jsonl" | wc -l)
+	check=ok
+	# Events are the daemon's count; a difference with babeltrace2's is
+	# said, not taken for a failure of the ingestion.
+	[ "$ev" = "${event_total[$name]}" ] || check="ok, events $ev (babeltrace2: ${event_total[$name]})"
+	[ "$served" = "$stored" ] || check=NOT-SERVED
+	rel='='
+	if [ $((stored - empty - open)) != "${cli_count[$side $name]}" ]; then
+		check=MISMATCH
+		rel='!='
+	fi
+	lta_daemon_stop >&2
+	rm -rf "$dir"
+	echo "$name $side $((t_page - t0)) $((t_end - t0)) $((updated - created)) $((t_served - t0)) $ev $hwm $daemon_kib $stored $served $empty $open $check" >>"$tmp/runs"
+	printf '%3d  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %8s  %8s  %s\n' "$run" "$side" \
+		"$(seconds $((t_page - t0)))" "$(seconds $((t_end - t0)))" \
+		"$(seconds $((updated - created)))" "$(seconds $((t_served - t0)))" \
+		"$(awk -v e="$ev" -v t=$((t_end - t0)) 'BEGIN { printf "%.0f", e / (t / 1e9) }')" \
+		"$hwm" "$daemon_kib" "$stored" "$served" \
+		"$check: $stored - $empty empty - $open open $rel CLI's ${cli_count[$side $name]}"
+}
+
+echo "machine: $(nproc) online CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
+for side in "${sides[@]}"; do
+	printf '%-6s  %s %s (%s)\n' "$side" "${daemon_of[$side]}" "${args_of[$side]}" "${jobs_of[$side]}"
+done
+echo "each run: its own daemon (data folder in $tmp, a port on 127.0.0.1, its token), one analysis; polled every 50 ms"
+declare -A cli_count event_total
+busy0=$(cpu_busy)
+t0_all=$(now_ns)
+: >"$tmp/runs"
+: >"$tmp/counted"
+while read -r name n path <&3; do
+	count=$(event_count "$path")
+	event_total[$name]=$count
+	echo "$name $count $n $path" >>"$tmp/counted"
+	echo
+	echo "trace $name: $path"
+	echo "  $count events (babeltrace2 -c sink.utils.counter), $(du -sh "$path" | cut -f1), rounds: $n"
+	for side in "${sides[@]}"; do
+		cli_count[$side $name]=$("${cli_of[$side]}" requests --format=jsonl "$path" | wc -l)
+		echo "  $side: lttng-analyzer requests --format=jsonl TRACE | wc -l: ${cli_count[$side $name]}"
+	done
+	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %8s  %8s  %s\n' run side \
+		"page s" "ended s" "daemon s" "+page s" "events/s" "worker" "daemon" stored served check
+	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s\n' "" "" "" "" "" "" "" "VmHWM KiB" "VmHWM KiB"
+	for i in $(seq 1 "$n"); do
+		for side in "${sides[@]}"; do
+			ingest "$side" "$name" "$path" "$i"
+		done
+	done
+done 3<"$tmp/traces"
+echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
+awk -v ms=$(( ($(now_ns) - t0_all) / 1000000 )) -v b0="$busy0" -v b1="$(cpu_busy)" -v n="$(nproc)" \
+	'BEGIN { printf "during the runs: %.1f s of wall time, %d CPUs busy %.1f s of %.1f (the runs, their checks and the CLI counts included)\n",
+		ms / 1000, n, b1 - b0, n * ms / 1000 }'
+/usr/bin/python3 - "$tmp/counted" "$tmp/runs" "$baseline" <<'PY'
+import statistics, sys
+counted = {}
+order = []
+for line in open(sys.argv[1]):
+    name, events, rounds, path = line.rstrip("\n").split(" ", 3)
+    counted[name] = (int(events), int(rounds))
+    order.append(name)
+baseline = sys.argv[3]
+runs = {}
+bad = 0
+for line in open(sys.argv[2]):
+    f = line.split()
+    runs.setdefault((f[0], f[1]), []).append([int(x) for x in f[2:13]])
+    bad += not f[13].startswith("ok")
+sides = ["after", "before"] if baseline else ["after"]
+label = {"after": "after (this tree)", "before": f"before ({baseline})"}
+
+
+def med(name, side, i):
+    return statistics.median(r[i] for r in runs[(name, side)])
+
+
+cols = [(t, s) for t in order for s in sides]
+W, C = 50, 22
+
+
+def row(text, cells):
+    print(f"{text:{W}}" + "".join(f"{c:>{C}}" for c in cells))
+
+
+print()
+print("== medians of the runs, per trace and side")
+row("", [f"{t}, {counted[t][1]} run{'s' if counted[t][1] > 1 else ''}" for t, s in cols])
+row("", [label[s] for t, s in cols])
+row("POST to the first page of requests served, s", [f"{med(t, s, 0) / 1e9:.3f}" for t, s in cols])
+row("POST to status \"ended\", s", [f"{med(t, s, 1) / 1e9:.3f}" for t, s in cols])
+row("  the daemon's own clock (created to updated), s", [f"{med(t, s, 2) / 1e9:.3f}" for t, s in cols])
+row("POST to \"ended\" and its first page served, s", [f"{med(t, s, 3) / 1e9:.3f}" for t, s in cols])
+row("events/s (events / POST to \"ended\")",
+    [f"{med(t, s, 4) / (med(t, s, 1) / 1e9):,.0f}" for t, s in cols])
+row("worker peak RSS (VmHWM, sampled), KiB", [f"{med(t, s, 5):,.0f}" for t, s in cols])
+row("daemon peak RSS (VmHWM), KiB", [f"{med(t, s, 6):,.0f}" for t, s in cols])
+row("requests stored and served", [f"{med(t, s, 8):,.0f}" for t, s in cols])
+if baseline:
+    print()
+    for t in order:
+        print(f"{t}: after/before, POST to \"ended\": "
+              f"{med(t, 'after', 1) / med(t, 'before', 1):.3f} (lower is faster)")
+print()
+print("checks: every stored request served, and stored minus empty and open = the CLI's count:",
+      "all runs ok" if not bad else f"{bad} runs FAILED")
+sys.exit(1 if bad else 0)
+PY
