@@ -151,25 +151,6 @@ static unsigned char *reserve(struct lane *l, size_t need, bool *stopped)
 	return c->data;
 }
 
-static size_t str_size(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
-
-/* Copies *S to *AT and points *S there. */
-static void move_str(const char **s, char **at)
-{
-	size_t n;
-
-	if (!*s) {
-		return;
-	}
-	n = strlen(*s) + 1;
-	memcpy(*at, *s, n);
-	*s = *at;
-	*at += n;
-}
-
 /* The strings of EVENT's union member, by kind: up to two. */
 static int union_strings(struct lta_event *e, const char ***s)
 {
@@ -255,23 +236,57 @@ static int lane_reserve(void *user_data, size_t size, struct lta_event **event)
 	return 0;
 }
 
-/* Copies the strings of COPY after it, at AT, and points to them. */
-static char *move_strings(struct lta_event *copy, char *at)
+/* A string an event points to, and its size with its NUL. */
+struct str_ref {
+	const char **field;
+	size_t size;
+};
+
+#define MAX_STRINGS (3 + LTA_EVENT_MAX_ARGS)
+
+static void add_ref(struct str_ref *refs, int *n, size_t *total,
+		    const char **field)
+{
+	if (*field) {
+		refs[*n].field = field;
+		refs[*n].size = strlen(*field) + 1;
+		*total += refs[*n].size;
+		(*n)++;
+	}
+}
+
+/* The strings EVENT points to; returns their total size. */
+static size_t collect_strings(struct lta_event *event, struct str_ref *refs,
+			      int *count)
 {
 	const char **u[2];
+	size_t total = 0;
 	int i, n;
 
-	move_str(&copy->procname, &at);
-	n = union_strings(copy, u);
+	*count = 0;
+	add_ref(refs, count, &total, &event->procname);
+	n = union_strings(event, u);
 	for (i = 0; i < n; i++) {
-		move_str(u[i], &at);
+		add_ref(refs, count, &total, u[i]);
 	}
-	for (i = 0; i < copy->nargs; i++) {
-		if (copy->args[i].type == LTA_ARG_STRING) {
-			move_str(&copy->args[i].v.str, &at);
+	for (i = 0; i < event->nargs; i++) {
+		if (event->args[i].type == LTA_ARG_STRING) {
+			add_ref(refs, count, &total, &event->args[i].v.str);
 		}
 	}
-	return at;
+	return total;
+}
+
+/* Copies the strings of REFS to AT, and points their fields there. */
+static void copy_strings(const struct str_ref *refs, int count, char *at)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		memcpy(at, *refs[i].field, refs[i].size);
+		*refs[i].field = at;
+		at += refs[i].size;
+	}
 }
 
 static int lane_event(struct lta_event *event, void *user_data)
@@ -280,30 +295,19 @@ static int lane_event(struct lta_event *event, void *user_data)
 	size_t hdr = align8(sizeof(struct item));
 	size_t body = align8(offsetof(struct lta_event, args) +
 			     event->nargs * sizeof(struct lta_arg));
-	size_t strings = str_size(event->procname);
-	const char **u[2];
-	struct lta_event copy;
-	char *at;
-	int i, n, ret;
+	struct str_ref refs[MAX_STRINGS];
+	struct lta_event copy, *placed;
+	size_t strings;
+	int count, ret;
 
-	n = union_strings(event, u);
-	for (i = 0; i < n; i++) {
-		strings += str_size(*u[i]);
-	}
-	for (i = 0; i < event->nargs; i++) {
-		if (event->args[i].type == LTA_ARG_STRING) {
-			strings += str_size(event->args[i].v.str);
-		}
-	}
+	strings = collect_strings(event, refs, &count);
 	if (event == l->pending &&
 	    l->fill->used + hdr + body + align8(strings) <= l->fill->cap) {
 		/* Decoded in place: commit it. */
 		unsigned char *p = l->fill->data + l->fill->used;
 
 		l->pending = NULL;
-		at = move_strings(event, (char *)p + hdr + body);
-		LTA_ASSERT_DBG((size_t)(at - ((char *)p + hdr + body)) ==
-			       strings);
+		copy_strings(refs, count, (char *)p + hdr + body);
 		set_item(l, (struct item *)p, ITEM_EVENT, event->ts,
 			 event->trace, hdr + body + align8(strings));
 		l->fill->used += hdr + body + align8(strings);
@@ -320,11 +324,12 @@ static int lane_event(struct lta_event *event, void *user_data)
 	if (ret) {
 		return ret;
 	}
-	at = move_strings(
-		(struct lta_event *)(l->fill->data + l->fill->used -
-				     align8(strings) - body),
-		(char *)(l->fill->data + l->fill->used - align8(strings)));
-	(void)at;
+	placed = (struct lta_event *)(l->fill->data + l->fill->used -
+				      align8(strings) - body);
+	/* Its fields still point to the decoder's strings: copy them. */
+	collect_strings(placed, refs, &count);
+	copy_strings(refs, count,
+		     (char *)(l->fill->data + l->fill->used - align8(strings)));
 	return 0;
 }
 
