@@ -39,28 +39,9 @@
 # and the ratio of their times to "ended".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-events=5000000
-runs=3
-kernel_runs=5
-jobs=
-baseline=
-traces=kernel,generated
-while [ $# -gt 0 ]; do
-	case $1 in
-	--events) events=$2; shift 2 ;;
-	--runs) runs=$2; shift 2 ;;
-	--kernel-runs) kernel_runs=$2; shift 2 ;;
-	--jobs) jobs=$2; shift 2 ;;
-	--baseline) baseline=$2; shift 2 ;;
-	--traces) traces=$2; shift 2 ;;
-	*)
-		echo "usage: $0 [--events N] [--runs R] [--kernel-runs R] [--jobs N]" >&2
-		echo "       [--baseline GIT_REV] [--traces kernel,generated]" >&2
-		exit 2
-		;;
-	esac
-done
 . "$top/bench/common.sh"
+# The options of decode.sh and requests.sh (--small is not used here).
+bench_options "$@"
 (cd "$build" && make -j"$(nproc)" src/lttng-analyzerd/lttng-analyzerd >/dev/null)
 top_builddir=$build
 . "$top/tests/utils/daemon-env.sh"
