@@ -501,16 +501,12 @@ void lta_segment_discard(struct lta_segment *segment, uint32_t trace)
 		struct lta_segment_thread *t = value;
 
 		if ((all || t->trace == trace) && t->pending.active) {
-			struct lta_segment_request *r = t->pending.request;
-
-			if (lta_segment_closes_request(t, r) && !r->emitted) {
-				lta_segment_emit_closed(segment, r);
-			}
-			t->pending.active = false;
-			t->pending.request = NULL;
-			if (r) {
-				lta_segment_request_put(r);
-			}
+			/*
+			 * Its exit may be lost. A request whose last
+			 * reference this was is recycled (it was kept until
+			 * the end before: a leak under discards).
+			 */
+			lta_segment_drop_pending(segment, t);
 		}
 	}
 	pos = 0;
