@@ -76,6 +76,7 @@ struct worker {
 	struct lta_store_analysis state;
 
 	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
+	uint64_t connections_added; /* Handed to the store writer. */
 	/* Index + 1 in syscalls of each known call; 0: not yet seen. */
 	uint16_t syscall_slot[LTA_SYSCALL_COUNT];
 	size_t syscall_names;
@@ -229,9 +230,11 @@ static int write_snapshot(struct worker *w)
 	s.stats.first_start_ns = sum->first_start;
 	s.stats.last_end_ns = sum->last_end;
 	s.stats.latency = sum->latency; /* Borrowed for the call. */
-	s.stats.connections =
-		(uint64_t)(lta_store_writer_committed_connections(w->writer)) +
-		0;
+	/*
+	 * Those in the writer's batch too: this snapshot is committed with
+	 * them (counting only those committed before missed the last batch).
+	 */
+	s.stats.connections = w->connections_added;
 	s.stats.events = (uint64_t)w->state.events;
 	s.stats.discarded_events = (uint64_t)w->state.discarded_events;
 	s.stats.discarded_packets = w->discarded_packets;
@@ -302,6 +305,9 @@ static int on_connection(const struct lta_connection *c, void *user_data)
 	w->changed = true;
 	ret = lta_store_writer_add_connection(w->writer, c,
 					      trace ? trace->hostname : NULL);
+	if (ret == 0) {
+		w->connections_added++;
+	}
 	return ret == -ENOMEM ? ret : 0;
 }
 
