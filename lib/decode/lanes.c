@@ -72,7 +72,7 @@ struct lane {
 	bool finished;
 };
 
-struct lta_lanes {
+struct lta_decode_lanes {
 	struct lane *lanes;
 	size_t count;
 };
@@ -429,7 +429,7 @@ static long plan_groups(struct lta_decoder *source, long **group_of,
 			free(groups);
 			return -1;
 		}
-		n = lta_trace_stream_groups(f, group_of[t]);
+		n = lta_decode_stream_groups(f, group_of[t]);
 		if (n == 0) {
 			free(groups);
 			return 0;
@@ -522,7 +522,7 @@ static int lane_dirs(struct lta_decoder *source, long **group_of,
 
 /* --- start and stop ------------------------------------------------------- */
 
-void lta_lanes_destroy(struct lta_lanes *lanes)
+void lta_decode_lanes_destroy(struct lta_decode_lanes *lanes)
 {
 	size_t i;
 
@@ -567,7 +567,7 @@ void lta_lanes_destroy(struct lta_lanes *lanes)
 }
 
 /* Waits until every lane built its graph. Returns whether all did. */
-static bool wait_built(struct lta_lanes *lanes)
+static bool wait_built(struct lta_decode_lanes *lanes)
 {
 	bool ok = true;
 	size_t i;
@@ -585,15 +585,16 @@ static bool wait_built(struct lta_lanes *lanes)
 	return ok;
 }
 
-static struct lta_lanes *make_lanes(struct lta_decoder *source, long **group_of,
-				    struct group *groups, size_t count,
-				    size_t n)
+static struct lta_decode_lanes *make_lanes(struct lta_decoder *source,
+					   long **group_of,
+					   struct group *groups, size_t count,
+					   size_t n)
 {
 	static const struct lta_decode_handlers handlers = {
 		.event = lane_event,
 		.discard = lane_discard,
 	};
-	struct lta_lanes *lanes = calloc(1, sizeof(*lanes));
+	struct lta_decode_lanes *lanes = calloc(1, sizeof(*lanes));
 	char **dirs = calloc(source->trace_count, sizeof(char *));
 	size_t i, t;
 
@@ -632,15 +633,15 @@ error:
 		}
 	}
 	free(dirs);
-	lta_lanes_destroy(lanes);
+	lta_decode_lanes_destroy(lanes);
 	return NULL;
 }
 
-int lta_lanes_start(struct lta_decoder *source)
+int lta_decode_lanes_start(struct lta_decoder *source)
 {
 	long **group_of = calloc(source->trace_count, sizeof(long *));
 	struct group *groups = NULL;
-	struct lta_lanes *lanes = NULL;
+	struct lta_decode_lanes *lanes = NULL;
 	long count = 0;
 	size_t t, n;
 	int ret = 0;
@@ -650,7 +651,7 @@ int lta_lanes_start(struct lta_decoder *source)
 	}
 	for (t = 0; t < source->trace_count; t++) {
 		/* A trace that fails its checks: one graph says why. */
-		if (lta_trace_check(source, t)) {
+		if (lta_decode_check_trace(source, t)) {
 			source->error[0] = '\0';
 			goto end;
 		}
@@ -673,7 +674,7 @@ int lta_lanes_start(struct lta_decoder *source)
 		/* One graph leaves the file at fault out, with a warning. */
 		LTA_LOGI("A lane could not open its streams: reading with "
 			 "one graph");
-		lta_lanes_destroy(lanes);
+		lta_decode_lanes_destroy(lanes);
 		goto end;
 	}
 	LTA_LOGI("Decoding with %zu graphs: streams=%ld", n, count);
@@ -830,9 +831,10 @@ static enum lta_decode_status delivered(struct lta_decoder *source, int ret)
 	return ret > 0 ? LTA_DECODE_STOPPED : LTA_DECODE_OK;
 }
 
-enum lta_decode_status lta_lanes_step(struct lta_decoder *source, size_t budget)
+enum lta_decode_status lta_decode_lanes_step(struct lta_decoder *source,
+					     size_t budget)
 {
-	struct lta_lanes *lanes = source->lanes;
+	struct lta_decode_lanes *lanes = source->lanes;
 	size_t n = 0, i;
 
 	while (n < budget) {

@@ -27,10 +27,10 @@
 #include "decode.h"
 
 struct lta_decoder;
-struct lta_lanes;
+struct lta_decode_lanes;
 
-/* Events handed out by one lta_lanes_step() of lta_decode_run_once(). */
-#define LTA_LANES_STEP 4096
+/* Events handed out by one lta_decode_lanes_step() of lta_decode_run_once(). */
+#define LTA_DECODE_LANES_STEP 4096
 
 /*
  * Starts the lanes of SOURCE (recorded traces, options.jobs > 1): plans
@@ -39,17 +39,17 @@ struct lta_lanes;
  * graph of a lane could not be built: the single graph then leaves the
  * file at fault out, see partial.h), or -1 with the error set.
  */
-int lta_lanes_start(struct lta_decoder *source);
+int lta_decode_lanes_start(struct lta_decoder *source);
 
 /*
  * Hands out, on the caller's thread, up to BUDGET events (and the discards
  * among them) to SOURCE's handlers. Returns LTA_DECODE_OK (call again),
  * LTA_DECODE_END, LTA_DECODE_STOPPED or LTA_DECODE_ERROR (error set).
  */
-enum lta_decode_status lta_lanes_step(struct lta_decoder *source,
-				      size_t budget);
+enum lta_decode_status lta_decode_lanes_step(struct lta_decoder *source,
+					     size_t budget);
 
 /* Stops the lanes' threads and frees them. Accepts NULL. */
-void lta_lanes_destroy(struct lta_lanes *lanes);
+void lta_decode_lanes_destroy(struct lta_decode_lanes *lanes);
 
 #endif /* LTA_DECODE_LANES_H */

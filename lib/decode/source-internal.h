@@ -53,7 +53,7 @@ struct trace_slot {
 	char *bt_name; /* Owned; NULL when none. */
 };
 
-struct lta_lanes;
+struct lta_decode_lanes;
 
 struct lta_decoder {
 	struct lta_decode_options options;
@@ -90,7 +90,7 @@ struct lta_decoder {
 	int handler_error;
 
 	/* Parallel decoding of recorded traces (lanes.c); NULL: none. */
-	struct lta_lanes *lanes;
+	struct lta_decode_lanes *lanes;
 	/* Lanes were tried and cannot be used: one graph from now on. */
 	bool lanes_refused;
 	/* A lane: its parent (NULL otherwise). */
@@ -129,7 +129,7 @@ lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
  * source.c: the checks made before babeltrace2 opens trace INDEX (metadata
  * framing, stream and index files, partial.h). 0 or a negative errno.
  */
-int lta_trace_check(struct lta_decoder *source, size_t index);
+int lta_decode_check_trace(struct lta_decoder *source, size_t index);
 
 /* source.c: builds the graph if needed; 0, or -1 with the error set. */
 int lta_decode_prepare(struct lta_decoder *source);

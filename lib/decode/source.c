@@ -333,7 +333,7 @@ static void clear_plans(struct lta_decoder *source)
 
 void lta_decode_reset(struct lta_decoder *source)
 {
-	lta_lanes_destroy(source->lanes);
+	lta_decode_lanes_destroy(source->lanes);
 	source->lanes = NULL;
 	bt_graph_put_ref(source->graph);
 	source->graph = NULL;
@@ -868,7 +868,7 @@ static bool exclude_stream_at_fault(struct lta_decoder *source)
  * framing, its stream and index files. Returns 0 or a negative errno
  * (error set).
  */
-int lta_trace_check(struct lta_decoder *source, size_t index)
+int lta_decode_check_trace(struct lta_decoder *source, size_t index)
 {
 	int ret = lta_metadata_check(source->traces[index].path, source->error,
 				     sizeof(source->error));
@@ -1153,7 +1153,7 @@ static int build_graph(struct lta_decoder *source)
 		if (source->parent && !source->traces[i].lane_dir) {
 			continue; /* Another lane reads this trace. */
 		}
-		ret = source->parent ? 0 : lta_trace_check(source, i);
+		ret = source->parent ? 0 : lta_decode_check_trace(source, i);
 		if (ret) {
 			goto end;
 		}
@@ -1287,7 +1287,7 @@ static int ensure_graph(struct lta_decoder *source)
 		int ret;
 
 		source->error[0] = '\0';
-		ret = lta_lanes_start(source);
+		ret = lta_decode_lanes_start(source);
 		if (ret < 0) {
 			source->graph_failed = true;
 			return -1;
@@ -1325,7 +1325,7 @@ enum lta_decode_status lta_decode_run_once(struct lta_decoder *source)
 		return LTA_DECODE_ERROR;
 	}
 	if (source->lanes) {
-		return lta_lanes_step(source, LTA_LANES_STEP);
+		return lta_decode_lanes_step(source, LTA_DECODE_LANES_STEP);
 	}
 	status = bt_graph_run_once(source->graph);
 	switch (status) {
@@ -1356,7 +1356,7 @@ enum lta_decode_status lta_decode_run(struct lta_decoder *source)
 		enum lta_decode_status st;
 
 		do {
-			st = lta_lanes_step(source, SIZE_MAX);
+			st = lta_decode_lanes_step(source, SIZE_MAX);
 		} while (st == LTA_DECODE_OK);
 		return st;
 	}
@@ -1424,7 +1424,7 @@ void lta_decode_destroy(struct lta_decoder *source)
 	if (!source) {
 		return;
 	}
-	lta_lanes_destroy(source->lanes);
+	lta_decode_lanes_destroy(source->lanes);
 	bt_graph_put_ref(source->graph);
 	bt_interrupter_put_ref(source->interrupter);
 	free(source->live_url);

@@ -292,8 +292,8 @@ struct stream_key {
 	uint64_t stream_class, instance;
 };
 
-size_t lta_trace_stream_groups(const struct lta_trace_filter *filter,
-			       long *group)
+size_t lta_decode_stream_groups(const struct lta_trace_filter *filter,
+				long *group)
 {
 	const char *dir = lta_trace_filter_real_dir(filter);
 	size_t count = lta_trace_filter_file_count(filter), i, j, groups = 0;

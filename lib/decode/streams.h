@@ -25,7 +25,7 @@ struct lta_trace_filter;
  * number of groups (1 when the layout is not known for sure; 0 when there
  * is no stream file). Any thread.
  */
-size_t lta_trace_stream_groups(const struct lta_trace_filter *filter,
-			       long *group);
+size_t lta_decode_stream_groups(const struct lta_trace_filter *filter,
+				long *group);
 
 #endif /* LTA_DECODE_STREAMS_H */
