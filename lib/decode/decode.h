@@ -26,7 +26,8 @@
  * or unreadable file is left out, since babeltrace2 would skip it silently,
  * fail the whole trace, or block forever (a FIFO as index). babeltrace2
  * then reads a filtered folder of symbolic links to the files that passed
- * ($TMPDIR/lta-trace-XXXXXX, removed by lta_decode_destroy()). A stream
+ * ($TMPDIR/lta-trace-PID-XXXXXX, removed by lta_decode_destroy(); those
+ * of a process gone, by the next source that makes one). A stream
  * file that babeltrace2 cannot index (truncated in a packet, not CTF) is
  * left out the same way, and a folder with stream files but no metadata is
  * reported too.

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -561,6 +563,73 @@ static int link_into(const char *target_dir, const char *folder,
 	return symlink(target, link) ? -errno : 0;
 }
 
+#define FOLDER_PREFIX "lta-trace-"
+
+/*
+ * Removes the folders of links that processes now gone left in TMP (a
+ * process killed before it could remove its own: "lta-trace-PID-XXXXXX").
+ * Only links and an index folder of links are removed: a folder with
+ * anything else in it stays. Once per process.
+ */
+/* Removes the links in FOLDER, its index folder's, then FOLDER if empty. */
+static void remove_links(const char *folder)
+{
+	char path[PATH_MAX];
+	char **names;
+	size_t count, i;
+	struct stat st;
+
+	names = list_names(folder, &count);
+	for (i = 0; i < count && names; i++) {
+		snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
+		if (lstat(path, &st) != 0) {
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			(void)unlink(path);
+		} else if (S_ISDIR(st.st_mode) &&
+			   strcmp(names[i], INDEX_NAME) == 0) {
+			remove_links(path);
+		}
+	}
+	free_names(names, count);
+	(void)rmdir(folder); /* Fails, rightly, when anything else is in. */
+}
+
+static void remove_stale_folders(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+
+	d = opendir(dir);
+	if (!d) {
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX];
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, FOLDER_PREFIX, strlen(FOLDER_PREFIX))) {
+			continue;
+		}
+		pid = strtol(e->d_name + strlen(FOLDER_PREFIX), &end, 10);
+		if (end == e->d_name + strlen(FOLDER_PREFIX) || *end != '-' ||
+		    pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
+			continue;
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+		    (int)sizeof(path)) {
+			LTA_LOGI("Removing a folder of links left by a process "
+				 "gone: path=\"%s\"",
+				 path);
+			remove_links(path);
+		}
+	}
+	closedir(d);
+}
+
 /*
  * Makes a new folder of links to the metadata and to the stream files that
  * passed (only those with TAKE[i] set, when TAKE is given), with their
@@ -569,6 +638,8 @@ static int link_into(const char *target_dir, const char *folder,
 static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 		       char **out)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static bool swept;
 	const char *tmp = getenv("TMPDIR");
 	char folder[PATH_MAX], real_index[PATH_MAX], index[PATH_MAX];
 	bool index_made = false;
@@ -578,7 +649,14 @@ static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 	if (!tmp || !tmp[0]) {
 		tmp = "/tmp";
 	}
-	snprintf(folder, sizeof(folder), "%s/lta-trace-XXXXXX", tmp);
+	pthread_mutex_lock(&lock);
+	if (!swept) {
+		swept = true;
+		remove_stale_folders(tmp);
+	}
+	pthread_mutex_unlock(&lock);
+	snprintf(folder, sizeof(folder), "%s/" FOLDER_PREFIX "%ld-XXXXXX", tmp,
+		 (long)getpid());
 	if (!mkdtemp(folder)) {
 		return -errno;
 	}

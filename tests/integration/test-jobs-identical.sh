@@ -220,6 +220,18 @@ if [ -d "$LTA_SHARED_TRACES" ]; then
 			skip 1 "$name: cannot extract $tarball (see above)"
 		fi
 	done
+	if [ "${#shared[@]}" -ge 1 ]; then
+		# The lanes' folders of links go when the run ends, and those a
+		# killed run left (named after its pid, now gone) go at the next.
+		lanes_tmp=$tmp/lanes-tmp
+		mkdir -p "$lanes_tmp/lta-trace-999999-stale/index" "$lanes_tmp/lta-trace-999998-kept"
+		ln -s /nonexistent "$lanes_tmp/lta-trace-999999-stale/chan_0"
+		ln -s /nonexistent "$lanes_tmp/lta-trace-999999-stale/index/chan_0.idx"
+		echo data >"$lanes_tmp/lta-trace-999998-kept/a-real-file"
+		TMPDIR=$lanes_tmp "$LTA_CLI" stats --jobs=2 "${shared[0]}" >/dev/null 2>&1
+		is "$(cd "$lanes_tmp" && ls | tr '\n' ' ')" "lta-trace-999998-kept " \
+			"--jobs=2: its folders of links removed, a dead run's too, a folder with a real file kept"
+	fi
 	if [ "${#shared[@]}" -ge 2 ]; then
 		# The two smallest, given as two paths.
 		mapfile -t two < <(du -s "${shared[@]}" | sort -n | head -n 2 |
