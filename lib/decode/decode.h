@@ -88,9 +88,12 @@ struct lta_decode_handlers {
 
 struct lta_decode_options {
 	/*
-	 * Fill lta_event.args with every payload field. Without it only the
-	 * fields that the decoder itself interprets (sched, statedump) are
-	 * read: enough for counting, and faster.
+	 * Fill lta_event.args with every payload field of the events whose
+	 * arguments an analysis reads: system calls and the events the
+	 * decoder does not interpret (LTA_EVENT_OTHER). The kinds it
+	 * interprets (sched, process, statedump, rbl) carry what is read of
+	 * them in lta_event.u, never in args. Without it only those
+	 * interpreted fields are read: enough for counting, and faster.
 	 */
 	bool decode_args;
 	/* Log level given to babeltrace2 components: "error", "warn"... */

@@ -544,7 +544,11 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 	out->args_truncated = plan->fields_truncated;
 	out->fd_arg = -1;
 	out->ret_arg = -1;
-	if (decode_args && payload) {
+	/* The interpreted kinds' fields are in u: nobody reads them twice. */
+	if (decode_args && payload &&
+	    (plan->kind == LTA_EVENT_SYSCALL_ENTRY ||
+	     plan->kind == LTA_EVENT_SYSCALL_EXIT ||
+	     plan->kind == LTA_EVENT_OTHER)) {
 		uint32_t i;
 
 		for (i = 0; i < plan->field_count; i++) {
