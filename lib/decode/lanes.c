@@ -808,8 +808,19 @@ static enum lta_decode_status lane_ended(struct lta_decoder *source,
 	pthread_mutex_unlock(&l->lock);
 	l->finished = true;
 	if (status == LTA_DECODE_ERROR) {
+		size_t t;
+
 		snprintf(source->error, sizeof(source->error), "%s",
 			 lta_decode_error_message(l->src));
+		/* Name the trace's files, not the lane's links to them. */
+		for (t = 0; t < source->trace_count; t++) {
+			if (l->src->traces[t].lane_dir) {
+				lta_trace_filter_unshadow_dir(
+					source->traces[t].filter,
+					l->src->traces[t].lane_dir,
+					source->error, sizeof(source->error));
+			}
+		}
 		source->graph_failed = true;
 		return LTA_DECODE_ERROR;
 	}

@@ -839,6 +839,12 @@ static void replace_dir(char *message, size_t size, const char *from,
 	}
 }
 
+void lta_trace_filter_unshadow_dir(const struct lta_trace_filter *filter,
+				   const char *dir, char *message, size_t size)
+{
+	replace_dir(message, size, dir, filter->trace_dir);
+}
+
 void lta_trace_filter_unshadow(const struct lta_trace_filter *filter,
 			       char *message, size_t size)
 {

@@ -106,6 +106,13 @@ char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
 			      const bool *take);
 /* Removes a folder made by lta_trace_filter_subset(). */
 void lta_trace_filter_remove_dir(const char *folder);
+/*
+ * As lta_trace_filter_unshadow(), for DIR, a folder made by
+ * lta_trace_filter_subset() (what a lane read).
+ */
+void lta_trace_filter_unshadow_dir(const struct lta_trace_filter *filter,
+				   const char *dir, char *message, size_t size);
+
 /* Removes the filtered folder, if any, and frees. Accepts NULL. */
 void lta_trace_filter_destroy(struct lta_trace_filter *filter);
 
