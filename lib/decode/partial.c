@@ -523,30 +523,45 @@ error:
 
 /* --- the filtered folder ------------------------------------------------- */
 
-/* Removes FOLDER, made by make_filtered(): links and an index folder. */
-static void remove_filtered(const char *folder)
+/*
+ * Removes the links in FOLDER and in its index folder, then FOLDER. OURS:
+ * this process made it (anything left out of it is said); else only links
+ * go, and a folder with anything else in it stays.
+ */
+static void remove_links(const char *folder, bool ours)
 {
 	char path[PATH_MAX];
 	char **names;
 	size_t count, i;
+	struct stat st;
 
 	names = list_names(folder, &count);
 	for (i = 0; i < count && names; i++) {
 		snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
-		if (strcmp(names[i], INDEX_NAME) == 0) {
-			remove_filtered(path);
-		} else if (unlink(path) != 0) {
+		if (lstat(path, &st) != 0) {
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && strcmp(names[i], INDEX_NAME) == 0) {
+			remove_links(path, ours);
+		} else if ((ours || S_ISLNK(st.st_mode)) && unlink(path) != 0 &&
+			   ours) {
 			LTA_LOGW("Cannot remove a link of a filtered trace "
 				 "folder: path=\"%s\", error=\"%s\"",
 				 path, strerror(errno));
 		}
 	}
 	free_names(names, count);
-	if (rmdir(folder) != 0) {
+	if (rmdir(folder) != 0 && ours) {
 		LTA_LOGW("Cannot remove a filtered trace folder: "
 			 "path=\"%s\", error=\"%s\"",
 			 folder, strerror(errno));
 	}
+}
+
+/* Removes FOLDER, made by make_folder(): links and an index folder. */
+static void remove_filtered(const char *folder)
+{
+	remove_links(folder, true);
 }
 
 static int link_into(const char *target_dir, const char *folder,
@@ -571,31 +586,6 @@ static int link_into(const char *target_dir, const char *folder,
  * Only links and an index folder of links are removed: a folder with
  * anything else in it stays. Once per process.
  */
-/* Removes the links in FOLDER, its index folder's, then FOLDER if empty. */
-static void remove_links(const char *folder)
-{
-	char path[PATH_MAX];
-	char **names;
-	size_t count, i;
-	struct stat st;
-
-	names = list_names(folder, &count);
-	for (i = 0; i < count && names; i++) {
-		snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
-		if (lstat(path, &st) != 0) {
-			continue;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			(void)unlink(path);
-		} else if (S_ISDIR(st.st_mode) &&
-			   strcmp(names[i], INDEX_NAME) == 0) {
-			remove_links(path);
-		}
-	}
-	free_names(names, count);
-	(void)rmdir(folder); /* Fails, rightly, when anything else is in. */
-}
-
 static void remove_stale_folders(const char *dir)
 {
 	DIR *d;
@@ -624,7 +614,7 @@ static void remove_stale_folders(const char *dir)
 			LTA_LOGI("Removing a folder of links left by a process "
 				 "gone: path=\"%s\"",
 				 path);
-			remove_links(path);
+			remove_links(path, false);
 		}
 	}
 	closedir(d);
