@@ -204,12 +204,14 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		c->relayd_live_port = (int)v;
 	} else if (strcmp(key, "max-analyses") == 0 ||
 		   strcmp(key, "worker-memory-mb") == 0 ||
-		   strcmp(key, "relay-timeout-ms") == 0) {
+		   strcmp(key, "relay-timeout-ms") == 0 ||
+		   strcmp(key, "jobs") == 0) {
 		v = strtol(value, &end, 10);
 		if (*value == '\0' || *end != '\0' || v < 1 ||
 		    (key[0] == 'm' && v > 1024) ||
 		    (key[0] == 'w' && (v < 64 || v > 1048576)) ||
-		    (key[0] == 'r' && (v < 100 || v > 3600000))) {
+		    (key[0] == 'r' && (v < 100 || v > 3600000)) ||
+		    (key[0] == 'j' && v > 64)) {
 			snprintf(error, size, "%s: bad value \"%s\"", key,
 				 value);
 			return -1;
@@ -218,17 +220,11 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 			c->max_analyses = (int)v;
 		} else if (key[0] == 'w') {
 			c->worker_memory_mb = v;
+		} else if (key[0] == 'j') {
+			c->jobs = (int)v;
 		} else {
 			c->relay_timeout_ms = (int)v;
 		}
-	} else if (strcmp(key, "jobs") == 0) {
-		v = strtol(value, &end, 10);
-		if (*value == '\0' || *end != '\0' || v < 1 || v > 64) {
-			snprintf(error, size, "%s: 1 to 64, not \"%s\"", key,
-				 value);
-			return -1;
-		}
-		c->jobs = (int)v;
 	} else if (strcmp(key, "allowed-host") == 0) {
 		if (c->allowed_host_count == LTA_DAEMON_LIST_MAX) {
 			snprintf(error, size, "%s: more than %d", key,
