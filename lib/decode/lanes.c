@@ -699,8 +699,11 @@ end:
 
 /* --- the merge ------------------------------------------------------------ */
 
-/* The next item of lane L, waiting for it; NULL when the lane is done. */
-static struct item *head_of(struct lane *l)
+/*
+ * Takes lane L's next batch, waiting for it, once its current one is
+ * consumed. Returns its first item, or NULL when the lane is done.
+ */
+static struct item *next_batch(struct lane *l)
 {
 	while (!l->cur || l->pos >= l->cur->used) {
 		pthread_mutex_lock(&l->lock);
@@ -727,6 +730,15 @@ static struct item *head_of(struct lane *l)
 		pthread_mutex_unlock(&l->lock);
 	}
 	return (struct item *)(l->cur->data + l->pos);
+}
+
+/* The next item of lane L, waiting for it; NULL when the lane is done. */
+static inline struct item *head_of(struct lane *l)
+{
+	if (l->cur && l->pos < l->cur->used) {
+		return (struct item *)(l->cur->data + l->pos);
+	}
+	return next_batch(l);
 }
 
 /* filter.utils.muxer's order of two traces: UUID, then name. */
