@@ -4,6 +4,7 @@
 # it sets cli, build, cache, and defines:
 #   trace N              path of a cached generated trace of N events
 #   kernel_trace         path of the shared kernel trace, extracted once
+#   trace_list FILE      the traces of --traces, "NAME RUNS PATH" lines
 #   event_count DIR      events in a trace, as babeltrace2 counts them
 #   timed CMD...         "wall-s CPU-s peak-KiB" of one run
 #   has_jobs CMD...      whether CMD has --jobs (parallel decoding)
@@ -291,6 +292,28 @@ run_variant()
 	esac
 }
 
+# trace_list FILE: the traces of --traces, found (recorded, extracted)
+# before any run, one "NAME RUNS PATH" line each, into FILE; exits when
+# there is none.
+trace_list()
+{
+	local path
+
+	: >"$1"
+	if [[ ,$traces, == *,kernel,* ]]; then
+		if path=$(kernel_trace); then
+			echo "kernel $kernel_runs $path" >>"$1"
+		else
+			echo "== benching the generated traces only" >&2
+		fi
+	fi
+	if [[ ,$traces, == *,generated,* ]]; then
+		path=$(trace "$events")
+		echo "generated $runs $path" >>"$1"
+	fi
+	[ -s "$1" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
+}
+
 # compare_bench LABEL GOAL CMD...: on each trace (the kernel trace,
 # $kernel_runs rounds; the generated trace of $events events, $runs
 # rounds), rounds that alternate babeltrace2's dummy sink, `CMD TRACE`
@@ -306,21 +329,10 @@ compare_bench()
 	local out name n path count i v res wall cpu kib little="" base_dir jobs_desc
 	local busy0 t0
 	out=$(mktemp -d)
-	# The traces are found (recorded, extracted) before any run.
-	: >"$out/traces"
-	if [[ ,$traces, == *,kernel,* ]]; then
-		if path=$(kernel_trace); then
-			echo "kernel $kernel_runs $path" >>"$out/traces"
-		else
-			echo "== benching the generated traces only" >&2
-		fi
-	fi
+	trace_list "$out/traces"
 	if [[ ,$traces, == *,generated,* ]]; then
-		path=$(trace "$events")
-		echo "generated $runs $path" >>"$out/traces"
 		little=$(trace "$small")
 	fi
-	[ -s "$out/traces" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
 
 	variants=(bt2 ours)
 	ours_cmd=("$@")

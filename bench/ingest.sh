@@ -78,19 +78,7 @@ for side in "${sides[@]}"; do
 done
 
 # The traces, found (recorded, extracted) before any run.
-: >"$tmp/traces"
-if [[ ,$traces, == *,kernel,* ]]; then
-	if path=$(kernel_trace); then
-		echo "kernel $kernel_runs $path" >>"$tmp/traces"
-	else
-		echo "== benching the generated trace only" >&2
-	fi
-fi
-if [[ ,$traces, == *,generated,* ]]; then
-	path=$(trace "$events")
-	echo "generated $runs $path" >>"$tmp/traces"
-fi
-[ -s "$tmp/traces" ] || { echo "no trace to bench (--traces $traces)" >&2; exit 2; }
+trace_list "$tmp/traces"
 
 now_ns() { date +%s%N; }
 seconds() { echo "$1" | awk '{ printf "%.3f", $1 / 1e9 }'; }
