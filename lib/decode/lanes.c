@@ -151,36 +151,6 @@ static unsigned char *reserve(struct lane *l, size_t need, bool *stopped)
 	return c->data;
 }
 
-/* The strings of EVENT's union member, by kind: up to two. */
-static int union_strings(struct lta_event *e, const char ***s)
-{
-	switch (e->kind) {
-	case LTA_EVENT_SCHED_SWITCH:
-		s[0] = &e->u.sched_switch.next_comm;
-		return 1;
-	case LTA_EVENT_RBL_START:
-	case LTA_EVENT_RBL_END:
-		s[0] = &e->u.rbl.entity;
-		s[1] = &e->u.rbl.name;
-		return 2;
-	case LTA_EVENT_STATEDUMP_FD:
-		s[0] = &e->u.fd.filename;
-		return 1;
-	case LTA_EVENT_SCHED_WAKEUP:
-	case LTA_EVENT_PROCESS_FORK:
-	case LTA_EVENT_PROCESS_EXEC:
-	case LTA_EVENT_PROCESS_EXIT:
-	case LTA_EVENT_PROCESS_FREE:
-	case LTA_EVENT_STATEDUMP_PROCESS:
-		s[0] = &e->u.process.name;
-		return 1;
-	default:
-		/* The decoder leaves the union as it was: clear it. */
-		memset(&e->u, 0, sizeof(e->u));
-		return 0;
-	}
-}
-
 /* Fills the header of an item at P, SIZE bytes in all. */
 static void set_item(struct lane *l, struct item *it, uint16_t type, int64_t ts,
 		     uint32_t trace, size_t size)
@@ -242,36 +212,21 @@ struct str_ref {
 	size_t size;
 };
 
-#define MAX_STRINGS (3 + LTA_EVENT_MAX_ARGS)
-
-static void add_ref(struct str_ref *refs, int *n, size_t *total,
-		    const char **field)
-{
-	if (*field) {
-		refs[*n].field = field;
-		refs[*n].size = strlen(*field) + 1;
-		*total += refs[*n].size;
-		(*n)++;
-	}
-}
-
-/* The strings EVENT points to; returns their total size. */
+/* The strings EVENT points to (not NULL); returns their total size. */
 static size_t collect_strings(struct lta_event *event, struct str_ref *refs,
 			      int *count)
 {
-	const char **u[2];
+	const char **fields[LTA_EVENT_MAX_STRINGS];
 	size_t total = 0;
-	int i, n;
+	int i, n = lta_event_strings(event, fields);
 
 	*count = 0;
-	add_ref(refs, count, &total, &event->procname);
-	n = union_strings(event, u);
 	for (i = 0; i < n; i++) {
-		add_ref(refs, count, &total, u[i]);
-	}
-	for (i = 0; i < event->nargs; i++) {
-		if (event->args[i].type == LTA_ARG_STRING) {
-			add_ref(refs, count, &total, &event->args[i].v.str);
+		if (*fields[i]) {
+			refs[*count].field = fields[i];
+			refs[*count].size = strlen(*fields[i]) + 1;
+			total += refs[*count].size;
+			(*count)++;
 		}
 	}
 	return total;
@@ -295,7 +250,7 @@ static int lane_event(struct lta_event *event, void *user_data)
 	size_t hdr = align8(sizeof(struct item));
 	size_t body = align8(offsetof(struct lta_event, args) +
 			     event->nargs * sizeof(struct lta_arg));
-	struct str_ref refs[MAX_STRINGS];
+	struct str_ref refs[LTA_EVENT_MAX_STRINGS];
 	struct lta_event copy, *placed;
 	size_t strings;
 	int count, ret;

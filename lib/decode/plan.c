@@ -537,6 +537,8 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 		out->u.process.name = read_string(payload, r->name);
 		break;
 	default:
+		/* No member: nothing left over from an earlier event. */
+		memset(&out->u, 0, sizeof(out->u));
 		break;
 	}
 

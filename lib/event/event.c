@@ -36,6 +36,43 @@ bool lta_event_arg_int(const struct lta_event *event, int index, int64_t *value)
 	}
 }
 
+int lta_event_strings(struct lta_event *event,
+		      const char **fields[LTA_EVENT_MAX_STRINGS])
+{
+	int n = 0, i;
+
+	fields[n++] = &event->procname;
+	switch (event->kind) {
+	case LTA_EVENT_SCHED_SWITCH:
+		fields[n++] = &event->u.sched_switch.next_comm;
+		break;
+	case LTA_EVENT_RBL_START:
+	case LTA_EVENT_RBL_END:
+		fields[n++] = &event->u.rbl.entity;
+		fields[n++] = &event->u.rbl.name;
+		break;
+	case LTA_EVENT_STATEDUMP_FD:
+		fields[n++] = &event->u.fd.filename;
+		break;
+	case LTA_EVENT_SCHED_WAKEUP:
+	case LTA_EVENT_PROCESS_FORK:
+	case LTA_EVENT_PROCESS_EXEC:
+	case LTA_EVENT_PROCESS_EXIT:
+	case LTA_EVENT_PROCESS_FREE:
+	case LTA_EVENT_STATEDUMP_PROCESS:
+		fields[n++] = &event->u.process.name;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < event->nargs; i++) {
+		if (event->args[i].type == LTA_ARG_STRING) {
+			fields[n++] = &event->args[i].v.str;
+		}
+	}
+	return n;
+}
+
 const char *lta_event_kind_name(enum lta_event_kind kind)
 {
 	static const char *const kind_names[LTA_EVENT_KIND_COUNT] = {

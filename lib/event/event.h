@@ -145,6 +145,18 @@ const struct lta_arg *lta_event_find_arg(const struct lta_event *event,
 bool lta_event_arg_int(const struct lta_event *event, int index,
 		       int64_t *value);
 
+/* At most how many strings an event points to (lta_event_strings()). */
+#define LTA_EVENT_MAX_STRINGS (3 + LTA_EVENT_MAX_ARGS)
+
+/*
+ * Sets FIELDS[i] to the address of each string member EVENT has, by its
+ * kind: procname, those of its union member, its string arguments. Some
+ * may hold NULL. Returns how many (at most LTA_EVENT_MAX_STRINGS): what a
+ * copy of the event must copy too. Any thread.
+ */
+int lta_event_strings(struct lta_event *event,
+		      const char **fields[LTA_EVENT_MAX_STRINGS]);
+
 /*
  * Returns a static name for an event kind ("syscall_entry", ...).
  */
