@@ -104,24 +104,27 @@ static void take_bt_error(struct lta_decoder *source)
 	bt_error_release(error);
 }
 
-struct lta_decoder *
-lta_decode_create(const struct lta_decode_options *options,
-		  const struct lta_decode_handlers *handlers, void *user_data)
+/*
+ * A source with no trace yet. PARENT: a lane of PARENT, which shares its
+ * names and interrupter and reads with one graph. NULL when out of memory.
+ */
+static struct lta_decoder *
+new_source(const struct lta_decode_options *options,
+	   const struct lta_decode_handlers *handlers, void *user_data,
+	   struct lta_decoder *parent)
 {
 	struct lta_decoder *source = calloc(1, sizeof(*source));
 
 	if (!source) {
-		goto error;
+		return NULL;
 	}
+	source->parent = parent;
 	if (options) {
 		source->options = *options;
 	}
 	source->bt_log_level = strdup(source->options.bt_log_level
 					      ? source->options.bt_log_level
 					      : "warn");
-	if (!source->bt_log_level) {
-		goto error;
-	}
 	source->options.bt_log_level = source->bt_log_level;
 	if (handlers) {
 		source->handlers = *handlers;
@@ -129,19 +132,31 @@ lta_decode_create(const struct lta_decode_options *options,
 	source->user_data = user_data;
 	source->counters.first_ts = -1;
 	source->counters.last_ts = -1;
-	source->names = lta_intern_create();
-	pthread_mutex_init(&source->own_names_lock, NULL);
-	source->names_lock = &source->own_names_lock;
-	source->interrupter = bt_interrupter_create();
-	if (!source->names || !source->interrupter ||
+	if (parent) {
+		source->options.jobs = 1;
+		source->names = parent->names;
+		source->names_lock = parent->names_lock;
+		source->interrupter = parent->interrupter;
+		bt_interrupter_get_ref(source->interrupter);
+	} else {
+		source->names = lta_intern_create();
+		pthread_mutex_init(&source->own_names_lock, NULL);
+		source->names_lock = &source->own_names_lock;
+		source->interrupter = bt_interrupter_create();
+	}
+	if (!source->bt_log_level || !source->names || !source->interrupter ||
 	    lta_htable_init(&source->plans, 256)) {
-		goto error;
+		lta_decode_destroy(source);
+		return NULL;
 	}
 	return source;
+}
 
-error:
-	lta_decode_destroy(source);
-	return NULL;
+struct lta_decoder *
+lta_decode_create(const struct lta_decode_options *options,
+		  const struct lta_decode_handlers *handlers, void *user_data)
+{
+	return new_source(options, handlers, user_data, NULL);
 }
 
 struct lta_decoder *
@@ -149,41 +164,28 @@ lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
 		       const struct lta_decode_handlers *handlers,
 		       void *user_data)
 {
-	struct lta_decoder *lane = calloc(1, sizeof(*lane));
+	struct lta_decoder *lane =
+		new_source(&parent->options, handlers, user_data, parent);
 	size_t i;
 
 	if (!lane) {
 		return NULL;
 	}
-	lane->options = parent->options;
-	lane->options.jobs = 1;
-	lane->bt_log_level = strdup(parent->bt_log_level);
 	lane->traces = calloc(parent->trace_count, sizeof(*lane->traces));
-	if (!lane->bt_log_level || !lane->traces ||
-	    lta_htable_init(&lane->plans, 256)) {
-		free(lane->bt_log_level);
-		free(lane->traces);
-		free(lane);
+	if (!lane->traces) {
+		lta_decode_destroy(lane);
 		return NULL;
 	}
-	lane->options.bt_log_level = lane->bt_log_level;
-	lane->handlers = *handlers;
-	lane->user_data = user_data;
-	lane->parent = parent;
-	lane->names = parent->names;
-	lane->names_lock = parent->names_lock;
-	lane->interrupter = parent->interrupter;
-	bt_interrupter_get_ref(lane->interrupter);
-	lane->counters.first_ts = -1;
-	lane->counters.last_ts = -1;
 	lane->trace_count = parent->trace_count;
 	for (i = 0; i < parent->trace_count; i++) {
-		lane->traces[i].lane_dir = dirs[i];
 		lane->traces[i].path = strdup(parent->traces[i].path);
 		if (!lane->traces[i].path) {
-			lta_decode_destroy(lane);
+			lta_decode_destroy(lane); /* DIRS still the caller's. */
 			return NULL;
 		}
+	}
+	for (i = 0; i < parent->trace_count; i++) {
+		lane->traces[i].lane_dir = dirs[i];
 	}
 	return lane;
 }
