@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -20,6 +21,7 @@
 
 #define META_MAGIC 0x75D11D57U
 #define META_HEADER_SIZE 37
+#define META_TEXT_MAX (16u << 20) /* Bytes of metadata read at most. */
 
 static uint32_t read_u32(const unsigned char *p, int big_endian)
 {
@@ -122,4 +124,56 @@ end:
 		fclose(file);
 	}
 	return ret;
+}
+
+char *lta_metadata_text(const char *trace_dir)
+{
+	char path[4096];
+	unsigned char *raw;
+	char *text;
+	size_t len = 0, pos = 0, out = 0;
+	FILE *file;
+	int big_endian;
+
+	snprintf(path, sizeof(path), "%s/metadata", trace_dir);
+	file = fopen(path, "rb");
+	raw = file ? malloc(META_TEXT_MAX + 1) : NULL;
+	if (raw) {
+		len = fread(raw, 1, META_TEXT_MAX, file);
+		raw[len] = '\0';
+	}
+	if (file) {
+		fclose(file);
+	}
+	if (!raw || len < 4) {
+		free(raw);
+		return NULL;
+	}
+	if (read_u32(raw, 0) == META_MAGIC) {
+		big_endian = 0;
+	} else if (read_u32(raw, 1) == META_MAGIC) {
+		big_endian = 1;
+	} else {
+		return (char *)raw; /* Plain text. */
+	}
+	text = malloc(len + 1);
+	while (text && pos + META_HEADER_SIZE <= len) {
+		uint32_t content = read_u32(raw + pos + 24, big_endian) / 8;
+		uint32_t packet = read_u32(raw + pos + 28, big_endian) / 8;
+
+		if (read_u32(raw + pos, big_endian) != META_MAGIC ||
+		    content < META_HEADER_SIZE || packet < content ||
+		    pos + content > len) {
+			break;
+		}
+		memcpy(text + out, raw + pos + META_HEADER_SIZE,
+		       content - META_HEADER_SIZE);
+		out += content - META_HEADER_SIZE;
+		pos += packet;
+	}
+	free(raw);
+	if (text) {
+		text[out] = '\0';
+	}
+	return text;
 }

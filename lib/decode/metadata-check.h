@@ -1,6 +1,7 @@
 /*
- * Metadata framing check, internal to the decode module (see the .c file
- * for why babeltrace2 needs it).
+ * A trace's metadata file, internal to the decode module: the check of its
+ * framing (see the .c file for why babeltrace2 needs it) and its text
+ * (streams.c reads the packet header layout in it).
  */
 #ifndef LTA_DECODE_METADATA_CHECK_H
 #define LTA_DECODE_METADATA_CHECK_H
@@ -13,5 +14,13 @@
  * message naming the file in ERROR. Any thread.
  */
 int lta_metadata_check(const char *trace_dir, char *error, size_t size);
+
+/*
+ * Returns the TSDL text of TRACE_DIR/metadata (at most 16 MiB of it): the
+ * file as it is, or the payloads of its packets when packetized (up to the
+ * first packet that does not frame). Owned by the caller; NULL when the
+ * file cannot be read or memory is out. Any thread.
+ */
+char *lta_metadata_text(const char *trace_dir);
 
 #endif /* LTA_DECODE_METADATA_CHECK_H */

@@ -11,12 +11,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "metadata-check.h"
 #include "partial.h"
 
 #define CTF_MAGIC 0xc1fc1fc1u
-#define METADATA_MAGIC 0x75d11d57u
-#define METADATA_PACKET_HEADER 37 /* Bytes: magic to minor. */
-#define METADATA_MAX (16u << 20)
 #define HEADER_MAX 64 /* Bytes of a packet header we read at most. */
 
 /* Where a packet-header field lies, in bits from the packet's start. */
@@ -59,51 +57,6 @@ static char *read_file(const char *path, size_t max, size_t *len)
 		*len = n;
 	}
 	return buf;
-}
-
-/*
- * The TSDL text of a metadata file: as is, or the payloads of its packets
- * when packetized. Returns it (owned) or NULL.
- */
-static char *metadata_text(const char *dir)
-{
-	char path[4096];
-	unsigned char *raw;
-	char *text;
-	size_t len, pos = 0, out = 0;
-	bool big;
-
-	snprintf(path, sizeof(path), "%s/metadata", dir);
-	raw = (unsigned char *)read_file(path, METADATA_MAX, &len);
-	if (!raw || len < 4) {
-		free(raw);
-		return NULL;
-	}
-	if (u32_at(raw, false) != METADATA_MAGIC &&
-	    u32_at(raw, true) != METADATA_MAGIC) {
-		return (char *)raw;
-	}
-	big = u32_at(raw, true) == METADATA_MAGIC;
-	text = malloc(len + 1);
-	while (text && pos + METADATA_PACKET_HEADER <= len) {
-		uint32_t content = u32_at(raw + pos + 24, big) / 8;
-		uint32_t packet = u32_at(raw + pos + 28, big) / 8;
-
-		if (u32_at(raw + pos, big) != METADATA_MAGIC ||
-		    content < METADATA_PACKET_HEADER || packet < content ||
-		    pos + content > len) {
-			break;
-		}
-		memcpy(text + out, raw + pos + METADATA_PACKET_HEADER,
-		       content - METADATA_PACKET_HEADER);
-		out += content - METADATA_PACKET_HEADER;
-		pos += packet;
-	}
-	free(raw);
-	if (text) {
-		text[out] = '\0';
-	}
-	return text;
 }
 
 /* Reads "size = N" and "align = N" from an integer's body. */
@@ -243,7 +196,7 @@ static bool header_field(const char *text, const char *field, size_t len,
 /* Reads the layout of packet.header from the metadata of DIR. */
 static bool header_layout(const char *dir, struct header_layout *layout)
 {
-	char *text = metadata_text(dir);
+	char *text = lta_metadata_text(dir);
 	const char *p, *body;
 	int depth = 0;
 	bool ok = false;
