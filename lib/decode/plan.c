@@ -80,7 +80,13 @@ static enum lta_plan_read read_of(const bt_field_class *fc)
 	return PLAN_READ_SKIP;
 }
 
-/* Member index of an integer member, or -1 when absent or not an integer. */
+/*
+ * An integer member's reference, as read_int() takes it: its index, with
+ * PLAN_INT_UNSIGNED when it is unsigned (known once per class, not asked
+ * of every field); -1 when absent or not an integer.
+ */
+#define PLAN_INT_UNSIGNED (1 << 24)
+
 static int find_int_member(const bt_field_class *structure, const char *name)
 {
 	int i = find_member(structure, name);
@@ -90,8 +96,9 @@ static int find_int_member(const bt_field_class *structure, const char *name)
 	}
 	switch (read_of(member_class(structure, i))) {
 	case PLAN_READ_SINT:
-	case PLAN_READ_UINT:
 		return i;
+	case PLAN_READ_UINT:
+		return i | PLAN_INT_UNSIGNED;
 	default:
 		return -1;
 	}
@@ -369,20 +376,18 @@ static inline const bt_field *member(const bt_field *structure, int index)
 		structure, (uint64_t)index);
 }
 
-static inline int64_t read_int(const bt_field *structure, int index,
+/* The integer member REF (find_int_member()) of STRUCTURE, or ABSENT. */
+static inline int64_t read_int(const bt_field *structure, int ref,
 			       int64_t absent)
 {
-	const bt_field *f;
-
-	if (index < 0 || !structure) {
+	if (ref < 0 || !structure) {
 		return absent;
 	}
-	f = member(structure, index);
-	if (bt_field_class_type_is(bt_field_get_class_type(f),
-				   BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
-		return bt_field_integer_signed_get_value(f);
+	if (ref & PLAN_INT_UNSIGNED) {
+		return (int64_t)bt_field_integer_unsigned_get_value(
+			member(structure, ref & ~PLAN_INT_UNSIGNED));
 	}
-	return (int64_t)bt_field_integer_unsigned_get_value(f);
+	return bt_field_integer_signed_get_value(member(structure, ref));
 }
 
 static inline const char *read_string(const bt_field *structure, int index)

@@ -31,6 +31,10 @@ struct lta_plan_field {
 };
 
 /* Payload members that the decoder interprets, by role (-1: absent). */
+/*
+ * Members by index, -1 when absent; an integer member's index carries a
+ * flag when it is unsigned (plan.c reads it: not a plain index).
+ */
 struct lta_plan_roles {
 	int prev_tid, next_tid, prev_state, next_comm; /* sched_switch */
 	int tid, pid, parent_tid, parent_pid, name;    /* process events */
@@ -48,9 +52,9 @@ struct lta_plan {
 	uint32_t trace;
 
 	bool has_clock;
-	/* Packet context member holding the CPU number, or -1. */
+	/* Packet context member holding the CPU number, or -1 (as roles). */
 	int cpu_member;
-	/* Common context members, or -1. */
+	/* Common context members, or -1 (as roles). */
 	int ctx_pid, ctx_tid, ctx_procname;
 
 	struct lta_plan_roles roles;

@@ -74,18 +74,17 @@ void lta_segment_request_free(struct lta_segment_request *r)
 	if (!r) {
 		return;
 	}
-	free(r->record.calls);
-	free(r->record.counts);
-	free(r->record.strings);
+	lta_request_fini(&r->record);
 	free(r);
 }
 
 /*
- * A copy's buffers carry their room in a header before the elements: the
- * record a reader sees has no capacity fields, and a copy into a reused
- * record (a writer's slot) reallocates only when it needs more room than
- * the buffer ever had, to exactly what it needs, as the segmenter's own
- * records do. Such buffers are freed by lta_request_fini() only.
+ * A record's buffers (the segmenter's and its copies alike) carry their
+ * room in a header before the elements: the record a reader sees has no
+ * capacity fields, a copy into a reused record (a writer's slot)
+ * reallocates only when it needs more room than the buffer ever had, and
+ * buffers can change hands between records (lta_request_move()). They are
+ * freed by lta_request_fini() only.
  */
 union copy_head {
 	size_t room; /* Elements. */
@@ -98,23 +97,44 @@ static size_t room_of(const void *data)
 }
 
 /*
- * Makes *DATA (a copy's buffer, or NULL) hold NEED elements of SIZE.
- * Returns 0 or -ENOMEM (*DATA then unchanged).
+ * Makes *DATA (a record's buffer, or NULL) hold NEED elements of SIZE;
+ * when it must grow, to ROOM elements (at least NEED). Returns 0 or
+ * -ENOMEM (*DATA then unchanged).
  */
-static int fit(void **data, uint32_t need, size_t size)
+static int fit_room(void **data, size_t need, size_t room, size_t size)
 {
 	union copy_head *head = *data ? (union copy_head *)*data - 1 : NULL;
 
 	if (need <= room_of(*data)) {
 		return 0;
 	}
-	head = realloc(head, sizeof(*head) + (size_t)need * size);
+	if (room < need) {
+		room = need;
+	}
+	head = realloc(head, sizeof(*head) + room * size);
 	if (!head) {
 		return -ENOMEM;
 	}
-	head->room = need;
+	head->room = room;
 	*data = head + 1;
 	return 0;
+}
+
+/* fit_room() to exactly NEED: a copy is sized to what it holds. */
+static int fit(void **data, uint32_t need, size_t size)
+{
+	return fit_room(data, need, need, size);
+}
+
+/* fit_room() that doubles from FIRST: a record that grows call by call. */
+static int grow(void **data, size_t need, size_t first, size_t size)
+{
+	size_t room = room_of(*data) ? room_of(*data) : first;
+
+	while (room < need) {
+		room *= 2;
+	}
+	return fit_room(data, need, room, size);
 }
 
 static void drop(void *data)
@@ -166,6 +186,21 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 	return 0;
 }
 
+void lta_request_move(struct lta_request *dst, struct lta_request *src)
+{
+	struct lta_call *calls = dst->calls;
+	struct lta_call_count *counts = dst->counts;
+	char *strings = dst->strings;
+
+	*dst = *src;
+	src->calls = calls;
+	src->counts = counts;
+	src->strings = strings;
+	src->call_count = 0;
+	src->count_kinds = 0;
+	src->strings_len = 0;
+}
+
 void lta_request_fini(struct lta_request *r)
 {
 	drop(r->calls);
@@ -202,29 +237,19 @@ struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 	struct lta_call *calls;
 	struct lta_call_count *counts;
 	char *strings;
-	uint32_t calls_cap, counts_cap, strings_cap;
 
 	if (!segment->spare_count) {
 		return calloc(1, sizeof(*r));
 	}
 	r = segment->spare[--segment->spare_count];
 	LTA_ASSERT_DBG(r->released);
-	LTA_ASSERT_DBG(!r->record.calls == !r->calls_cap);
-	LTA_ASSERT_DBG(!r->record.counts == !r->counts_cap);
-	LTA_ASSERT_DBG(!r->record.strings == !r->strings_cap);
 	calls = r->record.calls;
-	calls_cap = r->calls_cap;
 	counts = r->record.counts;
-	counts_cap = r->counts_cap;
 	strings = r->record.strings;
-	strings_cap = r->strings_cap;
 	memset(r, 0, sizeof(*r));
 	r->record.calls = calls;
-	r->calls_cap = calls_cap;
 	r->record.counts = counts;
-	r->counts_cap = counts_cap;
 	r->record.strings = strings;
-	r->strings_cap = strings_cap;
 	return r;
 }
 
@@ -288,18 +313,10 @@ static int count_call(struct lta_segment_request *r, const char *name)
 			return 0;
 		}
 	}
-	if (r->record.count_kinds == r->counts_cap) {
-		uint32_t cap = r->counts_cap ? r->counts_cap * 2 : 8;
-		struct lta_call_count *grown =
-			realloc(r->record.counts, cap * sizeof(*grown));
-
-		if (!grown) {
-			return -ENOMEM;
-		}
-		r->record.counts = grown;
-		r->counts_cap = cap;
+	if (grow((void **)&r->record.counts, r->record.count_kinds + 1, 8,
+		 sizeof(*r->record.counts))) {
+		return -ENOMEM;
 	}
-	LTA_ASSERT_DBG(r->record.count_kinds < r->counts_cap);
 	r->record.counts[r->record.count_kinds].name = name;
 	r->record.counts[r->record.count_kinds].count = 1;
 	r->record.count_kinds++;
@@ -311,21 +328,10 @@ static uint32_t add_string(struct lta_segment_request *r, const char *s)
 	size_t len = strlen(s) + 1;
 	uint32_t at;
 
-	if (r->record.strings_len + len > r->strings_cap) {
-		uint32_t cap = r->strings_cap ? r->strings_cap : 256;
-		char *grown;
-
-		while (cap < r->record.strings_len + len) {
-			cap *= 2;
-		}
-		grown = realloc(r->record.strings, cap);
-		if (!grown) {
-			return UINT32_MAX;
-		}
-		r->record.strings = grown;
-		r->strings_cap = cap;
+	if (grow((void **)&r->record.strings, r->record.strings_len + len, 256,
+		 1)) {
+		return UINT32_MAX;
 	}
-	LTA_ASSERT_DBG(r->record.strings_len + len <= r->strings_cap);
 	at = r->record.strings_len;
 	memcpy(r->record.strings + at, s, len);
 	r->record.strings_len += (uint32_t)len;
@@ -350,21 +356,19 @@ int lta_segment_append_call(struct lta_segment *segment,
 	if (r->record.call_count >= segment->options.max_calls) {
 		return 0;
 	}
-	if (r->record.call_count == r->calls_cap) {
-		uint32_t cap = r->calls_cap ? r->calls_cap * 2 : 8;
-		struct lta_call *grown;
+	if (r->record.call_count == room_of(r->record.calls)) {
+		size_t room =
+			r->record.call_count ? r->record.call_count * 2 : 8;
 
-		if (cap > segment->options.max_calls) {
-			cap = segment->options.max_calls;
+		if (room > segment->options.max_calls) {
+			room = segment->options.max_calls;
 		}
-		grown = realloc(r->record.calls, cap * sizeof(*grown));
-		if (!grown) {
+		if (fit_room((void **)&r->record.calls,
+			     r->record.call_count + 1, room,
+			     sizeof(*r->record.calls))) {
 			return -ENOMEM;
 		}
-		r->record.calls = grown;
-		r->calls_cap = cap;
 	}
-	LTA_ASSERT_DBG(r->record.call_count < r->calls_cap);
 	out = &r->record.calls[r->record.call_count++];
 	/* Header and the arguments in use: a whole struct is 300 bytes. */
 	memcpy(out, call, offsetof(struct lta_call, args));

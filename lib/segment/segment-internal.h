@@ -39,11 +39,9 @@ struct lta_segment_connection;
  * bookkeeping no reader of a record needs.
  */
 struct lta_segment_request {
-	struct lta_request record;
-	/* Room in record.calls, record.counts and record.strings. */
-	uint32_t calls_cap, counts_cap, strings_cap;
-	uint32_t refs; /* Calls in flight attributed to it. */
-	bool ended;    /* Past its end (lingering close). */
+	struct lta_request record; /* Its buffers: see lta_request_move(). */
+	uint32_t refs;		   /* Calls in flight attributed to it. */
+	bool ended;		   /* Past its end (lingering close). */
 	bool emitted;
 	bool answering;			     /* Wrote to the connection. */
 	bool released;			     /* Recycled: must not be used. */

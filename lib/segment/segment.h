@@ -239,8 +239,17 @@ struct lta_connection {
 int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
 
 /*
- * Frees the buffers of a copy made by lta_request_copy() and empties it
- * (it may be copied into again).
+ * Moves the record SRC into DST without copying: DST gets SRC's fields and
+ * buffers, SRC keeps its other fields but takes DST's old buffers, empty
+ * (no calls, counts or strings). Both are records the segmenter lent to
+ * on_request, or copies (lta_request_copy(), lta_request_move()), or
+ * zeroed. Lets a consumer keep a request handed out without its copy cost.
+ */
+void lta_request_move(struct lta_request *dst, struct lta_request *src);
+
+/*
+ * Frees the buffers of a copy made by lta_request_copy() or
+ * lta_request_move() and empties it (it may be copied into again).
  */
 void lta_request_fini(struct lta_request *r);
 
@@ -330,10 +339,12 @@ struct lta_segment_counters {
 
 /*
  * Called with each finished request, in the order requests finish. The
- * request is borrowed for the call. Return 0 to go on, non-zero to stop
+ * request is lent for the call: read it, or take its calls, counts and
+ * strings with lta_request_move() (the segmenter reads them no more once
+ * it handed the request out). Return 0 to go on, non-zero to stop
  * (returned by lta_segment_feed()).
  */
-typedef int (*lta_segment_request_func)(const struct lta_request *request,
+typedef int (*lta_segment_request_func)(struct lta_request *request,
 					void *user_data);
 
 struct lta_segment;

@@ -120,7 +120,7 @@ static int parse_duration(const char *s, int64_t *ns)
 	return 0;
 }
 
-static int on_request(const struct lta_request *r, void *user_data)
+static int on_request(struct lta_request *r, void *user_data)
 {
 	struct requests_cmd *cmd = user_data;
 	const struct lta_decode_trace *trace;

@@ -14,7 +14,7 @@
 #define WAKE_BATCH 256
 
 struct slot {
-	struct lta_request request; /* A deep copy; buffers reused. */
+	struct lta_request request; /* Moved in; buffers swapped back. */
 	const char *host;	    /* Borrowed. */
 };
 
@@ -112,11 +112,10 @@ struct lta_cli_writer *lta_cli_writer_create(FILE *out,
 	return w;
 }
 
-int lta_cli_writer_push(struct lta_cli_writer *w, const struct lta_request *r,
+int lta_cli_writer_push(struct lta_cli_writer *w, struct lta_request *r,
 			const char *host)
 {
 	struct slot *s;
-	int ret;
 
 	pthread_mutex_lock(&w->lock);
 	while (w->count == SLOTS && !w->error) {
@@ -134,10 +133,7 @@ int lta_cli_writer_push(struct lta_cli_writer *w, const struct lta_request *r,
 	pthread_mutex_unlock(&w->lock);
 
 	/* A free slot is the producer's until count grows. */
-	ret = lta_request_copy(&s->request, r);
-	if (ret) {
-		return ret;
-	}
+	lta_request_move(&s->request, r);
 	s->host = host;
 
 	pthread_mutex_lock(&w->lock);

@@ -32,11 +32,13 @@ struct lta_cli_writer *lta_cli_writer_create(FILE *out,
 					     enum lta_cli_writer_format format);
 
 /*
- * Queues a copy of R, with HOST (borrowed: must live until finish) for the
- * JSON "host" field. Called by the reading thread only. Returns 0, -ENOMEM,
- * or -EIO once the writer failed to write.
+ * Queues R, with HOST (borrowed: must live until finish) for the JSON
+ * "host" field. R's calls, counts and strings are moved out, not copied
+ * (lta_request_move(): R is a record the segmenter lent to on_request, and
+ * gets a free slot's buffers back, empty). Called by the reading thread
+ * only. Returns 0, or -EIO once the writer failed to write.
  */
-int lta_cli_writer_push(struct lta_cli_writer *w, const struct lta_request *r,
+int lta_cli_writer_push(struct lta_cli_writer *w, struct lta_request *r,
 			const char *host);
 
 /*

@@ -277,7 +277,7 @@ static int write_snapshot(struct worker *w)
 /* --- the pipeline's callbacks ----------------------------------------------
  */
 
-static int on_request(const struct lta_request *r, void *user_data)
+static int on_request(struct lta_request *r, void *user_data)
 {
 	struct worker *w = user_data;
 	const struct lta_decode_trace *trace =

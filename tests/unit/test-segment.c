@@ -6,6 +6,7 @@
  * connections, the sequence cap, listener threads, and context-less
  * traces through the tasks module.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,7 +29,7 @@ struct out {
 static struct out outs[MAX_OUT];
 static int nout;
 
-static int collect(const struct lta_request *r, void *user_data)
+static int collect(struct lta_request *r, void *user_data)
 {
 	struct out *o;
 	uint32_t i;
@@ -1172,11 +1173,90 @@ static void test_copy(void)
 	lta_request_fini(&copy);
 }
 
+#define MOVES 40
+
+/* Requests taken by take(): each moved, and a copy made before to check. */
+static struct lta_request kept[MOVES], before[MOVES];
+static int nkept, lent_emptied;
+
+static int take(struct lta_request *r, void *user_data)
+{
+	(void)user_data;
+	if (nkept == MOVES || lta_request_copy(&before[nkept], r) != 0) {
+		return -ENOMEM;
+	}
+	lta_request_move(&kept[nkept], r);
+	if (r->call_count == 0 && r->count_kinds == 0 && r->strings_len == 0 &&
+	    r->id == kept[nkept].id) {
+		lent_emptied++;
+	}
+	nkept++;
+	return 0;
+}
+
+static void test_move(void)
+{
+	struct ctx w = { 0, 300, 300, "apache2" };
+	int i, same = 0;
+
+	diag("lta_request_move: on_request keeps requests without a copy");
+	lta_segment_destroy(seg);
+	seg = lta_segment_create(NULL, take, NULL);
+	for (i = 0; i < MOVES; i++) {
+		int64_t t = 100000 * (i + 1);
+		struct lta_event e = base(&w, t + 300, LTA_EVENT_SYSCALL_ENTRY,
+					  LTA_SYSCALL_openat, N_OPENAT);
+		char path[32];
+		int k;
+
+		entry(&w, t - 50, LTA_SYSCALL_accept4, N_ACCEPT4, 3);
+		accept_exit(&w, t, 7, 40000 + i);
+		call(&w, t + 100, LTA_SYSCALL_read, N_READ, 7, 120);
+		/* A string argument, and i % 4 more reads: sizes vary. */
+		snprintf(path, sizeof(path), "/var/www/page-%d.php", i);
+		e.args[0].name = "filename";
+		e.args[0].type = LTA_ARG_STRING;
+		e.args[0].v.str = path;
+		e.nargs = 1;
+		feed(&e);
+		exit_(&w, t + 310, LTA_SYSCALL_openat, N_OPENAT, 9);
+		for (k = 0; k < i % 4; k++) {
+			call(&w, t + 400 + 20 * k, LTA_SYSCALL_read, N_READ, 9,
+			     500);
+		}
+		call(&w, t + 900, LTA_SYSCALL_write, N_WRITE, 7, 700);
+		call(&w, t + 1000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	}
+	is_int(nkept, MOVES, "every request taken");
+	is_int(lent_emptied, MOVES,
+	       "the lent record keeps its fields, emptied of its calls");
+	/* Compared once the segmenter reused the buffers it got back. */
+	for (i = 0; i < nkept; i++) {
+		if (kept[i].call_count == 5 + (uint32_t)(i % 4) &&
+		    same_record(&kept[i], &before[i]) &&
+		    strcmp(lta_request_string(&kept[i],
+					      &kept[i].calls[2].args[0]),
+			   lta_request_string(&before[i],
+					      &before[i].calls[2].args[0])) ==
+			    0) {
+			same++;
+		}
+		lta_request_fini(&kept[i]);
+		lta_request_fini(&before[i]);
+	}
+	is_int(same, MOVES,
+	       "each taken request still holds its calls, counts and "
+	       "strings after the segmenter went on");
+	lta_segment_destroy(seg);
+	seg = NULL;
+}
+
 int main(void)
 {
 	plan_no_plan();
 	test_end_names();
 	test_prefork();
+	test_move();
 	test_thread_pool();
 	test_servers_and_filter();
 	test_reuse_and_trace_start();
