@@ -90,12 +90,54 @@ static inline void put8(char *end, uint32_t v)
 	}
 }
 
+/* The number of decimal digits of V. */
+static inline unsigned digits_of(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ULL,
+		10ULL,
+		100ULL,
+		1000ULL,
+		10000ULL,
+		100000ULL,
+		1000000ULL,
+		10000000ULL,
+		100000000ULL,
+		1000000000ULL,
+		10000000000ULL,
+		100000000000ULL,
+		1000000000000ULL,
+		10000000000000ULL,
+		100000000000000ULL,
+		1000000000000000ULL,
+		10000000000000000ULL,
+		100000000000000000ULL,
+		1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	/*
+	 * log10(2) ~ 1233/4096 gives the digits of V's highest bit, then one
+	 * more if V reaches the next power of ten. V | 1 has the same digits
+	 * (no power of ten above 1 is odd) and makes 0 count as 1.
+	 */
+	uint64_t u = v | 1;
+	unsigned n = ((64u - (unsigned)__builtin_clzll(u)) * 1233u) >> 12;
+
+	return n + (n < 20 && u >= pow10[n]);
+}
+
 void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v)
 {
-	char tmp[24];
-	char *end = tmp + sizeof(tmp), *p = end;
+	unsigned n = digits_of(v);
+	char *p;
 	uint32_t head;
 
+	/* Written in place, from the last digit back. */
+	if (!lta_strbuf_reserve(buf, n)) {
+		return;
+	}
+	p = buf->data + buf->len + n;
+	buf->len += n;
 	/*
 	 * 64-bit divisions only to cut 8-digit chunks (timestamps have 19
 	 * digits: two of them); digits come from 32-bit arithmetic.
@@ -119,7 +161,6 @@ void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v)
 	} else {
 		*--p = (char)('0' + head);
 	}
-	lta_strbuf_append(buf, p, (size_t)(end - p));
 }
 
 void lta_strbuf_int(struct lta_strbuf *buf, int64_t v)

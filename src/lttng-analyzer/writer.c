@@ -36,9 +36,27 @@ struct lta_cli_writer {
 	struct lta_strbuf buf; /* The writer thread's. */
 };
 
+/*
+ * Formatted lines gather in the writer's buffer and go to OUT in pieces of
+ * this size: fwrite() hands a piece this large straight to write(2),
+ * without copying it into OUT's buffer.
+ */
+#define FLUSH_AT (256 * 1024)
+
+/* Hands what the buffer holds to OUT. Returns 0 or an errno. */
+static int flush_buf(struct lta_cli_writer *w)
+{
+	size_t len = w->buf.len;
+
+	lta_strbuf_clear(&w->buf);
+	if (len && fwrite(w->buf.data, 1, len, w->out) != len) {
+		return errno ? errno : EIO;
+	}
+	return 0;
+}
+
 static int write_slot(struct lta_cli_writer *w, const struct slot *s)
 {
-	lta_strbuf_clear(&w->buf);
 	if (w->format == LTA_CLI_WRITER_JSONL) {
 		lta_request_format_json(&s->request, s->host, &w->buf);
 	} else {
@@ -48,10 +66,7 @@ static int write_slot(struct lta_cli_writer *w, const struct slot *s)
 	if (w->buf.failed) {
 		return ENOMEM;
 	}
-	if (fwrite(w->buf.data, 1, w->buf.len, w->out) != w->buf.len) {
-		return errno ? errno : EIO;
-	}
-	return 0;
+	return w->buf.len >= FLUSH_AT ? flush_buf(w) : 0;
 }
 
 static void *run(void *arg)
@@ -63,6 +78,17 @@ static void *run(void *arg)
 		struct slot *s;
 		int err;
 
+		if (w->count == 0 && w->buf.len) {
+			/* Nothing queued: what is formatted goes out now. */
+			pthread_mutex_unlock(&w->lock);
+			err = w->error ? 0 : flush_buf(w);
+			pthread_mutex_lock(&w->lock);
+			if (err && !w->error) {
+				w->error = err;
+			}
+			lta_strbuf_clear(&w->buf);
+			continue;
+		}
 		while (w->count == 0 && !w->closing) {
 			w->writer_waits = true;
 			pthread_cond_wait(&w->not_empty, &w->lock);

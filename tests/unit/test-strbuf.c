@@ -55,6 +55,28 @@ int main(void)
 		bad += strcmp(lta_strbuf_cstr(&b), want) != 0;
 	}
 	is_int(bad, 0, "unsigned edge cases equal snprintf's");
+	{
+		/* Each power of ten and the number before it, appended. */
+		struct lta_strbuf all = { 0 };
+		char expect[64 * 22] = "";
+		size_t at = 0;
+		uint64_t p = 1;
+		int k;
+
+		for (k = 0; k < 20; k++, p *= 10) {
+			lta_strbuf_uint(&all, p);
+			lta_strbuf_putc(&all, ' ');
+			lta_strbuf_uint(&all, p - 1);
+			lta_strbuf_putc(&all, ' ');
+			at += (size_t)snprintf(expect + at, sizeof(expect) - at,
+					       "%" PRIu64 " %" PRIu64 " ", p,
+					       p - 1);
+		}
+		is_str(lta_strbuf_cstr(&all), expect,
+		       "powers of ten and their predecessors, appended in "
+		       "place after what the buffer holds");
+		lta_strbuf_fini(&all);
+	}
 	for (i = 0; i < 1000000; i++) {
 		uint64_t v = next_random(&rng) >> (next_random(&rng) % 64);
 		int64_t s =
