@@ -89,6 +89,7 @@ const char *lta_event_kind_name(enum lta_event_kind kind)
 		[LTA_EVENT_STATEDUMP_FD] = "statedump_fd",
 		[LTA_EVENT_RBL_START] = "rbl_start",
 		[LTA_EVENT_RBL_END] = "rbl_end",
+		[LTA_EVENT_SOCKNAME] = "sockname",
 	};
 
 	if ((unsigned)kind >= LTA_EVENT_KIND_COUNT) {

@@ -41,6 +41,7 @@ enum lta_event_kind {
 	LTA_EVENT_STATEDUMP_FD,	     /* lttng_statedump_file_descriptor */
 	LTA_EVENT_RBL_START,	     /* lttng_analyzer_rbl:sst, :ist */
 	LTA_EVENT_RBL_END,	     /* lttng_analyzer_rbl:sen, :ien */
+	LTA_EVENT_SOCKNAME, /* lttng_analyzer_syscall:sockname (args) */
 	LTA_EVENT_KIND_COUNT,
 };
 

@@ -104,6 +104,7 @@ void lta_segment_hand_out_connection(struct lta_segment *segment,
 	if (ret && !segment->stop) {
 		segment->stop = ret;
 	}
+	lta_segment_server_gone(segment, c);
 	free(c);
 }
 
@@ -206,6 +207,7 @@ lta_segment_begin_request(struct lta_segment *segment,
 	r->conn = c;
 	c->current = r;
 	c->positions++;
+	lta_segment_link_upstream(segment, c, r);
 	if (!c->record.first_request) {
 		c->record.first_request = r->record.id;
 	}
@@ -290,6 +292,7 @@ lta_segment_open_connection(struct lta_segment *segment,
 		free(c);
 		return NULL;
 	}
+	lta_segment_server_opened(segment, c);
 	segment->next_connection_id++;
 	segment->counters.connections_opened++;
 	segment->counters.connections_open++;
@@ -320,6 +323,7 @@ void lta_segment_abort_process(struct lta_segment *segment, uint32_t trace,
 	uint64_t key;
 	void *value;
 
+	lta_segment_clients_gone(segment, trace, pid);
 	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
 		struct lta_segment_connection *c = value;
 

@@ -118,6 +118,39 @@ static void peer_json(struct lta_strbuf *out, int family_number,
 	lta_strbuf_putc(out, '}');
 }
 
+static void exchange_json(const struct lta_exchange *x, struct lta_strbuf *out)
+{
+	LIT(out, "{\"component\":");
+	if (x->component[0]) {
+		lta_strbuf_json_string(out, x->component);
+	} else {
+		LIT(out, "null");
+	}
+	LIT(out, ",\"peer\":");
+	if (x->peer[0]) {
+		lta_strbuf_json_string(out, x->peer);
+	} else {
+		LIT(out, "null");
+	}
+	LIT(out, ",\"fd\":");
+	lta_strbuf_int(out, x->fd);
+	LIT(out, ",\"start_ns\":");
+	lta_strbuf_int(out, x->start);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "duration_ns",
+		    x->end >= x->start && x->start >= 0 ? x->end - x->start
+							: -1);
+	LIT(out, ",\"bytes_out\":");
+	lta_strbuf_uint(out, x->bytes_out);
+	LIT(out, ",\"bytes_in\":");
+	lta_strbuf_uint(out, x->bytes_in);
+	LIT(out, ",\"link\":\"");
+	lta_strbuf_puts(out, lta_link_name(x->link));
+	LIT(out, "\",");
+	int_or_null(out, "request", x->request ? (int64_t)x->request : -1);
+	lta_strbuf_putc(out, '}');
+}
+
 void lta_connection_format_json(const struct lta_connection *c,
 				const char *host, struct lta_strbuf *out)
 {
@@ -193,7 +226,14 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 	lta_strbuf_int(out, r->pid);
 	LIT(out, ",\"procname\":");
 	lta_strbuf_json_string(out, r->procname);
-	LIT(out, ",\"tids\":[");
+	LIT(out, ",\"component\":");
+	lta_strbuf_json_string(out,
+			       r->component[0] ? r->component : r->procname);
+	lta_strbuf_putc(out, ',');
+	int_or_null(out, "upstream", r->upstream ? (int64_t)r->upstream : -1);
+	LIT(out, ",\"link\":\"");
+	lta_strbuf_puts(out, lta_link_name(r->link));
+	LIT(out, "\",\"tids\":[");
 	for (j = 0; j < r->tid_count; j++) {
 		if (j) {
 			lta_strbuf_putc(out, ',');
@@ -286,7 +326,16 @@ void lta_request_format_json(const struct lta_request *r, const char *host,
 		lta_strbuf_putc(out, ':');
 		lta_strbuf_uint(out, r->counts[i].count);
 	}
-	LIT(out, "},\"calls\":[");
+	LIT(out, "},\"downstream\":[");
+	for (i = 0; i < r->exchange_count; i++) {
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		exchange_json(&r->exchanges[i], out);
+	}
+	LIT(out, "],\"downstream_truncated\":");
+	lta_strbuf_puts(out, r->exchanges_truncated ? "true" : "false");
+	LIT(out, ",\"calls\":[");
 	for (i = 0; i < r->call_count; i++) {
 		const struct lta_call *c = &r->calls[i];
 

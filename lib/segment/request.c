@@ -147,23 +147,26 @@ static void drop(void *data)
 int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 {
 	void *calls = dst->calls, *counts = dst->counts,
-	     *strings = dst->strings;
+	     *strings = dst->strings, *exchanges = dst->exchanges;
 	int ret = 0;
 	uint32_t i;
 
 	if (fit(&calls, src->call_count, sizeof(struct lta_call)) ||
 	    fit(&counts, src->count_kinds, sizeof(struct lta_call_count)) ||
-	    fit(&strings, src->strings_len, 1)) {
+	    fit(&strings, src->strings_len, 1) ||
+	    fit(&exchanges, src->exchange_count, sizeof(struct lta_exchange))) {
 		ret = -ENOMEM;
 	}
 	*dst = *src;
 	dst->calls = calls;
 	dst->counts = counts;
 	dst->strings = strings;
+	dst->exchanges = exchanges;
 	if (ret) {
 		dst->call_count = 0;
 		dst->count_kinds = 0;
 		dst->strings_len = 0;
+		dst->exchange_count = 0;
 		return ret;
 	}
 	LTA_ASSERT_DBG(room_of(dst->calls) >= dst->call_count &&
@@ -183,6 +186,10 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src)
 	if (src->strings_len) {
 		memcpy(dst->strings, src->strings, src->strings_len);
 	}
+	if (src->exchange_count) {
+		memcpy(dst->exchanges, src->exchanges,
+		       src->exchange_count * sizeof(*dst->exchanges));
+	}
 	return 0;
 }
 
@@ -191,14 +198,17 @@ void lta_request_move(struct lta_request *dst, struct lta_request *src)
 	struct lta_call *calls = dst->calls;
 	struct lta_call_count *counts = dst->counts;
 	char *strings = dst->strings;
+	struct lta_exchange *exchanges = dst->exchanges;
 
 	*dst = *src;
 	src->calls = calls;
 	src->counts = counts;
 	src->strings = strings;
+	src->exchanges = exchanges;
 	src->call_count = 0;
 	src->count_kinds = 0;
 	src->strings_len = 0;
+	src->exchange_count = 0;
 }
 
 void lta_request_fini(struct lta_request *r)
@@ -206,12 +216,15 @@ void lta_request_fini(struct lta_request *r)
 	drop(r->calls);
 	drop(r->counts);
 	drop(r->strings);
+	drop(r->exchanges);
 	r->calls = NULL;
 	r->counts = NULL;
 	r->strings = NULL;
+	r->exchanges = NULL;
 	r->call_count = 0;
 	r->count_kinds = 0;
 	r->strings_len = 0;
+	r->exchange_count = 0;
 }
 
 /* Frees R, or keeps it (and its buffers) for the next request. */
@@ -237,6 +250,7 @@ struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 	struct lta_call *calls;
 	struct lta_call_count *counts;
 	char *strings;
+	struct lta_exchange *exchanges;
 
 	if (!segment->spare_count) {
 		return calloc(1, sizeof(*r));
@@ -246,10 +260,12 @@ struct lta_segment_request *lta_segment_request_new(struct lta_segment *segment)
 	calls = r->record.calls;
 	counts = r->record.counts;
 	strings = r->record.strings;
+	exchanges = r->record.exchanges;
 	memset(r, 0, sizeof(*r));
 	r->record.calls = calls;
 	r->record.counts = counts;
 	r->record.strings = strings;
+	r->record.exchanges = exchanges;
 	return r;
 }
 
@@ -336,6 +352,31 @@ static uint32_t add_string(struct lta_segment_request *r, const char *s)
 	memcpy(r->record.strings + at, s, len);
 	r->record.strings_len += (uint32_t)len;
 	return at;
+}
+
+/*
+ * Appends an empty exchange to R and returns it, or NULL when R keeps no
+ * more (exchanges_truncated set) or out of memory.
+ */
+struct lta_exchange *lta_segment_add_exchange(struct lta_segment_request *r)
+{
+	struct lta_exchange *x;
+
+	LTA_ASSERT_DBG(!r->emitted && !r->released);
+	if (r->record.exchange_count >= LTA_REQUEST_MAX_EXCHANGES) {
+		r->record.exchanges_truncated = true;
+		return NULL;
+	}
+	if (grow((void **)&r->record.exchanges, r->record.exchange_count + 1, 4,
+		 sizeof(*r->record.exchanges))) {
+		return NULL;
+	}
+	x = &r->record.exchanges[r->record.exchange_count++];
+	memset(x, 0, sizeof(*x));
+	x->fd = -1;
+	x->start = -1;
+	x->end = -1;
+	return x;
 }
 
 /* Appends the merged call to R (if room), with strings moved into R. */
@@ -484,6 +525,34 @@ static char *put_decimal(char *p, unsigned v)
 	return p;
 }
 
+void lta_segment_format_addr(int family, const uint16_t *v4, unsigned v4_len,
+			     const uint16_t *v6, unsigned v6_len, char *out,
+			     size_t size)
+{
+	out[0] = '\0';
+	if (family == AF_INET && v4 && v4_len == 4 && size >= 16) {
+		char *p = out;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			p = put_decimal(p, v4[i] & 0xff);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+	} else if (family == AF_INET6 && v6 && (v6_len == 8 || v6_len == 16)) {
+		uint16_t w[8];
+		int i;
+
+		for (i = 0; i < 8; i++) {
+			/* 8 x u16 (lttng-modules) or 16 x u8 (older). */
+			w[i] = v6_len == 8 ? v6[i]
+					   : (uint16_t)((v6[2 * i] << 8) |
+							v6[2 * i + 1]);
+		}
+		snprintf(out, size, "%x:%x:%x:%x:%x:%x:%x:%x", w[0], w[1], w[2],
+			 w[3], w[4], w[5], w[6], w[7]);
+	}
+}
+
 void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *k,
 			  const struct lta_event *event)
 {
@@ -501,30 +570,14 @@ void lta_segment_set_peer(struct lta_segment *segment, struct lta_connection *k,
 	    (k->family == AF_INET || k->family == AF_INET6)) {
 		k->port = (int)value;
 	}
-	if (k->family == AF_INET && v4 && v4->type == LTA_ARG_INTS &&
-	    v4->len == 4) {
-		char *p = k->peer;
-		int i;
-
-		for (i = 0; i < 4; i++) {
-			p = put_decimal(p, v4->v.ints[i] & 0xff);
-			*p++ = i < 3 ? '.' : '\0';
-		}
-	} else if (k->family == AF_INET6 && v6 && v6->type == LTA_ARG_INTS &&
-		   (v6->len == 8 || v6->len == 16)) {
-		uint16_t w[8];
-		int i;
-
-		for (i = 0; i < 8; i++) {
-			/* 8 x u16 (lttng-modules) or 16 x u8 (older). */
-			w[i] = v6->len == 8
-				       ? v6->v.ints[i]
-				       : (uint16_t)((v6->v.ints[2 * i] << 8) |
-						    v6->v.ints[2 * i + 1]);
-		}
-		snprintf(k->peer, sizeof(k->peer), "%x:%x:%x:%x:%x:%x:%x:%x",
-			 w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
-	} else if (k->family == AF_UNIX) {
+	if (k->family == AF_UNIX) {
 		memcpy(k->peer, "unix", 5);
+		return;
 	}
+	lta_segment_format_addr(
+		k->family, v4 && v4->type == LTA_ARG_INTS ? v4->v.ints : NULL,
+		v4 && v4->type == LTA_ARG_INTS ? v4->len : 0,
+		v6 && v6->type == LTA_ARG_INTS ? v6->v.ints : NULL,
+		v6 && v6->type == LTA_ARG_INTS ? v6->len : 0, k->peer,
+		sizeof(k->peer));
 }

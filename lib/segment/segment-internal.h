@@ -69,6 +69,39 @@ enum lta_segment_sched {
 };
 
 /*
+ * What pairs the two ends of a connection (tiers.c): a string both ends
+ * can write, hashed into a table of the ends still unpaired, with the
+ * chain of those that share the hash.
+ */
+struct lta_segment_match {
+	char text[LTA_COMPONENT_MAX + 32]; /* "" when not registered. */
+	uint64_t hash;
+	void *next; /* Next end of the same kind under HASH. */
+};
+
+/*
+ * A connection a traced process opened (connect): the client's end, to
+ * another server. Its exchanges are the requests' messages to that server.
+ */
+struct lta_segment_client {
+	uint32_t trace;
+	int32_t pid;
+	int32_t fd;
+	int family;
+	char dest[LTA_COMPONENT_MAX];  /* "127.0.0.1:3306", a unix path. */
+	char local[LTA_COMPONENT_MAX]; /* Its own address:port; "". */
+	int32_t peer_pid;	       /* unix: the server's pid; -1. */
+	enum lta_link link;
+	bool ambiguous; /* Several server ends fitted it. */
+	struct lta_segment_connection *server; /* Its other end; borrowed. */
+	struct lta_segment_match match;	       /* While unpaired. */
+	/* Its latest exchange: the request that made it, and which one. */
+	uint64_t request; /* 0: none (no request was being served). */
+	uint32_t exchange;
+	bool answered; /* It read bytes: the next write is a new one. */
+};
+
+/*
  * A connection being followed: its record, and the request on it now
  * (NULL while the connection is idle between requests).
  */
@@ -82,6 +115,13 @@ struct lta_segment_connection {
 	 * not answered yet: pipelined ones waiting behind the current one.
 	 */
 	uint32_t queued;
+
+	/* Tiers (tiers.c): the server's end of a connection. */
+	char component[LTA_COMPONENT_MAX]; /* procname[@local address] */
+	int32_t peer_pid; /* unix: the client's pid (SO_PEERCRED); -1. */
+	enum lta_link link;
+	struct lta_segment_client *client; /* Its other end; borrowed. */
+	struct lta_segment_match match;	   /* While unpaired. */
 };
 
 struct lta_segment_thread {
@@ -148,6 +188,11 @@ struct lta_segment {
 	/* Where the peer fields of the last accept layout were. */
 	const char *peer_names[4]; /* Field names, borrowed. */
 	int8_t peer_index[4];
+
+	/* Tiers (tiers.c). */
+	struct lta_htable clients;	    /* fd_key -> owned client end. */
+	struct lta_htable unpaired_servers; /* Match hash -> chain. */
+	struct lta_htable unpaired_clients; /* Match hash -> chain. */
 
 	/*
 	 * Interned names of other events: the tracer's http event, and the
@@ -462,5 +507,73 @@ bool lta_segment_is_http_event(struct lta_segment *segment,
 /* An lttng_analyzer_syscall:http event. Returns 0 or -ENOMEM. */
 int lta_segment_handle_http(struct lta_segment *segment,
 			    const struct lta_event *event);
+
+/* --- tiers.c: the two ends of connections between traced servers ----- */
+
+/* Sets up and frees the tables of tiers.c. */
+int lta_segment_tiers_init(struct lta_segment *segment);
+void lta_segment_tiers_fini(struct lta_segment *segment);
+
+/*
+ * Formats an address from the decoded fields of a socket event (v4: 4 x
+ * u8, v6: 8 x u16 or 16 x u8) into OUT ("" when FAMILY has none).
+ */
+void lta_segment_format_addr(int family, const uint16_t *v4, unsigned v4_len,
+			     const uint16_t *v6, unsigned v6_len, char *out,
+			     size_t size);
+
+/*
+ * A server connection C was accepted (its peer set): names its component
+ * and pairs it with a client end when the trace has one.
+ */
+void lta_segment_server_opened(struct lta_segment *segment,
+			       struct lta_segment_connection *c);
+
+/* C is freed: unpairs it. */
+void lta_segment_server_gone(struct lta_segment *segment,
+			     struct lta_segment_connection *c);
+
+/* Request R begins on C: its component, and its upstream request. */
+void lta_segment_link_upstream(struct lta_segment *segment,
+			       struct lta_segment_connection *c,
+			       struct lta_segment_request *r);
+
+/*
+ * The exit of a connect that thread T made (its entry in T's pending call):
+ * a client end, and an exchange of the request T serves. Returns 0 or
+ * -ENOMEM.
+ */
+int lta_segment_client_connected(struct lta_segment *segment,
+				 struct lta_segment_thread *t,
+				 const struct lta_event *event);
+
+/*
+ * The entry of a call on descriptor FD of a client end, made for request
+ * R (or NULL): a write after an answer begins a new exchange.
+ */
+void lta_segment_client_entry(struct lta_segment *segment,
+			      struct lta_segment_thread *t,
+			      struct lta_segment_request *r,
+			      const struct lta_event *event, int32_t fd);
+
+/* The exit of a read or write of RET bytes on FD: counted on the exchange. */
+void lta_segment_client_exit(struct lta_segment *segment,
+			     const struct lta_event *event, int32_t fd,
+			     int64_t ret);
+
+/* FD of (TRACE, PID) is closed: forgets its client end. */
+void lta_segment_client_closed(struct lta_segment *segment, uint32_t trace,
+			       int32_t pid, int32_t fd);
+
+/* The process (TRACE, PID) is gone: forgets its client ends. */
+void lta_segment_clients_gone(struct lta_segment *segment, uint32_t trace,
+			      int32_t pid);
+
+/* The user-space tracer's sockname event: an end's own address. */
+int lta_segment_handle_sockname(struct lta_segment *segment,
+				const struct lta_event *event);
+
+/* Appends an empty exchange to R; NULL when R keeps no more. */
+struct lta_exchange *lta_segment_add_exchange(struct lta_segment_request *r);
 
 #endif /* LTA_SEGMENT_SEGMENT_INTERNAL_H */

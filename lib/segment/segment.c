@@ -42,7 +42,8 @@ lta_segment_create(const struct lta_segment_options *options,
 	    lta_htable_init(&segment->connections, 256) ||
 	    lta_htable_init(&segment->by_id, 256) ||
 	    lta_htable_init(&segment->threads, 256) ||
-	    lta_htable_init(&segment->fd_types, 256)) {
+	    lta_htable_init(&segment->fd_types, 256) ||
+	    lta_segment_tiers_init(segment)) {
 		goto error;
 	}
 	return segment;
@@ -91,6 +92,8 @@ static int handle_entry(struct lta_segment *segment,
 	}
 	if (event->syscall == LTA_SYSCALL_close && fd >= 0) {
 		lta_segment_forget_fd(segment, event->trace, event->pid, fd);
+		lta_segment_client_closed(segment, event->trace, event->pid,
+					  fd);
 	}
 	if (fd >= 0) {
 		c = lta_htable_get(&segment->by_fd,
@@ -136,6 +139,7 @@ static int handle_entry(struct lta_segment *segment,
 		t->serving = 0;
 	} else {
 		r = lta_segment_serving(segment, t);
+		lta_segment_client_entry(segment, t, r, event, fd);
 	}
 
 	p->active = true;
@@ -336,9 +340,17 @@ static int handle_exit(struct lta_segment *segment,
 		goto end;
 	}
 
+	if (paired && event->syscall == LTA_SYSCALL_connect && has_ret &&
+	    (ret == 0 || ret == -EINPROGRESS)) {
+		err = lta_segment_client_connected(segment, t, event);
+		if (err) {
+			goto end;
+		}
+	}
 	r = paired ? p->request : lta_segment_serving(segment, t);
 	if (paired && has_ret && p->fd >= 0 &&
 	    (is_read(event->syscall) || is_write(event->syscall))) {
+		lta_segment_client_exit(segment, event, p->fd, ret);
 		err = exchange_exit(segment, t, event, &r, ret);
 		if (err) {
 			goto end;
@@ -395,6 +407,9 @@ int lta_segment_feed_cached(struct lta_segment *segment,
 		return 0;
 	}
 	switch (event->kind) {
+	case LTA_EVENT_SOCKNAME:
+		ret = lta_segment_handle_sockname(segment, event);
+		break;
 	case LTA_EVENT_SYSCALL_ENTRY:
 	case LTA_EVENT_SYSCALL_EXIT:
 		if (!event->syscall_name) {
@@ -599,6 +614,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
 		free(value);
 	}
+	lta_segment_tiers_fini(segment);
 	while (segment->spare_count) {
 		lta_segment_request_free(
 			segment->spare[--segment->spare_count]);

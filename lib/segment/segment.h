@@ -112,6 +112,49 @@ enum lta_fd_type {
 /* Returns "client", "socket", "file", "pipe", "other". */
 const char *lta_fd_type_name(enum lta_fd_type type);
 
+/*
+ * How a request, or an exchange it made, is tied to the other end of its
+ * connection (doc/tiers.md):
+ * - none: the other end is not in the trace, or the trace cannot tell
+ *   which of its connections it is (kernel traces have no client port);
+ * - paired: the two ends of the connection were paired from what both
+ *   sides recorded, and the message order gives the request;
+ * - ambiguous: several connections of the other side fit; none is chosen.
+ */
+enum lta_link {
+	LTA_LINK_NONE = 0,
+	LTA_LINK_PAIRED,
+	LTA_LINK_AMBIGUOUS,
+};
+
+/* Returns "none", "paired", "ambiguous". */
+const char *lta_link_name(enum lta_link link);
+
+#define LTA_COMPONENT_MAX 64
+/* Exchanges kept per request; more set exchanges_truncated. */
+#define LTA_REQUEST_MAX_EXCHANGES 64
+
+/*
+ * A message a request sent to another server on a connection its process
+ * opened (connect), and the answer it read: one query to a database, one
+ * call to an upstream. It begins with the first write after the previous
+ * answer (or with the connect) and ends with the last read before the next
+ * write.
+ */
+struct lta_exchange {
+	/* The server it went to: "mariadbd@127.0.0.1:3306"; "" unknown. */
+	char component[LTA_COMPONENT_MAX];
+	/* Where the connection goes: "127.0.0.1:3306", a unix path. */
+	char peer[LTA_COMPONENT_MAX];
+	int32_t fd;
+	int64_t start; /* Entry of its first call. */
+	int64_t end;   /* Exit of its last call. */
+	uint64_t bytes_out;
+	uint64_t bytes_in;
+	enum lta_link link;
+	uint64_t request; /* The server's request that handled it; 0. */
+};
+
 #define LTA_REQUEST_MAX_TIDS 8
 #define LTA_REQUEST_MAX_LATE_TIDS 4
 #define LTA_REQUEST_LINE_MAX 128
@@ -124,6 +167,17 @@ struct lta_request {
 	int32_t pid;
 	int32_t fd;
 	char procname[32];
+	/*
+	 * The server it belongs to: its process name, with the address it
+	 * was reached at when the trace says ("mariadbd@127.0.0.1:3306").
+	 */
+	char component[LTA_COMPONENT_MAX];
+	/*
+	 * The request of a traced client that sent it (its exchange's
+	 * request), 0 when none; link says how that was found.
+	 */
+	uint64_t upstream;
+	enum lta_link link;
 	uint8_t tid_count; /* Distinct threads (first 8 kept). */
 	int32_t tids[LTA_REQUEST_MAX_TIDS];
 	bool tids_truncated;
@@ -192,6 +246,11 @@ struct lta_request {
 
 	char *strings;	      /* Owned: string arguments, NUL-separated. */
 	uint32_t strings_len; /* Bytes in strings. */
+
+	/* Its exchanges with other servers, in order (first ones kept). */
+	uint32_t exchange_count;
+	bool exchanges_truncated;
+	struct lta_exchange *exchanges; /* Owned. */
 };
 
 /*
@@ -241,9 +300,9 @@ int lta_request_copy(struct lta_request *dst, const struct lta_request *src);
 /*
  * Moves the record SRC into DST without copying: DST gets SRC's fields and
  * buffers, SRC keeps its other fields but takes DST's old buffers, empty
- * (no calls, counts or strings). Both are records the segmenter lent to
- * on_request, or copies (lta_request_copy(), lta_request_move()), or
- * zeroed. Lets a consumer keep a request handed out without its copy cost.
+ * (no calls, counts, strings or exchanges). Both are records the segmenter lent
+ * to on_request, or copies (lta_request_copy(), lta_request_move()), or zeroed.
+ * Lets a consumer keep a request handed out without its copy cost.
  */
 void lta_request_move(struct lta_request *dst, struct lta_request *src);
 

@@ -24,6 +24,7 @@ struct out {
 	struct lta_request r;
 	char calls[16][16]; /* Call names, in order. */
 	int64_t call_dur[16];
+	struct lta_exchange ex[8]; /* Its first exchanges. */
 };
 
 static struct out outs[MAX_OUT];
@@ -42,6 +43,10 @@ static int collect(struct lta_request *r, void *user_data)
 	o->r.calls = NULL;
 	o->r.counts = NULL;
 	o->r.strings = NULL;
+	o->r.exchanges = NULL;
+	for (i = 0; i < r->exchange_count && i < 8; i++) {
+		o->ex[i] = r->exchanges[i];
+	}
 	for (i = 0; i < r->call_count && i < 16; i++) {
 		snprintf(o->calls[i], sizeof(o->calls[i]), "%s",
 			 r->calls[i].name);
@@ -51,12 +56,13 @@ static int collect(struct lta_request *r, void *user_data)
 }
 
 /* Interned-like names: one pointer per name, as the decoder gives. */
-static const char *const N_ACCEPT4 = "accept4", *const N_READ = "read",
-			 *const N_WRITE = "write", *const N_CLOSE = "close",
-			 *const N_SHUTDOWN = "shutdown",
-			 *const N_OPENAT = "openat",
-			 *const N_EPOLL = "epoll_wait",
-			 *const N_EXIT_GROUP = "exit_group";
+static const char
+	*const N_ACCEPT4 = "accept4",
+	       *const N_READ = "read", *const N_WRITE = "write",
+	       *const N_CLOSE = "close", *const N_SHUTDOWN = "shutdown",
+	       *const N_OPENAT = "openat", *const N_EPOLL = "epoll_wait",
+	       *const N_EXIT_GROUP = "exit_group", *const N_CONNECT = "connect",
+	       *const N_SOCKNAME = "lttng_analyzer_syscall:sockname";
 
 struct ctx {
 	uint32_t trace;
@@ -580,9 +586,7 @@ static int collect_point(const struct lta_segment_point *p, void *user_data)
 
 static void test_derived_points(void)
 {
-	static const char *const N_SOCKET = "socket",
-				 *const N_CONNECT = "connect",
-				 *const N_POLL = "poll";
+	static const char *const N_SOCKET = "socket", *const N_POLL = "poll";
 	struct lta_segment_options options = { .max_calls = 16,
 					       .on_point = collect_point };
 	struct ctx listener = { 0, 300, 300, "php" };
@@ -1173,6 +1177,374 @@ static void test_copy(void)
 	lta_request_fini(&copy);
 }
 
+/* --- tiers: the two ends of a connection between traced servers --- */
+
+/* connect(FD) to 127.0.0.1:PORT, entered at TS, returning RET. */
+static void connect_call(const struct ctx *c, int64_t ts, int64_t fd, int port,
+			 int64_t ret)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_ENTRY,
+				  LTA_SYSCALL_connect, N_CONNECT);
+	struct lta_arg *a;
+
+	add_int(&e, "fd", fd);
+	add_int(&e, "family", AF_INET);
+	add_int(&e, "dport", port);
+	a = &e.args[e.nargs++];
+	a->name = "v4addr";
+	a->type = LTA_ARG_INTS;
+	a->len = 4;
+	a->v.ints[0] = 127;
+	a->v.ints[1] = 0;
+	a->v.ints[2] = 0;
+	a->v.ints[3] = 1;
+	feed(&e);
+	exit_(c, ts + 20, LTA_SYSCALL_connect, N_CONNECT, ret);
+}
+
+/* connect(FD) to a unix socket (the kernel layout has no path). */
+static void connect_unix(const struct ctx *c, int64_t ts, int64_t fd)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_ENTRY,
+				  LTA_SYSCALL_connect, N_CONNECT);
+
+	add_int(&e, "fd", fd);
+	add_int(&e, "family", AF_UNIX);
+	add_int(&e, "dport", 0);
+	feed(&e);
+	exit_(c, ts + 20, LTA_SYSCALL_connect, N_CONNECT, 0);
+}
+
+/*
+ * The user-space tracer's sockname event: FD's own address
+ * 127.0.0.1:LPORT (inet), or its LOCAL and PEER paths and PEER_PID (unix).
+ */
+static void sockname(const struct ctx *c, int64_t ts, int64_t fd, int family,
+		     int lport, const char *local, const char *peer,
+		     int64_t peer_pid)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SOCKNAME,
+				  LTA_SYSCALL_UNKNOWN, N_SOCKNAME);
+	struct lta_arg *a;
+
+	e.syscall_name = NULL;
+	add_int(&e, "fd", fd);
+	add_int(&e, "family", family);
+	add_int(&e, "lport", lport);
+	if (family == AF_INET) {
+		a = &e.args[e.nargs++];
+		a->name = "v4addr";
+		a->type = LTA_ARG_INTS;
+		a->len = 4;
+		a->v.ints[0] = 127;
+		a->v.ints[1] = 0;
+		a->v.ints[2] = 0;
+		a->v.ints[3] = 1;
+	}
+	a = &e.args[e.nargs++];
+	a->name = "local_path";
+	a->type = LTA_ARG_STRING;
+	a->v.str = local;
+	a = &e.args[e.nargs++];
+	a->name = "peer_path";
+	a->type = LTA_ARG_STRING;
+	a->v.str = peer;
+	add_int(&e, "peer_pid", peer_pid);
+	feed(&e);
+}
+
+/* accept4 exit of a unix connection: no address. */
+static void accept_unix(const struct ctx *c, int64_t ts, int64_t fd)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_EXIT,
+				  LTA_SYSCALL_accept4, N_ACCEPT4);
+
+	add_int(&e, "ret", fd);
+	add_int(&e, "family", AF_UNIX);
+	add_int(&e, "sport", 0);
+	feed(&e);
+}
+
+/* The handed-out request with ID, or NULL. */
+static const struct out *out_id(uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < nout; i++) {
+		if (outs[i].r.id == id) {
+			return &outs[i];
+		}
+	}
+	return NULL;
+}
+
+/* The handed-out request of PROCNAME at POSITION of connection order N. */
+static const struct out *out_of(const char *procname, int n)
+{
+	int i;
+
+	for (i = 0; i < nout; i++) {
+		if (strcmp(outs[i].r.procname, procname) == 0 && n-- == 0) {
+			return &outs[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * One web request of a PHP worker W (web connection WFD from wrk) that
+ * sends QUERIES queries on database descriptor DFD, answered by database
+ * thread D on its connection SFD; START is its time base. The two sides
+ * interleave as on two CPUs.
+ */
+static void web_with_queries(const struct ctx *w, const struct ctx *d,
+			     int64_t start, int64_t wfd, int64_t dfd,
+			     int64_t sfd, int queries)
+{
+	int q;
+
+	call(w, start + 100, LTA_SYSCALL_read, N_READ, wfd, 300);
+	for (q = 0; q < queries; q++) {
+		int64_t t = start + 1000 + 1000 * q;
+
+		entry(w, t, LTA_SYSCALL_write, N_WRITE, dfd);
+		/* The server's read completes before the client's write. */
+		entry(d, t + 2, LTA_SYSCALL_read, N_READ, sfd);
+		exit_(d, t + 8, LTA_SYSCALL_read, N_READ, 40 + q);
+		exit_(w, t + 10, LTA_SYSCALL_write, N_WRITE, 40 + q);
+		entry(w, t + 20, LTA_SYSCALL_read, N_READ, dfd);
+		call(d, t + 100, LTA_SYSCALL_write, N_WRITE, sfd, 500);
+		exit_(w, t + 150, LTA_SYSCALL_read, N_READ, 500);
+	}
+	call(w, start + 9000, LTA_SYSCALL_write, N_WRITE, wfd, 2000);
+}
+
+static void test_tiers_tcp(void)
+{
+	struct ctx w1 = { 0, 100, 100, "apache2" };
+	struct ctx w2 = { 0, 110, 110, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d1 = { 0, 200, 201, "mariadbd" };
+	struct ctx d2 = { 0, 200, 202, "mariadbd" };
+	const struct out *web1, *web2, *db;
+	int i, linked = 0, crossed = 0;
+
+	diag("tiers over TCP: two workers query the database at once");
+	reset(NULL);
+	accept_exit(&w1, 1000, 7, 40001);
+	accept_exit(&w2, 1010, 7, 40002);
+	/* Both connect at the same moment; the server accepts in turn. */
+	connect_call(&w1, 2000, 9, 3306, -EINPROGRESS);
+	connect_call(&w2, 2001, 9, 3306, 0);
+	accept_exit(&dm, 2015, 30, 50002); /* w2's, accepted first */
+	sockname(&dm, 2016, 30, AF_INET, 3306, "", "", -1);
+	accept_exit(&dm, 2017, 31, 50001);
+	sockname(&dm, 2018, 31, AF_INET, 3306, "", "", -1);
+	sockname(&w1, 2030, 9, AF_INET, 50001, "", "", -1);
+	sockname(&w2, 2031, 9, AF_INET, 50002, "", "", -1);
+	/* The server speaks first (greeting), on both. */
+	call(&d2, 2100, LTA_SYSCALL_write, N_WRITE, 30, 90);
+	call(&d1, 2110, LTA_SYSCALL_write, N_WRITE, 31, 90);
+	call(&w1, 2200, LTA_SYSCALL_read, N_READ, 9, 90);
+	call(&w2, 2210, LTA_SYSCALL_read, N_READ, 9, 90);
+	web_with_queries(&w1, &d1, 10000, 7, 9, 31, 2);
+	web_with_queries(&w2, &d2, 10003, 7, 9, 30, 2);
+	/* The database connections close, then the web ones. */
+	call(&w1, 20000, LTA_SYSCALL_close, N_CLOSE, 9, 0);
+	call(&w2, 20001, LTA_SYSCALL_close, N_CLOSE, 9, 0);
+	call(&d1, 20100, LTA_SYSCALL_read, N_READ, 31, 0);
+	call(&d1, 20200, LTA_SYSCALL_close, N_CLOSE, 31, 0);
+	call(&d2, 20110, LTA_SYSCALL_read, N_READ, 30, 0);
+	call(&d2, 20210, LTA_SYSCALL_close, N_CLOSE, 30, 0);
+	call(&w1, 21000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	call(&w2, 21001, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(feed_errors, 0, "fed without error");
+	web1 = out_of("apache2", 0);
+	web2 = out_of("apache2", 1);
+	ok(web1 && web2 && web1->r.pid == 100 && web2->r.pid == 110,
+	   "two web requests");
+	if (!web1 || !web2) {
+		return;
+	}
+	is_int(web1->r.exchange_count, 3,
+	       "the first makes 3 exchanges: connect, 2 queries");
+	is_int(web2->r.exchange_count, 3, "the second too");
+	is_str(web1->r.component, "apache2", "a front server is its name");
+	is_str(web1->ex[0].component, "mariadbd@127.0.0.1:3306",
+	       "the exchanges name the database and its address");
+	is_str(web1->ex[0].peer, "127.0.0.1:3306", "and where it connected");
+	is_int(web1->ex[1].bytes_out, 40, "query 1: 40 bytes out");
+	is_int(web1->ex[1].bytes_in, 500, "500 bytes of answer in");
+	is_int(web1->ex[1].start, 11000, "from the query's write entry");
+	is_int(web1->ex[1].end, 11150, "to the answer's read exit");
+	for (i = 0; i < 3; i++) {
+		const struct out *a = out_id(web1->ex[i].request);
+		const struct out *b = out_id(web2->ex[i].request);
+
+		if (a && b && web1->ex[i].link == LTA_LINK_PAIRED &&
+		    web2->ex[i].link == LTA_LINK_PAIRED &&
+		    a->r.upstream == web1->r.id &&
+		    b->r.upstream == web2->r.id &&
+		    a->r.link == LTA_LINK_PAIRED &&
+		    (int)a->r.position == i + 1 &&
+		    (int)b->r.position == i + 1) {
+			linked++;
+		}
+		if (a && a->r.connection_id == (b ? b->r.connection_id : 0)) {
+			crossed++;
+		}
+	}
+	is_int(linked, 3,
+	       "every exchange is linked to the database request at its "
+	       "position, which names the web request upstream");
+	is_int(crossed, 0, "no exchange of one worker links to the other's");
+	db = out_id(web1->ex[1].request);
+	ok(db && strcmp(db->r.component, "mariadbd@127.0.0.1:3306") == 0 &&
+		   db->r.bytes_read == 40 && db->r.bytes_written == 500,
+	   "the database request is the query: component, 40 in, 500 out");
+	is_int(web1->r.upstream, 0, "the web request has no upstream");
+	is_str(lta_link_name(web1->r.link), "none",
+	       "its client (wrk) is not traced: link none");
+}
+
+static void test_tiers_persistent(void)
+{
+	struct ctx w = { 0, 100, 100, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d = { 0, 200, 201, "mariadbd" };
+	const struct out *web1, *web2, *q;
+
+	diag("tiers: a persistent database connection serves two requests");
+	reset(NULL);
+	accept_exit(&w, 1000, 7, 40001);
+	/* The server's accept comes before the client's address. */
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	sockname(&w, 2030, 9, AF_INET, 50001, "", "", -1);
+	web_with_queries(&w, &d, 10000, 7, 9, 30, 1);
+	call(&w, 12000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	accept_exit(&w, 30000, 7, 40002);
+	web_with_queries(&w, &d, 31000, 7, 9, 30, 1);
+	call(&w, 42000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	call(&w, 50000, LTA_SYSCALL_close, N_CLOSE, 9, 0);
+	call(&d, 50100, LTA_SYSCALL_read, N_READ, 30, 0);
+	call(&d, 50200, LTA_SYSCALL_close, N_CLOSE, 30, 0);
+	web1 = out_of("apache2", 0);
+	web2 = out_of("apache2", 1);
+	ok(web1 && web2, "two web requests");
+	if (!web1 || !web2) {
+		return;
+	}
+	is_int(web2->r.exchange_count, 1,
+	       "the second has its query only (no connect)");
+	q = out_id(web2->ex[0].request);
+	ok(q && q->r.upstream == web2->r.id && q->r.position == 2,
+	   "its query is the database's second request on the connection "
+	   "(the first, begun at the accept, held the first query), "
+	   "upstream the second web request");
+	q = out_id(web1->ex[0].request);
+	ok(q && q->r.position == 1 && q->r.upstream == web1->r.id,
+	   "paired after the server's first request began: it answers the "
+	   "connect of the first");
+	is_str(web1->ex[0].component, "mariadbd",
+	       "the server never said its address: its name alone");
+}
+
+static void test_tiers_unix(void)
+{
+	struct ctx w = { 0, 100, 100, "apache2" };
+	struct ctx t1 = { 0, 110, 111, "php-fpm" };
+	struct ctx t2 = { 0, 110, 112, "php-fpm" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d = { 0, 200, 201, "mariadbd" };
+	const struct out *web, *q, *a;
+
+	diag("tiers over a unix socket: path and processes pair the ends");
+	reset(NULL);
+	accept_exit(&w, 1000, 7, 40001);
+	connect_unix(&w, 2000, 9);
+	sockname(&w, 2021, 9, AF_UNIX, 0, "", "/run/db.sock", 200);
+	accept_unix(&dm, 2030, 30);
+	sockname(&dm, 2031, 30, AF_UNIX, 0, "/run/db.sock", "", 100);
+	call(&d, 2100, LTA_SYSCALL_write, N_WRITE, 30, 90);
+	call(&w, 2200, LTA_SYSCALL_read, N_READ, 9, 90);
+	web_with_queries(&w, &d, 10000, 7, 9, 30, 1);
+	call(&w, 12000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	call(&w, 12100, LTA_SYSCALL_close, N_CLOSE, 9, 0);
+	call(&d, 12200, LTA_SYSCALL_read, N_READ, 30, 0);
+	call(&d, 12300, LTA_SYSCALL_close, N_CLOSE, 30, 0);
+	web = out_of("apache2", 0);
+	q = web ? out_id(web->ex[1].request) : NULL;
+	ok(q && q->r.upstream == web->r.id && q->r.position == 2 &&
+		   web->ex[1].link == LTA_LINK_PAIRED,
+	   "the query is linked both ways");
+	is_str(web ? web->ex[1].peer : "", "/run/db.sock",
+	       "the exchange names the socket's path");
+	is_str(q ? q->r.component : "", "mariadbd@/run/db.sock",
+	       "the database request names its component");
+
+	diag("two threads of one process connect to the same path at once");
+	accept_exit(&t1, 60000, 5, 40010);
+	accept_exit(&t2, 60001, 6, 40011);
+	connect_unix(&t1, 61000, 8);
+	connect_unix(&t2, 61001, 9);
+	sockname(&t1, 61021, 8, AF_UNIX, 0, "", "/run/db.sock", 200);
+	sockname(&t2, 61022, 9, AF_UNIX, 0, "", "/run/db.sock", 200);
+	accept_unix(&dm, 61030, 31);
+	sockname(&dm, 61031, 31, AF_UNIX, 0, "/run/db.sock", "", 110);
+	accept_unix(&dm, 61040, 32);
+	sockname(&dm, 61041, 32, AF_UNIX, 0, "/run/db.sock", "", 110);
+	call(&d, 61100, LTA_SYSCALL_write, N_WRITE, 31, 90);
+	call(&t1, 61200, LTA_SYSCALL_read, N_READ, 8, 90);
+	web_with_queries(&t1, &d, 70000, 5, 8, 31, 1);
+	call(&t1, 80000, LTA_SYSCALL_close, N_CLOSE, 5, 0);
+	call(&t2, 80001, LTA_SYSCALL_close, N_CLOSE, 6, 0);
+	a = out_of("php-fpm", 0);
+	ok(a && a->r.exchange_count == 2 &&
+		   a->ex[1].link == LTA_LINK_AMBIGUOUS && !a->ex[1].request,
+	   "the exchange is ambiguous and linked to no request");
+	{
+		int i, amb = 0, wrong = 0;
+
+		for (i = 0; i < nout; i++) {
+			if (strcmp(outs[i].r.procname, "mariadbd") != 0 ||
+			    outs[i].r.start < 61000) {
+				continue;
+			}
+			amb += outs[i].r.link == LTA_LINK_AMBIGUOUS;
+			wrong += outs[i].r.upstream != 0;
+		}
+		ok(amb > 0 && wrong == 0,
+		   "the database requests say ambiguous (%d), none names an "
+		   "upstream request (%d)",
+		   amb, wrong);
+	}
+}
+
+static void test_tiers_kernel_layout(void)
+{
+	struct ctx w = { 0, 100, 100, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d = { 0, 200, 201, "mariadbd" };
+	const struct out *web;
+
+	diag("tiers without the client's port (kernel layout): no link");
+	reset(NULL);
+	accept_exit(&w, 1000, 7, 40001);
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	call(&d, 2100, LTA_SYSCALL_write, N_WRITE, 30, 90);
+	call(&w, 2200, LTA_SYSCALL_read, N_READ, 9, 90);
+	web_with_queries(&w, &d, 10000, 7, 9, 30, 1);
+	call(&w, 12000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	web = out_of("apache2", 0);
+	ok(web && web->r.exchange_count == 2 &&
+		   web->ex[1].link == LTA_LINK_NONE && !web->ex[1].request &&
+		   strcmp(web->ex[1].peer, "127.0.0.1:3306") == 0 &&
+		   web->ex[1].bytes_in == 500,
+	   "the exchange is kept, with its peer and bytes, linked to none");
+}
+
 #define MOVES 40
 
 /* Requests taken by take(): each moved, and a copy made before to check. */
@@ -1257,6 +1629,10 @@ int main(void)
 	test_end_names();
 	test_prefork();
 	test_move();
+	test_tiers_tcp();
+	test_tiers_persistent();
+	test_tiers_unix();
+	test_tiers_kernel_layout();
 	test_thread_pool();
 	test_servers_and_filter();
 	test_reuse_and_trace_start();
