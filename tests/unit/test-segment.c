@@ -143,17 +143,11 @@ static void exit_(const struct ctx *c, int64_t ts, enum lta_syscall sc,
 	feed(&e);
 }
 
-/* accept4 exit with a decoded IPv4 peer 127.0.0.1:PORT. */
-static void accept_exit(const struct ctx *c, int64_t ts, int64_t fd, int port)
+/* A v4addr argument: 127.0.0.1. */
+static void add_loopback(struct lta_event *e)
 {
-	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_EXIT,
-				  LTA_SYSCALL_accept4, N_ACCEPT4);
-	struct lta_arg *a;
+	struct lta_arg *a = &e->args[e->nargs++];
 
-	add_int(&e, "ret", fd);
-	add_int(&e, "family", AF_INET);
-	add_int(&e, "sport", port);
-	a = &e.args[e.nargs++];
 	a->name = "v4addr";
 	a->type = LTA_ARG_INTS;
 	a->len = 4;
@@ -161,6 +155,18 @@ static void accept_exit(const struct ctx *c, int64_t ts, int64_t fd, int port)
 	a->v.ints[1] = 0;
 	a->v.ints[2] = 0;
 	a->v.ints[3] = 1;
+}
+
+/* accept4 exit with a decoded IPv4 peer 127.0.0.1:PORT. */
+static void accept_exit(const struct ctx *c, int64_t ts, int64_t fd, int port)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_EXIT,
+				  LTA_SYSCALL_accept4, N_ACCEPT4);
+
+	add_int(&e, "ret", fd);
+	add_int(&e, "family", AF_INET);
+	add_int(&e, "sport", port);
+	add_loopback(&e);
 	feed(&e);
 }
 
@@ -1185,19 +1191,11 @@ static void connect_call(const struct ctx *c, int64_t ts, int64_t fd, int port,
 {
 	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_ENTRY,
 				  LTA_SYSCALL_connect, N_CONNECT);
-	struct lta_arg *a;
 
 	add_int(&e, "fd", fd);
 	add_int(&e, "family", AF_INET);
 	add_int(&e, "dport", port);
-	a = &e.args[e.nargs++];
-	a->name = "v4addr";
-	a->type = LTA_ARG_INTS;
-	a->len = 4;
-	a->v.ints[0] = 127;
-	a->v.ints[1] = 0;
-	a->v.ints[2] = 0;
-	a->v.ints[3] = 1;
+	add_loopback(&e);
 	feed(&e);
 	exit_(c, ts + 20, LTA_SYSCALL_connect, N_CONNECT, ret);
 }
@@ -1232,14 +1230,7 @@ static void sockname(const struct ctx *c, int64_t ts, int64_t fd, int family,
 	add_int(&e, "family", family);
 	add_int(&e, "lport", lport);
 	if (family == AF_INET) {
-		a = &e.args[e.nargs++];
-		a->name = "v4addr";
-		a->type = LTA_ARG_INTS;
-		a->len = 4;
-		a->v.ints[0] = 127;
-		a->v.ints[1] = 0;
-		a->v.ints[2] = 0;
-		a->v.ints[3] = 1;
+		add_loopback(&e);
 	}
 	a = &e.args[e.nargs++];
 	a->name = "local_path";
