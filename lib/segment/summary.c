@@ -1,6 +1,8 @@
 #include "summary.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "request-format.h"
 
@@ -58,6 +60,123 @@ void lta_summary_add(struct lta_summary *s, const struct lta_request *r)
 	}
 	if (r->end > s->last_end) {
 		s->last_end = r->end;
+	}
+}
+
+void lta_summary_merge(struct lta_summary *into, const struct lta_summary *from)
+{
+	size_t i;
+
+	into->requests += from->requests;
+	for (i = 0; i < LTA_REQUEST_END_COUNT; i++) {
+		into->by_end[i] += from->by_end[i];
+	}
+	into->incomplete += from->incomplete;
+	into->complete += from->complete;
+	into->truncated += from->truncated;
+	into->pipelined += from->pipelined;
+	into->bytes_read += from->bytes_read;
+	into->bytes_written += from->bytes_written;
+	if (from->first_start >= 0 &&
+	    (into->first_start < 0 || from->first_start < into->first_start)) {
+		into->first_start = from->first_start;
+	}
+	if (from->last_end > into->last_end) {
+		into->last_end = from->last_end;
+	}
+	lta_histogram_merge(into->latency, from->latency);
+}
+
+void lta_components_init(struct lta_components *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void lta_components_fini(struct lta_components *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->count; i++) {
+		lta_summary_destroy(c->items[i].summary);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+const struct lta_component_summary *
+lta_components_find(const struct lta_components *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->count; i++) {
+		if (strcmp(c->items[i].name, name) == 0) {
+			return &c->items[i];
+		}
+	}
+	return NULL;
+}
+
+int lta_components_add(struct lta_components *c, const struct lta_request *r)
+{
+	const char *name = r->procname;
+	struct lta_component_summary *item =
+		(struct lta_component_summary *)lta_components_find(c, name);
+
+	if (!item && c->count >= LTA_COMPONENTS_MAX) {
+		name = LTA_COMPONENTS_OTHER;
+		item = (struct lta_component_summary *)lta_components_find(
+			c, name);
+	}
+	if (!item) {
+		item = &c->items[c->count];
+		item->summary = lta_summary_create();
+		if (!item->summary) {
+			return -ENOMEM;
+		}
+		snprintf(item->name, sizeof(item->name), "%s", name);
+		item->back = false;
+		c->count++;
+	}
+	if (r->link != LTA_LINK_NONE) {
+		item->back = true;
+	}
+	lta_summary_add(item->summary, r);
+	return 0;
+}
+
+void lta_components_front(const struct lta_components *c,
+			  struct lta_summary *into)
+{
+	size_t i, front = 0;
+
+	for (i = 0; i < c->count; i++) {
+		front += !c->items[i].back;
+	}
+	for (i = 0; i < c->count; i++) {
+		if (!front || !c->items[i].back) {
+			lta_summary_merge(into, c->items[i].summary);
+		}
+	}
+}
+
+void lta_components_print(const struct lta_components *c, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->count; i++) {
+		const struct lta_summary *s = c->items[i].summary;
+
+		fprintf(out,
+			"  component %s (%s tier): %llu requests, %llu "
+			"complete, %.2f requests/sec, median latency %.3f "
+			"ms\n",
+			c->items[i].name, c->items[i].back ? "back" : "front",
+			(unsigned long long)s->requests,
+			(unsigned long long)s->complete,
+			lta_summary_throughput(s),
+			s->complete ? (double)lta_histogram_percentile(
+					      s->latency, 50) /
+					      1e6
+				    : 0.0);
 	}
 }
 

@@ -15,6 +15,7 @@
 #ifndef LTA_SEGMENT_SUMMARY_H
 #define LTA_SEGMENT_SUMMARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -49,5 +50,56 @@ double lta_summary_throughput(const struct lta_summary *s);
  * percentile spectrum, then counts and throughput.
  */
 void lta_summary_print(const struct lta_summary *s, FILE *out);
+
+/* Adds FROM's counts and latencies to INTO. */
+void lta_summary_merge(struct lta_summary *into,
+		       const struct lta_summary *from);
+
+/*
+ * Summaries per component: the server process a request belongs to (its
+ * process name; doc/tiers.md). A component is a back tier once one of its
+ * requests came from a traced client (its link is not "none"): a database
+ * that the traced web server queries. The others are front tiers, whose
+ * clients are not in the trace: their requests are an analysis's headline
+ * figures. At most LTA_COMPONENTS_MAX components; those past it are
+ * counted together under LTA_COMPONENTS_OTHER.
+ */
+#define LTA_COMPONENTS_MAX 32
+#define LTA_COMPONENTS_OTHER "(other)"
+
+struct lta_component_summary {
+	char name[32];
+	bool back;		     /* A traced client sent it requests. */
+	struct lta_summary *summary; /* Owned. */
+};
+
+struct lta_components {
+	size_t count;
+	struct lta_component_summary items[LTA_COMPONENTS_MAX + 1];
+};
+
+/* An empty set (zeroed is one too). */
+void lta_components_init(struct lta_components *c);
+void lta_components_fini(struct lta_components *c);
+
+/* Counts R in its component's summary. Returns 0 or -ENOMEM. */
+int lta_components_add(struct lta_components *c, const struct lta_request *r);
+
+/*
+ * Merges the front tiers' summaries into INTO (all of them when every
+ * component is a back tier: none is known to face the clients).
+ */
+void lta_components_front(const struct lta_components *c,
+			  struct lta_summary *into);
+
+/* The component called NAME, or NULL. */
+const struct lta_component_summary *
+lta_components_find(const struct lta_components *c, const char *name);
+
+/*
+ * Prints one line per component: name, tier, requests, complete,
+ * requests/sec and median latency.
+ */
+void lta_components_print(const struct lta_components *c, FILE *out);
 
 #endif /* LTA_SEGMENT_SUMMARY_H */

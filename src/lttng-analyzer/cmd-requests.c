@@ -35,9 +35,10 @@ struct requests_cmd {
 	struct lta_segment_options segment_options;
 
 	struct lta_cli_run run;
-	struct lta_segment *segment;   /* Owned. */
-	struct lta_summary *summary;   /* Owned. */
-	struct lta_cli_writer *writer; /* Owned; jsonl and text. */
+	struct lta_segment *segment;	  /* Owned. */
+	struct lta_summary *summary;	  /* Owned: the front tiers'. */
+	struct lta_components components; /* Per server process. */
+	struct lta_cli_writer *writer;	  /* Owned; jsonl and text. */
 	int write_error;
 };
 
@@ -63,7 +64,11 @@ void lta_cli_requests_usage(FILE *out)
 		"of\n"
 		"                       doc/dataset-text-format.md; summary: "
 		"latency\n"
-		"                       figures as wrk2 prints them\n"
+		"                       figures as wrk2 prints them, of the "
+		"front\n"
+		"                       tier (servers whose clients are not "
+		"traced),\n"
+		"                       then a line per server process\n"
 		"  --process=NAME       only requests accepted by processes so "
 		"named\n"
 		"  --min-duration=D     only requests lasting at least D (ns, "
@@ -131,8 +136,7 @@ static int on_request(struct lta_request *r, void *user_data)
 	}
 	if (cmd->format == FORMAT_SUMMARY) {
 		/* Counted apart, never in the latency figures. */
-		lta_summary_add(cmd->summary, r);
-		return 0;
+		return lta_components_add(&cmd->components, r);
 	}
 	if (!(cmd->end_reasons & (1u << r->end_reason))) {
 		/*
@@ -394,7 +398,14 @@ int lta_cli_requests(int argc, char **argv)
 		goto end;
 	}
 	if (ret == LTA_CLI_EXIT_OK && cmd.format == FORMAT_SUMMARY) {
+		/* The headline: the front tiers (doc/tiers.md). */
+		lta_components_front(&cmd.components, cmd.summary);
 		lta_summary_print(cmd.summary, stdout);
+		if (cmd.components.count > 1) {
+			fprintf(stdout, "Per component (the figures above are "
+					"the front tier's):\n");
+			lta_components_print(&cmd.components, stdout);
+		}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("lttng-analyzer: error: cannot write output");
@@ -412,5 +423,6 @@ end:
 	lta_cli_run_fini(&cmd.run);
 	lta_segment_destroy(cmd.segment);
 	lta_summary_destroy(cmd.summary);
+	lta_components_fini(&cmd.components);
 	return ret;
 }

@@ -556,6 +556,78 @@ static void test_summary(void)
 	lta_summary_destroy(s);
 }
 
+/* A complete request of PROCNAME lasting MS, linked as LINK. */
+static struct lta_request component_request(const char *procname, int ms,
+					    enum lta_link link)
+{
+	struct lta_request r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.procname, sizeof(r.procname), "%s", procname);
+	r.start = 1000000000LL;
+	r.end = r.start + ms * 1000000LL;
+	r.answered_ts = -1;
+	r.reads = 1;
+	r.end_reason = LTA_REQUEST_END_CLOSE;
+	r.link = link;
+	return r;
+}
+
+static void test_components(void)
+{
+	struct lta_components c;
+	struct lta_summary *front = lta_summary_create();
+	struct lta_request r;
+	const struct lta_component_summary *db;
+	char name[32];
+	int i;
+
+	diag("components: the front tier is the headline, each apart");
+	lta_components_init(&c);
+	for (i = 0; i < 10; i++) {
+		r = component_request("apache2", 20, LTA_LINK_NONE);
+		is_int(lta_components_add(&c, &r), 0, "web request %d", i);
+	}
+	for (i = 0; i < 30; i++) {
+		/* The first query came from an untraced client. */
+		r = component_request("mariadbd", 1,
+				      i ? LTA_LINK_PAIRED : LTA_LINK_NONE);
+		lta_components_add(&c, &r);
+	}
+	lta_components_front(&c, front);
+	is_int(front->requests, 10,
+	       "the headline counts the web server's requests only");
+	ok(lta_histogram_percentile(front->latency, 50) >= 19900000,
+	   "and its latencies (20 ms), not the queries' (1 ms)");
+	db = lta_components_find(&c, "mariadbd");
+	ok(db && db->back && db->summary->requests == 30,
+	   "the database is a back tier with its 30 requests");
+	ok(!lta_components_find(&c, "nginx"), "an unknown component: none");
+	for (i = 0; i < LTA_COMPONENTS_MAX + 5; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		r = component_request(name, 1, LTA_LINK_NONE);
+		lta_components_add(&c, &r);
+	}
+	db = lta_components_find(&c, LTA_COMPONENTS_OTHER);
+	ok(c.count == LTA_COMPONENTS_MAX + 1 && db &&
+		   db->summary->requests == 7,
+	   "past %d components, the rest are counted together (%llu)",
+	   LTA_COMPONENTS_MAX,
+	   db ? (unsigned long long)db->summary->requests : 0ULL);
+	lta_components_fini(&c);
+	lta_summary_destroy(front);
+
+	lta_components_init(&c);
+	front = lta_summary_create();
+	r = component_request("mariadbd", 1, LTA_LINK_PAIRED);
+	lta_components_add(&c, &r);
+	lta_components_front(&c, front);
+	is_int(front->requests, 1,
+	       "when every component is a back tier, the headline is all");
+	lta_components_fini(&c);
+	lta_summary_destroy(front);
+}
+
 static void test_end_names(void)
 {
 	enum lta_request_end end, back;
@@ -1632,6 +1704,7 @@ int main(void)
 	test_without_contexts();
 	test_sched_split();
 	test_summary();
+	test_components();
 	test_derived_points();
 	test_keepalive_prefork();
 	test_keepalive_event_mpm();
