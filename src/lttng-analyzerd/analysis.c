@@ -1090,7 +1090,10 @@ int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		free(text);
 		if (ret == 0) {
 			*stats = snapshot.stats;
-			snapshot.stats.latency = NULL; /* Now the caller's. */
+			/* Now the caller's. */
+			snapshot.stats.latency = NULL;
+			snapshot.stats.components = NULL;
+			snapshot.stats.component_count = 0;
 		}
 		lta_snapshot_fini(&snapshot);
 		if (ret == 0) {

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "agent/timing.h"
 #include "histogram/histogram.h"
@@ -114,7 +115,37 @@ struct lta_analysis_stats {
 		char name[32];
 		uint64_t calls;
 	} syscalls[64];
+	/*
+	 * The figures above (requests to last_end_ns, and latency) are the
+	 * front tier's: the servers whose clients are not in the trace
+	 * (doc/tiers.md). Per server process, the same figures (their
+	 * events, errors and syscalls are not kept apart). Owned.
+	 */
+	size_t component_count;
+	struct lta_analysis_component *components;
 };
+
+/* A server process's figures: requests to last_end_ns, and latency. */
+struct lta_analysis_component {
+	char name[32];
+	bool front; /* Its clients are not in the trace. */
+	struct lta_analysis_stats stats;
+};
+
+/* Frees what STATS owns (latencies, components). Accepts a zeroed one. */
+static inline void lta_analysis_stats_fini(struct lta_analysis_stats *stats)
+{
+	size_t i;
+
+	for (i = 0; i < stats->component_count; i++) {
+		lta_histogram_destroy(stats->components[i].stats.latency);
+	}
+	free(stats->components);
+	stats->components = NULL;
+	stats->component_count = 0;
+	lta_histogram_destroy(stats->latency);
+	stats->latency = NULL;
+}
 
 /*
  * Creates the manager over STORE (borrowed; outlives the manager).
@@ -156,8 +187,9 @@ int lta_analyses_list(struct lta_analyses *m,
 
 /*
  * Fills STATS for ID from its last committed snapshot (rebuilt from the
- * stored requests for an analysis of an older version). The caller
- * destroys STATS->latency. Returns 0, -ENOENT or -ENOMEM.
+ * stored requests for an analysis of an older version: then without
+ * components). The caller frees it with lta_analysis_stats_fini().
+ * Returns 0, -ENOENT or -ENOMEM.
  */
 int lta_analyses_stats(struct lta_analyses *m, int64_t id,
 		       struct lta_analysis_stats *stats);

@@ -556,12 +556,15 @@ static json_t *latency_json(const struct lta_histogram *h)
 	return o;
 }
 
-static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
+/*
+ * The request figures of S into O: counts, throughput, times, bytes,
+ * latency. Returns true when something failed.
+ */
+static bool figures_json(json_t *o, const struct lta_analysis_stats *s,
+			 bool with_connections)
 {
-	json_t *o = json_object(), *counts = json_object();
-	json_t *syscalls = json_array();
-	bool failed = !o || !counts || !syscalls;
-	size_t i, n;
+	json_t *counts = json_object();
+	bool failed = !counts;
 
 	failed |= put(counts, "requests", uint_json(s->requests));
 	failed |= put(counts, "complete", uint_json(s->complete));
@@ -571,7 +574,51 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 	failed |= put(counts, "open", uint_json(s->open));
 	failed |= put(counts, "replaced", uint_json(s->replaced));
 	failed |= put(counts, "incomplete", uint_json(s->incomplete));
-	failed |= put(counts, "connections", uint_json(s->connections));
+	if (with_connections) {
+		failed |= put(counts, "connections", uint_json(s->connections));
+	}
+	failed |= put(o, "counts", counts);
+	failed |= put(o, "throughput", real_or_null(s->throughput));
+	failed |= put(o, "first_start_ns", int_or_null(s->first_start_ns));
+	failed |= put(o, "last_end_ns", int_or_null(s->last_end_ns));
+	failed |= put(o, "bytes_read", uint_json(s->bytes_read));
+	failed |= put(o, "bytes_written", uint_json(s->bytes_written));
+	failed |= put(o, "latency", latency_json(s->latency));
+	return failed;
+}
+
+/* One line per server process: its tier and main figures. */
+static json_t *components_json(const struct lta_analysis_stats *s)
+{
+	json_t *a = json_array();
+	bool failed = !a;
+	size_t i;
+
+	for (i = 0; i < s->component_count && !failed; i++) {
+		const struct lta_analysis_component *c = &s->components[i];
+		json_t *o = json_object();
+
+		failed |= !o;
+		failed |= put(o, "process", lta_http_json_string(c->name));
+		failed |= put(o, "tier",
+			      json_string(c->front ? "front" : "back"));
+		failed |= figures_json(o, &c->stats, false);
+		failed |= json_array_append_new(a, o) != 0;
+	}
+	if (failed) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
+{
+	json_t *o = json_object();
+	json_t *syscalls = json_array();
+	bool failed = !o || !syscalls;
+	size_t i, n;
+
 	n = s->syscall_count;
 	if (n > sizeof(s->syscalls) / sizeof(s->syscalls[0])) {
 		n = sizeof(s->syscalls) / sizeof(s->syscalls[0]);
@@ -590,13 +637,9 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 	}
 
 	failed |= put(o, "id", json_integer(id));
-	failed |= put(o, "counts", counts);
-	failed |= put(o, "throughput", real_or_null(s->throughput));
-	failed |= put(o, "first_start_ns", int_or_null(s->first_start_ns));
-	failed |= put(o, "last_end_ns", int_or_null(s->last_end_ns));
-	failed |= put(o, "bytes_read", uint_json(s->bytes_read));
-	failed |= put(o, "bytes_written", uint_json(s->bytes_written));
-	failed |= put(o, "latency", latency_json(s->latency));
+	/* The request figures are the front tier's (doc/tiers.md). */
+	failed |= put(o, "tier", json_string("front"));
+	failed |= figures_json(o, s, true);
 	failed |= put(o, "events", uint_json(s->events));
 	failed |= put(o, "discarded_events", uint_json(s->discarded_events));
 	failed |= put(o, "discarded_packets", uint_json(s->discarded_packets));
@@ -607,6 +650,42 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 				(json_int_t)s->errors_coe, "crash",
 				(json_int_t)s->errors_crash, "late_ends",
 				(json_int_t)s->late_ends));
+	failed |= put(o, "components", components_json(s));
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * GET .../stats?process=NAME: the request figures of that server process
+ * alone (zero when it served nothing yet: a monitor may ask early).
+ */
+static json_t *component_stats_json(int64_t id,
+				    const struct lta_analysis_stats *s,
+				    const char *process)
+{
+	const struct lta_analysis_component *c = NULL;
+	struct lta_analysis_stats none;
+	json_t *o = json_object();
+	bool failed = !o;
+	size_t i;
+
+	for (i = 0; i < s->component_count; i++) {
+		if (strcmp(s->components[i].name, process) == 0) {
+			c = &s->components[i];
+		}
+	}
+	memset(&none, 0, sizeof(none));
+	none.first_start_ns = -1;
+	none.last_end_ns = -1;
+	failed |= put(o, "id", json_integer(id));
+	failed |= put(o, "process", lta_http_json_string(process));
+	failed |=
+		put(o, "tier",
+		    c ? json_string(c->front ? "front" : "back") : json_null());
+	failed |= figures_json(o, c ? &c->stats : &none, false);
 	if (failed) {
 		json_decref(o);
 		return NULL;
@@ -616,10 +695,18 @@ static json_t *stats_json(int64_t id, const struct lta_analysis_stats *s)
 
 void lta_http_get_stats(struct lta_http_exchange *x)
 {
+	static const char *const parameters[] = { "process", NULL };
 	struct lta_analysis_stats *stats;
+	const char *process;
 	int ret;
 
-	if (lta_http_query_check(x, no_parameters)) {
+	if (lta_http_query_check(x, parameters)) {
+		return;
+	}
+	process = lta_http_query(x, "process");
+	if (process && !process[0]) {
+		lta_http_reply_error(x, 400, "bad_request",
+				     "process= needs a process name");
 		return;
 	}
 	/* About 1.3 KiB of syscall names: not on an HTTP thread's stack. */
@@ -633,10 +720,13 @@ void lta_http_get_stats(struct lta_http_exchange *x)
 		reply_not_found(x);
 	} else if (ret) {
 		reply_internal(x, "Computing the statistics", ret);
+	} else if (process) {
+		lta_http_reply_json(
+			x, 200, component_stats_json(x->id, stats, process));
 	} else {
 		lta_http_reply_json(x, 200, stats_json(x->id, stats));
 	}
-	lta_histogram_destroy(stats->latency);
+	lta_analysis_stats_fini(stats);
 	free(stats);
 }
 

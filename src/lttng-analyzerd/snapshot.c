@@ -27,12 +27,10 @@ static void int_field(struct lta_strbuf *out, const char *name, int64_t v)
 	lta_strbuf_putc(out, ',');
 }
 
-void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
+/* The request figures of ST: counts, bytes, times, latency (last). */
+static void encode_figures(struct lta_strbuf *out,
+			   const struct lta_analysis_stats *st)
 {
-	const struct lta_analysis_stats *st = &s->stats;
-	size_t i;
-
-	LIT(out, "{\"version\":1,");
 	uint_field(out, "requests", st->requests);
 	uint_field(out, "complete", st->complete);
 	uint_field(out, "keepalive", st->keepalive);
@@ -41,12 +39,26 @@ void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
 	uint_field(out, "open", st->open);
 	uint_field(out, "replaced", st->replaced);
 	uint_field(out, "incomplete", st->incomplete);
-	uint_field(out, "connections", st->connections);
 	uint_field(out, "bytes_read", st->bytes_read);
 	uint_field(out, "bytes_written", st->bytes_written);
 	lta_strbuf_printf(out, "\"throughput\":%.17g,", st->throughput);
 	int_field(out, "first_start_ns", st->first_start_ns);
 	int_field(out, "last_end_ns", st->last_end_ns);
+	LIT(out, "\"latency\":\"");
+	if (st->latency) {
+		/* Digits, spaces and colons only: no escaping needed. */
+		lta_histogram_encode(st->latency, out);
+	}
+	lta_strbuf_putc(out, '"');
+}
+
+void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
+{
+	const struct lta_analysis_stats *st = &s->stats;
+	size_t i;
+
+	LIT(out, "{\"version\":1,");
+	uint_field(out, "connections", st->connections);
 	uint_field(out, "events", st->events);
 	uint_field(out, "discarded_events", st->discarded_events);
 	uint_field(out, "discarded_packets", st->discarded_packets);
@@ -57,12 +69,23 @@ void lta_snapshot_encode(const struct lta_snapshot *s, struct lta_strbuf *out)
 	int_field(out, "requests_open", s->requests_open);
 	int_field(out, "reconnects", s->reconnects);
 	int_field(out, "data_gaps", s->data_gaps);
-	LIT(out, "\"latency\":\"");
-	if (st->latency) {
-		/* Digits, spaces and colons only: no escaping needed. */
-		lta_histogram_encode(st->latency, out);
+	encode_figures(out, st);
+	LIT(out, ",\"components\":[");
+	for (i = 0; i < st->component_count; i++) {
+		const struct lta_analysis_component *c = &st->components[i];
+
+		if (i) {
+			lta_strbuf_putc(out, ',');
+		}
+		LIT(out, "{\"name\":");
+		lta_strbuf_json_string(out, c->name);
+		LIT(out, ",\"front\":");
+		lta_strbuf_puts(out, c->front ? "true," : "false,");
+		encode_figures(out, &c->stats);
+		lta_strbuf_putc(out, '}');
 	}
-	LIT(out, "\",\"syscalls\":[");
+	lta_strbuf_putc(out, ']');
+	LIT(out, ",\"syscalls\":[");
 	for (i = 0; i < st->syscall_count; i++) {
 		if (i) {
 			lta_strbuf_putc(out, ',');
@@ -134,6 +157,34 @@ static void copy_string(char *dst, size_t size, const json_t *v)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
+/* The request figures of O into ST (ST->latency created). */
+static int decode_figures(const json_t *o, struct lta_analysis_stats *st)
+{
+	const char *latency = json_string_value(json_object_get(o, "latency"));
+
+	st->requests = get_uint(o, "requests");
+	st->complete = get_uint(o, "complete");
+	st->keepalive = get_uint(o, "keepalive");
+	st->empty = get_uint(o, "empty");
+	st->aborted = get_uint(o, "aborted");
+	st->open = get_uint(o, "open");
+	st->replaced = get_uint(o, "replaced");
+	st->incomplete = get_uint(o, "incomplete");
+	st->bytes_read = get_uint(o, "bytes_read");
+	st->bytes_written = get_uint(o, "bytes_written");
+	st->throughput = json_number_value(json_object_get(o, "throughput"));
+	st->first_start_ns = get_int(o, "first_start_ns");
+	st->last_end_ns = get_int(o, "last_end_ns");
+	st->latency = lta_histogram_create();
+	if (!st->latency) {
+		return -ENOMEM;
+	}
+	if (latency && lta_histogram_decode(st->latency, latency)) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int lta_snapshot_decode(const char *json, struct lta_snapshot *s)
 {
 	struct lta_analysis_stats *st = &s->stats;
@@ -149,20 +200,7 @@ int lta_snapshot_decode(const char *json, struct lta_snapshot *s)
 		ret = -EINVAL;
 		goto end;
 	}
-	st->requests = get_uint(root, "requests");
-	st->complete = get_uint(root, "complete");
-	st->keepalive = get_uint(root, "keepalive");
-	st->empty = get_uint(root, "empty");
-	st->aborted = get_uint(root, "aborted");
-	st->open = get_uint(root, "open");
-	st->replaced = get_uint(root, "replaced");
-	st->incomplete = get_uint(root, "incomplete");
 	st->connections = get_uint(root, "connections");
-	st->bytes_read = get_uint(root, "bytes_read");
-	st->bytes_written = get_uint(root, "bytes_written");
-	st->throughput = json_number_value(json_object_get(root, "throughput"));
-	st->first_start_ns = get_int(root, "first_start_ns");
-	st->last_end_ns = get_int(root, "last_end_ns");
 	st->events = get_uint(root, "events");
 	st->discarded_events = get_uint(root, "discarded_events");
 	st->discarded_packets = get_uint(root, "discarded_packets");
@@ -173,16 +211,31 @@ int lta_snapshot_decode(const char *json, struct lta_snapshot *s)
 	s->requests_open = get_int(root, "requests_open");
 	s->reconnects = get_int(root, "reconnects");
 	s->data_gaps = get_int(root, "data_gaps");
-	st->latency = lta_histogram_create();
-	if (!st->latency) {
-		ret = -ENOMEM;
+	ret = decode_figures(root, st);
+	if (ret) {
 		goto end;
 	}
-	if (json_string_value(json_object_get(root, "latency")) &&
-	    lta_histogram_decode(st->latency, json_string_value(json_object_get(
-						      root, "latency")))) {
-		ret = -EINVAL;
-		goto end;
+	array = json_object_get(root, "components");
+	if (json_array_size(array)) {
+		st->components =
+			calloc(json_array_size(array), sizeof(*st->components));
+		if (!st->components) {
+			ret = -ENOMEM;
+			goto end;
+		}
+	}
+	json_array_foreach(array, i, item)
+	{
+		struct lta_analysis_component *c =
+			&st->components[st->component_count++];
+
+		copy_string(c->name, sizeof(c->name),
+			    json_object_get(item, "name"));
+		c->front = json_is_true(json_object_get(item, "front"));
+		ret = decode_figures(item, &c->stats);
+		if (ret) {
+			goto end;
+		}
 	}
 	array = json_object_get(root, "syscalls");
 	json_array_foreach(array, i, item)
@@ -256,8 +309,7 @@ end:
 
 void lta_snapshot_fini(struct lta_snapshot *s)
 {
-	lta_histogram_destroy(s->stats.latency);
-	s->stats.latency = NULL;
+	lta_analysis_stats_fini(&s->stats);
 	free(s->timeouts);
 	s->timeouts = NULL;
 	s->timeout_count = 0;

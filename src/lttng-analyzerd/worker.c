@@ -72,7 +72,8 @@ struct worker {
 	struct lta_pipeline *pipeline;	 /* Owned: tasks, then consumers. */
 	struct lta_segment *segment;	 /* Owned. */
 	struct lta_timing *timing;	 /* Owned. */
-	struct lta_summary *summary;	 /* Owned: every request handed out. */
+	/* Every request handed out, per server process. */
+	struct lta_components components;
 	struct lta_store_analysis state;
 
 	struct syscall_tally syscalls[MAX_SYSCALL_NAMES];
@@ -206,30 +207,56 @@ static void take_warnings(struct worker *w)
 
 static void take_estimates(struct worker *w);
 
+/* The request figures of SUM into ST; its latency borrowed. */
+static void figures_of(const struct lta_summary *sum,
+		       struct lta_analysis_stats *st)
+{
+	st->requests = sum->requests;
+	st->complete = sum->complete;
+	st->keepalive = sum->by_end[LTA_REQUEST_END_KEEPALIVE];
+	st->empty = sum->by_end[LTA_REQUEST_END_EMPTY];
+	st->aborted = sum->by_end[LTA_REQUEST_END_ABORTED];
+	st->open = sum->by_end[LTA_REQUEST_END_OPEN];
+	st->replaced = sum->by_end[LTA_REQUEST_END_REPLACED];
+	st->incomplete = sum->incomplete;
+	st->bytes_read = sum->bytes_read;
+	st->bytes_written = sum->bytes_written;
+	st->throughput = lta_summary_throughput(sum);
+	st->first_start_ns = sum->first_start;
+	st->last_end_ns = sum->last_end;
+	st->latency = sum->latency;
+}
+
 /* The snapshot of everything handed out (the batch included). */
 static int write_snapshot(struct worker *w)
 {
 	struct lta_snapshot s;
 	struct syscall_tally sorted[MAX_SYSCALL_NAMES];
-	const struct lta_summary *sum = w->summary;
+	/* About 3 KiB each: not on the stack. */
+	struct lta_analysis_component *components =
+		calloc(w->components.count + 1, sizeof(*components));
+	struct lta_summary *front = lta_summary_create();
 	size_t i, n = w->syscall_names;
 	int ret;
 
+	if (!front || !components) {
+		lta_summary_destroy(front);
+		free(components);
+		return -ENOMEM;
+	}
 	memset(&s, 0, sizeof(s));
-	s.stats.requests = sum->requests;
-	s.stats.complete = sum->complete;
-	s.stats.keepalive = sum->by_end[LTA_REQUEST_END_KEEPALIVE];
-	s.stats.empty = sum->by_end[LTA_REQUEST_END_EMPTY];
-	s.stats.aborted = sum->by_end[LTA_REQUEST_END_ABORTED];
-	s.stats.open = sum->by_end[LTA_REQUEST_END_OPEN];
-	s.stats.replaced = sum->by_end[LTA_REQUEST_END_REPLACED];
-	s.stats.incomplete = sum->incomplete;
-	s.stats.bytes_read = sum->bytes_read;
-	s.stats.bytes_written = sum->bytes_written;
-	s.stats.throughput = lta_summary_throughput(sum);
-	s.stats.first_start_ns = sum->first_start;
-	s.stats.last_end_ns = sum->last_end;
-	s.stats.latency = sum->latency; /* Borrowed for the call. */
+	/* The headline: the front tier (doc/tiers.md). */
+	lta_components_front(&w->components, front);
+	figures_of(front, &s.stats); /* Borrowed for the call. */
+	for (i = 0; i < w->components.count; i++) {
+		snprintf(components[i].name, sizeof(components[i].name), "%s",
+			 w->components.items[i].name);
+		components[i].front = !w->components.items[i].back;
+		figures_of(w->components.items[i].summary,
+			   &components[i].stats);
+	}
+	s.stats.components = components;
+	s.stats.component_count = w->components.count;
 	/*
 	 * Those in the writer's batch too: this snapshot is committed with
 	 * them (counting only those committed before missed the last batch).
@@ -264,6 +291,8 @@ static int write_snapshot(struct worker *w)
 	s.warning_count = w->warning_count;
 	lta_strbuf_clear(&w->snapshot_text);
 	lta_snapshot_encode(&s, &w->snapshot_text);
+	lta_summary_destroy(front);
+	free(components);
 	if (w->snapshot_text.failed) {
 		return -ENOMEM;
 	}
@@ -284,7 +313,9 @@ static int on_request(struct lta_request *r, void *user_data)
 		lta_decode_trace(w->source, r->trace);
 	int ret;
 
-	lta_summary_add(w->summary, r);
+	if (lta_components_add(&w->components, r)) {
+		return -ENOMEM;
+	}
 	w->changed = true;
 	ret = lta_store_writer_add(w->writer, r,
 				   trace ? trace->hostname : NULL);
@@ -990,12 +1021,11 @@ static int setup(struct worker *w, char *error, size_t size)
 	w->source = lta_decode_create(&options, &handlers, w);
 	w->pipeline = lta_pipeline_create();
 	w->segment = lta_segment_create(&segment_options, on_request, w);
-	w->summary = lta_summary_create();
 	timing.agent.process_gone = local_process_state;
 	timing.agent.process_gone_data = w;
 	w->timing = lta_timing_create(&timing, on_timing_error, w);
 	if (!w->writer || !w->source || !w->pipeline || !w->segment ||
-	    !w->summary || !w->timing || lta_htable_init(&w->dead, 16)) {
+	    !w->timing || lta_htable_init(&w->dead, 16)) {
 		snprintf(error, size, "Cannot set the analysis up: %s",
 			 w->writer ? "out of memory" : lta_store_error());
 		return -1;
@@ -1291,7 +1321,7 @@ static void teardown(struct worker *w)
 	lta_htable_fini(&w->dead);
 	free(w->estimates);
 	lta_decode_destroy(w->source);
-	lta_summary_destroy(w->summary);
+	lta_components_fini(&w->components);
 	lta_strbuf_fini(&w->snapshot_text);
 	lta_store_close(w->store);
 }

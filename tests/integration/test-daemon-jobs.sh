@@ -53,6 +53,12 @@ ingest()
 		jq -c '.connections' >"$tmp/$name.connections"
 	lta_api GET "/api/v1/analyses/$id/stats" |
 		jq -c 'del(.id)' >"$tmp/$name.stats"
+	# Narrowed to one server process: that of the first request.
+	process=$(head -1 "$tmp/$name.requests" | jq -r .procname)
+	lta_api GET "/api/v1/analyses/$id/stats?process=$process" >"$tmp/$name.process"
+	lta_api GET "/api/v1/analyses/$id/stats?process=no-such-server" >"$tmp/$name.nosuch"
+	lta_api GET "/api/v1/analyses/$id/stats?process=" >/dev/null
+	lta_status >"$tmp/$name.empty-status"
 	lta_daemon_stop >/dev/null 2>&1
 	grep -c "Decoding with [0-9]* graphs" "$tmp/$name/daemon.log" >"$tmp/$name.lanes" || true
 }
@@ -69,6 +75,17 @@ for trace in "${traces[@]}"; do
 	ok "$([ "$n" -ge 100 ] && echo 0 || echo 1)" "$label: --jobs=1 served $n requests"
 	is "$(jq -r '.counts.requests' "$tmp/$label-1.stats")" "$n" \
 		"$label: its stats count them (and the latency, calls, errors compared below)"
+	process=$(head -1 "$tmp/$label-1.requests" | jq -r .procname)
+	is "$(jq -r '.counts.requests' "$tmp/$label-1.process")" \
+		"$(jq -r --arg p "$process" 'select(.procname == $p) | .id' "$tmp/$label-1.requests" | wc -l)" \
+		"$label: stats?process=$process counts that process's requests"
+	is "$(jq -r '[.components[] | select(.process == $p) | .counts.requests][0]' --arg p "$process" "$tmp/$label-1.stats")" \
+		"$(jq -r '.counts.requests' "$tmp/$label-1.process")" \
+		"$label: stats lists the same figure for it among its components"
+	is "$(jq -r '.tier' "$tmp/$label-1.stats")" front "$label: the headline figures are the front tier's"
+	is "$(jq -r '"\(.counts.requests) \(.tier)"' "$tmp/$label-1.nosuch")" "0 null" \
+		"$label: a process that served nothing: zero, no tier"
+	is "$(cat "$tmp/$label-1.empty-status")" 400 "$label: process= with no name: 400"
 	for what in requests connections stats; do
 		if cmp -s "$tmp/$label-1.$what" "$tmp/$label-2.$what"; then
 			ok 0 "$label: the same $what with --jobs=1 and --jobs=2"
