@@ -13,7 +13,16 @@
 #   --rate R            requests per second at most (default 1000)
 #   --connections C     wrk connections (default 16)
 #   --threads T         wrk threads (default 2)
-#   --mpm event|prefork Apache's MPM (default event)
+#   --mpm event|prefork Apache's MPM (default event; prefork with --tiers 3)
+#   --tiers 2|3         2 (default): Apache serves a static page; 3: a PHP
+#                       page that queries a private MariaDB, traced too
+#                       (contrib/testbed/run.sh --tiers 3)
+#   --db tcp|unix       with --tiers 3: how PHP reaches MariaDB (default tcp)
+#   --db-persistent on|off
+#                       with --tiers 3: mysqli persistent connections
+#                       (default off)
+#   --queries N         with --tiers 3: random-actor queries per web request
+#                       (default 1)
 #   --keepalive on|off  Apache's KeepAlive (default on: wrk's connections
 #                       carry many requests each; off: one request per
 #                       connection, as in the seed experiment)
@@ -32,11 +41,11 @@
 # (key=value), testbed/ (access.log, wrk.txt, Apache's files), daemon/ (the
 # daemon's data folder: its database, log, and its LTTng daemons' logs and
 # traces). Exit status 0 when the experiment ran and the daemon counted as
-# many complete requests as Apache's access log has lines, 1 otherwise, 2
-# on a usage error.
+# many complete requests (of apache2 processes, with --tiers 3) as Apache's
+# access log has lines, 1 otherwise, 2 on a usage error.
 #
 # Everything it starts it stops by pid: the daemon (which stops its
-# lttng-sessiond and lttng-relayd), Apache (run.sh). As root, lttng-sessiond
+# lttng-sessiond and lttng-relayd), Apache and MariaDB (run.sh). As root, lttng-sessiond
 # always uses /var/run/lttng and /dev/shm, so by default the whole
 # experiment runs in a private mount namespace (tests/utils/lttng-env.sh).
 set -u
@@ -48,8 +57,10 @@ duration=10
 rate=1000
 connections=16
 threads=2
-mpm=event
+mpm=
 keepalive=on
+tiers=2
+db_args=()
 out=
 live_timer=100000
 subbuf_size=4194304
@@ -84,6 +95,8 @@ while [ $# -gt 0 ]; do
 	--connections) connections=${2:-}; shift 2 ;;
 	--threads) threads=${2:-}; shift 2 ;;
 	--mpm) mpm=${2:-}; shift 2 ;;
+	--tiers) tiers=${2:-}; shift 2 ;;
+	--db | --db-persistent | --queries) db_args+=("$1" "${2:-}"); shift 2 ;;
 	--keepalive) keepalive=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
 	--live-timer) live_timer=${2:-}; shift 2 ;;
@@ -101,7 +114,14 @@ for v in "$duration" "$rate" "$connections" "$threads" "$live_timer" \
 	"$subbuf_size" "$num_subbuf"; do
 	case $v in '' | *[!0-9]* | 0) usage ;; esac
 done
+case $tiers in
+2) : "${mpm:=event}" ;;
+3) : "${mpm:=prefork}" ;;
+*) usage ;;
+esac
 case $mpm in event | prefork) ;; *) usage ;; esac
+[ "$tiers" = 3 ] || [ ${#db_args[@]} -eq 0 ] ||
+	die "--db, --db-persistent and --queries need --tiers 3"
 case $keepalive in on | off) ;; *) usage ;; esac
 [ -z "$daemon_url" ] || [ -n "$token_file" ] || die "--daemon needs --token-file"
 
@@ -260,7 +280,7 @@ say "analysis $id is live"
 # --- Apache under load -----------------------------------------------------------------
 
 bash "$top/contrib/testbed/run.sh" --trace external --mpm "$mpm" \
-	--keepalive "$keepalive" \
+	--keepalive "$keepalive" --tiers "$tiers" "${db_args[@]}" \
 	--duration "$duration" --rate "$rate" --connections "$connections" \
 	--threads "$threads" --out "$out/testbed" >"$out/testbed.log" 2>&1
 testbed_status=$?
@@ -302,6 +322,22 @@ curl -s -m 300 -o "$out/requests.jsonl" "$daemon_url/api/v1/analyses/$id/request
 requests=$(echo "$stats" | jq -r .counts.requests)
 complete=$(echo "$stats" | jq -r .counts.complete)
 exported=$(grep -c '' "$out/requests.jsonl")
+# complete_of PROCNAME: the complete requests of those processes in the
+# dataset (ended close, shutdown or keepalive).
+complete_of()
+{
+	jq -r --arg p "$1" 'select(.procname == $p and
+		(.end_reason | IN("close", "shutdown", "keepalive"))) | .id' \
+		"$out/requests.jsonl" | grep -c ''
+}
+if [ "$tiers" = 3 ]; then
+	# The daemon's counts hold both tiers: MariaDB's connections are
+	# requests too (each exchange on them one). Apache's own are those
+	# of apache2 processes.
+	all_complete=$complete
+	complete=$(complete_of apache2)
+	db_complete=$(complete_of mariadbd)
+fi
 
 echo
 echo "  Latency Distribution (server side, from the trace: each request's start to its end)"
@@ -310,19 +346,28 @@ echo "$stats" | jq -r '.latency.percentiles | to_entries[] | "\(.key) \(.value /
 	       else printf "  %8.3f%%  %8.3fms\n", $1, $2 / 1e6 }'
 echo "$stats" | jq -r '"  Mean \((.latency.mean // 0) / 1000000 * 1000 | round / 1000)ms, stdev \((.latency.stdev // 0) / 1000000 * 1000 | round / 1000)ms, max \((.latency.max // 0) / 1000000 * 1000 | round / 1000)ms"'
 echo "$stats" | jq -r '"  \(.counts.complete) requests complete (\(.counts.requests) seen), \(.throughput // 0 | . * 100 | round / 100) requests/s of trace time"'
+if [ "$tiers" = 3 ]; then
+	echo "  (both tiers: $complete of apache2, $db_complete of mariadbd; requests.jsonl tells them apart by procname)"
+fi
 echo "  wrk: $(grep -E 'requests in|Requests/sec' "$out/testbed/wrk.txt" 2>/dev/null | tr -s ' ' | tr '\n' ';')"
 echo
 {
 	echo "session=$session"
 	echo "analysis=$id"
 	echo "keepalive=$keepalive"
+	echo "tiers=$tiers"
 	echo "requests=$complete"
+	if [ "$tiers" = 3 ]; then
+		echo "requests_db=$db_complete"
+		echo "requests_all_tiers=$all_complete"
+	fi
 	echo "requests_seen=$requests"
 	echo "access_log_lines=$logged"
 	echo "exported=$exported"
 	echo "testbed_status=$testbed_status"
 } >"$out/summary.txt"
 say "requests: $complete"
+[ "$tiers" != 3 ] || say "database requests: $db_complete"
 say "access-log lines: $logged"
 say "dataset: $out/requests.jsonl ($exported requests)"
 say "explore: lttng-analyzerd --data-dir=$out/daemon, then GET /api/v1/analyses/$id/requests"

@@ -13,6 +13,7 @@ lttng-tools liblttng-ctl-dev liblttng-ust-dev
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 python3-bt2 time clang-format git clang libclang-rt-dev
 apache2 libapache2-mod-php wrk curl jq python3 util-linux procps
+mariadb-server mariadb-client php-mysql
 "
 
 missing=""
@@ -38,8 +39,8 @@ fi
 
 echo "install-deps: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Do not let package scripts start system services (apache2, lttng-sessiond):
-# tests start their own private instances.
+# Do not let package scripts start system services (apache2, mariadb,
+# lttng-sessiond): tests start their own private instances.
 policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [ ! -e "$policy" ]; then

@@ -8,16 +8,20 @@
 # --no-serve (or CI=true), leaves a daemon serving the results with the URLs
 # to explore (stop it with the kill command it prints).
 #
-#   contrib/quickstart.sh [--duration S] [--rate R] [--no-serve] [--out DIR]
+#   contrib/quickstart.sh [--duration S] [--rate R] [--tiers 2|3]
+#                         [--no-serve] [--out DIR]
 #
 # The quickstart runs Apache with KeepAlive Off (experiment.sh --keepalive
 # off: one request per connection, as in the seed experiment), whatever
 # experiment.sh's own default (on); run contrib/experiment.sh directly for
-# persistent connections.
+# persistent connections. --tiers 3 adds the database tier: a PHP page
+# that queries a private MariaDB over TCP, one connection per web request
+# (contrib/testbed/run.sh --tiers 3); the request count is then Apache's.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 duration=5
 rate=500
+tiers=2
 serve=yes
 out=
 [ "${CI:-}" = true ] && serve=no
@@ -25,14 +29,20 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) duration=$2; shift 2 ;;
 	--rate) rate=$2; shift 2 ;;
+	--tiers) tiers=$2; shift 2 ;;
 	--no-serve) serve=no; shift ;;
 	--out) out=$2; shift 2 ;;
 	-h | --help)
 		sed -n '/^#   contrib\/quickstart.sh/,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0 ;;
-	*) echo "usage: $0 [--duration S] [--rate R] [--no-serve] [--out DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--duration S] [--rate R] [--tiers 2|3] [--no-serve] [--out DIR]" >&2; exit 2 ;;
 	esac
 done
+case $tiers in
+2) what="Apache + wrk" ;;
+3) what="Apache + PHP + MariaDB + wrk" ;;
+*) echo "usage: $0 [--duration S] [--rate R] [--tiers 2|3] [--no-serve] [--out DIR]" >&2; exit 2 ;;
+esac
 [ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/lta-quickstart.XXXXXX")
 
 echo "== installing what is missing (Debian packages)"
@@ -44,12 +54,12 @@ mkdir -p "$build"
 (cd "$build" && { [ -f Makefile ] || "$top/configure" >/dev/null; } &&
 	make -j"$(nproc)" >/dev/null)
 
-echo "== running a ${duration}s experiment (Apache + wrk at ${rate} req/s, traced live)"
+echo "== running a ${duration}s experiment ($what at ${rate} req/s, traced live)"
 # experiment.sh fails when its request count differs from the access-log
 # line count: the counts are printed all the same, then its status kept.
 status=0
 top_builddir=$build bash "$top/contrib/experiment.sh" --duration "$duration" \
-	--rate "$rate" --keepalive off --out "$out/experiment" || status=$?
+	--rate "$rate" --keepalive off --tiers "$tiers" --out "$out/experiment" || status=$?
 [ -s "$out/experiment/summary.txt" ] || exit "$status"
 
 if [ "$serve" = yes ]; then

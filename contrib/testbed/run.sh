@@ -1,12 +1,25 @@
 #!/bin/bash
 # run.sh: the seed experiment on one machine, on loopback: Apache traced by
 # the user-space system-call tracer (contrib/syscall-tracer) in a live LTTng
-# session, under wrk load. See README.md beside this file.
+# session, under wrk load; with --tiers 3, PHP pages that query a private
+# MariaDB, traced too. See README.md beside this file.
 #
 # Usage: contrib/testbed/run.sh [OPTION]...
-#   --mpm event|prefork   Apache's MPM (default event)
-#   --page static|php     the page wrk requests (default static; php needs
-#                         prefork: libphp is not thread-safe)
+#   --tiers 2|3           2 (default): wrk and Apache; 3: wrk, Apache with
+#                         PHP, and MariaDB (page db, prefork)
+#   --mpm event|prefork   Apache's MPM (default event; prefork with --tiers 3)
+#   --page static|php|db  the page wrk requests (default static; php needs
+#                         prefork: libphp is not thread-safe; db, the
+#                         default and only page of --tiers 3, queries
+#                         MariaDB)
+#   --db tcp|unix         how PHP reaches MariaDB (--tiers 3): TCP on
+#                         127.0.0.1 (default) or its unix socket
+#   --db-persistent on|off
+#                         mysqli persistent connections (host prefix p:):
+#                         one database connection per Apache process serves
+#                         many web requests (default off: one per request)
+#   --queries N           random-actor queries per web request, besides the
+#                         page's own truth query (default 1; 0 allowed)
 #   --duration S          seconds of wrk load (default 10; 0: no wrk,
 #                         for hooks that bring their own load)
 #   --connections C       wrk connections (default 16)
@@ -50,8 +63,10 @@
 # Leaves in DIR: trace/ (the session's CTF trace), access.log, error.log,
 # wrk.txt, apache2.conf, lttng.log, lttng-list.txt (channel statistics,
 # discarded events), lttng-apps.txt (the Apache processes registered with
-# the session daemon), summary.txt (key=value lines). Exit status 0 when
-# Apache served and wrk ran, 1 on any failure, 2 on a usage error.
+# the session daemon), summary.txt (key=value lines); with --tiers 3 also
+# db.php (the page), mariadb.err (the server's log), mariadb-setup.txt. Exit
+# status 0 when Apache served and wrk ran, 1 on any failure, 2 on a usage
+# error.
 #
 # Tracing needs root: the session daemon and relay daemon are private, in a
 # mount namespace of their own (tests/utils/lttng-env.sh); Apache runs there
@@ -61,8 +76,12 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-mpm=event
-page=static
+tiers=2
+mpm=
+page=
+db_via=tcp
+db_persistent=off
+queries=1
 duration=10
 connections=16
 threads=2
@@ -94,6 +113,10 @@ die()
 args=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
+	--tiers) tiers=${2:-}; shift 2 ;;
+	--db) db_via=${2:-}; shift 2 ;;
+	--db-persistent) db_persistent=${2:-}; shift 2 ;;
+	--queries) queries=${2:-}; shift 2 ;;
 	--mpm) mpm=${2:-}; shift 2 ;;
 	--page) page=${2:-}; shift 2 ;;
 	--duration) duration=${2:-}; shift 2 ;;
@@ -126,8 +149,23 @@ positive()
 	esac
 }
 
+case $tiers in
+2)
+	: "${mpm:=event}" "${page:=static}"
+	[ "$page" != db ] || die "--page db needs --tiers 3"
+	;;
+3)
+	# PHP runs in Apache (mod_php), which needs prefork.
+	: "${mpm:=prefork}" "${page:=db}"
+	[ "$page" = db ] || die "--tiers 3 serves the db page only (not --page $page)"
+	;;
+*) usage ;;
+esac
 case $mpm in event | prefork) ;; *) usage ;; esac
-case $page in static | php) ;; *) usage ;; esac
+case $page in static | php | db) ;; *) usage ;; esac
+case $db_via in tcp | unix) ;; *) usage ;; esac
+case $db_persistent in on | off) ;; *) usage ;; esac
+case $queries in '' | *[!0-9]*) usage ;; esac
 case $trace in session | preload | external | none) ;; *) usage ;; esac
 case $keepalive in on | off) ;; *) usage ;; esac
 [ -z "$pipeline" ] || positive "$pipeline" || usage
@@ -144,8 +182,8 @@ done
 [ -z "$rate" ] || positive "$rate" || usage
 [ "$connections" -ge "$threads" ] ||
 	die "--connections ($connections) must be at least --threads ($threads)"
-if [ "$page" = php ] && [ "$mpm" != prefork ]; then
-	die "--page php needs --mpm prefork (libphp is not thread-safe)"
+if [ "$page" != static ] && [ "$mpm" != prefork ]; then
+	die "--page $page needs --mpm prefork (libphp is not thread-safe)"
 fi
 
 . "$top/tests/utils/lttng-env.sh"
@@ -159,14 +197,31 @@ done
 modules=/usr/lib/apache2/modules
 [ -f "$modules/mod_mpm_$mpm.so" ] || die "$modules/mod_mpm_$mpm.so is absent"
 php_module=
-if [ "$page" = php ]; then
+if [ "$page" != static ]; then
 	for f in "$modules"/libphp*.so; do
 		[ -f "$f" ] && php_module=$f && break
 	done
 	[ -n "$php_module" ] ||
-		die "--page php needs libapache2-mod-php (no $modules/libphp*.so)"
+		die "--page $page needs libapache2-mod-php (no $modules/libphp*.so)"
 fi
 id "$run_user" >/dev/null 2>&1 || die "no user $run_user for Apache's workers"
+if [ "$tiers" = 3 ]; then
+	for b in mariadbd mariadb-install-db mariadb-admin mariadb; do
+		command -v "$b" >/dev/null 2>&1 ||
+			die "$b is not installed (mariadb-server; contrib/install-deps.sh installs it)"
+	done
+	# mod_php reads Debian's /etc/php/*/apache2/conf.d: mysqli is enabled
+	# there by php-mysql.
+	ls /etc/php/*/apache2/conf.d/*mysqli.ini >/dev/null 2>&1 ||
+		die "PHP's mysqli is not enabled for Apache (php-mysql; contrib/install-deps.sh installs it)"
+	if [ "$(id -u)" -eq 0 ]; then
+		# mariadbd refuses to run as root: it switches to this user.
+		db_user=mysql
+		id "$db_user" >/dev/null 2>&1 || die "no user $db_user for mariadbd"
+	else
+		db_user=$(id -un)
+	fi
+fi
 
 find_lib()
 {
@@ -216,6 +271,11 @@ fi
 work=
 apache_pid=
 apache_children=
+db_pid=
+db_pid_started=
+db_dir=
+db_started=
+db_stop=
 
 # start_time PID: when the process started (field 22 of /proc/PID/stat), to
 # tell it from a later process that reuses its pid.
@@ -263,9 +323,67 @@ stop_apache()
 	apache_pid=
 }
 
+# is_mariadbd: $db_pid still names the mariadbd this script started (same
+# start time, same command), not a later process that reuses its pid.
+is_mariadbd()
+{
+	[ -n "$db_pid" ] &&
+		[ "$(start_time "$db_pid")" = "$db_started" ] &&
+		[ "$(cat "/proc/$db_pid/comm" 2>/dev/null)" = mariadbd ]
+}
+
+# db_gone SECONDS: waits (bounded) until mariadbd has exited.
+db_gone()
+{
+	local deadline=$(($(date +%s) + $1))
+
+	while is_mariadbd; do
+		# A zombie (exited, not yet reaped by this script) is gone too.
+		case $(awk '{ print $3 }' "/proc/$db_pid/stat" 2>/dev/null) in
+		Z | '') return 0 ;;
+		esac
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# stop_mariadb: a clean shutdown through its socket (mariadb-admin waits
+# until the server has stopped), then SIGTERM to the kept pid, then SIGKILL,
+# each after a bounded wait and only while the pid is still that mariadbd.
+stop_mariadb()
+{
+	if [ -z "$db_pid" ]; then
+		[ -z "$db_dir" ] || [ ! -f "$db_dir/mariadb.err" ] ||
+			cp "$db_dir/mariadb.err" "$out/mariadb.err"
+		return 0
+	fi
+	if is_mariadbd; then
+		timeout 30 mariadb-admin --no-defaults --socket="$db_socket" \
+			--user="$db_admin" --connect-timeout=5 shutdown \
+			>>"$out/mariadb-setup.txt" 2>&1
+		db_stop=shutdown
+	fi
+	if ! db_gone 20 && is_mariadbd; then
+		echo "testbed: mariadbd (pid $db_pid) did not shut down in time: SIGTERM" >&2
+		kill -TERM "$db_pid" 2>/dev/null
+		db_stop=terminated
+		if ! db_gone 15 && is_mariadbd; then
+			echo "testbed: mariadbd (pid $db_pid) did not stop: SIGKILL" >&2
+			kill -KILL "$db_pid" 2>/dev/null
+			db_stop=killed
+		fi
+	fi
+	wait "$db_pid" 2>/dev/null
+	db_pid=
+	# The server's log lives beside its data (mariadbd writes it as
+	# $db_user, who may not reach --out): kept in DIR.
+	[ ! -f "$db_dir/mariadb.err" ] || cp "$db_dir/mariadb.err" "$out/mariadb.err"
+}
+
 testbed_cleanup()
 {
 	stop_apache
+	stop_mariadb
 	[ -z "$work" ] || rm -rf "$work"
 }
 
@@ -308,6 +426,114 @@ for ($i = 0; $i < 2000; $i++) {
 echo "lttng-analyzer testbed\n";
 echo "php ", PHP_VERSION, ", pid ", getmypid(), ", sum ", $sum, "\n";
 EOF
+if [ "$tiers" = 3 ]; then
+	db_port=$(lta_env_pick_port)
+	db_socket=$work/mariadb/run/mariadb.sock
+	# sun_path holds 107 bytes and a NUL.
+	[ ${#db_socket} -le 107 ] ||
+		die "$db_socket is too long for a unix socket (set TMPDIR shorter)"
+	db_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	db_actors=200
+	if [ "$db_via" = tcp ]; then
+		db_host=127.0.0.1
+	else
+		# "localhost" makes mysqli use the socket given beside it.
+		db_host=localhost
+	fi
+	[ "$db_persistent" = on ] && db_persistent_php=true || db_persistent_php=false
+	# The page: connect, the truth query, $queries random-actor queries;
+	# what it did goes to the access log through apache_note() (see
+	# README.md, "Three tiers").
+	cat >"$work/htdocs/db.php" <<EOF
+<?php
+// db.php: written by contrib/testbed/run.sh --tiers 3. See README.md.
+const DB_HOST = '$db_host';
+const DB_PORT = $db_port;
+const DB_SOCKET = '$db_socket';
+const DB_VIA = '$db_via';
+const DB_PERSISTENT = $db_persistent_php;
+const DB_USER = 'testbed';
+const DB_PASSWORD = '$db_password';
+const DB_NAME = 'sakila';
+const QUERIES = $queries;
+const ACTORS = $db_actors;
+EOF
+	cat >>"$work/htdocs/db.php" <<'EOF'
+
+header('Content-Type: text/plain');
+mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
+// The kernel's id of the thread that runs PHP (with prefork, the process's
+// own pid): /proc/thread-self is a link to PID/task/TID.
+$tid = basename((string) @readlink('/proc/thread-self'));
+$note = [
+	'lta_php_tid' => $tid === '' ? '-' : $tid,
+	'lta_db_via' => DB_VIA,
+	'lta_db_persistent' => DB_PERSISTENT ? '1' : '0',
+	'lta_db_reused' => '0',
+	'lta_db_connection' => '-',
+	'lta_db_thread' => '-',
+	'lta_db_queries' => '0',
+	'lta_db_rows' => '0',
+	'lta_db_error' => '-',
+];
+$queries = 0;
+$rows = 0;
+try {
+	if (DB_PERSISTENT) {
+		// A persistent link left by an earlier request of this process
+		// is taken from this cache (there is one kind of link here).
+		$links = mysqli_get_links_stats();
+		$note['lta_db_reused'] = $links['cached_plinks'] > 0 ? '1' : '0';
+	}
+	$db = mysqli_init();
+	$db->options(MYSQLI_OPT_CONNECT_TIMEOUT, 5);
+	$db->options(MYSQLI_OPT_READ_TIMEOUT, 10);
+	$db->real_connect((DB_PERSISTENT ? 'p:' : '') . DB_HOST, DB_USER,
+		DB_PASSWORD, DB_NAME, DB_PORT, DB_SOCKET);
+	// The truth query: this connection's id, and the kernel's id of the
+	// server thread that serves it.
+	$queries++;
+	$r = $db->query('SELECT CONNECTION_ID(), THREAD_OS_ID'
+		. ' FROM performance_schema.threads'
+		. ' WHERE PROCESSLIST_ID = CONNECTION_ID()');
+	$row = $r->fetch_row();
+	$r->free();
+	if ($row === null) {
+		throw new RuntimeException('no performance_schema.threads row');
+	}
+	$note['lta_db_connection'] = (string) $row[0];
+	$note['lta_db_thread'] = (string) $row[1];
+	echo "connection ", $row[0], ", server thread ", $row[1], "\n";
+	for ($i = 0; $i < QUERIES; $i++) {
+		$id = mt_rand(1, ACTORS);
+		$queries++;
+		$r = $db->query('SELECT actor_id, first_name, last_name,'
+			. ' last_update FROM actor WHERE actor_id = ' . $id);
+		while (($row = $r->fetch_row()) !== null) {
+			$rows++;
+			echo implode(' ', $row), "\n";
+		}
+		$r->free();
+	}
+	// A persistent link goes back to the process's cache at the end of
+	// the request; any other one is closed (COM_QUIT) here.
+	if (!DB_PERSISTENT) {
+		$db->close();
+	}
+} catch (Throwable $e) {
+	http_response_code(500);
+	$note['lta_db_error'] = preg_replace('/[^A-Za-z0-9_.:-]+/', '_',
+		$e->getMessage());
+	echo "error: ", $e->getMessage(), "\n";
+}
+$note['lta_db_queries'] = (string) $queries;
+$note['lta_db_rows'] = (string) $rows;
+foreach ($note as $name => $value) {
+	apache_note($name, $value);
+}
+EOF
+	cp "$work/htdocs/db.php" "$out/db.php"
+fi
 if [ -n "$pages" ]; then
 	[ -d "$pages" ] || die "--pages $pages is not a folder"
 	cp -R "$pages/." "$work/htdocs/" || die "cannot copy $pages"
@@ -334,6 +560,8 @@ MaxRequestWorkers 32
 MaxConnectionsPerChild 0"
 fi
 
+log_format=testbed
+[ "$tiers" != 3 ] || log_format=testbed3
 cat >"$conf" <<EOF
 # Written by contrib/testbed/run.sh: a private Apache, started with
 #   apache2 -f $conf -d $work -DFOREGROUND
@@ -384,14 +612,43 @@ DirectoryIndex static.html
 # connection status, requests served on the connection before this one
 # (%k), request line. See README.md.
 LogFormat "%a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X %k \\"%r\\"" testbed
-CustomLog "$out/access.log" testbed
+# With --tiers 3, what db.php did, through apache_note() (README.md).
+LogFormat "%a %{remote}p %{usec}t %D %>s %B %P %{tid}P %X %k \\"%r\\" php_tid=%{lta_php_tid}n db_via=%{lta_db_via}n db_persistent=%{lta_db_persistent}n db_reused=%{lta_db_reused}n db_connection=%{lta_db_connection}n db_thread=%{lta_db_thread}n db_queries=%{lta_db_queries}n db_rows=%{lta_db_rows}n db_error=%{lta_db_error}n" testbed3
+CustomLog "$out/access.log" $log_format
 EOF
 cp "$conf" "$out/apache2.conf"
 rm -f "$out/access.log" "$out/error.log" "$out/wrk.txt" "$out/summary.txt" \
-	"$out/lttng.log" "$out/lttng-list.txt" "$out/lttng-apps.txt"
+	"$out/lttng.log" "$out/lttng-list.txt" "$out/lttng-apps.txt" \
+	"$out/mariadb.err" "$out/mariadb-setup.txt"
 rm -rf "$out/trace"
 apache2 -t -f "$conf" -d "$work" >"$out/apache2-configtest.txt" 2>&1 ||
 	die "Apache rejects its configuration: $(cat "$out/apache2-configtest.txt")"
+
+# --- MariaDB's data folder (--tiers 3) -------------------------------------------
+# Everything of the server is under $work/mariadb, owned by $db_user:
+# data/, tmp/ (its --tmpdir), run/ (socket, pid file) and its log. The
+# system tables are made here, before tracing starts (mariadb-install-db
+# runs its own short-lived server, not traced); the server that serves
+# the run starts once the session records.
+if [ "$tiers" = 3 ]; then
+	db_dir=$work/mariadb
+	mkdir -p "$db_dir/data" "$db_dir/tmp" "$db_dir/run"
+	chown -R "$db_user:" "$db_dir" || die "cannot give $db_dir to $db_user"
+	# Apache's workers reach the socket through run/.
+	chmod 755 "$db_dir" "$db_dir/run"
+	# The server's root account logs in through unix_socket
+	# authentication, without a password: as the OS user root, or, when
+	# this script does not run as root, as the account mariadb-install-db
+	# makes for the OS user that runs it. The bootstrap server's temporary
+	# files go to TMPDIR: ours.
+	TMPDIR=$db_dir/tmp mariadb-install-db --no-defaults \
+		--datadir="$db_dir/data" \
+		--user="$db_user" --auth-root-authentication-method=socket \
+		--skip-test-db --skip-name-resolve >"$out/mariadb-setup.txt" 2>&1 ||
+		die "mariadb-install-db failed: $(tail -5 "$out/mariadb-setup.txt")"
+	db_admin=root
+	[ "$(id -u)" -eq 0 ] || db_admin=$db_user
+fi
 
 # --- the recording session --------------------------------------------------------
 
@@ -422,22 +679,116 @@ if [ "$trace" = session ]; then
 	}
 fi
 
-# --- Apache ---------------------------------------------------------------------------
-
-apache_env=()
+traced_env=()
 if [ -n "$preload" ]; then
 	# lttng-ust waits (bounded) for the session daemon before main(), and in
 	# each child after fork(), so that the first events are recorded.
-	apache_env=(LD_PRELOAD="$preload" LTTNG_UST_REGISTER_TIMEOUT=10000)
+	traced_env=(LD_PRELOAD="$preload" LTTNG_UST_REGISTER_TIMEOUT=10000)
 	if [ -n "$blocking_timeout" ]; then
-		apache_env+=(LTTNG_UST_ALLOW_BLOCKING=1)
+		traced_env+=(LTTNG_UST_ALLOW_BLOCKING=1)
 	fi
 fi
+
+# --- MariaDB (--tiers 3) ------------------------------------------------------------------
+# A private server: no option file read (--no-defaults), its own data
+# folder, socket and pid file, TCP on 127.0.0.1 only, a free port. It runs
+# under the same tracer as Apache, started after the session, so that its
+# whole life is recorded. performance_schema gives the page its truth (the
+# OS thread that serves a connection).
+
+# db_answers: the server answers on its socket.
+db_answers()
+{
+	mariadb-admin --no-defaults --socket="$db_socket" --user="$db_admin" \
+		--connect-timeout=2 ping >/dev/null 2>&1
+}
+
+# db_sql: runs the SQL of stdin as the server's root, through its socket.
+db_sql()
+{
+	timeout 60 mariadb --no-defaults --socket="$db_socket" \
+		--user="$db_admin" --connect-timeout=5 --batch
+}
+
+# actors_sql: the actor table of sakila (the seed experiment's database),
+# $db_actors rows of made-up names.
+actors_sql()
+{
+	cat <<'EOF'
+CREATE DATABASE sakila;
+USE sakila;
+CREATE TABLE actor (
+	actor_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+	first_name VARCHAR(45) NOT NULL,
+	last_name VARCHAR(45) NOT NULL,
+	last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+		ON UPDATE CURRENT_TIMESTAMP,
+	PRIMARY KEY (actor_id),
+	KEY idx_actor_last_name (last_name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+EOF
+	awk -v n="$db_actors" 'BEGIN {
+		split("PENELOPE NICK ED JENNIFER JOHNNY BETTE GRACE MATTHEW " \
+			"JOE CHRISTIAN ZERO KARL UMA VIVIEN CUBA FRED HELEN " \
+			"DAN BOB LUCILLE", first, " ")
+		split("GUINESS WAHLBERG CHASE DAVIS LOLLOBRIGIDA NICHOLSON " \
+			"MOSTEL JOHANSSON SWANK GABLE", last, " ")
+		printf "INSERT INTO actor (actor_id, first_name, last_name, last_update) VALUES\n"
+		for (i = 1; i <= n; i++) {
+			printf "(%d, \x27%s\x27, \x27%s\x27, \x272006-02-15 04:34:33\x27)%s\n",
+				i, first[(i - 1) % 20 + 1],
+				last[int((i - 1) / 20) % 10 + 1], i < n ? "," : ";"
+		}
+	}'
+	cat <<EOF
+CREATE USER 'testbed'@'localhost' IDENTIFIED BY '$db_password';
+CREATE USER 'testbed'@'127.0.0.1' IDENTIFIED BY '$db_password';
+GRANT SELECT ON sakila.* TO 'testbed'@'localhost', 'testbed'@'127.0.0.1';
+GRANT SELECT ON performance_schema.* TO 'testbed'@'localhost', 'testbed'@'127.0.0.1';
+SELECT COUNT(*) AS actors FROM sakila.actor;
+EOF
+}
+
+if [ "$tiers" = 3 ]; then
+	db_user_arg=()
+	[ "$(id -u)" -ne 0 ] || db_user_arg=(--user="$db_user")
+	env "${traced_env[@]}" mariadbd --no-defaults "${db_user_arg[@]}" \
+		--datadir="$db_dir/data" --tmpdir="$db_dir/tmp" \
+		--socket="$db_socket" --pid-file="$db_dir/run/mariadbd.pid" \
+		--log-error="$db_dir/mariadb.err" \
+		--bind-address=127.0.0.1 --port="$db_port" --skip-name-resolve \
+		--performance-schema=ON --innodb-buffer-pool-size=32M \
+		>>"$out/mariadb-setup.txt" 2>&1 </dev/null &
+	db_pid=$!
+	db_pid_started=$db_pid
+	db_started=$(start_time "$db_pid")
+	deadline=$(($(date +%s) + 30))
+	until db_answers; do
+		if db_gone 0; then
+			wait "$db_pid" 2>/dev/null
+			db_pid=
+			cat "$db_dir/mariadb.err" >&2 2>/dev/null
+			die "mariadbd exited before answering"
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] ||
+			die "mariadbd did not answer on $db_socket in 30 s"
+		sleep 0.1
+	done
+	[ "$(cat "/proc/$db_pid/comm" 2>/dev/null)" = mariadbd ] ||
+		die "pid $db_pid is not mariadbd: cannot control MariaDB"
+	actors_sql | db_sql >>"$out/mariadb-setup.txt" 2>&1 ||
+		die "cannot create the database: $(tail -5 "$out/mariadb-setup.txt")"
+	[ "$(tail -1 "$out/mariadb-setup.txt")" = "$db_actors" ] ||
+		die "the actor table does not have $db_actors rows"
+fi
+
+# --- Apache ---------------------------------------------------------------------------
+
 # In a session of its own: when prefork stops, it signals its whole process
 # group, which would otherwise include this script and its caller. (setsid
 # does not fork here, a background job not being a group leader: $! is
 # Apache's pid.)
-env "${apache_env[@]}" setsid apache2 -f "$conf" -d "$work" -DFOREGROUND \
+env "${traced_env[@]}" setsid apache2 -f "$conf" -d "$work" -DFOREGROUND \
 	>"$out/apache2.out" 2>&1 </dev/null &
 apache_pid=$!
 apache_pid_started=$apache_pid
@@ -446,6 +797,7 @@ apache_stop=graceful
 case $page in
 static) path=/static.html ;;
 php) path=/index.php ;;
+db) path=/db.php ;;
 esac
 url=http://127.0.0.1:$port$path
 
@@ -485,7 +837,7 @@ all_registered()
 
 registered=
 if [ "$trace" = session ] || [ "$trace" = external ]; then
-	pids="$apache_pid $(ps -o pid= --ppid "$apache_pid" | tr -d ' ')"
+	pids="$apache_pid $(ps -o pid= --ppid "$apache_pid" | tr -d ' ') $db_pid"
 	if lta_env_wait 10 all_registered; then
 		registered=yes
 	else
@@ -538,6 +890,7 @@ fi
 run_hook after-load "${after_load:-}"
 
 stop_apache
+stop_mariadb
 
 # --- the trace ----------------------------------------------------------------------
 
@@ -573,8 +926,18 @@ wrk_non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out/wrk.txt")
 logged=$(grep -c '' "$out/access.log" 2>/dev/null || echo 0)
 logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0)
 {
+	echo "tiers=$tiers"
 	echo "mpm=$mpm"
 	echo "page=$page"
+	if [ "$tiers" = 3 ]; then
+		echo "db=$db_via"
+		echo "db_persistent=$db_persistent"
+		echo "queries=$queries"
+		echo "db_port=$db_port"
+		echo "db_socket=$db_socket"
+		echo "db_pid=$db_pid_started"
+		echo "db_stop=$db_stop"
+	fi
 	echo "trace=$trace"
 	echo "url=$url"
 	echo "apache_pid=$apache_pid_started"
@@ -600,10 +963,11 @@ logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0
 	fi
 } >"$out/summary.txt"
 
+[ "$tiers" != 3 ] || echo "testbed: MariaDB (pid $db_pid_started) over $db_via, persistent connections $db_persistent, $queries queries per request and the truth query; stopped: $db_stop"
 echo "testbed: $mpm MPM, $page page, trace=$trace: wrk sent ${wrk_requests:-0} requests (${wrk_rps:-0}/s), Apache logged $logged lines"
 [ "$trace" != session ] || echo "testbed: discarded events: $discarded"
 echo "testbed: results in $out:"
-for f in trace access.log error.log wrk.txt apache2.conf summary.txt lttng-list.txt lttng-apps.txt lttng.log; do
+for f in trace access.log error.log wrk.txt apache2.conf summary.txt lttng-list.txt lttng-apps.txt lttng.log db.php mariadb.err mariadb-setup.txt; do
 	[ -e "$out/$f" ] && echo "  $out/$f"
 done
 
