@@ -11,6 +11,7 @@ contrib_syscall_tracer_liblttng_analyzer_syscalls_la_SOURCES = \
 	contrib/syscall-tracer/http-scan.h \
 	contrib/syscall-tracer/syscall-http.c \
 	contrib/syscall-tracer/syscall-probes.c \
+	contrib/syscall-tracer/syscall-sockname.c \
 	contrib/syscall-tracer/syscall-tracer.c \
 	contrib/syscall-tracer/syscall-tracer.h \
 	contrib/syscall-tracer/wrappers-io.c \

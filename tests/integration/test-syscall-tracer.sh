@@ -10,13 +10,16 @@
 #    liblttng-ust-fork.so and the library. babeltrace2, the independent
 #    reader, must show one entry and one exit event per call the exerciser
 #    printed, the failures with their -errno, and the peer ports of the
-#    accepted connections that the exerciser reported on stderr. The HTTP
+#    accepted connections that the exerciser reported on stderr; a sockname
+#    event right after each connect and accept that succeeded. The HTTP
 #    exchange it makes last gives exactly the expected http events, each
 #    between the entry and the exit of its call.
 # 3. The http event's layout is fd (s32), direction (u8), messages (u32),
-#    first_line (string). When the shared lttng-modules traces are present,
-#    every other event's field layout in the trace metadata equals the
-#    kernel's.
+#    first_line (string); the sockname event's is fd, the decoded local
+#    address, local_path, peer_path, peer_pid; exit_accept4's and
+#    entry_connect's are what they were before sockname existed. When the
+#    shared lttng-modules traces are present, every other event's field
+#    layout in the trace metadata equals the kernel's.
 #
 # Output: TAP. make check sets top_srcdir and top_builddir; by hand they
 # default to this script's ../..
@@ -34,7 +37,7 @@ EXERCISER=$top_builddir/tests/utils/syscall-exerciser
 
 . "$top_srcdir/tests/utils/lttng-env.sh"
 
-PLAN=27
+PLAN=30
 test_number=0
 
 ok()
@@ -158,7 +161,7 @@ fi
 
 # --- 2. recording session -----------------------------------------------------
 
-LTTNG_PART=23
+LTTNG_PART=26
 if [ -n "$skip_reason" ]; then
 	for i in $(seq "$LTTNG_PART"); do
 		skip "LTTng part" "$skip_reason"
@@ -390,6 +393,77 @@ accept4_null()
 check "accept4 without address buffer: sport = $null_port (getpeername)" \
 	accept4_null
 
+# sockname_placement EVENTS THREAD...: on each THREAD (vpid:vtid) of the
+# EVENTS file, each exit of a connect that returned 0 or -115
+# (EINPROGRESS) and of an accept or accept4 that returned a descriptor is
+# followed at once by one sockname event for that descriptor, and no other
+# event is. Prints the count of sockname events per thread.
+sockname_placement()
+{
+	local events=$1
+
+	shift
+	awk -v threads="$*" '
+	BEGIN { n = split(threads, list, " ")
+		for (i = 1; i <= n; i++) wanted[list[i]] = 1 }
+	function value(name,   at) {
+		if (!match($0, " " name " = -?[0-9]+")) return ""
+		at = substr($0, RSTART + length(name) + 4, RLENGTH - length(name) - 4)
+		return at + 0
+	}
+	!($1 in wanted) { next }
+	{ t = $1; ev = $2 }
+	ev == "sockname" {
+		count[t]++
+		if (want[t] == "") {
+			print "sockname after " (t in last ? last[t] : "nothing") ": " $0
+			bad = 1
+		} else if (value("fd") != want[t]) {
+			print "sockname of fd " value("fd") ", wanted " want[t]
+			bad = 1
+		}
+		want[t] = ""
+		last[t] = $0
+		next
+	}
+	want[t] != "" {
+		print "no sockname after " last[t]
+		bad = 1
+		want[t] = ""
+	}
+	ev == "entry_connect" { connect_fd[t] = value("fd") }
+	ev == "exit_connect" && (value("ret") == 0 || value("ret") == -115) {
+		want[t] = connect_fd[t]
+	}
+	(ev == "exit_accept" || ev == "exit_accept4") && value("ret") >= 0 {
+		want[t] = value("ret")
+	}
+	{ last[t] = $0 }
+	END {
+		for (t in want) if (want[t] != "") {
+			print "no sockname after " last[t]; bad = 1
+		}
+		for (i = 1; i <= n; i++) print "count", list[i], count[list[i]] + 0
+		exit bad
+	}' "$events"
+}
+
+# The exerciser connected 3 times (and was refused once) and accepted 3
+# connections (and found none pending once): 6 sockname events.
+exerciser_sockname()
+{
+	local out status
+
+	out=$(sockname_placement "$WORK/events.txt" "$me" "$child")
+	status=$?
+	[ "$status" -eq 0 ] && [ "$(echo "$out" | grep -c "^count $me 6$")" = 1 ] &&
+		return 0
+	echo "$out" | diag
+	return 1
+}
+check "sockname follows each successful connect and accept of the exerciser (6)" \
+	exerciser_sockname
+
 child_traced()
 {
 	grep -Eq "^$child entry_write fd = [0-9]+, buf = [0-9]+, count = 5$" \
@@ -516,6 +590,57 @@ http_layout()
 check "http event: fd s32, direction u8, messages u32, first_line string" \
 	http_layout
 
+# field SIZE SIGNED NAME [be] [BASE]: one integer member, as layouts()
+# prints it.
+field()
+{
+	printf 'integer { size = %s; signed = %s; encoding = none; base = %s; %s} _%s; ' \
+		"$1" "$2" "${5:-10}" "${4:+byte_order = be; }" "$3"
+}
+# The decoded address of LTA_SYSCALL_TP_SOCKADDR, its port named PORT.
+sockaddr_layout()
+{
+	field 16 0 family
+	field 16 0 "$1" be
+	field 32 0 _v4addr_length
+	printf '%s' "$(field 8 0 v4addr be)" |
+		sed 's/ _v4addr; $/ _v4addr[ __v4addr_length ]; /'
+	field 32 0 _v6addr_length
+	printf '%s' "$(field 16 0 v6addr be)" |
+		sed 's/ _v6addr; $/ _v6addr[ __v6addr_length ]; /'
+}
+
+# layout_is EVENT EXPECTED: EVENT's fields in the library's trace.
+layout_is()
+{
+	local fields
+
+	fields=$(awk -v n="$1" '$1 == n { $1 = ""; print substr($0, 2) }' \
+		"$WORK/ust-layouts.txt" 2>/dev/null)
+	[ "$fields" = "$2" ] && return 0
+	echo "$1: ${fields:-(absent)}" | diag
+	echo "$1: expected $2" | diag
+	return 1
+}
+SOCKNAME_LAYOUT="fields := struct { $(field 32 1 fd)$(sockaddr_layout lport)"
+SOCKNAME_LAYOUT+="string _local_path; string _peer_path; $(field 32 1 peer_pid)}; };"
+check "sockname event: fd s32, family, lport, v4addr, v6addr, local_path, peer_path, peer_pid s32" \
+	layout_is sockname "$SOCKNAME_LAYOUT"
+
+# What the library recorded before the sockname event existed (commit
+# 9f992c9), whether or not the kernel's traces are at hand.
+ACCEPT4_LAYOUT="fields := struct { $(field 64 1 ret)$(field 32 1 upeer_addrlen)"
+ACCEPT4_LAYOUT+="$(sockaddr_layout sport)}; };"
+CONNECT_LAYOUT="fields := struct { $(field 32 1 fd)$(field 64 0 uservaddr '' 16)"
+CONNECT_LAYOUT+="$(field 32 1 addrlen '' 16)$(sockaddr_layout dport)}; };"
+unchanged_layouts()
+{
+	layout_is exit_accept4 "$ACCEPT4_LAYOUT" &&
+		layout_is entry_connect "$CONNECT_LAYOUT"
+}
+check "exit_accept4 and entry_connect: the same fields as before sockname" \
+	unchanged_layouts
+
 # The kernel appends an `fds` sequence of structures to these events, which
 # lttng-ust cannot declare: there, the library's fields must be a prefix.
 same_layouts()
@@ -529,7 +654,7 @@ same_layouts()
 		kernel=$(awk -v n="$name" '$1 == n { $1 = ""; print substr($0, 2) }' \
 			"$WORK/kernel-layouts.txt")
 		case $name in
-		http)
+		http | sockname)
 			# Checked above: the kernel has no such event.
 			continue
 			;;
