@@ -390,12 +390,26 @@ static inline int64_t read_int(const bt_field *structure, int ref,
 	return bt_field_integer_signed_get_value(member(structure, ref));
 }
 
+/*
+ * The value of a string field. babeltrace2 before 2.0.5 (Debian 12 ships
+ * 2.0.4) empties a string field by its length only: an empty string read
+ * into an event object that a previous event of its class left in the
+ * pool reads as that event's value. The length is right: trust it.
+ */
+static inline const char *string_value(const bt_field *field)
+{
+	if (bt_field_string_get_length(field) == 0) {
+		return "";
+	}
+	return bt_field_string_get_value(field);
+}
+
 static inline const char *read_string(const bt_field *structure, int index)
 {
 	if (index < 0 || !structure) {
 		return NULL;
 	}
-	return bt_field_string_get_value(member(structure, index));
+	return string_value(member(structure, index));
 }
 
 static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
@@ -420,7 +434,7 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 		break;
 	case PLAN_READ_STRING:
 		arg->type = LTA_ARG_STRING;
-		arg->v.str = bt_field_string_get_value(field);
+		arg->v.str = string_value(field);
 		break;
 	case PLAN_READ_REAL:
 		arg->type = LTA_ARG_REAL;
