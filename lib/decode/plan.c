@@ -118,7 +118,8 @@ static int find_string_member(const bt_field_class *structure, const char *name)
  * Sets kind and syscall from the event name. Kernel names:
  * syscall_entry_X, syscall_exit_X, compat_syscall_entry_X (32-bit tasks),
  * the 2.4-era sys_X and exit_syscall; our user-space tracer:
- * lttng_analyzer_syscall:entry_X and :exit_X.
+ * lttng_analyzer_syscall:entry_X and :exit_X, and its sockname event
+ * (named exactly: it is no system call).
  */
 static int classify(struct lta_plan *plan, struct lta_intern *names)
 {
@@ -152,6 +153,7 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 		{ "lttng_analyzer_rbl:sen", LTA_EVENT_RBL_END },
 		{ "lttng_analyzer_rbl:ist", LTA_EVENT_RBL_START },
 		{ "lttng_analyzer_rbl:ien", LTA_EVENT_RBL_END },
+		{ "lttng_analyzer_syscall:sockname", LTA_EVENT_SOCKNAME },
 	};
 	const char *name = plan->name;
 	size_t i;
@@ -565,10 +567,15 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 	out->args_truncated = plan->fields_truncated;
 	out->fd_arg = -1;
 	out->ret_arg = -1;
-	/* The interpreted kinds' fields are in u: nobody reads them twice. */
+	/*
+	 * The interpreted kinds' fields are in u: nobody reads them twice.
+	 * sockname has no member in u: its fields are args, as a system
+	 * call's.
+	 */
 	if (decode_args && payload &&
 	    (plan->kind == LTA_EVENT_SYSCALL_ENTRY ||
 	     plan->kind == LTA_EVENT_SYSCALL_EXIT ||
+	     plan->kind == LTA_EVENT_SOCKNAME ||
 	     plan->kind == LTA_EVENT_OTHER)) {
 		uint32_t i;
 

@@ -63,6 +63,10 @@ int lta_event_strings(struct lta_event *event,
 		fields[n++] = &event->u.process.name;
 		break;
 	default:
+		/*
+		 * No member of u: system calls, sockname and other events
+		 * carry their strings in args, below.
+		 */
 		break;
 	}
 	for (i = 0; i < event->nargs; i++) {
@@ -89,6 +93,7 @@ const char *lta_event_kind_name(enum lta_event_kind kind)
 		[LTA_EVENT_STATEDUMP_FD] = "statedump_fd",
 		[LTA_EVENT_RBL_START] = "rbl_start",
 		[LTA_EVENT_RBL_END] = "rbl_end",
+		[LTA_EVENT_SOCKNAME] = "sockname",
 	};
 
 	if ((unsigned)kind >= LTA_EVENT_KIND_COUNT) {

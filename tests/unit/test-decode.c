@@ -288,6 +288,7 @@ static void check_socknames(const char *what)
 	e = &c.seen[3].copy;
 	is_str(c.seen[3].name, "lttng_analyzer_syscall:sockname",
 	       "event 4 is lttng_analyzer_syscall:sockname");
+	is_int(c.seen[3].kind, LTA_EVENT_SOCKNAME, "of kind sockname");
 	is_int(c.seen[3].syscall, LTA_SYSCALL_UNKNOWN, "not a system call");
 	is_str(c.seen[3].syscall_name, "", "no system call name");
 	is_int(c.seen[3].pid, 400, "by vpid 400");
@@ -304,6 +305,7 @@ static void check_socknames(const char *what)
 	ok(has_int(e, "peer_pid", 500), "peer_pid 500");
 
 	e = &c.seen[24].copy;
+	is_int(c.seen[24].kind, LTA_EVENT_SOCKNAME, "event 25: sockname");
 	is_int(c.seen[24].fd, 6, "fd 6");
 	ok(has_int(e, "family", 2) && has_int(e, "lport", 40000),
 	   "TCP client: family 2, lport 40000");
