@@ -11,6 +11,7 @@ contrib_syscall_tracer_liblttng_analyzer_syscalls_la_SOURCES = \
 	contrib/syscall-tracer/http-scan.h \
 	contrib/syscall-tracer/syscall-http.c \
 	contrib/syscall-tracer/syscall-probes.c \
+	contrib/syscall-tracer/syscall-sockname.c \
 	contrib/syscall-tracer/syscall-tracer.c \
 	contrib/syscall-tracer/syscall-tracer.h \
 	contrib/syscall-tracer/wrappers-io.c \
@@ -31,11 +32,14 @@ contrib_syscall_tracer_liblttng_analyzer_syscalls_la_LDFLAGS = \
 contrib_syscall_tracer_liblttng_analyzer_syscalls_la_LIBADD = \
 	$(LTTNG_UST_LIBS) $(DL_LIBS)
 
-# The program the integration test traces. noinst, not check_PROGRAMS: the
+# The programs the integration test traces. noinst, not check_PROGRAMS: the
 # top-level Makefile.am runs every check program as a TAP test
-# (TESTS += $(check_PROGRAMS)), and this one is not a test by itself.
+# (TESTS += $(check_PROGRAMS)), and these are not tests by themselves.
 noinst_PROGRAMS += tests/utils/syscall-exerciser
 tests_utils_syscall_exerciser_SOURCES = tests/utils/syscall-exerciser.c
+# Its two sides of TCP and unix connections, for the sockname event.
+noinst_PROGRAMS += tests/utils/sockname-exerciser
+tests_utils_sockname_exerciser_SOURCES = tests/utils/sockname-exerciser.c
 
 TESTS += tests/integration/test-syscall-tracer.sh
 EXTRA_DIST += \

@@ -19,10 +19,18 @@
  * and connect (`family`, `sport`/`dport`, `v4addr[]`, `v6addr[]` as
  * big-endian u8 and u16 sequences), matches.
  *
- * One event has no kernel counterpart: `http`, recorded between the entry and
- * the exit of a read or write-like call whose bytes hold HTTP/1.x message
- * heads (see contrib/syscall-tracer/http-scan.h). With pipelining, system
- * calls alone cannot tell where requests start; the head lines can.
+ * Two events have no kernel counterpart:
+ * - `http`, recorded between the entry and the exit of a read or write-like
+ *   call whose bytes hold HTTP/1.x message heads (see
+ *   contrib/syscall-tracer/http-scan.h). With pipelining, system calls alone
+ *   cannot tell where requests start; the head lines can.
+ * - `sockname`, recorded right after the exit of a connect that succeeded or
+ *   is in progress, and of an accept or accept4 that returned a descriptor:
+ *   the socket's own address (getsockname()), and for a unix socket its
+ *   peer's path and process. lttng-modules records the peer of an accepted
+ *   connection and the destination of a connect, but not the client's
+ *   ephemeral port, nor anything of unix sockets: without this event the two
+ *   ends of a connection between traced programs cannot be paired exactly.
  *
  * Users: contrib/syscall-tracer (the LD_PRELOAD library) and trace generators.
  * A program that emits these events itself defines LTTNG_UST_TRACEPOINT_DEFINE
@@ -113,6 +121,12 @@
  *     direction: 0 for received bytes, 1 for sent bytes; messages: the heads
  *     that start in them (request lines, or final status lines);
  *     first_line: a string, at most 127 bytes, the first head line found.
+ *   sockname(int fd, const struct sockaddr *addr, socklen_t addrlen,
+ *            const char *local_path, const char *peer_path, int peer_pid)
+ *     addr: the socket's local address, at least addrlen readable bytes, or
+ *     NULL; family, lport, v4addr and v6addr are decoded from it as accept's
+ *     family, sport, v4addr and v6addr are. local_path, peer_path: strings
+ *     or NULL (recorded as ""); peer_pid: -1 when unknown.
  */
 
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
@@ -243,6 +257,12 @@ static inline const void *lta_syscall_tp_v6(const struct sockaddr *addr,
 		return lta_syscall_tp_nothing;
 	}
 	return &((const struct sockaddr_in6 *)addr)->sin6_addr;
+}
+
+/* A string argument that may be NULL: recorded as "". */
+static inline const char *lta_syscall_tp_str(const char *string)
+{
+	return string ? string : "";
 }
 
 /* connect() gives its address length as a signed int. */
@@ -804,6 +824,31 @@ LTTNG_UST_TRACEPOINT_EVENT(lttng_analyzer_syscall, http,
 		lttng_ust_field_integer(uint8_t, direction, direction)
 		lttng_ust_field_integer(uint32_t, messages, messages)
 		lttng_ust_field_string(first_line, first_line)
+	)
+)
+
+/* --- local addresses: not a kernel event -------------------------------- */
+
+/*
+ * Right after the exit event of a connect that returned 0 or -EINPROGRESS,
+ * and of an accept or accept4 that returned a descriptor, on the same
+ * thread; fields in this order: fd (s32), family (u16), lport (u16, big
+ * endian), v4addr (u8 sequence), v6addr (u16 sequence, big endian), as
+ * LTA_SYSCALL_TP_SOCKADDR records them, then local_path (string), peer_path
+ * (string), peer_pid (s32). See README.md, "The sockname event".
+ */
+LTTNG_UST_TRACEPOINT_EVENT(lttng_analyzer_syscall, sockname,
+	LTTNG_UST_TP_ARGS(int, fd, const struct sockaddr *, addr,
+			  socklen_t, addrlen, const char *, local_path,
+			  const char *, peer_path, int, peer_pid),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, fd, fd)
+		LTA_SYSCALL_TP_SOCKADDR(lport, addr, addrlen)
+		lttng_ust_field_string(local_path,
+				       lta_syscall_tp_str(local_path))
+		lttng_ust_field_string(peer_path,
+				       lta_syscall_tp_str(peer_path))
+		lttng_ust_field_integer(int32_t, peer_pid, peer_pid)
 	)
 )
 

@@ -147,4 +147,26 @@ static inline void lta_syscall_http_buf(int fd,
 	lta_syscall_http_iov(fd, direction, &iov, 1, ret);
 }
 
+/*
+ * Emits lttng_analyzer_syscall:sockname for the socket `fd`: its local
+ * address, and for a unix socket its peer's path and process. Called by
+ * lta_syscall_sockname() only, once the event is known to be enabled, by a
+ * wrapper whose call is traced, right after its exit event. It never
+ * changes errno, never allocates and never blocks (three system calls on
+ * the descriptor at most).
+ */
+void lta_syscall_sockname_emit(int fd);
+
+/*
+ * The sockname event of a traced connect() that returned 0 or failed with
+ * EINPROGRESS, or of a traced accept() or accept4() that returned `fd`.
+ * When the event is disabled, it costs a comparison and a load.
+ */
+static inline void lta_syscall_sockname(int fd)
+{
+	if (lttng_ust_tracepoint_enabled(lttng_analyzer_syscall, sockname)) {
+		lta_syscall_sockname_emit(fd);
+	}
+}
+
 #endif /* LTA_SYSCALL_TRACER_H */

@@ -14,6 +14,12 @@
  * getpeername() on the new descriptor instead, so the peer's address and
  * port are always recorded; `upeer_addrlen` then says how long that address
  * is, where the kernel would record 0 (README.md lists this difference).
+ *
+ * connect() when it returns 0 or fails with EINPROGRESS, and accept() and
+ * accept4() when they return a descriptor, emit the sockname event after
+ * their exit event: the socket's local address (the client's ephemeral
+ * port, a unix socket's paths), which no kernel event records
+ * (syscall-sockname.c).
  */
 
 #include "syscall-tracer.h"
@@ -51,6 +57,7 @@ LTA_SYSCALL_EXPORT int connect(int fd, const struct sockaddr *addr,
 			       socklen_t addrlen)
 {
 	bool traced = lta_syscall_tracer_active(__builtin_return_address(0));
+	long kret;
 	int ret;
 	LTA_SYSCALL_REAL(real, connect);
 
@@ -59,7 +66,12 @@ LTA_SYSCALL_EXPORT int connect(int fd, const struct sockaddr *addr,
 	}
 	ret = real(fd, addr, addrlen);
 	if (traced) {
-		LTA_SYSCALL_EMIT(exit_connect, lta_syscall_ret(ret));
+		kret = lta_syscall_ret(ret);
+		LTA_SYSCALL_EMIT(exit_connect, kret);
+		/* In progress: the local address is already bound. */
+		if (kret == 0 || kret == -EINPROGRESS) {
+			lta_syscall_sockname(fd);
+		}
 	}
 	return ret;
 }
@@ -161,6 +173,9 @@ LTA_SYSCALL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	if (traced) {
 		emit_accept_exit(false, ret, lta_syscall_ret(ret), addr,
 				 addrlen, in_len);
+		if (ret >= 0) {
+			lta_syscall_sockname(ret);
+		}
 	}
 	return ret;
 }
@@ -180,6 +195,9 @@ LTA_SYSCALL_EXPORT int accept4(int fd, struct sockaddr *addr,
 	if (traced) {
 		emit_accept_exit(true, ret, lta_syscall_ret(ret), addr, addrlen,
 				 in_len);
+		if (ret >= 0) {
+			lta_syscall_sockname(ret);
+		}
 	}
 	return ret;
 }

@@ -89,7 +89,8 @@ struct lta_decode_handlers {
 struct lta_decode_options {
 	/*
 	 * Fill lta_event.args with every payload field of the events whose
-	 * arguments an analysis reads: system calls and the events the
+	 * arguments an analysis reads: system calls, the user-space
+	 * tracer's sockname events (LTA_EVENT_SOCKNAME) and the events the
 	 * decoder does not interpret (LTA_EVENT_OTHER). The kinds it
 	 * interprets (sched, process, statedump, rbl) carry what is read of
 	 * them in lta_event.u, never in args. Without it only those

@@ -118,7 +118,8 @@ static int find_string_member(const bt_field_class *structure, const char *name)
  * Sets kind and syscall from the event name. Kernel names:
  * syscall_entry_X, syscall_exit_X, compat_syscall_entry_X (32-bit tasks),
  * the 2.4-era sys_X and exit_syscall; our user-space tracer:
- * lttng_analyzer_syscall:entry_X and :exit_X.
+ * lttng_analyzer_syscall:entry_X and :exit_X, and its sockname event
+ * (named exactly: it is no system call).
  */
 static int classify(struct lta_plan *plan, struct lta_intern *names)
 {
@@ -152,6 +153,7 @@ static int classify(struct lta_plan *plan, struct lta_intern *names)
 		{ "lttng_analyzer_rbl:sen", LTA_EVENT_RBL_END },
 		{ "lttng_analyzer_rbl:ist", LTA_EVENT_RBL_START },
 		{ "lttng_analyzer_rbl:ien", LTA_EVENT_RBL_END },
+		{ "lttng_analyzer_syscall:sockname", LTA_EVENT_SOCKNAME },
 	};
 	const char *name = plan->name;
 	size_t i;
@@ -390,12 +392,26 @@ static inline int64_t read_int(const bt_field *structure, int ref,
 	return bt_field_integer_signed_get_value(member(structure, ref));
 }
 
+/*
+ * The value of a string field. babeltrace2 before 2.0.5 (Debian 12 ships
+ * 2.0.4) empties a string field by its length only: an empty string read
+ * into an event object that a previous event of its class left in the
+ * pool reads as that event's value. The length is right: trust it.
+ */
+static inline const char *string_value(const bt_field *field)
+{
+	if (bt_field_string_get_length(field) == 0) {
+		return "";
+	}
+	return bt_field_string_get_value(field);
+}
+
 static inline const char *read_string(const bt_field *structure, int index)
 {
 	if (index < 0 || !structure) {
 		return NULL;
 	}
-	return bt_field_string_get_value(member(structure, index));
+	return string_value(member(structure, index));
 }
 
 static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
@@ -420,7 +436,7 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 		break;
 	case PLAN_READ_STRING:
 		arg->type = LTA_ARG_STRING;
-		arg->v.str = bt_field_string_get_value(field);
+		arg->v.str = string_value(field);
 		break;
 	case PLAN_READ_REAL:
 		arg->type = LTA_ARG_REAL;
@@ -551,10 +567,15 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 	out->args_truncated = plan->fields_truncated;
 	out->fd_arg = -1;
 	out->ret_arg = -1;
-	/* The interpreted kinds' fields are in u: nobody reads them twice. */
+	/*
+	 * The interpreted kinds' fields are in u: nobody reads them twice.
+	 * sockname has no member in u: its fields are args, as a system
+	 * call's.
+	 */
 	if (decode_args && payload &&
 	    (plan->kind == LTA_EVENT_SYSCALL_ENTRY ||
 	     plan->kind == LTA_EVENT_SYSCALL_EXIT ||
+	     plan->kind == LTA_EVENT_SOCKNAME ||
 	     plan->kind == LTA_EVENT_OTHER)) {
 		uint32_t i;
 

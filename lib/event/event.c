@@ -63,6 +63,10 @@ int lta_event_strings(struct lta_event *event,
 		fields[n++] = &event->u.process.name;
 		break;
 	default:
+		/*
+		 * No member of u: system calls, sockname and other events
+		 * carry their strings in args, below.
+		 */
 		break;
 	}
 	for (i = 0; i < event->nargs; i++) {

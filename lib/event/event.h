@@ -4,8 +4,9 @@
  * The decode module turns each babeltrace2 message into one struct lta_event
  * whatever produced it: lttng-modules' syscall_entry_X/syscall_exit_X (2.5
  * and later), the 2.4-era sys_X/exit_syscall names, our user-space
- * system-call tracer (lttng_analyzer_syscall:entry_X/exit_X), sched and
- * statedump events, and any other event, which keeps its name and fields.
+ * system-call tracer (lttng_analyzer_syscall:entry_X/exit_X, and its
+ * sockname event), sched and statedump events, and any other event, which
+ * keeps its name and fields.
  * The tasks module then fills in who ran it (pid, tid, process name) when the
  * trace has no per-event context, and pairs system-call exits with their
  * entries. Analyses (segment, agent, window, stats) read only this struct
@@ -41,7 +42,12 @@ enum lta_event_kind {
 	LTA_EVENT_STATEDUMP_FD,	     /* lttng_statedump_file_descriptor */
 	LTA_EVENT_RBL_START,	     /* lttng_analyzer_rbl:sst, :ist */
 	LTA_EVENT_RBL_END,	     /* lttng_analyzer_rbl:sen, :ien */
-	LTA_EVENT_SOCKNAME, /* lttng_analyzer_syscall:sockname (args) */
+	/*
+	 * lttng_analyzer_syscall:sockname: the local address of a socket
+	 * just connected or accepted, in args (fd_arg is its "fd"):
+	 * family, lport, v4addr, v6addr, local_path, peer_path, peer_pid.
+	 */
+	LTA_EVENT_SOCKNAME,
 	LTA_EVENT_KIND_COUNT,
 };
 

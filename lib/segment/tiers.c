@@ -232,8 +232,7 @@ static void pair_server(struct lta_segment *segment,
 	c->match.hash = hash_text(c->match.text);
 	for (cur = lta_htable_get(&segment->unpaired_clients, c->match.hash);
 	     cur; cur = cur->match.next) {
-		if (strcmp(cur->match.text, c->match.text) != 0 ||
-		    (cur->peer_pid >= 0 && cur->peer_pid != c->record.pid)) {
+		if (strcmp(cur->match.text, c->match.text) != 0) {
 			continue;
 		}
 		n++;
@@ -273,8 +272,7 @@ static void pair_client(struct lta_segment *segment,
 	e->match.hash = hash_text(e->match.text);
 	for (cur = lta_htable_get(&segment->unpaired_servers, e->match.hash);
 	     cur; cur = cur->match.next) {
-		if (strcmp(cur->match.text, e->match.text) != 0 ||
-		    (e->peer_pid >= 0 && e->peer_pid != cur->record.pid)) {
+		if (strcmp(cur->match.text, e->match.text) != 0) {
 			continue;
 		}
 		n++;

@@ -328,6 +328,7 @@ int lta_http_health_lttng(struct lta_http *http, json_t *health);
 /* http-requests.c */
 void lta_http_get_requests(struct lta_http_exchange *x);
 void lta_http_get_request(struct lta_http_exchange *x);
+void lta_http_get_request_path(struct lta_http_exchange *x);
 void lta_http_get_requests_jsonl(struct lta_http_exchange *x);
 
 /* http-connections.c */

@@ -82,6 +82,8 @@ static const struct route routes[] = {
 	  lta_http_get_requests_jsonl, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/requests/{rid}", "GET, HEAD",
 	  lta_http_get_request, NULL, NULL, false },
+	{ "/api/v1/analyses/{id}/requests/{rid}/path", "GET, HEAD",
+	  lta_http_get_request_path, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/connections", "GET, HEAD",
 	  lta_http_get_connections, NULL, NULL, false },
 	{ "/api/v1/analyses/{id}/connections/{cid}", "GET, HEAD",

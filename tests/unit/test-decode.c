@@ -93,11 +93,13 @@ static int on_discard(const struct lta_discard *d, void *user_data)
 	return 0;
 }
 
-static struct lta_decoder *read_trace(const char *dir, const char *name,
-				      struct collect *c)
+/* Reads DIR/NAME with JOBS graphs (0: one, on this thread). */
+static struct lta_decoder *read_trace_jobs(const char *dir, const char *name,
+					   struct collect *c, unsigned jobs)
 {
 	struct lta_decode_options options = { .decode_args = true,
-					      .bt_log_level = "error" };
+					      .bt_log_level = "error",
+					      .jobs = jobs };
 	struct lta_decode_handlers handlers = { .event = on_event,
 						.discard = on_discard };
 	struct lta_decoder *source;
@@ -113,6 +115,12 @@ static struct lta_decoder *read_trace(const char *dir, const char *name,
 		     source ? lta_decode_error_message(source) : "no memory");
 	}
 	return source;
+}
+
+static struct lta_decoder *read_trace(const char *dir, const char *name,
+				      struct collect *c)
+{
+	return read_trace_jobs(dir, name, c, 0);
 }
 
 static void done(struct lta_decoder *source, struct collect *c)
@@ -222,7 +230,7 @@ static void test_ust_contexts(const char *dir)
 	const struct lta_arg *a;
 
 	diag("ust-contexts: vpid/vtid/procname and our user-space provider");
-	is_int(lta_decode_counters(source)->events, 3, "3 events");
+	is_int(lta_decode_counters(source)->events, 26, "26 events");
 	is_int(c.seen[0].kind, LTA_EVENT_SYSCALL_ENTRY,
 	       "lttng_analyzer_syscall:entry_write is a syscall entry");
 	is_int(c.seen[0].syscall, LTA_SYSCALL_write, "of write");
@@ -243,6 +251,99 @@ static void test_ust_contexts(const char *dir)
 	ok(a && a->type == LTA_ARG_UINT && a->v.u == 1500,
 	   "and its integer field");
 	is_str(lta_decode_trace(source, 0)->domain, "ust", "domain ust");
+	done(source, &c);
+}
+
+/* Whether EVENT has the string argument NAME, equal to VALUE. */
+static bool has_string(const struct lta_event *event, const char *name,
+		       const char *value)
+{
+	const struct lta_arg *a = lta_event_find_arg(event, name);
+
+	return a && a->type == LTA_ARG_STRING && a->v.str &&
+	       strcmp(a->v.str, value) == 0;
+}
+
+/* Whether EVENT has the integer argument NAME, equal to VALUE. */
+static bool has_int(const struct lta_event *event, const char *name,
+		    int64_t value)
+{
+	const struct lta_arg *a = lta_event_find_arg(event, name);
+	int64_t v;
+
+	return a && lta_event_arg_int(event, (int)(a - event->args), &v) &&
+	       v == value;
+}
+
+/*
+ * The three lttng_analyzer_syscall:sockname events of ust-contexts
+ * (README-synthetic-traces.md), as c holds them; WHAT names the run.
+ */
+static void check_socknames(const char *what)
+{
+	const struct lta_event *e;
+	const struct lta_arg *a;
+
+	diag("ust-contexts: sockname events, %s", what);
+	e = &c.seen[3].copy;
+	is_str(c.seen[3].name, "lttng_analyzer_syscall:sockname",
+	       "event 4 is lttng_analyzer_syscall:sockname");
+	is_int(c.seen[3].kind, LTA_EVENT_SOCKNAME, "of kind sockname");
+	is_int(c.seen[3].syscall, LTA_SYSCALL_UNKNOWN, "not a system call");
+	is_str(c.seen[3].syscall_name, "", "no system call name");
+	is_int(c.seen[3].pid, 400, "by vpid 400");
+	is_int(c.seen[3].fd, 5, "fd_arg: fd = 5");
+	is_int(c.seen[3].ret, -999, "no ret");
+	is_int(e->nargs, 10, "10 args");
+	ok(has_int(e, "family", 1) && has_int(e, "lport", 0),
+	   "unix client: family 1, lport 0");
+	a = lta_event_find_arg(e, "v4addr");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 0, "v4addr empty");
+	ok(has_string(e, "local_path", ""), "local_path \"\" (unbound)");
+	ok(has_string(e, "peer_path", "/run/mysqld/mysqld.sock"),
+	   "peer_path is the server's");
+	ok(has_int(e, "peer_pid", 500), "peer_pid 500");
+
+	e = &c.seen[24].copy;
+	is_int(c.seen[24].kind, LTA_EVENT_SOCKNAME, "event 25: sockname");
+	is_int(c.seen[24].fd, 6, "fd 6");
+	ok(has_int(e, "family", 2) && has_int(e, "lport", 40000),
+	   "TCP client: family 2, lport 40000");
+	a = lta_event_find_arg(e, "v4addr");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 4 && a->v.ints[0] == 127 &&
+		   a->v.ints[1] == 0 && a->v.ints[2] == 0 && a->v.ints[3] == 1,
+	   "v4addr 127.0.0.1");
+	ok(has_string(e, "local_path", ""), "local_path empty");
+	ok(has_string(e, "peer_path", ""),
+	   "peer_path empty, not event 4's (babeltrace2 2.0.4 shows it)");
+	ok(has_int(e, "peer_pid", -1), "peer_pid -1");
+
+	e = &c.seen[25].copy;
+	is_int(c.seen[25].fd, 7, "event 26: sockname of fd 7");
+	ok(has_int(e, "family", 10) && has_int(e, "lport", 8080),
+	   "TCP over IPv6: family 10, lport 8080");
+	a = lta_event_find_arg(e, "v6addr");
+	ok(a && a->type == LTA_ARG_INTS && a->len == 8 && a->v.ints[0] == 0 &&
+		   a->v.ints[7] == 1,
+	   "v6addr ::1 as eight 16-bit groups");
+	ok(has_string(e, "local_path", "") && has_string(e, "peer_path", ""),
+	   "paths empty");
+	is_int(lta_tasks_counters(c.tasks)->unmatched_entries +
+		       lta_tasks_counters(c.tasks)->unmatched_exits,
+	       0, "writes around them still paired");
+}
+
+static void test_ust_sockname(const char *dir)
+{
+	struct lta_decoder *source = read_trace(dir, "ust-contexts", &c);
+
+	check_socknames("one graph");
+	done(source, &c);
+
+	/* A lane copies each event and its strings into a batch. */
+	source = read_trace_jobs(dir, "ust-contexts", &c, 2);
+	is_int(lta_decode_counters(source)->events, 26, "--jobs=2: 26 events");
+	check_socknames("--jobs=2 (a lane)");
 	done(source, &c);
 }
 
@@ -362,7 +463,7 @@ static void test_errors(const char *dir)
 	snprintf(path, sizeof(path), "%s/discarded", dir);
 	is_str(lta_decode_trace(source, 0)->path, path, "sorted by name");
 	is_int(lta_decode_run(source), LTA_DECODE_END, "all read together");
-	is_int(lta_decode_counters(source)->events, 16 + 9 + 3 + 5 + 8,
+	is_int(lta_decode_counters(source)->events, 16 + 9 + 26 + 5 + 8,
 	       "events of all five traces");
 	lta_decode_destroy(source);
 	lta_decode_destroy(NULL);
@@ -516,6 +617,7 @@ int main(void)
 	test_24_names(dir);
 	test_kernel_contexts(dir);
 	test_ust_contexts(dir);
+	test_ust_sockname(dir);
 	test_odd_fields(dir);
 	test_weird_event_all_members(dir);
 	test_discarded(dir);

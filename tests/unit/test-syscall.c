@@ -1,6 +1,7 @@
 /*
  * The system-call name table: every listed name maps to itself, the list
- * stays sorted (the lookup is a binary search), unknown names are OTHER.
+ * stays sorted (the lookup is a binary search), unknown names are OTHER;
+ * every event kind has a name.
  */
 #include <string.h>
 
@@ -10,7 +11,7 @@
 
 int main(void)
 {
-	int i, roundtrip = 1, sorted = 1;
+	int i, roundtrip = 1, sorted = 1, named;
 
 	plan_no_plan();
 	for (i = LTA_SYSCALL_OTHER + 1; i < LTA_SYSCALL_COUNT; i++) {
@@ -35,5 +36,19 @@ int main(void)
 	       "out of range");
 	is_str(lta_event_kind_name(LTA_EVENT_SYSCALL_EXIT), "syscall_exit",
 	       "kind names");
+	is_str(lta_event_kind_name(LTA_EVENT_SOCKNAME), "sockname",
+	       "sockname kind");
+	named = 1;
+	for (i = 0; i < LTA_EVENT_KIND_COUNT; i++) {
+		const char *name = lta_event_kind_name(i);
+
+		if (!name || strcmp(name, "invalid") == 0) {
+			named = 0;
+			diag("kind %d has no name", i);
+		}
+	}
+	ok(named, "every kind has a name");
+	is_str(lta_event_kind_name(LTA_EVENT_KIND_COUNT), "invalid",
+	       "past the kinds: invalid");
 	return exit_status();
 }

@@ -462,6 +462,39 @@ def build_ust_contexts(comp):
         "myapp:request_done",
         [("status", t.s(32)), ("path", t.string()), ("latency_us", t.u(64))],
     )
+    # The user-space tracer's sockname event, laid out as
+    # contrib/syscall-tracer/lttng-analyzer-syscall-tp.h declares it.
+    v4_len = t.u(32)
+    v6_len = t.u(32)
+    sockname = ev(
+        "lttng_analyzer_syscall:sockname",
+        [
+            ("fd", t.s(32)),
+            ("family", t.u(16)),
+            ("lport", t.u(16)),
+            ("_v4addr_length", v4_len),
+            ("v4addr", tc.create_dynamic_array_field_class(t.u(8), v4_len)),
+            ("_v6addr_length", v6_len),
+            ("v6addr", tc.create_dynamic_array_field_class(t.u(16), v6_len)),
+            ("local_path", t.string()),
+            ("peer_path", t.string()),
+            ("peer_pid", t.s(32)),
+        ],
+    )
+
+    def sock(fd, family, lport, v4, v6, local_path, peer_path, peer_pid):
+        return dict(
+            fd=fd,
+            family=family,
+            lport=lport,
+            _v4addr_length=len(v4),
+            v4addr=v4,
+            _v6addr_length=len(v6),
+            v6addr=v6,
+            local_path=local_path,
+            peer_path=peer_path,
+            peer_pid=peer_pid,
+        )
 
     s0, p0 = _packet(trace, sc, "channel0_0", 0)
     ctx = dict(vpid=400, vtid=401, procname="myapp")
@@ -472,6 +505,16 @@ def build_ust_contexts(comp):
     s.event(entry_write, p0, 1000, dict(fd=1, buf=140737488355328, count=12), ctx)
     s.event(exit_write, p0, 2000, dict(ret=12), ctx)
     s.event(request_done, p0, 3000, dict(status=200, path="/index.html", latency_us=1500), ctx)
+    # A unix client that makes ten writes, then two TCP clients whose paths
+    # are empty. babeltrace2 before 2.0.5 reuses the event object of the
+    # first sockname for a later one, once enough events came in between,
+    # and shows its stale peer_path for the empty one: the decoder must not.
+    s.event(sockname, p0, 4000, sock(5, 1, 0, [], [], "", "/run/mysqld/mysqld.sock", 500), ctx)
+    for i in range(10):
+        s.event(entry_write, p0, 5000 + 200 * i, dict(fd=5, buf=140737488355328, count=12), ctx)
+        s.event(exit_write, p0, 5100 + 200 * i, dict(ret=12), ctx)
+    s.event(sockname, p0, 8000, sock(6, 2, 40000, [127, 0, 0, 1], [], "", "", -1), ctx)
+    s.event(sockname, p0, 9000, sock(7, 10, 8080, [], [0, 0, 0, 0, 0, 0, 0, 1], "", "", -1), ctx)
     s.packet_end(p0, 10000)
     s.stream_end(s0)
     return s.steps
