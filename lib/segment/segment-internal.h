@@ -93,6 +93,7 @@ struct lta_segment_client {
 	int32_t peer_pid;	       /* unix: the server's pid; -1. */
 	enum lta_link link;
 	bool ambiguous; /* Several server ends fitted it. */
+	bool closed;	/* Its descriptor is closed: owned by its server. */
 	struct lta_segment_connection *server; /* Its other end; borrowed. */
 	struct lta_segment_match match;	       /* While unpaired. */
 	/* Its latest exchange: the request that made it, and which one. */

@@ -612,6 +612,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 	}
 	pos = 0;
 	while (lta_htable_next(&segment->connections, &pos, &key, &value)) {
+		lta_segment_server_gone(segment, value);
 		free(value);
 	}
 	lta_segment_tiers_fini(segment);

@@ -130,7 +130,8 @@ enum lta_link {
 /* Returns "none", "paired", "ambiguous". */
 const char *lta_link_name(enum lta_link link);
 
-#define LTA_COMPONENT_MAX 64
+/* A process name, '@' and a unix path (108 bytes at most) fit. */
+#define LTA_COMPONENT_MAX 144
 /* Exchanges kept per request; more set exchanges_truncated. */
 #define LTA_REQUEST_MAX_EXCHANGES 64
 

@@ -355,10 +355,13 @@ void lta_segment_server_gone(struct lta_segment *segment,
 			     struct lta_segment_connection *c)
 {
 	chain_remove(&segment->unpaired_servers, c, server_match);
-	if (c->client) {
+	if (c->client && c->client->closed) {
+		/* Kept for it after the client closed: its last message. */
+		free(c->client);
+	} else if (c->client) {
 		c->client->server = NULL;
-		c->client = NULL;
 	}
+	c->client = NULL;
 }
 
 void lta_segment_link_upstream(struct lta_segment *segment,
@@ -407,10 +410,16 @@ static void forget_client(struct lta_segment *segment,
 			  struct lta_segment_client *e)
 {
 	chain_remove(&segment->unpaired_clients, e, client_match);
-	if (e->server) {
-		e->server->client = NULL;
-	}
 	lta_htable_remove(&segment->clients, fd_key(e->trace, e->pid, e->fd));
+	if (e->server) {
+		/*
+		 * The server may read the client's last message (a quit)
+		 * after the client closed: its end stays, the server
+		 * connection's, until that connection is over.
+		 */
+		e->closed = true;
+		return;
+	}
 	free(e);
 }
 
@@ -677,9 +686,12 @@ int lta_segment_handle_sockname(struct lta_segment *segment,
 		set_component(segment, c, local);
 		if (family == AF_UNIX && !c->client &&
 		    c->link == LTA_LINK_NONE && !c->match.text[0]) {
+			/* The whole path: the name above may be cut. */
+			const char *path = arg_string(event, "local_path");
+
 			c->peer_pid = (int32_t)arg_int(event, "peer_pid", -1);
-			if (local[0] && c->peer_pid >= 0) {
-				unix_match(&c->match, c->record.trace, local,
+			if (path[0] && c->peer_pid >= 0) {
+				unix_match(&c->match, c->record.trace, path,
 					   c->peer_pid);
 				pair_server(segment, c);
 			}

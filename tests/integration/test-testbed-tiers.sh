@@ -24,6 +24,10 @@
 #   it, and each request's server thread read its truth query while its
 #   Apache process waited for the answer;
 # - every log line has its accept in the trace (match-log-trace.py);
+# - lttng-analyzer's links across tiers (contrib/testbed/check-links.py):
+#   each web request linked to its queries' database requests, served by
+#   the thread the page logged, none to another's; no ambiguous pairing;
+#   the summary's headline is Apache's, the database a back tier;
 # - afterwards: mariadbd's pid is gone after a clean shutdown, its socket
 #   and port are free, and nothing is left outside the run's folder
 #   (run.sh's temporary folders, under a TMPDIR of this test, are gone; no
@@ -119,7 +123,7 @@ tiers()
 {
 	local name=$1 db=$2 persistent=$3 queries=$4
 	local out=$WORK/$1 check=$WORK/$1.check match=$WORK/$1.match
-	local status lines pid left connections
+	local status lines pid left connections links
 
 	touch "$WORK/$name.before"
 	# 64 MiB per CPU holds the whole run: no discard even if the
@@ -203,6 +207,44 @@ tiers()
 	if [ "$status" -ne 0 ]; then
 		head -20 "$WORK/$name.match-details" | sed 's/^/# /'
 	fi
+
+	# The analyzer's links across tiers against the truth (doc/tiers.md).
+	links=$WORK/$name.links
+	"$top_builddir/src/lttng-analyzer/lttng-analyzer" requests --format=jsonl \
+		"$out/trace" >"$WORK/$name.requests" 2>"$WORK/$name.requests.err"
+	ok $? "$name: lttng-analyzer cuts the requests of both tiers"
+	"$PYTHON" "$top_srcdir/contrib/testbed/check-links.py" "$WORK/$name.requests" \
+		"$out/access.log" >"$links" 2>"$WORK/$name.links-details"
+	status=$?
+	same "$(value "$links" web_requests_checked)" "$lines" \
+		"$name: every log line is one of Apache's requests"
+	same "$(value "$links" apache2_complete)" "$lines" \
+		"$name: Apache's complete requests (the front tier's figure) = the log lines"
+	zero "$links" linked_wrong_thread \
+		"$name: no exchange links to a database request another server thread served"
+	zero "$links" linked_other_upstream \
+		"$name: every linked database request names its web request upstream"
+	zero "$links" upstream_not_linked \
+		"$name: no database request names a web request that does not link it"
+	zero "$links" fewer_links_than_queries \
+		"$name: every web request is linked to at least its $((queries + 1)) queries"
+	zero "$links" exchanges_ambiguous "$name: no ambiguous pairing"
+	zero "$links" exchanges_none "$name: every exchange is paired"
+	is "$status" 0 "$name: check-links.py finds nothing wrong"
+	if [ "$status" -ne 0 ]; then
+		head -20 "$WORK/$name.links-details" | sed 's/^/# /'
+	fi
+	"$top_builddir/src/lttng-analyzer/lttng-analyzer" requests --format=summary \
+		"$out/trace" >"$WORK/$name.summary" 2>/dev/null
+	grep -q "^  $lines requests: $lines complete" "$WORK/$name.summary" ||
+		grep -q "^  [0-9]* requests: $lines complete" "$WORK/$name.summary"
+	ok $? "$name: the summary's headline counts Apache's $lines requests, not the database's"
+	grep -q "component mariadbd (back tier)" "$WORK/$name.summary"
+	ok $? "$name: the summary lists mariadbd as a back tier"
+	diag "$name: links: $(value "$links" linked_ok) database requests linked," \
+		"$(value "$links" exchanges) exchanges, ambiguous share" \
+		"$(value "$links" ambiguous_share), $(value "$links" upstream_after_end)" \
+		"read after their web request ended"
 
 	# What is left.
 	pid=$(value "$out/summary.txt" db_pid)
