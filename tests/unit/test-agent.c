@@ -1,7 +1,8 @@
 /*
  * The agent with hand-built sequences: warm-up, a timeout firing exactly
- * once, InE before CoE, crash, late end, many keys at once, and memory
- * bounded when ends never come.
+ * once, InE before CoE, crash, late end, many keys at once, memory
+ * bounded when ends never come, and starts moved to another estimate
+ * (re-keyed: the kind of a request known once it runs).
  */
 #include <errno.h>
 #include <string.h>
@@ -353,6 +354,183 @@ static void test_timing(void)
 	lta_timing_destroy(t);
 }
 
+/* The samples of (entity "srv", NAME), or -1. */
+static int64_t samples_found;
+
+static int find_samples(const struct lta_agent_estimate *e, void *u)
+{
+	if (strcmp(e->name, u) == 0) {
+		samples_found = (int64_t)e->samples;
+	}
+	return 0;
+}
+
+static int64_t samples_of(struct lta_agent *a, const char *name)
+{
+	samples_found = -1;
+	lta_agent_estimates(a, find_samples, (void *)name);
+	return samples_found;
+}
+
+static void test_move(void)
+{
+	struct lta_agent_options o = { .warmup = 5,
+				       .floor_ns = 10 * MS,
+				       .ceiling_ns = 10 * S };
+	struct lta_agent *a = fresh(&o);
+	int64_t t, fast, slow, n;
+
+	diag("re-keying: an open start moved to another estimate");
+	t = train(a, LTA_AGENT_SERVICE, "fast", 30, 2 * MS, 0);
+	t = train(a, LTA_AGENT_SERVICE, "slow", 30, 300 * MS, t);
+	fast = timeout_of(a, "fast");
+	slow = timeout_of(a, "slow");
+	is_int(fast, 10 * MS, "fast: 2 ms, its timeout the floor (10 ms)");
+	ok(slow > 300 * MS && slow < 400 * MS,
+	   "slow: 300 ms, its timeout a little more (%lld ns)",
+	   (long long)slow);
+	is_int(timeout_of(a, "request"), -1, "no estimate of request yet");
+
+	diag("moved earlier: the deadline is the new estimate's");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "request", 1,
+			t);
+	lta_agent_advance(a, t + 2 * MS);
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 1,
+			      "srv", "fast"),
+	       0, "moved from request to fast");
+	lta_agent_advance(a, t + fast - 1);
+	is_int(nseen, 0, "one ns before start + fast's timeout: nothing");
+	lta_agent_advance(a, t + fast);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_COE &&
+		   strcmp(seen[0].name, "fast") == 0 && seen[0].start_ts == t &&
+		   seen[0].timeout_ns == fast && seen[0].raised_ts == t + fast,
+	   "at start + fast's timeout: a CoE of fast, from the first start");
+
+	diag("moved later: the old deadline no longer holds");
+	nseen = 0;
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "fast", 2, t);
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "fast", 2, "srv",
+		       "slow");
+	lta_agent_advance(a, t + fast + MS);
+	is_int(nseen, 0, "past fast's deadline: nothing");
+	lta_agent_advance(a, t + slow - 1);
+	is_int(nseen, 0, "one ns before slow's: nothing");
+	n = samples_of(a, "slow");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 2,
+		      t + slow - 1);
+	is_int(samples_of(a, "slow"), n + 1, "its end feeds slow's estimate");
+	is_int(lta_agent_counters(a)->unmatched_ends, 0,
+	       "the end under the new name found its start");
+
+	diag("moved when the new deadline is past: fires at the next advance");
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "slow", 3, t);
+	lta_agent_advance(a, t + 50 * MS);
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 3, "srv",
+		       "fast");
+	is_int(nseen, 0, "not raised by the move itself");
+	lta_agent_advance(a, t + 51 * MS);
+	ok(nseen == 1 && strcmp(seen[0].name, "fast") == 0 &&
+		   seen[0].raised_ts == t + 51 * MS &&
+		   seen[0].timeout_ns == fast,
+	   "raised at the next advance, with fast's timeout");
+
+	diag("an unknown start, and a start that already failed");
+	n = (int64_t)lta_agent_counters(a)->moves;
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 99,
+			      "srv", "fast"),
+	       -ENOENT, "no such start: -ENOENT");
+	is_int(lta_agent_move(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "slow", 3,
+			      "srv", "fast"),
+	       -ENOENT, "another kind of start: -ENOENT");
+	is_int((int64_t)lta_agent_counters(a)->moves, n, "not counted");
+	nseen = 0;
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "request", 4,
+			t);
+	lta_agent_advance(a, t + 6 * S);
+	ok(nseen == 1 && strcmp(seen[0].name, "request") == 0,
+	   "a hang before its kind is known: a CoE of request (warm-up "
+	   "timeout)");
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 4,
+			      "srv", "slow"),
+	       0, "its kind known after the error: moved");
+	n = samples_of(a, "slow");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 4, t + 7 * S);
+	ok(nseen == 2 && seen_late[1] && seen[1].id == seen[0].id &&
+		   strcmp(seen[1].name, "request") == 0 &&
+		   seen[1].late_end_ts == t + 7 * S,
+	   "its end under the new name is the late end of that error, "
+	   "which keeps the name it was raised with");
+	is_int(samples_of(a, "slow"), n, "and no sample of slow");
+
+	diag("a service past its deadline, waiting for its interaction");
+	nseen = 0;
+	t += 20 * S;
+	train(a, LTA_AGENT_INTERACTION, "db", 30, 100 * MS, t);
+	t += 20 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "fast", 5, t);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 10, "srv", "db", 5,
+			t + MS);
+	lta_agent_advance(a, t + 20 * MS);
+	is_int(nseen, 0, "past fast's deadline it waits for its interaction");
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "fast", 5, "srv",
+		       "slow");
+	lta_agent_end(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "db", 5,
+		      t + 100 * MS);
+	lta_agent_advance(a, t + 100 * MS + 1);
+	is_int(nseen, 0,
+	       "moved to slow, whose deadline is ahead: the interaction's "
+	       "end does not decide it");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 5,
+		      t + 200 * MS);
+	lta_agent_advance(a, t + 20 * S);
+	is_int(nseen, 0, "it ended in slow's time: no error");
+	is_int((int64_t)lta_agent_counters(a)->open, 0, "nothing open");
+	ok(lta_agent_counters(a)->moves >= 5, "moves counted (%llu)",
+	   (unsigned long long)lta_agent_counters(a)->moves);
+	lta_agent_destroy(a);
+}
+
+static int64_t answer_downstream(const struct lta_agent_error *e, void *data)
+{
+	(void)data;
+	return e->key == 7 ? 57 : 0;
+}
+
+static void test_downstream(void)
+{
+	struct lta_agent_options o = { .floor_ns = 10 * MS,
+				       .ceiling_ns = 1 * S,
+				       .downstream = answer_downstream };
+	struct lta_agent *a = fresh(&o);
+
+	diag("an InE carries what its interaction waited for downstream");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 11, "srv", "req", 7, 0);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 11, "srv", "db", 7, 0);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 12, "srv", "db", 8, 0);
+	lta_agent_advance(a, 2 * S);
+	ok(nseen == 2 && seen[0].type == LTA_AGENT_INE &&
+		   seen[1].type == LTA_AGENT_INE,
+	   "two InE (and no CoE for the service around one)");
+	ok(nseen == 2 && ((seen[0].key == 7 && seen[0].downstream == 57 &&
+			   seen[1].downstream == 0) ||
+			  (seen[1].key == 7 && seen[1].downstream == 57 &&
+			   seen[0].downstream == 0)),
+	   "key 7: request 57; key 8: none running");
+	lta_agent_end(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "db", 7, 3 * S);
+	ok(nseen == 3 && seen_late[2] && seen[2].downstream == 57,
+	   "its late end reports the same");
+	lta_agent_destroy(a);
+	a = fresh(NULL);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 11, "srv", "db", 7, 0);
+	lta_agent_advance(a, 40 * S);
+	ok(nseen == 1 && seen[0].downstream == -1,
+	   "without the option: -1 (does not apply)");
+	lta_agent_destroy(a);
+}
+
 static int gone_pid_7(uint32_t trace, int32_t pid, void *data)
 {
 	(void)trace;
@@ -390,5 +568,7 @@ int main(void)
 	test_replace_and_unmatched();
 	test_timing();
 	test_gone_is_crash();
+	test_move();
+	test_downstream();
 	return exit_status();
 }
