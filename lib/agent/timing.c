@@ -128,6 +128,14 @@ int lta_timing_point(struct lta_timing *timing,
 	if (ret) {
 		return ret;
 	}
+	if (point->moved_from) {
+		/* Its kind is known: its deadline is that kind's. */
+		ret = lta_agent_move(timing->agent, kind, point->trace,
+				     point->pid, point->entity,
+				     point->moved_from, key, point->entity,
+				     point->name);
+		return ret == -ENOENT ? 0 : ret;
+	}
 	if (point->end) {
 		ret = lta_agent_end(timing->agent, kind, point->trace,
 				    point->pid, point->entity, point->name, key,
@@ -137,10 +145,11 @@ int lta_timing_point(struct lta_timing *timing,
 	if (point->interaction) {
 		/* The request may be served by another thread than its
 		 * acceptor's. */
-		lta_agent_thread_serves(timing->agent, point->trace, point->pid,
-					point->tid, point->entity, "request",
-					point->service_key |
-						LTA_TIMING_DERIVED_KEY);
+		lta_agent_thread_serves(
+			timing->agent, point->trace, point->pid, point->tid,
+			point->entity,
+			point->service_name ? point->service_name : "request",
+			point->service_key | LTA_TIMING_DERIVED_KEY);
 	}
 	return lta_agent_start(timing->agent, kind, point->trace, point->pid,
 			       point->tid, point->entity, point->name, key,

@@ -7,8 +7,10 @@
  *   rbl      the lttng_analyzer_rbl points of instrumented programs
  *            (<lttng-analyzer/rbl.h>);
  *   derived  the segmenter's points (segment.h, struct lta_segment_point):
- *            each request a service of its process, each blocking call to
- *            another component an interaction. No instrumentation.
+ *            each request a service of its process, named by its kind
+ *            (moved to it when the kind is known: lta_agent_move()), each
+ *            blocking call to another component an interaction. No
+ *            instrumentation.
  * Derived keys carry LTA_TIMING_DERIVED_KEY so that they never pair with an
  * rbl point; errors are handed out with the origin and the key without it.
  *
@@ -63,7 +65,10 @@ struct lta_timing *lta_timing_create(const struct lta_timing_options *options,
  */
 int lta_timing_event(struct lta_timing *timing, const struct lta_event *event);
 
-/* One derived point of the segmenter. Returns like lta_timing_event(). */
+/*
+ * One derived point of the segmenter: a start, an end, or a service moved
+ * to its kind (moved_from). Returns like lta_timing_event().
+ */
 int lta_timing_point(struct lta_timing *timing,
 		     const struct lta_segment_point *point);
 

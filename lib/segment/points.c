@@ -1,8 +1,9 @@
 /*
  * Starts and ends derived from the system calls for the timing-failure
  * agent, without instrumentation: every request is a service of its
- * process; every blocking call made for it on a descriptor that leads to
- * another component is an interaction (segment.h says which).
+ * process, named by its kind (kinds.c); every blocking call made for it on
+ * a descriptor that leads to another component is an interaction
+ * (segment.h says which).
  */
 #include "segment-internal.h"
 
@@ -30,7 +31,7 @@ void lta_segment_service_point(struct lta_segment *segment,
 		.pid = r->record.pid,
 		.tid = tid,
 		.entity = r->record.procname,
-		.name = "request",
+		.name = lta_segment_kind_of(r),
 		.key = r->record.id,
 		.ts = ts,
 	};
@@ -55,6 +56,7 @@ void lta_segment_interaction_point(struct lta_segment *segment,
 		.key = (uint64_t)(uint32_t)t->tid,
 		.service_key = t->interaction_service,
 		.ts = ts,
+		.service_name = t->interaction_service_name,
 	};
 
 	t->in_interaction = !end;
@@ -97,6 +99,7 @@ void lta_segment_derive_interaction(struct lta_segment *segment,
 	}
 	t->interaction_pid = r->record.pid;
 	t->interaction_service = r->record.id;
+	t->interaction_service_name = lta_segment_kind_of(r);
 	memcpy(t->interaction_entity, r->record.procname,
 	       sizeof(t->interaction_entity));
 	snprintf(t->interaction_name, sizeof(t->interaction_name), "%s:%s",
