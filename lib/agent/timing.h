@@ -35,9 +35,19 @@
 #define LTA_TIMING_DERIVED_KEY (1ULL << 63)
 
 struct lta_timing_options {
-	struct lta_agent_options agent;
-	bool no_rbl;	 /* Ignore instrumentation points. */
-	bool no_derived; /* Ignore the segmenter's points. */
+	struct lta_agent_options agent; /* Its downstream is the glue's. */
+	bool no_rbl;			/* Ignore instrumentation points. */
+	bool no_derived;		/* Ignore the segmenter's points. */
+	/*
+	 * Optional: asked when a derived InE of thread (TRACE, TID) is
+	 * raised, before it is handed out: the downstream request it was
+	 * waiting for, as lta_segment_downstream() answers (-1: does not
+	 * apply, 0: none was running). Its answer is the error's downstream
+	 * (-1 for any other error). NULL: never asked.
+	 */
+	int64_t (*downstream)(uint32_t trace, int32_t pid, int32_t tid,
+			      void *data);
+	void *downstream_data;
 };
 
 /* An error (or its late end, LATE) with its origin; borrowed for the call. */

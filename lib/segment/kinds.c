@@ -15,8 +15,9 @@
  * "request" and moves to the kind when it is known (a point with
  * moved_from); a source of higher priority found later moves it again.
  *
- * Kinds are bounded per process name (max_kinds): the agent keeps one
- * estimate per name, and names come from the trace.
+ * Kinds are bounded per process name (max_kinds), as are the components
+ * that name derived interactions: the agent keeps one estimate per name,
+ * and names come from the trace.
  */
 #include "segment-internal.h"
 
@@ -36,7 +37,8 @@
 #define REQUEST_OTHER "request other"
 
 enum kind_class {
-	CLASS_KIND = 0, /* A kind of request. */
+	CLASS_KIND = 0,	 /* A kind of request. */
+	CLASS_COMPONENT, /* A component an interaction goes to. */
 };
 
 /* A name given out: the entity's kind or component. */
@@ -424,4 +426,18 @@ void lta_segment_kind_exit(struct lta_segment *segment, uint32_t trace,
 	if (segment->children.count && tid >= 0) {
 		lta_htable_remove(&segment->children, thread_key(trace, tid));
 	}
+}
+
+bool lta_segment_component_call(struct lta_segment *segment, const char *entity,
+				const char *component, const char *syscall,
+				char *out, size_t size)
+{
+	const char *name;
+
+	if (segment->options.no_kinds || !component[0] ||
+	    name_of(segment, CLASS_COMPONENT, entity, component, &name)) {
+		return false;
+	}
+	snprintf(out, size, "%s:%s", name, syscall);
+	return true;
 }

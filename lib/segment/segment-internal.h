@@ -16,7 +16,8 @@
  * - points.c: derived service and interaction starts and ends (agent);
  * - pipelining.c: HTTP pipelining from the user-space tracer's http
  *   events;
- * - kinds.c: the kind of each request (derived services).
+ * - kinds.c: the kind of each request (derived services), and the
+ *   names of derived interactions with traced servers.
  *
  * Like the public functions, these are called by the one thread that
  * feeds the segmenter.
@@ -143,12 +144,14 @@ struct lta_segment_thread {
 
 	/* Derived interactions (on_point only). */
 	enum lta_fd_type last_other; /* Socket/pipe touched last, or COUNT. */
+	int32_t last_other_fd;	     /* Its descriptor; -1. */
 	bool in_interaction;
 	int32_t interaction_pid;
-	uint64_t interaction_service;	      /* Request id. */
+	int32_t interaction_fd;	      /* The descriptor it waits on; -1. */
+	uint64_t interaction_service; /* Request id. */
 	const char *interaction_service_name; /* Borrowed (kinds.c). */
 	char interaction_entity[32];
-	char interaction_name[48];
+	char interaction_name[LTA_COMPONENT_MAX + 24];
 
 	/*
 	 * What the tracer's http event said of the read the thread is in,
@@ -648,5 +651,14 @@ void lta_segment_kind_exec(struct lta_segment *segment, uint32_t trace,
 /* Thread TID of TRACE exited: forgets it as a child. */
 void lta_segment_kind_exit(struct lta_segment *segment, uint32_t trace,
 			   int32_t tid);
+
+/*
+ * The name of a derived interaction of ENTITY on a connection paired with
+ * COMPONENT: "<component>:<syscall>" in OUT, false when the entity has
+ * max_kinds components already (or out of memory).
+ */
+bool lta_segment_component_call(struct lta_segment *segment, const char *entity,
+				const char *component, const char *syscall,
+				char *out, size_t size);
 
 #endif /* LTA_SEGMENT_SEGMENT_INTERNAL_H */

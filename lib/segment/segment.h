@@ -355,9 +355,12 @@ const char *lta_request_string(const struct lta_request *request,
  *   pselect6), which are charged to the descriptor the thread touched last
  *   when that one leads to another component (a database client polls its
  *   socket, then reads it). Entity = the process name, name =
- *   "<socket|pipe>:<system call>", key = the thread id; it starts at the
- *   entry and ends at the exit (an exit that was lost ends it at the
- *   thread's next system call).
+ *   "<socket|pipe>:<system call>", or "<component>:<system call>" on a
+ *   connection paired with a traced server's (doc/tiers.md: e.g.
+ *   "mariadbd@127.0.0.1:3306:poll", at most max_kinds components per
+ *   process name), key = the thread id; it starts at the entry and ends
+ *   at the exit (an exit that was lost ends it at the thread's next
+ *   system call).
  */
 struct lta_segment_point {
 	bool end;
@@ -404,8 +407,9 @@ struct lta_segment_options {
 	lta_segment_point_func on_point;
 	void *point_data;
 	/*
-	 * Kinds of request (derived services) per process name; past it, a
-	 * request is "request other". 0: 64.
+	 * Kinds of request (derived services) per process name, and
+	 * components (derived interactions) per process name; past it, a
+	 * request is "request other", a call "<socket|pipe>:<call>". 0: 64.
 	 */
 	uint32_t max_kinds;
 	/* Every derived service is "request" (kinds not told apart). */
@@ -490,6 +494,18 @@ int lta_segment_finish(struct lta_segment *segment);
 
 const struct lta_segment_counters *
 lta_segment_counters(const struct lta_segment *segment);
+
+/*
+ * For a derived interaction error of thread (TRACE, TID) raised now (its
+ * key is the thread id): when the call the thread is in is on a client end
+ * paired with a traced server's connection (doc/tiers.md), the id of that
+ * server's request linked to the exchange in progress if that request has
+ * not ended, else 0 (none was running); -1 when the thread is in no
+ * derived interaction on a paired connection. Reads only; the thread that
+ * feeds the segmenter.
+ */
+int64_t lta_segment_downstream(const struct lta_segment *segment,
+			       uint32_t trace, int32_t tid);
 
 /* Accepts NULL. Open requests are dropped without being handed out. */
 void lta_segment_destroy(struct lta_segment *segment);

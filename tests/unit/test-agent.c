@@ -534,6 +534,45 @@ static void test_downstream(void)
 	lta_agent_destroy(a);
 }
 
+static int64_t forty_two(uint32_t trace, int32_t pid, int32_t tid, void *data)
+{
+	(void)trace;
+	(void)pid;
+	(void)data;
+	return tid == 2 ? 42 : 0;
+}
+
+static void test_timing_downstream(void)
+{
+	struct lta_timing_options o = { .agent = { .floor_ns = 10 * MS,
+						   .ceiling_ns = 1 * S },
+					.downstream = forty_two };
+	struct lta_timing *t = lta_timing_create(&o, on_timing, NULL);
+	struct lta_event e;
+
+	diag("timing: the downstream of derived InE only");
+	ntseen = 0;
+	timing_point(t, false, true, 2, "socket:read", 2, 0, 0);
+	memset(&e, 0, sizeof(e));
+	e.kind = LTA_EVENT_RBL_START;
+	e.pid = 10;
+	e.tid = 2;
+	e.u.rbl.interaction = true;
+	e.u.rbl.entity = "httpd";
+	e.u.rbl.name = "db";
+	e.u.rbl.key = 2;
+	lta_timing_event(t, &e);
+	lta_timing_advance(t, 2 * S);
+	ok(ntseen == 2 && tseen_error[0].type == LTA_AGENT_INE &&
+		   tseen_error[1].type == LTA_AGENT_INE,
+	   "two InE");
+	ok(ntseen == 2 &&
+		   tseen_error[tseen[0].derived ? 0 : 1].downstream == 42 &&
+		   tseen_error[tseen[0].derived ? 1 : 0].downstream == -1,
+	   "the derived one asked (42), the rbl one not (-1)");
+	lta_timing_destroy(t);
+}
+
 /* --- the segmenter's points through the glue: a mixed workload ------------ */
 
 static const char *const N_ACCEPT4 = "accept4", *const N_READ = "read",
@@ -554,6 +593,15 @@ static int web_point(const struct lta_segment_point *p, void *data)
 	struct web *w = data;
 
 	return lta_timing_point(w->timing, p);
+}
+
+static int64_t web_downstream(uint32_t trace, int32_t pid, int32_t tid,
+			      void *data)
+{
+	struct web *w = data;
+
+	(void)pid;
+	return lta_segment_downstream(w->segment, trace, tid);
 }
 
 static int web_feeds;
@@ -717,6 +765,8 @@ static struct web web_create(bool no_kinds)
 					  .no_kinds = no_kinds };
 
 	memset(&w, 0, sizeof(w));
+	o.downstream = web_downstream;
+	o.downstream_data = &w;
 	w.pid = 10;
 	so.point_data = &w;
 	w.timing = lta_timing_create(&o, on_timing, NULL);
@@ -856,6 +906,8 @@ static void test_mixed_workload(void)
 	ok(ntseen == 4 && tseen_error[3].type == LTA_AGENT_INE &&
 		   strcmp(tseen_error[3].name, "socket:read") == 0,
 	   "one InE, socket:read");
+	is_int(tseen_error[3].downstream, -1,
+	       "no traced server at the other end: downstream -1");
 	is_int(count_type(LTA_AGENT_COE), 3, "no CoE for its service");
 	web_destroy(&w);
 }
@@ -899,6 +951,7 @@ int main(void)
 	test_gone_is_crash();
 	test_move();
 	test_downstream();
+	test_timing_downstream();
 	test_mixed_workload();
 	return exit_status();
 }

@@ -1855,6 +1855,118 @@ static void test_kinds(void)
 	is_int(feed_errors, 0, "fed without error");
 }
 
+/* Whether the points since FROM include WANT. */
+static bool has_point(int from, const char *want)
+{
+	int i;
+
+	for (i = from; i < npoints; i++) {
+		if (strcmp(points[i], want) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_component_interactions(void)
+{
+	static const char *const N_SOCKET = "socket", *const N_POLL = "poll";
+	struct lta_segment_options options = { .max_calls = 16,
+					       .on_point = collect_point };
+	struct ctx w = { 0, 100, 100, "apache2" };
+	struct ctx w2 = { 0, 110, 110, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d = { 0, 200, 201, "mariadbd" };
+	int from;
+
+	diag("derived interactions with a traced server: keyed by its "
+	     "component; an InE names its downstream request");
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 40001);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w, 1900, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	sockname(&dm, 2011, 30, AF_INET, 3306, "", "", -1);
+	ok(has_point(0, "I+ apache2 socket:connect 100"),
+	   "the connect, before the pairing: socket:connect");
+	sockname(&w, 2030, 9, AF_INET, 50001, "", "", -1);
+	is_int(lta_segment_downstream(seg, 0, 100), -1,
+	       "a thread in no interaction: -1");
+	from = npoints;
+	entry(&w, 3000, LTA_SYSCALL_write, N_WRITE, 9);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:write 100"),
+	   "paired: the write is an interaction with mariadbd@127.0.0.1:3306");
+	is_int(lta_segment_downstream(seg, 0, 100), 2,
+	       "the exchange in progress is linked to the database's first "
+	       "request (2), running");
+	exit_(&w, 3010, LTA_SYSCALL_write, N_WRITE, 40);
+	call(&d, 3020, LTA_SYSCALL_read, N_READ, 30, 40);
+	from = npoints;
+	entry(&w, 3100, LTA_SYSCALL_poll, N_POLL, -1);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:poll 100"),
+	   "a poll after it is charged to that server too");
+	call(&d, 3200, LTA_SYSCALL_write, N_WRITE, 30, 500);
+	is_int(lta_segment_downstream(seg, 0, 100), 2,
+	       "answered but not over: still running");
+	entry(&d, 3300, LTA_SYSCALL_read, N_READ, 30);
+	is_int(lta_segment_downstream(seg, 0, 100), 0,
+	       "the database's request ended (it reads again): none running");
+	exit_(&w, 3400, LTA_SYSCALL_poll, N_POLL, 1);
+	call(&w, 3500, LTA_SYSCALL_read, N_READ, 9, 500);
+
+	diag("the next query: no database request yet, then one");
+	entry(&w, 4000, LTA_SYSCALL_write, N_WRITE, 9);
+	is_int(lta_segment_downstream(seg, 0, 100), 0,
+	       "a new exchange, not read by the database yet: none running");
+	exit_(&w, 4010, LTA_SYSCALL_write, N_WRITE, 40);
+	entry(&w, 4015, LTA_SYSCALL_poll, N_POLL, -1);
+	exit_(&d, 4020, LTA_SYSCALL_read, N_READ, 40);
+	is_int(lta_segment_downstream(seg, 0, 100), 3,
+	       "the database began request 3 for it: running");
+	exit_(&w, 4100, LTA_SYSCALL_poll, N_POLL, 1);
+	call(&w, 4200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+
+	diag("an unpaired connection: as before, and no downstream");
+	from = npoints;
+	accept_exit(&w2, 5000, 7, 40002);
+	call(&w2, 5100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w2, 5200, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w2, 5300, 9, 3307, 0);
+	entry(&w2, 5400, LTA_SYSCALL_write, N_WRITE, 9);
+	ok(has_point(from, "I+ apache2 socket:write 110"),
+	   "no traced server at the other end: socket:write");
+	is_int(lta_segment_downstream(seg, 0, 110), -1,
+	       "an interaction on an unpaired connection: -1");
+	exit_(&w2, 5410, LTA_SYSCALL_write, N_WRITE, 40);
+	call(&w2, 5500, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+
+	diag("components bounded per process name");
+	options.max_kinds = 1;
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 40001);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w, 1900, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	sockname(&dm, 2011, 30, AF_INET, 3306, "", "", -1);
+	sockname(&w, 2030, 9, AF_INET, 50001, "", "", -1);
+	call(&w, 2040, LTA_SYSCALL_socket, N_SOCKET, -1, 10);
+	connect_call(&w, 2100, 10, 3307, 0);
+	accept_exit(&dm, 2110, 31, 50002);
+	sockname(&dm, 2111, 31, AF_INET, 3307, "", "", -1);
+	sockname(&w, 2130, 10, AF_INET, 50002, "", "", -1);
+	from = npoints;
+	call(&w, 3000, LTA_SYSCALL_write, N_WRITE, 9, 40);
+	call(&w, 3100, LTA_SYSCALL_write, N_WRITE, 10, 40);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:write 100") &&
+		   has_point(from, "I+ apache2 socket:write 100"),
+	   "past max_kinds (1) components: socket:write");
+	is_int(feed_errors, 0, "fed without error");
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -1882,6 +1994,7 @@ int main(void)
 	test_lost_close_exit();
 	test_keepalive_points();
 	test_kinds();
+	test_component_interactions();
 	test_discard_all_traces();
 	test_copy();
 	is_int(feed_errors, 0, "the segmenter accepted every event");
