@@ -52,6 +52,11 @@ struct fired {
 	struct fired *next;	     /* Same hash. */
 	struct fired *older, *newer; /* Raise order. */
 	uint64_t hash;
+	/*
+	 * The names its late end comes with: the error's, or those its start
+	 * was moved to after the error (lta_agent_move()).
+	 */
+	const char *entity, *name;
 	struct lta_agent_error error;
 };
 
@@ -173,6 +178,8 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 		o->late_window_ns = options->late_window_ns;
 		o->process_gone = options->process_gone;
 		o->process_gone_data = options->process_gone_data;
+		o->downstream = options->downstream;
+		o->downstream_data = options->downstream_data;
 	}
 	if (o->late_window_ns <= 0) {
 		o->late_window_ns = 10 * o->ceiling_ns;
@@ -343,12 +350,14 @@ static uint64_t thread_key(uint32_t trace, int32_t tid)
 	return ((uint64_t)trace << 32) | (uint32_t)tid;
 }
 
-/* Unlinks S from every table (not from the heap) and frees it. */
-static void forget_open(struct lta_agent *agent, struct open_start *s)
+/*
+ * Unlinks S from the chain of its hash in the open table. Cannot fail:
+ * the head is replaced under a key present, or the key removed.
+ */
+static void unchain_open(struct lta_agent *agent, struct open_start *s)
 {
 	struct open_start *head = lta_htable_get(&agent->open, s->hash), **pp;
 	bool found = false;
-	void *gone;
 
 	for (pp = &head; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
@@ -357,14 +366,41 @@ static void forget_open(struct lta_agent *agent, struct open_start *s)
 			break;
 		}
 	}
-	/* Forgotten once, and out of the heap already. */
+	/* Unlinked once. */
 	LTA_ASSERT_DBG(found);
-	LTA_ASSERT_DBG(!IN_HEAP(agent, s));
 	if (head) {
 		lta_htable_put(&agent->open, s->hash, head);
 	} else {
 		lta_htable_remove(&agent->open, s->hash);
 	}
+	s->next = NULL;
+}
+
+/*
+ * Links S at the head of the chain of S->hash. Returns 0 or -ENOMEM (S is
+ * then in no chain). Linking S back under the hash it was just unchained
+ * from cannot fail: the key is there (its head replaced), or was removed
+ * by that unchain, and the table, one entry smaller, is under its growth
+ * bound again.
+ */
+static int chain_open(struct lta_agent *agent, struct open_start *s)
+{
+	s->next = lta_htable_get(&agent->open, s->hash);
+	if (lta_htable_put(&agent->open, s->hash, s)) {
+		s->next = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Unlinks S from every table (not from the heap) and frees it. */
+static void forget_open(struct lta_agent *agent, struct open_start *s)
+{
+	void *gone;
+
+	/* Forgotten once, and out of the heap already. */
+	LTA_ASSERT_DBG(!IN_HEAP(agent, s));
+	unchain_open(agent, s);
 	gone = lta_htable_remove(&agent->by_uid, s->uid);
 	LTA_ASSERT_DBG(gone == s);
 	if (s->kind == LTA_AGENT_SERVICE) {
@@ -400,20 +436,11 @@ static void forget_open(struct lta_agent *agent, struct open_start *s)
 
 /* --- errors -------------------------------------------------------------- */
 
-static void drop_oldest_fired(struct lta_agent *agent)
+/* Unlinks F from the chain of its hash (cannot fail, as unchain_open()). */
+static void unchain_fired(struct lta_agent *agent, struct fired *f)
 {
-	struct fired *f = agent->oldest, *head, **pp;
+	struct fired *head = lta_htable_get(&agent->fired, f->hash), **pp;
 
-	if (!f) {
-		return;
-	}
-	agent->oldest = f->newer;
-	if (agent->oldest) {
-		agent->oldest->older = NULL;
-	} else {
-		agent->newest = NULL;
-	}
-	head = lta_htable_get(&agent->fired, f->hash);
 	for (pp = &head; *pp; pp = &(*pp)->next) {
 		if (*pp == f) {
 			*pp = f->next;
@@ -425,6 +452,23 @@ static void drop_oldest_fired(struct lta_agent *agent)
 	} else {
 		lta_htable_remove(&agent->fired, f->hash);
 	}
+	f->next = NULL;
+}
+
+static void drop_oldest_fired(struct lta_agent *agent)
+{
+	struct fired *f = agent->oldest;
+
+	if (!f) {
+		return;
+	}
+	agent->oldest = f->newer;
+	if (agent->oldest) {
+		agent->oldest->older = NULL;
+	} else {
+		agent->newest = NULL;
+	}
+	unchain_fired(agent, f);
 	LTA_ASSERT_DBG(agent->fired_count > 0);
 	agent->fired_count--;
 	free(f);
@@ -459,6 +503,8 @@ static int raise_error(struct lta_agent *agent, struct lta_agent_error *error,
 	}
 	f->hash = hash;
 	f->error = *error;
+	f->entity = error->entity;
+	f->name = error->name;
 	f->next = lta_htable_get(&agent->fired, hash);
 	if (lta_htable_put(&agent->fired, hash, f)) {
 		free(f);
@@ -491,6 +537,7 @@ static void fill_error(struct lta_agent_error *error,
 	error->start_ts = s->start_ts;
 	error->raised_ts = now;
 	error->timeout_ns = s->timeout;
+	error->downstream = -1;
 }
 
 /*
@@ -519,6 +566,11 @@ static int expire(struct lta_agent *agent, struct open_start *s, int64_t now,
 							: LTA_AGENT_INE,
 			   s, now);
 		error.expired = forced;
+		if (s->kind == LTA_AGENT_INTERACTION &&
+		    agent->options.downstream) {
+			error.downstream = agent->options.downstream(
+				&error, agent->options.downstream_data);
+		}
 		ret = raise_error(agent, &error, s->hash, s->estimate);
 	}
 	if (s->kind == LTA_AGENT_INTERACTION && s->parent_uid) {
@@ -603,19 +655,13 @@ int lta_agent_start(struct lta_agent *agent, enum lta_agent_kind kind,
 			p->inner_open++;
 		}
 	}
-	s->next = lta_htable_get(&agent->open, h);
-	if (lta_htable_put(&agent->open, h, s) ||
-	    lta_htable_put(&agent->by_uid, s->uid, s) || heap_push(agent, s)) {
+	if (chain_open(agent, s)) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (lta_htable_put(&agent->by_uid, s->uid, s) || heap_push(agent, s)) {
 		/* Undo what went in. */
-		struct open_start *head = lta_htable_get(&agent->open, h);
-
-		if (head == s) {
-			if (s->next) {
-				lta_htable_put(&agent->open, h, s->next);
-			} else {
-				lta_htable_remove(&agent->open, h);
-			}
-		}
+		unchain_open(agent, s);
 		lta_htable_remove(&agent->by_uid, s->uid);
 		free(s);
 		return -ENOMEM;
@@ -628,6 +674,26 @@ int lta_agent_start(struct lta_agent *agent, enum lta_agent_kind kind,
 	agent->counters.open++;
 	agent->counters.starts++;
 	return 0;
+}
+
+/* The error of a failed start waiting for its late end, or NULL. */
+static struct fired *find_fired(struct lta_agent *agent, uint64_t h,
+				enum lta_agent_kind kind, uint32_t trace,
+				int32_t pid, const char *entity,
+				const char *name, uint64_t key)
+{
+	struct fired *f;
+
+	for (f = lta_htable_get(&agent->fired, h); f; f = f->next) {
+		const struct lta_agent_error *err = &f->error;
+
+		if (err->kind == kind && err->trace == trace &&
+		    err->pid == pid && f->entity == entity && f->name == name &&
+		    err->key == key && err->late_end_ts < 0) {
+			return f;
+		}
+	}
+	return NULL;
 }
 
 int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
@@ -662,27 +728,124 @@ int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		return 0;
 	}
 	/* After its error: a late end, newest error of that key first. */
-	for (f = lta_htable_get(&agent->fired, h); f; f = f->next) {
+	f = find_fired(agent, h, kind, trace, pid, ie, in, key);
+	if (f) {
 		struct lta_agent_error *err = &f->error;
+		/* Counted where its error was (before a move, if any). */
+		struct estimate *e =
+			estimate_of(agent, kind, err->entity, err->name);
 
-		if (err->kind == kind && err->trace == trace &&
-		    err->pid == pid && err->entity == ie && err->name == in &&
-		    err->key == key && err->late_end_ts < 0) {
-			struct estimate *e = estimate_of(agent, kind, ie, in);
-
-			err->late_end_ts = ts;
-			agent->counters.late_ends++;
-			if (e) {
-				e->late_ends++;
-			}
-			return agent->on_error
-				       ? agent->on_error(err, true,
-							 agent->user_data)
-				       : 0;
+		err->late_end_ts = ts;
+		agent->counters.late_ends++;
+		if (e) {
+			e->late_ends++;
 		}
+		return agent->on_error
+			       ? agent->on_error(err, true, agent->user_data)
+			       : 0;
 	}
 	agent->counters.unmatched_ends++;
 	return -ENOENT;
+}
+
+/* Moves the open start S to estimate E under hash NH (lta_agent_move()). */
+static int move_open(struct lta_agent *agent, struct open_start *s,
+		     struct estimate *e, uint64_t nh)
+{
+	uint64_t old_hash = s->hash;
+	int64_t deadline;
+
+	unchain_open(agent, s);
+	s->hash = nh;
+	if (chain_open(agent, s)) {
+		/* Back where it was: that cannot fail (chain_open()). */
+		s->hash = old_hash;
+		(void)chain_open(agent, s);
+		return -ENOMEM;
+	}
+	s->entity = e->entity;
+	s->name = e->name;
+	LTA_ASSERT_DBG(s->estimate && s->estimate->open > 0);
+	if (s->estimate && s->estimate->open) {
+		s->estimate->open--;
+	}
+	s->estimate = e;
+	e->open++;
+	s->timeout = timeout_of(agent, e);
+	deadline = s->start_ts + s->timeout;
+	if (!s->deferred || deadline > agent->now) {
+		/*
+		 * Past already: lta_agent_advance() fires it. A deferred
+		 * service whose new deadline is still ahead waits for that
+		 * one, not for its interactions.
+		 */
+		s->deferred = false;
+		s->deadline = deadline;
+		heap_update(agent, s);
+	}
+	return 0;
+}
+
+int lta_agent_move(struct lta_agent *agent, enum lta_agent_kind kind,
+		   uint32_t trace, int32_t pid, const char *entity,
+		   const char *name, uint64_t key, const char *new_entity,
+		   const char *new_name)
+{
+	const char *ie = lta_intern_get(agent->names, entity ? entity : "");
+	const char *in = lta_intern_get(agent->names, name ? name : "");
+	const char *ne =
+		lta_intern_get(agent->names, new_entity ? new_entity : "");
+	const char *nn = lta_intern_get(agent->names, new_name ? new_name : "");
+	struct open_start *s, *old;
+	struct estimate *e;
+	struct fired *f;
+	uint64_t h, nh;
+
+	if (!ie || !in || !ne || !nn) {
+		return -ENOMEM;
+	}
+	h = start_hash(kind, trace, pid, ie, in, key);
+	nh = start_hash(kind, trace, pid, ne, nn, key);
+	s = find_open(agent, h, kind, trace, pid, ie, in, key);
+	if (s) {
+		if (ie == ne && in == nn) {
+			return 0;
+		}
+		e = estimate_of(agent, kind, ne, nn);
+		if (!e) {
+			return -ENOMEM;
+		}
+		old = find_open(agent, nh, kind, trace, pid, ne, nn, key);
+		if (old) {
+			/* The same key there: the end of that one was lost. */
+			heap_remove(agent, old);
+			forget_open(agent, old);
+		}
+		if (move_open(agent, s, e, nh)) {
+			return -ENOMEM;
+		}
+		agent->counters.moves++;
+		return 0;
+	}
+	f = find_fired(agent, h, kind, trace, pid, ie, in, key);
+	if (!f) {
+		return -ENOENT;
+	}
+	/* Its late end will come under the new names. */
+	unchain_fired(agent, f);
+	f->hash = nh;
+	f->next = lta_htable_get(&agent->fired, nh);
+	if (lta_htable_put(&agent->fired, nh, f)) {
+		/* Back where it was: cannot fail (see chain_open()). */
+		f->hash = h;
+		f->next = lta_htable_get(&agent->fired, h);
+		(void)lta_htable_put(&agent->fired, h, f);
+		return -ENOMEM;
+	}
+	f->entity = ne;
+	f->name = nn;
+	agent->counters.moves++;
+	return 0;
 }
 
 int lta_agent_advance(struct lta_agent *agent, int64_t now)

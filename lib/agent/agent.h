@@ -52,6 +52,8 @@ enum lta_agent_error_type {
 	LTA_AGENT_CRASH,
 };
 
+struct lta_agent_error;
+
 struct lta_agent_options {
 	double k;		/* Deviations in the timeout; 4. */
 	int64_t floor_ns;	/* Smallest timeout; 50 ms. */
@@ -69,6 +71,15 @@ struct lta_agent_options {
 	 */
 	int (*process_gone)(uint32_t trace, int32_t pid, void *data);
 	void *process_gone_data;
+	/*
+	 * Optional: asked when an InE is raised, before it is handed out
+	 * and kept: what the interaction was waiting for in another traced
+	 * component (the timing glue answers with the downstream request of
+	 * a derived one: timing.h). Stored in the error's downstream. NULL:
+	 * never asked (downstream is -1).
+	 */
+	int64_t (*downstream)(const struct lta_agent_error *error, void *data);
+	void *downstream_data;
 };
 
 struct lta_agent_error {
@@ -85,6 +96,13 @@ struct lta_agent_error {
 	bool expired;	     /* Forced out by max_open, not by time. */
 	uint32_t open_count; /* Crash: starts open at the exit. */
 	int64_t late_end_ts; /* A late end, or -1. */
+	/*
+	 * InE: what the downstream option said when it was raised (for a
+	 * derived interaction with another traced server: the id of that
+	 * server's request still running for it, 0 when none was); -1 when
+	 * it does not apply.
+	 */
+	int64_t downstream;
 };
 
 /* An estimate, for GET .../timeouts. */
@@ -101,6 +119,7 @@ struct lta_agent_estimate {
 struct lta_agent_counters {
 	uint64_t starts, ends, unmatched_ends, errors, late_ends;
 	uint64_t open, expired, dropped_errors;
+	uint64_t moves; /* Starts (or errors) moved by lta_agent_move(). */
 };
 
 /*
@@ -135,6 +154,26 @@ int lta_agent_start(struct lta_agent *agent, enum lta_agent_kind kind,
 int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		  uint32_t trace, int32_t pid, const char *entity,
 		  const char *name, uint64_t key, int64_t ts);
+
+/*
+ * Re-keys a start: the open start (KIND, TRACE, PID, ENTITY, NAME, KEY)
+ * becomes one of (NEW_ENTITY, NEW_NAME), with the same key, start time,
+ * thread and interactions inside it. Its timeout is that of the new
+ * estimate, its deadline its start time plus that timeout: a deadline
+ * already past fires at the next lta_agent_advance() (not here), and a
+ * service that was waiting past its old deadline for its interactions
+ * waits no more if the new deadline is still ahead. Its end then feeds
+ * the new estimate. For a service whose kind is known only once it runs
+ * (segment.h: derived services). A start of the new names with the same
+ * key is replaced (as by lta_agent_start()). When the start already
+ * failed, its error keeps the names it was raised with, and a late end
+ * under the new names is recorded against it. Returns 0, -ENOENT when no
+ * such start is open nor failed waiting for its end, or -ENOMEM.
+ */
+int lta_agent_move(struct lta_agent *agent, enum lta_agent_kind kind,
+		   uint32_t trace, int32_t pid, const char *entity,
+		   const char *name, uint64_t key, const char *new_entity,
+		   const char *new_name);
 
 /* Fires every deadline at or before NOW (trace time). */
 int lta_agent_advance(struct lta_agent *agent, int64_t now);

@@ -25,6 +25,18 @@ static int on_agent_error(const struct lta_agent_error *error, bool late,
 	return timing->on_error ? timing->on_error(&e, timing->user_data) : 0;
 }
 
+/* The agent asks what a hung interaction waited for: derived ones only. */
+static int64_t downstream_of(const struct lta_agent_error *error, void *data)
+{
+	struct lta_timing *timing = data;
+
+	if (!(error->key & LTA_TIMING_DERIVED_KEY)) {
+		return -1;
+	}
+	return timing->options.downstream(error->trace, error->pid, error->tid,
+					  timing->options.downstream_data);
+}
+
 struct lta_timing *lta_timing_create(const struct lta_timing_options *options,
 				     lta_timing_error_func on_error,
 				     void *user_data)
@@ -40,6 +52,9 @@ struct lta_timing *lta_timing_create(const struct lta_timing_options *options,
 	timing->on_error = on_error;
 	timing->user_data = user_data;
 	timing->now = INT64_MIN;
+	timing->options.agent.downstream =
+		timing->options.downstream ? downstream_of : NULL;
+	timing->options.agent.downstream_data = timing;
 	timing->agent = lta_agent_create(&timing->options.agent, on_agent_error,
 					 timing);
 	if (!timing->agent) {
@@ -128,6 +143,14 @@ int lta_timing_point(struct lta_timing *timing,
 	if (ret) {
 		return ret;
 	}
+	if (point->moved_from) {
+		/* Its kind is known: its deadline is that kind's. */
+		ret = lta_agent_move(timing->agent, kind, point->trace,
+				     point->pid, point->entity,
+				     point->moved_from, key, point->entity,
+				     point->name);
+		return ret == -ENOENT ? 0 : ret;
+	}
 	if (point->end) {
 		ret = lta_agent_end(timing->agent, kind, point->trace,
 				    point->pid, point->entity, point->name, key,
@@ -137,10 +160,11 @@ int lta_timing_point(struct lta_timing *timing,
 	if (point->interaction) {
 		/* The request may be served by another thread than its
 		 * acceptor's. */
-		lta_agent_thread_serves(timing->agent, point->trace, point->pid,
-					point->tid, point->entity, "request",
-					point->service_key |
-						LTA_TIMING_DERIVED_KEY);
+		lta_agent_thread_serves(
+			timing->agent, point->trace, point->pid, point->tid,
+			point->entity,
+			point->service_name ? point->service_name : "request",
+			point->service_key | LTA_TIMING_DERIVED_KEY);
 	}
 	return lta_agent_start(timing->agent, kind, point->trace, point->pid,
 			       point->tid, point->entity, point->name, key,

@@ -7,8 +7,10 @@
  *   rbl      the lttng_analyzer_rbl points of instrumented programs
  *            (<lttng-analyzer/rbl.h>);
  *   derived  the segmenter's points (segment.h, struct lta_segment_point):
- *            each request a service of its process, each blocking call to
- *            another component an interaction. No instrumentation.
+ *            each request a service of its process, named by its kind
+ *            (moved to it when the kind is known: lta_agent_move()), each
+ *            blocking call to another component an interaction. No
+ *            instrumentation.
  * Derived keys carry LTA_TIMING_DERIVED_KEY so that they never pair with an
  * rbl point; errors are handed out with the origin and the key without it.
  *
@@ -33,9 +35,19 @@
 #define LTA_TIMING_DERIVED_KEY (1ULL << 63)
 
 struct lta_timing_options {
-	struct lta_agent_options agent;
-	bool no_rbl;	 /* Ignore instrumentation points. */
-	bool no_derived; /* Ignore the segmenter's points. */
+	struct lta_agent_options agent; /* Its downstream is the glue's. */
+	bool no_rbl;			/* Ignore instrumentation points. */
+	bool no_derived;		/* Ignore the segmenter's points. */
+	/*
+	 * Optional: asked when a derived InE of thread (TRACE, TID) is
+	 * raised, before it is handed out: the downstream request it was
+	 * waiting for, as lta_segment_downstream() answers (-1: does not
+	 * apply, 0: none was running). Its answer is the error's downstream
+	 * (-1 for any other error). NULL: never asked.
+	 */
+	int64_t (*downstream)(uint32_t trace, int32_t pid, int32_t tid,
+			      void *data);
+	void *downstream_data;
 };
 
 /* An error (or its late end, LATE) with its origin; borrowed for the call. */
@@ -63,7 +75,10 @@ struct lta_timing *lta_timing_create(const struct lta_timing_options *options,
  */
 int lta_timing_event(struct lta_timing *timing, const struct lta_event *event);
 
-/* One derived point of the segmenter. Returns like lta_timing_event(). */
+/*
+ * One derived point of the segmenter: a start, an end, or a service moved
+ * to its kind (moved_from). Returns like lta_timing_event().
+ */
 int lta_timing_point(struct lta_timing *timing,
 		     const struct lta_segment_point *point);
 

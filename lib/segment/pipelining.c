@@ -123,6 +123,7 @@ int lta_segment_handle_http(struct lta_segment *segment,
 		if (!r->record.request_line[0]) {
 			snprintf(r->record.request_line,
 				 sizeof(r->record.request_line), "%s", text);
+			lta_segment_kind_line(segment, r, event->ts);
 		}
 		/* More requests than this one: they wait behind it. */
 		c->queued += (uint32_t)messages -

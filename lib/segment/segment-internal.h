@@ -15,7 +15,9 @@
  * - descriptors.c: the type of each descriptor (socket, file, pipe);
  * - points.c: derived service and interaction starts and ends (agent);
  * - pipelining.c: HTTP pipelining from the user-space tracer's http
- *   events.
+ *   events;
+ * - kinds.c: the kind of each request (derived services), and the
+ *   names of derived interactions with traced servers.
  *
  * Like the public functions, these are called by the one thread that
  * feeds the segmenter.
@@ -46,6 +48,12 @@ struct lta_segment_request {
 	bool answering;			     /* Wrote to the connection. */
 	bool released;			     /* Recycled: must not be used. */
 	struct lta_segment_connection *conn; /* Borrowed; NULL once out. */
+	/*
+	 * Its derived service's name (kinds.c), borrowed from the kinds'
+	 * table; NULL: "request". Level: of the source that named it.
+	 */
+	const char *kind;
+	uint8_t kind_level;
 };
 
 /* A system call a thread is in, from its entry. */
@@ -137,11 +145,14 @@ struct lta_segment_thread {
 
 	/* Derived interactions (on_point only). */
 	enum lta_fd_type last_other; /* Socket/pipe touched last, or COUNT. */
+	int32_t last_other_fd;	     /* Its descriptor; -1. */
 	bool in_interaction;
 	int32_t interaction_pid;
+	int32_t interaction_fd;	      /* The descriptor it waits on; -1. */
 	uint64_t interaction_service; /* Request id. */
+	const char *interaction_service_name; /* Borrowed (kinds.c). */
 	char interaction_entity[32];
-	char interaction_name[48];
+	char interaction_name[LTA_COMPONENT_MAX + 24];
 
 	/*
 	 * What the tracer's http event said of the read the thread is in,
@@ -194,6 +205,12 @@ struct lta_segment {
 	struct lta_htable clients;	    /* fd_key -> owned client end. */
 	struct lta_htable unpaired_servers; /* Match hash -> chain. */
 	struct lta_htable unpaired_clients; /* Match hash -> chain. */
+
+	/* Kinds (kinds.c). */
+	struct lta_htable kind_names;  /* Hash -> chain of owned names. */
+	struct lta_htable kind_counts; /* Hash -> chain of owned counts. */
+	/* (trace, tid) of a child a serving thread forked -> request id. */
+	struct lta_htable children;
 
 	/*
 	 * Interned names of other events: the tracer's http event, and the
@@ -576,5 +593,73 @@ int lta_segment_handle_sockname(struct lta_segment *segment,
 
 /* Appends an empty exchange to R; NULL when R keeps no more. */
 struct lta_exchange *lta_segment_add_exchange(struct lta_segment_request *r);
+
+/* --- kinds.c: the kinds of requests --------------------------------- */
+
+/*
+ * Where a request's kind comes from, in increasing priority: a kind found
+ * from a source of higher priority replaces the one before.
+ */
+enum lta_segment_kind_level {
+	LTA_SEGMENT_KIND_NONE = 0,
+	LTA_SEGMENT_KIND_PEER, /* A server it wrote to: "to ADDRESS". */
+	LTA_SEGMENT_KIND_EXEC, /* A program its child ran: "exec PATH". */
+	LTA_SEGMENT_KIND_FILE, /* A file it opened: "file PATH". */
+	LTA_SEGMENT_KIND_LINE, /* Its request line: "GET /path". */
+};
+
+/* Sets up and frees the tables of kinds.c. */
+int lta_segment_kinds_init(struct lta_segment *segment);
+void lta_segment_kinds_fini(struct lta_segment *segment);
+
+/* The name of R's derived service now: its kind, or "request". */
+const char *lta_segment_kind_of(const struct lta_segment_request *r);
+
+/* R's request line is known now (at TS): its kind, when it says one. */
+void lta_segment_kind_line(struct lta_segment *segment,
+			   struct lta_segment_request *r, int64_t ts);
+
+/*
+ * The exit EVENT of an open or openat of thread T (its entry in T's
+ * pending call) made for R: its kind, when it opened a file for reading
+ * that is not a probe.
+ */
+void lta_segment_kind_open(struct lta_segment *segment,
+			   struct lta_segment_thread *t,
+			   struct lta_segment_request *r,
+			   const struct lta_event *event);
+
+/*
+ * The entry EVENT of a write on descriptor FD, not a connection's, made
+ * for R: its kind, when FD is a client end (a server it talks to).
+ */
+void lta_segment_kind_write(struct lta_segment *segment,
+			    struct lta_segment_request *r,
+			    const struct lta_event *event, int32_t fd);
+
+/*
+ * Thread CHILD of TRACE was forked while thread PARENT served a request:
+ * the program it executes names that request's kind. PARENT may be a child
+ * itself. Returns 0 or -ENOMEM.
+ */
+int lta_segment_kind_fork(struct lta_segment *segment, uint32_t trace,
+			  int32_t parent, int32_t child);
+
+/* Thread TID of TRACE executes PATH at TS (execve entry or exec event). */
+void lta_segment_kind_exec(struct lta_segment *segment, uint32_t trace,
+			   int32_t tid, const char *path, int64_t ts);
+
+/* Thread TID of TRACE exited: forgets it as a child. */
+void lta_segment_kind_exit(struct lta_segment *segment, uint32_t trace,
+			   int32_t tid);
+
+/*
+ * The name of a derived interaction of ENTITY on a connection paired with
+ * COMPONENT: "<component>:<syscall>" in OUT, false when the entity has
+ * max_kinds components already (or out of memory).
+ */
+bool lta_segment_component_call(struct lta_segment *segment, const char *entity,
+				const char *component, const char *syscall,
+				char *out, size_t size);
 
 #endif /* LTA_SEGMENT_SEGMENT_INTERNAL_H */

@@ -43,7 +43,8 @@ lta_segment_create(const struct lta_segment_options *options,
 	    lta_htable_init(&segment->by_id, 256) ||
 	    lta_htable_init(&segment->threads, 256) ||
 	    lta_htable_init(&segment->fd_types, 256) ||
-	    lta_segment_tiers_init(segment)) {
+	    lta_segment_tiers_init(segment) ||
+	    lta_segment_kinds_init(segment)) {
 		goto error;
 	}
 	return segment;
@@ -140,6 +141,10 @@ static int handle_entry(struct lta_segment *segment,
 	} else {
 		r = lta_segment_serving(segment, t);
 		lta_segment_client_entry(segment, t, r, event, fd);
+		if (r && is_write(event->syscall)) {
+			/* A message to another server may name its kind. */
+			lta_segment_kind_write(segment, r, event, fd);
+		}
 	}
 
 	p->active = true;
@@ -250,6 +255,7 @@ static int exchange_exit(struct lta_segment *segment,
 			c->queued += t->http_messages - 1;
 			memcpy(r->record.request_line, t->http_line,
 			       sizeof(r->record.request_line));
+			lta_segment_kind_line(segment, r, event->ts);
 		}
 	}
 	if (!r || r->emitted || r->conn != c) {
@@ -314,10 +320,29 @@ static int handle_exit(struct lta_segment *segment,
 		case LTA_SYSCALL_openat:
 			lta_segment_set_fd_type(segment, event->trace,
 						event->pid, ret, LTA_FD_FILE);
+			if (paired) {
+				/* The file it serves may name its kind. */
+				lta_segment_kind_open(segment, t, p->request,
+						      event);
+			}
+			break;
+		case LTA_SYSCALL_clone:
+		case LTA_SYSCALL_clone3:
+		case LTA_SYSCALL_fork:
+		case LTA_SYSCALL_vfork:
+			/* The parent's side: RET is the child. */
+			if (ret > 0 && ret <= INT32_MAX) {
+				err = lta_segment_kind_fork(
+					segment, event->trace, event->tid,
+					(int32_t)ret);
+			}
 			break;
 		default:
 			break;
 		}
+	}
+	if (err) {
+		goto end;
 	}
 
 	if (is_accept(event->syscall) && has_ret && ret >= 0) {
@@ -390,6 +415,20 @@ int lta_segment_feed_cached(struct lta_segment *segment,
 	case LTA_EVENT_SCHED_WAKEUP:
 	case LTA_EVENT_STATEDUMP_FD:
 		return lta_segment_handle_sched(segment, event);
+	case LTA_EVENT_PROCESS_FORK:
+		/* A child of a serving thread: its exec names a kind. */
+		return lta_segment_kind_fork(segment, event->trace,
+					     event->u.process.parent_tid,
+					     event->u.process.tid);
+	case LTA_EVENT_PROCESS_EXEC:
+		lta_segment_kind_exec(segment, event->trace,
+				      event->u.process.tid >= 0
+					      ? event->u.process.tid
+					      : event->tid,
+				      event->u.process.name, event->ts);
+		ret = segment->stop;
+		segment->stop = 0;
+		return ret;
 	case LTA_EVENT_OTHER:
 		if (!lta_segment_is_http_event(segment, event)) {
 			return 0;
@@ -448,6 +487,19 @@ int lta_segment_feed_cached(struct lta_segment *segment,
 				lta_segment_abort_process(segment, event->trace,
 							  event->pid,
 							  event->ts);
+				lta_segment_kind_exit(segment, event->trace,
+						      event->tid);
+			} else if (event->syscall == LTA_SYSCALL_execve &&
+				   segment->children.count) {
+				const struct lta_arg *a =
+					lta_event_find_arg(event, "filename");
+
+				lta_segment_kind_exec(
+					segment, event->trace, event->tid,
+					a && a->type == LTA_ARG_STRING
+						? a->v.str
+						: NULL,
+					event->ts);
 			}
 		} else {
 			ret = handle_exit(segment, t, event);
@@ -467,6 +519,8 @@ int lta_segment_feed_cached(struct lta_segment *segment,
 		if (event->u.process.tid >= 0) {
 			lta_segment_forget_thread(segment, event->trace,
 						  event->u.process.tid);
+			lta_segment_kind_exit(segment, event->trace,
+					      event->u.process.tid);
 		}
 		break;
 	default:
@@ -616,6 +670,7 @@ void lta_segment_destroy(struct lta_segment *segment)
 		free(value);
 	}
 	lta_segment_tiers_fini(segment);
+	lta_segment_kinds_fini(segment);
 	while (segment->spare_count) {
 		lta_segment_request_free(
 			segment->spare[--segment->spare_count]);

@@ -333,11 +333,21 @@ const char *lta_request_string(const struct lta_request *request,
  * A start or an end derived from the system calls, for timing-failure
  * detection without instrumentation (lib/agent):
  * - every request is a service of its process: entity = the process name
- *   at accept, name "request", key = the request id; it starts at the
- *   accept exit and ends at the request's end (first shutdown or close; a
- *   request replaced because its close was lost ends when replaced). A
- *   process that exits with requests open gives no end: that is a crash
- *   for the agent.
+ *   at accept, name = the kind of the request, key = the request id; it
+ *   starts at the request's start (the accept exit) and ends at its end
+ *   (first shutdown or close; a request replaced because its close was
+ *   lost ends when replaced). A process that exits with requests open
+ *   gives no end: that is a crash for the agent.
+ * - the kind is named from what the system calls show, in this priority
+ *   (doc/segmentation.md says why): "request GET /path" (the request
+ *   line of the user-space tracer's http event, without its query),
+ *   "request file /path" (the first file opened for reading while serving
+ *   it, not a probe), "request exec /path" (the program a child it forked
+ *   executed), "request to ADDRESS" (where a connection to another server
+ *   it wrote to goes), else "request". At most max_kinds per process
+ *   name, then "request other". A kind known after the start moves the
+ *   open service to it: a point with moved_from set (neither a start nor
+ *   an end); a kind of higher priority found later moves it again.
  * - every blocking call made for a request on a descriptor that leads to
  *   another component is an interaction: a socket that is not the
  *   request's client, or a pipe (types known from socket/accept/open exits
@@ -346,9 +356,12 @@ const char *lta_request_string(const struct lta_request *request,
  *   pselect6), which are charged to the descriptor the thread touched last
  *   when that one leads to another component (a database client polls its
  *   socket, then reads it). Entity = the process name, name =
- *   "<socket|pipe>:<system call>", key = the thread id; it starts at the
- *   entry and ends at the exit (an exit that was lost ends it at the
- *   thread's next system call).
+ *   "<socket|pipe>:<system call>", or "<component>:<system call>" on a
+ *   connection paired with a traced server's (doc/tiers.md: e.g.
+ *   "mariadbd@127.0.0.1:3306:poll", at most max_kinds components per
+ *   process name), key = the thread id; it starts at the entry and ends
+ *   at the exit (an exit that was lost ends it at the thread's next
+ *   system call).
  */
 struct lta_segment_point {
 	bool end;
@@ -360,7 +373,20 @@ struct lta_segment_point {
 	uint64_t key;
 	uint64_t service_key; /* Interaction: the request it is made for. */
 	int64_t ts;
+	/*
+	 * A service's move: the open service (entity, moved_from, key) is
+	 * now (entity, name, key). NULL for a start or an end. Borrowed.
+	 */
+	const char *moved_from;
+	/*
+	 * An interaction's start: the name of the service it is made for, at
+	 * that moment (its request's kind). Borrowed.
+	 */
+	const char *service_name;
 };
+
+/* Kinds of request per process name, by default (max_kinds). */
+#define LTA_SEGMENT_MAX_KINDS 64
 
 /* Return 0 to go on; non-zero stops as ON_REQUEST's would. */
 typedef int (*lta_segment_point_func)(const struct lta_segment_point *point,
@@ -381,6 +407,14 @@ struct lta_segment_options {
 	/* Derived starts and ends; NULL: none (and no cost). */
 	lta_segment_point_func on_point;
 	void *point_data;
+	/*
+	 * Kinds of request (derived services) per process name, and
+	 * components (derived interactions) per process name; past it, a
+	 * request is "request other", a call "<socket|pipe>:<call>". 0: 64.
+	 */
+	uint32_t max_kinds;
+	/* Every derived service is "request" (kinds not told apart). */
+	bool no_kinds;
 	/* Finished connections; NULL: not wanted. */
 	lta_segment_connection_func on_connection;
 	void *connection_data;
@@ -461,6 +495,18 @@ int lta_segment_finish(struct lta_segment *segment);
 
 const struct lta_segment_counters *
 lta_segment_counters(const struct lta_segment *segment);
+
+/*
+ * For a derived interaction error of thread (TRACE, TID) raised now (its
+ * key is the thread id): when the call the thread is in is on a client end
+ * paired with a traced server's connection (doc/tiers.md), the id of that
+ * server's request linked to the exchange in progress if that request has
+ * not ended, else 0 (none was running); -1 when the thread is in no
+ * derived interaction on a paired connection. Reads only; the thread that
+ * feeds the segmenter.
+ */
+int64_t lta_segment_downstream(const struct lta_segment *segment,
+			       uint32_t trace, int32_t tid);
 
 /* Accepts NULL. Open requests are dropped without being handed out. */
 void lta_segment_destroy(struct lta_segment *segment);

@@ -45,6 +45,8 @@ struct lta_segment_thread *lta_segment_thread_of(struct lta_segment *segment,
 	t->tid = tid;
 	t->pid = -1;
 	t->last_other = LTA_FD_TYPE_COUNT;
+	t->last_other_fd = -1;
+	t->interaction_fd = -1;
 	if (lta_htable_put(&segment->threads, key, t)) {
 		free(t);
 		return NULL;

@@ -33,7 +33,7 @@
 #define ERROR_COLUMNS                                                      \
 	"analysis, id, type, kind, origin, host, pid, tid, entity, name, " \
 	"key, start_ns, raised_ns, timeout_ns, expired, open_count, "      \
-	"late_end_ns"
+	"late_end_ns, downstream_request"
 
 /* --- the batch (the writer's thread) ------------------------------------- */
 
@@ -52,14 +52,16 @@ int lta_store_error_batch_init(struct store_error_batch *b, sqlite3 *db,
 		db,
 		"INSERT INTO errors (" ERROR_COLUMNS
 		") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		"?13, ?14, ?15, ?16, ?17) ON CONFLICT (analysis, id) DO UPDATE "
+		"?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (analysis, id) DO "
+		"UPDATE "
 		"SET type=excluded.type, kind=excluded.kind, "
 		"origin=excluded.origin, host=excluded.host, pid=excluded.pid, "
 		"tid=excluded.tid, entity=excluded.entity, name=excluded.name, "
 		"key=excluded.key, start_ns=excluded.start_ns, "
 		"raised_ns=excluded.raised_ns, timeout_ns=excluded.timeout_ns, "
 		"expired=excluded.expired, open_count=excluded.open_count, "
-		"late_end_ns=excluded.late_end_ns",
+		"late_end_ns=excluded.late_end_ns, "
+		"downstream_request=excluded.downstream_request",
 		-1, SQLITE_PREPARE_PERSISTENT, &b->insert, NULL);
 	if (rc != SQLITE_OK) {
 		ret = lta_store_sqlite_error(db, rc, "prepare error insert");
@@ -148,6 +150,10 @@ int lta_store_error_batch_add(struct store_error_batch *b,
 	row->raised_ns = e->raised_ns;
 	row->timeout_ns = e->timeout_ns;
 	row->late_end_ns = e->late_end_ns;
+	row->downstream_request =
+		e->has_downstream && e->downstream_request >= 0
+			? e->downstream_request
+			: -1;
 	row->key = e->key;
 	row->pid = e->pid;
 	row->tid = e->tid;
@@ -210,6 +216,7 @@ static void bind_row(sqlite3_stmt *stmt, const char *text,
 	sqlite3_bind_int(stmt, 15, row->expired);
 	sqlite3_bind_int64(stmt, 16, (int64_t)row->open_count);
 	sqlite3_bind_int64(stmt, 17, row->late_end_ns);
+	sqlite3_bind_int64(stmt, 18, row->downstream_request);
 }
 
 int lta_store_error_batch_write(struct store_error_batch *b, sqlite3 *db,
@@ -286,6 +293,11 @@ static void error_from_row(sqlite3_stmt *stmt, struct lta_store_error *e)
 	e->expired = sqlite3_column_int(stmt, 14) != 0;
 	e->open_count = (uint32_t)sqlite3_column_int64(stmt, 15);
 	e->late_end_ns = sqlite3_column_int64(stmt, 16);
+	e->downstream_request = sqlite3_column_int64(stmt, 17);
+	e->has_downstream = e->downstream_request >= 0;
+	if (!e->has_downstream) {
+		e->downstream_request = 0;
+	}
 }
 
 /*

@@ -213,6 +213,7 @@ int lta_store_plan_time_range(struct store_reader *reader,
 struct store_error_row {
 	int64_t id;
 	int64_t start_ns, raised_ns, timeout_ns, late_end_ns;
+	int64_t downstream_request; /* -1: does not apply. */
 	uint64_t key;
 	int32_t pid, tid;
 	uint32_t open_count;

@@ -36,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -233,6 +233,16 @@ static const char schema_v4[] = "CREATE TABLE snapshots ("
 				" analysis INTEGER PRIMARY KEY,"
 				" updated_ns INTEGER NOT NULL,"
 				" snapshot TEXT NOT NULL);";
+
+/*
+ * Version 5: a derived interaction error names the downstream request
+ * that was still running for it (the server's request linked to the
+ * exchange in progress, 0 when none was), -1 when that does not apply
+ * (every error stored before).
+ */
+static const char schema_v5[] =
+	"ALTER TABLE errors"
+	" ADD COLUMN downstream_request INTEGER NOT NULL DEFAULT -1;";
 
 #define ANALYSIS_COLUMNS                                             \
 	"id, kind, source, status, reason, created_ns, updated_ns, " \
@@ -695,7 +705,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 4;
 	}
-	/* Later versions: if (version == 4) { ...; version = 5; } */
+	if (version == 4) {
+		ret = exec(db, schema_v5, "migrate schema to version 5");
+		if (ret) {
+			goto rollback;
+		}
+		version = 5;
+	}
+	/* Later versions: if (version == 5) { ...; version = 6; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);

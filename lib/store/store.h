@@ -305,6 +305,15 @@ struct lta_store_error {
 	bool expired;	     /* Forced out by the open-start bound. */
 	uint32_t open_count; /* Crash: starts open at the exit. */
 	int64_t late_end_ns; /* -1 until a late end arrives. */
+	/*
+	 * A derived InE on a connection paired with a traced server
+	 * (has_downstream): the id of that server's request still running
+	 * for it, 0 when none was (lta_agent_error.downstream). Without
+	 * has_downstream (every other error, and writers that do not know
+	 * it) it does not apply, and reads back so.
+	 */
+	bool has_downstream;
+	int64_t downstream_request;
 };
 
 /*

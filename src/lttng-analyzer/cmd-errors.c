@@ -25,6 +25,8 @@ struct errors_cmd {
 	struct lta_cli_run run;
 	uint64_t counts[3], late;
 	int json;
+	uint32_t max_kinds; /* 0: the segmenter's default. */
+	bool no_kinds;
 };
 
 void lta_cli_errors_usage(FILE *out);
@@ -44,6 +46,11 @@ void lta_cli_errors_usage(FILE *out)
 		"blocking call to another component an interaction). Prints "
 		"one\nline per error, and per late end.\n"
 		"\n"
+		"Derived services are keyed by the kind of request (request "
+		"line,\nfile served, program run, server called), at most "
+		"--max-kinds\nper process name; derived interactions with a "
+		"traced server by\nthat server.\n"
+		"\n"
 		"  --format=text|json   (default text; json: one object per "
 		"line)\n"
 		"  --k=K                deviations in the timeout (default 4)\n"
@@ -51,6 +58,10 @@ void lta_cli_errors_usage(FILE *out)
 		"  --ceiling=MS         largest timeout (default 30000)\n"
 		"  --warmup=N           samples before the estimate rules "
 		"(default 10)\n"
+		"  --max-kinds=N        kinds of request per process name "
+		"(default 64)\n"
+		"  --no-kinds           one derived service per process, as "
+		"before\n"
 		"  --no-derived         only the instrumentation points\n"
 		"  --no-rbl             only the derived starts and "
 		"ends\n" LTA_CLI_ALLOW_PARTIAL_HELP LTA_CLI_JOBS_HELP
@@ -104,6 +115,8 @@ static int on_error(const struct lta_timing_error *te, void *user_data)
 		lta_strbuf_int(&line, e->late_end_ts);
 		lta_strbuf_puts(&line, ",\"open\":");
 		lta_strbuf_uint(&line, e->open_count);
+		lta_strbuf_puts(&line, ",\"downstream_request\":");
+		lta_strbuf_int(&line, e->downstream);
 		lta_strbuf_puts(&line, e->expired ? ",\"expired\":true}\n"
 						  : ",\"expired\":false}\n");
 		if (line.failed) {
@@ -113,13 +126,23 @@ static int on_error(const struct lta_timing_error *te, void *user_data)
 		fwrite(line.data, 1, line.len, stdout);
 		lta_strbuf_fini(&line);
 	} else {
+		char downstream[48] = "";
+
+		if (e->downstream > 0) {
+			snprintf(downstream, sizeof(downstream),
+				 ", downstream request %lld",
+				 (long long)e->downstream);
+		} else if (e->downstream == 0) {
+			snprintf(downstream, sizeof(downstream),
+				 ", no downstream request running");
+		}
 		printf("%-8s #%llu %s/%s%s pid %d tid %d: started %lld, %s "
-		       "%lld (timeout %.3f ms)\n",
+		       "%lld (timeout %.3f ms%s)\n",
 		       what, (unsigned long long)e->id, e->entity, e->name,
 		       te->derived ? " (derived)" : "", e->pid, e->tid,
 		       (long long)e->start_ts, te->late ? "ended" : "raised",
 		       (long long)(te->late ? e->late_end_ts : e->raised_ts),
-		       (double)e->timeout_ns / 1e6);
+		       (double)e->timeout_ns / 1e6, downstream);
 	}
 	return 0;
 }
@@ -131,6 +154,17 @@ static int on_point(const struct lta_segment_point *point, void *user_data)
 	return lta_timing_point(cmd->timing, point);
 }
 
+/* A derived InE: the downstream request it waited for (segment.h). */
+static int64_t downstream(uint32_t trace, int32_t pid, int32_t tid,
+			  void *user_data)
+{
+	struct errors_cmd *cmd = user_data;
+
+	(void)pid;
+	return cmd->segment ? lta_segment_downstream(cmd->segment, trace, tid)
+			    : -1;
+}
+
 int lta_cli_errors(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -139,6 +173,8 @@ int lta_cli_errors(int argc, char **argv)
 		{ "floor", required_argument, NULL, 'F' },
 		{ "ceiling", required_argument, NULL, 'C' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "max-kinds", required_argument, NULL, 'K' },
+		{ "no-kinds", no_argument, NULL, 'N' },
 		{ "no-derived", no_argument, NULL, 'D' },
 		{ "no-rbl", no_argument, NULL, 'R' },
 		{ LTA_CLI_ALLOW_PARTIAL_OPTION, no_argument, NULL, 'P' },
@@ -178,6 +214,10 @@ int lta_cli_errors(int argc, char **argv)
 			}
 			continue;
 		}
+		if (opt == 'N') {
+			cmd.no_kinds = true;
+			continue;
+		}
 		if (opt == 'D' || opt == 'R') {
 			*(opt == 'D' ? &cmd.options.no_derived
 				     : &cmd.options.no_rbl) = true;
@@ -207,18 +247,32 @@ int lta_cli_errors(int argc, char **argv)
 		case 'w':
 			cmd.options.agent.warmup = (uint32_t)v;
 			break;
+		case 'K':
+			if (v > UINT32_MAX || v != (double)(uint32_t)v) {
+				fprintf(stderr,
+					"lttng-analyzer errors: bad value "
+					"\"%s\"\n",
+					optarg);
+				return LTA_CLI_EXIT_USAGE;
+			}
+			cmd.max_kinds = (uint32_t)v;
+			break;
 		}
 	}
 	if (optind >= argc) {
 		lta_cli_errors_usage(stderr);
 		return LTA_CLI_EXIT_USAGE;
 	}
+	cmd.options.downstream = downstream;
+	cmd.options.downstream_data = &cmd;
 	cmd.timing = lta_timing_create(&cmd.options, on_error, &cmd);
 	if (cmd.timing && !cmd.options.no_derived) {
 		struct lta_segment_options so = {
 			.max_calls = 0,
 			.on_point = on_point,
 			.point_data = &cmd,
+			.max_kinds = cmd.max_kinds,
+			.no_kinds = cmd.no_kinds,
 		};
 
 		cmd.segment = lta_segment_create(&so, NULL, NULL);

@@ -1,13 +1,17 @@
 /*
  * The agent with hand-built sequences: warm-up, a timeout firing exactly
- * once, InE before CoE, crash, late end, many keys at once, and memory
- * bounded when ends never come.
+ * once, InE before CoE, crash, late end, many keys at once, memory
+ * bounded when ends never come, and starts moved to another estimate
+ * (re-keyed: the kind of a request known once it runs).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/agent.h"
 #include "agent/timing.h"
+#include "segment/segment.h"
 #include "tap.h"
 
 #define MS 1000000LL
@@ -353,6 +357,561 @@ static void test_timing(void)
 	lta_timing_destroy(t);
 }
 
+/* The samples of (entity "srv", NAME), or -1. */
+static int64_t samples_found;
+
+static int find_samples(const struct lta_agent_estimate *e, void *u)
+{
+	if (strcmp(e->name, u) == 0) {
+		samples_found = (int64_t)e->samples;
+	}
+	return 0;
+}
+
+static int64_t samples_of(struct lta_agent *a, const char *name)
+{
+	samples_found = -1;
+	lta_agent_estimates(a, find_samples, (void *)name);
+	return samples_found;
+}
+
+static void test_move(void)
+{
+	struct lta_agent_options o = { .warmup = 5,
+				       .floor_ns = 10 * MS,
+				       .ceiling_ns = 10 * S };
+	struct lta_agent *a = fresh(&o);
+	int64_t t, fast, slow, n;
+
+	diag("re-keying: an open start moved to another estimate");
+	t = train(a, LTA_AGENT_SERVICE, "fast", 30, 2 * MS, 0);
+	t = train(a, LTA_AGENT_SERVICE, "slow", 30, 300 * MS, t);
+	fast = timeout_of(a, "fast");
+	slow = timeout_of(a, "slow");
+	is_int(fast, 10 * MS, "fast: 2 ms, its timeout the floor (10 ms)");
+	ok(slow > 300 * MS && slow < 400 * MS,
+	   "slow: 300 ms, its timeout a little more (%lld ns)",
+	   (long long)slow);
+	is_int(timeout_of(a, "request"), -1, "no estimate of request yet");
+
+	diag("moved earlier: the deadline is the new estimate's");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "request", 1,
+			t);
+	lta_agent_advance(a, t + 2 * MS);
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 1,
+			      "srv", "fast"),
+	       0, "moved from request to fast");
+	lta_agent_advance(a, t + fast - 1);
+	is_int(nseen, 0, "one ns before start + fast's timeout: nothing");
+	lta_agent_advance(a, t + fast);
+	ok(nseen == 1 && seen[0].type == LTA_AGENT_COE &&
+		   strcmp(seen[0].name, "fast") == 0 && seen[0].start_ts == t &&
+		   seen[0].timeout_ns == fast && seen[0].raised_ts == t + fast,
+	   "at start + fast's timeout: a CoE of fast, from the first start");
+
+	diag("moved later: the old deadline no longer holds");
+	nseen = 0;
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "fast", 2, t);
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "fast", 2, "srv",
+		       "slow");
+	lta_agent_advance(a, t + fast + MS);
+	is_int(nseen, 0, "past fast's deadline: nothing");
+	lta_agent_advance(a, t + slow - 1);
+	is_int(nseen, 0, "one ns before slow's: nothing");
+	n = samples_of(a, "slow");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 2,
+		      t + slow - 1);
+	is_int(samples_of(a, "slow"), n + 1, "its end feeds slow's estimate");
+	is_int(lta_agent_counters(a)->unmatched_ends, 0,
+	       "the end under the new name found its start");
+
+	diag("moved when the new deadline is past: fires at the next advance");
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "slow", 3, t);
+	lta_agent_advance(a, t + 50 * MS);
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 3, "srv",
+		       "fast");
+	is_int(nseen, 0, "not raised by the move itself");
+	lta_agent_advance(a, t + 51 * MS);
+	ok(nseen == 1 && strcmp(seen[0].name, "fast") == 0 &&
+		   seen[0].raised_ts == t + 51 * MS &&
+		   seen[0].timeout_ns == fast,
+	   "raised at the next advance, with fast's timeout");
+
+	diag("an unknown start, and a start that already failed");
+	n = (int64_t)lta_agent_counters(a)->moves;
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 99,
+			      "srv", "fast"),
+	       -ENOENT, "no such start: -ENOENT");
+	is_int(lta_agent_move(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "slow", 3,
+			      "srv", "fast"),
+	       -ENOENT, "another kind of start: -ENOENT");
+	is_int((int64_t)lta_agent_counters(a)->moves, n, "not counted");
+	nseen = 0;
+	t += 10 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "request", 4,
+			t);
+	lta_agent_advance(a, t + 6 * S);
+	ok(nseen == 1 && strcmp(seen[0].name, "request") == 0,
+	   "a hang before its kind is known: a CoE of request (warm-up "
+	   "timeout)");
+	is_int(lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "request", 4,
+			      "srv", "slow"),
+	       0, "its kind known after the error: moved");
+	n = samples_of(a, "slow");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 4, t + 7 * S);
+	ok(nseen == 2 && seen_late[1] && seen[1].id == seen[0].id &&
+		   strcmp(seen[1].name, "request") == 0 &&
+		   seen[1].late_end_ts == t + 7 * S,
+	   "its end under the new name is the late end of that error, "
+	   "which keeps the name it was raised with");
+	is_int(samples_of(a, "slow"), n, "and no sample of slow");
+
+	diag("a service past its deadline, waiting for its interaction");
+	nseen = 0;
+	t += 20 * S;
+	train(a, LTA_AGENT_INTERACTION, "db", 30, 100 * MS, t);
+	t += 20 * S;
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 10, "srv", "fast", 5, t);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 10, "srv", "db", 5,
+			t + MS);
+	lta_agent_advance(a, t + 20 * MS);
+	is_int(nseen, 0, "past fast's deadline it waits for its interaction");
+	lta_agent_move(a, LTA_AGENT_SERVICE, 0, 10, "srv", "fast", 5, "srv",
+		       "slow");
+	lta_agent_end(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "db", 5,
+		      t + 100 * MS);
+	lta_agent_advance(a, t + 100 * MS + 1);
+	is_int(nseen, 0,
+	       "moved to slow, whose deadline is ahead: the interaction's "
+	       "end does not decide it");
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 10, "srv", "slow", 5,
+		      t + 200 * MS);
+	lta_agent_advance(a, t + 20 * S);
+	is_int(nseen, 0, "it ended in slow's time: no error");
+	is_int((int64_t)lta_agent_counters(a)->open, 0, "nothing open");
+	ok(lta_agent_counters(a)->moves >= 5, "moves counted (%llu)",
+	   (unsigned long long)lta_agent_counters(a)->moves);
+	lta_agent_destroy(a);
+}
+
+static int64_t answer_downstream(const struct lta_agent_error *e, void *data)
+{
+	(void)data;
+	return e->key == 7 ? 57 : 0;
+}
+
+static void test_downstream(void)
+{
+	struct lta_agent_options o = { .floor_ns = 10 * MS,
+				       .ceiling_ns = 1 * S,
+				       .downstream = answer_downstream };
+	struct lta_agent *a = fresh(&o);
+
+	diag("an InE carries what its interaction waited for downstream");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 10, 11, "srv", "req", 7, 0);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 11, "srv", "db", 7, 0);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 12, "srv", "db", 8, 0);
+	lta_agent_advance(a, 2 * S);
+	ok(nseen == 2 && seen[0].type == LTA_AGENT_INE &&
+		   seen[1].type == LTA_AGENT_INE,
+	   "two InE (and no CoE for the service around one)");
+	ok(nseen == 2 && ((seen[0].key == 7 && seen[0].downstream == 57 &&
+			   seen[1].downstream == 0) ||
+			  (seen[1].key == 7 && seen[1].downstream == 57 &&
+			   seen[0].downstream == 0)),
+	   "key 7: request 57; key 8: none running");
+	lta_agent_end(a, LTA_AGENT_INTERACTION, 0, 10, "srv", "db", 7, 3 * S);
+	ok(nseen == 3 && seen_late[2] && seen[2].downstream == 57,
+	   "its late end reports the same");
+	lta_agent_destroy(a);
+	a = fresh(NULL);
+	lta_agent_start(a, LTA_AGENT_INTERACTION, 0, 10, 11, "srv", "db", 7, 0);
+	lta_agent_advance(a, 40 * S);
+	ok(nseen == 1 && seen[0].downstream == -1,
+	   "without the option: -1 (does not apply)");
+	lta_agent_destroy(a);
+}
+
+static int64_t forty_two(uint32_t trace, int32_t pid, int32_t tid, void *data)
+{
+	(void)trace;
+	(void)pid;
+	(void)data;
+	return tid == 2 ? 42 : 0;
+}
+
+static void test_timing_downstream(void)
+{
+	struct lta_timing_options o = { .agent = { .floor_ns = 10 * MS,
+						   .ceiling_ns = 1 * S },
+					.downstream = forty_two };
+	struct lta_timing *t = lta_timing_create(&o, on_timing, NULL);
+	struct lta_event e;
+
+	diag("timing: the downstream of derived InE only");
+	ntseen = 0;
+	timing_point(t, false, true, 2, "socket:read", 2, 0, 0);
+	memset(&e, 0, sizeof(e));
+	e.kind = LTA_EVENT_RBL_START;
+	e.pid = 10;
+	e.tid = 2;
+	e.u.rbl.interaction = true;
+	e.u.rbl.entity = "httpd";
+	e.u.rbl.name = "db";
+	e.u.rbl.key = 2;
+	lta_timing_event(t, &e);
+	lta_timing_advance(t, 2 * S);
+	ok(ntseen == 2 && tseen_error[0].type == LTA_AGENT_INE &&
+		   tseen_error[1].type == LTA_AGENT_INE,
+	   "two InE");
+	ok(ntseen == 2 &&
+		   tseen_error[tseen[0].derived ? 0 : 1].downstream == 42 &&
+		   tseen_error[tseen[0].derived ? 1 : 0].downstream == -1,
+	   "the derived one asked (42), the rbl one not (-1)");
+	lta_timing_destroy(t);
+}
+
+/* --- the segmenter's points through the glue: a mixed workload ------------ */
+
+static const char *const N_ACCEPT4 = "accept4", *const N_READ = "read",
+			 *const N_WRITEV = "writev", *const N_CLOSE = "close",
+			 *const N_OPENAT = "openat", *const N_CLONE = "clone",
+			 *const N_EXECVE = "execve", *const N_SOCKET = "socket",
+			 *const N_WRITE = "write";
+
+/* Both analyses of one trace, fed as the pipeline does: timing first. */
+struct web {
+	struct lta_timing *timing;
+	struct lta_segment *segment;
+	int32_t pid;
+};
+
+static int web_point(const struct lta_segment_point *p, void *data)
+{
+	struct web *w = data;
+
+	return lta_timing_point(w->timing, p);
+}
+
+static int64_t web_downstream(uint32_t trace, int32_t pid, int32_t tid,
+			      void *data)
+{
+	struct web *w = data;
+
+	(void)pid;
+	return lta_segment_downstream(w->segment, trace, tid);
+}
+
+static int web_feeds;
+
+static void web_feed(struct web *w, struct lta_event *e)
+{
+	if (lta_timing_event(w->timing, e) || lta_segment_feed(w->segment, e)) {
+		web_feeds++;
+	}
+}
+
+static void web_arg(struct lta_event *e, const char *name, int64_t v)
+{
+	struct lta_arg *a = &e->args[e->nargs];
+
+	a->name = name;
+	a->type = LTA_ARG_SINT;
+	a->v.s = v;
+	if (strcmp(name, "fd") == 0) {
+		e->fd_arg = (int8_t)e->nargs;
+	} else if (strcmp(name, "ret") == 0) {
+		e->ret_arg = (int8_t)e->nargs;
+	}
+	e->nargs++;
+}
+
+static void web_str(struct lta_event *e, const char *name, const char *v)
+{
+	struct lta_arg *a = &e->args[e->nargs++];
+
+	a->name = name;
+	a->type = LTA_ARG_STRING;
+	a->v.str = v;
+}
+
+static struct lta_event web_event(const struct web *w, int32_t tid, int64_t ts,
+				  bool exit, enum lta_syscall sc,
+				  const char *name)
+{
+	struct lta_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.pid = tid >= 5000 ? tid : w->pid;
+	e.tid = tid;
+	e.procname = "apache2";
+	e.kind = exit ? LTA_EVENT_SYSCALL_EXIT : LTA_EVENT_SYSCALL_ENTRY;
+	e.syscall = sc;
+	e.syscall_name = name;
+	e.name = name;
+	e.entry_ts = -1;
+	e.fd_arg = -1;
+	e.ret_arg = -1;
+	return e;
+}
+
+/* A call on FD (or none, -1) by TID from TS for D ns, returning RET. */
+static void web_call(struct web *w, int32_t tid, int64_t ts, int64_t d,
+		     enum lta_syscall sc, const char *name, int64_t fd,
+		     int64_t ret)
+{
+	struct lta_event e = web_event(w, tid, ts, false, sc, name);
+
+	if (fd >= 0) {
+		web_arg(&e, "fd", fd);
+	}
+	web_feed(w, &e);
+	e = web_event(w, tid, ts + d, true, sc, name);
+	web_arg(&e, "ret", ret);
+	web_feed(w, &e);
+}
+
+static void web_accept(struct web *w, int32_t tid, int64_t ts)
+{
+	struct lta_event e =
+		web_event(w, tid, ts, true, LTA_SYSCALL_accept4, N_ACCEPT4);
+
+	web_arg(&e, "ret", 7);
+	web_arg(&e, "family", 2);
+	web_arg(&e, "sport", 40000);
+	web_feed(w, &e);
+}
+
+static void web_open(struct web *w, int32_t tid, int64_t ts, const char *path,
+		     int64_t fd)
+{
+	struct lta_event e =
+		web_event(w, tid, ts, false, LTA_SYSCALL_openat, N_OPENAT);
+
+	web_arg(&e, "dfd", -100);
+	web_str(&e, "filename", path);
+	web_arg(&e, "flags", O_RDONLY | O_CLOEXEC);
+	web_feed(w, &e);
+	e = web_event(w, tid, ts + 5000, true, LTA_SYSCALL_openat, N_OPENAT);
+	web_arg(&e, "ret", fd);
+	web_feed(w, &e);
+}
+
+/*
+ * A static page served by TID from T (accepted by ACCEPTOR): about half a
+ * millisecond, varying. Without END, it hangs after opening its file.
+ */
+static void web_static(struct web *w, int32_t acceptor, int32_t tid, int64_t t,
+		       int i, bool end)
+{
+	int64_t d = 300000 + (i * 7919 % 11) * 50000; /* 0.3 to 0.8 ms */
+
+	web_accept(w, acceptor, t);
+	web_call(w, tid, t + 10000, 20000, LTA_SYSCALL_read, N_READ, 7, 80);
+	web_open(w, tid, t + 40000, "/var/www/html/index.html", 8);
+	if (!end) {
+		return;
+	}
+	web_call(w, tid, t + d - 60000, 30000, LTA_SYSCALL_writev, N_WRITEV, 7,
+		 10000);
+	web_call(w, tid, t + d - 20000, 5000, LTA_SYSCALL_close, N_CLOSE, 8, 0);
+	web_call(w, tid, t + d, 10000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+}
+
+/*
+ * A CGI script: the serving thread forks, the child executes the script,
+ * the thread reads its output for 28 to 34 ms. Without END, the read
+ * never returns.
+ */
+static void web_cgi(struct web *w, int32_t tid, int64_t t, int i, bool end)
+{
+	int64_t d = 28 * MS + (i * 7919 % 7) * MS;
+	int32_t child = 5000 + i;
+	struct lta_event e;
+
+	web_accept(w, tid, t);
+	web_call(w, tid, t + 10000, 20000, LTA_SYSCALL_read, N_READ, 7, 80);
+	web_call(w, tid, t + 50000, 100000, LTA_SYSCALL_clone, N_CLONE, -1,
+		 child);
+	e = web_event(w, child, t + 200000, false, LTA_SYSCALL_execve,
+		      N_EXECVE);
+	web_str(&e, "filename", "/usr/lib/cgi-bin/sleep.cgi");
+	web_feed(w, &e);
+	e = web_event(w, tid, t + 300000, false, LTA_SYSCALL_read, N_READ);
+	web_arg(&e, "fd", 9);
+	web_feed(w, &e);
+	if (!end) {
+		return;
+	}
+	e = web_event(w, tid, t + d - 100000, true, LTA_SYSCALL_read, N_READ);
+	web_arg(&e, "ret", 100);
+	web_feed(w, &e);
+	web_call(w, tid, t + d - 50000, 30000, LTA_SYSCALL_writev, N_WRITEV, 7,
+		 100);
+	web_call(w, tid, t + d, 10000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+}
+
+static struct web web_create(bool no_kinds)
+{
+	struct lta_timing_options o = { .agent = { .floor_ns = 10 * MS,
+						   .ceiling_ns = 2 * S,
+						   .warmup = 10 } };
+	static struct web w;
+	struct lta_segment_options so = { .max_calls = 16,
+					  .on_point = web_point,
+					  .no_kinds = no_kinds };
+
+	memset(&w, 0, sizeof(w));
+	o.downstream = web_downstream;
+	o.downstream_data = &w;
+	w.pid = 10;
+	so.point_data = &w;
+	w.timing = lta_timing_create(&o, on_timing, NULL);
+	w.segment = lta_segment_create(&so, NULL, NULL);
+	ntseen = 0;
+	web_feeds = 0;
+	return w;
+}
+
+static void web_destroy(struct web *w)
+{
+	lta_segment_destroy(w->segment);
+	lta_timing_destroy(w->timing);
+}
+
+/* 2,000 requests from T, one in 50 a CGI script; returns the next time. */
+static int64_t web_mix(struct web *w, int64_t t)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (i % 50 == 49) {
+			web_cgi(w, 10, t, i, true);
+			t += 40 * MS;
+		} else {
+			web_static(w, 10, 10, t, i, true);
+			t += MS;
+		}
+	}
+	return t;
+}
+
+static int count_type(enum lta_agent_error_type type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ntseen && i < 16; i++) {
+		n += !tseen[i].late && tseen_error[i].type == type;
+	}
+	return n;
+}
+
+static void test_mixed_workload(void)
+{
+	static const char *const STATIC_KIND =
+		"request file /var/www/html/index.html";
+	static const char *const CGI_KIND =
+		"request exec /usr/lib/cgi-bin/sleep.cgi";
+	struct web w;
+	int64_t t, to;
+
+	diag("a mixed workload through the segmenter and the glue: 1,960 "
+	     "static pages of 0.3-0.8 ms, 40 CGI scripts of 28-34 ms");
+	w = web_create(true);
+	web_mix(&w, 0);
+	ok(count_type(LTA_AGENT_COE) > 0,
+	   "one estimate for every request (kinds off): false CoE (%d)",
+	   count_type(LTA_AGENT_COE));
+	web_destroy(&w);
+
+	w = web_create(false);
+	t = web_mix(&w, 0);
+	is_int(web_feeds, 0, "fed without error");
+	is_int(ntseen, 0, "an estimate per kind: no error at all");
+	ok(lta_agent_counters(lta_timing_agent(w.timing))->moves == 2000,
+	   "each request moved to its kind once (%llu)",
+	   (unsigned long long)lta_agent_counters(lta_timing_agent(w.timing))
+		   ->moves);
+	to = timeout_of((struct lta_agent *)lta_timing_agent(w.timing),
+			STATIC_KIND);
+	is_int(to, 10 * MS, "the static kind's timeout: the floor, 10 ms");
+
+	diag("a static page that hangs: a CoE within its kind's timeout");
+	t += 100 * MS;
+	web_static(&w, 10, 10, t, 1, false);
+	lta_timing_advance(w.timing, t + 9 * MS);
+	is_int(ntseen, 0, "nothing at 9 ms");
+	lta_timing_advance(w.timing, t + 11 * MS);
+	ok(ntseen == 1 && tseen_error[0].type == LTA_AGENT_COE &&
+		   strcmp(tseen_error[0].name, STATIC_KIND) == 0 &&
+		   tseen_error[0].start_ts == t &&
+		   tseen_error[0].timeout_ns == to &&
+		   tseen_error[0].raised_ts - t <= to + MS,
+	   "a CoE of the static kind, from its start, by 11 ms");
+	t += 3 * S;
+	/* Its process gives up on it: the trace goes on. */
+	lta_timing_advance(w.timing, t);
+
+	diag("a CGI script that hangs: a CoE within its kind's timeout, not "
+	     "the static one's");
+	to = timeout_of((struct lta_agent *)lta_timing_agent(w.timing),
+			CGI_KIND);
+	ok(to > 34 * MS && to < 60 * MS,
+	   "the CGI kind's timeout is over its longest run (%lld ns)",
+	   (long long)to);
+	w.pid = 20; /* Each hang in a process of its own. */
+	web_cgi(&w, 20, t, 3, false);
+	lta_timing_advance(w.timing, t + 34 * MS);
+	is_int(ntseen, 1, "nothing new at 34 ms");
+	lta_timing_advance(w.timing, t + to);
+	ok(ntseen == 2 && tseen_error[1].type == LTA_AGENT_COE &&
+		   strcmp(tseen_error[1].name, CGI_KIND) == 0 &&
+		   tseen_error[1].start_ts == t &&
+		   tseen_error[1].timeout_ns == to,
+	   "a CoE of the CGI kind at its start + its timeout");
+	t += 3 * S;
+	lta_timing_advance(w.timing, t);
+
+	diag("a hang before the kind is known: caught, as request");
+	w.pid = 30;
+	web_accept(&w, 30, t);
+	lta_timing_advance(w.timing, t + 999 * MS);
+	is_int(ntseen, 2, "nothing before the warm-up timeout (1 s)");
+	lta_timing_advance(w.timing, t + S);
+	ok(ntseen == 3 && tseen_error[2].type == LTA_AGENT_COE &&
+		   strcmp(tseen_error[2].name, "request") == 0,
+	   "a CoE of request at ceiling / 2 (no sample: no request ends "
+	   "without a kind)");
+	t += 3 * S;
+	lta_timing_advance(w.timing, t);
+
+	diag("a listener accepts, a worker serves and hangs on a socket: the "
+	     "InE, and no CoE for its (moved) service");
+	w.pid = 40;
+	web_static(&w, 40, 41, t, 1, false);
+	web_call(&w, 41, t + 100000, 10000, LTA_SYSCALL_socket, N_SOCKET, -1,
+		 20);
+	web_call(&w, 41, t + 200000, 10000, LTA_SYSCALL_write, N_WRITE, 20, 10);
+	{
+		struct lta_event e = web_event(&w, 41, t + 300000, false,
+					       LTA_SYSCALL_read, N_READ);
+
+		web_arg(&e, "fd", 20);
+		web_feed(&w, &e);
+	}
+	lta_timing_advance(w.timing, t + 2 * S);
+	ok(ntseen == 4 && tseen_error[3].type == LTA_AGENT_INE &&
+		   strcmp(tseen_error[3].name, "socket:read") == 0,
+	   "one InE, socket:read");
+	is_int(tseen_error[3].downstream, -1,
+	       "no traced server at the other end: downstream -1");
+	is_int(count_type(LTA_AGENT_COE), 3, "no CoE for its service");
+	web_destroy(&w);
+}
+
 static int gone_pid_7(uint32_t trace, int32_t pid, void *data)
 {
 	(void)trace;
@@ -390,5 +949,9 @@ int main(void)
 	test_replace_and_unmatched();
 	test_timing();
 	test_gone_is_crash();
+	test_move();
+	test_downstream();
+	test_timing_downstream();
+	test_mixed_workload();
 	return exit_status();
 }

@@ -7,6 +7,7 @@
  * traces through the tasks module.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -646,14 +647,21 @@ static void test_end_names(void)
 	   "an unknown name is refused, the reason untouched");
 }
 
-/* Derived points, as text: "S+ request 1", "I+ socket:read 301"... */
-static char points[32][64];
+/*
+ * Derived points, as text: "S+ php request 1", "I+ php socket:read 301",
+ * a move "S> php request => request to socket 1"...
+ */
+static char points[32][128];
 static int npoints;
 
 static int collect_point(const struct lta_segment_point *p, void *user_data)
 {
 	(void)user_data;
-	if (npoints < 32) {
+	if (npoints < 32 && p->moved_from) {
+		snprintf(points[npoints++], sizeof(points[0]),
+			 "S> %s %s => %s %llu", p->entity, p->moved_from,
+			 p->name, (unsigned long long)p->key);
+	} else if (npoints < 32) {
 		snprintf(points[npoints++], sizeof(points[0]),
 			 "%c%c %s %s %llu", p->interaction ? 'I' : 'S',
 			 p->end ? '-' : '+', p->entity, p->name,
@@ -693,6 +701,8 @@ static void test_derived_points(void)
 			"S+ php request 1",
 			"I+ php socket:connect 301",
 			"I- php socket:connect 301",
+			/* It writes to another server: its kind. */
+			"S> php request => request to socket 1",
 			"I+ php socket:write 301",
 			"I- php socket:write 301",
 			"I+ php socket:poll 301",
@@ -701,11 +711,11 @@ static void test_derived_points(void)
 			"I- php socket:read 301",
 			"I+ php socket:read 301",
 			"I- php socket:read 301",
-			"S- php request 1",
+			"S- php request to socket 1",
 		};
 		int n = (int)(sizeof(want) / sizeof(want[0]));
 
-		is_int(npoints, n, "12 points");
+		is_int(npoints, n, "13 points");
 		for (i = 0; i < n && i < npoints; i++) {
 			is_str(points[i], want[i], "%s", want[i]);
 		}
@@ -1686,6 +1696,349 @@ static void test_move(void)
 	seg = NULL;
 }
 
+/* --- kinds of requests (derived services) ----------------------------- */
+
+/* open(PATH, FLAGS) by C at TS returning RET (the kernel's openat). */
+static void open_file(const struct ctx *c, int64_t ts, const char *path,
+		      int64_t flags, int64_t ret)
+{
+	struct lta_event e = base(c, ts, LTA_EVENT_SYSCALL_ENTRY,
+				  LTA_SYSCALL_openat, N_OPENAT);
+	struct lta_arg *a;
+
+	add_int(&e, "dfd", -100);
+	a = &e.args[e.nargs++];
+	a->name = "filename";
+	a->type = LTA_ARG_STRING;
+	a->v.str = path;
+	add_int(&e, "flags", flags);
+	add_int(&e, "mode", 0);
+	feed(&e);
+	exit_(c, ts + 10, LTA_SYSCALL_openat, N_OPENAT, ret);
+}
+
+/* A sched_process_fork (PARENT forks CHILD) or exec (TID runs PATH). */
+static void process_event(const struct ctx *c, int64_t ts,
+			  enum lta_event_kind kind, int32_t tid, int32_t parent,
+			  const char *path)
+{
+	struct lta_event e =
+		base(c, ts, kind, LTA_SYSCALL_UNKNOWN,
+		     kind == LTA_EVENT_PROCESS_FORK ? "sched_process_fork"
+						    : "sched_process_exec");
+
+	e.syscall_name = NULL;
+	e.u.process.tid = tid;
+	e.u.process.pid = tid;
+	e.u.process.parent_tid = parent;
+	e.u.process.parent_pid = parent;
+	e.u.process.name = path;
+	feed(&e);
+}
+
+/* The points since FROM, joined by " | ": compared as one string. */
+static const char *points_since(int from)
+{
+	static char joined[2048];
+	size_t len = 0;
+	int i;
+
+	joined[0] = '\0';
+	for (i = from; i < npoints && len < sizeof(joined); i++) {
+		len += (size_t)snprintf(joined + len, sizeof(joined) - len,
+					"%s%s", i > from ? " | " : "",
+					points[i]);
+	}
+	return joined;
+}
+
+static void test_kinds(void)
+{
+	static const char *const N_CLONE = "clone", *const N_EXECVE = "execve";
+	struct lta_segment_options options = { .max_calls = 16,
+					       .on_point = collect_point };
+	struct ctx w = { 0, 1300, 1300, "apache2" };
+	struct ctx child = { 0, 1399, 1399, "apache2" };
+	struct ctx other = { 0, 1500, 1500, "apache2" };
+	struct ctx nginx = { 0, 1600, 1600, "nginx" };
+	int from;
+
+	diag("kinds: the request line, without its query");
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 48000);
+	entry(&w, 1100, LTA_SYSCALL_read, N_READ, 7);
+	http_event(&w, 1105, 7, 0, 1, "GET /cgi-bin/a.cgi?x=1&y=2 HTTP/1.1");
+	exit_(&w, 1110, LTA_SYSCALL_read, N_READ, 80);
+	/* A file after the line: the line ranks first, nothing moves. */
+	open_file(&w, 1200, "/usr/lib/cgi-bin/a.cgi", O_RDONLY, 9);
+	call(&w, 1300, LTA_SYSCALL_writev, N_WRITEV, 7, 100);
+	read_again(&w, 1400, 7);
+	is_str(points_since(0),
+	       "S+ apache2 request 1 | "
+	       "S> apache2 request => request GET /cgi-bin/a.cgi 1 | "
+	       "S- apache2 request GET /cgi-bin/a.cgi 1",
+	       "started as request, moved at the line, ended under it");
+	diag("kinds: the next request on the connection, its line known at "
+	     "its start");
+	from = npoints;
+	entry(&w, 2000, LTA_SYSCALL_read, N_READ, 7);
+	http_event(&w, 2005, 7, 0, 1, "POST /form HTTP/1.1");
+	exit_(&w, 2010, LTA_SYSCALL_read, N_READ, 80);
+	call(&w, 2100, LTA_SYSCALL_writev, N_WRITEV, 7, 100);
+	read_again(&w, 2200, 7);
+	is_str(points_since(from),
+	       "S+ apache2 request 2 | "
+	       "S> apache2 request => request POST /form 2 | "
+	       "S- apache2 request POST /form 2",
+	       "moved at the exit of the read that began it");
+	call(&w, 2300, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+
+	diag("kinds: the file served, not the probes before it");
+	from = npoints;
+	accept_exit(&w, 3000, 7, 48001);
+	call(&w, 3100, LTA_SYSCALL_read, N_READ, 7, 80);
+	open_file(&w, 3200, "/var/www/.htaccess", O_RDONLY, -2);
+	open_file(&w, 3210, "/var/www/html/.htaccess", O_RDONLY, 9);
+	open_file(&w, 3220, "/etc/localtime", O_RDONLY, 10);
+	open_file(&w, 3230, "/var/log/apache2/x.log", O_WRONLY | O_APPEND, 11);
+	open_file(&w, 3240, "/var/www/html", O_RDONLY | O_DIRECTORY, 12);
+	is_int(npoints - from, 1,
+	       "a failed open, a hidden file, /etc, a write, a directory: no "
+	       "kind");
+	open_file(&w, 3300, "/var/www/html/index.html", O_RDONLY | O_CLOEXEC,
+		  13);
+	open_file(&w, 3400, "/var/www/html/other.html", O_RDONLY, 14);
+	call(&w, 3500, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points_since(from),
+	       "S+ apache2 request 3 | "
+	       "S> apache2 request => request file /var/www/html/index.html "
+	       "3 | "
+	       "S- apache2 request file /var/www/html/index.html 3",
+	       "the first file read names it; the second changes nothing");
+
+	diag("kinds: the program a forked child executes (kernel events)");
+	from = npoints;
+	accept_exit(&w, 4000, 7, 48002);
+	call(&w, 4100, LTA_SYSCALL_read, N_READ, 7, 80);
+	entry(&w, 4200, LTA_SYSCALL_clone, N_CLONE, -1);
+	process_event(&w, 4201, LTA_EVENT_PROCESS_FORK, 1399, 1300, "apache2");
+	exit_(&w, 4210, LTA_SYSCALL_clone, N_CLONE, 1399);
+	/* Another process executes first: not this request's. */
+	process_event(&other, 4250, LTA_EVENT_PROCESS_EXEC, 1500, -1,
+		      "/bin/true");
+	is_int(npoints - from, 1, "no kind from an unrelated exec");
+	process_event(&child, 4300, LTA_EVENT_PROCESS_EXEC, 1399, -1,
+		      "/usr/lib/cgi-bin/sleep.cgi");
+	process_event(&child, 4400, LTA_EVENT_PROCESS_EXEC, 1399, -1,
+		      "/bin/sh");
+	call(&w, 4500, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points_since(from),
+	       "S+ apache2 request 4 | "
+	       "S> apache2 request => request exec /usr/lib/cgi-bin/sleep.cgi "
+	       "4 | "
+	       "S- apache2 request exec /usr/lib/cgi-bin/sleep.cgi 4",
+	       "its child's first exec names it");
+
+	diag("kinds: fork and execve from the system calls only");
+	from = npoints;
+	accept_exit(&w, 5000, 7, 48003);
+	call(&w, 5100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w, 5200, LTA_SYSCALL_clone, N_CLONE, -1, 1399);
+	{
+		struct lta_event e = base(&child, 5300, LTA_EVENT_SYSCALL_ENTRY,
+					  LTA_SYSCALL_execve, N_EXECVE);
+		struct lta_arg *a = &e.args[e.nargs++];
+
+		a->name = "filename";
+		a->type = LTA_ARG_STRING;
+		a->v.str = "/usr/lib/cgi-bin/b.cgi";
+		feed(&e);
+	}
+	/* A peer after the exec ranks lower: nothing moves. */
+	connect_call(&w, 5400, 9, 3306, 0);
+	call(&w, 5500, LTA_SYSCALL_write, N_WRITE, 9, 10);
+	call(&w, 5600, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points_since(from),
+	       "S+ apache2 request 5 | "
+	       "S> apache2 request => request exec /usr/lib/cgi-bin/b.cgi 5 | "
+	       "S- apache2 request exec /usr/lib/cgi-bin/b.cgi 5",
+	       "the execve entry of the child names it");
+
+	diag("kinds: a server it writes to, then a file (higher priority)");
+	from = npoints;
+	accept_exit(&w, 6000, 7, 48004);
+	call(&w, 6100, LTA_SYSCALL_read, N_READ, 7, 80);
+	connect_unix(&w, 6200, 10);
+	call(&w, 6300, LTA_SYSCALL_write, N_WRITE, 10, 10);
+	connect_call(&w, 6400, 11, 3306, 0);
+	call(&w, 6500, LTA_SYSCALL_write, N_WRITE, 11, 10);
+	open_file(&w, 6600, "/var/www/html/index.php", O_RDONLY, 12);
+	call(&w, 6700, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points_since(from),
+	       "S+ apache2 request 6 | "
+	       "S> apache2 request => request to unix 6 | "
+	       "S> apache2 request to unix => request file "
+	       "/var/www/html/index.php 6 | "
+	       "S- apache2 request file /var/www/html/index.php 6",
+	       "to unix (no path in a kernel trace), not moved by a second "
+	       "server, then moved to the file");
+
+	diag("kinds: at most max_kinds per process name, then other");
+	options.max_kinds = 2;
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 48010);
+	open_file(&w, 1100, "/a", O_RDONLY, 9);
+	call(&w, 1200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	accept_exit(&w, 2000, 7, 48011);
+	open_file(&w, 2100, "/b", O_RDONLY, 9);
+	call(&w, 2200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	accept_exit(&w, 3000, 7, 48012);
+	open_file(&w, 3100, "/c", O_RDONLY, 9);
+	call(&w, 3200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	accept_exit(&w, 4000, 7, 48013);
+	open_file(&w, 4100, "/a", O_RDONLY, 9);
+	call(&w, 4200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	accept_exit(&nginx, 5000, 7, 48014);
+	open_file(&nginx, 5100, "/c", O_RDONLY, 9);
+	call(&nginx, 5200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points[5], "S- apache2 request file /b 2", "a second kind");
+	is_str(points[8], "S- apache2 request other 3",
+	       "a third kind of the same process name: other");
+	is_str(points[11], "S- apache2 request file /a 4",
+	       "a kind it has: still its own");
+	is_str(points[14], "S- nginx request file /c 5",
+	       "another process name has its own bound");
+
+	diag("kinds off: every request is request, nothing moves");
+	options.max_kinds = 0;
+	options.no_kinds = true;
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 48020);
+	entry(&w, 1100, LTA_SYSCALL_read, N_READ, 7);
+	http_event(&w, 1105, 7, 0, 1, "GET / HTTP/1.1");
+	exit_(&w, 1110, LTA_SYSCALL_read, N_READ, 80);
+	open_file(&w, 1200, "/var/www/html/index.html", O_RDONLY, 9);
+	call(&w, 1300, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_str(points_since(0), "S+ apache2 request 1 | S- apache2 request 1",
+	       "as before kinds");
+	is_int(feed_errors, 0, "fed without error");
+}
+
+/* Whether the points since FROM include WANT. */
+static bool has_point(int from, const char *want)
+{
+	int i;
+
+	for (i = from; i < npoints; i++) {
+		if (strcmp(points[i], want) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_component_interactions(void)
+{
+	static const char *const N_SOCKET = "socket", *const N_POLL = "poll";
+	struct lta_segment_options options = { .max_calls = 16,
+					       .on_point = collect_point };
+	struct ctx w = { 0, 100, 100, "apache2" };
+	struct ctx w2 = { 0, 110, 110, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d = { 0, 200, 201, "mariadbd" };
+	int from;
+
+	diag("derived interactions with a traced server: keyed by its "
+	     "component; an InE names its downstream request");
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 40001);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w, 1900, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	sockname(&dm, 2011, 30, AF_INET, 3306, "", "", -1);
+	ok(has_point(0, "I+ apache2 socket:connect 100"),
+	   "the connect, before the pairing: socket:connect");
+	sockname(&w, 2030, 9, AF_INET, 50001, "", "", -1);
+	is_int(lta_segment_downstream(seg, 0, 100), -1,
+	       "a thread in no interaction: -1");
+	from = npoints;
+	entry(&w, 3000, LTA_SYSCALL_write, N_WRITE, 9);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:write 100"),
+	   "paired: the write is an interaction with mariadbd@127.0.0.1:3306");
+	is_int(lta_segment_downstream(seg, 0, 100), 2,
+	       "the exchange in progress is linked to the database's first "
+	       "request (2), running");
+	exit_(&w, 3010, LTA_SYSCALL_write, N_WRITE, 40);
+	call(&d, 3020, LTA_SYSCALL_read, N_READ, 30, 40);
+	from = npoints;
+	entry(&w, 3100, LTA_SYSCALL_poll, N_POLL, -1);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:poll 100"),
+	   "a poll after it is charged to that server too");
+	call(&d, 3200, LTA_SYSCALL_write, N_WRITE, 30, 500);
+	is_int(lta_segment_downstream(seg, 0, 100), 2,
+	       "answered but not over: still running");
+	entry(&d, 3300, LTA_SYSCALL_read, N_READ, 30);
+	is_int(lta_segment_downstream(seg, 0, 100), 0,
+	       "the database's request ended (it reads again): none running");
+	exit_(&w, 3400, LTA_SYSCALL_poll, N_POLL, 1);
+	call(&w, 3500, LTA_SYSCALL_read, N_READ, 9, 500);
+
+	diag("the next query: no database request yet, then one");
+	entry(&w, 4000, LTA_SYSCALL_write, N_WRITE, 9);
+	is_int(lta_segment_downstream(seg, 0, 100), 0,
+	       "a new exchange, not read by the database yet: none running");
+	exit_(&w, 4010, LTA_SYSCALL_write, N_WRITE, 40);
+	entry(&w, 4015, LTA_SYSCALL_poll, N_POLL, -1);
+	exit_(&d, 4020, LTA_SYSCALL_read, N_READ, 40);
+	is_int(lta_segment_downstream(seg, 0, 100), 3,
+	       "the database began request 3 for it: running");
+	exit_(&w, 4100, LTA_SYSCALL_poll, N_POLL, 1);
+	call(&w, 4200, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+
+	diag("an unpaired connection: as before, and no downstream");
+	from = npoints;
+	accept_exit(&w2, 5000, 7, 40002);
+	call(&w2, 5100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w2, 5200, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w2, 5300, 9, 3307, 0);
+	entry(&w2, 5400, LTA_SYSCALL_write, N_WRITE, 9);
+	ok(has_point(from, "I+ apache2 socket:write 110"),
+	   "no traced server at the other end: socket:write");
+	is_int(lta_segment_downstream(seg, 0, 110), -1,
+	       "an interaction on an unpaired connection: -1");
+	exit_(&w2, 5410, LTA_SYSCALL_write, N_WRITE, 40);
+	call(&w2, 5500, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+
+	diag("components bounded per process name");
+	options.max_kinds = 1;
+	reset(&options);
+	npoints = 0;
+	accept_exit(&w, 1000, 7, 40001);
+	call(&w, 1100, LTA_SYSCALL_read, N_READ, 7, 80);
+	call(&w, 1900, LTA_SYSCALL_socket, N_SOCKET, -1, 9);
+	connect_call(&w, 2000, 9, 3306, 0);
+	accept_exit(&dm, 2010, 30, 50001);
+	sockname(&dm, 2011, 30, AF_INET, 3306, "", "", -1);
+	sockname(&w, 2030, 9, AF_INET, 50001, "", "", -1);
+	call(&w, 2040, LTA_SYSCALL_socket, N_SOCKET, -1, 10);
+	connect_call(&w, 2100, 10, 3307, 0);
+	accept_exit(&dm, 2110, 31, 50002);
+	sockname(&dm, 2111, 31, AF_INET, 3307, "", "", -1);
+	sockname(&w, 2130, 10, AF_INET, 50002, "", "", -1);
+	from = npoints;
+	call(&w, 3000, LTA_SYSCALL_write, N_WRITE, 9, 40);
+	call(&w, 3100, LTA_SYSCALL_write, N_WRITE, 10, 40);
+	ok(has_point(from, "I+ apache2 mariadbd@127.0.0.1:3306:write 100") &&
+		   has_point(from, "I+ apache2 socket:write 100"),
+	   "past max_kinds (1) components: socket:write");
+	is_int(feed_errors, 0, "fed without error");
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -1713,6 +2066,8 @@ int main(void)
 	test_pipelining();
 	test_lost_close_exit();
 	test_keepalive_points();
+	test_kinds();
+	test_component_interactions();
 	test_discard_all_traces();
 	test_copy();
 	is_int(feed_errors, 0, "the segmenter accepted every event");

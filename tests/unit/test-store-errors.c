@@ -5,7 +5,8 @@
  * filter and the id cursor against ids computed here from the same
  * generator (with ids in raised order and out of it), the counts,
  * persistence across a reopen, strings with quotes and UTF-8, and the
- * migration of a database of schema version 1.
+ * migration of databases of schema versions 1 and 4 (errors before their
+ * downstream request).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -66,6 +67,9 @@ static struct lta_store_error spec_of(int64_t i, bool late)
 	e.expired = i % 13 == 0;
 	e.open_count = i % 10 == 0 ? (uint32_t)(i % 4 + 1) : 0;
 	e.late_end_ns = late ? e.raised_ns + 77 : -1;
+	/* Derived InE: a downstream request, or none running. */
+	e.has_downstream = i % 12 == 0;
+	e.downstream_request = !e.has_downstream ? 0 : i % 24 ? 5000 + i : 0;
 	return e;
 }
 
@@ -81,7 +85,9 @@ static bool same_error(const struct lta_store_error *a,
 	       a->start_ns == b->start_ns && a->raised_ns == b->raised_ns &&
 	       a->timeout_ns == b->timeout_ns && a->expired == b->expired &&
 	       a->open_count == b->open_count &&
-	       a->late_end_ns == b->late_end_ns;
+	       a->late_end_ns == b->late_end_ns &&
+	       a->has_downstream == b->has_downstream &&
+	       a->downstream_request == b->downstream_request;
 }
 
 /* Writes errors FROM..TO of the generator (LATE as has_late_end()). */
@@ -386,8 +392,8 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 4,
-	       "a new database has schema version 4");
+	is_int(db_pragma(dir, "user_version"), 5,
+	       "a new database has schema version 5");
 	lta_store_analysis_insert(store, &a);
 	lta_store_analysis_insert(store, &other);
 	w = lta_store_writer_open(store, a.id);
@@ -546,7 +552,7 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 4, "still schema version 4");
+	is_int(db_pragma(dir, "user_version"), 5, "still schema version 5");
 	f = filter_any(a.id);
 	f.limit = 50;
 	check_filter(store, f, n, true, "after a reopen, no filter");
@@ -1055,8 +1061,8 @@ static void test_migration(void)
 	lta_store_analysis_insert(store, &got);
 	is_int(got.id, 2, "a new analysis gets id 2");
 	lta_store_close(store);
-	is_int(db_pragma(dir, "user_version"), 4,
-	       "the database is at version 4");
+	is_int(db_pragma(dir, "user_version"), 5,
+	       "the database is at version 5");
 	is_int(db_pragma(dir, "application_id"), STORE_APPLICATION_ID,
 	       "and keeps its application id");
 	is_int(read_errors_ordered(dir, 1), 1,
@@ -1075,6 +1081,91 @@ static void test_migration(void)
 	store_test_remove_dir(dir);
 }
 
+/* --- migration from schema version 4 -------------------------------------- */
+
+struct downstream_check {
+	int rows, without, wrong;
+};
+
+static int downstream_cb(const struct lta_store_error *e, void *user_data)
+{
+	struct downstream_check *c = user_data;
+	struct lta_store_error want = spec_of(e->id, false);
+
+	c->rows++;
+	c->without += !e->has_downstream && e->downstream_request == 0;
+	/* The other columns as written. */
+	want.has_downstream = false;
+	want.downstream_request = 0;
+	c->wrong += !same_error(e, &want);
+	return 0;
+}
+
+static void test_migration_v4(void)
+{
+	struct lta_store_analysis a = make_analysis("reading");
+	struct lta_store_error_filter f;
+	struct downstream_check c = { 0 };
+	struct lta_store_writer *w;
+	struct lta_store *store;
+	char dir[512], error[1024], path[600];
+	sqlite3 *db = NULL;
+	int rc;
+
+	diag("migration from schema version 4: errors stored before have no "
+	     "downstream request");
+	store_test_dir(dir, sizeof(dir), "errors-v4");
+	store = lta_store_open(dir, error, sizeof(error));
+	ok(store != NULL, "open a new store: %s", error);
+	if (!store) {
+		return;
+	}
+	lta_store_analysis_insert(store, &a);
+	w = lta_store_writer_open(store, a.id);
+	ok(w != NULL && add_range(w, 1, 48, false) == 0 &&
+		   lta_store_writer_commit(w, 0) == 0,
+	   "48 errors written, some with their downstream request");
+	lta_store_writer_close(w);
+	lta_store_close(store);
+	/* What version 4 was: the same without the column. */
+	snprintf(path, sizeof(path), "%s/lttng-analyzer.db", dir);
+	rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_exec(db,
+				  "ALTER TABLE errors DROP COLUMN "
+				  "downstream_request; PRAGMA user_version=4;",
+				  NULL, NULL, NULL);
+	}
+	is_int(rc, SQLITE_OK, "made a version 4 database of it: %s",
+	       db ? sqlite3_errmsg(db) : "");
+	sqlite3_close(db);
+	is_int(db_pragma(dir, "user_version"), 4, "its version is 4");
+	store = lta_store_open(dir, error, sizeof(error));
+	ok(store != NULL, "the store opens it: %s", error);
+	if (!store) {
+		store_test_remove_dir(dir);
+		return;
+	}
+	is_int(db_pragma(dir, "user_version"), 5, "migrated to version 5");
+	f = filter_any(a.id);
+	f.limit = 100;
+	is_int(lta_store_errors(store, &f, downstream_cb, &c), 0,
+	       "read its errors");
+	is_int(c.rows, 48, "all 48");
+	is_int(c.without, 48, "none has a downstream request (-1 stored)");
+	is_int(c.wrong, 0, "their other columns unchanged");
+	w = lta_store_writer_open(store, a.id);
+	ok(w != NULL && add_range(w, 49, 72, false) == 0 &&
+		   lta_store_writer_commit(w, 0) == 0,
+	   "24 errors written after the migration");
+	lta_store_writer_close(w);
+	f.after_id = 48;
+	check_filter(store, f, 72, false,
+		     "after the migration: written and read back whole");
+	lta_store_close(store);
+	store_test_remove_dir(dir);
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -1085,6 +1176,7 @@ int main(void)
 	test_with_requests_and_full_disk();
 	test_batch_bound();
 	test_migration();
+	test_migration_v4();
 	store_test_fini();
 	return exit_status();
 }
