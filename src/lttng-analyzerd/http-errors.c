@@ -120,6 +120,16 @@ static int add_error(const struct lta_store_error *e, void *user_data)
 	lta_strbuf_puts(out, e->expired ? "true" : "false");
 	lta_http_json_field(out, "open");
 	lta_strbuf_int(out, e->open_count);
+	/*
+	 * A derived InE on a connection to a traced server: the server's
+	 * request still running for it (0: none was); null otherwise.
+	 */
+	lta_http_json_field(out, "downstream_request");
+	if (e->has_downstream) {
+		lta_strbuf_int(out, e->downstream_request);
+	} else {
+		lta_strbuf_puts(out, "null");
+	}
 	lta_strbuf_putc(out, '}');
 	return 0;
 }

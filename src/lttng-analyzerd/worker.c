@@ -406,6 +406,16 @@ static int on_point(const struct lta_segment_point *point, void *user_data)
 	return lta_timing_point(w->timing, point);
 }
 
+/* A derived InE: the downstream request it waited for (segment.h). */
+static int64_t downstream_of(uint32_t trace, int32_t pid, int32_t tid,
+			     void *user_data)
+{
+	struct worker *w = user_data;
+
+	(void)pid;
+	return lta_segment_downstream(w->segment, trace, tid);
+}
+
 /* An error raised (or its late end): stored at once, counted. */
 static int on_timing_error(const struct lta_timing_error *te, void *user_data)
 {
@@ -431,6 +441,9 @@ static int on_timing_error(const struct lta_timing_error *te, void *user_data)
 		.expired = e->expired,
 		.open_count = e->open_count,
 		.late_end_ns = e->late_end_ts,
+		/* A derived InE on a paired connection (doc/tiers.md). */
+		.has_downstream = e->downstream >= 0,
+		.downstream_request = e->downstream,
 	};
 	int ret;
 
@@ -1023,6 +1036,8 @@ static int setup(struct worker *w, char *error, size_t size)
 	w->segment = lta_segment_create(&segment_options, on_request, w);
 	timing.agent.process_gone = local_process_state;
 	timing.agent.process_gone_data = w;
+	timing.downstream = downstream_of;
+	timing.downstream_data = w;
 	w->timing = lta_timing_create(&timing, on_timing_error, w);
 	if (!w->writer || !w->source || !w->pipeline || !w->segment ||
 	    !w->timing || lta_htable_init(&w->dead, 16)) {

@@ -1199,10 +1199,23 @@ static void expect_error_counts(int64_t analysis, int64_t ine, int64_t coe,
 static void test_error_items(int64_t analysis)
 {
 	static const char *const fields[] = {
-		"id",	      "type",	     "kind",	 "origin",
-		"host",	      "pid",	     "tid",	 "entity",
-		"name",	      "key",	     "start_ns", "raised_ns",
-		"timeout_ns", "late_end_ns", "expired",	 "open",
+		"id",
+		"type",
+		"kind",
+		"origin",
+		"host",
+		"pid",
+		"tid",
+		"entity",
+		"name",
+		"key",
+		"start_ns",
+		"raised_ns",
+		"timeout_ns",
+		"late_end_ns",
+		"expired",
+		"open",
+		"downstream_request",
 	};
 	struct http_response r;
 	char target[128];
@@ -1228,6 +1241,9 @@ static void test_error_items(int64_t analysis)
 	}
 	is_int(json_object_size(e), sizeof(fields) / sizeof(fields[0]),
 	       "error has no other field");
+	ok(json_is_null(json_object_get(e, "downstream_request")),
+	   "error 1: no downstream request (not a derived InE on a paired "
+	   "connection): null");
 	is_int(json_int(e, "id"), 1, "error 1: id");
 	is_str(json_string_value(json_object_get(e, "type")), "InE",
 	       "error 1: type");
@@ -1540,6 +1556,124 @@ static void test_silent_clients(void)
 	close(stalled);
 }
 
+/*
+ * A request with id ID of PROCNAME over [START, START + DUR), upstream UP,
+ * whose exchanges X (N of them) link to other requests.
+ */
+static void path_request(struct lta_request *r, uint64_t id,
+			 const char *procname, int64_t start, int64_t dur,
+			 uint64_t up, struct lta_exchange *x, uint32_t n)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->pid = 100 + (int32_t)id;
+	r->fd = 7;
+	snprintf(r->procname, sizeof(r->procname), "%s", procname);
+	snprintf(r->component, sizeof(r->component), "%s", procname);
+	r->family = -1;
+	r->port = -1;
+	r->accept_entry = -1;
+	r->start = start;
+	r->end = start + dur;
+	r->answered_ts = -1;
+	r->shutdown_ts = -1;
+	r->close_ts = r->end;
+	r->end_reason = LTA_REQUEST_END_CLOSE;
+	r->upstream = up;
+	r->link = up ? LTA_LINK_PAIRED : LTA_LINK_NONE;
+	r->exchanges = x;
+	r->exchange_count = n;
+}
+
+static void exchange_to(struct lta_exchange *x, int64_t start, int64_t dur,
+			uint64_t request)
+{
+	memset(x, 0, sizeof(*x));
+	snprintf(x->component, sizeof(x->component), "db@127.0.0.1:3306");
+	snprintf(x->peer, sizeof(x->peer), "127.0.0.1:3306");
+	x->start = start;
+	x->end = start + dur;
+	x->link = LTA_LINK_PAIRED;
+	x->request = request;
+}
+
+/* GET .../requests/{rid}/path: the tree across tiers, with times. */
+static void test_path(struct lta_store *store)
+{
+	struct lta_exchange web[2], db[1];
+	struct lta_request r;
+	struct lta_store_writer *w;
+	struct http_response resp;
+	json_t *j, *root, *second, *leaf;
+	char target[128];
+	int64_t id = start("{\"path\":\"/traces/tiers\"}", "trace");
+	int ret = 0;
+
+	/* Web 1: 1000 ns; exchanges [100, 300) to 2, [250, 600) to 3. */
+	exchange_to(&web[0], 100, 200, 2);
+	exchange_to(&web[1], 250, 350, 3);
+	/* Database 3 asks a third tier, request 4, over [300, 400). */
+	exchange_to(&db[0], 300, 100, 4);
+	w = lta_store_writer_open(store, id);
+	ok(w != NULL, "path: a writer");
+	if (!w) {
+		return;
+	}
+	path_request(&r, 1, "apache2", 0, 1000, 0, web, 2);
+	ret |= lta_store_writer_add(w, &r, HOST);
+	path_request(&r, 2, "mariadbd", 110, 150, 1, NULL, 0);
+	ret |= lta_store_writer_add(w, &r, HOST);
+	path_request(&r, 3, "mariadbd", 260, 300, 1, db, 1);
+	ret |= lta_store_writer_add(w, &r, HOST);
+	path_request(&r, 4, "cache", 310, 50, 3, NULL, 0);
+	ret |= lta_store_writer_add(w, &r, HOST);
+	ret |= lta_store_writer_commit(w, 0);
+	lta_store_writer_close(w);
+	is_int(ret, 0, "path: four requests on three tiers stored");
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests/4/path", (long long)id);
+	ok(get(target, &resp) == 0 && resp.status == 200, "path: 200");
+	j = http_response_json(&resp);
+	root = json_object_get(j, "root");
+	second = json_object_get(
+		json_array_get(json_object_get(root, "downstream"), 1),
+		"request");
+	leaf = json_object_get(
+		json_array_get(json_object_get(second, "downstream"), 0),
+		"request");
+	is_int(json_int(root, "id"), 1,
+	       "path: asked for the third tier's request, the tree starts "
+	       "at the front tier's");
+	is_int(json_int(second, "id"), 3, "its second exchange: request 3");
+	is_int(json_int(leaf, "id"), 4, "whose exchange: request 4");
+	ok(json_is_true(json_object_get(leaf, "asked")) &&
+		   json_is_false(json_object_get(root, "asked")),
+	   "path: the node asked for is marked");
+	is_int(json_int(json_object_get(root, "time"), "downstream_ns"), 500,
+	       "path: time in exchanges is their union (100..600)");
+	is_int(json_int(json_object_get(root, "time"), "own_ns"), 500,
+	       "path: the rest is the request's own");
+	is_int(json_int(json_object_get(second, "time"), "own_ns"), 200,
+	       "path: and so for each node (300 - 100 downstream)");
+	ok(json_is_false(json_object_get(j, "truncated")),
+	   "path: not truncated");
+	json_decref(j);
+	http_response_fini(&resp);
+
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests/77/path", (long long)id);
+	ret = get(target, &resp);
+	http_client_expect_error(ret, &resp, 404, "not_found",
+				 "path of an unknown request");
+	snprintf(target, sizeof(target),
+		 "/api/v1/analyses/%lld/requests/1/path?depth=3",
+		 (long long)id);
+	ret = get(target, &resp);
+	http_client_expect_error(ret, &resp, 400, "unknown_parameter",
+				 "path with a parameter");
+}
+
 /* A second server: no token, a 1 s timeout, a small body limit. */
 static void test_second_server(struct lta_analyses *analyses,
 			       struct lta_store *store)
@@ -1668,6 +1802,7 @@ int main(void)
 	test_silent_clients();
 	test_delete(trace);
 	test_errors(store);
+	test_path(store);
 	test_timeouts();
 	test_second_server(analyses, store);
 end:
