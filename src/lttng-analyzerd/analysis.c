@@ -651,6 +651,12 @@ static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
 	if (o->timing.no_derived) {
 		add_arg(w, "%s", "--no-derived");
 	}
+	if (o->max_kinds > 0) {
+		add_arg(w, "--max-kinds=%u", o->max_kinds);
+	}
+	if (o->no_kinds) {
+		add_arg(w, "%s", "--no-kinds");
+	}
 	if (m->log_level) {
 		add_arg(w, "--log-level=%s", m->log_level);
 	}
@@ -760,6 +766,8 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 		TAKE(retry_max_ms);
 		TAKE(commit_ms);
 		TAKE(max_calls);
+		TAKE(max_kinds);
+		TAKE(no_kinds);
 		TAKE(max_analyses);
 		TAKE(worker_memory_mb);
 		TAKE(jobs);

@@ -41,6 +41,8 @@ struct lta_analyses_options {
 	int retry_max_ms;     /* Backoff ceiling (default 10000). */
 	int commit_ms;	      /* Store commit interval (default 200). */
 	uint32_t max_calls;   /* Calls kept per request (default 1000). */
+	uint32_t max_kinds;   /* Kinds of request per process; 0: default. */
+	bool no_kinds;	      /* One derived service per process. */
 	struct lta_timing_options timing; /* Zeros: the agent's defaults. */
 	/* The store's folder, which workers open too. */
 	const char *data_dir;

@@ -79,6 +79,10 @@ static void usage(FILE *out)
 		"  --no-derived        timing failures from instrumentation "
 		"only,\n"
 		"                      not derived from system calls\n"
+		"  --max-kinds=N       derived services: kinds of request per "
+		"process\n"
+		"                      (default 64; doc/segmentation.md)\n"
+		"  --no-kinds          one derived service per process\n"
 		"  --max-analyses=N    analyses running at once (default 16)\n"
 		"  --worker-memory-mb=N  address space of each analysis "
 		"worker\n"
@@ -152,6 +156,16 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		c->syslog = is_true(value);
 	} else if (strcmp(key, "no-derived") == 0) {
 		c->no_derived = is_true(value);
+	} else if (strcmp(key, "no-kinds") == 0) {
+		c->no_kinds = is_true(value);
+	} else if (strcmp(key, "max-kinds") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 || v > 100000) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		c->max_kinds = (int)v;
 	} else if (strcmp(key, "timeout-k") == 0) {
 		double k = strtod(value, &end);
 
@@ -386,6 +400,8 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "timeout-ceiling-ms", required_argument, NULL, 0 },
 		{ "timeout-warmup", required_argument, NULL, 0 },
 		{ "no-derived", no_argument, NULL, 0 },
+		{ "no-kinds", no_argument, NULL, 0 },
+		{ "max-kinds", required_argument, NULL, 0 },
 		{ "max-analyses", required_argument, NULL, 0 },
 		{ "worker-memory-mb", required_argument, NULL, 0 },
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
@@ -639,6 +655,8 @@ int lta_daemon_main(int argc, char **argv)
 	aopts.timing.agent.ceiling_ns = config.timeout_ceiling_ms * 1000000LL;
 	aopts.timing.agent.warmup = (uint32_t)config.timeout_warmup;
 	aopts.timing.no_derived = config.no_derived;
+	aopts.max_kinds = (uint32_t)config.max_kinds;
+	aopts.no_kinds = config.no_kinds;
 	aopts.data_dir = config.data_dir;
 	aopts.log_level = config.log_level;
 	aopts.syslog = config.syslog;

@@ -42,6 +42,9 @@ struct lta_daemon_config {
 	double timeout_k;
 	int timeout_floor_ms, timeout_ceiling_ms, timeout_warmup;
 	int no_derived; /* No starts and ends derived from system calls. */
+	/* Kinds of request per process for derived services; 0: default. */
+	int max_kinds;
+	int no_kinds; /* One derived service per process, as before. */
 	/* Workers (analysis.h): 0 keeps the default. */
 	int max_analyses;
 	long worker_memory_mb;

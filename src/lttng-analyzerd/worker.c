@@ -55,6 +55,8 @@ struct worker_options {
 	int64_t analysis;
 	int commit_ms;
 	uint32_t max_calls;
+	uint32_t max_kinds; /* 0: the segmenter's default. */
+	bool no_kinds;
 	int retry_initial_ms, retry_max_ms;
 	int stall_ms;
 	long memory_mb; /* 0: no limit. */
@@ -894,6 +896,8 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 		{ "timeout-ceiling-ns", required_argument, NULL, 'C' },
 		{ "timeout-warmup", required_argument, NULL, 'W' },
 		{ "no-derived", no_argument, NULL, 'n' },
+		{ "max-kinds", required_argument, NULL, 'K' },
+		{ "no-kinds", no_argument, NULL, 'N' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
@@ -969,6 +973,12 @@ static int parse_options(int argc, char **argv, struct worker_options *o)
 		case 'n':
 			o->timing.no_derived = true;
 			break;
+		case 'K':
+			o->max_kinds = (uint32_t)v;
+			break;
+		case 'N':
+			o->no_kinds = true;
+			break;
 		case 'l':
 			if (lta_log_level_from_name(optarg) < 0) {
 				return -1;
@@ -1009,6 +1019,8 @@ static int setup(struct worker *w, char *error, size_t size)
 	};
 	struct lta_segment_options segment_options = {
 		.max_calls = w->o.max_calls,
+		.max_kinds = w->o.max_kinds,
+		.no_kinds = w->o.no_kinds,
 		.on_point = on_point,
 		.point_data = w,
 		.on_connection = on_connection,

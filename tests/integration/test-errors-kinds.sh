@@ -79,4 +79,34 @@ for bad in 0 -1 1.5 x; do
 	"$LTA_CLI" errors --max-kinds="$bad" "$trace" >/dev/null 2>&1
 	is "$?" 2 "--max-kinds=$bad is a usage error"
 done
+
+# The daemon's workers the same: its derived error names with and without
+# kinds (lttng-analyzerd --no-kinds), stored and served.
+. "$top_srcdir/tests/utils/daemon-env.sh"
+# daemon_names NAME [OPTION...]: the derived error names a daemon of its
+# own serves for the trace, |-joined.
+daemon_names()
+{
+	local name=$1 id deadline status
+	shift
+	lta_daemon_start "$tmp/$name" --no-relayd "$@" || return 1
+	id=$(lta_api POST /api/v1/analyses "{\"path\":\"$trace\"}" | jq -r .id)
+	deadline=$(($(date +%s) + 240))
+	while [ "$(date +%s)" -lt $deadline ]; do
+		status=$(lta_api GET "/api/v1/analyses/$id" | jq -r .status)
+		case $status in ended | failed) break ;; esac
+		sleep 0.2
+	done
+	lta_api GET "/api/v1/analyses/$id/errors?origin=derived&limit=1000" |
+		jq -r '[.errors[].name] | unique | join("|")'
+	lta_daemon_stop >/dev/null 2>&1
+}
+if command -v jq >/dev/null && command -v curl >/dev/null; then
+	is "$(daemon_names no-kinds --no-kinds)" request \
+		"lttng-analyzerd --no-kinds: one derived service per process"
+	is "$(daemon_names kinds --max-kinds=4)" "$names" \
+		"lttng-analyzerd (kinds): the CLI's error names"
+else
+	skip 2 "curl or jq is not installed"
+fi
 done_testing
