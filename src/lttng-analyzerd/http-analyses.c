@@ -853,6 +853,60 @@ static const struct {
 	  data_gaps_of },
 };
 
+/*
+ * Per server process of each analysis (doc/tiers.md): its requests and
+ * complete ones, labelled with the process, so that a figure can be
+ * narrowed to one tier (no tier label: a label that changes over time
+ * would start a new series). From the analyses' last snapshots.
+ */
+static void write_component_metrics(struct lta_strbuf *out,
+				    struct lta_http *http,
+				    const struct view_list *list)
+{
+	static const char *const names[] = { "component_requests_total",
+					     "component_complete_total" };
+	struct lta_analysis_stats *stats =
+		calloc(list->count + 1, sizeof(*stats));
+	size_t i, c, f;
+
+	if (!stats) {
+		return;
+	}
+	for (i = 0; i < list->count; i++) {
+		/* An analysis without a snapshot has no component: none. */
+		(void)lta_analyses_stats(http->context.analyses,
+					 list->views[i].stored.id, &stats[i]);
+	}
+	for (f = 0; f < 2; f++) {
+		family(out, names[f], "counter",
+		       f == 0 ? "Requests of one server process (component)."
+			      : "Complete requests of one server process "
+				"(component).");
+		for (i = 0; i < list->count; i++) {
+			for (c = 0; c < stats[i].component_count; c++) {
+				const struct lta_analysis_component *k =
+					&stats[i].components[c];
+
+				lta_strbuf_printf(
+					out,
+					"lttng_analyzerd_%s{analysis="
+					"\"%lld\",process=",
+					names[f],
+					(long long)list->views[i].stored.id);
+				label_value(out, k->name);
+				lta_strbuf_printf(
+					out, "} %llu\n",
+					(unsigned long long)(f == 0 ? k->stats.requests
+								    : k->stats.complete));
+			}
+		}
+	}
+	for (i = 0; i < list->count; i++) {
+		lta_analysis_stats_fini(&stats[i]);
+	}
+	free(stats);
+}
+
 static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 			  const struct view_list *list)
 {
@@ -898,6 +952,7 @@ static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 					&list->views[i]));
 		}
 	}
+	write_component_metrics(out, http, list);
 	family(out, "analysis_lag_seconds", "gauge",
 	       "Live: wall clock minus the newest trace time.");
 	for (i = 0; i < list->count; i++) {

@@ -59,6 +59,9 @@ ingest()
 	lta_api GET "/api/v1/analyses/$id/stats?process=no-such-server" >"$tmp/$name.nosuch"
 	lta_api GET "/api/v1/analyses/$id/stats?process=" >/dev/null
 	lta_status >"$tmp/$name.empty-status"
+	curl -s -m 20 "$LTAD_URL/metrics" |
+		sed -n "s/^lttng_analyzerd_component_requests_total{analysis=\"$id\",process=\"$process\"} //p" \
+			>"$tmp/$name.metric"
 	lta_daemon_stop >/dev/null 2>&1
 	grep -c "Decoding with [0-9]* graphs" "$tmp/$name/daemon.log" >"$tmp/$name.lanes" || true
 }
@@ -86,6 +89,8 @@ for trace in "${traces[@]}"; do
 	is "$(jq -r '"\(.counts.requests) \(.tier)"' "$tmp/$label-1.nosuch")" "0 null" \
 		"$label: a process that served nothing: zero, no tier"
 	is "$(cat "$tmp/$label-1.empty-status")" 400 "$label: process= with no name: 400"
+	is "$(cat "$tmp/$label-1.metric")" "$(jq -r '.counts.requests' "$tmp/$label-1.process")" \
+		"$label: /metrics has the same count for that process"
 	for what in requests connections stats; do
 		if cmp -s "$tmp/$label-1.$what" "$tmp/$label-2.$what"; then
 			ok 0 "$label: the same $what with --jobs=1 and --jobs=2"
