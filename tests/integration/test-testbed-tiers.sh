@@ -28,6 +28,9 @@
 #   each web request linked to its queries' database requests, served by
 #   the thread the page logged, none to another's; no ambiguous pairing;
 #   the summary's headline is Apache's, the database a back tier;
+# - lttng-analyzerd on the recorded trace: /stats's front tier counts the
+#   log lines, ?process=mariadbd the database apart, and a database
+#   request's path starts at its web request;
 # - afterwards: mariadbd's pid is gone after a clean shutdown, its socket
 #   and port are free, and nothing is left outside the run's folder
 #   (run.sh's temporary folders, under a TMPDIR of this test, are gone; no
@@ -44,6 +47,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/utils/test-lib.sh"
 . "$top_srcdir/tests/utils/lttng-env.sh"
+. "$top_srcdir/tests/utils/daemon-env.sh"
 
 RUN=$top_srcdir/contrib/testbed/run.sh
 MATCH=$top_srcdir/contrib/testbed/match-log-trace.py
@@ -62,7 +66,7 @@ missing()
 
 reason=$(lta_env_skip_reason)
 [ -z "$reason" ] || skip_all "$reason"
-for b in apache2 wrk curl babeltrace2 mariadbd mariadb-install-db \
+for b in apache2 wrk curl jq babeltrace2 mariadbd mariadb-install-db \
 	mariadb-admin mariadb; do
 	command -v "$b" >/dev/null 2>&1 ||
 		missing "$b is not installed (contrib/install-deps.sh installs it)"
@@ -88,9 +92,9 @@ chmod 755 "$WORK"
 mkdir -m 755 "$WORK/tmp"
 if [ -n "${LTA_TESTBED_KEEP:-}" ]; then
 	diag "results kept in $WORK"
-else
-	trap 'rm -rf "$WORK"' EXIT
 fi
+# The daemon of daemon_checks, if one runs, by its pid (daemon-env.sh).
+trap 'lta_daemon_stop >/dev/null 2>&1; [ -n "${LTA_TESTBED_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 # Observed only, never signalled: a MariaDB of the machine, if any runs,
 # must still run afterwards.
 system_db=$(pgrep -x mariadbd | tr '\n' ' ' | sed 's/ $//')
@@ -116,6 +120,43 @@ same()
 zero()
 {
 	is "$(value "$1" "$2")" 0 "$3"
+}
+
+# daemon_checks NAME TRACE LINES: lttng-analyzerd (own data folder, no
+# relay daemon) analyses the recorded TRACE: /stats counts Apache's LINES
+# complete requests as its front tier, /stats?process=mariadbd the
+# database apart as a back tier, and the path of a database request
+# starts at the web request that caused it.
+daemon_checks()
+{
+	local name=$1 trace=$2 lines=$3 id status deadline rid path
+	if ! lta_daemon_start "$WORK/$name.daemon" --no-relayd; then
+		ok 1 "$name: lttng-analyzerd starts"
+		return 1
+	fi
+	id=$(lta_api POST /api/v1/analyses "{\"path\":\"$trace\"}" | jq -r .id)
+	deadline=$(($(date +%s) + 120))
+	status=
+	while [ "$(date +%s)" -lt $deadline ]; do
+		status=$(lta_api GET "/api/v1/analyses/$id" | jq -r .status)
+		case $status in ended | failed) break ;; esac
+		sleep 0.2
+	done
+	is "$status" ended "$name: lttng-analyzerd analysed the trace"
+	lta_api GET "/api/v1/analyses/$id/stats" >"$WORK/$name.stats"
+	is "$(jq -r '"\(.tier) \(.counts.complete)"' "$WORK/$name.stats")" "front $lines" \
+		"$name: /stats: the front tier's complete requests = the log lines"
+	lta_api GET "/api/v1/analyses/$id/stats?process=mariadbd" >"$WORK/$name.db-stats"
+	ok "$(jq -e '.tier == "back" and .counts.requests > 0' "$WORK/$name.db-stats" >/dev/null && echo 0 || echo 1)" \
+		"$name: /stats?process=mariadbd: a back tier, its $(jq -r .counts.requests "$WORK/$name.db-stats") requests apart"
+	rid=$(jq -r 'select(.procname == "mariadbd" and .upstream != null) | .id' \
+		"$WORK/$name.requests" | sed -n 100p)
+	path=$(lta_api GET "/api/v1/analyses/$id/requests/${rid:-0}/path")
+	is "$(echo "$path" | jq -r '"\(.root.procname) \(.root.upstream)"')" "apache2 null" \
+		"$name: the path of database request ${rid:-none} starts at Apache's request"
+	is "$(echo "$path" | jq -r '[.. | objects | select(.asked? == true) | .id] | join(" ")')" "${rid:-none}" \
+		"$name: and holds the request asked, once"
+	lta_daemon_stop >/dev/null 2>&1
 }
 
 # tiers NAME DB PERSISTENT QUERIES: one three-tier run and its checks.
@@ -241,6 +282,9 @@ tiers()
 	ok $? "$name: the summary's headline counts Apache's $lines requests, not the database's"
 	grep -q "component mariadbd (back tier)" "$WORK/$name.summary"
 	ok $? "$name: the summary lists mariadbd as a back tier"
+	# The daemon on the same trace: its headline is Apache's, the
+	# database apart, and a database request's path starts at Apache's.
+	if daemon_checks "$name" "$out/trace" "$lines"; then :; fi
 	diag "$name: links: $(value "$links" linked_ok) database requests linked," \
 		"$(value "$links" exchanges) exchanges, ambiguous share" \
 		"$(value "$links" ambiguous_share), $(value "$links" upstream_after_end)" \
