@@ -20,6 +20,7 @@ analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histo
 	$top/lib/segment/segment.c $top/lib/segment/request.c $top/lib/segment/connection.c
 	$top/lib/segment/threads.c $top/lib/segment/sched.c $top/lib/segment/descriptors.c
 	$top/lib/segment/points.c $top/lib/segment/pipelining.c
+	$top/lib/segment/tiers.c $top/lib/segment/kinds.c
 	$top/lib/segment/request-format.c $top/lib/segment/summary.c
 	$top/lib/agent/agent.c $top/lib/agent/timing.c"
 store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c
