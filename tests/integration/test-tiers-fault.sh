@@ -178,7 +178,7 @@ others()
 			and (.pid != $pid or .start_ns < $ps or .start_ns > $pe))]' \
 		"$dir/errors.json" >"$dir/others.json"
 	diag "$1: $(jq length "$dir/others.json") other errors raised during the load ($(summary "$dir/others.json")); wrk $(awk '/ requests in / { print $1, "requests in", $4 }' "$dir/res/wrk.txt")"
-	diag "$1: the live analysis lagged $(value "$dir/res/hook.txt" lag_ns_at_fault) ns behind the wall clock when the page was requested"
+	diag "$1: the live analysis lagged $(value "$dir/res/hook.txt" lag_ns_at_fault) ns behind the wall clock when the page was requested; it read past the load's end $(( ($(value "$dir/res/hook.txt" caught_up_ns || echo 0) - $(value "$dir/res/hook.txt" load_end_ns || echo 0)) / 1000000 )) ms after it (caught up: $(value "$dir/res/hook.txt" caught_up))"
 }
 
 # fetch_errors NAME: the analysis's errors, once the run is over.

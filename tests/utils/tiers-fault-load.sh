@@ -131,7 +131,25 @@ note "fault_done_ns=$(now)"
 wait "$wrk_pid"
 note "wrk_status=$?"
 wrk_pid=
-note "load_end_ns=$(now)"
+load_end_ns=$(now)
+note "load_end_ns=$load_end_ns"
+# Apache stops when this hook returns. A live analysis that lags behind
+# the trace would find its processes gone (in wall time) while it still
+# reads their requests of the load: wait (30 s at most) until its newest
+# trace time is past the load's end, so that the errors counted are the
+# load's, not artefacts of the stop.
+caught=no
+end=$(($(date +%s) + 30))
+while [ "$(date +%s)" -le "$end" ]; do
+	lag=$(api "/api/v1/analyses/$id" | jq -r '.lag_ns // empty')
+	if [ -n "$lag" ] && [ $(($(now) - lag)) -gt $((load_end_ns + 200000000)) ]; then
+		caught=yes
+		break
+	fi
+	sleep 0.1
+done
+note "caught_up=$caught"
+note "caught_up_ns=$(now)"
 # What the live analysis served before the session ends.
 api "/api/v1/analyses/$id/timeouts" >"$res/timeouts-after.json"
 api "/api/v1/analyses/$id/errors?limit=1000" >"$res/errors-live.json"
