@@ -271,6 +271,38 @@ case $upline in
 *) ok 1 "sleep: its upstream (${up:-none}) is the web request of db-sleep.php (request line: ${upline:-none})" ;;
 esac
 
+# The CLI's replay of the recorded trace (the agent runs on trace time:
+# the same errors at the same times): the same InE, naming a database
+# request of the same start and duration. Request ids are each run's
+# own numbering, so the request is compared, not its id. The API's times
+# went through jq (doubles): compared within 2 µs.
+cli=$top_builddir/src/lttng-analyzer/lttng-analyzer
+cine=
+if [ -n "$start_ns" ] && [ -d "$dir/tb/trace" ]; then
+	"$cli" errors --format=json "$dir/tb/trace" >"$dir/cli-errors.jsonl" \
+		2>"$dir/cli-errors.err"
+	cine=$(jq -c --arg n "$(field name)" --argjson s "$start_ns" \
+		--argjson r "$raised_ns" \
+		'select(.event == "error" and .type == "InE" and .name == $n
+			and ((.start_ns - $s) | fabs) < 2000
+			and ((.raised_ns - $r) | fabs) < 2000)' \
+		"$dir/cli-errors.jsonl" 2>/dev/null | head -1)
+fi
+[ -n "$cine" ]
+ok $? "sleep: lttng-analyzer errors on the recorded trace raises the same InE (same start and raise times)"
+crid=$([ -n "$cine" ] && jq -r '.downstream_request' <<<"$cine")
+creq=
+if [ "${crid:-0}" -gt 0 ] 2>/dev/null; then
+	"$cli" requests --format=jsonl "$dir/tb/trace" 2>/dev/null |
+		jq -c --argjson i "$crid" 'select(.id == $i)' >"$dir/cli-request.json"
+	creq=$(jq -c --argjson s "${rstart:-0}" --argjson d "${rdur:-0}" \
+		'select(.procname == "mariadbd" and ((.start_ns - $s) | fabs) < 2000
+			and ((.duration_ns - $d) | fabs) < 2000)' \
+		"$dir/cli-request.json" 2>/dev/null)
+fi
+[ -n "$creq" ]
+ok $? "sleep: the CLI's InE names a database request (${crid:-none}) of the same start and duration as the daemon's ($rid)"
+
 # What the daemon served live, and when (wall clock).
 fault_ns=$(value "$dir/res/hook.txt" fault_ns)
 served_ns=$(value "$dir/res/hook.txt" served_ns)
