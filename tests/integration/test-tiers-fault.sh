@@ -178,6 +178,7 @@ others()
 			and (.pid != $pid or .start_ns < $ps or .start_ns > $pe))]' \
 		"$dir/errors.json" >"$dir/others.json"
 	diag "$1: $(jq length "$dir/others.json") other errors raised during the load ($(summary "$dir/others.json")); wrk $(awk '/ requests in / { print $1, "requests in", $4 }' "$dir/res/wrk.txt")"
+	diag "$1: by Apache's own log, $(awk '$4 > 50000 && index($0, "\"GET /db.php ")' "$dir/tb/access.log" 2>/dev/null | wc -l) requests of db.php took more than 50 ms (the timeout floor), of $(grep -c '"GET /db.php ' "$dir/tb/access.log" 2>/dev/null)"
 	diag "$1: the live analysis lagged $(value "$dir/res/hook.txt" lag_ns_at_fault) ns behind the wall clock when the page was requested; it read past the load's end $(( ($(value "$dir/res/hook.txt" caught_up_ns || echo 0) - $(value "$dir/res/hook.txt" load_end_ns || echo 0)) / 1000000 )) ms after it (caught up: $(value "$dir/res/hook.txt" caught_up))"
 }
 
