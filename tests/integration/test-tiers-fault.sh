@@ -11,7 +11,10 @@
 # its --on-ready hook, tests/utils/tiers-fault-load.sh, attaches the
 # daemon to the session, runs wrk on db.php (8 connections, 6 s), waits
 # until the daemon's estimate of the database component's poll is out of
-# its warm-up, then requests db-sleep.php once while wrk runs.
+# its warm-up, then requests db-sleep.php once while wrk runs; after the
+# load it keeps Apache up until the analysis has read past the load's end
+# (30 s at most): a lagging analysis would otherwise find the workers
+# gone, in wall time, while it still reads their requests.
 #
 # Checks, on the daemon's API (GET .../errors, .../timeouts,
 # .../requests/{rid}) once the run is over:
@@ -23,6 +26,8 @@
 #   procname mariadbd and that component, lasting about 2 s (>= 1.9 s),
 #   whose upstream is the web request of db-sleep.php, and the InE was
 #   raised while that database request ran (before its end);
+# - lttng-analyzer errors, replaying the recorded trace, raises the same
+#   InE and names a database request of the same start and duration;
 # - the errors raised during the normal load besides the fault's are
 #   counted and listed (diagnostics only: false alarms are judged apart).
 # The control: a second run, identical but for the page requested at the
