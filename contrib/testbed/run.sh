@@ -56,6 +56,10 @@
 #                         LTA_TESTBED_LIVE_URL, LTA_TESTBED_HTTP_URL and
 #                         LTA_TESTBED_OUT (e.g. attach lttng-analyzerd)
 #   --after-load CMD      run CMD after the load, Apache still up
+#                         (with --tiers 3 the hooks also get
+#                         LTA_TESTBED_DB_PORT and LTA_TESTBED_DB_SOCKET;
+#                         db-sleep.php, beside db.php, runs SELECT SLEEP(2)
+#                         on the same server: a fault for hooks to request)
 #   --user NAME           the user Apache's workers run as (default www-data)
 #   --pages DIR           also serve the files of DIR (copied into the
 #                         document root, e.g. PHP pages of an experiment)
@@ -64,9 +68,9 @@
 # wrk.txt, apache2.conf, lttng.log, lttng-list.txt (channel statistics,
 # discarded events), lttng-apps.txt (the Apache processes registered with
 # the session daemon), summary.txt (key=value lines); with --tiers 3 also
-# db.php (the page), mariadb.err (the server's log), mariadb-setup.txt. Exit
-# status 0 when Apache served and wrk ran, 1 on any failure, 2 on a usage
-# error.
+# db.php and db-sleep.php (the pages), mariadb.err (the server's log),
+# mariadb-setup.txt. Exit status 0 when Apache served and wrk ran, 1 on any
+# failure, 2 on a usage error.
 #
 # Tracing needs root: the session daemon and relay daemon are private, in a
 # mount namespace of their own (tests/utils/lttng-env.sh); Apache runs there
@@ -444,9 +448,12 @@ if [ "$tiers" = 3 ]; then
 	# The page: connect, the truth query, $queries random-actor queries;
 	# what it did goes to the access log through apache_note() (see
 	# README.md, "Three tiers").
-	cat >"$work/htdocs/db.php" <<EOF
+	# db_constants PAGE: the head of a page: where and how to connect.
+	db_constants()
+	{
+		cat <<EOF
 <?php
-// db.php: written by contrib/testbed/run.sh --tiers 3. See README.md.
+// $1: written by contrib/testbed/run.sh --tiers 3. See README.md.
 const DB_HOST = '$db_host';
 const DB_PORT = $db_port;
 const DB_SOCKET = '$db_socket';
@@ -458,6 +465,8 @@ const DB_NAME = 'sakila';
 const QUERIES = $queries;
 const ACTORS = $db_actors;
 EOF
+	}
+	db_constants db.php >"$work/htdocs/db.php"
 	cat >>"$work/htdocs/db.php" <<'EOF'
 
 header('Content-Type: text/plain');
@@ -533,6 +542,58 @@ foreach ($note as $name => $value) {
 }
 EOF
 	cp "$work/htdocs/db.php" "$out/db.php"
+	# A fault on demand, never requested by run.sh's own load: one query
+	# that sleeps in the same server, connected to as db.php connects.
+	db_constants db-sleep.php >"$work/htdocs/db-sleep.php"
+	cat >>"$work/htdocs/db-sleep.php" <<'EOF'
+
+header('Content-Type: text/plain');
+mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
+// ?seconds=S (0 to 5, default 2): how long the query sleeps in the server.
+$seconds = max(0, min(5, (int) ($_GET['seconds'] ?? 2)));
+$tid = basename((string) @readlink('/proc/thread-self'));
+$note = [
+	'lta_php_tid' => $tid === '' ? '-' : $tid,
+	'lta_db_via' => DB_VIA,
+	'lta_db_persistent' => DB_PERSISTENT ? '1' : '0',
+	'lta_db_reused' => '0',
+	'lta_db_connection' => '-',
+	'lta_db_thread' => '-',
+	'lta_db_queries' => '0',
+	'lta_db_rows' => '0',
+	'lta_db_error' => '-',
+];
+try {
+	if (DB_PERSISTENT) {
+		$links = mysqli_get_links_stats();
+		$note['lta_db_reused'] = $links['cached_plinks'] > 0 ? '1' : '0';
+	}
+	$db = mysqli_init();
+	$db->options(MYSQLI_OPT_CONNECT_TIMEOUT, 5);
+	$db->options(MYSQLI_OPT_READ_TIMEOUT, 10);
+	$db->real_connect((DB_PERSISTENT ? 'p:' : '') . DB_HOST, DB_USER,
+		DB_PASSWORD, DB_NAME, DB_PORT, DB_SOCKET);
+	// One query and no truth query: the only exchange that waits.
+	$note['lta_db_queries'] = '1';
+	$r = $db->query('SELECT SLEEP(' . $seconds . ')');
+	$row = $r->fetch_row();
+	$r->free();
+	$note['lta_db_rows'] = $row === null ? '0' : '1';
+	echo "slept ", $seconds, " s in the database\n";
+	if (!DB_PERSISTENT) {
+		$db->close();
+	}
+} catch (Throwable $e) {
+	http_response_code(500);
+	$note['lta_db_error'] = preg_replace('/[^A-Za-z0-9_.:-]+/', '_',
+		$e->getMessage());
+	echo "error: ", $e->getMessage(), "\n";
+}
+foreach ($note as $name => $value) {
+	apache_note($name, $value);
+}
+EOF
+	cp "$work/htdocs/db-sleep.php" "$out/db-sleep.php"
 fi
 if [ -n "$pages" ]; then
 	[ -d "$pages" ] || die "--pages $pages is not a folder"
@@ -850,9 +911,14 @@ fi
 # --on-ready CMD runs once Apache answers and (when tracing) the session is
 # live; --after-load CMD once wrk has finished, Apache still up. Both run
 # with bash -c in this namespace, with LTA_TESTBED_LIVE_URL (when tracing),
-# LTA_TESTBED_HTTP_URL and LTA_TESTBED_OUT exported. A failing hook fails
-# the run.
+# LTA_TESTBED_HTTP_URL and LTA_TESTBED_OUT exported, and with --tiers 3
+# LTA_TESTBED_DB_PORT and LTA_TESTBED_DB_SOCKET. A failing hook fails the
+# run.
 export LTA_TESTBED_HTTP_URL="$url" LTA_TESTBED_OUT="$out"
+if [ "$tiers" = 3 ]; then
+	# The database, for hooks that query it or name its component.
+	export LTA_TESTBED_DB_PORT="$db_port" LTA_TESTBED_DB_SOCKET="$db_socket"
+fi
 if [ "$trace" = session ]; then
 	export LTA_TESTBED_LIVE_URL="net://127.0.0.1:$LTTA_RELAYD_LIVE_PORT/host/$(hostname)/$session"
 fi
@@ -967,7 +1033,7 @@ logged_load=$(grep -c "\"GET $path HTTP" "$out/access.log" 2>/dev/null || echo 0
 echo "testbed: $mpm MPM, $page page, trace=$trace: wrk sent ${wrk_requests:-0} requests (${wrk_rps:-0}/s), Apache logged $logged lines"
 [ "$trace" != session ] || echo "testbed: discarded events: $discarded"
 echo "testbed: results in $out:"
-for f in trace access.log error.log wrk.txt apache2.conf summary.txt lttng-list.txt lttng-apps.txt lttng.log db.php mariadb.err mariadb-setup.txt; do
+for f in trace access.log error.log wrk.txt apache2.conf summary.txt lttng-list.txt lttng-apps.txt lttng.log db.php db-sleep.php mariadb.err mariadb-setup.txt; do
 	[ -e "$out/$f" ] && echo "  $out/$f"
 done
 
