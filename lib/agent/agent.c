@@ -2,13 +2,39 @@
  * Why this estimator. A timeout must follow the service as it is now (a
  * benchmark ramps load up and down; a cache warms), cost O(1) per sample
  * and per (entity, name), and stay clear of normal variation so that false
- * alarms are rare. Jacobson/Karels' smoothed mean and mean deviation do
- * all three: gains of 1/8 and 1/4 forget a change of regime within tens of
- * samples, the mean deviation is robust to a single outlier (unlike a
- * variance), and with k = 4 the timeout sits past the tail TCP has relied
- * on for decades. The floor keeps sub-millisecond services from firing on
- * scheduler hiccups; the ceiling bounds how long a hang goes unreported;
- * the warm-up keeps the first few samples from arming a tight trigger.
+ * alarms are rare.
+ *
+ * Jacobson/Karels' smoothed mean and mean deviation (gains 1/8 and 1/4)
+ * follow a change of regime within tens of samples, but mean + 4 x dev is
+ * a bound for a roughly symmetric spread, and web requests have a heavy
+ * right tail: a CGI kind with a 36 ms median and a 99th percentile of
+ * 87 ms kept raising 13 false CoE per 10,000 requests with it
+ * (doc/segmentation.md). So the timeout is also bounded below by the
+ * tail itself: a maximum of the durations that decays by a factor
+ * (tail_decay, 0.999) on each sample, times a margin (tail_margin, 1.5):
+ *     peak = max(d, peak x tail_decay)
+ *     timeout = clamp(max(mean + k x dev, tail_margin x peak),
+ *                     floor, ceiling)
+ * A duration once seen is thus not a timeout for the next ~400 samples
+ * (1.5 x 0.999^405 = 1), and a tail that really shrinks is forgotten in
+ * about as many. A streaming high quantile (a log-scale histogram with
+ * aging) would ignore single outliers, but it needs tens of buckets per
+ * estimate and a quantile of a few hundred samples is no better known
+ * than their maximum; the decaying maximum is two doubles, updated in
+ * O(1), deterministic on replay. Its cost: one slow duration that did
+ * end (a pause of seconds) lengthens the timeout, and so the time to
+ * report a hang, for some hundreds of samples; the ceiling bounds it.
+ * Samples are counted, not timed, so a replayed trace gives the same
+ * timeouts whatever the replay speed.
+ *
+ * The floor keeps sub-millisecond services from firing on scheduler
+ * hiccups; the ceiling bounds how long a hang goes unreported. During the
+ * warm-up (the first `warmup` samples of a name) the timeout is at least
+ * that of the whole entity (every name of that kind of start of that
+ * entity, one more estimate per entity, fed by every end), once that one
+ * is warm: a new kind of request of a known server is timed like the
+ * server's requests, not at half the ceiling; only the first names of a
+ * new entity wait that long.
  */
 #include "agent.h"
 
@@ -26,6 +52,12 @@ struct estimate {
 	const char *entity, *name;
 	uint64_t samples;
 	double mean, dev;
+	double peak; /* Decaying maximum of the durations. */
+	/*
+	 * The estimate of every name of this kind and entity (its name is
+	 * NULL, its own whole is NULL): the warm-up timeout. Borrowed.
+	 */
+	struct estimate *whole;
 	uint64_t open, errors, late_ends;
 };
 
@@ -108,22 +140,45 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int64_t formula(const struct lta_agent_options *o,
+		       const struct estimate *e)
+{
+	double t = e->mean + o->k * e->dev;
+	double tail = o->tail_margin * e->peak;
+
+	if (tail > t) {
+		t = tail;
+	}
+	/* No overflow into int64_t: the ceiling caps it anyway. */
+	return t >= (double)o->ceiling_ns ? o->ceiling_ns : (int64_t)t;
+}
+
 static int64_t timeout_of(const struct lta_agent *agent,
 			  const struct estimate *e)
 {
 	const struct lta_agent_options *o = &agent->options;
-	int64_t t = (int64_t)(e->mean + o->k * e->dev);
+	int64_t t = formula(o, e);
 
 	if (e->samples < o->warmup) {
-		/* Not enough samples yet: generous. */
-		if (t < o->ceiling_ns / 2) {
-			t = o->ceiling_ns / 2;
+		/*
+		 * Not enough samples yet: generous, as the whole entity when
+		 * that is known, else half the ceiling.
+		 */
+		const struct estimate *w = e->whole;
+		int64_t least = w && w->samples >= o->warmup
+					? clamp(formula(o, w), o->floor_ns,
+						o->ceiling_ns)
+					: o->ceiling_ns / 2;
+
+		if (t < least) {
+			t = least;
 		}
 	}
 	return clamp(t, o->floor_ns, o->ceiling_ns);
 }
 
-static void sample(struct estimate *e, int64_t d)
+static void sample(const struct lta_agent_options *o, struct estimate *e,
+		   int64_t d)
 {
 	double diff;
 
@@ -131,10 +186,15 @@ static void sample(struct estimate *e, int64_t d)
 		/* As TCP's first RTT: mean = d, deviation = d / 2. */
 		e->mean = (double)d;
 		e->dev = (double)d / 2;
+		e->peak = (double)d;
 	} else {
 		diff = (double)d - e->mean;
 		e->mean += diff / 8;
 		e->dev += ((diff < 0 ? -diff : diff) - e->dev) / 4;
+		e->peak *= o->tail_decay;
+		if ((double)d > e->peak) {
+			e->peak = (double)d;
+		}
 	}
 	e->samples++;
 }
@@ -154,6 +214,8 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 	o->floor_ns = 50 * 1000000LL;
 	o->ceiling_ns = 30 * 1000000000LL;
 	o->warmup = 10;
+	o->tail_margin = 1.5;
+	o->tail_decay = 0.999;
 	o->max_open = 100000;
 	o->max_errors = 10000;
 	if (options) {
@@ -168,6 +230,12 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 		}
 		if (options->warmup > 0) {
 			o->warmup = options->warmup;
+		}
+		if (options->tail_margin > 0) {
+			o->tail_margin = options->tail_margin;
+		}
+		if (options->tail_decay > 0 && options->tail_decay <= 1) {
+			o->tail_decay = options->tail_decay;
 		}
 		if (options->max_open > 0) {
 			o->max_open = options->max_open;
@@ -302,7 +370,8 @@ static void heap_update(struct lta_agent *agent, struct open_start *s)
 
 /* --- estimates and open starts ------------------------------------------ */
 
-static struct estimate *estimate_of(struct lta_agent *agent,
+/* The estimate (KIND, ENTITY, NAME), made when new; NAME NULL: the whole. */
+static struct estimate *find_or_add(struct lta_agent *agent,
 				    enum lta_agent_kind kind,
 				    const char *entity, const char *name)
 {
@@ -325,6 +394,22 @@ static struct estimate *estimate_of(struct lta_agent *agent,
 	if (lta_htable_put(&agent->estimates, h, e)) {
 		free(e);
 		return NULL;
+	}
+	return e;
+}
+
+static struct estimate *estimate_of(struct lta_agent *agent,
+				    enum lta_agent_kind kind,
+				    const char *entity, const char *name)
+{
+	struct estimate *whole = find_or_add(agent, kind, entity, NULL), *e;
+
+	if (!whole) {
+		return NULL;
+	}
+	e = find_or_add(agent, kind, entity, name);
+	if (e) {
+		e->whole = whole;
 	}
 	return e;
 }
@@ -696,6 +781,34 @@ static struct fired *find_fired(struct lta_agent *agent, uint64_t h,
 	return NULL;
 }
 
+/*
+ * A late end is a sample when it shows the tail the estimate missed: it
+ * came within twice the timeout applied, or its estimate is still in its
+ * warm-up (else a new kind slower than the whole entity would raise an
+ * error on every run and never learn). A later end is a recovery from a
+ * hang, not normal behaviour: it would inflate the timeout.
+ */
+static void late_sample(struct lta_agent *agent, const struct fired *f,
+			int64_t ts)
+{
+	const struct lta_agent_error *err = &f->error;
+	int64_t d = ts - err->start_ts;
+	struct estimate *e;
+
+	if (err->type == LTA_AGENT_CRASH || d < 0 || err->timeout_ns <= 0) {
+		return;
+	}
+	e = estimate_of(agent, err->kind, f->entity, f->name);
+	if (!e ||
+	    (e->samples >= agent->options.warmup && d > 2 * err->timeout_ns)) {
+		return;
+	}
+	sample(&agent->options, e, d);
+	if (e->whole) {
+		sample(&agent->options, e->whole, d);
+	}
+}
+
 int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		  uint32_t trace, int32_t pid, const char *entity,
 		  const char *name, uint64_t key, int64_t ts)
@@ -721,7 +834,11 @@ int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		 * behaviour: its duration would inflate the timeout.
 		 */
 		if (ts >= s->start_ts && !s->ine_inside) {
-			sample(s->estimate, ts - s->start_ts);
+			sample(&agent->options, s->estimate, ts - s->start_ts);
+			if (s->estimate->whole) {
+				sample(&agent->options, s->estimate->whole,
+				       ts - s->start_ts);
+			}
 		}
 		heap_remove(agent, s);
 		forget_open(agent, s);
@@ -740,6 +857,7 @@ int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		if (e) {
 			e->late_ends++;
 		}
+		late_sample(agent, f, ts);
 		return agent->on_error
 			       ? agent->on_error(err, true, agent->user_data)
 			       : 0;
@@ -1003,6 +1121,10 @@ int lta_agent_estimates(const struct lta_agent *agent,
 				.late_ends = e->late_ends,
 			};
 
+			if (!e->name) {
+				/* A whole entity's: internal (warm-up). */
+				continue;
+			}
 			ret = fn(&out, user_data);
 			if (ret) {
 				return ret;
