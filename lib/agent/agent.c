@@ -30,11 +30,15 @@
  * The floor keeps sub-millisecond services from firing on scheduler
  * hiccups; the ceiling bounds how long a hang goes unreported. During the
  * warm-up (the first `warmup` samples of a name) the timeout is at least
- * that of the whole entity (every name of that kind of start of that
- * entity, one more estimate per entity, fed by every end), once that one
- * is warm: a new kind of request of a known server is timed like the
- * server's requests, not at half the ceiling; only the first names of a
- * new entity wait that long.
+ * 10 times that of the whole entity (every name of that kind of start of
+ * that entity, one more estimate per entity, fed by every end), once that
+ * one is warm, and at most half the ceiling: a new kind of request of a
+ * known server is caught hanging in 10 x the server's timeout (500 ms
+ * with the default floor), not at half the ceiling (15 s), and a kind 10
+ * times slower than the server's tail is still not a false alarm while
+ * several of its first runs are in flight before any ends (prefork
+ * Apache's first CGI scripts under wrk, all at once). Only the names of a
+ * new entity wait half the ceiling.
  */
 #include "agent.h"
 
@@ -45,6 +49,15 @@
 #include "common/assert-dbg.h"
 #include "common/htable.h"
 #include "common/intern.h"
+
+/*
+ * A name in its warm-up is timed at least this many times the timeout of
+ * its whole entity (once that is warm): a new kind of request may be much
+ * slower than those seen so far (a CGI script beside static pages), and
+ * several of its first runs may be in flight before one ends and teaches
+ * its estimate.
+ */
+#define WARMUP_WHOLE 10
 
 struct estimate {
 	struct estimate *next; /* Same hash. */
@@ -161,14 +174,21 @@ static int64_t timeout_of(const struct lta_agent *agent,
 
 	if (e->samples < o->warmup) {
 		/*
-		 * Not enough samples yet: generous, as the whole entity when
-		 * that is known, else half the ceiling.
+		 * Not enough samples yet: generous, WARMUP_WHOLE times the
+		 * whole entity's timeout when that is known, else (and at
+		 * most) half the ceiling.
 		 */
 		const struct estimate *w = e->whole;
-		int64_t least = w && w->samples >= o->warmup
-					? clamp(formula(o, w), o->floor_ns,
-						o->ceiling_ns)
-					: o->ceiling_ns / 2;
+		int64_t least = o->ceiling_ns / 2;
+
+		if (w && w->samples >= o->warmup) {
+			int64_t whole = clamp(formula(o, w), o->floor_ns,
+					      o->ceiling_ns);
+
+			if (whole < least / WARMUP_WHOLE) {
+				least = whole * WARMUP_WHOLE;
+			}
+		}
 
 		if (t < least) {
 			t = least;
@@ -783,10 +803,12 @@ static struct fired *find_fired(struct lta_agent *agent, uint64_t h,
 
 /*
  * A late end is a sample when it shows the tail the estimate missed: it
- * came within twice the timeout applied, or its estimate is still in its
- * warm-up (else a new kind slower than the whole entity would raise an
- * error on every run and never learn). A later end is a recovery from a
- * hang, not normal behaviour: it would inflate the timeout.
+ * came within twice the current timeout of the estimate it ends under,
+ * or that estimate is still in its warm-up (else a new kind slower than
+ * its warm-up timeout would raise an error on every run and never learn).
+ * A later end is a recovery from a hang, not normal behaviour: it would
+ * inflate the timeout. The timeout applied is not the measure: a start
+ * moved after its error, or raised in a warm-up, had a looser one.
  */
 static void late_sample(struct lta_agent *agent, const struct fired *f,
 			int64_t ts)
@@ -795,12 +817,12 @@ static void late_sample(struct lta_agent *agent, const struct fired *f,
 	int64_t d = ts - err->start_ts;
 	struct estimate *e;
 
-	if (err->type == LTA_AGENT_CRASH || d < 0 || err->timeout_ns <= 0) {
+	if (err->type == LTA_AGENT_CRASH || d < 0) {
 		return;
 	}
 	e = estimate_of(agent, err->kind, f->entity, f->name);
-	if (!e ||
-	    (e->samples >= agent->options.warmup && d > 2 * err->timeout_ns)) {
+	if (!e || (e->samples >= agent->options.warmup &&
+		   d > 2 * timeout_of(agent, e))) {
 		return;
 	}
 	sample(&agent->options, e, d);

@@ -29,11 +29,13 @@
  *     timeout = clamp(max(mean + k * dev, tail_margin * peak),
  *                     floor, ceiling)                (k = 4, margin 1.5)
  * For the first `warmup` samples of a (kind, entity, name), the timeout is
- * at least that of the whole entity (one internal estimate per kind and
- * entity, fed by the ends of all its names) once that has `warmup`
- * samples, else at least ceiling / 2: a few fast samples cannot arm a
- * trigger that normal variation would pull, and a new kind of request of
- * a known server is not timed at half the ceiling.
+ * at least min(10 x the timeout of the whole entity, ceiling / 2) (the
+ * whole entity: one internal estimate per kind and entity, fed by the
+ * ends of all its names) once that has `warmup` samples, else at least
+ * ceiling / 2: a few fast samples cannot arm a trigger that normal
+ * variation would pull, and a new kind of request of a known server is
+ * not timed at half the ceiling. A late end (after its error) is a sample
+ * when it comes within twice the timeout applied, or in the warm-up.
  *
  * Memory is bounded: at most max_open starts are open; beyond, the oldest
  * is expired at once into an error (its deadline brought forward), and

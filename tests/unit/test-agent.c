@@ -841,15 +841,10 @@ static void test_mixed_workload(void)
 	w = web_create(false);
 	t = web_mix(&w, 0);
 	is_int(web_feeds, 0, "fed without error");
-	ok(ntseen == 2 && !tseen[0].late && tseen[1].late &&
-		   tseen_error[0].type == LTA_AGENT_COE &&
-		   strcmp(tseen_error[0].name, CGI_KIND) == 0 &&
-		   tseen_error[0].start_ts == 49 * MS,
-	   "an estimate per kind: one error only, the first CGI script, "
-	   "timed as the whole process while its kind warms up, and its "
-	   "late end (%d)",
-	   ntseen);
-	ntseen = 0;
+	is_int(ntseen, 0,
+	       "an estimate per kind: no error at all (the first CGI scripts, "
+	       "in their kind's warm-up, get 10 x the whole process's "
+	       "timeout)");
 	ok(lta_agent_counters(lta_timing_agent(w.timing))->moves == 2000,
 	   "each request moved to its kind once (%llu)",
 	   (unsigned long long)lta_agent_counters(lta_timing_agent(w.timing))
@@ -905,8 +900,8 @@ static void test_mixed_workload(void)
 		   tseen_error[2].timeout_ns > 34 * MS &&
 		   tseen_error[2].timeout_ns < S,
 	   "a CoE of request before ceiling / 2: request is in its warm-up "
-	   "(no request ends without a kind), timed as the whole process "
-	   "(%lld ns)",
+	   "(no request ends without a kind), timed as 10 x the whole "
+	   "process (%lld ns)",
 	   (long long)tseen_error[2].timeout_ns);
 	t += 3 * S;
 	lta_timing_advance(w.timing, t);
