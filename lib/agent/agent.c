@@ -27,6 +27,14 @@
  * Samples are counted, not timed, so a replayed trace gives the same
  * timeouts whatever the replay speed.
  *
+ * The samples are censored: a run that outlasts the timeout ends after its
+ * error, and if such late ends were never samples, the estimate would
+ * never see the very tail that raised its false alarms (on the prefork
+ * trace, the maximum alone still gave 27 false CoE this way). So a late
+ * end that comes within twice the estimate's current timeout is a sample;
+ * a later one (a hang that recovered) is not, so it cannot inflate the
+ * timeout.
+ *
  * The floor keeps sub-millisecond services from firing on scheduler
  * hiccups; the ceiling bounds how long a hang goes unreported. During the
  * warm-up (the first `warmup` samples of a name) the timeout is at least
