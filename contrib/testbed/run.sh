@@ -8,10 +8,15 @@
 #   --tiers 2|3           2 (default): wrk and Apache; 3: wrk, Apache with
 #                         PHP, and MariaDB (page db, prefork)
 #   --mpm event|prefork   Apache's MPM (default event; prefork with --tiers 3)
-#   --page static|php|db  the page wrk requests (default static; php needs
+#   --page static|php|db|mixed
+#                         the page wrk requests (default static; php needs
 #                         prefork: libphp is not thread-safe; db, the
 #                         default and only page of --tiers 3, queries
-#                         MariaDB)
+#                         MariaDB; mixed: the static page, and one request
+#                         in --slow-every to a CGI script sleeping 30 ms,
+#                         either MPM: mixed.lua)
+#   --slow-every N        with --page mixed: one request in N is the CGI
+#                         script (default 50: 2%)
 #   --db tcp|unix         how PHP reaches MariaDB (--tiers 3): TCP on
 #                         127.0.0.1 (default) or its unix socket
 #   --db-persistent on|off
@@ -101,6 +106,7 @@ run_user=www-data
 pages=
 keepalive=off
 pipeline=
+slow_every=50
 
 usage()
 {
@@ -123,6 +129,7 @@ while [ $# -gt 0 ]; do
 	--queries) queries=${2:-}; shift 2 ;;
 	--mpm) mpm=${2:-}; shift 2 ;;
 	--page) page=${2:-}; shift 2 ;;
+	--slow-every) slow_every=${2:-}; shift 2 ;;
 	--duration) duration=${2:-}; shift 2 ;;
 	--connections) connections=${2:-}; shift 2 ;;
 	--threads) threads=${2:-}; shift 2 ;;
@@ -166,7 +173,11 @@ case $tiers in
 *) usage ;;
 esac
 case $mpm in event | prefork) ;; *) usage ;; esac
-case $page in static | php | db) ;; *) usage ;; esac
+case $page in static | php | db | mixed) ;; *) usage ;; esac
+positive "$slow_every" || usage
+if [ "$page" = mixed ] && { [ -n "$pipeline" ] || [ -n "$rate" ]; }; then
+	die "--page mixed cannot be combined with --pipeline or --rate"
+fi
 case $db_via in tcp | unix) ;; *) usage ;; esac
 case $db_persistent in on | off) ;; *) usage ;; esac
 case $queries in '' | *[!0-9]*) usage ;; esac
@@ -186,7 +197,7 @@ done
 [ -z "$rate" ] || positive "$rate" || usage
 [ "$connections" -ge "$threads" ] ||
 	die "--connections ($connections) must be at least --threads ($threads)"
-if [ "$page" != static ] && [ "$mpm" != prefork ]; then
+if [ "$page" != static ] && [ "$page" != mixed ] && [ "$mpm" != prefork ]; then
 	die "--page $page needs --mpm prefork (libphp is not thread-safe)"
 fi
 
@@ -201,7 +212,15 @@ done
 modules=/usr/lib/apache2/modules
 [ -f "$modules/mod_mpm_$mpm.so" ] || die "$modules/mod_mpm_$mpm.so is absent"
 php_module=
-if [ "$page" != static ]; then
+cgi_module=
+if [ "$page" = mixed ]; then
+	# mod_cgid for a threaded MPM (forking a threaded process is unsafe).
+	cgi_module=cgi
+	[ "$mpm" = prefork ] || cgi_module=cgid
+	for m in "mod_$cgi_module" mod_alias; do
+		[ -f "$modules/$m.so" ] || die "--page mixed needs $modules/$m.so"
+	done
+elif [ "$page" != static ]; then
 	for f in "$modules"/libphp*.so; do
 		[ -f "$f" ] && php_module=$f && break
 	done
@@ -595,6 +614,14 @@ foreach ($note as $name => $value) {
 EOF
 	cp "$work/htdocs/db-sleep.php" "$out/db-sleep.php"
 fi
+if [ "$page" = mixed ]; then
+	# The slow page: a CGI script that sleeps 30 ms (fork, exec, sleep).
+	mkdir -p "$work/htdocs/cgi-bin"
+	printf '%s\n' '#!/bin/sh' 'sleep 0.03' \
+		"printf 'Content-Type: text/plain\\r\\n\\r\\nslow\\n'" \
+		>"$work/htdocs/cgi-bin/slow.cgi"
+	chmod 755 "$work/htdocs/cgi-bin/slow.cgi"
+fi
 if [ -n "$pages" ]; then
 	[ -d "$pages" ] || die "--pages $pages is not a folder"
 	cp -R "$pages/." "$work/htdocs/" || die "cannot copy $pages"
@@ -641,6 +668,12 @@ LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule mime_module $modules/mod_mime.so
 LoadModule dir_module $modules/mod_dir.so
 ${php_module:+LoadModule php_module $php_module}
+${cgi_module:+LoadModule ${cgi_module}_module $modules/mod_$cgi_module.so
+LoadModule alias_module $modules/mod_alias.so
+ScriptAlias /cgi-bin/ "$work/htdocs/cgi-bin/"}
+${cgi_module:+<IfModule cgid_module>
+ScriptSock "$work/run/cgisock"
+</IfModule>}
 
 $mpm_config
 KeepAlive ${keepalive^}
@@ -856,7 +889,7 @@ apache_pid_started=$apache_pid
 apache_stop=graceful
 
 case $page in
-static) path=/static.html ;;
+static | mixed) path=/static.html ;;
 php) path=/index.php ;;
 db) path=/db.php ;;
 esac
@@ -938,6 +971,8 @@ run_hook on-ready "${on_ready:-}"
 wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --latency)
 if [ -n "$pipeline" ]; then
 	wrk_args+=(-s "$here/pipeline.lua" "$url" -- "$pipeline")
+elif [ "$page" = mixed ]; then
+	wrk_args+=(-s "$here/mixed.lua" "$url" -- "$slow_every")
 elif [ -n "$rate" ]; then
 	# Each wrk thread gets its share of the rate (pace.lua).
 	wrk_args+=(-s "$here/pace.lua" "$url" -- "$(awk -v r="$rate" -v t="$threads" 'BEGIN { print r / t }')")

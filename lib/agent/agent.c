@@ -2,13 +2,51 @@
  * Why this estimator. A timeout must follow the service as it is now (a
  * benchmark ramps load up and down; a cache warms), cost O(1) per sample
  * and per (entity, name), and stay clear of normal variation so that false
- * alarms are rare. Jacobson/Karels' smoothed mean and mean deviation do
- * all three: gains of 1/8 and 1/4 forget a change of regime within tens of
- * samples, the mean deviation is robust to a single outlier (unlike a
- * variance), and with k = 4 the timeout sits past the tail TCP has relied
- * on for decades. The floor keeps sub-millisecond services from firing on
- * scheduler hiccups; the ceiling bounds how long a hang goes unreported;
- * the warm-up keeps the first few samples from arming a tight trigger.
+ * alarms are rare.
+ *
+ * Jacobson/Karels' smoothed mean and mean deviation (gains 1/8 and 1/4)
+ * follow a change of regime within tens of samples, but mean + 4 x dev is
+ * a bound for a roughly symmetric spread, and web requests have a heavy
+ * right tail: a CGI kind with a 36 ms median and a 99th percentile of
+ * 87 ms kept raising 13 false CoE per 10,000 requests with it
+ * (doc/segmentation.md). So the timeout is also bounded below by the
+ * tail itself: a maximum of the durations that decays by a factor
+ * (tail_decay, 0.999) on each sample, times a margin (tail_margin, 1.5):
+ *     peak = max(d, peak x tail_decay)
+ *     timeout = clamp(max(mean + k x dev, tail_margin x peak),
+ *                     floor, ceiling)
+ * A duration once seen is thus not a timeout for the next ~400 samples
+ * (1.5 x 0.999^405 = 1), and a tail that really shrinks is forgotten in
+ * about as many. A streaming high quantile (a log-scale histogram with
+ * aging) would ignore single outliers, but it needs tens of buckets per
+ * estimate and a quantile of a few hundred samples is no better known
+ * than their maximum; the decaying maximum is two doubles, updated in
+ * O(1), deterministic on replay. Its cost: one slow duration that did
+ * end (a pause of seconds) lengthens the timeout, and so the time to
+ * report a hang, for some hundreds of samples; the ceiling bounds it.
+ * Samples are counted, not timed, so a replayed trace gives the same
+ * timeouts whatever the replay speed.
+ *
+ * The samples are censored: a run that outlasts the timeout ends after its
+ * error, and if such late ends were never samples, the estimate would
+ * never see the very tail that raised its false alarms (on the prefork
+ * trace, the maximum alone still gave 27 false CoE this way). So a late
+ * end that comes within twice the estimate's current timeout is a sample;
+ * a later one (a hang that recovered) is not, so it cannot inflate the
+ * timeout.
+ *
+ * The floor keeps sub-millisecond services from firing on scheduler
+ * hiccups; the ceiling bounds how long a hang goes unreported. During the
+ * warm-up (the first `warmup` samples of a name) the timeout is at least
+ * 10 times that of the whole entity (every name of that kind of start of
+ * that entity, one more estimate per entity, fed by every end), once that
+ * one is warm, and at most half the ceiling: a new kind of request of a
+ * known server is caught hanging in 10 x the server's timeout (500 ms
+ * with the default floor), not at half the ceiling (15 s), and a kind 10
+ * times slower than the server's tail is still not a false alarm while
+ * several of its first runs are in flight before any ends (prefork
+ * Apache's first CGI scripts under wrk, all at once). Only the names of a
+ * new entity wait half the ceiling.
  */
 #include "agent.h"
 
@@ -20,12 +58,27 @@
 #include "common/htable.h"
 #include "common/intern.h"
 
+/*
+ * A name in its warm-up is timed at least this many times the timeout of
+ * its whole entity (once that is warm): a new kind of request may be much
+ * slower than those seen so far (a CGI script beside static pages), and
+ * several of its first runs may be in flight before one ends and teaches
+ * its estimate.
+ */
+#define WARMUP_WHOLE 10
+
 struct estimate {
 	struct estimate *next; /* Same hash. */
 	enum lta_agent_kind kind;
 	const char *entity, *name;
 	uint64_t samples;
 	double mean, dev;
+	double peak; /* Decaying maximum of the durations. */
+	/*
+	 * The estimate of every name of this kind and entity (its name is
+	 * NULL, its own whole is NULL): the warm-up timeout. Borrowed.
+	 */
+	struct estimate *whole;
 	uint64_t open, errors, late_ends;
 };
 
@@ -108,22 +161,52 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int64_t formula(const struct lta_agent_options *o,
+		       const struct estimate *e)
+{
+	double t = e->mean + o->k * e->dev;
+	double tail = o->tail_margin * e->peak;
+
+	if (tail > t) {
+		t = tail;
+	}
+	/* No overflow into int64_t: the ceiling caps it anyway. */
+	return t >= (double)o->ceiling_ns ? o->ceiling_ns : (int64_t)t;
+}
+
 static int64_t timeout_of(const struct lta_agent *agent,
 			  const struct estimate *e)
 {
 	const struct lta_agent_options *o = &agent->options;
-	int64_t t = (int64_t)(e->mean + o->k * e->dev);
+	int64_t t = formula(o, e);
 
 	if (e->samples < o->warmup) {
-		/* Not enough samples yet: generous. */
-		if (t < o->ceiling_ns / 2) {
-			t = o->ceiling_ns / 2;
+		/*
+		 * Not enough samples yet: generous, WARMUP_WHOLE times the
+		 * whole entity's timeout when that is known, else (and at
+		 * most) half the ceiling.
+		 */
+		const struct estimate *w = e->whole;
+		int64_t least = o->ceiling_ns / 2;
+
+		if (w && w->samples >= o->warmup) {
+			int64_t whole = clamp(formula(o, w), o->floor_ns,
+					      o->ceiling_ns);
+
+			if (whole < least / WARMUP_WHOLE) {
+				least = whole * WARMUP_WHOLE;
+			}
+		}
+
+		if (t < least) {
+			t = least;
 		}
 	}
 	return clamp(t, o->floor_ns, o->ceiling_ns);
 }
 
-static void sample(struct estimate *e, int64_t d)
+static void sample(const struct lta_agent_options *o, struct estimate *e,
+		   int64_t d)
 {
 	double diff;
 
@@ -131,10 +214,15 @@ static void sample(struct estimate *e, int64_t d)
 		/* As TCP's first RTT: mean = d, deviation = d / 2. */
 		e->mean = (double)d;
 		e->dev = (double)d / 2;
+		e->peak = (double)d;
 	} else {
 		diff = (double)d - e->mean;
 		e->mean += diff / 8;
 		e->dev += ((diff < 0 ? -diff : diff) - e->dev) / 4;
+		e->peak *= o->tail_decay;
+		if ((double)d > e->peak) {
+			e->peak = (double)d;
+		}
 	}
 	e->samples++;
 }
@@ -154,6 +242,8 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 	o->floor_ns = 50 * 1000000LL;
 	o->ceiling_ns = 30 * 1000000000LL;
 	o->warmup = 10;
+	o->tail_margin = 1.5;
+	o->tail_decay = 0.999;
 	o->max_open = 100000;
 	o->max_errors = 10000;
 	if (options) {
@@ -168,6 +258,12 @@ struct lta_agent *lta_agent_create(const struct lta_agent_options *options,
 		}
 		if (options->warmup > 0) {
 			o->warmup = options->warmup;
+		}
+		if (options->tail_margin > 0) {
+			o->tail_margin = options->tail_margin;
+		}
+		if (options->tail_decay > 0 && options->tail_decay <= 1) {
+			o->tail_decay = options->tail_decay;
 		}
 		if (options->max_open > 0) {
 			o->max_open = options->max_open;
@@ -302,7 +398,8 @@ static void heap_update(struct lta_agent *agent, struct open_start *s)
 
 /* --- estimates and open starts ------------------------------------------ */
 
-static struct estimate *estimate_of(struct lta_agent *agent,
+/* The estimate (KIND, ENTITY, NAME), made when new; NAME NULL: the whole. */
+static struct estimate *find_or_add(struct lta_agent *agent,
 				    enum lta_agent_kind kind,
 				    const char *entity, const char *name)
 {
@@ -325,6 +422,22 @@ static struct estimate *estimate_of(struct lta_agent *agent,
 	if (lta_htable_put(&agent->estimates, h, e)) {
 		free(e);
 		return NULL;
+	}
+	return e;
+}
+
+static struct estimate *estimate_of(struct lta_agent *agent,
+				    enum lta_agent_kind kind,
+				    const char *entity, const char *name)
+{
+	struct estimate *whole = find_or_add(agent, kind, entity, NULL), *e;
+
+	if (!whole) {
+		return NULL;
+	}
+	e = find_or_add(agent, kind, entity, name);
+	if (e) {
+		e->whole = whole;
 	}
 	return e;
 }
@@ -696,6 +809,36 @@ static struct fired *find_fired(struct lta_agent *agent, uint64_t h,
 	return NULL;
 }
 
+/*
+ * A late end is a sample when it shows the tail the estimate missed: it
+ * came within twice the current timeout of the estimate it ends under,
+ * or that estimate is still in its warm-up (else a new kind slower than
+ * its warm-up timeout would raise an error on every run and never learn).
+ * A later end is a recovery from a hang, not normal behaviour: it would
+ * inflate the timeout. The timeout applied is not the measure: a start
+ * moved after its error, or raised in a warm-up, had a looser one.
+ */
+static void late_sample(struct lta_agent *agent, const struct fired *f,
+			int64_t ts)
+{
+	const struct lta_agent_error *err = &f->error;
+	int64_t d = ts - err->start_ts;
+	struct estimate *e;
+
+	if (err->type == LTA_AGENT_CRASH || d < 0) {
+		return;
+	}
+	e = estimate_of(agent, err->kind, f->entity, f->name);
+	if (!e || (e->samples >= agent->options.warmup &&
+		   d > 2 * timeout_of(agent, e))) {
+		return;
+	}
+	sample(&agent->options, e, d);
+	if (e->whole) {
+		sample(&agent->options, e->whole, d);
+	}
+}
+
 int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		  uint32_t trace, int32_t pid, const char *entity,
 		  const char *name, uint64_t key, int64_t ts)
@@ -721,7 +864,11 @@ int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		 * behaviour: its duration would inflate the timeout.
 		 */
 		if (ts >= s->start_ts && !s->ine_inside) {
-			sample(s->estimate, ts - s->start_ts);
+			sample(&agent->options, s->estimate, ts - s->start_ts);
+			if (s->estimate->whole) {
+				sample(&agent->options, s->estimate->whole,
+				       ts - s->start_ts);
+			}
 		}
 		heap_remove(agent, s);
 		forget_open(agent, s);
@@ -740,6 +887,7 @@ int lta_agent_end(struct lta_agent *agent, enum lta_agent_kind kind,
 		if (e) {
 			e->late_ends++;
 		}
+		late_sample(agent, f, ts);
 		return agent->on_error
 			       ? agent->on_error(err, true, agent->user_data)
 			       : 0;
@@ -1003,6 +1151,10 @@ int lta_agent_estimates(const struct lta_agent *agent,
 				.late_ends = e->late_ends,
 			};
 
+			if (!e->name) {
+				/* A whole entity's: internal (warm-up). */
+				continue;
+			}
 			ret = fn(&out, user_data);
 			if (ret) {
 				return ret;

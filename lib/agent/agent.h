@@ -22,12 +22,20 @@
  * errors, at the same trace times, as the live run did.
  *
  * The estimator (lib/agent/agent.c says why): Jacobson/Karels, as TCP's
- * retransmission timer, on each complete duration d:
+ * retransmission timer, and a decaying maximum for the heavy tail of
+ * request durations, on each complete duration d:
  *     mean += (d - mean) / 8;  dev += (|d - mean| - dev) / 4
- *     timeout = clamp(mean + k * dev, floor, ceiling)      (k = 4)
- * and, for the first `warmup` samples, timeout = max(ceiling / 2,
- * the same formula) so that a few fast samples cannot arm a trigger that
- * normal variation would pull.
+ *     peak = max(d, peak * tail_decay)                   (0.999)
+ *     timeout = clamp(max(mean + k * dev, tail_margin * peak),
+ *                     floor, ceiling)                (k = 4, margin 1.5)
+ * For the first `warmup` samples of a (kind, entity, name), the timeout is
+ * at least min(10 x the timeout of the whole entity, ceiling / 2) (the
+ * whole entity: one internal estimate per kind and entity, fed by the
+ * ends of all its names) once that has `warmup` samples, else at least
+ * ceiling / 2: a few fast samples cannot arm a trigger that normal
+ * variation would pull, and a new kind of request of a known server is
+ * not timed at half the ceiling. A late end (after its error) is a sample
+ * when it comes within twice the timeout applied, or in the warm-up.
  *
  * Memory is bounded: at most max_open starts are open; beyond, the oldest
  * is expired at once into an error (its deadline brought forward), and
@@ -59,6 +67,8 @@ struct lta_agent_options {
 	int64_t floor_ns;	/* Smallest timeout; 50 ms. */
 	int64_t ceiling_ns;	/* Largest timeout; 30 s. */
 	uint32_t warmup;	/* Samples before the estimate rules; 10. */
+	double tail_margin;	/* Times the decaying maximum; 1.5. */
+	double tail_decay;	/* Its factor per sample, in (0, 1]; 0.999. */
 	uint32_t max_open;	/* Open starts kept; 100,000. */
 	uint32_t max_errors;	/* Errors waiting for a late end; 10,000. */
 	int64_t late_window_ns; /* How long they wait; 10 x ceiling. */
