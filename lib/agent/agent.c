@@ -1006,15 +1006,10 @@ int lta_agent_advance(struct lta_agent *agent, int64_t now)
 	while (agent->heap_len > 0 && agent->heap[0]->deadline <= now) {
 		const struct open_start *s = agent->heap[0];
 
-		/*
-		 * Only a process gone by this trace time died with it open;
-		 * one that went later (-1: a reader behind the live trace
-		 * asks) was alive at the deadline: a hang.
-		 */
 		if (agent->options.process_gone &&
 		    agent->options.process_gone(
 			    s->trace, s->pid,
-			    agent->options.process_gone_data) == 1) {
+			    agent->options.process_gone_data)) {
 			/* Not a hang: it died (every start of it goes). */
 			ret = lta_agent_process_exit(agent, s->trace, s->pid,
 						     now);

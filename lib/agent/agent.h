@@ -75,11 +75,9 @@ struct lta_agent_options {
 	/*
 	 * Optional, live only: asked before a deadline fires whether the
 	 * process is known to be gone (no kernel tracer to say so): 1 gone
-	 * by now (the error is a crash, not a hang), 0 alive, -1 gone but
-	 * trace time has not reached its death yet: it was alive at the
-	 * deadline, which is then a hang (the crash comes when trace time
-	 * reaches the death: the caller's process check). NULL: never
-	 * asked.
+	 * (the error is a crash, not a hang), 0 alive, -1 gone but trace time
+	 * has not reached its death yet (asked again 10 ms of trace time
+	 * later). NULL: never asked.
 	 */
 	int (*process_gone)(uint32_t trace, int32_t pid, void *data);
 	void *process_gone_data;
