@@ -77,7 +77,10 @@ preload_asan=${preload_asan:+$preload_asan:}verify_asan_link_order=0:detect_leak
 # fault at request 21; SPID and SPORT.
 start_server()
 {
-	ASAN_OPTIONS=$preload_asan LD_PRELOAD="$lib" LTTNG_UST_REGISTER_TIMEOUT=-1 \
+	# liblttng-ust-fork: the libtool wrapper (bash) forks subshells with
+	# lttng-ust's threads running; without it a child can deadlock on a
+	# lock held across fork() (seen once: the suite hung 17 minutes).
+	ASAN_OPTIONS=$preload_asan LD_PRELOAD="liblttng-ust-fork.so.1:$lib" LTTNG_UST_REGISTER_TIMEOUT=-1 \
 		"$server" serve --port 0 \
 		--backend-port "$bport" --fault "$2" --fault-at 21 \
 		>"$tmp/$1.out" 2>&1 &
