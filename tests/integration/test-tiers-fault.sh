@@ -44,6 +44,7 @@
 . "$top_srcdir/tests/utils/test-lib.sh"
 . "$top_srcdir/tests/utils/lttng-env.sh"
 . "$top_srcdir/tests/utils/daemon-env.sh"
+. "$top_srcdir/tests/utils/tiers-prereq.sh"
 
 RUN=$top_srcdir/contrib/testbed/run.sh
 HOOK=$top_srcdir/tests/utils/tiers-fault-load.sh
@@ -55,33 +56,8 @@ WARMUP=10
 export FAULT_LOAD_S=${LTA_FAULT_LOAD_S:-6} FAULT_CONNECTIONS=8
 export FAULT_WARMUP=$WARMUP
 
-missing()
-{
-	echo "not ok 1 - prerequisite: $*"
-	echo "1..1"
-	exit 1
-}
-
-reason=$(lta_env_skip_reason)
-[ -z "$reason" ] || skip_all "$reason"
-for b in apache2 wrk curl jq mariadbd mariadb-install-db mariadb-admin \
-	mariadb; do
-	command -v "$b" >/dev/null 2>&1 ||
-		missing "$b is not installed (contrib/install-deps.sh installs it)"
-done
-[ -f /usr/lib/apache2/modules/mod_mpm_prefork.so ] ||
-	missing "Apache's prefork MPM module is not installed"
-ls /usr/lib/apache2/modules/libphp*.so >/dev/null 2>&1 ||
-	missing "libapache2-mod-php is not installed (contrib/install-deps.sh installs it)"
-ls /etc/php/*/apache2/conf.d/*mysqli.ini >/dev/null 2>&1 ||
-	missing "PHP's mysqli is not enabled for Apache (php-mysql; contrib/install-deps.sh installs it)"
-for u in www-data mysql; do
-	id "$u" >/dev/null 2>&1 || missing "there is no $u user"
-done
-[ -f "$LIB" ] || missing "$LIB is not built"
+lta_tiers_prerequisites
 [ -x "$LTAD" ] || missing "$LTAD is not built"
-ldconfig -p 2>/dev/null | grep -q 'liblttng-ust-fork\.so\.1 ' ||
-	missing "liblttng-ust-fork.so.1 is not installed (liblttng-ust-dev)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lta-test-fault.XXXXXX")
 # Apache's workers (www-data) and mariadbd (mysql) reach their files in
