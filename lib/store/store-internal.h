@@ -36,6 +36,9 @@ enum reader_stmt {
 	READER_CONNECTIONS_LAST_BEFORE, /* Last connection of a range. */
 	READER_CONNECTION_GET,
 	READER_CONNECTION_REQUESTS, /* A connection's request ids. */
+	READER_EVENTS,		    /* The event log, every analysis. */
+	READER_EVENTS_OF,	    /* The event log of one analysis. */
+	READER_EVENTS_LAST,	    /* The last event's seq. */
 	READER_STMT_COUNT,
 };
 

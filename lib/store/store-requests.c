@@ -40,7 +40,8 @@ struct batch_row {
 	int32_t pid, port;
 	bool incomplete;
 	const char *end_reason; /* Borrowed: lta_request_end_name()'s. */
-	size_t procname, peer;	/* Offsets in text, NUL-terminated. */
+	/* Offsets in text, NUL-terminated. */
+	size_t procname, peer, component;
 	size_t record, record_len;
 };
 
@@ -140,13 +141,13 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 				      &w->db)) {
 		goto error;
 	}
-	rc = sqlite3_prepare_v3(w->db,
-				"INSERT OR REPLACE INTO requests "
-				"(" REQUEST_COLUMNS ") VALUES (?1, ?2, ?3, "
-				"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-				"?14)",
-				-1, SQLITE_PREPARE_PERSISTENT, &w->insert,
-				NULL);
+	rc = sqlite3_prepare_v3(
+		w->db,
+		"INSERT OR REPLACE INTO requests "
+		"(" REQUEST_COLUMNS ", component) VALUES (?1, "
+		"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14, ?15)",
+		-1, SQLITE_PREPARE_PERSISTENT, &w->insert, NULL);
 	if (rc != SQLITE_OK) {
 		lta_store_sqlite_error(w->db, rc, "prepare insert");
 		goto error;
@@ -321,6 +322,8 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 				  (int)row->record_len, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 13, row->connection_id);
 		sqlite3_bind_int64(stmt, 14, row->position);
+		sqlite3_bind_text(stmt, 15, text + row->component, -1,
+				  SQLITE_STATIC);
 		rc = sqlite3_step(stmt);
 		sqlite3_reset(stmt);
 		if (rc != SQLITE_DONE) {
@@ -490,6 +493,7 @@ int lta_store_writer_add(struct lta_store_writer *w,
 	row->position = r->position;
 	row->procname = text_add(&w->text, r->procname, sizeof(r->procname));
 	row->peer = text_add(&w->text, r->peer, sizeof(r->peer));
+	row->component = text_add(&w->text, r->component, sizeof(r->component));
 	row->record = w->text.len;
 	lta_request_format_json(r, host, &w->text);
 	row->record_len = w->text.len - row->record;

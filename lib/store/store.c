@@ -36,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -243,6 +243,71 @@ static const char schema_v4[] = "CREATE TABLE snapshots ("
 static const char schema_v5[] =
 	"ALTER TABLE errors"
 	" ADD COLUMN downstream_request INTEGER NOT NULL DEFAULT -1;";
+
+/*
+ * Version 6: the event log that the live event stream (GET .../events,
+ * Server-Sent Events) reads, and the component of each request.
+ *
+ * events.seq numbers every event of the store once (AUTOINCREMENT: never
+ * reused, even after a delete), so that a client that reconnects with
+ * Last-Event-ID resumes exactly after what it got. The rows are written by
+ * triggers, in the transaction that stores what they announce: an event
+ * is never seen before its row is readable, and a commit that fails takes
+ * its events with it. (analysis, kind, ref) is unique: a request stored
+ * again (INSERT OR REPLACE of the same id) is not announced twice, nor is
+ * an error updated by its late end. Status events (ref NULL: NULLs are
+ * distinct) come from changes of analyses.status. data is the event's JSON
+ * (summary fields; the whole row is a GET away).
+ */
+static const char schema_v6[] =
+	"ALTER TABLE requests ADD COLUMN component TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE events ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" analysis INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" ref INTEGER,"
+	" data TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX events_by_ref ON events (analysis, kind, ref);"
+	"CREATE INDEX events_by_analysis ON events (analysis, seq);"
+	"CREATE TRIGGER events_request AFTER INSERT ON requests BEGIN"
+	" INSERT OR IGNORE INTO events (analysis, kind, ref, data) VALUES"
+	" (new.analysis, 'request', new.id, json_object('analysis',"
+	"  new.analysis, 'id', new.id, 'component', new.component,"
+	"  'procname', new.procname, 'pid', new.pid, 'start_ns',"
+	"  new.start_ns, 'end_ns', new.end_ns, 'duration_ns', new.duration_ns,"
+	"  'end_reason', new.end_reason, 'incomplete',"
+	"  json(CASE WHEN new.incomplete THEN 'true' ELSE 'false' END),"
+	"  'connection_id', new.connection_id, 'position', new.position));"
+	" END;"
+	"CREATE TRIGGER events_error AFTER INSERT ON errors BEGIN"
+	" INSERT OR IGNORE INTO events (analysis, kind, ref, data) VALUES"
+	" (new.analysis, 'error', new.id, json_object('analysis',"
+	"  new.analysis, 'id', new.id, 'type', new.type, 'kind', new.kind,"
+	"  'entity', new.entity, 'name', new.name, 'pid', new.pid, 'tid',"
+	"  new.tid, 'start_ns', new.start_ns, 'raised_ns', new.raised_ns,"
+	"  'timeout_ns', new.timeout_ns, 'downstream_request',"
+	"  new.downstream_request));"
+	" END;"
+	"CREATE TRIGGER events_late_end AFTER UPDATE ON errors"
+	" WHEN new.late_end_ns >= 0 AND old.late_end_ns < 0 BEGIN"
+	" INSERT OR IGNORE INTO events (analysis, kind, ref, data) VALUES"
+	" (new.analysis, 'late_end', new.id, json_object('analysis',"
+	"  new.analysis, 'id', new.id, 'type', new.type, 'entity',"
+	"  new.entity, 'name', new.name, 'pid', new.pid, 'start_ns',"
+	"  new.start_ns, 'raised_ns', new.raised_ns, 'late_end_ns',"
+	"  new.late_end_ns));"
+	" END;"
+	"CREATE TRIGGER events_status_insert AFTER INSERT ON analyses BEGIN"
+	" INSERT INTO events (analysis, kind, ref, data) VALUES"
+	" (new.id, 'status', NULL, json_object('analysis', new.id, 'status',"
+	"  new.status, 'reason', new.reason));"
+	" END;"
+	"CREATE TRIGGER events_status AFTER UPDATE OF status ON analyses"
+	" WHEN new.status <> old.status BEGIN"
+	" INSERT INTO events (analysis, kind, ref, data) VALUES"
+	" (new.id, 'status', NULL, json_object('analysis', new.id, 'status',"
+	"  new.status, 'reason', new.reason));"
+	" END;";
 
 #define ANALYSIS_COLUMNS                                             \
 	"id, kind, source, status, reason, created_ns, updated_ns, " \
@@ -712,7 +777,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 5;
 	}
-	/* Later versions: if (version == 5) { ...; version = 6; } */
+	if (version == 5) {
+		ret = exec(db, schema_v6, "migrate schema to version 6");
+		if (ret) {
+			goto rollback;
+		}
+		version = 6;
+	}
+	/* Later versions: if (version == 6) { ...; version = 7; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);

@@ -453,4 +453,35 @@ int lta_store_connection_requests(struct lta_store *store, int64_t analysis,
 					    void *user_data),
 				  void *user_data);
 
+/* --- the event log (any thread) ----------------------------------------- */
+
+/*
+ * What the live event stream sends (GET .../events): one row per stored
+ * request, timing error, late end, closed window and status change of an
+ * analysis, numbered by SEQ across the store, written in the transaction
+ * that stores what it announces (store.c, schema version 6).
+ */
+struct lta_store_event {
+	int64_t seq; /* 1, 2, ... across analyses; never reused. */
+	int64_t analysis;
+	const char
+		*kind; /* "request", "error", "late_end", "window", "status" */
+	const char *data; /* The event's JSON object. */
+};
+
+/*
+ * Calls FN for the committed events with seq > AFTER, of ANALYSIS (every
+ * analysis when 0), by seq, at most LIMIT. E and its strings are valid
+ * during the call only. Returns 0, an error, or what FN returned (FN
+ * returns 0 to go on).
+ */
+int lta_store_events(struct lta_store *store, int64_t analysis, int64_t after,
+		     int limit,
+		     int (*fn)(const struct lta_store_event *e,
+			       void *user_data),
+		     void *user_data);
+
+/* Sets *SEQ to the last event's seq (0: none yet). Returns 0 or an error. */
+int lta_store_events_last(struct lta_store *store, int64_t *seq);
+
 #endif /* LTA_STORE_STORE_H */

@@ -61,6 +61,12 @@ static void usage(FILE *out)
 		"256)\n"
 		"  --max-connections-per-address=N  per client address "
 		"(default 64)\n"
+		"  --stream-max-lag=N  an event stream client this many "
+		"events\n"
+		"                      behind the newest is dropped (default "
+		"100000)\n"
+		"  --stream-poll-ms=N  event streams look for new events this\n"
+		"                      often (default 50)\n"
 		"  --relayd-url=net://HOST[:CTRL[:DATA]]\n"
 		"                      send sessions to this relay daemon "
 		"instead\n"
@@ -276,6 +282,20 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		}
 		snprintf(c->allowed_trace_dirs[c->allowed_trace_dir_count++],
 			 1024, "%s", canonical);
+	} else if (strcmp(key, "stream-max-lag") == 0 ||
+		   strcmp(key, "stream-poll-ms") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1 ||
+		    v > (key[7] == 'm' ? 1000000000L : 10000L)) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		if (key[7] == 'm') {
+			c->stream_max_lag = v;
+		} else {
+			c->stream_poll_ms = (int)v;
+		}
 	} else if (strcmp(key, "request-timeout") == 0 ||
 		   strcmp(key, "max-connections") == 0 ||
 		   strcmp(key, "max-connections-per-address") == 0) {
@@ -394,6 +414,8 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "request-timeout", required_argument, NULL, 0 },
 		{ "max-connections", required_argument, NULL, 0 },
 		{ "max-connections-per-address", required_argument, NULL, 0 },
+		{ "stream-max-lag", required_argument, NULL, 0 },
+		{ "stream-poll-ms", required_argument, NULL, 0 },
 		{ "relayd-url", required_argument, NULL, 0 },
 		{ "relayd-live-port", required_argument, NULL, 0 },
 		{ "no-relayd", no_argument, NULL, 0 },
@@ -689,6 +711,8 @@ int lta_daemon_main(int argc, char **argv)
 	hconfig.request_timeout_s = config.request_timeout_s;
 	hconfig.max_connections = config.max_connections;
 	hconfig.max_per_address = config.max_per_address;
+	hconfig.live_max_lag = config.stream_max_lag;
+	hconfig.live_poll_ms = config.stream_poll_ms;
 	for (i = 0; i < config.allowed_host_count; i++) {
 		hosts[i] = config.allowed_hosts[i];
 	}

@@ -27,6 +27,8 @@ struct lta_daemon_config {
 	/* HTTP limits (http.h); 0 keeps the server's default. */
 	int request_timeout_s;
 	int max_connections, max_per_address;
+	int64_t stream_max_lag; /* Event streams: 0 for the default. */
+	int stream_poll_ms;
 	/* Host header names accepted besides IP literals and localhost. */
 	char allowed_hosts[LTA_DAEMON_LIST_MAX][256];
 	int allowed_host_count;

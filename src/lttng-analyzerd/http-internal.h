@@ -19,9 +19,12 @@
 #include "common/strbuf.h"
 #include "http.h"
 
+struct MHD_Connection;
 struct MHD_Daemon;
 struct MHD_Response;
 struct lta_http_front;
+struct lta_http_live;
+struct lta_store;
 
 struct lta_http {
 	struct MHD_Daemon *daemon; /* Owned. */
@@ -29,6 +32,7 @@ struct lta_http {
 	/* Borrowed; NULL: none (lta_http_context). */
 	struct lta_lttng_daemons *_Atomic lttng_daemons;
 	struct lta_http_front *front; /* Owned. */
+	struct lta_http_live *live;   /* Owned: the event streams' hub. */
 	int listen_fd;		      /* Owned; -1: none. */
 	char *token;		      /* Owned; NULL: none required. */
 	size_t token_len;
@@ -40,6 +44,7 @@ struct lta_http {
 	char **trace_dirs;
 	char *version; /* Owned. */
 	size_t max_body;
+	int64_t live_max_lag; /* Events an event stream may lag; 0: any. */
 	uint16_t port;
 	/* Wall-clock uptime at start, and the monotonic clock then. */
 	int64_t uptime_at_start_ns;
@@ -70,6 +75,8 @@ struct lta_http_arg {
  * libmicrohttpd's content reader, which http.c checks at compile time.
  */
 #define LTA_HTTP_STREAM_END ((ssize_t)-1)
+/* A live stream (reply.live) has nothing yet: asked again later. */
+#define LTA_HTTP_STREAM_WAIT ((ssize_t)0)
 #define LTA_HTTP_STREAM_ERROR ((ssize_t)-2)
 typedef ssize_t (*lta_http_stream_fn)(void *cls, uint64_t pos, char *buf,
 				      size_t max);
@@ -86,6 +93,13 @@ struct lta_http_reply {
 	lta_http_stream_fn stream;
 	void (*stream_free)(void *cls);
 	void *stream_cls; /* Owned: freed with stream_free. */
+	/*
+	 * The stream may answer LTA_HTTP_STREAM_WAIT: it is served through
+	 * the live hub (http-live.c), which asks again when the store's
+	 * event log grows, at least every second, and when the server
+	 * stops (lta_http_live_stopping(): then it must end).
+	 */
+	bool live;
 };
 
 /* One HTTP request being answered, as the handlers see it. */
@@ -95,6 +109,8 @@ struct lta_http_exchange {
 	int64_t rid;	       /* The path's {rid}; 0 when absent. */
 	const char *name;      /* The path's {name} (decoded); "" if none. */
 	const char *body;      /* Borrowed; NUL-terminated; NULL: none. */
+	/* The Last-Event-ID header (event streams); NULL: none. */
+	const char *last_event_id;
 	size_t body_len;
 	size_t arg_count;
 	struct lta_http_arg args[LTA_HTTP_MAX_ARGS];
@@ -195,6 +211,41 @@ void lta_http_front_answering(struct lta_http_front *front, void *slot);
 
 /* libmicrohttpd is closing SLOT's socket: forget it. Its threads. */
 void lta_http_front_closed(struct lta_http_front *front, void *slot);
+
+/* --- live streams (http-live.c) ------------------------------------------ */
+
+/*
+ * Creates the hub of live streams over STORE (borrowed; NULL: no thread,
+ * streams are only ever resumed by lta_http_live_stop()), polling its
+ * event log every POLL_MS (50 when 0). NULL: out of resources.
+ */
+struct lta_http_live *lta_http_live_create(struct lta_store *store,
+					   int poll_ms);
+
+/*
+ * Resumes every waiting stream for the last time and stops the hub's
+ * thread: before libmicrohttpd stops (it must not hold a suspended
+ * connection then). Accepts NULL.
+ */
+void lta_http_live_stop(struct lta_http_live *live);
+
+/* Stops (if needed) and frees. Accepts NULL. */
+void lta_http_live_destroy(struct lta_http_live *live);
+
+/* Whether the server is stopping: a live stream must end. Any thread. */
+bool lta_http_live_stopping(struct lta_http_live *live);
+
+/* The last seq of the store's event log the hub saw. Any thread. */
+int64_t lta_http_live_last_seq(struct lta_http_live *live);
+
+/*
+ * A response for REPLY's live stream on CONNECTION; takes the stream's
+ * state (freed, with the stream's free function, on failure too). NULL:
+ * out of memory.
+ */
+struct MHD_Response *lta_http_live_response(struct lta_http_live *live,
+					    struct MHD_Connection *connection,
+					    struct lta_http_reply *reply);
 
 /* --- replies (http-reply.c); any HTTP thread ----------------------------- */
 
@@ -342,6 +393,9 @@ void lta_http_get_connection(struct lta_http_exchange *x);
  * /connections.
  */
 int lta_http_read_end_reason(struct lta_http_exchange *x, const char **out);
+
+/* http-events.c */
+void lta_http_get_events(struct lta_http_exchange *x);
 
 /* http-errors.c */
 void lta_http_get_errors(struct lta_http_exchange *x);

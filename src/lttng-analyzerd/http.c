@@ -38,6 +38,7 @@ _Static_assert(LTA_HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
 #define DEFAULT_REQUEST_TIMEOUT_S 10
 #define DEFAULT_MAX_CONNECTIONS 256
 #define DEFAULT_MAX_PER_ADDRESS 64
+#define DEFAULT_LIVE_MAX_LAG 100000
 
 /*
  * Memory per connection for headers, the query string and the send
@@ -102,6 +103,10 @@ static const struct route routes[] = {
 	  lta_http_post_session_start, NULL, true },
 	{ "/api/v1/sessions/{name}/stop", "POST", NULL,
 	  lta_http_post_session_stop, NULL, true },
+	{ "/api/v1/analyses/{id}/events", "GET, HEAD", lta_http_get_events,
+	  NULL, NULL, false },
+	{ "/api/v1/events", "GET, HEAD", lta_http_get_events, NULL, NULL,
+	  false },
 	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL, false },
 };
 
@@ -423,7 +428,9 @@ static enum MHD_Result send_reply(struct lta_http *http,
 	enum MHD_Result ret;
 	bool headers_ok;
 
-	if (reply->stream) {
+	if (reply->stream && reply->live && http->live) {
+		response = lta_http_live_response(http->live, c, reply);
+	} else if (reply->stream) {
 		response = MHD_create_response_from_callback(
 			MHD_SIZE_UNKNOWN, STREAM_BLOCK, reply->stream,
 			reply->stream_cls, reply->stream_free);
@@ -716,6 +723,7 @@ static enum MHD_Result finish(struct lta_http *http, struct MHD_Connection *c,
 	struct arg_collector collector = { .x = &x };
 
 	lta_http_front_answering(http->front, front_slot(c));
+	x.last_event_id = header(c, "Last-Event-ID");
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg,
 				  &collector);
 	if (state->too_large) {
@@ -877,12 +885,18 @@ static void free_http(struct lta_http *http)
 	if (!http) {
 		return;
 	}
-	/* No more handing over, then libmicrohttpd's, then the front's. */
+	/*
+	 * No more handing over; the live streams end (libmicrohttpd must
+	 * not hold a suspended connection when it stops); then
+	 * libmicrohttpd's, then the front's.
+	 */
 	lta_http_front_stop(http->front);
+	lta_http_live_stop(http->live);
 	if (http->daemon) {
 		MHD_stop_daemon(http->daemon);
 	}
 	lta_http_front_destroy(http->front);
+	lta_http_live_destroy(http->live);
 	if (http->listen_fd >= 0) {
 		close(http->listen_fd);
 	}
@@ -941,7 +955,7 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 				      : DEFAULT_ADDRESS;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 			     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
-			     MHD_USE_ITC;
+			     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	struct lta_http_front_config front = { 0 };
 	struct sockaddr_storage bound;
 	socklen_t bound_len = sizeof(bound);
@@ -1016,6 +1030,8 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 	http->context = *context;
 	http->lttng_daemons = context->lttng_daemons;
 	http->max_body = config->max_body ? config->max_body : DEFAULT_MAX_BODY;
+	http->live_max_lag = config->live_max_lag > 0 ? config->live_max_lag
+						      : DEFAULT_LIVE_MAX_LAG;
 	http->version = strdup(config->version ? config->version : "unknown");
 	if (!http->version) {
 		goto out_of_memory;
@@ -1066,6 +1082,10 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 					: DEFAULT_MAX_PER_ADDRESS;
 	http->front = lta_http_front_create(http, listen_fd, &front);
 	if (!http->front) {
+		goto out_of_memory;
+	}
+	http->live = lta_http_live_create(context->store, config->live_poll_ms);
+	if (!http->live) {
 		goto out_of_memory;
 	}
 

@@ -69,6 +69,13 @@ struct lta_http_config {
 	int max_connections;
 	int max_per_address;
 	const char *version; /* Shown by /api/v1/health; "unknown". */
+	/* Event streams look for new events this often (ms); 50. */
+	int live_poll_ms;
+	/*
+	 * An event stream client this many events behind the newest is
+	 * dropped (a final event says why); 100000.
+	 */
+	int64_t live_max_lag;
 };
 
 /* What the handlers read from. Copied by lta_http_start(). */
