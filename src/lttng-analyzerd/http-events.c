@@ -8,12 +8,17 @@
  * once: a client that reconnects with Last-Event-ID (or ?after=SEQ) gets
  * every event after it, none twice, from the store, whatever it missed
  * while away. Nothing is buffered per client but the block being written:
- * a client that does not read only holds its socket. One that falls more
- * than live_max_lag events behind the newest is dropped, with a final
- * "event: dropped" saying why (its next reconnection resumes from its
- * last id). The stream of one analysis ends, with "event: end", when the
- * analysis no longer runs and every event of it was sent; a reconnection
- * after that is answered 204 (an EventSource then stops).
+ * a client that does not read only holds its socket. One that stays more
+ * than live_max_lag events behind the newest for 5 s (it reads slower
+ * than events come, or stopped reading that long) is dropped, with a
+ * final "event: dropped" saying why and its last id; a client that
+ * reconnects far behind has those 5 s to catch up, else it pages the
+ * rest through the REST resources. Without a resume point, the stream of
+ * an analysis starts at its first event, that of every analysis at the
+ * newest (what comes from now on). The stream of one analysis ends, with
+ * "event: end", when the analysis no longer runs and every event of it
+ * was sent; a reconnection after that is answered 204 (an EventSource
+ * then stops).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +35,8 @@
 #define EVENTS_PER_READ 256
 /* A comment line is sent after this long without an event. */
 #define KEEPALIVE_NS (15LL * 1000000000LL)
+/* Behind by more than live_max_lag this long: dropped. */
+#define LAG_GRACE_NS (5LL * 1000000000LL)
 
 enum {
 	KIND_REQUEST = 1 << 0,
@@ -48,11 +55,13 @@ struct event_stream {
 	int64_t analysis;      /* 0: every analysis. */
 	int64_t cursor;	       /* The last seq read. */
 	unsigned kinds;
-	struct lta_strbuf out; /* What is being sent. */
-	size_t sent;	       /* Bytes of OUT sent. */
-	int64_t last_write_ns; /* Monotonic. */
-	bool ending;	       /* OUT holds the last event. */
-	int64_t delivered;     /* Events sent. */
+	struct lta_strbuf out;	/* What is being sent. */
+	size_t sent;		/* Bytes of OUT sent. */
+	int64_t last_write_ns;	/* Monotonic. */
+	int64_t last_refill_ns; /* Monotonic: when it last asked for more. */
+	int64_t behind_since;	/* Monotonic; 0: not too far behind. */
+	bool ending;		/* OUT holds the last event. */
+	int64_t delivered;	/* Events sent. */
 };
 
 static const char *const events_parameters[] = { "after", "kinds", NULL };
@@ -108,9 +117,15 @@ static int read_kinds(struct lta_http_exchange *x, unsigned *kinds)
 	}
 }
 
-/* The resume point: Last-Event-ID, else ?after=, else 0 (-1: answered). */
+/*
+ * The resume point: Last-Event-ID, else ?after=, else the start of an
+ * analysis's log, or the newest event for the stream of every analysis
+ * (what comes from now on). Returns 0, or -1 after answering.
+ */
 static int read_cursor(struct lta_http_exchange *x, int64_t *cursor)
 {
+	int ret;
+
 	*cursor = 0;
 	if (x->last_event_id && x->last_event_id[0]) {
 		if (lta_http_parse_uint(x->last_event_id, cursor)) {
@@ -122,8 +137,18 @@ static int read_cursor(struct lta_http_exchange *x, int64_t *cursor)
 		}
 		return 0;
 	}
-	return lta_http_query_int(x, "after", 0, INT64_MAX, cursor) < 0 ? -1
-									: 0;
+	ret = lta_http_query_int(x, "after", 0, INT64_MAX, cursor);
+	if (ret < 0) {
+		return -1;
+	}
+	if (ret == 0 && x->id == 0) {
+		ret = lta_store_events_last(x->http->context.store, cursor);
+		if (ret) {
+			lta_http_reply_store_error(x, ret, "events");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void put_event(struct event_stream *s, int64_t seq, const char *kind,
@@ -168,6 +193,27 @@ static bool analysis_ended(struct event_stream *s, char *status, size_t size)
 }
 
 /*
+ * Whether S stayed more than live_max_lag events behind NEWEST for
+ * LAG_GRACE_NS: since it was first seen that far behind, or since it last
+ * asked for more when that was longer ago (it stopped reading).
+ */
+static bool too_far_behind(struct event_stream *s, int64_t newest)
+{
+	int64_t now = mono_ns(), last = s->last_refill_ns;
+
+	s->last_refill_ns = now;
+	if (s->http->live_max_lag <= 0 ||
+	    newest - s->cursor <= s->http->live_max_lag) {
+		s->behind_since = 0;
+		return false;
+	}
+	if (!s->behind_since) {
+		s->behind_since = now - last > LAG_GRACE_NS ? last : now;
+	}
+	return now - s->behind_since >= LAG_GRACE_NS;
+}
+
+/*
  * Fills S->out with what comes next: events, the final event, a
  * keep-alive. Returns 0 with something in OUT, 1 when there is nothing
  * now, or -1 on a store error.
@@ -187,11 +233,11 @@ static int refill(struct event_stream *s)
 		s->ending = true;
 		return 0;
 	}
-	if (s->http->live_max_lag > 0 &&
-	    newest - s->cursor > s->http->live_max_lag) {
+	if (too_far_behind(s, newest)) {
 		snprintf(data, sizeof(data),
 			 "{\"reason\":\"client too slow: %lld events behind "
-			 "the newest (at most %lld)\",\"last_id\":%lld}",
+			 "the newest for 5 s or more (at most "
+			 "%lld)\",\"last_id\":%lld}",
 			 (long long)(newest - s->cursor),
 			 (long long)s->http->live_max_lag,
 			 (long long)s->cursor);
@@ -326,7 +372,7 @@ void lta_http_get_events(struct lta_http_exchange *x)
 	}
 	/* The client retries after 1 s when the connection is lost. */
 	lta_strbuf_append(&s->out, "retry: 1000\n\n", 13);
-	s->last_write_ns = mono_ns();
+	s->last_write_ns = s->last_refill_ns = mono_ns();
 	x->reply.status = 200;
 	x->reply.content_type = "text/event-stream";
 	x->reply.stream = events_read;
