@@ -155,8 +155,9 @@ struct lta_window_closed {
 
 /*
  * Called with each closed window and group. Return 0 to go on; any other
- * value is returned by the call that closed the window (the set stays
- * usable; the windows not handed out yet are closed at the next call).
+ * value is returned by the call that closed the window, once the window
+ * in hand is handed out whole (the set stays usable; the windows not
+ * handed out yet are closed at the next call).
  */
 typedef int (*lta_window_closed_func)(const struct lta_window_closed *closed,
 				      void *user_data);
@@ -222,11 +223,17 @@ int lta_window_set_tick(struct lta_window_set *set, int64_t ts);
  */
 int lta_window_set_flush(struct lta_window_set *set);
 
-/* The counters of query QUERY, or NULL for an unknown id. Borrowed. */
+/*
+ * The counters of query QUERY, or NULL for an unknown id. Borrowed: valid
+ * until the next lta_window_set_add() or the set's destroy.
+ */
 const struct lta_window_counters *
 lta_window_set_counters(const struct lta_window_set *set, uint32_t query);
 
-/* The query QUERY as added (strings owned by the set), or NULL. */
+/*
+ * The query QUERY as added, defaults filled in (strings owned by the set),
+ * or NULL. Borrowed as the counters are.
+ */
 const struct lta_window_query *
 lta_window_set_query(const struct lta_window_set *set, uint32_t query);
 
