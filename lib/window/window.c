@@ -469,6 +469,7 @@ static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		     const struct item *item, const bool *matches)
 {
 	bool late = set->seen && item->ts < set->max_ts;
+	int64_t lateness = late ? set->max_ts - item->ts : 0;
 	uint32_t qi;
 	int ret = advance(set, item->ts), r;
 
@@ -481,6 +482,9 @@ static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		if (!matches[qi]) {
 			query->counters.filtered++;
 			continue;
+		}
+		if (lateness > query->counters.max_late) {
+			query->counters.max_late = lateness;
 		}
 		r = count_item(set, query, item, late);
 		if (r < 0) {

@@ -164,9 +164,14 @@ typedef int (*lta_window_closed_func)(const struct lta_window_closed *closed,
 
 /* What each query has seen (lta_window_set_counters()). */
 struct lta_window_counters {
-	uint64_t events;	 /* Matched the filter, counted somewhere. */
-	uint64_t filtered;	 /* Not matching the query's filter. */
-	uint64_t late_accepted;	 /* Before the time seen, window open. */
+	uint64_t events;	/* Matched the filter, counted somewhere. */
+	uint64_t filtered;	/* Not matching the query's filter. */
+	uint64_t late_accepted; /* Before the time seen, window open. */
+	/*
+	 * The largest lateness of an event counted or dropped (the time seen
+	 * minus its time), in ns: the grace that would have kept them all.
+	 */
+	int64_t max_late;
 	uint64_t late_partial;	 /* Hopping: some of its windows closed. */
 	uint64_t late_dropped;	 /* All its windows closed: in none. */
 	uint64_t refused;	 /* Event x window refused: group cap. */

@@ -204,6 +204,7 @@ static void test_late(void)
 	is_int(got[0].count, 2, "grace: [0,10) holds t=8 and the late 9");
 	REQ(set, "a", 4, 1);
 	is_int(c->late_dropped, 1, "grace: t=4 after 16 dropped");
+	is_int(c->max_late, 12, "grace: the latest came 12 late");
 	is_int(c->late_accepted, 1, "grace: and not accepted");
 	lta_window_set_tick(set, 24);
 	is_int(ngot, 1, "tick: watermark 19 closes nothing");
