@@ -41,8 +41,9 @@ struct query {
 struct lta_window_set {
 	struct query *queries; /* Owned. */
 	uint32_t query_count;
-	bool seen;    /* max_ts is set. */
-	bool flushed; /* Every window closed for good. */
+	uint32_t syscall_queries; /* Of the system-call stream. */
+	bool seen;		  /* max_ts is set. */
+	bool flushed;		  /* Every window closed for good. */
 	int64_t max_ts;
 	lta_window_closed_func on_closed; /* Borrowed. */
 	void *user_data;		  /* Borrowed. */
@@ -114,7 +115,9 @@ int lta_window_set_add(struct lta_window_set *set,
 	if ((q.stream != LTA_WINDOW_STREAM_REQUESTS &&
 	     q.stream != LTA_WINDOW_STREAM_SYSCALLS) ||
 	    q.range <= 0 || q.slide <= 0 || q.slide > q.range ||
-	    q.range % q.slide != 0 || q.grace < 0 || q.min_latency < 0 ||
+	    q.range % q.slide != 0 ||
+	    q.range / q.slide > LTA_WINDOW_MAX_OVERLAP || q.grace < 0 ||
+	    q.min_latency < 0 ||
 	    (q.group_by & ~((1u << LTA_WINDOW_KEY_COUNT) - 1)) ||
 	    set->query_count >= INT32_MAX) {
 		return -EINVAL;
@@ -139,6 +142,9 @@ int lta_window_set_add(struct lta_window_set *set,
 	set->queries = queries;
 	memset(&queries[set->query_count], 0, sizeof(*queries));
 	queries[set->query_count].q = q;
+	if (q.stream == LTA_WINDOW_STREAM_SYSCALLS) {
+		set->syscall_queries++;
+	}
 	return (int)set->query_count++;
 nomem:
 	free_query_strings(&q);
@@ -598,7 +604,7 @@ int lta_window_set_syscall(struct lta_window_set *set,
 	uint32_t qi;
 	int ret;
 
-	if (event->kind != LTA_EVENT_SYSCALL_EXIT) {
+	if (event->kind != LTA_EVENT_SYSCALL_EXIT || !set->syscall_queries) {
 		return advance(set, event->ts);
 	}
 	if (event->entry_ts < 0 || event->ts < event->entry_ts) {

@@ -108,6 +108,12 @@ bool lta_window_key_from_name(const char *name, enum lta_window_key *key);
 	(((1u << LTA_REQUEST_END_COUNT) - 1) & \
 	 ~(1u << LTA_REQUEST_END_EMPTY) & ~(1u << LTA_REQUEST_END_OPEN))
 
+/*
+ * At most so many windows hold one event (range / slide): each event costs
+ * as many updates, and a query asking for more is refused.
+ */
+#define LTA_WINDOW_MAX_OVERLAP 1000
+
 /* Groups per window when max_groups is 0. */
 #define LTA_WINDOW_DEFAULT_MAX_GROUPS 1000
 
@@ -194,7 +200,8 @@ struct lta_window_set *lta_window_set_create(lta_window_closed_func on_closed,
 /*
  * Adds QUERY (copied). Returns its id (0, 1, ... in the order added), or
  * -EINVAL for a query that does not hold (range <= 0, range not a multiple
- * of slide, a negative grace, an unknown group-by bit or stream), or
+ * of slide, range / slide above LTA_WINDOW_MAX_OVERLAP, a negative grace,
+ * an unknown group-by bit or stream), or
  * -ENOMEM. Add queries before feeding anything.
  */
 int lta_window_set_add(struct lta_window_set *set,

@@ -451,9 +451,12 @@ static int parse_options(int argc, char **argv, struct windows_cmd *cmd)
 				   : 0;
 	}
 	if (q->range <= 0 || q->slide < 0 || q->slide > q->range ||
-	    (q->slide && q->range % q->slide != 0)) {
-		fprintf(stderr, "lttng-analyzer windows: the range must be "
-				"above 0 and a multiple of the slide\n");
+	    (q->slide && (q->range % q->slide != 0 ||
+			  q->range / q->slide > LTA_WINDOW_MAX_OVERLAP))) {
+		fprintf(stderr,
+			"lttng-analyzer windows: the range must be above 0 "
+			"and a multiple of the slide, at most %d times it\n",
+			LTA_WINDOW_MAX_OVERLAP);
 		return LTA_CLI_EXIT_USAGE;
 	}
 	if (optind >= argc) {

@@ -327,6 +327,13 @@ static void test_queries(void)
 	       "range not a multiple of slide: EINVAL");
 	q.slide = 20;
 	is_int(lta_window_set_add(set, &q), -EINVAL, "slide > range: EINVAL");
+	q.range = 10000;
+	q.slide = 1;
+	is_int(lta_window_set_add(set, &q), -EINVAL,
+	       "more than LTA_WINDOW_MAX_OVERLAP windows per event: EINVAL");
+	q.slide = 10;
+	is_int(lta_window_set_add(set, &q), 0, "1000 windows per event: id 0");
+	q.range = 10;
 	q.slide = 5;
 	q.grace = -1;
 	is_int(lta_window_set_add(set, &q), -EINVAL, "negative grace: EINVAL");
