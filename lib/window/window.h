@@ -252,6 +252,22 @@ lta_window_set_query(const struct lta_window_set *set, uint32_t query);
 /* Accepts NULL. Open windows are dropped without being handed out. */
 void lta_window_set_destroy(struct lta_window_set *set);
 
+struct lta_strbuf;
+
+/*
+ * Appends C to OUT as one JSON object, no newline (window-format.c):
+ *
+ *     {"query":0,"start":NS,"end":NS,"group":{"component":"apache2"},
+ *      "count":N,"rate":R,"bytes":N,"errors":N,"p50":NS,"p90":NS,
+ *      "p99":NS,"max":NS,"histogram":"s1 ..."}
+ *
+ * group holds the keys grouped by only; rate is printed with 9 significant
+ * digits; histogram is lta_sparse_histogram_encode()'s text. Any thread
+ * (C is read only).
+ */
+void lta_window_closed_format_json(const struct lta_window_closed *c,
+				   struct lta_strbuf *out);
+
 /*
  * Parses a duration: an integer or decimal number with a unit suffix ns,
  * us, ms, s, m (minutes) or none (ns), e.g. "1s", "500ms", "100us",

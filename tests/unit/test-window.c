@@ -26,6 +26,7 @@ struct closed {
 	double rate;
 	int64_t p50, p90, p99, max;
 	char hist[256];
+	char json[512];
 };
 
 static struct closed got[MAX_CLOSED];
@@ -59,6 +60,9 @@ static int on_closed(const struct lta_window_closed *c, void *user_data)
 	r->max = c->max;
 	lta_sparse_histogram_encode(c->latency, &buf);
 	snprintf(r->hist, sizeof(r->hist), "%s", lta_strbuf_cstr(&buf));
+	lta_strbuf_clear(&buf);
+	lta_window_closed_format_json(c, &buf);
+	snprintf(r->json, sizeof(r->json), "%s", lta_strbuf_cstr(&buf));
 	lta_strbuf_fini(&buf);
 	return 0;
 }
@@ -128,6 +132,12 @@ static void test_tumbling(void)
 	ok(got[0].rate > 2e8 - 1 && got[0].rate < 2e8 + 1,
 	   "tumbling: rate 2 per 10 ns = 2e8/s (%g)", got[0].rate);
 	is_str(got[0].hist, "s1 2 1 3 4 1:1 3:1", "tumbling: encoding");
+	is_str(got[0].json,
+	       "{\"query\":0,\"start\":0,\"end\":10,\"group\":"
+	       "{\"component\":\"a\"},\"count\":2,\"rate\":200000000,"
+	       "\"bytes\":150,\"errors\":0,\"p50\":1,\"p90\":3,\"p99\":3,"
+	       "\"max\":3,\"histogram\":\"s1 2 1 3 4 1:1 3:1\"}",
+	       "tumbling: the JSON object");
 	request(set, "a", 11, 15, LTA_REQUEST_END_ABORTED, 1);
 	REQ(set, "a", 25, 4);
 	is_int(ngot, 3, "tumbling: [10,20) closed at t=25, two groups");
