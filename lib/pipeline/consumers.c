@@ -82,3 +82,32 @@ struct lta_consumer lta_stats_consumer(struct lta_stats *stats)
 		.feed = stats_feed,
 	};
 }
+
+static int window_feed(void *state, const struct lta_event *event,
+		       struct lta_thread *thread, unsigned slot)
+{
+	(void)thread;
+	(void)slot;
+	return lta_window_set_syscall(state, event);
+}
+
+static int window_tick(void *state, int64_t ts)
+{
+	return lta_window_set_tick(state, ts);
+}
+
+static int window_flush(void *state)
+{
+	return lta_window_set_flush(state);
+}
+
+struct lta_consumer lta_window_consumer(struct lta_window_set *set)
+{
+	return (struct lta_consumer){
+		.name = "window",
+		.state = set,
+		.feed = window_feed,
+		.tick = window_tick,
+		.flush = window_flush,
+	};
+}

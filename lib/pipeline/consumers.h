@@ -11,6 +11,7 @@
 #include "pipeline.h"
 #include "segment/segment.h"
 #include "stats/stats.h"
+#include "window/window.h"
 
 /*
  * The segmenter: feed, discard (open requests marked incomplete), flush
@@ -30,5 +31,14 @@ struct lta_consumer lta_timing_consumer(struct lta_timing *timing);
 
 /* Statistics per event name, process and system call. */
 struct lta_consumer lta_stats_consumer(struct lta_stats *stats);
+
+/*
+ * Windowed queries (lib/window): feed (system-call exits for the
+ * system-call queries; every event's time advances the watermark), tick
+ * (the watermark), flush (every open window closes). Requests reach the
+ * set apart, from the segmenter's on_request (lta_window_set_request()):
+ * add this consumer after the segmenter's.
+ */
+struct lta_consumer lta_window_consumer(struct lta_window_set *set);
 
 #endif /* LTA_PIPELINE_CONSUMERS_H */

@@ -49,6 +49,12 @@ int lta_cli_stats(int argc, char **argv);
 /* lttng-analyzer requests [OPTIONS] TRACE_DIR... */
 int lta_cli_requests(int argc, char **argv);
 
+/* lttng-analyzer windows [OPTIONS] TRACE_DIR... (cmd-windows.c) */
+int lta_cli_windows(int argc, char **argv);
+
+/* Prints the usage of the windows command to OUT. */
+void lta_cli_windows_usage(FILE *out);
+
 /* lttng-analyzer errors [OPTIONS] TRACE_DIR... */
 int lta_cli_errors(int argc, char **argv);
 

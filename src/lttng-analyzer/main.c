@@ -20,6 +20,11 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  stats      time span, events per name, system calls per "
 		"process\n"
+		"  requests   the web requests cut out of the system calls\n"
+		"  errors     timing failures (interactions, computations, "
+		"crashes)\n"
+		"  windows    requests or system calls in windows of trace "
+		"time\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help (COMMAND --help for a command's)\n"
@@ -48,6 +53,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "requests") == 0) {
 		return lta_cli_requests(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "windows") == 0) {
+		return lta_cli_windows(argc - 1, argv + 1);
 	}
 	if (strcmp(argv[1], "errors") == 0) {
 		return lta_cli_errors(argc - 1, argv + 1);
