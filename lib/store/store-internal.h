@@ -39,6 +39,8 @@ enum reader_stmt {
 	READER_EVENTS,		    /* The event log, every analysis. */
 	READER_EVENTS_OF,	    /* The event log of one analysis. */
 	READER_EVENTS_LAST,	    /* The last event's seq. */
+	READER_QUERIES,		    /* The queries of an analysis. */
+	READER_WINDOWS,		    /* The windows of a query. */
 	READER_STMT_COUNT,
 };
 
@@ -328,5 +330,32 @@ void lta_store_connection_batch_clear(struct store_connection_batch *b);
  * limit that makes SQLite report a full disk.
  */
 sqlite3 *lta_store_writer_borrow_db(struct lta_store_writer *w);
+
+/* --- windows in a writer's batch (store-windows.c) ------------------------ */
+
+struct store_window_row {
+	int64_t query, start_ns, end_ns;
+	size_t group, data, histogram; /* Offsets in the text. */
+};
+
+/* The windows of a writer's batch, written like the errors. */
+struct store_window_batch {
+	int64_t analysis;
+	struct store_window_row *rows; /* Owned. */
+	size_t count, cap;
+	struct lta_strbuf text; /* Owned. */
+	sqlite3_stmt *insert;	/* Owned. */
+};
+
+int lta_store_window_batch_init(struct store_window_batch *b, sqlite3 *db,
+				int64_t analysis);
+void lta_store_window_batch_fini(struct store_window_batch *b);
+int lta_store_window_batch_add(struct store_window_batch *b, int64_t query,
+			       int64_t start_ns, int64_t end_ns,
+			       const char *group, const char *data,
+			       const char *histogram);
+int lta_store_window_batch_write(struct store_window_batch *b, sqlite3 *db,
+				 const char **what);
+void lta_store_window_batch_clear(struct store_window_batch *b);
 
 #endif /* LTA_STORE_STORE_INTERNAL_H */

@@ -65,6 +65,8 @@ struct lta_store_writer {
 	struct store_error_batch errors; /* Owned: errors of the batch. */
 	/* Owned: connections of the batch. */
 	struct store_connection_batch connections;
+	/* Owned: closed windows of the batch. */
+	struct store_window_batch windows;
 	int64_t batch_start_ns; /* Monotonic clock, at the first row. */
 	int64_t committed;	/* Requests only. */
 	int64_t committed_connections;
@@ -187,7 +189,8 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 	}
 	if (lta_store_error_batch_init(&w->errors, w->db, analysis_id) ||
 	    lta_store_connection_batch_init(&w->connections, w->db,
-					    analysis_id)) {
+					    analysis_id) ||
+	    lta_store_window_batch_init(&w->windows, w->db, analysis_id)) {
 		goto error;
 	}
 	pthread_mutex_lock(&store->lock);
@@ -200,6 +203,7 @@ error:
 	if (w) {
 		lta_store_error_batch_fini(&w->errors);
 		lta_store_connection_batch_fini(&w->connections);
+		lta_store_window_batch_fini(&w->windows);
 		sqlite3_finalize(w->insert);
 		sqlite3_finalize(w->out_of_order);
 		sqlite3_finalize(w->snapshot_write);
@@ -217,17 +221,20 @@ static void batch_clear(struct lta_store_writer *w)
 	lta_strbuf_clear(&w->text);
 	lta_store_error_batch_clear(&w->errors);
 	lta_store_connection_batch_clear(&w->connections);
+	lta_store_window_batch_clear(&w->windows);
 }
 
 static bool batch_empty(const struct lta_store_writer *w)
 {
 	return w->count == 0 && w->errors.count == 0 &&
-	       w->connections.count == 0 && !w->snapshot_pending;
+	       w->connections.count == 0 && w->windows.count == 0 &&
+	       !w->snapshot_pending;
 }
 
 size_t lta_store_writer_pending(const struct lta_store_writer *w)
 {
-	return w->count + w->errors.count + w->connections.count;
+	return w->count + w->errors.count + w->connections.count +
+	       w->windows.count;
 }
 
 int lta_store_writer_set_snapshot(struct lta_store_writer *w,
@@ -250,11 +257,12 @@ int lta_store_writer_set_snapshot(struct lta_store_writer *w,
 /* Whether the batch is past a bound: then it is committed at once. */
 static bool batch_full(const struct lta_store_writer *w)
 {
-	return w->text.len + w->errors.text.len +
+	return w->text.len + w->errors.text.len + w->windows.text.len +
 			       w->connections.count *
 				       sizeof(struct store_connection_row) >=
 		       BATCH_MAX_BYTES ||
-	       w->count + w->errors.count + w->connections.count >=
+	       w->count + w->errors.count + w->connections.count +
+			       w->windows.count >=
 		       BATCH_MAX_ROWS;
 }
 
@@ -349,6 +357,10 @@ static int batch_write(struct lta_store_writer *w, bool *out_of_order,
 	}
 	rc = lta_store_connection_batch_write(&w->connections, w->db,
 					      connections_out_of_order, &what);
+	if (rc != SQLITE_OK) {
+		goto error;
+	}
+	rc = lta_store_window_batch_write(&w->windows, w->db, &what);
 	if (rc != SQLITE_OK) {
 		goto error;
 	}
@@ -525,6 +537,22 @@ int lta_store_writer_add_error(struct lta_store_writer *w,
 	return batch_grew(w, was_empty);
 }
 
+int lta_store_writer_add_window(struct lta_store_writer *w, int64_t query,
+				int64_t start_ns, int64_t end_ns,
+				const char *group, const char *data,
+				const char *histogram)
+{
+	bool was_empty = batch_empty(w);
+	int ret;
+
+	ret = lta_store_window_batch_add(&w->windows, query, start_ns, end_ns,
+					 group, data, histogram);
+	if (ret) {
+		return ret;
+	}
+	return batch_grew(w, was_empty);
+}
+
 int lta_store_writer_add_connection(struct lta_store_writer *w,
 				    const struct lta_connection *c,
 				    const char *host)
@@ -587,6 +615,7 @@ void lta_store_writer_close(struct lta_store_writer *w)
 	pthread_mutex_unlock(&w->store->lock);
 	lta_store_error_batch_fini(&w->errors);
 	lta_store_connection_batch_fini(&w->connections);
+	lta_store_window_batch_fini(&w->windows);
 	sqlite3_finalize(w->insert);
 	sqlite3_finalize(w->out_of_order);
 	sqlite3_finalize(w->snapshot_write);

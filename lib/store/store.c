@@ -36,7 +36,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -307,6 +307,42 @@ static const char schema_v6[] =
 	" INSERT INTO events (analysis, kind, ref, data) VALUES"
 	" (new.id, 'status', NULL, json_object('analysis', new.id, 'status',"
 	"  new.status, 'reason', new.reason));"
+	" END;";
+
+/*
+ * Version 7: continuous windowed queries. A query of an analysis (its
+ * spec: the JSON the daemon normalized, src/lttng-analyzerd/queries.c) is
+ * numbered per analysis; a deleted one keeps its row (deleted=1) so that
+ * its id is never given again and its worker stops it. Each closed window
+ * and group is a row of windows, in the order the worker closed them
+ * (rowid: by start, then group), unique by (analysis, query, start,
+ * group); data is its JSON without the histogram, histogram its encoding
+ * (lib/histogram/sparse.h), kept apart so that the event stream and the
+ * pages carry it only when asked. A stored window is announced on the
+ * event stream by a trigger, as requests are.
+ */
+static const char schema_v7[] =
+	"CREATE TABLE queries ("
+	" analysis INTEGER NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" spec TEXT NOT NULL,"
+	" created_ns INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (analysis, id)) WITHOUT ROWID;"
+	"CREATE TABLE windows ("
+	" analysis INTEGER NOT NULL,"
+	" query INTEGER NOT NULL,"
+	" start_ns INTEGER NOT NULL,"
+	" end_ns INTEGER NOT NULL,"
+	" grp TEXT NOT NULL,"
+	" data TEXT NOT NULL,"
+	" histogram TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX windows_by_key"
+	" ON windows (analysis, query, start_ns, grp);"
+	"CREATE INDEX windows_by_query ON windows (analysis, query);"
+	"CREATE TRIGGER events_window AFTER INSERT ON windows BEGIN"
+	" INSERT OR IGNORE INTO events (analysis, kind, ref, data) VALUES"
+	" (new.analysis, 'window', new.rowid, new.data);"
 	" END;";
 
 #define ANALYSIS_COLUMNS                                             \
@@ -784,7 +820,14 @@ static int schema_upgrade(sqlite3 *db)
 		}
 		version = 6;
 	}
-	/* Later versions: if (version == 6) { ...; version = 7; } */
+	if (version == 6) {
+		ret = exec(db, schema_v7, "migrate schema to version 7");
+		if (ret) {
+			goto rollback;
+		}
+		version = 7;
+	}
+	/* Later versions: if (version == 7) { ...; version = 8; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);

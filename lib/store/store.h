@@ -484,4 +484,80 @@ int lta_store_events(struct lta_store *store, int64_t analysis, int64_t after,
 /* Sets *SEQ to the last event's seq (0: none yet). Returns 0 or an error. */
 int lta_store_events_last(struct lta_store *store, int64_t *seq);
 
+/* --- windowed queries (schema version 7) -------------------------------- */
+
+/* A registered query of an analysis. */
+struct lta_store_query {
+	int64_t analysis;
+	int64_t id;	  /* 1, 2, ... per analysis; never given twice. */
+	const char *spec; /* Its JSON (src/lttng-analyzerd/queries.c). */
+	int64_t created_ns;
+	bool deleted;
+};
+
+/*
+ * Registers a query of ANALYSIS with SPEC (JSON, copied); sets *ID. Returns
+ * 0 or an error. Any thread.
+ */
+int lta_store_query_insert(struct lta_store *store, int64_t analysis,
+			   const char *spec, int64_t *id);
+
+/*
+ * Marks query ID of ANALYSIS deleted and removes its windows (its worker
+ * stops evaluating it when it next looks). Returns 0, -ENOENT (no such
+ * query, or deleted already) or an error. Any thread.
+ */
+int lta_store_query_delete(struct lta_store *store, int64_t analysis,
+			   int64_t id);
+
+/*
+ * Calls FN for the queries of ANALYSIS with an id above AFTER, by id,
+ * deleted ones too when WITH_DELETED. Q and its strings are valid during
+ * the call. Returns 0, an error, or what FN returned. Any thread.
+ */
+int lta_store_queries(struct lta_store *store, int64_t analysis, int64_t after,
+		      bool with_deleted,
+		      int (*fn)(const struct lta_store_query *q,
+				void *user_data),
+		      void *user_data);
+
+/* A stored window and group of a query. */
+struct lta_store_window {
+	int64_t id; /* Its row: increasing in the order it closed. */
+	int64_t query;
+	int64_t start_ns, end_ns;
+	const char *group;     /* The group's key ("" with no group-by). */
+	const char *data;      /* Its JSON, without the histogram. */
+	const char *histogram; /* lta_sparse_histogram_encode()'s text. */
+};
+
+/*
+ * Adds a closed window of query QUERY to the writer's batch (its
+ * strings copied), stored with the requests of the batch. Adding the same
+ * (query, start, group) again replaces it. Returns 0 or an error as
+ * lta_store_writer_add(). The writer's thread.
+ */
+int lta_store_writer_add_window(struct lta_store_writer *w, int64_t query,
+				int64_t start_ns, int64_t end_ns,
+				const char *group, const char *data,
+				const char *histogram);
+
+struct lta_store_window_filter {
+	int64_t analysis, query;
+	int64_t from_ns;  /* start_ns >= from_ns; INT64_MIN: any. */
+	int64_t to_ns;	  /* start_ns < to_ns; INT64_MAX: any. */
+	int64_t after_id; /* Cursor: id > after_id. */
+	int limit;	  /* Rows at most. */
+};
+
+/*
+ * Calls FN for the committed windows matching FILTER, by id, at most
+ * FILTER->limit. Returns 0, an error, or what FN returned. Any thread.
+ */
+int lta_store_windows(struct lta_store *store,
+		      const struct lta_store_window_filter *filter,
+		      int (*fn)(const struct lta_store_window *win,
+				void *user_data),
+		      void *user_data);
+
 #endif /* LTA_STORE_STORE_H */

@@ -1,4 +1,5 @@
 #include "analysis.h"
+#include "queries.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -840,6 +841,15 @@ static int running_count(struct lta_analyses *m)
 int lta_analyses_start(struct lta_analyses *m, const char *url,
 		       const char *path, int64_t *id, char *error, size_t size)
 {
+	return lta_analyses_start_queries(m, url, path, NULL, 0, id, error,
+					  size);
+}
+
+int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
+			       const char *path, const char *const *specs,
+			       size_t count, int64_t *id, char *error,
+			       size_t size)
+{
 	struct lta_store_analysis row;
 	struct analysis *a = NULL;
 	struct statvfs fs;
@@ -915,6 +925,22 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 		snprintf(error, size, "Cannot store the analysis: %s",
 			 lta_store_error());
 		return ret;
+	}
+	if (!specs) {
+		specs = lta_query_defaults;
+		count = lta_query_default_count;
+	}
+	/* Before the worker: it evaluates them from the first event. */
+	for (size_t i = 0; i < count; i++) {
+		int64_t query;
+
+		ret = lta_store_query_insert(m->store, row.id, specs[i],
+					     &query);
+		if (ret) {
+			snprintf(error, size, "Cannot store a query: %s",
+				 lta_store_error());
+			goto error;
+		}
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {

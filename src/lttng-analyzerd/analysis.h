@@ -170,6 +170,17 @@ int lta_analyses_start(struct lta_analyses *m, const char *url,
 		       const char *path, int64_t *id, char *error, size_t size);
 
 /*
+ * As lta_analyses_start(), with the windowed queries the analysis
+ * evaluates from its first event: SPECS, COUNT normalized query specs
+ * (queries.h), or the default ones when SPECS is NULL
+ * (lta_analyses_start() gives those).
+ */
+int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
+			       const char *path, const char *const *specs,
+			       size_t count, int64_t *id, char *error,
+			       size_t size);
+
+/*
  * Stops analysis ID: its worker gets SIGTERM, flushes what it has to the
  * store and ends with status "stopped"; one that does not end within the
  * stop deadline is killed (still "stopped"). Returns at once: 0, -ENOENT

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "queries.h"
 #include "common/log.h"
 #include "decode/live-url.h"
 #include "decode/trace-path.h"
@@ -238,6 +239,10 @@ static int read_start_body(struct lta_http_exchange *x, json_t *body,
 	{
 		const char *text;
 
+		if (strcmp(key, "queries") == 0 ||
+		    strcmp(key, "default_queries") == 0) {
+			continue; /* read_start_queries() */
+		}
 		if (strcmp(key, "url") != 0 && strcmp(key, "path") != 0) {
 			lta_http_reply_error(x, 400, "unknown_field",
 					     "Unknown field: %s", key);
@@ -407,8 +412,72 @@ static void reply_start_error(struct lta_http_exchange *x, int ret, bool live,
 	}
 }
 
+/* At most so many queries given with a new analysis (http-queries.c). */
+#define START_QUERIES_MAX 64
+
+/*
+ * Reads "queries" (a list of query specs, normalized into SPECS, owned
+ * strings: free them) and "default_queries" (false: none of the default
+ * queries) of BODY. *COUNT: the specs; *DEFAULTS: whether the defaults
+ * come first. Returns 0, or -1 after answering 400.
+ */
+static int read_start_queries(struct lta_http_exchange *x, json_t *body,
+			      char **specs, size_t *count, bool *defaults)
+{
+	const json_t *list = json_object_get(body, "queries");
+	const json_t *flag = json_object_get(body, "default_queries");
+	char error[512];
+	size_t i;
+
+	*count = 0;
+	*defaults = true;
+	if (flag) {
+		if (!json_is_boolean(flag)) {
+			lta_http_reply_error(x, 400, "invalid_field",
+					     "Field default_queries must be a "
+					     "boolean.");
+			return -1;
+		}
+		*defaults = json_is_true(flag);
+	}
+	if (!list) {
+		return 0;
+	}
+	if (!json_is_array(list) ||
+	    json_array_size(list) + (*defaults ? lta_query_default_count : 0) >
+		    START_QUERIES_MAX) {
+		lta_http_reply_error(x, 400, "invalid_field",
+				     "Field queries must be a list of at most "
+				     "%d queries.",
+				     START_QUERIES_MAX);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(list); i++) {
+		json_t *spec = lta_query_normalize(json_array_get(list, i),
+						   error, sizeof(error));
+
+		if (!spec) {
+			lta_http_reply_error(x, 400, "invalid_query",
+					     "queries[%zu]: %s", i, error);
+			return -1;
+		}
+		specs[*count] = json_dumps(spec, JSON_COMPACT);
+		json_decref(spec);
+		if (!specs[*count]) {
+			lta_http_reply_json(x, 500, NULL);
+			return -1;
+		}
+		(*count)++;
+	}
+	return 0;
+}
+
 void lta_http_post_analyses(struct lta_http_exchange *x)
 {
+	char *specs[START_QUERIES_MAX] = { NULL };
+	const char *all[START_QUERIES_MAX];
+	size_t count = 0, n = 0, i;
+	bool defaults = true;
 	struct lta_analysis_view view;
 	const char *url = NULL, *path = NULL;
 	char message[1024] = "", resolved[PATH_MAX];
@@ -423,8 +492,15 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 	if (!body) {
 		goto end;
 	}
-	if (read_start_body(x, body, &url, &path)) {
+	if (read_start_body(x, body, &url, &path) ||
+	    read_start_queries(x, body, specs, &count, &defaults)) {
 		goto end;
+	}
+	for (i = 0; defaults && i < lta_query_default_count; i++) {
+		all[n++] = lta_query_defaults[i];
+	}
+	for (i = 0; i < count; i++) {
+		all[n++] = specs[i];
 	}
 	if (url && check_live_url(x, url)) {
 		goto end;
@@ -435,8 +511,8 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 		}
 		path = resolved;
 	}
-	ret = lta_analyses_start(x->http->context.analyses, url, path, &id,
-				 message, sizeof(message));
+	ret = lta_analyses_start_queries(x->http->context.analyses, url, path,
+					 all, n, &id, message, sizeof(message));
 	if (ret) {
 		reply_start_error(x, ret, url != NULL, message);
 		goto end;
@@ -458,6 +534,9 @@ void lta_http_post_analyses(struct lta_http_exchange *x)
 	}
 	lta_http_reply_json(x, 201, o);
 end:
+	for (i = 0; i < count; i++) {
+		free(specs[i]);
+	}
 	json_decref(body);
 }
 

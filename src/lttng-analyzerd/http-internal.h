@@ -394,6 +394,13 @@ void lta_http_get_connection(struct lta_http_exchange *x);
  */
 int lta_http_read_end_reason(struct lta_http_exchange *x, const char **out);
 
+/* http-queries.c */
+void lta_http_post_query(struct lta_http_exchange *x);
+void lta_http_get_queries(struct lta_http_exchange *x);
+void lta_http_get_query(struct lta_http_exchange *x);
+void lta_http_delete_query(struct lta_http_exchange *x);
+void lta_http_get_query_windows(struct lta_http_exchange *x);
+
 /* http-events.c */
 void lta_http_get_events(struct lta_http_exchange *x);
 

@@ -29,6 +29,7 @@
 #include "store/store.h"
 #include "pipeline/consumers.h"
 #include "tasks/tasks.h"
+#include "worker-queries.h"
 
 #define MS (1000LL * 1000)
 #define ROW_UPDATE_NS (200 * MS)
@@ -74,6 +75,8 @@ struct worker {
 	struct lta_pipeline *pipeline;	 /* Owned: tasks, then consumers. */
 	struct lta_segment *segment;	 /* Owned. */
 	struct lta_timing *timing;	 /* Owned. */
+	/* Owned: the registered windowed queries. */
+	struct lta_worker_queries *queries;
 	/* Every request handed out, per server process. */
 	struct lta_components components;
 	struct lta_store_analysis state;
@@ -95,7 +98,8 @@ struct worker {
 	bool changed;
 	int64_t snapshot_events; /* Events counted by the last snapshot. */
 	int64_t next_row_update, next_snapshot, next_liveness;
-	bool commit_now; /* An error was raised: visible at once. */
+	int64_t next_queries; /* When to look for new or deleted queries. */
+	bool commit_now;      /* An error was raised: visible at once. */
 	struct lta_strbuf snapshot_text;
 
 	/* A full disk: reading waits until the batch is stored. */
@@ -325,7 +329,7 @@ static int on_request(struct lta_request *r, void *user_data)
 		return ret;
 	}
 	/* Any other error: the row waits in the batch (see housekeeping). */
-	return 0;
+	return lta_worker_queries_request(w->queries, r);
 }
 
 static int on_connection(const struct lta_connection *c, void *user_data)
@@ -682,6 +686,14 @@ static int housekeeping(struct worker *w, bool now)
 	int ret;
 
 	check_processes(w, t);
+	if (t >= w->next_queries) {
+		w->next_queries = t + SNAPSHOT_IDLE_NS;
+		if (lta_worker_queries_refresh(w->queries)) {
+			LTA_LOGW("Cannot read the analysis's queries: id=%lld, "
+				 "error=\"%s\"",
+				 (long long)w->o.analysis, lta_store_error());
+		}
+	}
 	if (w->commit_now) {
 		now = true;
 		w->commit_now = false;
@@ -1051,8 +1063,11 @@ static int setup(struct worker *w, char *error, size_t size)
 	timing.downstream = downstream_of;
 	timing.downstream_data = w;
 	w->timing = lta_timing_create(&timing, on_timing_error, w);
+	w->queries = w->writer ? lta_worker_queries_create(w->store, w->writer,
+							   w->o.analysis)
+			       : NULL;
 	if (!w->writer || !w->source || !w->pipeline || !w->segment ||
-	    !w->timing || lta_htable_init(&w->dead, 16)) {
+	    !w->timing || !w->queries || lta_htable_init(&w->dead, 16)) {
 		snprintf(error, size, "Cannot set the analysis up: %s",
 			 w->writer ? "out of memory" : lta_store_error());
 		return -1;
@@ -1063,14 +1078,21 @@ static int setup(struct worker *w, char *error, size_t size)
 		 * the counts, then the timing agent (deadlines before the
 		 * next event), then the segmenter.
 		 */
-		struct lta_consumer consumers[3] = {
+		struct lta_consumer consumers[4] = {
 			{ .name = "tally", .state = w, .feed = tally_feed },
 			lta_timing_consumer(w->timing),
 			lta_segment_consumer(w->segment),
+			/* After the segmenter: its flush hands out requests. */
+			lta_worker_queries_consumer(w->queries),
 		};
 		size_t i;
 
-		for (i = 0; i < 3; i++) {
+		if (lta_worker_queries_refresh(w->queries)) {
+			snprintf(error, size, "Cannot read the queries: %s",
+				 lta_store_error());
+			return -1;
+		}
+		for (i = 0; i < 4; i++) {
 			lta_pipeline_add(w->pipeline, &consumers[i]);
 		}
 	}
@@ -1345,6 +1367,7 @@ static void teardown(struct worker *w)
 	lta_pipeline_destroy(w->pipeline);
 	lta_segment_destroy(w->segment);
 	lta_timing_destroy(w->timing);
+	lta_worker_queries_destroy(w->queries);
 	lta_htable_fini(&w->dead);
 	free(w->estimates);
 	lta_decode_destroy(w->source);

@@ -23,11 +23,11 @@ analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histo
 	$top/lib/segment/tiers.c $top/lib/segment/kinds.c
 	$top/lib/segment/request-format.c $top/lib/segment/summary.c
 	$top/lib/agent/agent.c $top/lib/agent/timing.c"
-store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c
+store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c $top/lib/store/store-windows.c
 	$top/lib/store/store-connections.c"
 paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"
 http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c
-	$d/http-requests.c $d/http-path.c $d/http-events.c $d/http-live.c $d/http-errors.c $d/http-connections.c $d/http-sessions.c
+	$d/http-requests.c $d/http-path.c $d/http-events.c $d/http-live.c $d/http-queries.c $d/queries.c $d/http-errors.c $d/http-connections.c $d/http-sessions.c
 	$d/control.c $d/lttng-daemons.c $top/tests/utils/fake-analyses.c"
 libs="-lmicrohttpd -ljansson -lsqlite3 -llttng-ctl -lpthread -lm"
 

@@ -126,6 +126,17 @@ static int planned_failure(const char *url, const char *path, char *error,
 	return 0;
 }
 
+/* Queries are not evaluated here: only the start is. */
+int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
+			       const char *path, const char *const *specs,
+			       size_t count, int64_t *id, char *error,
+			       size_t size)
+{
+	(void)specs;
+	(void)count;
+	return lta_analyses_start(m, url, path, id, error, size);
+}
+
 int lta_analyses_start(struct lta_analyses *m, const char *url,
 		       const char *path, int64_t *id, char *error, size_t size)
 {
