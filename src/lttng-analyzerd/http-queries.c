@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "queries.h"
 #include "store/store.h"
 
@@ -125,6 +126,7 @@ static int count_query(const struct lta_store_query *q, void *user_data)
 
 void lta_http_post_query(struct lta_http_exchange *x)
 {
+	struct lta_analysis_view view;
 	char error[512];
 	json_t *body = NULL, *spec = NULL;
 	char *spec_text = NULL;
@@ -134,6 +136,17 @@ void lta_http_post_query(struct lta_http_exchange *x)
 
 	if (lta_http_query_check(x, no_parameters) ||
 	    lta_http_check_analysis(x)) {
+		return;
+	}
+	if (lta_analyses_get(x->http->context.analyses, x->id, &view) == 0 &&
+	    !view.running) {
+		/* Its events are not kept: nothing could evaluate it. */
+		lta_http_reply_error(x, 409, "not_running",
+				     "Analysis %lld is not running: a query "
+				     "is evaluated on the events as they are "
+				     "read (give it with POST "
+				     "/api/v1/analyses, \"queries\").",
+				     (long long)x->id);
 		return;
 	}
 	body = lta_http_load_body(x, "a query: {\"range\": \"1s\", ...}");
