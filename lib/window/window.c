@@ -285,16 +285,22 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* Returns the open window of QUERY starting at START, created if need be. */
-static struct window *window_at(struct query *query, int64_t start)
+/*
+ * Returns the open window of QUERY starting at START, created if need be.
+ * *LINK is where to start looking (the list is sorted by start): the link
+ * to the window is left there, so that the next window of the same event
+ * is found from it.
+ */
+static struct window *window_at(struct query *query, struct window ***link,
+				int64_t start)
 {
-	struct window **link = &query->open, *w;
+	struct window *w;
 
-	while (*link && (*link)->start < start) {
-		link = &(*link)->next;
+	while (**link && (**link)->start < start) {
+		*link = &(**link)->next;
 	}
-	if (*link && (*link)->start == start) {
-		return *link;
+	if (**link && (**link)->start == start) {
+		return **link;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w || lta_htable_init(&w->table, 16)) {
@@ -302,8 +308,8 @@ static struct window *window_at(struct query *query, int64_t start)
 		return NULL;
 	}
 	w->start = start;
-	w->next = *link;
-	*link = w;
+	w->next = **link;
+	**link = w;
 	query->counters.windows_open++;
 	return w;
 }
@@ -326,10 +332,9 @@ static uint64_t hash_key(const char *s, size_t len)
  * when out of memory.
  */
 static struct group *group_of(struct query *query, struct window *w,
-			      const char *key, size_t key_len,
+			      const char *key, size_t key_len, uint64_t hash,
 			      const struct item *item, bool *refused)
 {
-	uint64_t hash = hash_key(key, key_len);
 	struct group *head = lta_htable_get(&w->table, hash), *g;
 	size_t size = key_len + 1, at;
 	unsigned k;
@@ -420,12 +425,15 @@ static int count_item(struct lta_window_set *set, struct query *query,
 	int64_t k, first = floor_div(item->ts - q->range, q->slide) + 1;
 	int64_t last = floor_div(item->ts, q->slide);
 	unsigned counted = 0, closed = 0;
+	struct window **link = &query->open;
 	const char *key;
+	uint64_t hash;
 
 	if (joined_key(set, query, item)) {
 		return -ENOMEM;
 	}
 	key = set->key.len ? set->key.data : "";
+	hash = hash_key(key, set->key.len);
 	for (k = first; k <= last; k++) {
 		int64_t start = k * q->slide;
 		struct window *w;
@@ -436,11 +444,11 @@ static int count_item(struct lta_window_set *set, struct query *query,
 			closed++;
 			continue;
 		}
-		w = window_at(query, start);
+		w = window_at(query, &link, start);
 		if (!w) {
 			return -ENOMEM;
 		}
-		g = group_of(query, w, key, set->key.len, item, &refused);
+		g = group_of(query, w, key, set->key.len, hash, item, &refused);
 		if (!g) {
 			if (!refused) {
 				return -ENOMEM;
@@ -534,7 +542,7 @@ static void request_path(const char *line, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-/* For the stack: queries checked per call, past it filtered by the heap. */
+/* Room for a flag per query: STACK when it is large enough, else the heap. */
 static bool *matches_buffer(struct lta_window_set *set, bool *stack,
 			    size_t stack_len)
 {
@@ -548,7 +556,7 @@ int lta_window_set_request(struct lta_window_set *set,
 			   const struct lta_request *r)
 {
 	char path[LTA_REQUEST_LINE_MAX];
-	bool stack[16], *matches;
+	bool stack[16] = { false }, *matches;
 	struct item item = { 0 };
 	uint32_t qi;
 	int ret;
@@ -598,7 +606,7 @@ int lta_window_set_request(struct lta_window_set *set,
 int lta_window_set_syscall(struct lta_window_set *set,
 			   const struct lta_event *event)
 {
-	bool stack[16], *matches;
+	bool stack[16] = { false }, *matches;
 	struct item item = { 0 };
 	int64_t ret_value = 0;
 	uint32_t qi;
