@@ -32,6 +32,9 @@ struct closed {
 static struct closed got[MAX_CLOSED];
 static int ngot;
 
+/* Set: the callback returns 7 from the window and group so numbered on. */
+static int stop_at = -1;
+
 static int on_closed(const struct lta_window_closed *c, void *user_data)
 {
 	struct closed *r;
@@ -64,7 +67,7 @@ static int on_closed(const struct lta_window_closed *c, void *user_data)
 	lta_window_closed_format_json(c, &buf);
 	snprintf(r->json, sizeof(r->json), "%s", lta_strbuf_cstr(&buf));
 	lta_strbuf_fini(&buf);
-	return 0;
+	return stop_at >= 0 && ngot > stop_at ? 7 : 0;
 }
 
 static int request(struct lta_window_set *set, const char *component,
@@ -276,6 +279,29 @@ static void test_cap_and_filters(void)
 	lta_window_set_destroy(set);
 }
 
+static void test_callback_stop(void)
+{
+	int id;
+	struct lta_window_set *set =
+		new_set(10, 0, 15,
+			LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT), 0, &id);
+
+	REQ(set, "a", 1, 1);
+	REQ(set, "b", 2, 1);
+	REQ(set, "a", 11, 1);
+	is_int(ngot, 0, "stop: grace 15 keeps [0,10) and [10,20) open");
+	stop_at = 0;
+	/* Watermark 30: both windows pass it. */
+	is_int(REQ(set, "a", 45, 1), 7,
+	       "stop: the callback's value is returned by the feed");
+	is_int(ngot, 2, "stop: the window in hand is handed out whole (a, b)");
+	stop_at = -1;
+	is_int(lta_window_set_tick(set, 45), 0, "stop: the next call goes on");
+	is_int(ngot, 3, "stop: and closes the window left, [10,20)");
+	is_int(got[2].start, 10, "stop: [10,20) after [0,10)");
+	lta_window_set_destroy(set);
+}
+
 static void exit_event(struct lta_event *e, const char *proc, const char *call,
 		       int64_t entry, int64_t exit, int64_t ret)
 {
@@ -468,6 +494,7 @@ int main(void)
 	test_hopping();
 	test_late();
 	test_cap_and_filters();
+	test_callback_stop();
 	test_syscalls();
 	test_queries();
 	test_histogram();
