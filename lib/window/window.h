@@ -39,7 +39,7 @@
  * ended, which can be well after their end (a lingering close, keepalive):
  * the grace of a request query must cover that delay.
  *
- * Memory is bounded by the open windows ((range + grace) / slide + 1 per
+ * Memory is bounded by the open windows (ceil((range + grace) / slide) per
  * query) times the groups of each, capped by max_groups per window: an
  * event of a new group in a full window is refused (counted).
  *

@@ -302,6 +302,39 @@ static void test_callback_stop(void)
 	lta_window_set_destroy(set);
 }
 
+/* Open windows stay within ceil((range + grace) / slide), whatever the run. */
+static void test_memory_bound(void)
+{
+	int id, i;
+	struct lta_window_set *set =
+		new_set(10, 2, 4, LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT),
+			3, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+	uint64_t most_windows = 0, most_groups = 0;
+	static const char *const names[] = { "a", "b", "c", "d" };
+
+	for (i = 0; i < 10000; i++) {
+		/* Time goes on, 1 in 7 events 3 behind (within the grace). */
+		REQ(set, names[i % 4], i / 3 - (i % 7 == 0 ? 3 : 0), 1);
+		if (c->windows_open > most_windows) {
+			most_windows = c->windows_open;
+		}
+		if (c->groups_open > most_groups) {
+			most_groups = c->groups_open;
+		}
+		ngot = 0; /* Only the counters matter here. */
+	}
+	is_int(most_windows, (10 + 4) / 2,
+	       "bound: at most ceil((range + grace) / slide) windows open");
+	ok(most_groups <= most_windows * 3,
+	   "bound: at most 3 groups in each (%llu)",
+	   (unsigned long long)most_groups);
+	ok(c->refused > 0, "bound: the fourth group refused (%llu)",
+	   (unsigned long long)c->refused);
+	is_int(c->late_dropped, 0, "bound: nothing beyond the grace");
+	lta_window_set_destroy(set);
+}
+
 static void exit_event(struct lta_event *e, const char *proc, const char *call,
 		       int64_t entry, int64_t exit, int64_t ret)
 {
@@ -495,6 +528,7 @@ int main(void)
 	test_late();
 	test_cap_and_filters();
 	test_callback_stop();
+	test_memory_bound();
 	test_syscalls();
 	test_queries();
 	test_histogram();
