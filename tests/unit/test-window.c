@@ -232,6 +232,25 @@ static void test_late(void)
 	lta_window_set_destroy(set);
 }
 
+/* A window closes when the watermark reaches its end, not after. */
+static void test_boundary(void)
+{
+	int id;
+	struct lta_window_set *set = new_set(10, 0, 0, 0, 0, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+
+	REQ(set, "a", 5, 1);
+	REQ(set, "a", 10, 1);
+	is_int(ngot, 1, "boundary: t=10 closes [0,10)");
+	REQ(set, "a", 9, 1);
+	is_int(c->late_dropped, 1, "boundary: t=9 then is dropped");
+	lta_window_set_flush(set);
+	is_int(ngot, 2, "boundary: [0,10) is not opened again");
+	is_int(got[1].start, 10, "boundary: [10,20) last");
+	is_int(got[1].count, 1, "boundary: t=10 in [10,20)");
+	lta_window_set_destroy(set);
+}
+
 static void test_cap_and_filters(void)
 {
 	int id;
@@ -526,6 +545,7 @@ int main(void)
 	test_tumbling();
 	test_hopping();
 	test_late();
+	test_boundary();
 	test_cap_and_filters();
 	test_callback_stop();
 	test_memory_bound();
