@@ -19,7 +19,9 @@
  * live session and the same trace read offline make the same windows:
  * window k covers [k * slide, k * slide + range). Tumbling: slide == range,
  * each event in one window. Hopping: slide < range, range a multiple of
- * slide, each event in range / slide windows.
+ * slide, each event in range / slide windows. Only the windows and groups
+ * that hold an event are handed out: a second with no request gives no
+ * window (a reader that plots a series fills in the zeros).
  *
  * Each window and group holds a count, bytes (requests: read + written on
  * the connection; system calls: 0), errors (requests: ended aborted,
