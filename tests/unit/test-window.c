@@ -531,6 +531,40 @@ static void test_histogram(void)
 	is_int(lta_sparse_histogram_decode(&d, "h1 1 5 5 5 5:1"), -EINVAL,
 	       "unknown format: EINVAL");
 	is_int(d.count, 0, "a failed decode leaves it empty");
+	{
+		/* Mutated encodings: refused, or taken whole and consistent. */
+		static const char alphabet[] = "0123456789 :s1-x";
+		char text[256];
+		int taken = 0, consistent = 1;
+
+		for (i = 0; i < 20000; i++) {
+			size_t len = strlen("s1 5 3 700 1000 3:1 100:2 260:2");
+			uint64_t total = 0;
+			uint32_t j;
+			int m;
+
+			memcpy(text, "s1 5 3 700 1000 3:1 100:2 260:2",
+			       len + 1);
+			for (m = 0; m < 1 + i % 3; m++) {
+				seed = seed * 1103515245u + 12345u;
+				text[(seed >> 8) % len] =
+					alphabet[(seed >> 20) % 16];
+			}
+			if (lta_sparse_histogram_decode(&d, text) != 0) {
+				continue;
+			}
+			taken++;
+			for (j = 0; j < d.used; j++) {
+				total += d.buckets[j].count;
+			}
+			if (total != d.count || d.min > d.max ||
+			    lta_sparse_histogram_percentile(&d, 100) != d.max) {
+				consistent = 0;
+			}
+		}
+		ok(consistent, "mutated encodings: %d taken, all consistent",
+		   taken);
+	}
 	lta_strbuf_fini(&ea);
 	lta_strbuf_fini(&eu);
 	lta_sparse_histogram_fini(&a);
