@@ -84,6 +84,33 @@ bool lta_window_key_from_name(const char *name, enum lta_window_key *key)
 	return false;
 }
 
+int lta_window_parse_group_by(const char *list, unsigned *group_by)
+{
+	char name[32];
+	const char *p = list;
+
+	*group_by = 0;
+	if (strcmp(list, "none") == 0) {
+		return 0;
+	}
+	do {
+		size_t len = strcspn(p, ",");
+		enum lta_window_key key;
+
+		if (len == 0 || len >= sizeof(name)) {
+			return -EINVAL;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!lta_window_key_from_name(name, &key)) {
+			return -EINVAL;
+		}
+		*group_by |= LTA_WINDOW_GROUP_BY(key);
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
 struct lta_window_set *lta_window_set_create(lta_window_closed_func on_closed,
 					     void *user_data)
 {

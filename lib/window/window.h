@@ -102,6 +102,13 @@ const char *lta_window_key_name(enum lta_window_key key);
 bool lta_window_key_from_name(const char *name, enum lta_window_key *key);
 
 /*
+ * Parses a comma list of key names ("component,end_reason"), or "none",
+ * into LTA_WINDOW_GROUP_BY() bits. Returns 0, or -EINVAL for an unknown or
+ * empty name (*GROUP_BY then undefined).
+ */
+int lta_window_parse_group_by(const char *list, unsigned *group_by);
+
+/*
  * Requests counted when no end reason is asked for: every one but "empty"
  * (a connection closed with no request) and "open" (cut by the end of the
  * trace), the same as `lttng-analyzer requests` prints by default.

@@ -426,6 +426,26 @@ static void test_queries(void)
 	q.grace = -1;
 	is_int(lta_window_set_add(set, &q), -EINVAL, "negative grace: EINVAL");
 	lta_window_set_destroy(set);
+	{
+		unsigned g = 0;
+
+		is_int(lta_window_parse_group_by("component,path", &g), 0,
+		       "group-by component,path");
+		is_int(g,
+		       LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT) |
+			       LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_PATH),
+		       "group-by bits");
+		is_int(lta_window_parse_group_by("none", &g), 0, "none");
+		is_int(g, 0, "none: no bit");
+		is_int(lta_window_parse_group_by("component,,path", &g),
+		       -EINVAL, "an empty name: EINVAL");
+		is_int(lta_window_parse_group_by("component,", &g), -EINVAL,
+		       "a trailing comma: EINVAL");
+		is_int(lta_window_parse_group_by("", &g), -EINVAL,
+		       "an empty list: EINVAL");
+		is_int(lta_window_parse_group_by("host", &g), -EINVAL,
+		       "an unknown key: EINVAL");
+	}
 	ok(lta_window_parse_duration("1s", &ns) == 0 && ns == 1000000000,
 	   "duration 1s");
 	ok(lta_window_parse_duration("500ms", &ns) == 0 && ns == 500000000,
