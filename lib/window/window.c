@@ -144,6 +144,7 @@ int lta_window_set_add(struct lta_window_set *set,
 	    q.range <= 0 || q.slide <= 0 || q.slide > q.range ||
 	    q.range % q.slide != 0 ||
 	    q.range / q.slide > LTA_WINDOW_MAX_OVERLAP || q.grace < 0 ||
+	    q.range > LTA_WINDOW_MAX_RANGE || q.grace > LTA_WINDOW_MAX_RANGE ||
 	    q.min_latency < 0 ||
 	    (q.group_by & ~((1u << LTA_WINDOW_KEY_COUNT) - 1)) ||
 	    set->query_count >= INT32_MAX) {
@@ -295,8 +296,12 @@ static int close_passed(struct lta_window_set *set)
 	return 0;
 }
 
+/* A time outside 0 to LTA_WINDOW_MAX_TS moves nothing (bad_time). */
 static int advance(struct lta_window_set *set, int64_t ts)
 {
+	if (ts < 0 || ts > LTA_WINDOW_MAX_TS) {
+		return 0;
+	}
 	if (!set->seen || ts > set->max_ts) {
 		set->max_ts = ts;
 		set->seen = true;
@@ -509,7 +514,9 @@ static int count_item(struct lta_window_set *set, struct query *query,
 static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		     const struct item *item, const bool *matches)
 {
-	bool late = set->seen && item->ts < set->max_ts;
+	bool bad = item->ts < 0 || item->ts > LTA_WINDOW_MAX_TS;
+	/* Both in 0 to 2^62 when it counts: no overflow. */
+	bool late = !bad && set->seen && item->ts < set->max_ts;
 	int64_t lateness = late ? set->max_ts - item->ts : 0;
 	uint32_t qi;
 	int ret = advance(set, item->ts), r;
@@ -522,6 +529,10 @@ static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		}
 		if (!matches[qi]) {
 			query->counters.filtered++;
+			continue;
+		}
+		if (bad) {
+			query->counters.bad_time++;
 			continue;
 		}
 		if (lateness > query->counters.max_late) {

@@ -123,6 +123,14 @@ int lta_window_parse_group_by(const char *list, unsigned *group_by);
  */
 #define LTA_WINDOW_MAX_OVERLAP 1000
 
+/*
+ * The longest range and grace a query may ask for (a week), and the latest
+ * event time counted (2^62 ns: the year 2116): so that no window bound
+ * overflows, whatever a corrupted trace or a client says.
+ */
+#define LTA_WINDOW_MAX_RANGE (INT64_C(7) * 24 * 3600 * 1000000000)
+#define LTA_WINDOW_MAX_TS (INT64_C(1) << 62)
+
 /* Groups per window when max_groups is 0. */
 #define LTA_WINDOW_DEFAULT_MAX_GROUPS 1000
 
@@ -187,11 +195,16 @@ struct lta_window_counters {
 	 * minus its time), in ns: the grace that would have kept them all.
 	 */
 	int64_t max_late;
-	uint64_t late_partial;	 /* Hopping: some of its windows closed. */
-	uint64_t late_dropped;	 /* All its windows closed: in none. */
-	uint64_t refused;	 /* Event x window refused: group cap. */
-	uint64_t unended;	 /* Requests with no end (not counted). */
-	uint64_t untimed;	 /* System-call exits with no entry seen. */
+	uint64_t late_partial; /* Hopping: some of its windows closed. */
+	uint64_t late_dropped; /* All its windows closed: in none. */
+	uint64_t refused;      /* Event x window refused: group cap. */
+	uint64_t unended;      /* Requests with no end (not counted). */
+	uint64_t untimed;      /* System-call exits with no entry seen. */
+	/*
+	 * Events whose time is outside 0 to LTA_WINDOW_MAX_TS: ignored, and
+	 * the watermark does not move to them.
+	 */
+	uint64_t bad_time;
 	uint64_t windows_open;	 /* Now. */
 	uint64_t groups_open;	 /* Now, in all open windows. */
 	uint64_t windows_closed; /* Window x group handed out. */
@@ -210,8 +223,11 @@ struct lta_window_set *lta_window_set_create(lta_window_closed_func on_closed,
  * Adds QUERY (copied). Returns its id (0, 1, ... in the order added), or
  * -EINVAL for a query that does not hold (range <= 0, range not a multiple
  * of slide, range / slide above LTA_WINDOW_MAX_OVERLAP, a negative grace,
- * an unknown group-by bit or stream), or
- * -ENOMEM. Add queries before feeding anything.
+ * a range or grace above LTA_WINDOW_MAX_RANGE, an unknown group-by bit or
+ * stream), or
+ * -ENOMEM. Add queries before feeding anything. Memory grows with
+ * (range + grace) / slide and max_groups: a caller that takes queries
+ * from untrusted clients bounds both.
  */
 int lta_window_set_add(struct lta_window_set *set,
 		       const struct lta_window_query *query);

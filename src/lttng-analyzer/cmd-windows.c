@@ -382,10 +382,11 @@ static void print_counters(const struct windows_cmd *cmd)
 		",\"late_accepted\":%" PRIu64 ",\"max_late\":%" PRId64
 		",\"late_partial\":%" PRIu64 ",\"late_dropped\":%" PRIu64
 		",\"refused\":%" PRIu64 ",\"unended\":%" PRIu64
-		",\"untimed\":%" PRIu64 ",\"windows_closed\":%" PRIu64 "}\n",
+		",\"untimed\":%" PRIu64 ",\"bad_time\":%" PRIu64
+		",\"windows_closed\":%" PRIu64 "}\n",
 		c->events, c->filtered, c->late_accepted, c->max_late,
 		c->late_partial, c->late_dropped, c->refused, c->unended,
-		c->untimed, c->windows_closed);
+		c->untimed, c->bad_time, c->windows_closed);
 }
 
 int lta_cli_windows(int argc, char **argv)

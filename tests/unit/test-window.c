@@ -229,6 +229,10 @@ static void test_late(void)
 	is_int(ngot, 2, "grace: nothing left at flush");
 	REQ(set, "a", 30, 1);
 	is_int(c->late_dropped, 2, "after flush: dropped");
+	REQ(set, "a", INT64_MAX, 1);
+	REQ(set, "a", LTA_WINDOW_MAX_TS + 1, 1);
+	is_int(c->bad_time, 2, "times past 2^62: bad_time");
+	is_int(c->late_dropped, 2, "and nothing else");
 	lta_window_set_destroy(set);
 }
 
@@ -248,6 +252,27 @@ static void test_boundary(void)
 	is_int(ngot, 2, "boundary: [0,10) is not opened again");
 	is_int(got[1].start, 10, "boundary: [10,20) last");
 	is_int(got[1].count, 1, "boundary: t=10 in [10,20)");
+	lta_window_set_destroy(set);
+}
+
+/* A time past LTA_WINDOW_MAX_TS (a corrupted trace) moves no watermark. */
+static void test_bad_time(void)
+{
+	int id;
+	struct lta_window_set *set = new_set(10, 0, 0, 0, 0, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+
+	REQ(set, "a", 5, 1);
+	REQ(set, "a", INT64_MAX - 5, 1);
+	lta_window_set_tick(set, LTA_WINDOW_MAX_TS + 1);
+	is_int(ngot, 0, "bad time: [0,10) still open");
+	is_int(c->bad_time, 1, "bad time: counted");
+	REQ(set, "a", 7, 1);
+	is_int(c->late_accepted + c->late_dropped, 0,
+	       "bad time: t=7 after it is not late");
+	lta_window_set_flush(set);
+	is_int(ngot, 1, "bad time: one window");
+	is_int(got[0].count, 2, "bad time: holding t=5 and t=7");
 	lta_window_set_destroy(set);
 }
 
@@ -392,6 +417,10 @@ static void test_syscalls(void)
 	lta_window_set_syscall(set, &e);
 	exit_event(&e, "httpd", "write", -1, 60, 5);
 	lta_window_set_syscall(set, &e);
+	exit_event(&e, "httpd", "read", LTA_WINDOW_MAX_TS + 1, INT64_MAX, 0);
+	lta_window_set_syscall(set, &e);
+	is_int(c->bad_time, 1, "syscalls: a time past 2^62: bad_time");
+	exit_event(&e, "httpd", "read", 10, 30, 5);
 	e.kind = LTA_EVENT_SYSCALL_ENTRY;
 	e.ts = 120;
 	lta_window_set_syscall(set, &e);
@@ -421,7 +450,13 @@ static void test_queries(void)
 	       "more than LTA_WINDOW_MAX_OVERLAP windows per event: EINVAL");
 	q.slide = 10;
 	is_int(lta_window_set_add(set, &q), 0, "1000 windows per event: id 0");
+	q.range = LTA_WINDOW_MAX_RANGE + 1;
+	q.slide = q.range;
+	is_int(lta_window_set_add(set, &q), -EINVAL, "range above a week");
 	q.range = 10;
+	q.slide = 10;
+	q.grace = LTA_WINDOW_MAX_RANGE + 1;
+	is_int(lta_window_set_add(set, &q), -EINVAL, "grace above a week");
 	q.slide = 5;
 	q.grace = -1;
 	is_int(lta_window_set_add(set, &q), -EINVAL, "negative grace: EINVAL");
@@ -600,6 +635,7 @@ int main(void)
 	test_hopping();
 	test_late();
 	test_boundary();
+	test_bad_time();
 	test_cap_and_filters();
 	test_callback_stop();
 	test_memory_bound();
