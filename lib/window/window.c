@@ -613,7 +613,9 @@ int lta_window_set_request(struct lta_window_set *set,
 	}
 	request_path(r->request_line, path, sizeof(path));
 	item.ts = r->end;
-	item.latency = r->end - r->start;
+	/* No overflow on a corrupted start: a start after the end is 0. */
+	item.latency =
+		r->start >= 0 && r->start <= r->end ? r->end - r->start : 0;
 	item.bytes = r->bytes_read + r->bytes_written;
 	item.error = r->end_reason != LTA_REQUEST_END_CLOSE &&
 		     r->end_reason != LTA_REQUEST_END_SHUTDOWN &&
