@@ -84,6 +84,33 @@ bool lta_window_key_from_name(const char *name, enum lta_window_key *key)
 	return false;
 }
 
+int lta_window_parse_group_by(const char *list, unsigned *group_by)
+{
+	char name[32];
+	const char *p = list;
+
+	*group_by = 0;
+	if (strcmp(list, "none") == 0) {
+		return 0;
+	}
+	do {
+		size_t len = strcspn(p, ",");
+		enum lta_window_key key;
+
+		if (len == 0 || len >= sizeof(name)) {
+			return -EINVAL;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!lta_window_key_from_name(name, &key)) {
+			return -EINVAL;
+		}
+		*group_by |= LTA_WINDOW_GROUP_BY(key);
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
 struct lta_window_set *lta_window_set_create(lta_window_closed_func on_closed,
 					     void *user_data)
 {
@@ -117,6 +144,7 @@ int lta_window_set_add(struct lta_window_set *set,
 	    q.range <= 0 || q.slide <= 0 || q.slide > q.range ||
 	    q.range % q.slide != 0 ||
 	    q.range / q.slide > LTA_WINDOW_MAX_OVERLAP || q.grace < 0 ||
+	    q.range > LTA_WINDOW_MAX_RANGE || q.grace > LTA_WINDOW_MAX_RANGE ||
 	    q.min_latency < 0 ||
 	    (q.group_by & ~((1u << LTA_WINDOW_KEY_COUNT) - 1)) ||
 	    set->query_count >= INT32_MAX) {
@@ -268,8 +296,12 @@ static int close_passed(struct lta_window_set *set)
 	return 0;
 }
 
+/* A time outside 0 to LTA_WINDOW_MAX_TS moves nothing (bad_time). */
 static int advance(struct lta_window_set *set, int64_t ts)
 {
+	if (ts < 0 || ts > LTA_WINDOW_MAX_TS) {
+		return 0;
+	}
 	if (!set->seen || ts > set->max_ts) {
 		set->max_ts = ts;
 		set->seen = true;
@@ -285,16 +317,22 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* Returns the open window of QUERY starting at START, created if need be. */
-static struct window *window_at(struct query *query, int64_t start)
+/*
+ * Returns the open window of QUERY starting at START, created if need be.
+ * *LINK is where to start looking (the list is sorted by start): the link
+ * to the window is left there, so that the next window of the same event
+ * is found from it.
+ */
+static struct window *window_at(struct query *query, struct window ***link,
+				int64_t start)
 {
-	struct window **link = &query->open, *w;
+	struct window *w;
 
-	while (*link && (*link)->start < start) {
-		link = &(*link)->next;
+	while (**link && (**link)->start < start) {
+		*link = &(**link)->next;
 	}
-	if (*link && (*link)->start == start) {
-		return *link;
+	if (**link && (**link)->start == start) {
+		return **link;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w || lta_htable_init(&w->table, 16)) {
@@ -302,8 +340,8 @@ static struct window *window_at(struct query *query, int64_t start)
 		return NULL;
 	}
 	w->start = start;
-	w->next = *link;
-	*link = w;
+	w->next = **link;
+	**link = w;
 	query->counters.windows_open++;
 	return w;
 }
@@ -326,10 +364,9 @@ static uint64_t hash_key(const char *s, size_t len)
  * when out of memory.
  */
 static struct group *group_of(struct query *query, struct window *w,
-			      const char *key, size_t key_len,
+			      const char *key, size_t key_len, uint64_t hash,
 			      const struct item *item, bool *refused)
 {
-	uint64_t hash = hash_key(key, key_len);
 	struct group *head = lta_htable_get(&w->table, hash), *g;
 	size_t size = key_len + 1, at;
 	unsigned k;
@@ -420,12 +457,15 @@ static int count_item(struct lta_window_set *set, struct query *query,
 	int64_t k, first = floor_div(item->ts - q->range, q->slide) + 1;
 	int64_t last = floor_div(item->ts, q->slide);
 	unsigned counted = 0, closed = 0;
+	struct window **link = &query->open;
 	const char *key;
+	uint64_t hash;
 
 	if (joined_key(set, query, item)) {
 		return -ENOMEM;
 	}
 	key = set->key.len ? set->key.data : "";
+	hash = hash_key(key, set->key.len);
 	for (k = first; k <= last; k++) {
 		int64_t start = k * q->slide;
 		struct window *w;
@@ -436,11 +476,11 @@ static int count_item(struct lta_window_set *set, struct query *query,
 			closed++;
 			continue;
 		}
-		w = window_at(query, start);
+		w = window_at(query, &link, start);
 		if (!w) {
 			return -ENOMEM;
 		}
-		g = group_of(query, w, key, set->key.len, item, &refused);
+		g = group_of(query, w, key, set->key.len, hash, item, &refused);
 		if (!g) {
 			if (!refused) {
 				return -ENOMEM;
@@ -474,7 +514,9 @@ static int count_item(struct lta_window_set *set, struct query *query,
 static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		     const struct item *item, const bool *matches)
 {
-	bool late = set->seen && item->ts < set->max_ts;
+	bool bad = item->ts < 0 || item->ts > LTA_WINDOW_MAX_TS;
+	/* Both in 0 to 2^62 when it counts: no overflow. */
+	bool late = !bad && set->seen && item->ts < set->max_ts;
 	int64_t lateness = late ? set->max_ts - item->ts : 0;
 	uint32_t qi;
 	int ret = advance(set, item->ts), r;
@@ -487,6 +529,10 @@ static int feed_item(struct lta_window_set *set, enum lta_window_stream stream,
 		}
 		if (!matches[qi]) {
 			query->counters.filtered++;
+			continue;
+		}
+		if (bad) {
+			query->counters.bad_time++;
 			continue;
 		}
 		if (lateness > query->counters.max_late) {
@@ -534,7 +580,7 @@ static void request_path(const char *line, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-/* For the stack: queries checked per call, past it filtered by the heap. */
+/* Room for a flag per query: STACK when it is large enough, else the heap. */
 static bool *matches_buffer(struct lta_window_set *set, bool *stack,
 			    size_t stack_len)
 {
@@ -548,7 +594,7 @@ int lta_window_set_request(struct lta_window_set *set,
 			   const struct lta_request *r)
 {
 	char path[LTA_REQUEST_LINE_MAX];
-	bool stack[16], *matches;
+	bool stack[16] = { false }, *matches;
 	struct item item = { 0 };
 	uint32_t qi;
 	int ret;
@@ -567,7 +613,9 @@ int lta_window_set_request(struct lta_window_set *set,
 	}
 	request_path(r->request_line, path, sizeof(path));
 	item.ts = r->end;
-	item.latency = r->end - r->start;
+	/* No overflow on a corrupted start: a start after the end is 0. */
+	item.latency =
+		r->start >= 0 && r->start <= r->end ? r->end - r->start : 0;
 	item.bytes = r->bytes_read + r->bytes_written;
 	item.error = r->end_reason != LTA_REQUEST_END_CLOSE &&
 		     r->end_reason != LTA_REQUEST_END_SHUTDOWN &&
@@ -598,7 +646,7 @@ int lta_window_set_request(struct lta_window_set *set,
 int lta_window_set_syscall(struct lta_window_set *set,
 			   const struct lta_event *event)
 {
-	bool stack[16], *matches;
+	bool stack[16] = { false }, *matches;
 	struct item item = { 0 };
 	int64_t ret_value = 0;
 	uint32_t qi;

@@ -19,7 +19,9 @@
  * live session and the same trace read offline make the same windows:
  * window k covers [k * slide, k * slide + range). Tumbling: slide == range,
  * each event in one window. Hopping: slide < range, range a multiple of
- * slide, each event in range / slide windows.
+ * slide, each event in range / slide windows. Only the windows and groups
+ * that hold an event are handed out: a second with no request gives no
+ * window (a reader that plots a series fills in the zeros).
  *
  * Each window and group holds a count, bytes (requests: read + written on
  * the connection; system calls: 0), errors (requests: ended aborted,
@@ -39,7 +41,7 @@
  * ended, which can be well after their end (a lingering close, keepalive):
  * the grace of a request query must cover that delay.
  *
- * Memory is bounded by the open windows ((range + grace) / slide + 1 per
+ * Memory is bounded by the open windows (ceil((range + grace) / slide) per
  * query) times the groups of each, capped by max_groups per window: an
  * event of a new group in a full window is refused (counted).
  *
@@ -100,6 +102,13 @@ const char *lta_window_key_name(enum lta_window_key key);
 bool lta_window_key_from_name(const char *name, enum lta_window_key *key);
 
 /*
+ * Parses a comma list of key names ("component,end_reason"), or "none",
+ * into LTA_WINDOW_GROUP_BY() bits. Returns 0, or -EINVAL for an unknown or
+ * empty name (*GROUP_BY then undefined).
+ */
+int lta_window_parse_group_by(const char *list, unsigned *group_by);
+
+/*
  * Requests counted when no end reason is asked for: every one but "empty"
  * (a connection closed with no request) and "open" (cut by the end of the
  * trace), the same as `lttng-analyzer requests` prints by default.
@@ -113,6 +122,14 @@ bool lta_window_key_from_name(const char *name, enum lta_window_key *key);
  * as many updates, and a query asking for more is refused.
  */
 #define LTA_WINDOW_MAX_OVERLAP 1000
+
+/*
+ * The longest range and grace a query may ask for (a week), and the latest
+ * event time counted (2^62 ns: the year 2116): so that no window bound
+ * overflows, whatever a corrupted trace or a client says.
+ */
+#define LTA_WINDOW_MAX_RANGE (INT64_C(7) * 24 * 3600 * 1000000000)
+#define LTA_WINDOW_MAX_TS (INT64_C(1) << 62)
 
 /* Groups per window when max_groups is 0. */
 #define LTA_WINDOW_DEFAULT_MAX_GROUPS 1000
@@ -178,11 +195,16 @@ struct lta_window_counters {
 	 * minus its time), in ns: the grace that would have kept them all.
 	 */
 	int64_t max_late;
-	uint64_t late_partial;	 /* Hopping: some of its windows closed. */
-	uint64_t late_dropped;	 /* All its windows closed: in none. */
-	uint64_t refused;	 /* Event x window refused: group cap. */
-	uint64_t unended;	 /* Requests with no end (not counted). */
-	uint64_t untimed;	 /* System-call exits with no entry seen. */
+	uint64_t late_partial; /* Hopping: some of its windows closed. */
+	uint64_t late_dropped; /* All its windows closed: in none. */
+	uint64_t refused;      /* Event x window refused: group cap. */
+	uint64_t unended;      /* Requests with no end (not counted). */
+	uint64_t untimed;      /* System-call exits with no entry seen. */
+	/*
+	 * Events whose time is outside 0 to LTA_WINDOW_MAX_TS: ignored, and
+	 * the watermark does not move to them.
+	 */
+	uint64_t bad_time;
 	uint64_t windows_open;	 /* Now. */
 	uint64_t groups_open;	 /* Now, in all open windows. */
 	uint64_t windows_closed; /* Window x group handed out. */
@@ -201,8 +223,11 @@ struct lta_window_set *lta_window_set_create(lta_window_closed_func on_closed,
  * Adds QUERY (copied). Returns its id (0, 1, ... in the order added), or
  * -EINVAL for a query that does not hold (range <= 0, range not a multiple
  * of slide, range / slide above LTA_WINDOW_MAX_OVERLAP, a negative grace,
- * an unknown group-by bit or stream), or
- * -ENOMEM. Add queries before feeding anything.
+ * a range or grace above LTA_WINDOW_MAX_RANGE, an unknown group-by bit or
+ * stream), or
+ * -ENOMEM. Add queries before feeding anything. Memory grows with
+ * (range + grace) / slide and max_groups: a caller that takes queries
+ * from untrusted clients bounds both.
  */
 int lta_window_set_add(struct lta_window_set *set,
 		       const struct lta_window_query *query);

@@ -177,36 +177,6 @@ static int parse_end_reasons(const char *list, unsigned *mask)
 	return *mask ? 0 : -1;
 }
 
-static int parse_group_by(const char *list, unsigned *group_by)
-{
-	char name[32];
-	const char *p = list;
-
-	*group_by = 0;
-	if (strcmp(list, "none") == 0) {
-		return 0;
-	}
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		enum lta_window_key key;
-
-		if (len == 0 || len >= sizeof(name)) {
-			return -1;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		if (!lta_window_key_from_name(name, &key)) {
-			return -1;
-		}
-		*group_by |= LTA_WINDOW_GROUP_BY(key);
-		p += len;
-		if (*p == ',') {
-			p++;
-		}
-	}
-	return 0;
-}
-
 /* --filter=NAME=VALUE. Returns 0 or -1. */
 static int parse_filter(const char *arg, struct lta_window_query *q)
 {
@@ -289,7 +259,7 @@ static int parse_options(int argc, char **argv, struct windows_cmd *cmd)
 			cmd->grace_set = true;
 			break;
 		case 'G':
-			if (parse_group_by(optarg, &q->group_by)) {
+			if (lta_window_parse_group_by(optarg, &q->group_by)) {
 				fprintf(stderr,
 					"lttng-analyzer windows: bad "
 					"--group-by \"%s\" (a comma list of "
@@ -412,10 +382,11 @@ static void print_counters(const struct windows_cmd *cmd)
 		",\"late_accepted\":%" PRIu64 ",\"max_late\":%" PRId64
 		",\"late_partial\":%" PRIu64 ",\"late_dropped\":%" PRIu64
 		",\"refused\":%" PRIu64 ",\"unended\":%" PRIu64
-		",\"untimed\":%" PRIu64 ",\"windows_closed\":%" PRIu64 "}\n",
+		",\"untimed\":%" PRIu64 ",\"bad_time\":%" PRIu64
+		",\"windows_closed\":%" PRIu64 "}\n",
 		c->events, c->filtered, c->late_accepted, c->max_late,
 		c->late_partial, c->late_dropped, c->refused, c->unended,
-		c->untimed, c->windows_closed);
+		c->untimed, c->bad_time, c->windows_closed);
 }
 
 int lta_cli_windows(int argc, char **argv)

@@ -32,6 +32,9 @@ struct closed {
 static struct closed got[MAX_CLOSED];
 static int ngot;
 
+/* Set: the callback returns 7 from the window and group so numbered on. */
+static int stop_at = -1;
+
 static int on_closed(const struct lta_window_closed *c, void *user_data)
 {
 	struct closed *r;
@@ -64,7 +67,7 @@ static int on_closed(const struct lta_window_closed *c, void *user_data)
 	lta_window_closed_format_json(c, &buf);
 	snprintf(r->json, sizeof(r->json), "%s", lta_strbuf_cstr(&buf));
 	lta_strbuf_fini(&buf);
-	return 0;
+	return stop_at >= 0 && ngot > stop_at ? 7 : 0;
 }
 
 static int request(struct lta_window_set *set, const char *component,
@@ -226,6 +229,50 @@ static void test_late(void)
 	is_int(ngot, 2, "grace: nothing left at flush");
 	REQ(set, "a", 30, 1);
 	is_int(c->late_dropped, 2, "after flush: dropped");
+	REQ(set, "a", INT64_MAX, 1);
+	REQ(set, "a", LTA_WINDOW_MAX_TS + 1, 1);
+	is_int(c->bad_time, 2, "times past 2^62: bad_time");
+	is_int(c->late_dropped, 2, "and nothing else");
+	lta_window_set_destroy(set);
+}
+
+/* A window closes when the watermark reaches its end, not after. */
+static void test_boundary(void)
+{
+	int id;
+	struct lta_window_set *set = new_set(10, 0, 0, 0, 0, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+
+	REQ(set, "a", 5, 1);
+	REQ(set, "a", 10, 1);
+	is_int(ngot, 1, "boundary: t=10 closes [0,10)");
+	REQ(set, "a", 9, 1);
+	is_int(c->late_dropped, 1, "boundary: t=9 then is dropped");
+	lta_window_set_flush(set);
+	is_int(ngot, 2, "boundary: [0,10) is not opened again");
+	is_int(got[1].start, 10, "boundary: [10,20) last");
+	is_int(got[1].count, 1, "boundary: t=10 in [10,20)");
+	lta_window_set_destroy(set);
+}
+
+/* A time past LTA_WINDOW_MAX_TS (a corrupted trace) moves no watermark. */
+static void test_bad_time(void)
+{
+	int id;
+	struct lta_window_set *set = new_set(10, 0, 0, 0, 0, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+
+	REQ(set, "a", 5, 1);
+	REQ(set, "a", INT64_MAX - 5, 1);
+	lta_window_set_tick(set, LTA_WINDOW_MAX_TS + 1);
+	is_int(ngot, 0, "bad time: [0,10) still open");
+	is_int(c->bad_time, 1, "bad time: counted");
+	REQ(set, "a", 7, 1);
+	is_int(c->late_accepted + c->late_dropped, 0,
+	       "bad time: t=7 after it is not late");
+	lta_window_set_flush(set);
+	is_int(ngot, 1, "bad time: one window");
+	is_int(got[0].count, 2, "bad time: holding t=5 and t=7");
 	lta_window_set_destroy(set);
 }
 
@@ -276,6 +323,62 @@ static void test_cap_and_filters(void)
 	lta_window_set_destroy(set);
 }
 
+static void test_callback_stop(void)
+{
+	int id;
+	struct lta_window_set *set =
+		new_set(10, 0, 15,
+			LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT), 0, &id);
+
+	REQ(set, "a", 1, 1);
+	REQ(set, "b", 2, 1);
+	REQ(set, "a", 11, 1);
+	is_int(ngot, 0, "stop: grace 15 keeps [0,10) and [10,20) open");
+	stop_at = 0;
+	/* Watermark 30: both windows pass it. */
+	is_int(REQ(set, "a", 45, 1), 7,
+	       "stop: the callback's value is returned by the feed");
+	is_int(ngot, 2, "stop: the window in hand is handed out whole (a, b)");
+	stop_at = -1;
+	is_int(lta_window_set_tick(set, 45), 0, "stop: the next call goes on");
+	is_int(ngot, 3, "stop: and closes the window left, [10,20)");
+	is_int(got[2].start, 10, "stop: [10,20) after [0,10)");
+	lta_window_set_destroy(set);
+}
+
+/* Open windows stay within ceil((range + grace) / slide), whatever the run. */
+static void test_memory_bound(void)
+{
+	int id, i;
+	struct lta_window_set *set =
+		new_set(10, 2, 4, LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT),
+			3, &id);
+	const struct lta_window_counters *c = lta_window_set_counters(set, id);
+	uint64_t most_windows = 0, most_groups = 0;
+	static const char *const names[] = { "a", "b", "c", "d" };
+
+	for (i = 0; i < 10000; i++) {
+		/* Time goes on, 1 in 7 events 3 behind (within the grace). */
+		REQ(set, names[i % 4], i / 3 - (i % 7 == 0 ? 3 : 0), 1);
+		if (c->windows_open > most_windows) {
+			most_windows = c->windows_open;
+		}
+		if (c->groups_open > most_groups) {
+			most_groups = c->groups_open;
+		}
+		ngot = 0; /* Only the counters matter here. */
+	}
+	is_int(most_windows, (10 + 4) / 2,
+	       "bound: at most ceil((range + grace) / slide) windows open");
+	ok(most_groups <= most_windows * 3,
+	   "bound: at most 3 groups in each (%llu)",
+	   (unsigned long long)most_groups);
+	ok(c->refused > 0, "bound: the fourth group refused (%llu)",
+	   (unsigned long long)c->refused);
+	is_int(c->late_dropped, 0, "bound: nothing beyond the grace");
+	lta_window_set_destroy(set);
+}
+
 static void exit_event(struct lta_event *e, const char *proc, const char *call,
 		       int64_t entry, int64_t exit, int64_t ret)
 {
@@ -314,6 +417,10 @@ static void test_syscalls(void)
 	lta_window_set_syscall(set, &e);
 	exit_event(&e, "httpd", "write", -1, 60, 5);
 	lta_window_set_syscall(set, &e);
+	exit_event(&e, "httpd", "read", LTA_WINDOW_MAX_TS + 1, INT64_MAX, 0);
+	lta_window_set_syscall(set, &e);
+	is_int(c->bad_time, 1, "syscalls: a time past 2^62: bad_time");
+	exit_event(&e, "httpd", "read", 10, 30, 5);
 	e.kind = LTA_EVENT_SYSCALL_ENTRY;
 	e.ts = 120;
 	lta_window_set_syscall(set, &e);
@@ -343,11 +450,37 @@ static void test_queries(void)
 	       "more than LTA_WINDOW_MAX_OVERLAP windows per event: EINVAL");
 	q.slide = 10;
 	is_int(lta_window_set_add(set, &q), 0, "1000 windows per event: id 0");
+	q.range = LTA_WINDOW_MAX_RANGE + 1;
+	q.slide = q.range;
+	is_int(lta_window_set_add(set, &q), -EINVAL, "range above a week");
 	q.range = 10;
+	q.slide = 10;
+	q.grace = LTA_WINDOW_MAX_RANGE + 1;
+	is_int(lta_window_set_add(set, &q), -EINVAL, "grace above a week");
 	q.slide = 5;
 	q.grace = -1;
 	is_int(lta_window_set_add(set, &q), -EINVAL, "negative grace: EINVAL");
 	lta_window_set_destroy(set);
+	{
+		unsigned g = 0;
+
+		is_int(lta_window_parse_group_by("component,path", &g), 0,
+		       "group-by component,path");
+		is_int(g,
+		       LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_COMPONENT) |
+			       LTA_WINDOW_GROUP_BY(LTA_WINDOW_KEY_PATH),
+		       "group-by bits");
+		is_int(lta_window_parse_group_by("none", &g), 0, "none");
+		is_int(g, 0, "none: no bit");
+		is_int(lta_window_parse_group_by("component,,path", &g),
+		       -EINVAL, "an empty name: EINVAL");
+		is_int(lta_window_parse_group_by("component,", &g), -EINVAL,
+		       "a trailing comma: EINVAL");
+		is_int(lta_window_parse_group_by("", &g), -EINVAL,
+		       "an empty list: EINVAL");
+		is_int(lta_window_parse_group_by("host", &g), -EINVAL,
+		       "an unknown key: EINVAL");
+	}
 	ok(lta_window_parse_duration("1s", &ns) == 0 && ns == 1000000000,
 	   "duration 1s");
 	ok(lta_window_parse_duration("500ms", &ns) == 0 && ns == 500000000,
@@ -453,6 +586,40 @@ static void test_histogram(void)
 	is_int(lta_sparse_histogram_decode(&d, "h1 1 5 5 5 5:1"), -EINVAL,
 	       "unknown format: EINVAL");
 	is_int(d.count, 0, "a failed decode leaves it empty");
+	{
+		/* Mutated encodings: refused, or taken whole and consistent. */
+		static const char alphabet[] = "0123456789 :s1-x";
+		char text[256];
+		int taken = 0, consistent = 1;
+
+		for (i = 0; i < 20000; i++) {
+			size_t len = strlen("s1 5 3 700 1000 3:1 100:2 260:2");
+			uint64_t total = 0;
+			uint32_t j;
+			int m;
+
+			memcpy(text, "s1 5 3 700 1000 3:1 100:2 260:2",
+			       len + 1);
+			for (m = 0; m < 1 + i % 3; m++) {
+				seed = seed * 1103515245u + 12345u;
+				text[(seed >> 8) % len] =
+					alphabet[(seed >> 20) % 16];
+			}
+			if (lta_sparse_histogram_decode(&d, text) != 0) {
+				continue;
+			}
+			taken++;
+			for (j = 0; j < d.used; j++) {
+				total += d.buckets[j].count;
+			}
+			if (total != d.count || d.min > d.max ||
+			    lta_sparse_histogram_percentile(&d, 100) != d.max) {
+				consistent = 0;
+			}
+		}
+		ok(consistent, "mutated encodings: %d taken, all consistent",
+		   taken);
+	}
 	lta_strbuf_fini(&ea);
 	lta_strbuf_fini(&eu);
 	lta_sparse_histogram_fini(&a);
@@ -467,7 +634,11 @@ int main(void)
 	test_tumbling();
 	test_hopping();
 	test_late();
+	test_boundary();
+	test_bad_time();
 	test_cap_and_filters();
+	test_callback_stop();
+	test_memory_bound();
 	test_syscalls();
 	test_queries();
 	test_histogram();
