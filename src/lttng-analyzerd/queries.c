@@ -355,7 +355,8 @@ json_t *lta_query_normalize(const json_t *spec, char *error, size_t size)
 					 ? "out of memory"
 					 : "range must be positive and a "
 					   "multiple of slide, with at most %d "
-					   "windows per event (range / slide)",
+					   "windows per event (range / slide); "
+					   "range and grace a week at most",
 				 LTA_WINDOW_MAX_OVERLAP);
 			goto error;
 		}
