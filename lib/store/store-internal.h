@@ -54,7 +54,8 @@ enum reader_stmt {
 #define REQUESTS_FILTER_DURATION 0x08
 #define REQUESTS_FILTER_END_REASON 0x10
 #define REQUESTS_FILTER_CONNECTION 0x20
-#define REQUESTS_VARIANTS 0x40
+#define REQUESTS_FILTER_COMPONENT 0x40
+#define REQUESTS_VARIANTS 0x80
 
 /* The same for the errors queries (store-errors.c). */
 #define ERRORS_FILTER_TYPE 0x01

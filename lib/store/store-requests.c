@@ -690,7 +690,7 @@ static void requests_sql(unsigned variant, char *sql, size_t size)
 {
 	snprintf(sql, size,
 		 "SELECT " REQUEST_COLUMNS " FROM requests"
-		 " WHERE analysis=?1 AND id>?2 AND id<=?9%s%s%s%s%s%s"
+		 " WHERE analysis=?1 AND id>?2 AND id<=?9%s%s%s%s%s%s%s"
 		 " ORDER BY id LIMIT ?8",
 		 variant & REQUESTS_FILTER_FROM ? " AND start_ns>=?3" : "",
 		 variant & REQUESTS_FILTER_TO ? " AND start_ns<?4" : "",
@@ -700,7 +700,9 @@ static void requests_sql(unsigned variant, char *sql, size_t size)
 		 variant & REQUESTS_FILTER_END_REASON ? " AND end_reason=?7"
 						      : "",
 		 variant & REQUESTS_FILTER_CONNECTION ? " AND connection_id=?10"
-						      : "");
+						      : "",
+		 variant & REQUESTS_FILTER_COMPONENT ? " AND component=?11"
+						     : "");
 }
 
 /*
@@ -831,6 +833,9 @@ static int requests_read(struct store_reader *reader, void *query)
 	if (filter->connection_id > 0) {
 		plan.variant |= REQUESTS_FILTER_CONNECTION;
 	}
+	if (filter->component) {
+		plan.variant |= REQUESTS_FILTER_COMPONENT;
+	}
 	ret = plan_time_range(reader, filter, &plan);
 	if (ret || plan.empty) {
 		goto end;
@@ -867,6 +872,10 @@ static int requests_read(struct store_reader *reader, void *query)
 	sqlite3_bind_int(stmt, 8, filter->limit);
 	sqlite3_bind_int64(stmt, 9, plan.last_id);
 	sqlite3_bind_int64(stmt, 10, filter->connection_id);
+	if (filter->component) {
+		sqlite3_bind_text(stmt, 11, filter->component, -1,
+				  SQLITE_STATIC);
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		request_from_row(stmt, &request);
 		ret = q->fn(&request, q->user_data);

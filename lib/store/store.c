@@ -319,7 +319,8 @@ static const char schema_v6[] =
  * group); data is its JSON without the histogram, histogram its encoding
  * (lib/histogram/sparse.h), kept apart so that the event stream and the
  * pages carry it only when asked. A stored window is announced on the
- * event stream by a trigger, as requests are.
+ * event stream by a trigger, as requests are. Requests get an index on
+ * their component (version 6), for the requests filter of that name.
  */
 static const char schema_v7[] =
 	"CREATE TABLE queries ("
@@ -340,6 +341,8 @@ static const char schema_v7[] =
 	"CREATE UNIQUE INDEX windows_by_key"
 	" ON windows (analysis, query, start_ns, grp);"
 	"CREATE INDEX windows_by_query ON windows (analysis, query);"
+	"CREATE INDEX requests_by_component"
+	" ON requests (analysis, component, id);"
 	"CREATE TRIGGER events_window AFTER INSERT ON windows BEGIN"
 	" INSERT OR IGNORE INTO events (analysis, kind, ref, data) VALUES"
 	" (new.analysis, 'window', new.rowid, new.data);"

@@ -231,6 +231,7 @@ struct lta_store_filter {
 	int64_t from_ns;	 /* start_ns >= from_ns; INT64_MIN: any. */
 	int64_t to_ns;		 /* start_ns < to_ns; INT64_MAX: any. */
 	const char *process;	 /* procname ==; NULL: any. */
+	const char *component;	 /* component ==; NULL: any. */
 	int64_t min_duration_ns; /* -1: any. */
 	const char *end_reason;	 /* NULL: any. */
 	int64_t connection_id;	 /* Requests of that connection; 0: any. */

@@ -25,12 +25,13 @@
 #define EXPORT_PAGE 64
 
 static const char *const list_parameters[] = {
-	"from",	      "to",    "process", "min_duration", "end_reason",
-	"connection", "after", "limit",	  "full",	  NULL,
+	"from",		"to",	      "process",    "component",
+	"min_duration", "end_reason", "connection", "after",
+	"limit",	"full",	      NULL,
 };
 
 static const char *const export_parameters[] = {
-	"from",	      "to",	    "process", "min_duration",
+	"from",	      "to",	    "process", "component", "min_duration",
 	"end_reason", "connection", "after",   NULL,
 };
 
@@ -64,6 +65,12 @@ static int read_filter(struct lta_http_exchange *x,
 	if (filter->process && !filter->process[0]) {
 		lta_http_reply_error(x, 400, "invalid_parameter",
 				     "Query parameter process is empty.");
+		return -1;
+	}
+	filter->component = lta_http_query(x, "component");
+	if (filter->component && !filter->component[0]) {
+		lta_http_reply_error(x, 400, "invalid_parameter",
+				     "Query parameter component is empty.");
 		return -1;
 	}
 	return 0;
@@ -224,6 +231,7 @@ struct export
 	struct lta_store *store; /* Borrowed. */
 	struct lta_store_filter filter;
 	char *process;		/* Owned; filter.process. */
+	char *component;	/* Owned; filter.component. */
 	char *end_reason;	/* Owned; filter.end_reason. */
 	struct lta_strbuf page; /* The page being sent. */
 	size_t sent;		/* Bytes of page already sent. */
@@ -241,6 +249,7 @@ static void export_free(void *cls)
 	}
 	lta_strbuf_fini(&e->page);
 	free(e->process);
+	free(e->component);
 	free(e->end_reason);
 	free(e);
 }
@@ -328,6 +337,8 @@ void lta_http_get_requests_jsonl(struct lta_http_exchange *x)
 	}
 	/* The query's strings live as long as the request: keep copies. */
 	if ((e->filter.process && !(e->process = strdup(e->filter.process))) ||
+	    (e->filter.component &&
+	     !(e->component = strdup(e->filter.component))) ||
 	    (e->filter.end_reason &&
 	     !(e->end_reason = strdup(e->filter.end_reason)))) {
 		lta_http_reply_json(x, 500, NULL);
@@ -335,6 +346,9 @@ void lta_http_get_requests_jsonl(struct lta_http_exchange *x)
 	}
 	if (e->process) {
 		e->filter.process = e->process;
+	}
+	if (e->component) {
+		e->filter.component = e->component;
 	}
 	if (e->end_reason) {
 		e->filter.end_reason = e->end_reason;
