@@ -927,12 +927,13 @@ static const struct {
 	{ "replaced", offsetof(struct lta_analysis_stats, replaced) },
 };
 
-static uint64_t end_count(const struct lta_analysis_stats *s, size_t reason)
+/*
+ * The counter at OFFSET of S: the tables above and the component families
+ * name the uint64_t counters of struct lta_analysis_stats by offset.
+ */
+static uint64_t count_at(const struct lta_analysis_stats *s, size_t offset)
 {
-	uint64_t v;
-
-	memcpy(&v, (const char *)s + end_reasons[reason].offset, sizeof(v));
-	return v;
+	return *(const uint64_t *)((const char *)s + offset);
 }
 
 /* The analyses' last snapshots, in the order of the list. */
@@ -961,12 +962,10 @@ static void write_component_family(struct lta_strbuf *out,
 		     c++) {
 			const struct lta_analysis_component *k =
 				&ms->stats[i].components[c];
-			uint64_t v;
 
-			memcpy(&v, (const char *)&k->stats + offset, sizeof(v));
 			series(out, name, list->views[i].stored.id);
 			process_label(out, k->name);
-			uint_sample(out, v);
+			uint_sample(out, count_at(&k->stats, offset));
 		}
 	}
 }
@@ -1086,7 +1085,9 @@ static void write_component_metrics(struct lta_strbuf *out,
 				process_label(out, k->name);
 				lta_strbuf_printf(out, ",end_reason=\"%s\"",
 						  end_reasons[r].name);
-				uint_sample(out, end_count(&k->stats, r));
+				uint_sample(out,
+					    count_at(&k->stats,
+						     end_reasons[r].offset));
 			}
 		}
 	}
