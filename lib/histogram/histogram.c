@@ -198,6 +198,26 @@ double lta_histogram_mean(const struct lta_histogram *h)
 	return h->total ? h->sum / (double)h->total : 0.0;
 }
 
+double lta_histogram_sum(const struct lta_histogram *h)
+{
+	return h->sum;
+}
+
+void lta_histogram_cumulative(const struct lta_histogram *h,
+			      const int64_t *bounds, size_t n, uint64_t *counts)
+{
+	uint64_t below = 0;
+	size_t i = 0, b;
+
+	/* highest_of() grows with the index: one walk serves every bound. */
+	for (b = 0; b < n; b++) {
+		for (; i < INDEX_COUNT && highest_of(i) <= bounds[b]; i++) {
+			below += h->counts[i];
+		}
+		counts[b] = below;
+	}
+}
+
 double lta_histogram_stddev(const struct lta_histogram *h)
 {
 	double mean, var;

@@ -17,6 +17,7 @@
 #define LTA_HISTOGRAM_HISTOGRAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -68,6 +69,23 @@ int64_t lta_histogram_min(const struct lta_histogram *h);
 int64_t lta_histogram_max(const struct lta_histogram *h);
 double lta_histogram_mean(const struct lta_histogram *h);
 double lta_histogram_stddev(const struct lta_histogram *h);
+
+/* The exact sum of the values counted (negative ones as 0). */
+double lta_histogram_sum(const struct lta_histogram *h);
+
+/*
+ * Cumulative counts at fixed bounds, for exporters with their own buckets
+ * (Prometheus' `le`): sets COUNTS[i] to the number of values whose bucket's
+ * highest equivalent value is at most BOUNDS[i] (nanoseconds; N bounds in
+ * increasing order). A value is so counted under the first bound at least
+ * the highest value its bucket may hold: never under a bound below itself,
+ * and never under a bound above it by more than 1/1024 of that bound (the
+ * bucket's width). Values below 2048 ns are exact. Clamped values count
+ * under no bound below LTA_HISTOGRAM_MAX_VALUE. One pass over the buckets.
+ */
+void lta_histogram_cumulative(const struct lta_histogram *h,
+			      const int64_t *bounds, size_t n,
+			      uint64_t *counts);
 
 /*
  * Returns the value at PERCENTILE (0 to 100): the highest equivalent value

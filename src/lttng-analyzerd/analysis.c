@@ -296,6 +296,9 @@ static void fill_stats(const struct lta_summary *s,
 	stats->open = s->by_end[LTA_REQUEST_END_OPEN];
 	stats->replaced = s->by_end[LTA_REQUEST_END_REPLACED];
 	stats->incomplete = s->incomplete;
+	stats->closed = s->by_end[LTA_REQUEST_END_CLOSE];
+	stats->shut_down = s->by_end[LTA_REQUEST_END_SHUTDOWN];
+	stats->ends_known = true;
 	stats->bytes_read = s->bytes_read;
 	stats->bytes_written = s->bytes_written;
 	stats->throughput = lta_summary_throughput(s);

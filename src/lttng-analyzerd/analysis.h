@@ -103,6 +103,14 @@ struct lta_analysis_stats {
 	/* Complete: closed, shut down or answered keepalive (counted too). */
 	uint64_t complete, keepalive, empty, aborted, open, replaced,
 		incomplete;
+	/*
+	 * Ended by close() and by shutdown(): with keepalive, empty,
+	 * aborted, open and replaced, every request by its end reason (they
+	 * add up to requests). Known (ends_known) in snapshots of workers
+	 * that publish them; not in older ones.
+	 */
+	uint64_t closed, shut_down;
+	bool ends_known;
 	uint64_t connections; /* Stored connections. */
 	uint64_t bytes_read, bytes_written;
 	double throughput; /* Complete requests per trace second. */

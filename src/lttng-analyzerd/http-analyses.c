@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -811,15 +812,29 @@ void lta_http_get_stats(struct lta_http_exchange *x)
 
 /* --- /metrics ------------------------------------------------------------ */
 
+/*
+ * The text exposition format 0.0.4 (doc/openapi.yaml lists the families).
+ * Labels never change over the life of a series: an analysis's status is
+ * one 0/1 gauge per state, not a label. An analysis stopped by DELETE
+ * (status "stopped") leaves the page: its series end. The per-analysis
+ * figures come from the analyses' last snapshots (snapshot.h), the
+ * latency buckets from the same mergeable histograms as /stats.
+ */
+
 struct view_list {
 	struct lta_analysis_view *views; /* Owned. */
 	size_t count, cap;
+	size_t known; /* Analyses known, "stopped" ones included. */
 };
 
 static int keep_view(const struct lta_analysis_view *view, void *user_data)
 {
 	struct view_list *list = user_data;
 
+	list->known++;
+	if (strcmp(view->stored.status, "stopped") == 0) {
+		return 0;
+	}
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 16;
 		struct lta_analysis_view *views;
@@ -835,6 +850,7 @@ static int keep_view(const struct lta_analysis_view *view, void *user_data)
 	return 0;
 }
 
+/* HELP and TYPE of lttng_analyzerd_NAME. */
 static void family(struct lta_strbuf *out, const char *name, const char *type,
 		   const char *help)
 {
@@ -863,6 +879,20 @@ static void label_value(struct lta_strbuf *out, const char *value)
 		}
 	}
 	lta_strbuf_putc(out, '"');
+}
+
+/* "lttng_analyzerd_NAME{analysis="ID"" : the caller closes the braces. */
+static void series(struct lta_strbuf *out, const char *name, int64_t id)
+{
+	lta_strbuf_printf(out, "lttng_analyzerd_%s{analysis=\"%lld\"", name,
+			  (long long)id);
+}
+
+/* ",process="NAME"" */
+static void process_label(struct lta_strbuf *out, const char *name)
+{
+	lta_strbuf_puts(out, ",process=");
+	label_value(out, name);
 }
 
 static int64_t events_of(const struct lta_analysis_view *v)
@@ -911,7 +941,7 @@ static const struct {
 	int64_t (*value)(const struct lta_analysis_view *v);
 } per_analysis[] = {
 	{ "analysis_running", "gauge",
-	  "1 while a thread works on the analysis.", running_of },
+	  "1 while a worker works on the analysis.", running_of },
 	{ "analysis_events_total", "counter", "Trace events the analysis read.",
 	  events_of },
 	{ "analysis_discarded_events_total", "counter",
@@ -933,64 +963,288 @@ static const struct {
 };
 
 /*
- * Per server process of each analysis (doc/tiers.md): its requests and
- * complete ones, labelled with the process, so that a figure can be
- * narrowed to one tier (no tier label: a label that changes over time
- * would start a new series). From the analyses' last snapshots.
+ * Every status an exported analysis may have (analysis.h), one series
+ * each: "stopped" analyses are not exported.
+ */
+static const char *const states[] = {
+	"starting", "connecting", "live",   "disconnected", "reading",
+	"paused",   "ended",	  "failed", "interrupted"
+};
+
+/*
+ * The latency buckets (seconds as `le` prints them, and nanoseconds). A
+ * request counts under the first bound at least the highest equivalent
+ * value of its histogram bucket (lta_histogram_cumulative()): never under
+ * a bound below its latency, at worst under the next bound when its
+ * latency is within 1/1024 below a bound.
+ */
+static const struct {
+	const char *le;
+	int64_t ns;
+} buckets[] = {
+	{ "0.0001", 100000 },	 { "0.00025", 250000 },	  { "0.0005", 500000 },
+	{ "0.001", 1000000 },	 { "0.0025", 2500000 },	  { "0.005", 5000000 },
+	{ "0.01", 10000000 },	 { "0.025", 25000000 },	  { "0.05", 50000000 },
+	{ "0.1", 100000000 },	 { "0.25", 250000000 },	  { "0.5", 500000000 },
+	{ "1", 1000000000 },	 { "2.5", 2500000000LL }, { "5", 5000000000LL },
+	{ "10", 10000000000LL },
+};
+
+#define BUCKET_COUNT (sizeof(buckets) / sizeof(buckets[0]))
+
+/* The requests of a server process by end reason (label end_reason). */
+static const struct {
+	const char *name;
+	size_t offset; /* In struct lta_analysis_stats. */
+} end_reasons[] = {
+	{ "close", offsetof(struct lta_analysis_stats, closed) },
+	{ "shutdown", offsetof(struct lta_analysis_stats, shut_down) },
+	{ "keepalive", offsetof(struct lta_analysis_stats, keepalive) },
+	{ "empty", offsetof(struct lta_analysis_stats, empty) },
+	{ "aborted", offsetof(struct lta_analysis_stats, aborted) },
+	{ "open", offsetof(struct lta_analysis_stats, open) },
+	{ "replaced", offsetof(struct lta_analysis_stats, replaced) },
+};
+
+/*
+ * The counter at OFFSET of S: the tables above and the component families
+ * name the uint64_t counters of struct lta_analysis_stats by offset.
+ */
+static uint64_t count_at(const struct lta_analysis_stats *s, size_t offset)
+{
+	return *(const uint64_t *)((const char *)s + offset);
+}
+
+/* The analyses' last snapshots, in the order of the list. */
+struct metrics_stats {
+	struct lta_analysis_stats *stats; /* Owned; one per view. */
+	bool *loaded;			  /* Owned. */
+};
+
+static void uint_sample(struct lta_strbuf *out, uint64_t v)
+{
+	lta_strbuf_printf(out, "} %llu\n", (unsigned long long)v);
+}
+
+/* A component family with one integer sample per server process. */
+static void write_component_family(struct lta_strbuf *out,
+				   const struct view_list *list,
+				   const struct metrics_stats *ms,
+				   const char *name, const char *help,
+				   size_t offset)
+{
+	size_t i, c;
+
+	family(out, name, "counter", help);
+	for (i = 0; i < list->count; i++) {
+		for (c = 0; ms->loaded[i] && c < ms->stats[i].component_count;
+		     c++) {
+			const struct lta_analysis_component *k =
+				&ms->stats[i].components[c];
+
+			series(out, name, list->views[i].stored.id);
+			process_label(out, k->name);
+			uint_sample(out, count_at(&k->stats, offset));
+		}
+	}
+}
+
+/* The latency histogram of every server process. */
+static void write_latency_histograms(struct lta_strbuf *out,
+				     const struct view_list *list,
+				     const struct metrics_stats *ms)
+{
+	static const char name[] = "component_request_duration_seconds";
+	int64_t bounds[BUCKET_COUNT];
+	uint64_t counts[BUCKET_COUNT];
+	size_t i, c, b;
+
+	for (b = 0; b < BUCKET_COUNT; b++) {
+		bounds[b] = buckets[b].ns;
+	}
+	family(out, name, "histogram",
+	       "Server-side latency of the complete requests of one server "
+	       "process (as in /stats: start to answer handed to the "
+	       "kernel). A request counts under the first bound at least "
+	       "the highest value its 1/1024-wide histogram bucket holds.");
+	for (i = 0; i < list->count; i++) {
+		int64_t id = list->views[i].stored.id;
+
+		for (c = 0; ms->loaded[i] && c < ms->stats[i].component_count;
+		     c++) {
+			const struct lta_analysis_component *k =
+				&ms->stats[i].components[c];
+			const struct lta_histogram *h = k->stats.latency;
+			uint64_t total = h ? lta_histogram_count(h) : 0;
+
+			if (h) {
+				lta_histogram_cumulative(h, bounds,
+							 BUCKET_COUNT, counts);
+			} else {
+				memset(counts, 0, sizeof(counts));
+			}
+			for (b = 0; b < BUCKET_COUNT; b++) {
+				series(out,
+				       "component_request_duration_"
+				       "seconds_bucket",
+				       id);
+				process_label(out, k->name);
+				lta_strbuf_printf(out, ",le=\"%s\"",
+						  buckets[b].le);
+				uint_sample(out, counts[b]);
+			}
+			series(out, "component_request_duration_seconds_bucket",
+			       id);
+			process_label(out, k->name);
+			lta_strbuf_puts(out, ",le=\"+Inf\"");
+			uint_sample(out, total);
+			series(out, "component_request_duration_seconds_sum",
+			       id);
+			process_label(out, k->name);
+			lta_strbuf_printf(out, "} %.9f\n",
+					  h ? lta_histogram_sum(h) / 1e9 : 0.0);
+			series(out, "component_request_duration_seconds_count",
+			       id);
+			process_label(out, k->name);
+			uint_sample(out, total);
+		}
+	}
+}
+
+/*
+ * Per server process of each analysis (doc/tiers.md), labelled with the
+ * process (no tier label: it may change when a traced client appears).
  */
 static void write_component_metrics(struct lta_strbuf *out,
-				    struct lta_http *http,
-				    const struct view_list *list)
+				    const struct view_list *list,
+				    const struct metrics_stats *ms)
 {
-	static const char *const names[] = { "component_requests_total",
-					     "component_complete_total" };
-	struct lta_analysis_stats *stats =
-		calloc(list->count + 1, sizeof(*stats));
-	size_t i, c, f;
+	size_t i, c, r;
 
-	if (!stats) {
-		return;
-	}
+	write_component_family(out, list, ms, "component_requests_total",
+			       "Requests of one server process (component).",
+			       offsetof(struct lta_analysis_stats, requests));
+	write_component_family(
+		out, list, ms, "component_complete_total",
+		"Complete requests of one server process (component): those "
+		"in its latency histogram.",
+		offsetof(struct lta_analysis_stats, complete));
+	write_component_family(
+		out, list, ms, "component_incomplete_total",
+		"Requests of one server process during which the tracer lost "
+		"events.",
+		offsetof(struct lta_analysis_stats, incomplete));
+	write_component_family(out, list, ms, "component_read_bytes_total",
+			       "Bytes the requests of one server process read.",
+			       offsetof(struct lta_analysis_stats, bytes_read));
+	write_component_family(
+		out, list, ms, "component_written_bytes_total",
+		"Bytes the requests of one server process wrote.",
+		offsetof(struct lta_analysis_stats, bytes_written));
+	family(out, "component_requests_by_end_reason_total", "counter",
+	       "Requests of one server process by how they ended "
+	       "(end_reason: close, shutdown, keepalive, empty, aborted, "
+	       "open, replaced; they add up to component_requests_total).");
 	for (i = 0; i < list->count; i++) {
-		/* An analysis without a snapshot has no component: none. */
-		(void)lta_analyses_stats(http->context.analyses,
-					 list->views[i].stored.id, &stats[i]);
-	}
-	for (f = 0; f < 2; f++) {
-		family(out, names[f], "counter",
-		       f == 0 ? "Requests of one server process (component)."
-			      : "Complete requests of one server process "
-				"(component).");
-		for (i = 0; i < list->count; i++) {
-			for (c = 0; c < stats[i].component_count; c++) {
-				const struct lta_analysis_component *k =
-					&stats[i].components[c];
+		for (c = 0; ms->loaded[i] && c < ms->stats[i].component_count;
+		     c++) {
+			const struct lta_analysis_component *k =
+				&ms->stats[i].components[c];
 
-				lta_strbuf_printf(
-					out,
-					"lttng_analyzerd_%s{analysis="
-					"\"%lld\",process=",
-					names[f],
-					(long long)list->views[i].stored.id);
-				label_value(out, k->name);
-				lta_strbuf_printf(
-					out, "} %llu\n",
-					(unsigned long long)(f == 0 ? k->stats.requests
-								    : k->stats.complete));
+			/* A snapshot of an older worker: not all known. */
+			if (!k->stats.ends_known) {
+				continue;
+			}
+			for (r = 0;
+			     r < sizeof(end_reasons) / sizeof(end_reasons[0]);
+			     r++) {
+				series(out,
+				       "component_requests_by_end_reason_total",
+				       list->views[i].stored.id);
+				process_label(out, k->name);
+				lta_strbuf_printf(out, ",end_reason=\"%s\"",
+						  end_reasons[r].name);
+				uint_sample(out,
+					    count_at(&k->stats,
+						     end_reasons[r].offset));
 			}
 		}
 	}
-	for (i = 0; i < list->count; i++) {
-		lta_analysis_stats_fini(&stats[i]);
-	}
-	free(stats);
+	write_latency_histograms(out, list, ms);
 }
 
-static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
-			  const struct view_list *list)
+/* Timing errors by type, late ends and discarded packets per analysis. */
+static void write_error_metrics(struct lta_strbuf *out,
+				const struct view_list *list,
+				const struct metrics_stats *ms)
 {
-	size_t i, f;
+	size_t i;
 
+	family(out, "analysis_timing_errors_total", "counter",
+	       "Timing failures the analysis raised (stored), by type: "
+	       "InE (late or missing answer), CoE (wrong or early answer), "
+	       "crash (the server process died).");
+	for (i = 0; i < list->count; i++) {
+		const struct lta_analysis_stats *s = &ms->stats[i];
+		int64_t id = list->views[i].stored.id;
+
+		if (!ms->loaded[i]) {
+			continue;
+		}
+		series(out, "analysis_timing_errors_total", id);
+		lta_strbuf_puts(out, ",type=\"InE\"");
+		uint_sample(out, s->errors_ine);
+		series(out, "analysis_timing_errors_total", id);
+		lta_strbuf_puts(out, ",type=\"CoE\"");
+		uint_sample(out, s->errors_coe);
+		series(out, "analysis_timing_errors_total", id);
+		lta_strbuf_puts(out, ",type=\"crash\"");
+		uint_sample(out, s->errors_crash);
+	}
+	family(out, "analysis_late_ends_total", "counter",
+	       "Requests that ended after their timing error was raised.");
+	for (i = 0; i < list->count; i++) {
+		if (ms->loaded[i]) {
+			series(out, "analysis_late_ends_total",
+			       list->views[i].stored.id);
+			uint_sample(out, ms->stats[i].late_ends);
+		}
+	}
+	family(out, "analysis_discarded_packets_total", "counter",
+	       "Packets the tracer discarded (their events are lost).");
+	for (i = 0; i < list->count; i++) {
+		if (ms->loaded[i]) {
+			series(out, "analysis_discarded_packets_total",
+			       list->views[i].stored.id);
+			uint_sample(out, ms->stats[i].discarded_packets);
+		}
+	}
+}
+
+static void write_daemon_metrics(struct lta_strbuf *out, struct lta_http *http,
+				 const struct view_list *list)
+{
+	int64_t started_ns = http->context.started_ns;
+
+	if (started_ns <= 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		started_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
+			     uptime_ns(http);
+	}
+	/* The names every Prometheus client library uses. */
+	lta_strbuf_puts(out, "# HELP process_start_time_seconds Start time of "
+			     "the daemon since the Unix epoch, in seconds.\n"
+			     "# TYPE process_start_time_seconds gauge\n");
+	lta_strbuf_printf(out, "process_start_time_seconds %.3f\n",
+			  (double)started_ns / 1e9);
+	lta_strbuf_puts(out, "# HELP lttng_analyzer_build_info Always 1: the "
+			     "version of the daemon.\n"
+			     "# TYPE lttng_analyzer_build_info gauge\n"
+			     "lttng_analyzer_build_info{version=");
+	label_value(out, http->version ? http->version : "unknown");
+	lta_strbuf_puts(out, "} 1\n");
 	family(out, "uptime_seconds", "gauge",
 	       "Seconds since the daemon started.");
 	lta_strbuf_printf(out, "lttng_analyzerd_uptime_seconds %.3f\n",
@@ -998,50 +1252,63 @@ static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 	family(out, "analyses_running", "gauge", "Analyses running now.");
 	lta_strbuf_printf(out, "lttng_analyzerd_analyses_running %d\n",
 			  lta_analyses_running(http->context.analyses));
-	family(out, "analyses", "gauge", "Analyses known, stored or running.");
-	lta_strbuf_printf(out, "lttng_analyzerd_analyses %zu\n", list->count);
+	family(out, "analyses", "gauge",
+	       "Analyses known, stored or running (stopped ones too).");
+	lta_strbuf_printf(out, "lttng_analyzerd_analyses %zu\n", list->known);
+}
 
+static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
+			  const struct view_list *list,
+			  const struct metrics_stats *ms)
+{
+	size_t i, f, s;
+
+	write_daemon_metrics(out, http, list);
 	family(out, "analysis_info", "gauge",
-	       "Always 1: what an analysis reads and its status.");
+	       "Always 1: what an analysis reads (kind, source).");
 	for (i = 0; i < list->count; i++) {
-		const struct lta_store_analysis *s = &list->views[i].stored;
+		const struct lta_store_analysis *a = &list->views[i].stored;
 
-		lta_strbuf_printf(out,
-				  "lttng_analyzerd_analysis_info{analysis=\""
-				  "%lld\",kind=",
-				  (long long)s->id);
-		label_value(out, s->kind);
+		series(out, "analysis_info", a->id);
+		lta_strbuf_puts(out, ",kind=");
+		label_value(out, a->kind);
 		lta_strbuf_puts(out, ",source=");
-		label_value(out, s->source);
-		lta_strbuf_puts(out, ",status=");
-		label_value(out, s->status);
+		label_value(out, a->source);
 		lta_strbuf_puts(out, "} 1\n");
+	}
+	family(out, "analysis_state", "gauge",
+	       "1 for the status the analysis is in, 0 for the others "
+	       "(one series per status).");
+	for (i = 0; i < list->count; i++) {
+		const struct lta_store_analysis *a = &list->views[i].stored;
+
+		for (s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+			series(out, "analysis_state", a->id);
+			lta_strbuf_printf(out, ",state=\"%s\"} %d\n", states[s],
+					  strcmp(a->status, states[s]) == 0);
+		}
 	}
 	for (f = 0; f < sizeof(per_analysis) / sizeof(per_analysis[0]); f++) {
 		family(out, per_analysis[f].name, per_analysis[f].type,
 		       per_analysis[f].help);
 		for (i = 0; i < list->count; i++) {
-			lta_strbuf_printf(
-				out,
-				"lttng_analyzerd_%s{analysis=\"%lld\"} "
-				"%lld\n",
-				per_analysis[f].name,
-				(long long)list->views[i].stored.id,
-				(long long)per_analysis[f].value(
-					&list->views[i]));
+			series(out, per_analysis[f].name,
+			       list->views[i].stored.id);
+			lta_strbuf_printf(out, "} %lld\n",
+					  (long long)per_analysis[f].value(
+						  &list->views[i]));
 		}
 	}
-	write_component_metrics(out, http, list);
+	write_error_metrics(out, list, ms);
+	write_component_metrics(out, list, ms);
 	family(out, "analysis_lag_seconds", "gauge",
 	       "Live: wall clock minus the newest trace time.");
 	for (i = 0; i < list->count; i++) {
 		if (list->views[i].lag_ns < 0) {
 			continue;
 		}
-		lta_strbuf_printf(out,
-				  "lttng_analyzerd_analysis_lag_seconds{"
-				  "analysis=\"%lld\"} %.9f\n",
-				  (long long)list->views[i].stored.id,
+		series(out, "analysis_lag_seconds", list->views[i].stored.id);
+		lta_strbuf_printf(out, "} %.9f\n",
 				  (double)list->views[i].lag_ns / 1e9);
 	}
 }
@@ -1049,7 +1316,9 @@ static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 void lta_http_get_metrics(struct lta_http_exchange *x)
 {
 	struct view_list list = { 0 };
+	struct metrics_stats ms = { 0 };
 	struct lta_strbuf out = { 0 };
+	size_t i;
 	int ret;
 
 	if (lta_http_query_check(x, no_parameters)) {
@@ -1060,10 +1329,27 @@ void lta_http_get_metrics(struct lta_http_exchange *x)
 		reply_internal(x, "Listing the analyses", ret);
 		goto end;
 	}
-	write_metrics(&out, x->http, &list);
+	ms.stats = calloc(list.count + 1, sizeof(*ms.stats));
+	ms.loaded = calloc(list.count + 1, sizeof(*ms.loaded));
+	if (!ms.stats || !ms.loaded) {
+		lta_http_reply_json(x, 500, NULL);
+		goto end;
+	}
+	for (i = 0; i < list.count; i++) {
+		/* No snapshot yet (or out of memory): no such series. */
+		ms.loaded[i] = lta_analyses_stats(x->http->context.analyses,
+						  list.views[i].stored.id,
+						  &ms.stats[i]) == 0;
+	}
+	write_metrics(&out, x->http, &list, &ms);
 	lta_http_reply_buffer(x, 200,
 			      "text/plain; version=0.0.4; charset=utf-8", &out);
 end:
+	for (i = 0; ms.stats && i < list.count; i++) {
+		lta_analysis_stats_fini(&ms.stats[i]);
+	}
+	free(ms.stats);
+	free(ms.loaded);
 	lta_strbuf_fini(&out);
 	free(list.views);
 }

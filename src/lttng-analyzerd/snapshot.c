@@ -39,6 +39,8 @@ static void encode_figures(struct lta_strbuf *out,
 	uint_field(out, "open", st->open);
 	uint_field(out, "replaced", st->replaced);
 	uint_field(out, "incomplete", st->incomplete);
+	uint_field(out, "close", st->closed);
+	uint_field(out, "shutdown", st->shut_down);
 	uint_field(out, "bytes_read", st->bytes_read);
 	uint_field(out, "bytes_written", st->bytes_written);
 	lta_strbuf_printf(out, "\"throughput\":%.17g,", st->throughput);
@@ -170,6 +172,10 @@ static int decode_figures(const json_t *o, struct lta_analysis_stats *st)
 	st->open = get_uint(o, "open");
 	st->replaced = get_uint(o, "replaced");
 	st->incomplete = get_uint(o, "incomplete");
+	st->closed = get_uint(o, "close");
+	st->shut_down = get_uint(o, "shutdown");
+	st->ends_known = json_object_get(o, "close") != NULL &&
+			 json_object_get(o, "shutdown") != NULL;
 	st->bytes_read = get_uint(o, "bytes_read");
 	st->bytes_written = get_uint(o, "bytes_written");
 	st->throughput = json_number_value(json_object_get(o, "throughput"));

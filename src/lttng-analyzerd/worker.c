@@ -225,6 +225,9 @@ static void figures_of(const struct lta_summary *sum,
 	st->open = sum->by_end[LTA_REQUEST_END_OPEN];
 	st->replaced = sum->by_end[LTA_REQUEST_END_REPLACED];
 	st->incomplete = sum->incomplete;
+	st->closed = sum->by_end[LTA_REQUEST_END_CLOSE];
+	st->shut_down = sum->by_end[LTA_REQUEST_END_SHUTDOWN];
+	st->ends_known = true;
 	st->bytes_read = sum->bytes_read;
 	st->bytes_written = sum->bytes_written;
 	st->throughput = lta_summary_throughput(sum);

@@ -104,6 +104,39 @@ int main(void)
 	ok(sp.last_percentile == 100.0 && sp.last_total == 100000,
 	   "spectrum ends at 100%% with every value");
 
+	/*
+	 * Cumulative counts at fixed bounds: exact below 2048; above, a
+	 * value is under a bound when its bucket's highest equivalent value
+	 * is (100000 ns sits in the bucket 99968..100031 of width 64).
+	 */
+	{
+		static const int64_t bounds[] = { 5,	  2047,	  99967,
+						  100000, 100031, 200000 };
+		uint64_t c[6];
+
+		lta_histogram_reset(h);
+		lta_histogram_record(h, 5);
+		lta_histogram_record(h, 6);
+		lta_histogram_record(h, 99967);
+		lta_histogram_record(h, 99968);
+		lta_histogram_record(h, 100000);
+		lta_histogram_record(h, 150000);
+		lta_histogram_record(h, INT64_C(1) << 50);
+		lta_histogram_cumulative(h, bounds, 6, c);
+		is_int(c[0], 1, "cumulative: le=5 holds 5 alone");
+		is_int(c[1], 2, "cumulative: le=2047 holds 5 and 6");
+		is_int(c[2], 3, "cumulative: le=99967 ends its bucket");
+		is_int(c[3], 3,
+		       "cumulative: le=100000 leaves out the bucket "
+		       "straddling it");
+		is_int(c[4], 5, "cumulative: le=100031 takes that bucket");
+		is_int(c[5], 6, "cumulative: le=200000 all but the clamped");
+		ok(lta_histogram_sum(h) == 5.0 + 6 + 99967 + 99968 + 100000 +
+						   150000 +
+						   (double)(INT64_C(1) << 50),
+		   "sum exact");
+	}
+
 	lta_histogram_reset(h);
 	lta_histogram_record(h, INT64_C(1) << 50);
 	lta_histogram_record(h, -5);

@@ -1035,6 +1035,18 @@ static void test_metrics(int64_t id)
 	ok(strstr(r.body, "source=\"net://relay:5344/host/web1/s\\\"q\"") !=
 		   NULL,
 	   "metrics: label values escaped");
+	ok(strstr(r.body, "\nprocess_start_time_seconds ") &&
+		   strstr(r.body, "# TYPE process_start_time_seconds gauge\n"),
+	   "metrics: process start time");
+	ok(strstr(r.body, "\nlttng_analyzer_build_info{version=\"") != NULL,
+	   "metrics: build info");
+	ok(strstr(r.body, "status=") == NULL,
+	   "metrics: no status label (it changes over time)");
+	snprintf(sample, sizeof(sample),
+		 "\nlttng_analyzerd_analysis_state{analysis=\"%lld\","
+		 "state=\"ended\"} ",
+		 (long long)id);
+	ok(strstr(r.body, sample) != NULL, "metrics: a state series per state");
 	http_response_fini(&r);
 }
 
@@ -1063,6 +1075,11 @@ static void test_delete(int64_t id)
 		 (long long)id);
 	ok(get(target, &r) == 0 && r.status == 200,
 	   "delete: results stay readable");
+	http_response_fini(&r);
+	snprintf(target, sizeof(target), "analysis=\"%lld\"", (long long)id);
+	ok(get("/metrics", &r) == 0 && r.status == 200 &&
+		   strstr(r.body, target) == NULL,
+	   "delete: its series leave /metrics");
 	http_response_fini(&r);
 }
 
