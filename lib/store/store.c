@@ -1342,6 +1342,54 @@ end:
 	return ret;
 }
 
+int lta_store_analysis_delete(struct lta_store *store, int64_t id)
+{
+	static const char *const tables[] = {
+		"events",      "windows", "queries",	  "requests",
+		"connections", "errors",  "error_counts", "snapshots",
+	};
+	char sql[128];
+	size_t i;
+	int ret, rc;
+
+	pthread_mutex_lock(&store->control_lock);
+	ret = exec(store->control, "BEGIN IMMEDIATE", "begin delete");
+	if (ret) {
+		goto end;
+	}
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		/* Names from this code, never from input. */
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE analysis=%lld",
+			 tables[i], (long long)id);
+		ret = exec(store->control, sql, "delete an analysis's rows");
+		if (ret) {
+			goto rollback;
+		}
+	}
+	snprintf(sql, sizeof(sql), "DELETE FROM analyses WHERE id=%lld",
+		 (long long)id);
+	ret = exec(store->control, sql, "delete an analysis");
+	if (ret) {
+		goto rollback;
+	}
+	if (sqlite3_changes(store->control) == 0) {
+		lta_store_set_error("no analysis %lld", (long long)id);
+		ret = -ENOENT;
+		goto rollback;
+	}
+	ret = exec(store->control, "COMMIT", "commit delete");
+	if (ret) {
+		goto rollback;
+	}
+	goto end;
+rollback:
+	rc = sqlite3_exec(store->control, "ROLLBACK", NULL, NULL, NULL);
+	(void)rc;
+end:
+	pthread_mutex_unlock(&store->control_lock);
+	return ret;
+}
+
 int lta_store_analysis_update(struct lta_store *store,
 			      const struct lta_store_analysis *analysis)
 {

@@ -134,6 +134,14 @@ int lta_store_analysis_update(struct lta_store *store,
 int lta_store_analysis_finish(struct lta_store *store, int64_t id,
 			      const char *status, const char *reason);
 
+/*
+ * Removes analysis ID and everything stored of it (requests, connections,
+ * errors, snapshot, queries, windows, events), in one transaction. Its
+ * worker must be gone. Returns 0, -ENOENT or an error. Any thread; takes
+ * as long as the rows are many (the control connection waits meanwhile).
+ */
+int lta_store_analysis_delete(struct lta_store *store, int64_t id);
+
 /* Reads analysis ID into OUT. Returns 0 or -ENOENT. */
 int lta_store_analysis_get(struct lta_store *store, int64_t id,
 			   struct lta_store_analysis *out);

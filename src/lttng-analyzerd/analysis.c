@@ -1011,6 +1011,17 @@ int lta_analyses_stop(struct lta_analyses *m, int64_t id)
 	return 0;
 }
 
+int lta_analyses_delete(struct lta_analyses *m, int64_t id)
+{
+	struct analysis *a = find(m, id);
+
+	if (a) {
+		put(m, a);
+		return -EBUSY;
+	}
+	return lta_store_analysis_delete(m->store, id);
+}
+
 /* Fills VIEW from the stored row, the snapshot and the worker A (or NULL). */
 static void fill_view(struct lta_analyses *m, struct analysis *a,
 		      struct lta_analysis_view *view)

@@ -196,6 +196,13 @@ int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
  */
 int lta_analyses_stop(struct lta_analyses *m, int64_t id);
 
+/*
+ * Deletes analysis ID, which no longer runs, and all it stored. Returns
+ * 0, -ENOENT (unknown id), -EBUSY (it runs: stop it first) or a store
+ * error.
+ */
+int lta_analyses_delete(struct lta_analyses *m, int64_t id);
+
 /* Fills VIEW for ID (running or stored). Returns 0 or -ENOENT. */
 int lta_analyses_get(struct lta_analyses *m, int64_t id,
 		     struct lta_analysis_view *view);

@@ -564,6 +564,7 @@ void lta_http_get_analysis(struct lta_http_exchange *x)
 void lta_http_delete_analysis(struct lta_http_exchange *x)
 {
 	struct lta_analysis_view view;
+	json_t *o;
 	int ret;
 
 	if (lta_http_query_check(x, no_parameters)) {
@@ -575,9 +576,29 @@ void lta_http_delete_analysis(struct lta_http_exchange *x)
 		return;
 	}
 	if (ret == -EALREADY) {
-		lta_http_reply_error(x, 409, "not_running",
-				     "Analysis %lld is not running.",
-				     (long long)x->id);
+		/* It no longer runs: the second DELETE removes it. */
+		ret = lta_analyses_delete(x->http->context.analyses, x->id);
+		if (ret == -ENOENT) {
+			reply_not_found(x);
+			return;
+		}
+		if (ret == -EBUSY) {
+			lta_http_reply_error(x, 409, "running",
+					     "Analysis %lld runs again.",
+					     (long long)x->id);
+			return;
+		}
+		if (ret) {
+			lta_http_reply_store_error(x, ret, "the analysis");
+			return;
+		}
+		o = json_object();
+		if (o && (put(o, "id", json_integer(x->id)) ||
+			  put(o, "deleted", json_true()))) {
+			json_decref(o);
+			o = NULL;
+		}
+		lta_http_reply_json(x, 200, o);
 		return;
 	}
 	if (ret) {
@@ -815,16 +836,16 @@ void lta_http_get_stats(struct lta_http_exchange *x)
 /*
  * The text exposition format 0.0.4 (doc/openapi.yaml lists the families).
  * Labels never change over the life of a series: an analysis's status is
- * one 0/1 gauge per state, not a label. An analysis stopped by DELETE
- * (status "stopped") leaves the page: its series end. The per-analysis
- * figures come from the analyses' last snapshots (snapshot.h), the
+ * one 0/1 gauge per state, not a label. An analysis deleted (a DELETE
+ * of an analysis that no longer runs) leaves the page with its rows. The
+ * per-analysis figures come from the analyses' last snapshots (snapshot.h), the
  * latency buckets from the same mergeable histograms as /stats.
  */
 
 struct view_list {
 	struct lta_analysis_view *views; /* Owned. */
 	size_t count, cap;
-	size_t known; /* Analyses known, "stopped" ones included. */
+	size_t known; /* Analyses known. */
 };
 
 static int keep_view(const struct lta_analysis_view *view, void *user_data)
@@ -832,9 +853,6 @@ static int keep_view(const struct lta_analysis_view *view, void *user_data)
 	struct view_list *list = user_data;
 
 	list->known++;
-	if (strcmp(view->stored.status, "stopped") == 0) {
-		return 0;
-	}
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 16;
 		struct lta_analysis_view *views;
@@ -962,14 +980,11 @@ static const struct {
 	  data_gaps_of },
 };
 
-/*
- * Every status an exported analysis may have (analysis.h), one series
- * each: "stopped" analyses are not exported.
- */
-static const char *const states[] = {
-	"starting", "connecting", "live",   "disconnected", "reading",
-	"paused",   "ended",	  "failed", "interrupted"
-};
+/* Every status an analysis may have (analysis.h), one series each. */
+static const char *const states[] = { "starting",     "connecting", "live",
+				      "disconnected", "reading",    "paused",
+				      "ended",	      "stopped",    "failed",
+				      "interrupted" };
 
 /*
  * The latency buckets (seconds as `le` prints them, and nanoseconds). A
@@ -1252,8 +1267,7 @@ static void write_daemon_metrics(struct lta_strbuf *out, struct lta_http *http,
 	family(out, "analyses_running", "gauge", "Analyses running now.");
 	lta_strbuf_printf(out, "lttng_analyzerd_analyses_running %d\n",
 			  lta_analyses_running(http->context.analyses));
-	family(out, "analyses", "gauge",
-	       "Analyses known, stored or running (stopped ones too).");
+	family(out, "analyses", "gauge", "Analyses known, stored or running.");
 	lta_strbuf_printf(out, "lttng_analyzerd_analyses %zu\n", list->known);
 }
 

@@ -263,6 +263,7 @@ PY
 		p=${route//\{id\}/$id}
 		p=${p//\{rid\}/$rid}
 		p=${p//\{cid\}/$cid}
+		p=${p//\{qid\}/1}
 		p=${p//\{name\}/no-such-session}
 		case $method in
 		GET) st=$(curl -s -g -o "$tmp/r" -m 20 -w '%{http_code}' "$LTAD_URL$p") ;;

@@ -12,7 +12,8 @@
 # - keeps every series of an analysis (name and labels) from one scrape
 #   to a later one, its status changing in between (no label that changes
 #   over time: the status is one 0/1 gauge per state);
-# - drops every series of an analysis stopped by DELETE (a live analysis
+# - keeps the series of an analysis stopped by DELETE and drops every
+#   series of one deleted by a second DELETE (a live analysis
 #   of a relay daemon that accepts and stays silent, so that it still
 #   runs when deleted), and keeps the other analysis's.
 # Traces: a generated user-space trace (a private lttng-sessiond, root:
@@ -263,7 +264,7 @@ check_analysis()
 	ok "$(grep -q '^UNPARSED' "$tmp/s2" && echo 1 || echo 0)" "$id: every sample line parses"
 
 	# The state: one 0/1 series per state, "ended" the one at 1.
-	is "$(grep -c '^lttng_analyzerd_analysis_state{' "$tmp/s2")" 9 "$id: a state series for each of the 9 states"
+	is "$(grep -c '^lttng_analyzerd_analysis_state{' "$tmp/s2")" 10 "$id: a state series for each of the 10 states"
 	is "$(sed -n 's/^lttng_analyzerd_analysis_state{state=\(.*\)} 1$/\1/p' "$tmp/s2")" ended \
 		"$id: analysis_state: ended is 1, alone"
 
@@ -370,6 +371,15 @@ is "$(lta_status)" 200 "DELETE it"
 deadline=$(($(date +%s) + 20))
 until [ "$(status "$live")" = stopped ] || [ "$(date +%s)" -ge $deadline ]; do sleep 0.05; done
 is "$(status "$live")" stopped "it is stopped"
+scrape "$tmp/m4"
+is "$(metrics "$tmp/m4" "$live" | sed 's/ [^ ]*$//' | sort | comm -3 - <(metrics "$tmp/m3" "$live" | sed 's/ [^ ]*$//' | sort))" "" \
+	"stopped, it keeps the same series (the values change, no label)"
+grep -q "^lttng_analyzerd_analysis_state{analysis=\"$live\",state=\"stopped\"} 1" "$tmp/m4"
+ok $? "its state gauge says stopped"
+lta_api DELETE "/api/v1/analyses/$live" >"$tmp/del"
+is "$(lta_status) $(jq .deleted "$tmp/del")" "200 true" "DELETE it again: deleted"
+lta_api GET "/api/v1/analyses/$live" >/dev/null
+is "$(lta_status)" 404 "it is gone"
 scrape "$tmp/m4"
 is "$(metrics "$tmp/m4" "$live" | grep -c .)" 0 "no series of the deleted analysis remains"
 grep "analysis=\"$live\"" "$tmp/m4" | head -5 | sed 's/^/#   /'

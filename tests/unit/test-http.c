@@ -1067,14 +1067,33 @@ static void test_delete(int64_t id)
 	ok(json_is_false(json_object_get(j, "running")), "delete: not running");
 	json_decref(j);
 	http_response_fini(&r);
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/stats",
+		 (long long)id);
+	ok(get(target, &r) == 0 && r.status == 200,
+	   "delete: a stopped analysis's results stay readable");
+	http_response_fini(&r);
+	snprintf(target, sizeof(target), "analysis=\"%lld\"", (long long)id);
+	ok(get("/metrics", &r) == 0 && r.status == 200 &&
+		   strstr(r.body, target) != NULL,
+	   "delete: a stopped analysis keeps its series in /metrics");
+	http_response_fini(&r);
+	snprintf(target, sizeof(target), "/api/v1/analyses/%lld",
+		 (long long)id);
+	ok(exchange("DELETE", target, AUTH, NULL, &r) == 0 && r.status == 200,
+	   "delete twice: 200");
+	j = http_response_json(&r);
+	ok(json_is_true(json_object_get(j, "deleted")),
+	   "delete twice: the analysis is deleted");
+	json_decref(j);
+	http_response_fini(&r);
 	ret = exchange("DELETE", target, AUTH, NULL, &r);
-	http_client_expect_error(ret, &r, 409, "not_running", "delete twice");
+	http_client_expect_error(ret, &r, 404, "not_found", "delete thrice");
 	ret = exchange("DELETE", "/api/v1/analyses/424242", AUTH, NULL, &r);
 	http_client_expect_error(ret, &r, 404, "not_found", "delete unknown");
 	snprintf(target, sizeof(target), "/api/v1/analyses/%lld/stats",
 		 (long long)id);
-	ok(get(target, &r) == 0 && r.status == 200,
-	   "delete: results stay readable");
+	ok(get(target, &r) == 0 && r.status == 404,
+	   "delete: a deleted analysis's results are gone");
 	http_response_fini(&r);
 	snprintf(target, sizeof(target), "analysis=\"%lld\"", (long long)id);
 	ok(get("/metrics", &r) == 0 && r.status == 200 &&

@@ -202,6 +202,17 @@ end:
 	return ret;
 }
 
+int lta_analyses_delete(struct lta_analyses *m, int64_t id)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->lock);
+	ret = slot_of(m, id) >= 0 ? -EBUSY
+				  : lta_store_analysis_delete(m->store, id);
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
 static void fill_view(struct lta_analyses *m,
 		      const struct lta_store_analysis *a,
 		      struct lta_analysis_view *view)
