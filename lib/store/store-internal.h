@@ -346,7 +346,18 @@ struct store_window_batch {
 	size_t count, cap;
 	struct lta_strbuf text; /* Owned. */
 	sqlite3_stmt *insert;	/* Owned. */
+	/* Query counters to write (query id, offset in text). */
+	struct {
+		int64_t query;
+		size_t text;
+	} counters[64];
+	size_t counter_count;
+	sqlite3_stmt *update_counters; /* Owned. */
 };
+
+/* Sets the counters of QUERY for the next write. 0 or -ENOMEM. */
+int lta_store_window_batch_counters(struct store_window_batch *b, int64_t query,
+				    const char *counters);
 
 int lta_store_window_batch_init(struct store_window_batch *b, sqlite3 *db,
 				int64_t analysis);

@@ -228,7 +228,7 @@ static bool batch_empty(const struct lta_store_writer *w)
 {
 	return w->count == 0 && w->errors.count == 0 &&
 	       w->connections.count == 0 && w->windows.count == 0 &&
-	       !w->snapshot_pending;
+	       w->windows.counter_count == 0 && !w->snapshot_pending;
 }
 
 size_t lta_store_writer_pending(const struct lta_store_writer *w)
@@ -551,6 +551,19 @@ int lta_store_writer_add_window(struct lta_store_writer *w, int64_t query,
 		return ret;
 	}
 	return batch_grew(w, was_empty);
+}
+
+int lta_store_writer_set_query_counters(struct lta_store_writer *w,
+					int64_t query, const char *counters)
+{
+	bool was_empty = batch_empty(w);
+	int ret;
+
+	ret = lta_store_window_batch_counters(&w->windows, query, counters);
+	if (ret == 0 && was_empty) {
+		w->batch_start_ns = monotonic_ns();
+	}
+	return ret;
 }
 
 int lta_store_writer_add_connection(struct lta_store_writer *w,

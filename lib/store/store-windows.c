@@ -117,7 +117,7 @@ int lta_store_queries(struct lta_store *store, int64_t analysis, int64_t after,
 	}
 	ret = lta_store_stmt(
 		reader->db, &reader->stmts[READER_QUERIES],
-		"SELECT id, spec, created_ns, deleted FROM queries"
+		"SELECT id, spec, created_ns, deleted, counters FROM queries"
 		" WHERE analysis=?1 AND id>?2 AND (?3 OR NOT deleted)"
 		" ORDER BY id",
 		&stmt, &temporary);
@@ -134,6 +134,7 @@ int lta_store_queries(struct lta_store *store, int64_t analysis, int64_t after,
 			.spec = column_text(stmt, 1),
 			.created_ns = sqlite3_column_int64(stmt, 2),
 			.deleted = sqlite3_column_int(stmt, 3) != 0,
+			.counters = column_text(stmt, 4),
 		};
 
 		ret = fn(&q, user_data);
@@ -166,6 +167,15 @@ int lta_store_window_batch_init(struct store_window_batch *b, sqlite3 *db,
 		return lta_store_sqlite_error(db, rc, "prepare window insert");
 	}
 	sqlite3_bind_int64(b->insert, 1, analysis);
+	rc = sqlite3_prepare_v3(db,
+				"UPDATE queries SET counters=?3"
+				" WHERE analysis=?1 AND id=?2",
+				-1, SQLITE_PREPARE_PERSISTENT,
+				&b->update_counters, NULL);
+	if (rc != SQLITE_OK) {
+		return lta_store_sqlite_error(db, rc, "prepare query counters");
+	}
+	sqlite3_bind_int64(b->update_counters, 1, analysis);
 	return 0;
 }
 
@@ -173,6 +183,8 @@ void lta_store_window_batch_fini(struct store_window_batch *b)
 {
 	sqlite3_finalize(b->insert);
 	b->insert = NULL;
+	sqlite3_finalize(b->update_counters);
+	b->update_counters = NULL;
 	free(b->rows);
 	b->rows = NULL;
 	b->count = b->cap = 0;
@@ -225,6 +237,30 @@ int lta_store_window_batch_add(struct store_window_batch *b, int64_t query,
 	return 0;
 }
 
+int lta_store_window_batch_counters(struct store_window_batch *b, int64_t query,
+				    const char *counters)
+{
+	size_t i, start = b->text.len;
+
+	for (i = 0; i < b->counter_count && b->counters[i].query != query;
+	     i++) {
+	}
+	if (i == sizeof(b->counters) / sizeof(b->counters[0])) {
+		return 0; /* Past 64 queries: not said (the API caps them). */
+	}
+	b->counters[i].query = query;
+	b->counters[i].text = text_add(&b->text, counters);
+	if (b->text.failed) {
+		b->text.len = start;
+		b->text.failed = false;
+		return -ENOMEM;
+	}
+	if (i == b->counter_count) {
+		b->counter_count++;
+	}
+	return 0;
+}
+
 int lta_store_window_batch_write(struct store_window_batch *b, sqlite3 *db,
 				 const char **what)
 {
@@ -252,12 +288,27 @@ int lta_store_window_batch_write(struct store_window_batch *b, sqlite3 *db,
 			return rc;
 		}
 	}
+	*what = "write query counters";
+	for (i = 0; i < b->counter_count; i++) {
+		int rc;
+
+		sqlite3_bind_int64(b->update_counters, 2, b->counters[i].query);
+		sqlite3_bind_text(b->update_counters, 3,
+				  text + b->counters[i].text, -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(b->update_counters);
+		sqlite3_reset(b->update_counters);
+		if (rc != SQLITE_DONE) {
+			return rc;
+		}
+	}
 	return SQLITE_OK;
 }
 
 void lta_store_window_batch_clear(struct store_window_batch *b)
 {
 	b->count = 0;
+	b->counter_count = 0;
 	b->text.len = 0;
 	b->text.failed = false;
 }

@@ -313,7 +313,9 @@ static const char schema_v6[] =
  * Version 7: continuous windowed queries. A query of an analysis (its
  * spec: the JSON the daemon normalized, src/lttng-analyzerd/queries.c) is
  * numbered per analysis; a deleted one keeps its row (deleted=1) so that
- * its id is never given again and its worker stops it. Each closed window
+ * its id is never given again and its worker stops it; counters is what
+ * its worker last said of it (events counted, late, dropped, refused:
+ * JSON, written with each commit). Each closed window
  * and group is a row of windows, in the order the worker closed them
  * (rowid: by start, then group), unique by (analysis, query, start,
  * group); data is its JSON without the histogram, histogram its encoding
@@ -329,6 +331,7 @@ static const char schema_v7[] =
 	" spec TEXT NOT NULL,"
 	" created_ns INTEGER NOT NULL,"
 	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" counters TEXT NOT NULL DEFAULT '{}',"
 	" PRIMARY KEY (analysis, id)) WITHOUT ROWID;"
 	"CREATE TABLE windows ("
 	" analysis INTEGER NOT NULL,"

@@ -502,6 +502,8 @@ struct lta_store_query {
 	const char *spec; /* Its JSON (src/lttng-analyzerd/queries.c). */
 	int64_t created_ns;
 	bool deleted;
+	/* What its worker last said of it (JSON object); "{}" before. */
+	const char *counters;
 };
 
 /*
@@ -550,6 +552,14 @@ int lta_store_writer_add_window(struct lta_store_writer *w, int64_t query,
 				int64_t start_ns, int64_t end_ns,
 				const char *group, const char *data,
 				const char *histogram);
+
+/*
+ * Sets what the worker says of query QUERY (COUNTERS: a JSON object,
+ * copied), written with the writer's next commit. Returns 0 or -ENOMEM.
+ * The writer's thread.
+ */
+int lta_store_writer_set_query_counters(struct lta_store_writer *w,
+					int64_t query, const char *counters);
 
 struct lta_store_window_filter {
 	int64_t analysis, query;

@@ -42,7 +42,10 @@ static json_t *query_json(const struct lta_store_query *q, int64_t analysis)
 	    json_object_set_new(o, "analysis", json_integer(analysis)) ||
 	    json_object_set_new(o, "created_ns", json_integer(q->created_ns)) ||
 	    json_object_update(o, spec) ||
-	    json_object_set_new(o, "windows", json_string(windows))) {
+	    json_object_set_new(o, "windows", json_string(windows)) ||
+	    json_object_set_new(
+		    o, "counters",
+		    json_loads(q->counters ? q->counters : "{}", 0, NULL))) {
 		goto error;
 	}
 	json_decref(spec);

@@ -14,9 +14,6 @@
 #include "queries.h"
 #include "window/window.h"
 
-/* Request queries see the trace time move at least this often. */
-#define TICK_EVERY_NS (10LL * 1000 * 1000)
-
 struct query {
 	int64_t id;
 	struct lta_worker_queries *owner;
@@ -36,10 +33,8 @@ struct lta_worker_queries {
 	int64_t analysis;
 	struct query **queries; /* Owned, by id (each owned). */
 	size_t count, cap;
-	int64_t last_id;     /* The newest query read. */
-	size_t syscall_sets; /* Live system-call queries. */
-	int64_t last_tick;   /* The last time request sets were told. */
-	bool fed;	     /* The pipeline or the segmenter fed us. */
+	int64_t last_id; /* The newest query read. */
+	bool fed;	 /* The pipeline or the segmenter fed us. */
 	struct lta_strbuf data, histogram;
 	uint64_t windows, failed;
 };
@@ -96,7 +91,6 @@ lta_worker_queries_create(struct lta_store *store,
 	q->store = store;
 	q->writer = writer;
 	q->analysis = analysis;
-	q->last_tick = -TICK_EVERY_NS;
 	return q;
 }
 
@@ -116,9 +110,6 @@ static void stop(struct lta_worker_queries *q, struct query *qr)
 {
 	if (!qr->set) {
 		return;
-	}
-	if (qr->syscalls) {
-		q->syscall_sets--;
 	}
 	lta_window_set_destroy(qr->set);
 	qr->set = NULL;
@@ -177,9 +168,6 @@ static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 	}
 	json_decref(spec);
 	q->queries[q->count++] = qr;
-	if (qr->syscalls) {
-		q->syscall_sets++;
-	}
 	LTA_LOGI("Query started: analysis=%lld, query=%lld, spec=%s",
 		 (long long)q->analysis, (long long)sq->id, sq->spec);
 	return 0;
@@ -228,7 +216,7 @@ int lta_worker_queries_request(struct lta_worker_queries *q,
 		struct query *qr = q->queries[i];
 		int ret;
 
-		if (!qr->set || qr->syscalls || request->end < 0) {
+		if (!qr->set || qr->syscalls) {
 			continue;
 		}
 		saw(qr, request->end);
@@ -240,35 +228,29 @@ int lta_worker_queries_request(struct lta_worker_queries *q,
 	return 0;
 }
 
+/*
+ * Every event moves every query's watermark, as lta_window_consumer()
+ * does for the command: the daemon closes the same windows at the same
+ * events, and counts the same late events, as `lttng-analyzer windows`.
+ */
 static int feed(void *state, const struct lta_event *event,
 		struct lta_thread *thread, unsigned slot)
 {
 	struct lta_worker_queries *q = state;
-	bool tick = event->ts >= 0 && event->ts - q->last_tick >= TICK_EVERY_NS;
 	size_t i;
 
 	(void)thread;
 	(void)slot;
 	q->fed = true;
-	if (!q->syscall_sets && !tick) {
-		return 0;
-	}
-	if (tick) {
-		q->last_tick = event->ts;
-	}
 	for (i = 0; i < q->count; i++) {
 		struct query *qr = q->queries[i];
-		int ret = 0;
+		int ret;
 
 		if (!qr->set) {
 			continue;
 		}
 		saw(qr, event->ts);
-		if (qr->syscalls) {
-			ret = lta_window_set_syscall(qr->set, event);
-		} else if (tick) {
-			ret = lta_window_set_tick(qr->set, event->ts);
-		}
+		ret = lta_window_set_syscall(qr->set, event);
 		if (ret < 0) {
 			return ret;
 		}
@@ -325,6 +307,53 @@ struct lta_consumer lta_worker_queries_consumer(struct lta_worker_queries *q)
 		.tick = tick,
 		.flush = flush,
 	};
+}
+
+int lta_worker_queries_report(struct lta_worker_queries *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->count; i++) {
+		const struct query *qr = q->queries[i];
+		const struct lta_window_counters *c;
+		int ret;
+
+		if (!qr->set) {
+			continue;
+		}
+		c = lta_window_set_counters(qr->set, 0);
+		lta_strbuf_clear(&q->data);
+		lta_strbuf_printf(
+			&q->data,
+			"{\"events\":%llu,\"filtered\":%llu,"
+			"\"late_accepted\":%llu,\"max_late\":%lld,"
+			"\"late_partial\":%llu,\"late_dropped\":%llu,"
+			"\"refused\":%llu,\"unended\":%llu,\"untimed\":%llu,"
+			"\"bad_time\":%llu,\"windows_open\":%llu,"
+			"\"groups_open\":%llu,\"windows_closed\":%llu}",
+			(unsigned long long)c->events,
+			(unsigned long long)c->filtered,
+			(unsigned long long)c->late_accepted,
+			(long long)c->max_late,
+			(unsigned long long)c->late_partial,
+			(unsigned long long)c->late_dropped,
+			(unsigned long long)c->refused,
+			(unsigned long long)c->unended,
+			(unsigned long long)c->untimed,
+			(unsigned long long)c->bad_time,
+			(unsigned long long)c->windows_open,
+			(unsigned long long)c->groups_open,
+			(unsigned long long)c->windows_closed);
+		if (q->data.failed) {
+			return -ENOMEM;
+		}
+		ret = lta_store_writer_set_query_counters(
+			q->writer, qr->id, lta_strbuf_cstr(&q->data));
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
 }
 
 uint64_t lta_worker_queries_windows(const struct lta_worker_queries *q)

@@ -47,7 +47,14 @@ int lta_worker_queries_request(struct lta_worker_queries *q,
  */
 struct lta_consumer lta_worker_queries_consumer(struct lta_worker_queries *q);
 
-/* Windows stored so far, and dropped (a store error). */
+/*
+ * Hands the counters of each query (events counted, late accepted,
+ * partial and dropped, refused by the group cap...) to the writer, for
+ * its next commit. Returns 0 or -ENOMEM.
+ */
+int lta_worker_queries_report(struct lta_worker_queries *q);
+
+/* Windows stored so far. */
 uint64_t lta_worker_queries_windows(const struct lta_worker_queries *q);
 
 /* Accepts NULL. */

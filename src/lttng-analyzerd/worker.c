@@ -298,6 +298,11 @@ static int write_snapshot(struct worker *w)
 	take_warnings(w);
 	s.warnings = w->warnings;
 	s.warning_count = w->warning_count;
+	if (lta_worker_queries_report(w->queries)) {
+		lta_summary_destroy(front);
+		free(components);
+		return -ENOMEM;
+	}
 	lta_strbuf_clear(&w->snapshot_text);
 	lta_snapshot_encode(&s, &w->snapshot_text);
 	lta_summary_destroy(front);

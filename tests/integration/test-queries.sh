@@ -67,19 +67,20 @@ ended='["close","shutdown","empty","aborted","replaced","keepalive"]'
 body=$(jq -cn --arg path "$trace" --argjson all "$all" --argjson ended "$ended" '{path: $path, queries: [
 	{name: "syscalls", stream: "syscalls", range: "1s", grace: "0", group_by: "syscall", figures: $all},
 	{name: "ended", range: "1s", grace: "10s", filter: {end_reasons: $ended}, figures: ["count"]},
-	{name: "hopping", range: "2s", slide: "1s", grace: "10s", filter: {end_reasons: $ended}, figures: ["count", "p95", "histogram"]}
+	{name: "hopping", range: "2s", slide: "1s", grace: "10s", filter: {end_reasons: $ended}, figures: ["count", "p95", "histogram"]},
+	{name: "no grace", range: "1s", grace: "0", figures: ["count"]}
 ]}')
 id=$(lta_api POST /api/v1/analyses "$body" | jq -r .id)
 is "$(lta_status)" 201 "an analysis with three queries of its own: 201"
 # Registered while it runs: picked up at the worker's next look (1 s).
 late=$(lta_api POST "/api/v1/analyses/$id/queries" '{"name":"late","range":"1s","grace":"10s","group_by":["component"],"figures":["count","rate","bytes","errors","p50","p90","p99","max"]}')
 is "$(lta_status)" 201 "a query registered while it runs: 201"
-is "$(jq -r .id <<<"$late")" 5 "it is query 5 (1: the default, 2-4: given)"
+is "$(jq -r .id <<<"$late")" 6 "it is query 6 (1: the default, 2-5: given)"
 is "$(wait_ended "$id")" ended "the analysis ended"
 
 lta_api GET "/api/v1/analyses/$id/queries" >"$tmp/queries.json"
 is "$(jq -c '[.queries[] | [.id, .name]]' "$tmp/queries.json")" \
-	'[[1,"latency per component"],[2,"syscalls"],[3,"ended"],[4,"hopping"],[5,"late"]]' \
+	'[[1,"latency per component"],[2,"syscalls"],[3,"ended"],[4,"hopping"],[5,"no grace"],[6,"late"]]' \
 	"GET .../queries lists them, the default first"
 
 # 1. The daemon's windows are the command's.
@@ -118,8 +119,18 @@ is "$(jq -c 'keys_unsorted' "$tmp/w4")" '["id","start","end","group","count","p9
 p95=$(jq .p95 "$tmp/w4")
 ok "$([ "$p95" -gt 0 ] && echo 0 || echo 1)" "p95 read from the stored histogram: $p95 ns"
 
+# 3b. The counters of a query: the command's (late, dropped, refused...).
+"$cli" windows "$trace" --range=1s --grace=0 --counters 2>"$tmp/c5.counters" >/dev/null
+jq -c '.counters | del(.windows_open, .groups_open)' <<<"$(lta_api GET "/api/v1/analyses/$id/queries/5")" >"$tmp/d5.counters"
+is "$(cat "$tmp/d5.counters")" "$(tail -1 "$tmp/c5.counters" | jq -c .)" \
+	"a query's counters equal the command's --counters (grace 0: late dropped)"
+dropped=$(jq .late_dropped "$tmp/d5.counters")
+ok "$([ "${dropped:-0}" -gt 0 ] && echo 0 || echo 1)" "with no grace, $dropped requests came too late"
+is "$(lta_api GET "/api/v1/analyses/$id/queries/3" | jq .counters.late_dropped)" 0 \
+	"with 10 s of grace, none"
+
 # 4. The late query: whole windows only, the command's.
-windows "$id" 5 | jq -c 'del(.id)' >"$tmp/d5.jsonl"
+windows "$id" 6 | jq -c 'del(.id)' >"$tmp/d5.jsonl"
 n5=$(wc -l <"$tmp/d5.jsonl")
 n1=$(wc -l <"$tmp/d1.jsonl")
 ok "$([ "$n5" -ge 1 ] && [ "$n5" -le "$n1" ] && echo 0 || echo 1)" \
@@ -143,7 +154,7 @@ is "$(jq .start "$tmp/from")" "$(grep -m1 . <(jq -c "select(.start >= $(sed -n 2
 # 6. The event stream announced every stored window.
 curl -s -m 30 "$LTAD_URL/api/v1/analyses/$id/events?kinds=window" | grep -c '^event: window' >"$tmp/wev" || true
 stored=0
-for q in 1 2 3 4 5; do
+for q in 1 2 3 4 5 6; do
 	stored=$((stored + $(windows "$id" "$q" | wc -l)))
 done
 is "$(cat "$tmp/wev")" "$stored" "one window event per stored window ($stored)"
@@ -183,7 +194,7 @@ lta_api GET "/api/v1/analyses/$id/queries/4/windows" >/dev/null
 is "$(lta_status)" 404 "its windows are gone with it"
 lta_api DELETE "/api/v1/analyses/$id/queries/4" >/dev/null
 is "$(lta_status)" 404 "deleting it again: 404"
-is "$(lta_api GET "/api/v1/analyses/$id/queries" | jq -c '[.queries[].id]')" "[1,2,3,5]" \
+is "$(lta_api GET "/api/v1/analyses/$id/queries" | jq -c '[.queries[].id]')" "[1,2,3,5,6]" \
 	"the others stay"
 
 done_testing
