@@ -82,6 +82,9 @@ struct estimate {
 	uint64_t open, errors, late_ends;
 };
 
+/* A start of a process found gone after its trace time: asked again. */
+#define GONE_RECHECK_NS (10LL * 1000 * 1000)
+
 struct open_start {
 	struct open_start *next; /* Same hash. */
 	uint64_t hash;
@@ -1004,18 +1007,32 @@ int lta_agent_advance(struct lta_agent *agent, int64_t now)
 		agent->now = now;
 	}
 	while (agent->heap_len > 0 && agent->heap[0]->deadline <= now) {
-		const struct open_start *s = agent->heap[0];
+		struct open_start *s = agent->heap[0];
+		int gone = agent->options.process_gone
+				   ? agent->options.process_gone(
+					     s->trace, s->pid,
+					     agent->options.process_gone_data)
+				   : 0;
 
-		if (agent->options.process_gone &&
-		    agent->options.process_gone(
-			    s->trace, s->pid,
-			    agent->options.process_gone_data)) {
+		if (gone > 0) {
 			/* Not a hang: it died (every start of it goes). */
 			ret = lta_agent_process_exit(agent, s->trace, s->pid,
 						     now);
 			if (ret) {
 				return ret;
 			}
+			continue;
+		}
+		if (gone < 0) {
+			/*
+			 * Gone, but found so after this trace time: what it
+			 * did before dying (the end of this start, maybe) may
+			 * still come. Neither a hang nor a crash yet: asked
+			 * again later in trace time (the crash comes when
+			 * trace time reaches its death).
+			 */
+			s->deadline = now + GONE_RECHECK_NS;
+			heap_update(agent, s);
 			continue;
 		}
 		ret = expire(agent, agent->heap[0], now, false);

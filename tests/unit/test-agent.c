@@ -1105,6 +1105,50 @@ static void test_gone_is_crash(void)
 	lta_agent_destroy(a);
 }
 
+/* Pid 9 was found gone at 3 s of trace time: before that, -1. */
+static int64_t gone_now;
+
+static int gone_pid_9_at_3s(uint32_t trace, int32_t pid, void *data)
+{
+	(void)trace;
+	(void)data;
+	if (pid != 9) {
+		return 0;
+	}
+	return gone_now >= 3 * S ? 1 : -1;
+}
+
+static void advance_to(struct lta_agent *a, int64_t t)
+{
+	gone_now = t;
+	lta_agent_advance(a, t);
+}
+
+static void test_gone_later(void)
+{
+	struct lta_agent_options o = { .floor_ns = 10 * MS,
+				       .ceiling_ns = 1 * S,
+				       .process_gone = gone_pid_9_at_3s };
+	struct lta_agent *a = fresh(&o);
+
+	diag("a process found gone after the trace time reached: wait");
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 9, 9, "srv", "req", 1, 0);
+	lta_agent_start(a, LTA_AGENT_SERVICE, 0, 9, 9, "srv", "req", 2, 0);
+	advance_to(a, 2 * S);
+	is_int(nseen, 0,
+	       "past the deadlines, before its death: no hang, no crash yet");
+	/* What it did before dying arrives: one of its starts ends. */
+	lta_agent_end(a, LTA_AGENT_SERVICE, 0, 9, "srv", "req", 1, 2 * S + MS);
+	advance_to(a, 2 * S + 500 * MS);
+	is_int(nseen, 0, "still nothing");
+	advance_to(a, 3 * S + 20 * MS);
+	is_int(nseen, 1, "its death reached: one error");
+	is_str(lta_agent_error_name(seen[0].type), "crash", "a crash");
+	is_int(seen[0].open_count, 1, "for the start still open");
+	is_int((int64_t)lta_agent_counters(a)->open, 0, "nothing open");
+	lta_agent_destroy(a);
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -1115,6 +1159,7 @@ int main(void)
 	test_replace_and_unmatched();
 	test_timing();
 	test_gone_is_crash();
+	test_gone_later();
 	test_move();
 	test_downstream();
 	test_timing_downstream();
