@@ -59,6 +59,37 @@ bool lta_request_end_from_name(const char *name, enum lta_request_end *end)
 	return false;
 }
 
+int lta_request_end_parse_list(const char *list, unsigned *mask)
+{
+	char name[32];
+	const char *p = list;
+
+	*mask = 0;
+	if (strcmp(list, "all") == 0) {
+		*mask = (1u << LTA_REQUEST_END_COUNT) - 1;
+		return 0;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		enum lta_request_end end;
+
+		if (len == 0 || len >= sizeof(name)) {
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!lta_request_end_from_name(name, &end)) {
+			return -1;
+		}
+		*mask |= 1u << end;
+		p += len;
+		if (*p == ',') {
+			p++;
+		}
+	}
+	return *mask ? 0 : -1;
+}
+
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg)
 {

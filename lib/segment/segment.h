@@ -325,6 +325,13 @@ const char *lta_request_end_name(enum lta_request_end end);
  */
 bool lta_request_end_from_name(const char *name, enum lta_request_end *end);
 
+/*
+ * Parses a comma-separated list of end reasons ("close,keepalive", or
+ * "all") into *MASK, a bit (1 << reason) each. Returns 0, or -1 for an
+ * empty list or an unknown name.
+ */
+int lta_request_end_parse_list(const char *list, unsigned *mask);
+
 /* Returns the string argument of a call, or "". */
 const char *lta_request_string(const struct lta_request *request,
 			       const struct lta_call_arg *arg);

@@ -173,38 +173,6 @@ static int on_connection(const struct lta_connection *c, void *user_data)
 	return 0;
 }
 
-/* Parses --end-reason's list into a mask. Returns 0 or -1. */
-static int parse_end_reasons(const char *list, unsigned *mask)
-{
-	char name[32];
-	const char *p = list;
-
-	*mask = 0;
-	if (strcmp(list, "all") == 0) {
-		*mask = (1u << LTA_REQUEST_END_COUNT) - 1;
-		return 0;
-	}
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		enum lta_request_end end;
-
-		if (len == 0 || len >= sizeof(name)) {
-			return -1;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		if (!lta_request_end_from_name(name, &end)) {
-			return -1;
-		}
-		*mask |= 1u << end;
-		p += len;
-		if (*p == ',') {
-			p++;
-		}
-	}
-	return *mask ? 0 : -1;
-}
-
 static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 {
 	static const struct option long_options[] = {
@@ -277,7 +245,8 @@ static int parse_options(int argc, char **argv, struct requests_cmd *cmd)
 			cmd->end_reasons |= 1u << LTA_REQUEST_END_OPEN;
 			break;
 		case 'e':
-			if (parse_end_reasons(optarg, &cmd->end_reasons)) {
+			if (lta_request_end_parse_list(optarg,
+						       &cmd->end_reasons)) {
 				fprintf(stderr,
 					"lttng-analyzer requests: bad "
 					"--end-reason \"%s\" (a comma list "

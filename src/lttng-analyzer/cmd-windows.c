@@ -146,37 +146,6 @@ static int on_request(struct lta_request *r, void *user_data)
 	return ret;
 }
 
-static int parse_end_reasons(const char *list, unsigned *mask)
-{
-	char name[32];
-	const char *p = list;
-
-	*mask = 0;
-	if (strcmp(list, "all") == 0) {
-		*mask = (1u << LTA_REQUEST_END_COUNT) - 1;
-		return 0;
-	}
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		enum lta_request_end end;
-
-		if (len == 0 || len >= sizeof(name)) {
-			return -1;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		if (!lta_request_end_from_name(name, &end)) {
-			return -1;
-		}
-		*mask |= 1u << end;
-		p += len;
-		if (*p == ',') {
-			p++;
-		}
-	}
-	return *mask ? 0 : -1;
-}
-
 /* --filter=NAME=VALUE. Returns 0 or -1. */
 static int parse_filter(const char *arg, struct lta_window_query *q)
 {
@@ -196,7 +165,7 @@ static int parse_filter(const char *arg, struct lta_window_query *q)
 		return lta_window_parse_duration(value, &q->min_latency) ? -1
 									 : 0;
 	} else if (len == 10 && strncmp(arg, "end-reason", len) == 0) {
-		return parse_end_reasons(value, &q->end_reasons);
+		return lta_request_end_parse_list(value, &q->end_reasons);
 	} else {
 		return -1;
 	}

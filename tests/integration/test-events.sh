@@ -31,17 +31,9 @@ cleanup()
 trap cleanup EXIT
 sse="python3 $top_srcdir/tests/utils/sse-client.py"
 
-shared=${LTA_SHARED_TRACES:-$top_srcdir/../shared/traces}
-trace=
-if [ -f "$shared/apache-prefork-kernel-3m.tar.xz" ]; then
-	trace=$(lta_trace_cache_extract "$shared/apache-prefork-kernel-3m.tar.xz") || trace=
-fi
-if [ -z "$trace" ] && [ -z "$(lta_env_skip_reason)" ] &&
-	top_builddir=$top_builddir bash "$top_srcdir/tests/utils/record-gen-trace.sh" \
-		"$tmp/gen" 60000 4 requests >/dev/null 2>"$tmp/record.err"; then
-	trace=$tmp/gen
-fi
-[ -n "$trace" ] || skip_all "no trace (no ../shared/traces, no lttng-sessiond)"
+trace=$(lta_shared_kernel_trace) ||
+	{ lta_generated_trace "$tmp/gen" 60000 && trace=$tmp/gen; } ||
+	skip_all "no trace (no ../shared/traces, no lttng-sessiond)"
 
 lta_daemon_start "$tmp/d" --no-relayd --stream-max-lag=2000 ||
 	skip_all "the daemon did not start"
@@ -52,17 +44,6 @@ analyse()
 	lta_api POST /api/v1/analyses "{\"path\":\"$trace\"}" | jq -r .id
 }
 
-# wait_ended ID: until the analysis ends (bounded); prints its status.
-wait_ended()
-{
-	local deadline=$(($(date +%s) + 300)) status=
-	while [ "$(date +%s)" -lt $deadline ]; do
-		status=$(lta_api GET "/api/v1/analyses/$1" | jq -r .status)
-		case $status in ended | failed | stopped) break ;; esac
-		sleep 0.2
-	done
-	echo "$status"
-}
 
 # took ID: the analysis's wall time, ms (created to last update).
 took()
@@ -72,7 +53,7 @@ took()
 
 # 1. Without a client: the reference time.
 a=$(analyse)
-is "$(wait_ended "$a")" ended "analysis $a (no stream client) ended"
+is "$(lta_wait_ended "$a")" ended "analysis $a (no stream client) ended"
 base_ms=$(took "$a")
 
 # 2. A client that stops reading for 15 s, on the stream of every analysis.
@@ -82,7 +63,7 @@ client_pids+=($!)
 stall_pid=$!
 sleep 1
 b=$(analyse)
-is "$(wait_ended "$b")" ended "analysis $b (a client stalled on the stream) ended"
+is "$(lta_wait_ended "$b")" ended "analysis $b (a client stalled on the stream) ended"
 stalled_ms=$(took "$b")
 diag "analysis time: ${base_ms} ms without a client, ${stalled_ms} ms with a stalled one"
 ok "$([ "$stalled_ms" -le $((base_ms * 13 / 10 + 500)) ] && echo 0 || echo 1)" \
@@ -104,7 +85,7 @@ $sse collect "$LTAD_URL/api/v1/analyses/$c/events" --every 5000 --max-seconds 24
 	>"$tmp/collect.out" 2>"$tmp/collect.err" &
 client_pids+=($!)
 collect_pid=$!
-is "$(wait_ended "$c")" ended "analysis $c (a client reconnecting) ended"
+is "$(lta_wait_ended "$c")" ended "analysis $c (a client reconnecting) ended"
 wait "$collect_pid"
 stored=$(lta_api GET "/api/v1/analyses/$c" | jq .requests)
 lta_api GET "/api/v1/analyses/$c/requests.jsonl" | jq -r .id | sort -n >"$tmp/stored.ids"

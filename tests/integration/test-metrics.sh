@@ -36,16 +36,12 @@ pids=
 trap 'kill $pids 2>/dev/null; lta_daemon_stop >/dev/null 2>&1; [ -n "${LTA_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 
 traces=()
-if [ -z "$(lta_env_skip_reason)" ] &&
-	top_builddir=$top_builddir bash "$top_srcdir/tests/utils/record-gen-trace.sh" \
-		"$tmp/gen" 200000 4 requests >/dev/null 2>"$tmp/record.err"; then
+if lta_generated_trace "$tmp/gen" 200000 2>"$tmp/record.why"; then
 	traces+=("$tmp/gen")
 else
-	diag "no generated trace: $(lta_env_skip_reason)$(tail -1 "$tmp/record.err" 2>/dev/null)"
+	diag "no generated trace: $(cat "$tmp/record.why")"
 fi
-shared=${LTA_SHARED_TRACES:-$top_srcdir/../shared/traces}
-if [ -f "$shared/apache-prefork-kernel-3m.tar.xz" ] &&
-	dir=$(lta_trace_cache_extract "$shared/apache-prefork-kernel-3m.tar.xz"); then
+if dir=$(lta_shared_kernel_trace); then
 	traces+=("$dir")
 fi
 [ ${#traces[@]} -gt 0 ] || skip_all "no trace to analyse (no lttng-sessiond, no ../shared/traces)"

@@ -26,29 +26,11 @@ tmp=$(mktemp -d)
 trap 'lta_daemon_stop >/dev/null 2>&1; [ -n "${LTA_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 cli=$top_builddir/src/lttng-analyzer/lttng-analyzer
 
-shared=${LTA_SHARED_TRACES:-$top_srcdir/../shared/traces}
-trace=
-if [ -f "$shared/apache-prefork-kernel-3m.tar.xz" ]; then
-	trace=$(lta_trace_cache_extract "$shared/apache-prefork-kernel-3m.tar.xz") || trace=
-fi
-if [ -z "$trace" ] && [ -z "$(lta_env_skip_reason)" ] &&
-	top_builddir=$top_builddir bash "$top_srcdir/tests/utils/record-gen-trace.sh" \
-		"$tmp/gen" 60000 4 requests >/dev/null 2>"$tmp/record.err"; then
-	trace=$tmp/gen
-fi
-[ -n "$trace" ] || skip_all "no trace (no ../shared/traces, no lttng-sessiond)"
+trace=$(lta_shared_kernel_trace) ||
+	{ lta_generated_trace "$tmp/gen" 60000 && trace=$tmp/gen; } ||
+	skip_all "no trace (no ../shared/traces, no lttng-sessiond)"
 lta_daemon_start "$tmp/d" --no-relayd || skip_all "the daemon did not start"
 
-wait_ended()
-{
-	local deadline=$(($(date +%s) + 300)) status=
-	while [ "$(date +%s)" -lt $deadline ]; do
-		status=$(lta_api GET "/api/v1/analyses/$1" | jq -r .status)
-		case $status in ended | failed | stopped) break ;; esac
-		sleep 0.2
-	done
-	echo "$status"
-}
 
 # windows ID QID: every stored window of the query, a line each, by id.
 windows()
@@ -76,7 +58,7 @@ is "$(lta_status)" 201 "an analysis with three queries of its own: 201"
 late=$(lta_api POST "/api/v1/analyses/$id/queries" '{"name":"late","range":"1s","grace":"10s","group_by":["component"],"figures":["count","rate","bytes","errors","p50","p90","p99","max"]}')
 is "$(lta_status)" 201 "a query registered while it runs: 201"
 is "$(jq -r .id <<<"$late")" 6 "it is query 6 (1: the default, 2-5: given)"
-is "$(wait_ended "$id")" ended "the analysis ended"
+is "$(lta_wait_ended "$id")" ended "the analysis ended"
 
 lta_api GET "/api/v1/analyses/$id/queries" >"$tmp/queries.json"
 is "$(jq -c '[.queries[] | [.id, .name]]' "$tmp/queries.json")" \
@@ -179,7 +161,7 @@ bad '{"range":"1ms","slide":"500ns"}' "more than 1000 windows per event" "400 in
 is "$(lta_api GET "/api/v1/analyses/$c/queries" | jq -c '.queries')" "[]" \
 	"default_queries: false gives an analysis no query"
 lta_api DELETE "/api/v1/analyses/$c" >/dev/null
-wait_ended "$c" >/dev/null
+lta_wait_ended "$c" >/dev/null
 lta_api GET "/api/v1/analyses/$id/queries/99" >/dev/null
 is "$(lta_status)" 404 "an unknown query: 404"
 lta_api GET "/api/v1/analyses/$id/queries/99/windows" >/dev/null

@@ -82,3 +82,16 @@ lta_daemon_stop()
 	fi
 	LTAD_PID=
 }
+
+# lta_wait_ended ID: waits (5 minutes at most) until analysis ID no longer
+# runs; prints its status (ended, failed, stopped, or the last one seen).
+lta_wait_ended()
+{
+	local deadline=$(($(date +%s) + 300)) status=
+	while [ "$(date +%s)" -lt $deadline ]; do
+		status=$(lta_api GET "/api/v1/analyses/$1" | jq -r .status)
+		case $status in ended | failed | stopped | interrupted) break ;; esac
+		sleep 0.2
+	done
+	echo "$status"
+}

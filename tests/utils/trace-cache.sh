@@ -62,3 +62,31 @@ lta_trace_cache_extract()
 	exec {lock}>&-
 	[ "$status" -eq 0 ] && echo "$dir"
 }
+
+# lta_shared_kernel_trace: prints the folder of the shared kernel trace
+# (apache-prefork-kernel-3m, extracted once: see above); returns 1 when
+# ../shared/traces (or LTA_SHARED_TRACES) does not have it.
+lta_shared_kernel_trace()
+{
+	local shared=${LTA_SHARED_TRACES:-$top_srcdir/../shared/traces}
+	[ -f "$shared/apache-prefork-kernel-3m.tar.xz" ] &&
+		lta_trace_cache_extract "$shared/apache-prefork-kernel-3m.tar.xz"
+}
+
+# lta_generated_trace DIR EVENTS: records a generated user-space trace of
+# about EVENTS events with requests into DIR (a private lttng-sessiond:
+# lttng-env.sh must be sourced); returns 1 and says why on stderr.
+lta_generated_trace()
+{
+	local why
+	why=$(lta_env_skip_reason)
+	if [ -n "$why" ]; then
+		echo "$why" >&2
+		return 1
+	fi
+	if ! top_builddir=$top_builddir bash "$top_srcdir/tests/utils/record-gen-trace.sh" \
+		"$1" "$2" 4 requests >/dev/null 2>"$1.err"; then
+		tail -1 "$1.err" >&2
+		return 1
+	fi
+}
