@@ -29,6 +29,14 @@
 # plus the range, up to the last live window: each must exist on both
 # sides (same start, end and group) with every field equal but "id"
 # (live) and "query" (offline). At least 3 windows per query.
+# One more exception, for the same reason: a call in progress when the
+# viewer attached (Apache's parent sleeps in select() 1 s at a time) is
+# an exit without entry live (untimed, in no window), timed offline, in
+# the window of its exit, which can be past the first one. So a group of
+# a window is left out when its offline latency max reaches back before
+# the moment the analysis went live (its start minus its max is earlier):
+# it may hold such a call (or a request begun before; none: the load
+# starts after). Those left out are counted in the diag.
 #
 # The sums: the counts of all the default query's live windows equal the
 # requests /stats counts less its empty and open ones (those windows
@@ -84,7 +92,8 @@ end=$(($(date +%s) + 20))
 until [ "$(curl -s -m 5 "$LTAD_URL/api/v1/analyses/$id" | jq -r .status)" = live ]; do
 	[ "$(date +%s)" -lt "$end" ] || exit 1
 	sleep 0.05
-done'
+done
+date +%s%N >"$LTA_TESTBED_OUT/live-at"'
 # After the load, Apache still up: the session is destroyed, the relay
 # daemon kept, so that the viewer reads everything and the analysis ends
 # (bounded wait). The testbed then finds no session to stop.
@@ -140,8 +149,10 @@ live_windows()
 }
 
 # Compares the live windows ($2) with the offline ones ($1) of a query of
-# range $3 ns asking the figures $4 (a JSON list); prints "key value" lines (compared, missing, live_only,
-# different, first, last); the first differences on stderr.
+# range $3 ns asking the figures $4 (a JSON list), the analysis live since
+# $5 (ns); prints "key value" lines (compared, missing, live_only,
+# different, begun_before, first, last, live_windows, counted); the first
+# differences on stderr.
 compare()
 {
 	$PYTHON - "$@" <<'EOF'
@@ -150,6 +161,7 @@ import sys
 
 offline_file, live_file, range_ns = sys.argv[1], sys.argv[2], int(sys.argv[3])
 figures = json.loads(sys.argv[4])
+live_at = int(sys.argv[5])
 
 
 def key(w):
@@ -167,12 +179,17 @@ if not live:
 first = min(k[0] for k in live) + range_ns
 last = max(k[0] for k in live)
 offline = {}
+begun_before = set()  # may hold a call or request begun before live_at
 for line in open(offline_file):
     w = json.loads(line)
     del w['query']
     if first <= w['start'] <= last:
-        offline[key(w)] = w
-wanted = {k: w for k, w in live.items() if first <= k[0] <= last}
+        if w['start'] - w['max'] < live_at:
+            begun_before.add(key(w))
+        else:
+            offline[key(w)] = w
+wanted = {k: w for k, w in live.items()
+          if first <= k[0] <= last and k not in begun_before}
 missing = [k for k in offline if k not in wanted]
 live_only = [k for k in wanted if k not in offline]
 different = 0
@@ -197,6 +214,7 @@ print('compared', len(set(wanted) & set(offline)))
 print('missing', len(missing))
 print('live_only', len(live_only))
 print('different', different)
+print('begun_before', len(begun_before))
 print('first', first)
 print('last', last)
 print('live_windows', len(live))
@@ -220,6 +238,7 @@ while IFS='|' read -r name stream range slide grace by; do
 	spec=$(jq -c --arg n "$name" '.queries[] | select(.name == $n)' "$tmp/queries.json")
 	compare "$tmp/offline-$qid.jsonl" "$tmp/live-$qid.jsonl" \
 		"$(echo "$spec" | jq .range_ns)" "$(echo "$spec" | jq -c .figures)" \
+		"$(cat "$out/live-at")" \
 		>"$tmp/compare-$qid" 2>"$tmp/compare-$qid.details"
 	declare -A cmp=()
 	while read -r k v; do cmp[$k]=$v; done <"$tmp/compare-$qid"
