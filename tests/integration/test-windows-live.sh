@@ -40,6 +40,9 @@
 # it may hold such a call (or a request begun before; none: the load
 # starts after). Those left out are counted in the diag.
 #
+# The daemon logs each query's counters at the end: no event dropped late
+# or refused live.
+#
 # The sums: the counts of all the default query's live windows equal the
 # requests /stats counts less its empty and open ones (those windows
 # count; doc/windows.md), and the counts of all the live windows of the
@@ -258,6 +261,13 @@ while IFS='|' read -r name stream range slide grace by; do
 		"query $qid ($name): with every field equal (count, rate, bytes, errors, percentiles, max, histogram)"
 	is "${cmp[last]:-}" "${cmp[offline_last]:-}" \
 		"query $qid ($name): its last live window is the recording's last"
+	# The window set's counters, which the API does not show, are in the
+	# daemon's log when the input ends.
+	line=$(grep -o "Query counters (end of input): analysis=$id, query=$qid, .*" \
+		"$LTAD_DIR/daemon.log")
+	diag "query $qid ($name): live ${line#*query=$qid, }"
+	is "$(echo "$line" | sed -n 's/.*late_dropped=\([0-9]*\), refused=\([0-9]*\),.*/\1 \2/p')" \
+		"0 0" "query $qid ($name): live, no event dropped late or refused"
 	counted[$name]=${cmp[counted]:-}
 	unset cmp
 done <"$tmp/queries"
