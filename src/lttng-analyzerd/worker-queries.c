@@ -4,6 +4,7 @@
 #include "worker-queries.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ struct query {
 	int64_t id;
 	struct lta_worker_queries *owner;
 	struct lta_window_set *set; /* Owned; NULL once deleted. */
+	uint32_t window_query;	    /* Its id in the set. */
 	bool syscalls;
 	/*
 	 * Windows starting before this are not stored: the first time it
@@ -106,11 +108,37 @@ static struct query *find(struct lta_worker_queries *q, int64_t id)
 	return NULL;
 }
 
+/*
+ * Logs the counters of QR's window set: how many events came late, were
+ * dropped or refused, which the API does not show (doc/windows.md).
+ */
+static void log_counters(struct lta_worker_queries *q, const struct query *qr,
+			 const char *why)
+{
+	const struct lta_window_counters *c =
+		lta_window_set_counters(qr->set, qr->window_query);
+
+	if (!c) {
+		return;
+	}
+	LTA_LOGI("Query counters (%s): analysis=%lld, query=%lld, "
+		 "events=%" PRIu64 ", filtered=%" PRIu64
+		 ", late_accepted=%" PRIu64 ", max_late=%" PRId64
+		 ", late_partial=%" PRIu64 ", late_dropped=%" PRIu64
+		 ", refused=%" PRIu64 ", unended=%" PRIu64 ", untimed=%" PRIu64
+		 ", windows_closed=%" PRIu64,
+		 why, (long long)q->analysis, (long long)qr->id, c->events,
+		 c->filtered, c->late_accepted, c->max_late, c->late_partial,
+		 c->late_dropped, c->refused, c->unended, c->untimed,
+		 c->windows_closed);
+}
+
 static void stop(struct lta_worker_queries *q, struct query *qr)
 {
 	if (!qr->set) {
 		return;
 	}
+	log_counters(q, qr, "stopped");
 	lta_window_set_destroy(qr->set);
 	qr->set = NULL;
 	LTA_LOGI("Query stopped: analysis=%lld, query=%lld",
@@ -123,6 +151,7 @@ static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 	struct query *qr;
 	char error[256];
 	json_t *spec;
+	int ret;
 
 	spec = json_loads(sq->spec, 0, NULL);
 	if (!spec || lta_query_to_window(spec, &wq, error, sizeof(error))) {
@@ -156,7 +185,8 @@ static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 	qr->first_ts = q->fed ? -1 : INT64_MIN;
 	qr->syscalls = wq.stream == LTA_WINDOW_STREAM_SYSCALLS;
 	qr->set = lta_window_set_create(on_closed, qr);
-	if (!qr->set || lta_window_set_add(qr->set, &wq) < 0) {
+	ret = qr->set ? lta_window_set_add(qr->set, &wq) : -ENOMEM;
+	if (ret < 0) {
 		bool no_memory = !qr->set;
 
 		lta_window_set_destroy(qr->set);
@@ -167,6 +197,7 @@ static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 		return no_memory ? -ENOMEM : 0;
 	}
 	json_decref(spec);
+	qr->window_query = (uint32_t)ret;
 	q->queries[q->count++] = qr;
 	LTA_LOGI("Query started: analysis=%lld, query=%lld, spec=%s",
 		 (long long)q->analysis, (long long)sq->id, sq->spec);
@@ -294,6 +325,7 @@ static int flush(void *state)
 		if (ret < 0) {
 			return ret;
 		}
+		log_counters(q, q->queries[i], "end of input");
 	}
 	return 0;
 }
@@ -321,7 +353,7 @@ int lta_worker_queries_report(struct lta_worker_queries *q)
 		if (!qr->set) {
 			continue;
 		}
-		c = lta_window_set_counters(qr->set, 0);
+		c = lta_window_set_counters(qr->set, qr->window_query);
 		lta_strbuf_clear(&q->data);
 		lta_strbuf_printf(
 			&q->data,
