@@ -27,6 +27,8 @@
 #   - events/s (events / the time to "ended");
 #   - the worker's peak RSS (VmHWM, sampled: the last sample before the
 #     worker exits) and the daemon's;
+#   - the worker's CPU time (user + system: the daemon's waited-for
+#     children in /proc/PID/stat) and the daemon's own to "ended";
 #   - the check: every stored request is served (GET .../requests.jsonl,
 #     one line each, equals the analysis's "requests"), and the daemon
 #     stored what the command line finds: `lttng-analyzer requests
@@ -160,6 +162,13 @@ sse_count()
 }
 
 now_ns() { date +%s%N; }
+# cpu_ms PID FIELD: user + system CPU time of PID in ms, from
+# /proc/PID/stat fields FIELD and FIELD+1 (14: its own; 16: its waited-for
+# children's). The command name has no space here.
+cpu_ms()
+{
+	awk -v f="$2" -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($f + $(f + 1)) * 1000 / hz }' "/proc/$1/stat"
+}
 seconds() { echo "$1" | awk '{ printf "%.3f", $1 / 1e9 }'; }
 
 # ingest SIDE NAME TRACE RUN: one run; appends "NAME SIDE first-page-ns
@@ -231,6 +240,8 @@ ingest()
 	t_served=$(now_ns)
 	[ -n "$t_page" ] || t_page=$t_served
 	daemon_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$LTAD_PID/status")
+	# The daemon's own CPU time so far (its SSE streams included), ms.
+	daemon_cpu=$(cpu_ms "$LTAD_PID" 14)
 	# The checks, outside the timed part.
 	a=$(lta_api GET "/api/v1/analyses/$id")
 	[ "$side" != load ] || sse_check "$name" "$run" "$id" "$(jq -r .requests <<<"$a")" "$t0" \
@@ -252,14 +263,18 @@ ingest()
 		check=MISMATCH
 		rel='!='
 	fi
+	# The worker's CPU time, ms: the daemon's reaped children (the worker
+	# has been waited for by now, long after "ended").
+	worker_cpu=$(cpu_ms "$LTAD_PID" 16)
 	lta_daemon_stop >&2
 	rm -rf "$dir"
-	echo "$name $side $((t_page - t0)) $((t_end - t0)) $((updated - created)) $((t_served - t0)) $ev $hwm $daemon_kib $stored $served $empty $open $check" >>"$tmp/runs"
-	printf '%3d  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %8s  %8s  %s\n' "$run" "$side" \
+	echo "$name $side $((t_page - t0)) $((t_end - t0)) $((updated - created)) $((t_served - t0)) $ev $hwm $daemon_kib $stored $served $empty $open $worker_cpu $daemon_cpu $check" >>"$tmp/runs"
+	printf '%3d  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %6s  %6s  %8s  %8s  %s\n' "$run" "$side" \
 		"$(seconds $((t_page - t0)))" "$(seconds $((t_end - t0)))" \
 		"$(seconds $((updated - created)))" "$(seconds $((t_served - t0)))" \
 		"$(awk -v e="$ev" -v t=$((t_end - t0)) 'BEGIN { printf "%.0f", e / (t / 1e9) }')" \
-		"$hwm" "$daemon_kib" "$stored" "$served" \
+		"$hwm" "$daemon_kib" "$(seconds $((worker_cpu * 1000000)))" "$(seconds $((daemon_cpu * 1000000)))" \
+		"$stored" "$served" \
 		"$check: $stored - $empty empty - $open open $rel CLI's ${cli_count[$side $name]}"
 	if [ "$side" = load ]; then
 		cat "$tmp/sse-line"
@@ -341,9 +356,9 @@ while read -r name n path <&3; do
 		cli_count[$side $name]=$("${cli_of[$side]}" requests --format=jsonl "$path" | wc -l)
 		echo "  $side: lttng-analyzer requests --format=jsonl TRACE | wc -l: ${cli_count[$side $name]}"
 	done
-	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %8s  %8s  %s\n' run side \
-		"page s" "ended s" "daemon s" "+page s" "events/s" "worker" "daemon" stored served check
-	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s\n' "" "" "" "" "" "" "" "VmHWM KiB" "VmHWM KiB"
+	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %6s  %6s  %8s  %8s  %s\n' run side \
+		"page s" "ended s" "daemon s" "+page s" "events/s" "worker" "daemon" worker daemon stored served check
+	printf '%3s  %-6s  %8s  %8s  %8s  %8s  %10s  %9s  %9s  %6s  %6s\n' "" "" "" "" "" "" "" "VmHWM KiB" "VmHWM KiB" "CPU s" "CPU s"
 	for i in $(seq 1 "$n"); do
 		for side in "${sides[@]}"; do
 			ingest "$side" "$name" "$path" "$i"
@@ -369,8 +384,8 @@ runs = {}
 bad = 0
 for line in open(sys.argv[2]):
     f = line.split()
-    runs.setdefault((f[0], f[1]), []).append([int(x) for x in f[2:13]])
-    bad += not f[13].startswith("ok")
+    runs.setdefault((f[0], f[1]), []).append([int(x) for x in f[2:15]])
+    bad += not f[15].startswith("ok")
 load = sys.argv[4].split() if len(sys.argv) > 4 and sys.argv[4] else None
 sides = ["after", "before"] if baseline else ["after"]
 label = {"after": "after (this tree)", "before": f"before ({baseline})"}
@@ -404,6 +419,8 @@ row("events/s (events / POST to \"ended\")",
     [f"{med(t, s, 4) / (med(t, s, 1) / 1e9):,.0f}" for t, s in cols])
 row("worker peak RSS (VmHWM, sampled), KiB", [f"{med(t, s, 5):,.0f}" for t, s in cols])
 row("daemon peak RSS (VmHWM), KiB", [f"{med(t, s, 6):,.0f}" for t, s in cols])
+row("worker CPU (user + system), s", [f"{med(t, s, 11) / 1e3:.2f}" for t, s in cols])
+row("daemon CPU to \"ended\" and served, s", [f"{med(t, s, 12) / 1e3:.2f}" for t, s in cols])
 row("requests stored and served", [f"{med(t, s, 8):,.0f}" for t, s in cols])
 if baseline:
     print()
@@ -419,6 +436,11 @@ if load:
               + "; load: " + ", ".join(f"{x:,.0f}" for x in eps["load"]))
         print(f"{t}: ingestion rate with {load[0]} queries and {load[1]} SSE clients / with none"
               f" (medians of events/s): {ratio:.3f}; goal >= 0.9: {'PASS' if ratio >= 0.9 else 'FAIL'}")
+        print(f"{t}: for the cause, CPU medians none -> load: worker {med(t, 'none', 11) / 1e3:.2f}"
+              f" -> {med(t, 'load', 11) / 1e3:.2f} s (x{med(t, 'load', 11) / med(t, 'none', 11):.2f}),"
+              f" daemon {med(t, 'none', 12) / 1e3:.2f} -> {med(t, 'load', 12) / 1e3:.2f} s;"
+              f" on {len(__import__('os').sched_getaffinity(0))} CPUs shared with the SSE clients"
+              " (curl | awk each) and whatever else runs")
     print("SSE check: every client got every event of the analysis in the store:",
           "all runs ok" if not sse_bad else f"{sse_bad} runs FAILED")
     bad += sse_bad
