@@ -19,23 +19,8 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--requests N] [--live-timer US]" >&2; exit 2 ;;
 	esac
 done
-"$top/contrib/install-deps.sh"
-build=$top/_build/bench
-if [ ! -x "$build/src/lttng-analyzerd/lttng-analyzerd" ] ||
-   [ -n "$(find "$top/lib" "$top/src" -newer "$build/src/lttng-analyzerd/lttng-analyzerd" -name '*.[ch]' | head -1)" ]; then
-	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
-	mkdir -p "$build"
-	(cd "$build" && { [ -f Makefile ] || "$top/configure" CFLAGS="-O2 -g" >/dev/null; } &&
-		make -j"$(nproc)" >/dev/null)
-fi
-top_srcdir=$top
-top_builddir=$build
-. "$top/tests/utils/test-lib.sh" >/dev/null
-. "$top/tests/utils/daemon-env.sh"
-tmp=$(mktemp -d)
-trap 'lta_daemon_stop; rm -rf "$tmp"' EXIT
-lta_daemon_start "$tmp/d"
-export LTAD_URL LTAD_TOKEN n
+. "$top/bench/live-common.sh"
+export n
 
 cat >"$tmp/measure.sh" <<'HOOK'
 set -u
@@ -74,9 +59,7 @@ for i in $(seq 1 "$n"); do
 done
 HOOK
 
-bash "$top/contrib/testbed/run.sh" --mpm event --duration 0 \
-	--live-timer "$live_timer" --out "$tmp/tb" --on-ready "bash $tmp/measure.sh" \
-	>"$tmp/run.log" 2>&1 || { tail -20 "$tmp/run.log"; exit 1; }
+live_testbed "$live_timer" "$tmp/measure.sh"
 /usr/bin/python3 - "$tmp/tb/latency-us" "$live_timer" <<'PY'
 import statistics, sys
 v = sorted(int(x) for x in open(sys.argv[1]))

@@ -12,6 +12,12 @@
       small receive buffer), then reads on until the server closes. Prints
       "events N", "dropped yes|no" (a "dropped" event came), its data, and
       "closed yes|no".
+  sse-client.py record URL [--max-seconds S]
+      Reads URL's event stream until an "end" event, the server closing or
+      S seconds; prints one line per event as it comes (flushed): "WALL_NS
+      ID KIND DATA", WALL_NS the CLOCK_REALTIME time (ns) at which the
+      bytes that completed the event were received, DATA its JSON as sent.
+      Then "ended yes|no". For the latency benchmarks (bench/).
 Standard library only; every loop is bounded in time.
 """
 import argparse
@@ -47,6 +53,7 @@ class Reader:
         self.head_done = False
         self.status = None
         self.closed = False
+        self.recv_ns = 0
 
     def _fill(self):
         try:
@@ -56,6 +63,7 @@ class Reader:
         if not data:
             self.closed = True
             return False
+        self.recv_ns = time.time_ns()
         self.raw += data
         return True
 
@@ -157,9 +165,26 @@ def stall(args):
     print("closed", "yes" if r.closed else "no")
 
 
+def record(args):
+    deadline = time.monotonic() + args.max_seconds
+    r = Reader(connect(args.url, None))
+    ended = False
+    while time.monotonic() < deadline:
+        ev = r.event(deadline)
+        if ev is None:
+            break
+        kind = ev.get("event", "message")
+        print(r.recv_ns, ev.get("id", "-"), kind, ev.get("data", "{}"),
+              flush=True)
+        if kind in ("end", "dropped"):
+            ended = kind == "end"
+            break
+    print("ended", "yes" if ended else "no", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["collect", "stall"])
+    p.add_argument("mode", choices=["collect", "stall", "record"])
     p.add_argument("url")
     p.add_argument("--every", type=int, default=1000)
     p.add_argument("--stall", type=float, default=10)
@@ -167,6 +192,8 @@ def main():
     args = p.parse_args()
     if args.mode == "collect":
         collect(args)
+    elif args.mode == "record":
+        record(args)
     else:
         stall(args)
 
