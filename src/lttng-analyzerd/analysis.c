@@ -1069,6 +1069,14 @@ static void fill_view(struct lta_analyses *m, struct analysis *a,
 	}
 }
 
+int lta_analyses_is_running(struct lta_analyses *m, int64_t id)
+{
+	struct analysis *a = find(m, id);
+
+	put(m, a);
+	return a != NULL;
+}
+
 int lta_analyses_get(struct lta_analyses *m, int64_t id,
 		     struct lta_analysis_view *view)
 {

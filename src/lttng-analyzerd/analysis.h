@@ -203,6 +203,12 @@ int lta_analyses_stop(struct lta_analyses *m, int64_t id);
  */
 int lta_analyses_delete(struct lta_analyses *m, int64_t id);
 
+/*
+ * Whether a worker works on analysis ID now: 1 yes, 0 no (stored, or
+ * unknown). Cheap (no store read): for callers that ask often.
+ */
+int lta_analyses_is_running(struct lta_analyses *m, int64_t id);
+
 /* Fills VIEW for ID (running or stored). Returns 0 or -ENOENT. */
 int lta_analyses_get(struct lta_analyses *m, int64_t id,
 		     struct lta_analysis_view *view);

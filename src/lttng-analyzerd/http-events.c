@@ -245,9 +245,15 @@ static int refill(struct event_stream *s)
 		s->ending = true;
 		return 0;
 	}
-	/* Read before the events: it ended, and all of it is in the store. */
+	/*
+	 * Asked before the events are read: when no worker runs it, its
+	 * final status and every event are in the store (the daemon writes
+	 * the final row before it forgets the worker). A cheap look: the
+	 * full view (a snapshot to decode) only once, for the end event.
+	 */
 	if (s->analysis > 0) {
-		ended = analysis_ended(s, status, sizeof(status));
+		ended = !lta_analyses_is_running(s->http->context.analyses,
+						 s->analysis);
 	}
 	do {
 		int64_t before = s->cursor;
@@ -269,6 +275,7 @@ static int refill(struct event_stream *s)
 		return 0;
 	}
 	if (ended) {
+		analysis_ended(s, status, sizeof(status));
 		snprintf(data, sizeof(data),
 			 "{\"reason\":\"analysis ended\",\"status\":\"%s\"}",
 			 status);

@@ -24,6 +24,9 @@
 #include "http-internal.h"
 #include "store/store.h"
 
+/* At a stop, the streams have this long to end cleanly. */
+#define STOP_GRACE_MS 1000
+
 struct live_stream {
 	struct lta_http_live *live;
 	struct MHD_Connection *connection;
@@ -160,6 +163,28 @@ void lta_http_live_stop(struct lta_http_live *live)
 		pthread_join(live->thread, NULL);
 		live->started = false;
 	}
+	/*
+	 * The streams, resumed, send their end event and the end of their
+	 * chunked body; give them STOP_GRACE_MS to, so that a client sees a
+	 * clean end (one that does not read is cut by the server's stop).
+	 */
+	{
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_GRACE_MS / 1000;
+		until.tv_nsec += (long)(STOP_GRACE_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_nsec -= 1000000000L;
+			until.tv_sec++;
+		}
+		pthread_mutex_lock(&live->lock);
+		while (live->streams > 0 &&
+		       pthread_cond_timedwait(&live->wake, &live->lock,
+					      &until) == 0) {
+		}
+		pthread_mutex_unlock(&live->lock);
+	}
 }
 
 void lta_http_live_destroy(struct lta_http_live *live)
@@ -238,6 +263,9 @@ static void live_free(void *cls)
 		}
 	}
 	live->streams--;
+	if (live->stopping) {
+		pthread_cond_broadcast(&live->wake);
+	}
 	pthread_mutex_unlock(&live->lock);
 	s->fn_free(s->cls);
 	free(s);

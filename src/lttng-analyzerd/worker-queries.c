@@ -15,18 +15,30 @@
 #include "queries.h"
 #include "window/window.h"
 
-struct query {
-	int64_t id;
+/*
+ * A window set and the queries it evaluates: those there when the
+ * analysis began share one set (one watermark update per event for all),
+ * a query registered later has a set of its own (its own first time).
+ */
+struct group {
 	struct lta_worker_queries *owner;
-	struct lta_window_set *set; /* Owned; NULL once deleted. */
-	uint32_t window_query;	    /* Its id in the set. */
-	bool syscalls;
+	struct lta_window_set *set; /* Owned; NULL once all are deleted. */
+	struct query **members;	    /* By their id in the set; borrowed. */
+	size_t count, cap, live;    /* Members, room, those not deleted. */
+	bool requests;		    /* A member counts requests. */
 	/*
 	 * Windows starting before this are not stored: the first time it
-	 * saw, for a query that came after the analysis had begun (-1 until
-	 * then); INT64_MIN for one there from the start.
+	 * saw, for queries that came after the analysis had begun (-1 until
+	 * then); INT64_MIN for those there from the start.
 	 */
 	int64_t first_ts;
+};
+
+struct query {
+	int64_t id;
+	struct group *group;   /* Borrowed (the owner's). */
+	uint32_t window_query; /* Its id in the group's set. */
+	bool deleted;
 };
 
 struct lta_worker_queries {
@@ -35,22 +47,46 @@ struct lta_worker_queries {
 	int64_t analysis;
 	struct query **queries; /* Owned, by id (each owned). */
 	size_t count, cap;
-	int64_t last_id; /* The newest query read. */
-	bool fed;	 /* The pipeline or the segmenter fed us. */
+	struct group **groups; /* Owned (each owned). */
+	size_t group_count, group_cap;
+	bool fed; /* The pipeline or the segmenter fed us. */
 	struct lta_strbuf data, histogram;
-	uint64_t windows, failed;
+	uint64_t windows;
 };
 
-/* A closed window: stored, unless it began before the query saw time. */
+static int grow(void **array, size_t *cap, size_t count, size_t size)
+{
+	void *p;
+	size_t n;
+
+	if (count < *cap) {
+		return 0;
+	}
+	n = *cap ? *cap * 2 : 4;
+	p = realloc(*array, n * size);
+	if (!p) {
+		return -ENOMEM;
+	}
+	*array = p;
+	*cap = n;
+	return 0;
+}
+
+/* A closed window: stored, unless it began before its query saw time. */
 static int on_closed(const struct lta_window_closed *closed, void *user_data)
 {
-	struct query *qr = user_data;
-	struct lta_worker_queries *q = qr->owner;
+	struct group *g = user_data;
+	struct lta_worker_queries *q = g->owner;
 	struct lta_window_closed c = *closed;
+	struct query *qr;
 	char *cut;
 	int ret;
 
-	if (qr->first_ts == -1 || c.start < qr->first_ts) {
+	if (c.query >= g->count) {
+		return 0;
+	}
+	qr = g->members[c.query];
+	if (qr->deleted || g->first_ts == -1 || c.start < g->first_ts) {
 		return 0;
 	}
 	c.query = (uint32_t)qr->id;
@@ -116,7 +152,7 @@ static void log_counters(struct lta_worker_queries *q, const struct query *qr,
 			 const char *why)
 {
 	const struct lta_window_counters *c =
-		lta_window_set_counters(qr->set, qr->window_query);
+		lta_window_set_counters(qr->group->set, qr->window_query);
 
 	if (!c) {
 		return;
@@ -135,20 +171,54 @@ static void log_counters(struct lta_worker_queries *q, const struct query *qr,
 
 static void stop(struct lta_worker_queries *q, struct query *qr)
 {
-	if (!qr->set) {
+	struct group *g = qr->group;
+
+	if (qr->deleted || !g->set) {
 		return;
 	}
 	log_counters(q, qr, "stopped");
-	lta_window_set_destroy(qr->set);
-	qr->set = NULL;
+	qr->deleted = true;
+	if (--g->live == 0) {
+		/* Its last query: the set goes (the others keep theirs). */
+		lta_window_set_destroy(g->set);
+		g->set = NULL;
+	}
 	LTA_LOGI("Query stopped: analysis=%lld, query=%lld",
 		 (long long)q->analysis, (long long)qr->id);
+}
+
+/* The group a new query joins: the shared one before any event, else new. */
+static struct group *group_for(struct lta_worker_queries *q)
+{
+	struct group *g;
+
+	if (!q->fed && q->group_count) {
+		return q->groups[0];
+	}
+	if (grow((void **)&q->groups, &q->group_cap, q->group_count,
+		 sizeof(*q->groups))) {
+		return NULL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		return NULL;
+	}
+	g->owner = q;
+	g->first_ts = q->fed ? -1 : INT64_MIN;
+	g->set = lta_window_set_create(on_closed, g);
+	if (!g->set) {
+		free(g);
+		return NULL;
+	}
+	q->groups[q->group_count++] = g;
+	return g;
 }
 
 static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 {
 	struct lta_window_query wq;
-	struct query *qr;
+	struct query *qr = NULL;
+	struct group *g;
 	char error[256];
 	json_t *spec;
 	int ret;
@@ -162,42 +232,30 @@ static int add(struct lta_worker_queries *q, const struct lta_store_query *sq)
 		json_decref(spec);
 		return 0;
 	}
-	if (q->count == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 4;
-		struct query **queries =
-			realloc(q->queries, cap * sizeof(*queries));
-
-		if (!queries) {
-			json_decref(spec);
-			return -ENOMEM;
-		}
-		q->queries = queries;
-		q->cap = cap;
-	}
-	/* Its own allocation: its set keeps a pointer to it. */
-	qr = calloc(1, sizeof(*qr));
-	if (!qr) {
+	g = group_for(q);
+	if (!g ||
+	    grow((void **)&q->queries, &q->cap, q->count,
+		 sizeof(*q->queries)) ||
+	    grow((void **)&g->members, &g->cap, g->count,
+		 sizeof(*g->members)) ||
+	    !(qr = calloc(1, sizeof(*qr)))) {
 		json_decref(spec);
 		return -ENOMEM;
 	}
-	qr->id = sq->id;
-	qr->owner = q;
-	qr->first_ts = q->fed ? -1 : INT64_MIN;
-	qr->syscalls = wq.stream == LTA_WINDOW_STREAM_SYSCALLS;
-	qr->set = lta_window_set_create(on_closed, qr);
-	ret = qr->set ? lta_window_set_add(qr->set, &wq) : -ENOMEM;
+	ret = lta_window_set_add(g->set, &wq);
+	json_decref(spec);
 	if (ret < 0) {
-		bool no_memory = !qr->set;
-
-		lta_window_set_destroy(qr->set);
 		free(qr);
-		json_decref(spec);
 		LTA_LOGE("Query left out: analysis=%lld, query=%lld",
 			 (long long)q->analysis, (long long)sq->id);
-		return no_memory ? -ENOMEM : 0;
+		return ret == -ENOMEM ? ret : 0;
 	}
-	json_decref(spec);
+	qr->id = sq->id;
+	qr->group = g;
 	qr->window_query = (uint32_t)ret;
+	g->members[g->count++] = qr;
+	g->live++;
+	g->requests |= wq.stream == LTA_WINDOW_STREAM_REQUESTS;
 	q->queries[q->count++] = qr;
 	LTA_LOGI("Query started: analysis=%lld, query=%lld, spec=%s",
 		 (long long)q->analysis, (long long)sq->id, sq->spec);
@@ -208,32 +266,27 @@ static int on_query(const struct lta_store_query *sq, void *user_data)
 {
 	struct lta_worker_queries *q = user_data;
 	struct query *known = find(q, sq->id);
-	int ret = 0;
 
 	if (sq->deleted) {
 		if (known) {
 			stop(q, known);
 		}
-	} else if (!known) {
-		ret = add(q, sq);
+		return 0;
 	}
-	if (sq->id > q->last_id) {
-		q->last_id = sq->id;
-	}
-	return ret;
+	return known ? 0 : add(q, sq);
 }
 
 int lta_worker_queries_refresh(struct lta_worker_queries *q)
 {
-	/* Deletions can touch any query: read them all (a handful). */
+	/* Deletions can touch any query: read them all (64 at most). */
 	return lta_store_queries(q->store, q->analysis, 0, true, on_query, q);
 }
 
-/* Marks the first time QR saw (its earlier windows are partial). */
-static inline void saw(struct query *qr, int64_t ts)
+/* Marks the first time G saw (its earlier windows are partial). */
+static inline void saw(struct group *g, int64_t ts)
 {
-	if (qr->first_ts == -1 && ts >= 0) {
-		qr->first_ts = ts;
+	if (g->first_ts == -1 && ts >= 0) {
+		g->first_ts = ts;
 	}
 }
 
@@ -243,15 +296,15 @@ int lta_worker_queries_request(struct lta_worker_queries *q,
 	size_t i;
 
 	q->fed = true;
-	for (i = 0; i < q->count; i++) {
-		struct query *qr = q->queries[i];
+	for (i = 0; i < q->group_count; i++) {
+		struct group *g = q->groups[i];
 		int ret;
 
-		if (!qr->set || qr->syscalls) {
+		if (!g->set || !g->requests) {
 			continue;
 		}
-		saw(qr, request->end);
-		ret = lta_window_set_request(qr->set, request);
+		saw(g, request->end);
+		ret = lta_window_set_request(g->set, request);
 		if (ret) {
 			return ret < 0 ? ret : 0;
 		}
@@ -260,9 +313,9 @@ int lta_worker_queries_request(struct lta_worker_queries *q,
 }
 
 /*
- * Every event moves every query's watermark, as lta_window_consumer()
- * does for the command: the daemon closes the same windows at the same
- * events, and counts the same late events, as `lttng-analyzer windows`.
+ * Every event moves every set's watermark, as lta_window_consumer() does
+ * for the command: the daemon closes the same windows at the same events,
+ * and counts the same late events, as `lttng-analyzer windows`.
  */
 static int feed(void *state, const struct lta_event *event,
 		struct lta_thread *thread, unsigned slot)
@@ -273,15 +326,15 @@ static int feed(void *state, const struct lta_event *event,
 	(void)thread;
 	(void)slot;
 	q->fed = true;
-	for (i = 0; i < q->count; i++) {
-		struct query *qr = q->queries[i];
+	for (i = 0; i < q->group_count; i++) {
+		struct group *g = q->groups[i];
 		int ret;
 
-		if (!qr->set) {
+		if (!g->set) {
 			continue;
 		}
-		saw(qr, event->ts);
-		ret = lta_window_set_syscall(qr->set, event);
+		saw(g, event->ts);
+		ret = lta_window_set_syscall(g->set, event);
 		if (ret < 0) {
 			return ret;
 		}
@@ -295,14 +348,15 @@ static int tick(void *state, int64_t ts)
 	size_t i;
 
 	q->fed = true;
-	for (i = 0; i < q->count; i++) {
+	for (i = 0; i < q->group_count; i++) {
+		struct group *g = q->groups[i];
 		int ret;
 
-		if (!q->queries[i]->set) {
+		if (!g->set) {
 			continue;
 		}
-		saw(q->queries[i], ts);
-		ret = lta_window_set_tick(q->queries[i]->set, ts);
+		saw(g, ts);
+		ret = lta_window_set_tick(g->set, ts);
 		if (ret < 0) {
 			return ret;
 		}
@@ -315,17 +369,21 @@ static int flush(void *state)
 	struct lta_worker_queries *q = state;
 	size_t i;
 
-	for (i = 0; i < q->count; i++) {
+	for (i = 0; i < q->group_count; i++) {
 		int ret;
 
-		if (!q->queries[i]->set) {
+		if (!q->groups[i]->set) {
 			continue;
 		}
-		ret = lta_window_set_flush(q->queries[i]->set);
+		ret = lta_window_set_flush(q->groups[i]->set);
 		if (ret < 0) {
 			return ret;
 		}
-		log_counters(q, q->queries[i], "end of input");
+	}
+	for (i = 0; i < q->count; i++) {
+		if (!q->queries[i]->deleted) {
+			log_counters(q, q->queries[i], "end of input");
+		}
 	}
 	return 0;
 }
@@ -350,10 +408,10 @@ int lta_worker_queries_report(struct lta_worker_queries *q)
 		const struct lta_window_counters *c;
 		int ret;
 
-		if (!qr->set) {
+		if (qr->deleted) {
 			continue;
 		}
-		c = lta_window_set_counters(qr->set, qr->window_query);
+		c = lta_window_set_counters(qr->group->set, qr->window_query);
 		lta_strbuf_clear(&q->data);
 		lta_strbuf_printf(
 			&q->data,
@@ -400,10 +458,15 @@ void lta_worker_queries_destroy(struct lta_worker_queries *q)
 	if (!q) {
 		return;
 	}
+	for (i = 0; i < q->group_count; i++) {
+		lta_window_set_destroy(q->groups[i]->set);
+		free(q->groups[i]->members);
+		free(q->groups[i]);
+	}
 	for (i = 0; i < q->count; i++) {
-		lta_window_set_destroy(q->queries[i]->set);
 		free(q->queries[i]);
 	}
+	free(q->groups);
 	free(q->queries);
 	lta_strbuf_fini(&q->data);
 	lta_strbuf_fini(&q->histogram);

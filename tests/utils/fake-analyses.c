@@ -213,6 +213,16 @@ int lta_analyses_delete(struct lta_analyses *m, int64_t id)
 	return ret;
 }
 
+int lta_analyses_is_running(struct lta_analyses *m, int64_t id)
+{
+	int running;
+
+	pthread_mutex_lock(&m->lock);
+	running = slot_of(m, id) >= 0;
+	pthread_mutex_unlock(&m->lock);
+	return running;
+}
+
 static void fill_view(struct lta_analyses *m,
 		      const struct lta_store_analysis *a,
 		      struct lta_analysis_view *view)
