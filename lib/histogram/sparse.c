@@ -346,3 +346,81 @@ error:
 	lta_sparse_histogram_fini(h);
 	return ret;
 }
+
+/* --- the recorder ------------------------------------------------------- */
+
+void lta_sparse_recorder_init(struct lta_sparse_recorder *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void lta_sparse_recorder_fini(struct lta_sparse_recorder *r)
+{
+	size_t i;
+
+	for (i = 0; i < LTA_SPARSE_RECORDER_CHUNKS; i++) {
+		free(r->chunks[i]);
+	}
+	lta_sparse_recorder_init(r);
+}
+
+int lta_sparse_recorder_record(struct lta_sparse_recorder *r, int64_t value)
+{
+	uint32_t index, chunk;
+
+	if (value < 0) {
+		value = 0;
+	}
+	index = lta_sparse_histogram_index(value);
+	chunk = index / LTA_SPARSE_RECORDER_CHUNK;
+	if (!r->chunks[chunk]) {
+		r->chunks[chunk] = calloc(LTA_SPARSE_RECORDER_CHUNK,
+					  sizeof(*r->chunks[chunk]));
+		if (!r->chunks[chunk]) {
+			return -ENOMEM;
+		}
+	}
+	r->chunks[chunk][index % LTA_SPARSE_RECORDER_CHUNK]++;
+	if (r->count == 0 || value < r->min) {
+		r->min = value;
+	}
+	if (r->count == 0 || value > r->max) {
+		r->max = value;
+	}
+	r->count++;
+	r->sum += (uint64_t)value;
+	return 0;
+}
+
+int lta_sparse_recorder_finish(const struct lta_sparse_recorder *r,
+			       struct lta_sparse_histogram *h)
+{
+	uint32_t c, i, used = 0;
+
+	for (c = 0; c < LTA_SPARSE_RECORDER_CHUNKS; c++) {
+		for (i = 0; r->chunks[c] && i < LTA_SPARSE_RECORDER_CHUNK;
+		     i++) {
+			used += r->chunks[c][i] != 0;
+		}
+	}
+	if (used && reserve(h, used)) {
+		return -ENOMEM;
+	}
+	/* By chunk, then within it: indices increase, no search needed. */
+	for (c = 0; c < LTA_SPARSE_RECORDER_CHUNKS; c++) {
+		for (i = 0; r->chunks[c] && i < LTA_SPARSE_RECORDER_CHUNK;
+		     i++) {
+			if (r->chunks[c][i]) {
+				h->buckets[h->used].index =
+					c * LTA_SPARSE_RECORDER_CHUNK + i;
+				h->buckets[h->used].count = r->chunks[c][i];
+				h->used++;
+			}
+		}
+	}
+	h->count = r->count;
+	h->sum = r->sum;
+	h->min = r->count ? r->min : 0;
+	h->max = r->count ? r->max : 0;
+	return 0;
+}

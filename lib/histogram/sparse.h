@@ -118,4 +118,43 @@ void lta_sparse_histogram_encode(const struct lta_sparse_histogram *h,
 int lta_sparse_histogram_decode(struct lta_sparse_histogram *h,
 				const char *text);
 
+/*
+ * A histogram being recorded, O(1) per value: the same buckets, counted in
+ * dense chunks of 64 (allocated when a value first reaches one), with the
+ * exact count, minimum, maximum and sum; lta_sparse_recorder_finish() makes
+ * the sparse histogram of what it holds (the same as recording each value
+ * in one directly, without a search per value). For the windows, where
+ * every event is recorded in one histogram or more while the window is
+ * open. About 0.5 KiB plus 0.5 KiB per chunk in use. Not thread-safe.
+ */
+#define LTA_SPARSE_RECORDER_CHUNK 64
+#define LTA_SPARSE_RECORDER_CHUNKS \
+	(LTA_SPARSE_HISTOGRAM_BUCKETS / LTA_SPARSE_RECORDER_CHUNK)
+
+struct lta_sparse_recorder {
+	uint64_t *chunks[LTA_SPARSE_RECORDER_CHUNKS]; /* Owned; NULL: empty. */
+	uint64_t count;
+	uint64_t sum;
+	int64_t min, max;
+};
+
+/* Equivalent to zeroing R. */
+void lta_sparse_recorder_init(struct lta_sparse_recorder *r);
+
+/* Frees R's chunks; R is then empty. */
+void lta_sparse_recorder_fini(struct lta_sparse_recorder *r);
+
+/*
+ * Counts VALUE (negative values count as 0). Returns 0, or -ENOMEM (R is
+ * then unchanged).
+ */
+int lta_sparse_recorder_record(struct lta_sparse_recorder *r, int64_t value);
+
+/*
+ * Sets H (initialised, empty) to the histogram of R's values. Returns 0, or
+ * -ENOMEM (H then empty).
+ */
+int lta_sparse_recorder_finish(const struct lta_sparse_recorder *r,
+			       struct lta_sparse_histogram *h);
+
 #endif /* LTA_HISTOGRAM_SPARSE_H */

@@ -19,7 +19,8 @@ struct group {
 	uint64_t count;
 	uint64_t bytes;
 	uint64_t errors;
-	struct lta_sparse_histogram latency;
+	/* O(1) per event while open; a sparse histogram when closed. */
+	struct lta_sparse_recorder latency;
 };
 
 /* An open window of one query. */
@@ -181,7 +182,7 @@ nomem:
 
 static void group_destroy(struct group *g)
 {
-	lta_sparse_histogram_fini(&g->latency);
+	lta_sparse_recorder_fini(&g->latency);
 	free(g->strings);
 	free(g);
 }
@@ -221,7 +222,19 @@ static int close_window(struct lta_window_set *set, uint32_t qi,
 	qsort(w->groups, w->group_count, sizeof(*w->groups), compare_groups);
 	for (i = 0; i < w->group_count; i++) {
 		const struct group *g = w->groups[i];
-		struct lta_window_closed c = {
+		struct lta_sparse_histogram latency;
+		struct lta_window_closed c;
+		int r;
+
+		lta_sparse_histogram_init(&latency);
+		if (lta_sparse_recorder_finish(&g->latency, &latency)) {
+			lta_sparse_histogram_fini(&latency);
+			if (!ret) {
+				ret = -ENOMEM;
+			}
+			continue;
+		}
+		c = (struct lta_window_closed){
 			.query = qi,
 			.start = w->start,
 			.end = w->start + q->range,
@@ -230,14 +243,12 @@ static int close_window(struct lta_window_set *set, uint32_t qi,
 			.rate = (double)g->count / ((double)q->range / 1e9),
 			.bytes = g->bytes,
 			.errors = g->errors,
-			.latency = &g->latency,
-			.p50 = lta_sparse_histogram_percentile(&g->latency, 50),
-			.p90 = lta_sparse_histogram_percentile(&g->latency, 90),
-			.p99 = lta_sparse_histogram_percentile(&g->latency, 99),
-			.max = g->latency.max,
+			.latency = &latency,
+			.p50 = lta_sparse_histogram_percentile(&latency, 50),
+			.p90 = lta_sparse_histogram_percentile(&latency, 90),
+			.p99 = lta_sparse_histogram_percentile(&latency, 99),
+			.max = latency.max,
 		};
-		int r;
-
 		memcpy(c.keys, g->values, sizeof(c.keys));
 		query->counters.windows_closed++;
 		if (set->on_closed) {
@@ -246,6 +257,7 @@ static int close_window(struct lta_window_set *set, uint32_t qi,
 				ret = r;
 			}
 		}
+		lta_sparse_histogram_fini(&latency);
 	}
 	query->counters.windows_open--;
 	query->counters.groups_open -= w->group_count;
@@ -488,7 +500,7 @@ static int count_item(struct lta_window_set *set, struct query *query,
 			query->counters.refused++;
 			continue;
 		}
-		if (lta_sparse_histogram_record(&g->latency, item->latency)) {
+		if (lta_sparse_recorder_record(&g->latency, item->latency)) {
 			return -ENOMEM;
 		}
 		g->count++;

@@ -497,6 +497,50 @@ static void test_queries(void)
 	   "bad durations rejected");
 }
 
+/* The recorder's histogram is the one recorded value by value. */
+static void test_recorder(void)
+{
+	struct lta_sparse_recorder r;
+	struct lta_sparse_histogram direct, finished;
+	unsigned seed = 777;
+	int i;
+
+	lta_sparse_recorder_init(&r);
+	lta_sparse_histogram_init(&direct);
+	lta_sparse_histogram_init(&finished);
+	is_int(lta_sparse_recorder_finish(&r, &finished), 0,
+	       "recorder: an empty one finishes");
+	ok(finished.count == 0 && finished.used == 0 && finished.max == 0,
+	   "recorder: into an empty histogram");
+	for (i = 0; i < 20000; i++) {
+		int64_t v;
+
+		seed = seed * 1103515245u + 12345u;
+		/* From 0 to 2^40 ns, spread over the octaves, and negatives. */
+		v = (int64_t)(seed >> 4) >> (seed % 29);
+		if (i % 1000 == 0) {
+			v = -v - 1;
+		}
+		if (i == 7) {
+			v = INT64_MAX;
+		}
+		lta_sparse_recorder_record(&r, v);
+		lta_sparse_histogram_record(&direct, v);
+	}
+	is_int(lta_sparse_recorder_finish(&r, &finished), 0,
+	       "recorder: finishes");
+	ok(lta_sparse_histogram_equal(&finished, &direct),
+	   "recorder: the same histogram as recording each value (%u "
+	   "buckets)",
+	   direct.used);
+	is_int(lta_sparse_histogram_percentile(&finished, 99.9),
+	       lta_sparse_histogram_percentile(&direct, 99.9),
+	       "recorder: the same p99.9");
+	lta_sparse_histogram_fini(&finished);
+	lta_sparse_histogram_fini(&direct);
+	lta_sparse_recorder_fini(&r);
+}
+
 static void test_histogram(void)
 {
 	struct lta_sparse_histogram a, b, u, d;
@@ -642,5 +686,6 @@ int main(void)
 	test_syscalls();
 	test_queries();
 	test_histogram();
+	test_recorder();
 	return exit_status();
 }
