@@ -392,6 +392,40 @@ int lta_sparse_recorder_record(struct lta_sparse_recorder *r, int64_t value)
 	return 0;
 }
 
+int lta_sparse_recorder_merge(struct lta_sparse_recorder *into,
+			      const struct lta_sparse_recorder *from)
+{
+	uint32_t c, i;
+
+	if (from->count == 0) {
+		return 0;
+	}
+	for (c = 0; c < LTA_SPARSE_RECORDER_CHUNKS; c++) {
+		if (!from->chunks[c]) {
+			continue;
+		}
+		if (!into->chunks[c]) {
+			into->chunks[c] = calloc(LTA_SPARSE_RECORDER_CHUNK,
+						 sizeof(*into->chunks[c]));
+			if (!into->chunks[c]) {
+				return -ENOMEM;
+			}
+		}
+		for (i = 0; i < LTA_SPARSE_RECORDER_CHUNK; i++) {
+			into->chunks[c][i] += from->chunks[c][i];
+		}
+	}
+	if (into->count == 0 || from->min < into->min) {
+		into->min = from->min;
+	}
+	if (into->count == 0 || from->max > into->max) {
+		into->max = from->max;
+	}
+	into->count += from->count;
+	into->sum += from->sum;
+	return 0;
+}
+
 int lta_sparse_recorder_finish(const struct lta_sparse_recorder *r,
 			       struct lta_sparse_histogram *h)
 {

@@ -151,6 +151,13 @@ void lta_sparse_recorder_fini(struct lta_sparse_recorder *r);
 int lta_sparse_recorder_record(struct lta_sparse_recorder *r, int64_t value);
 
 /*
+ * Adds every value of FROM to INTO. Returns 0, or -ENOMEM (INTO then holds
+ * part of FROM: the caller drops it).
+ */
+int lta_sparse_recorder_merge(struct lta_sparse_recorder *into,
+			      const struct lta_sparse_recorder *from);
+
+/*
  * Sets H (initialised, empty) to the histogram of R's values. Returns 0, or
  * -ENOMEM (H then empty).
  */

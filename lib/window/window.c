@@ -15,6 +15,7 @@ struct group {
 	 * values[] point into it.
 	 */
 	char *strings;
+	size_t strings_size;
 	const char *values[LTA_WINDOW_KEY_COUNT];
 	uint64_t count;
 	uint64_t bytes;
@@ -23,7 +24,12 @@ struct group {
 	struct lta_sparse_recorder latency;
 };
 
-/* An open window of one query. */
+/*
+ * An open pane of one query: the events of [start, start + slide). A
+ * window [s, s + range) is the merge of its range / slide panes (a
+ * tumbling window is its one pane), so that an event costs one update
+ * whatever range / slide ("No pane, no gain", Li et al., 2005).
+ */
 struct window {
 	int64_t start;
 	struct window *next;	 /* Owned: the next open window by start. */
@@ -35,7 +41,13 @@ struct window {
 
 struct query {
 	struct lta_window_query q; /* Strings owned. */
-	struct window *open;	   /* Owned: sorted by start. */
+	struct window *open;	   /* Owned: the panes, sorted by start. */
+	/*
+	 * The start of the next window to close; windows before it are
+	 * closed (handed out, or had no event). Valid once closing began.
+	 */
+	int64_t next_close;
+	bool closing;
 	struct lta_window_counters counters;
 };
 
@@ -208,11 +220,11 @@ static int compare_groups(const void *a, const void *b)
 }
 
 /*
- * Hands out W (the first open window of query QI) group by group, sorted
- * by key, then frees it. Returns the first non-zero value of the callback.
+ * Hands out W, the window [START, START + range) of query QI, group by
+ * group, sorted by key. Returns the first non-zero value of the callback.
  */
-static int close_window(struct lta_window_set *set, uint32_t qi,
-			struct window *w)
+static int emit_window(struct lta_window_set *set, uint32_t qi,
+		       struct window *w, int64_t start)
 {
 	struct query *query = &set->queries[qi];
 	const struct lta_window_query *q = &query->q;
@@ -236,8 +248,8 @@ static int close_window(struct lta_window_set *set, uint32_t qi,
 		}
 		c = (struct lta_window_closed){
 			.query = qi,
-			.start = w->start,
-			.end = w->start + q->range,
+			.start = start,
+			.end = start + q->range,
 			.group = g->strings,
 			.count = g->count,
 			.rate = (double)g->count / ((double)q->range / 1e9),
@@ -259,9 +271,120 @@ static int close_window(struct lta_window_set *set, uint32_t qi,
 		}
 		lta_sparse_histogram_fini(&latency);
 	}
+	return ret;
+}
+
+/* Frees the first pane of QUERY. */
+static void drop_first_pane(struct query *query)
+{
+	struct window *w = query->open;
+
+	query->open = w->next;
 	query->counters.windows_open--;
 	query->counters.groups_open -= w->group_count;
 	window_destroy(w);
+}
+
+static struct group *group_new(const char *strings, size_t size,
+			       const char *const *values, uint64_t hash);
+
+/*
+ * Merges into M the groups of the panes of QUERY in [START, START +
+ * range), the first come first (a group past max_groups is refused: its
+ * events counted in refused). Returns 0 or -ENOMEM.
+ */
+static int merge_panes(struct query *query, int64_t start, struct window *m)
+{
+	const struct lta_window_query *q = &query->q;
+	struct window *p;
+	uint32_t i;
+
+	for (p = query->open; p && p->start < start + q->range; p = p->next) {
+		for (i = 0; i < p->group_count; i++) {
+			const struct group *g = p->groups[i];
+			struct group *mg = lta_htable_get(&m->table, g->hash);
+
+			while (mg && strcmp(mg->strings, g->strings) != 0) {
+				mg = mg->next_same;
+			}
+			if (!mg) {
+				if (m->group_count >= q->max_groups) {
+					query->counters.refused += g->count;
+					continue;
+				}
+				if (m->group_count == m->group_alloc) {
+					uint32_t alloc =
+						m->group_alloc
+							? m->group_alloc * 2
+							: 4;
+					struct group **groups = realloc(
+						m->groups,
+						alloc * sizeof(*groups));
+
+					if (!groups) {
+						return -ENOMEM;
+					}
+					m->groups = groups;
+					m->group_alloc = alloc;
+				}
+				mg = group_new(g->strings, g->strings_size,
+					       g->values, g->hash);
+				if (!mg) {
+					return -ENOMEM;
+				}
+				mg->next_same =
+					lta_htable_get(&m->table, g->hash);
+				if (lta_htable_put(&m->table, g->hash, mg)) {
+					group_destroy(mg);
+					return -ENOMEM;
+				}
+				m->groups[m->group_count++] = mg;
+			}
+			mg->count += g->count;
+			mg->bytes += g->bytes;
+			mg->errors += g->errors;
+			if (lta_sparse_recorder_merge(&mg->latency,
+						      &g->latency)) {
+				return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Closes the window of query QI starting at START (it holds the first
+ * pane): hands it out, then frees the panes no later window holds.
+ */
+static int close_window(struct lta_window_set *set, uint32_t qi, int64_t start)
+{
+	struct query *query = &set->queries[qi];
+	const struct lta_window_query *q = &query->q;
+	struct window merged = { .start = start };
+	int ret;
+
+	if (q->range == q->slide) {
+		/* Tumbling: the window is its pane. */
+		ret = emit_window(set, qi, query->open, start);
+	} else {
+		ret = lta_htable_init(&merged.table, 16);
+		if (ret == 0) {
+			ret = merge_panes(query, start, &merged);
+		}
+		if (ret == 0) {
+			ret = emit_window(set, qi, &merged, start);
+		}
+		for (uint32_t i = 0; i < merged.group_count; i++) {
+			group_destroy(merged.groups[i]);
+		}
+		free(merged.groups);
+		lta_htable_fini(&merged.table);
+	}
+	while (query->open && query->open->start < start + q->slide) {
+		drop_first_pane(query);
+	}
+	query->next_close = start + q->slide;
+	query->closing = true;
 	return ret;
 }
 
@@ -281,9 +404,19 @@ static int64_t watermark(const struct lta_window_set *set,
 	return set->max_ts - query->q.grace;
 }
 
+/* Floor of A / B for B > 0, whatever A's sign. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 /*
- * Closes, in order, every window the watermark passed. Stops after a
- * window for which the callback returned non-zero, and returns that.
+ * Closes, in order, every window the watermark passed that holds an
+ * event (the first one holding the first pane, or the next one to close).
+ * Stops after a window for which the callback returned non-zero, and
+ * returns that.
  */
 static int close_passed(struct lta_window_set *set)
 {
@@ -291,17 +424,38 @@ static int close_passed(struct lta_window_set *set)
 
 	for (qi = 0; qi < set->query_count; qi++) {
 		struct query *query = &set->queries[qi];
+		const struct lta_window_query *q = &query->q;
 		int64_t wm = watermark(set, query);
 
-		while (query->open &&
-		       query->open->start + query->q.range <= wm) {
-			struct window *w = query->open;
+		while (query->open) {
+			/* The first window holding the first pane. */
+			int64_t start =
+				query->open->start - q->range + q->slide;
 			int ret;
 
-			query->open = w->next;
-			ret = close_window(set, qi, w);
+			if (query->closing && start < query->next_close) {
+				start = query->next_close;
+			}
+			if (start + q->range > wm) {
+				break;
+			}
+			ret = close_window(set, qi, start);
 			if (ret) {
 				return ret;
+			}
+		}
+		/*
+		 * Every window the watermark passed is closed, held an event
+		 * or not: a late pane made now must not reopen one.
+		 */
+		if (wm > INT64_MIN + q->range && wm < INT64_MAX) {
+			int64_t next =
+				floor_div(wm - q->range, q->slide) * q->slide +
+				q->slide;
+
+			if (!query->closing || next > query->next_close) {
+				query->next_close = next;
+				query->closing = true;
 			}
 		}
 	}
@@ -319,14 +473,6 @@ static int advance(struct lta_window_set *set, int64_t ts)
 		set->seen = true;
 	}
 	return close_passed(set);
-}
-
-/* Floor of A / B for B > 0, whatever A's sign. */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
 /*
@@ -356,6 +502,30 @@ static struct window *window_at(struct query *query, struct window ***link,
 	**link = w;
 	query->counters.windows_open++;
 	return w;
+}
+
+/*
+ * A new empty group: a copy of STRINGS (SIZE bytes: the joined key, then
+ * the values), VALUES pointing into it (NULL for the keys not grouped by).
+ */
+static struct group *group_new(const char *strings, size_t size,
+			       const char *const *values, uint64_t hash)
+{
+	struct group *g = calloc(1, sizeof(*g));
+	unsigned k;
+
+	if (!g || !(g->strings = malloc(size))) {
+		free(g);
+		return NULL;
+	}
+	memcpy(g->strings, strings, size);
+	g->strings_size = size;
+	for (k = 0; k < LTA_WINDOW_KEY_COUNT; k++) {
+		g->values[k] =
+			values[k] ? g->strings + (values[k] - strings) : NULL;
+	}
+	g->hash = hash;
+	return g;
 }
 
 static uint64_t hash_key(const char *s, size_t len)
@@ -403,28 +573,36 @@ static struct group *group_of(struct query *query, struct window *w,
 		w->groups = groups;
 		w->group_alloc = alloc;
 	}
-	for (k = 0; k < LTA_WINDOW_KEY_COUNT; k++) {
-		if (query->q.group_by & LTA_WINDOW_GROUP_BY(k)) {
-			size += strlen(item->values[k]) + 1;
-		}
-	}
-	g = calloc(1, sizeof(*g));
-	if (!g || !(g->strings = malloc(size))) {
-		free(g);
-		return NULL;
-	}
-	memcpy(g->strings, key, key_len + 1);
-	at = key_len + 1;
-	for (k = 0; k < LTA_WINDOW_KEY_COUNT; k++) {
-		if (query->q.group_by & LTA_WINDOW_GROUP_BY(k)) {
-			size_t len = strlen(item->values[k]);
+	{
+		const char *values[LTA_WINDOW_KEY_COUNT] = { NULL };
+		char *strings;
 
-			memcpy(g->strings + at, item->values[k], len + 1);
-			g->values[k] = g->strings + at;
-			at += len + 1;
+		for (k = 0; k < LTA_WINDOW_KEY_COUNT; k++) {
+			if (query->q.group_by & LTA_WINDOW_GROUP_BY(k)) {
+				size += strlen(item->values[k]) + 1;
+			}
+		}
+		strings = malloc(size);
+		if (!strings) {
+			return NULL;
+		}
+		memcpy(strings, key, key_len + 1);
+		at = key_len + 1;
+		for (k = 0; k < LTA_WINDOW_KEY_COUNT; k++) {
+			if (query->q.group_by & LTA_WINDOW_GROUP_BY(k)) {
+				size_t len = strlen(item->values[k]);
+
+				memcpy(strings + at, item->values[k], len + 1);
+				values[k] = strings + at;
+				at += len + 1;
+			}
+		}
+		g = group_new(strings, size, values, hash);
+		free(strings);
+		if (!g) {
+			return NULL;
 		}
 	}
-	g->hash = hash;
 	g->next_same = head;
 	if (lta_htable_put(&w->table, hash, g)) {
 		group_destroy(g);
@@ -466,58 +644,50 @@ static int count_item(struct lta_window_set *set, struct query *query,
 {
 	const struct lta_window_query *q = &query->q;
 	int64_t wm = watermark(set, query);
-	int64_t k, first = floor_div(item->ts - q->range, q->slide) + 1;
-	int64_t last = floor_div(item->ts, q->slide);
-	unsigned counted = 0, closed = 0;
+	int64_t pane = floor_div(item->ts, q->slide) * q->slide;
 	struct window **link = &query->open;
+	struct window *w;
+	struct group *g;
+	bool refused = false;
 	const char *key;
 	uint64_t hash;
 
+	/* The windows holding it start from pane - range + slide to pane. */
+	if (pane + q->range <= wm) {
+		query->counters.late_dropped++;
+		return 0;
+	}
 	if (joined_key(set, query, item)) {
 		return -ENOMEM;
 	}
 	key = set->key.len ? set->key.data : "";
 	hash = hash_key(key, set->key.len);
-	for (k = first; k <= last; k++) {
-		int64_t start = k * q->slide;
-		struct window *w;
-		struct group *g;
-		bool refused = false;
-
-		if (start + q->range <= wm) {
-			closed++;
-			continue;
-		}
-		w = window_at(query, &link, start);
-		if (!w) {
-			return -ENOMEM;
-		}
-		g = group_of(query, w, key, set->key.len, hash, item, &refused);
-		if (!g) {
-			if (!refused) {
-				return -ENOMEM;
-			}
-			query->counters.refused++;
-			continue;
-		}
-		if (lta_sparse_recorder_record(&g->latency, item->latency)) {
-			return -ENOMEM;
-		}
-		g->count++;
-		g->bytes += item->bytes;
-		g->errors += item->error;
-		counted++;
+	w = window_at(query, &link, pane);
+	if (!w) {
+		return -ENOMEM;
 	}
-	if (counted) {
-		query->counters.events++;
-		if (closed) {
-			query->counters.late_partial++;
+	g = group_of(query, w, key, set->key.len, hash, item, &refused);
+	if (!g) {
+		if (!refused) {
+			return -ENOMEM;
 		}
-		if (late) {
-			query->counters.late_accepted++;
-		}
-	} else if (closed) {
-		query->counters.late_dropped++;
+		/* Once per window that would have held it, as before. */
+		query->counters.refused += (uint64_t)(q->range / q->slide);
+		return 0;
+	}
+	if (lta_sparse_recorder_record(&g->latency, item->latency)) {
+		return -ENOMEM;
+	}
+	g->count++;
+	g->bytes += item->bytes;
+	g->errors += item->error;
+	query->counters.events++;
+	if (pane + q->slide <= wm) {
+		/* Its first windows closed: in the others only. */
+		query->counters.late_partial++;
+	}
+	if (late) {
+		query->counters.late_accepted++;
 	}
 	return 0;
 }
