@@ -403,10 +403,13 @@ const state = {
 
 /* --- sessions and analyses ------------------------------------------------ */
 
+let knownAnalyses = [];
+
 async function loadOverview() {
 	try {
 		const a = await api("GET", "/api/v1/analyses");
-		renderAnalyses(a.analyses || []);
+		knownAnalyses = a.analyses || [];
+		renderAnalyses(knownAnalyses);
 	} catch (e) {
 		showError(e, "Listing analyses");
 	}
@@ -453,7 +456,10 @@ function renderSessions(list) {
 			},
 		}, label);
 		const enc = encodeURIComponent(name);
-		const aid = s.analysis ? s.analysis.analysis_id : null;
+		/* Its newest analysis: the one reading its live URL. */
+		const mine = knownAnalyses.filter((a) => a.kind === "live" &&
+			String(a.source).endsWith("/" + name));
+		const aid = mine.length ? mine[mine.length - 1].id : null;
 		return el("tr", { dataset: { name } },
 			el("td", {}, name),
 			el("td", {}, s.state),
@@ -484,8 +490,11 @@ function setupOverviewForms() {
 		try {
 			const r = await change("POST", "/api/v1/sessions", body);
 			showMessage(`Session ${body.name} created` +
-				    (r && r.analysis && r.analysis.analysis_id
-				     ? `, analysis ${r.analysis.analysis_id}` : ""), "ok", 201);
+				    (r && r.analysis_id ? `, analysis ${r.analysis_id}` : ""),
+				    "ok", 201);
+			if (r && r.analysis_id) {
+				$("#msg").dataset.analysis = String(r.analysis_id);
+			}
 		} catch (e) {
 			showError(e, `Creating session ${body.name}`);
 		}
