@@ -178,11 +178,10 @@ void lta_http_get_static(struct lta_http_exchange *x)
 	if (i == FILE_COUNT || !web || !web->content[i]) {
 		lta_http_reply_error(
 			x, MHD_HTTP_NOT_FOUND, "not_found", "%s",
-			!web && i == 0
-				? "The dashboard is not installed (see "
-				  "--web-dir in lttng-analyzerd(8)); the "
-				  "API is under /api/v1."
-				: "No such resource.");
+			!web ? "The dashboard is not installed (see "
+			       "--web-dir in lttng-analyzerd(8)); the "
+			       "API is under /api/v1."
+			     : "The dashboard has no such file.");
 		return;
 	}
 	/* The reply owns its body: a copy of the file kept at start. */
