@@ -1094,7 +1094,7 @@ function renderTimeline(r) {
 			const left = Math.max(0, (Number(c.start_ns) - start) / span * 100);
 			const bar = el("span", {
 				className: "bar", tabIndex: -1,
-				title: `${c.name} at +${fmtDur(Number(c.start_ns) - start)}, ` +
+				title: `${c.name} at ${offset(Number(c.start_ns) - start)}, ` +
 					`${fmtDur(c.duration_ns)}, ret ${c.ret}`,
 			});
 			bar.style.left = left.toFixed(3) + "%";
@@ -1110,6 +1110,11 @@ function renderTimeline(r) {
 	box.dataset.count = String(calls.length);
 }
 
+/* A time relative to the request's start: "+1.2 ms", "−3.8 µs". */
+function offset(ns) {
+	return (ns < 0 ? "−" : "+") + fmtDur(Math.abs(ns));
+}
+
 function renderCalls(r) {
 	const calls = r.calls || [];
 	const start = Number(r.start_ns);
@@ -1118,7 +1123,7 @@ function renderCalls(r) {
 		el("td", { className: "num" }, i + 1),
 		el("td", { className: "num" }, c.tid),
 		el("td", {}, c.name),
-		el("td", { className: "num", title: String(c.start_ns) + " ns" }, "+" + fmtDur(Number(c.start_ns) - start)),
+		el("td", { className: "num", title: String(c.start_ns) + " ns" }, offset(Number(c.start_ns) - start)),
 		el("td", { className: "num" }, fmtDur(c.duration_ns)),
 		el("td", { className: "num" }, c.ret === undefined ? "–" : c.ret),
 		el("td", { className: "args" }, args(c.args)))));
@@ -1185,6 +1190,7 @@ function route() {
 			state.errorCounts = null;
 			state.stats = null;
 			state.component = "";
+			updateComponents();
 			$("#errors tbody").replaceChildren();
 			show("analysis");
 			ensureCharts();
@@ -1199,8 +1205,10 @@ function route() {
 	if ((m = h.match(/^#\/a\/(\d+)\/requests$/))) {
 		const id = Number(m[1]);
 		state.analysis = id;
-		state.requests = { cursors: [0], page: 0, next: null, rows: [] };
 		const p = currentParams();
+		state.requests = {
+			cursors: [p.get("after") || 0], page: 0, next: null, rows: [],
+		};
 		const f = $("#filter-form");
 		f.process.value = p.get("process") || "";
 		f.min_ms.value = p.get("min_duration") ? Number(p.get("min_duration")) / 1e6 : "";
