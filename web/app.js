@@ -672,6 +672,19 @@ function redraw() {
 		: "no window in this range";
 	rf.dataset.requests = String(n);
 
+	/* The request table follows the range and the component too. */
+	const q = new URLSearchParams();
+	if (comp && state.windows.size > 1) {
+		q.set("process", comp);
+	}
+	if (state.range.from) {
+		q.set("from", state.range.from);
+	}
+	if (state.range.to) {
+		q.set("to", state.range.to);
+	}
+	$("#link-requests").href = `#/a/${state.analysis}/requests` + (q.size ? "?" + q : "");
+
 	const ec = state.errorCounts || { InE: 0, CoE: 0, crash: 0, late_ends: 0 };
 	$("#chart-errors").dataset.points = JSON.stringify(ec);
 
@@ -928,6 +941,8 @@ async function loadRequests(id, params) {
 	const r = state.requests;
 	const limit = Number(params.get("limit") || 50);
 	const q = requestQuery(params);
+	const table = $("#requests");
+	table.dataset.loaded = "";
 	q.set("limit", String(limit));
 	q.set("after", String(r.cursors[r.page] || 0));
 	try {
@@ -940,6 +955,8 @@ async function loadRequests(id, params) {
 		r.next = null;
 	}
 	renderRequests(id);
+	/* What the table shows now: tests wait for their own page. */
+	table.dataset.loaded = `${location.hash}|${r.page}`;
 }
 
 function renderRequests(id) {
@@ -1128,6 +1145,7 @@ function renderCalls(r) {
 		el("td", { className: "num" }, c.ret === undefined ? "–" : c.ret),
 		el("td", { className: "args" }, args(c.args)))));
 	$("#calls").dataset.count = String(calls.length);
+	$("#calls").dataset.loaded = location.hash;
 }
 
 /* --- routing -------------------------------------------------------------- */
@@ -1195,8 +1213,8 @@ function route() {
 			show("analysis");
 			ensureCharts();
 			loadAnalysis(id);
+			$("#link-requests").href = `#/a/${id}/requests`;
 		}
-		$("#link-requests").href = `#/a/${id}/requests`;
 		crumbs(id);
 		return;
 	}

@@ -21,7 +21,8 @@
 #   user-space system-call tracer, hangs a service: the CoE error the
 #   live analysis raises appears in the page's error table within 2 s of
 #   being raised (the real live path: relay -> worker -> store -> event
-#   stream -> page); then the page stops and destroys the session.
+#   stream -> page); then the page stops and destroys the session, and
+#   starts an analysis of the recorded trace.
 #   Skipped (with the reason) where LTTng cannot run.
 # Screenshots of each view: $top_builddir/tests/integration/dashboard-screenshots/.
 . "$(dirname "$0")/../utils/test-lib.sh"
@@ -81,7 +82,7 @@ is "$(lta_api GET "/api/v1/analyses/$id" | jq -r .status)" ended "...and ended"
 # The checks print "CHECK 0|1 description" and "# diagnostics".
 export LTAD_URL LTAD_TOKEN
 export DASH_ANALYSIS=$id DASH_SHOTS=$shots DASH_TMP=$tmp DASH_LIVE_SKIP="$live_reason"
-export DASH_SERVER=$server DASH_TRACER_LIB=$lib
+export DASH_SERVER=$server DASH_TRACER_LIB=$lib DASH_TRACE=$trace
 export PYTHONPATH=$top_srcdir/tests/utils
 timeout 600 "$PYTHON" "$top_srcdir/tests/utils/dashboard-check.py" >"$tmp/check.out" 2>"$tmp/check.err"
 status=$?
@@ -94,4 +95,30 @@ while read -r word rest; do
 done <"$tmp/check.out"
 is "$status" 0 "the browser checks ran to their end"
 [ "$status" = 0 ] || sed 's/^/#   /' "$tmp/check.err" | tail -30
+
+# --token-for-reads: the page's files need no token (the page asks for it
+# and sends it), the API does; a daemon without --web-dir has no page.
+lta_daemon_stop
+lta_daemon_start "$tmp/d2" --no-relayd --web-dir="$top_srcdir/web" --token-for-reads ||
+	skip_all "the second daemon does not start"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$LTAD_URL/") $(curl -s -o /dev/null -w '%{http_code}' "$LTAD_URL/static/app.js")" \
+	"200 200" "--token-for-reads: / and /static/app.js without the token: 200"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$LTAD_URL/api/v1/analyses")" 401 \
+	"...the API without it: 401"
+lta_daemon_stop
+installed=$("$LTAD" --help | sed -n 's/^ *\(\/.*\/web\))$/\1/p')
+if [ -f "$installed/index.html" ]; then
+	skip 1 "a dashboard is installed in $installed"
+else
+	lta_daemon_start "$tmp/d3" --no-relayd || skip_all "the third daemon does not start"
+	is "$(curl -s "$LTAD_URL/" | jq -r .error.code)" not_found \
+		"no --web-dir (and nothing in $installed): GET / is the API's 404"
+	lta_daemon_stop
+fi
+lta_daemon_start "$tmp/d4" --no-relayd --web-dir="$tmp/nowhere" >/dev/null 2>&1
+ok "$([ -z "${LTAD_PID:-}" ] || ! kill -0 "$LTAD_PID" 2>/dev/null && echo 0 || echo 1)" \
+	"a --web-dir without the page's files stops the daemon at start"
+grep -q 'Cannot read the dashboard.*index.html' "$tmp/d4/daemon.log"
+ok $? "...naming the file"
+lta_daemon_stop >/dev/null 2>&1
 done_testing

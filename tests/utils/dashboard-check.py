@@ -205,13 +205,14 @@ def offline(b):
         api_ids = [r["id"] for r in api("/api/v1/analyses/%d/requests?%s" % (AID, query))["requests"]]
         b.get(URL + "/#/a/%d/requests?%s" % (AID, query))
         got = b.wait("var t = document.querySelector('#requests');"
-                     "return document.body.dataset.view === 'requests' && "
-                     "t.dataset.ids !== '[]' && JSON.parse(t.dataset.ids)", timeout=10)
+                     "return t.dataset.loaded === arguments[0] && JSON.parse(t.dataset.ids)",
+                     "#/a/%d/requests?%s|0" % (AID, query), timeout=10)
         check(len(api_ids) > 0, "GET requests?%s has rows (%d)" % (query, len(api_ids)))
         same(got, api_ids, "the request table's %s equals GET .../requests?%s" % (label, query))
     first = api("/api/v1/analyses/%d/requests?limit=25" % AID)
     b.get(URL + "/#/a/%d/requests?limit=25" % AID)
-    b.wait("return JSON.parse(document.querySelector('#requests').dataset.ids).length === 25")
+    b.wait("return document.querySelector('#requests').dataset.loaded === arguments[0]",
+           "#/a/%d/requests?limit=25|0" % AID)
     b.click("#page-next")
     nxt = [r["id"] for r in api("/api/v1/analyses/%d/requests?limit=25&after=%d"
                                 % (AID, first["next"]))["requests"]]
@@ -240,8 +241,9 @@ def offline(b):
                key=lambda r: r["duration_ns"])
     rec = api("/api/v1/analyses/%d/requests/%d" % (AID, best["id"]))
     b.get(URL + "/#/a/%d/r/%d" % (AID, best["id"]))
-    count = b.wait("var n = +document.querySelector('#calls').dataset.count; return n > 0 && n",
-                   timeout=10)
+    count = b.wait("var c = document.querySelector('#calls');"
+                   "return c.dataset.loaded === arguments[0] && +c.dataset.count",
+                   "#/a/%d/r/%d" % (AID, best["id"]), timeout=10)
     same(count, len(rec["calls"]), "request %d shows its %d calls" % (best["id"], len(rec["calls"])))
     same(b.js("return document.querySelectorAll('#calls tbody tr').length"), len(rec["calls"]),
          "...one row each")
@@ -380,6 +382,7 @@ def live(b):
                 diag("error %d (%s, %s): raised at trace time %d, in the page %.0f ms later"
                      % (row[0], err[0]["type"], err[0]["origin"], err[0]["raised_ns"], delay_ms))
                 check(delay_ms < 2000, "...within 2 s of being raised (%.0f ms)" % delay_ms)
+            b.js("document.querySelector('#errors').scrollIntoView()")
             shot(b, "live-error")
             b.click('#errors tbody tr[data-id="%d"]' % row[0])
             h = wait_hash(b, r"/requests\?process=")
@@ -413,6 +416,18 @@ def live(b):
          "{Authorization: 'Bearer ' + sessionStorage.getItem('lta-token')}})"
          ".then(r => document.body.dataset.wrongToken = r.status)", "nosuch")
     same(b.wait("return document.body.dataset.wrongToken"), "401", "a wrong token is refused (401)")
+    # Start an analysis of the recorded trace from the page (token set again).
+    b.js("sessionStorage.setItem('lta-token', arguments[0])", TOKEN)
+    b.get(URL + "/#/")
+    b.wait("return document.body.dataset.ready === '1'")
+    b.js("document.querySelector('#analysis-form').source.value = arguments[0]",
+         os.environ["DASH_TRACE"])
+    b.click("#analysis-form button[type=submit]")
+    h = wait_hash(b, r"^#/a/\d+$", timeout=10)
+    nid = int(h.split("/")[-1]) if h else 0
+    st, _, a = http("GET", "/api/v1/analyses/%d" % nid)
+    same([st, a.get("source") if st == 200 else None], [200, os.environ["DASH_TRACE"]],
+         "Start analysis from the page creates it and opens it (%s)" % h)
     return lid
 
 
@@ -421,7 +436,7 @@ def main():
     with Browser(TMP) as b:
         offline(b)
         if LIVE_SKIP:
-            print("SKIP 15 %s" % LIVE_SKIP)
+            print("SKIP 21 %s" % LIVE_SKIP)
         else:
             live(b)
         # The 401s provoked above are logged as network errors: not ours.

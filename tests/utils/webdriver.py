@@ -14,6 +14,7 @@ is ever killed by name.
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,8 +125,21 @@ class Browser:
                                           "value": css})
         return next(iter(v.values()))
 
-    def click(self, css):
-        self.cmd("POST", "/element/%s/click" % self.find(css), {})
+    def click(self, css, timeout=5.0):
+        """Clicks the element CSS selects; a page that re-renders it
+        between the find and the click (stale element) is retried, within
+        TIMEOUT seconds."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.cmd("POST", "/element/%s/click" % self.find(css), {})
+                return
+            except WebDriverError as e:
+                if ("stale element" not in str(e) and
+                        "no such element" not in str(e)) or \
+                        time.time() > deadline:
+                    raise
+            time.sleep(0.05)
 
     def send_keys(self, css, text):
         self.cmd("POST", "/element/%s/value" % self.find(css),
@@ -178,19 +192,25 @@ class Browser:
                 todo.append(c)
         return out
 
-    def browser_memory_kb(self):
+    def browser_memory_kb(self, by_type=False):
         """Proportional set size (PSS, shared pages split) of every
-        chromium process, in KiB: the browser's memory."""
-        total = 0
+        chromium process, in KiB: the browser's memory. BY_TYPE: a dict
+        of it by process type (browser, renderer, gpu-process, utility,
+        zygote...)."""
+        out = {}
         for pid in self.browser_pids():
             try:
+                # chromium rewrites its argv (one string): search it.
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    m = re.search(rb"--type=([\w-]+)", f.read())
+                kind = m.group(1).decode() if m else "browser"
                 with open("/proc/%d/smaps_rollup" % pid) as f:
                     for line in f:
                         if line.startswith("Pss:"):
-                            total += int(line.split()[1])
+                            out[kind] = out.get(kind, 0) + int(line.split()[1])
             except OSError:
                 pass
-        return total
+        return out if by_type else sum(out.values())
 
     def close(self):
         try:
