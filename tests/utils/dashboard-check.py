@@ -12,7 +12,9 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
+import threading
 import sys
 import time
 import urllib.error
@@ -176,6 +178,9 @@ def offline(b):
                  "Chart.getChart(document.querySelector('#chart-latency canvas'))"
                  ".data.datasets.map(d => d.data.length)")
     same(drawn, [len(want)] * 3, "Chart.js draws p50, p90 and p99 with one point per window")
+    same(b.wait("var s = document.querySelector('#conn').dataset.state;"
+                "return s === 'ended' && s", timeout=10), "ended",
+         "the stream of an ended analysis shows 'ended'")
     rows = b.js("return [...document.querySelectorAll('#errors tbody tr')].map(r => +r.dataset.id)")
     errs = api("/api/v1/analyses/%d/errors?limit=200" % AID)["errors"]
     same(sorted(rows), sorted(e["id"] for e in errs), "the error table lists /errors")
@@ -267,6 +272,77 @@ def offline(b):
 
 # --- live: sessions from the page, an error raised while it runs ----------
 
+class Proxy:
+    """A TCP proxy to the daemon on a port of its own; cut(True) closes
+    every connection and refuses (closes at once) new ones until
+    cut(False)."""
+
+    def __init__(self, target):
+        self.target = target
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.socks = []
+        self.lock = threading.Lock()
+        self.refuse = False
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.closed:
+            try:
+                c, _ = self.server.accept()
+            except OSError:
+                return
+            if self.refuse:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.socks += [c, u]
+            for a, z in ((c, u), (u, c)):
+                threading.Thread(target=self.pipe, args=(a, z), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, z):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                z.sendall(d)
+        except OSError:
+            pass
+        for s in (a, z):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self, on):
+        self.refuse = on
+        if on:
+            with self.lock:
+                socks, self.socks = self.socks, []
+            for s in socks:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self):
+        self.closed = True
+        self.cut(True)
+        self.server.close()
+
+
 def start(args, env, out):
     f = open(out, "w")
     p = subprocess.Popen(args, env=env, stdout=f, stderr=subprocess.STDOUT)
@@ -352,6 +428,27 @@ def live(b):
         state = b.wait("var s = document.querySelector('#conn').dataset.state;"
                        "return s === 'live' && s", timeout=20)
         same(state, "live", "the page's event stream is live")
+        # The connection cut (through a proxy of ours that drops every
+        # connection, then refuses new ones for a while): the page says
+        # so, and resumes by itself.
+        proxy = Proxy(int(URL.rsplit(":", 1)[1]))
+        try:
+            b.get("http://127.0.0.1:%d/#/a/%d" % (proxy.port, lid))
+            state = b.wait("var s = document.querySelector('#conn').dataset.state;"
+                           "return s === 'live' && s", timeout=20)
+            same(state, "live", "through a proxy: live")
+            proxy.cut(True)
+            state = b.wait("var s = document.querySelector('#conn').dataset.state;"
+                           "return s !== 'live' && s", timeout=10)
+            same(state, "reconnecting", "the connection cut: the page shows 'reconnecting'")
+            proxy.cut(False)
+            state = b.wait("var s = document.querySelector('#conn').dataset.state;"
+                           "return s === 'live' && s", timeout=10)
+            same(state, "live", "...and 'live' again once the daemon is reachable")
+        finally:
+            proxy.close()
+        b.get(URL + "/#/a/%d" % lid)
+        b.wait("return document.querySelector('#conn').dataset.state === 'live'", timeout=20)
         env = dict(os.environ)
         env["LTTNG_UST_REGISTER_TIMEOUT"] = "-1"
         backend, bport = start([os.environ["DASH_SERVER"], "backend", "--port", "0"],
@@ -436,7 +533,7 @@ def main():
     with Browser(TMP) as b:
         offline(b)
         if LIVE_SKIP:
-            print("SKIP 21 %s" % LIVE_SKIP)
+            print("SKIP 24 %s" % LIVE_SKIP)
         else:
             live(b)
         # The 401s provoked above are logged as network errors: not ours.
