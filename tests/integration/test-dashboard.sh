@@ -13,15 +13,19 @@
 #   (ids in order), the next page and a filtered one too; keyboard
 #   navigation opens the row it reached; an opened request shows as many
 #   calls as its record (table and per-thread timeline); the page fits a
-#   narrow window; headers (CSP, nosniff) and refused names.
+#   narrow window; headers (CSP, nosniff) and refused names; the
+#   connection state shows 'ended' once the analysis's stream ended.
 # - live (a private lttng-sessiond, the daemon's own relay daemon): a
 #   session created from the page without the token fails with a visible
 #   401 and creates nothing; with the token it is created (with its
-#   analysis), started; tests/utils/fault-server, traced by the
+#   analysis), started; its page's stream is 'live', 'reconnecting' when
+#   a proxy of the test cuts its connection, 'live' again after;
+#   tests/utils/fault-server, traced by the
 #   user-space system-call tracer, hangs a service: the CoE error the
 #   live analysis raises appears in the page's error table within 2 s of
 #   being raised (the real live path: relay -> worker -> store -> event
-#   stream -> page); then the page stops and destroys the session, and
+#   stream -> page; measured from the error's raised_ns, trace time, to
+#   the wall clock when its row was added, data-shown-ms); then the page stops and destroys the session, and
 #   starts an analysis of the recorded trace.
 #   Skipped (with the reason) where LTTng cannot run.
 # Screenshots of each view: $top_builddir/tests/integration/dashboard-screenshots/.
