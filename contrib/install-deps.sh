@@ -15,6 +15,7 @@ python3-bt2 time clang-format git clang libclang-rt-dev
 apache2 libapache2-mod-php wrk curl jq python3 util-linux procps
 mariadb-server mariadb-client php-mysql
 prometheus
+chromium chromium-driver libjs-chart.js
 "
 
 missing=""

@@ -65,7 +65,7 @@ top_builddir=$build bash "$top/contrib/experiment.sh" --duration "$duration" \
 if [ "$serve" = yes ]; then
 	port_file=$out/port
 	"$build/src/lttng-analyzerd/lttng-analyzerd" --no-relayd \
-		--data-dir="$out/experiment/daemon" --port=0 \
+		--data-dir="$out/experiment/daemon" --port=0 --web-dir="$top/web" \
 		--port-file="$port_file" >"$out/serve.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
@@ -76,6 +76,7 @@ if [ "$serve" = yes ]; then
 	id=$(grep '^analysis=' "$out/experiment/summary.txt" | cut -d= -f2)
 	echo
 	echo "== the results are served at $url (daemon pid $pid; stop it: kill $pid)"
+	echo "   $url/#/a/$id  (the dashboard: open it in a browser)"
 	echo "   $url/api/v1/analyses"
 	echo "   $url/api/v1/analyses/$id/stats"
 	echo "   $url/api/v1/analyses/$id/requests?limit=20"

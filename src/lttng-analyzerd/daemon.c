@@ -102,6 +102,9 @@ static void usage(FILE *out)
 		"  --jobs=N            babeltrace2 graphs decoding a recorded "
 		"trace\n"
 		"                      at once (default: the online CPUs)\n"
+		"  --web-dir=DIR       the dashboard's files, served at / "
+		"(default\n"
+		"                      " LTA_WEB_DIR ")\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -248,6 +251,12 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->relay_timeout_ms = (int)v;
 		}
+	} else if (strcmp(key, "web-dir") == 0) {
+		if (*value == '\0') {
+			snprintf(error, size, "%s: expected a folder", key);
+			return -1;
+		}
+		COPY(web_dir);
 	} else if (strcmp(key, "allowed-host") == 0) {
 		if (c->allowed_host_count == LTA_DAEMON_LIST_MAX) {
 			snprintf(error, size, "%s: more than %d", key,
@@ -431,6 +440,7 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "worker-memory-mb", required_argument, NULL, 0 },
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
 		{ "jobs", required_argument, NULL, 0 },
+		{ "web-dir", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -724,6 +734,15 @@ int lta_daemon_main(int argc, char **argv)
 	trace_dirs[i] = NULL;
 	hconfig.allowed_trace_dirs = trace_dirs;
 	hconfig.version = PACKAGE_VERSION;
+	hconfig.chart_js = LTA_CHART_JS;
+	if (config.web_dir[0]) {
+		hconfig.web_dir = config.web_dir;
+	} else if (access(LTA_WEB_DIR "/index.html", R_OK) == 0) {
+		hconfig.web_dir = LTA_WEB_DIR;
+	} else {
+		/* Not installed (a build tree): the API alone. */
+		LTA_LOGI("No dashboard: dir=\"%s\"", LTA_WEB_DIR);
+	}
 	memset(&hcontext, 0, sizeof(hcontext));
 	hcontext.analyses = analyses;
 	hcontext.store = store;

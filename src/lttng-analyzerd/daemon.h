@@ -52,6 +52,8 @@ struct lta_daemon_config {
 	long worker_memory_mb;
 	int relay_timeout_ms;
 	int jobs; /* Decoding graphs per recorded trace; 0: the CPUs. */
+	/* The dashboard's files; "": LTA_WEB_DIR, when it has them. */
+	char web_dir[1024];
 };
 
 /*

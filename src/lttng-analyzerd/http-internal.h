@@ -24,6 +24,7 @@ struct MHD_Daemon;
 struct MHD_Response;
 struct lta_http_front;
 struct lta_http_live;
+struct lta_http_static;
 struct lta_store;
 
 struct lta_http {
@@ -33,6 +34,7 @@ struct lta_http {
 	struct lta_lttng_daemons *_Atomic lttng_daemons;
 	struct lta_http_front *front; /* Owned. */
 	struct lta_http_live *live;   /* Owned: the event streams' hub. */
+	struct lta_http_static *web;  /* Owned; NULL: no dashboard. */
 	int listen_fd;		      /* Owned; -1: none. */
 	char *token;		      /* Owned; NULL: none required. */
 	size_t token_len;
@@ -89,6 +91,7 @@ struct lta_http_reply {
 	char location[64];     /* "Location" when not "". */
 	const char *allow;     /* "Allow" (405) when set; static. */
 	const char *challenge; /* "WWW-Authenticate" (401); static. */
+	const char *policy;    /* "Content-Security-Policy"; static. */
 	/* Streamed bodies (body unused). */
 	lta_http_stream_fn stream;
 	void (*stream_free)(void *cls);
@@ -407,5 +410,28 @@ void lta_http_get_events(struct lta_http_exchange *x);
 /* http-errors.c */
 void lta_http_get_errors(struct lta_http_exchange *x);
 void lta_http_get_timeouts(struct lta_http_exchange *x);
+
+/* http-static.c: the dashboard's files (GET / and GET /static/{name}). */
+void lta_http_get_static(struct lta_http_exchange *x);
+
+/*
+ * Reads the dashboard's files from WEB_DIR once (the chart library from
+ * CHART_JS when WEB_DIR has none; it is optional). Returns them, or NULL
+ * with a message in ERROR when a file the page needs cannot be read.
+ * Main thread, before the server starts.
+ */
+struct lta_http_static *lta_http_static_load(const char *web_dir,
+					     const char *chart_js, char *error,
+					     size_t size);
+
+/* Frees the files. Accepts NULL. */
+void lta_http_static_destroy(struct lta_http_static *web);
+
+/*
+ * Whether GET handler GET serves the dashboard's files, which hold no
+ * data: they never need the token, even with token_for_reads (the page
+ * asks for it and sends it with its API calls).
+ */
+bool lta_http_static_route(lta_http_handler get);
 
 #endif /* LTA_ANALYZERD_HTTP_INTERNAL_H */

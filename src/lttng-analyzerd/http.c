@@ -114,6 +114,9 @@ static const struct route routes[] = {
 	{ "/api/v1/events", "GET, HEAD", lta_http_get_events, NULL, NULL,
 	  false },
 	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL, false },
+	{ "/", "GET, HEAD", lta_http_get_static, NULL, NULL, false },
+	{ "/static/{name}", "GET, HEAD", lta_http_get_static, NULL, NULL,
+	  false },
 };
 
 /* What we keep about a request between libmicrohttpd's calls. */
@@ -472,6 +475,10 @@ static enum MHD_Result send_reply(struct lta_http *http,
 		headers_ok = add_header(response, MHD_HTTP_HEADER_ALLOW,
 					reply->allow);
 	}
+	if (headers_ok && reply->policy) {
+		headers_ok = add_header(response, "Content-Security-Policy",
+					reply->policy);
+	}
 	if (headers_ok && reply->challenge) {
 		headers_ok =
 			add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -528,7 +535,9 @@ static int check_request(struct lta_http *http,
 				     "accepted from pages of other origins.");
 		return -1;
 	}
-	if ((!read_only || http->token_for_reads) && check_token(http, rq, x)) {
+	if ((!read_only || (http->token_for_reads &&
+			    !lta_http_static_route(state->route->get))) &&
+	    check_token(http, rq, x)) {
 		return -1;
 	}
 	if (strcmp(rq->method, MHD_HTTP_METHOD_POST) == 0 &&
@@ -903,6 +912,7 @@ static void free_http(struct lta_http *http)
 	}
 	lta_http_front_destroy(http->front);
 	lta_http_live_destroy(http->live);
+	lta_http_static_destroy(http->web);
 	if (http->listen_fd >= 0) {
 		close(http->listen_fd);
 	}
@@ -1031,6 +1041,13 @@ struct lta_http *lta_http_start(const struct lta_http_config *config,
 			if (!http->trace_dirs[i]) {
 				goto out_of_memory;
 			}
+		}
+	}
+	if (config->web_dir && config->web_dir[0]) {
+		http->web = lta_http_static_load(config->web_dir,
+						 config->chart_js, error, size);
+		if (!http->web) {
+			goto error;
 		}
 	}
 	http->context = *context;

@@ -76,6 +76,13 @@ struct lta_http_config {
 	 * dropped (a final event says why); 100000.
 	 */
 	int64_t live_max_lag;
+	/*
+	 * The dashboard's folder (index.html, app.js, style.css), served at
+	 * / and /static/; NULL or "": no dashboard (/ answers 404).
+	 */
+	const char *web_dir;
+	/* The chart library when WEB_DIR has no chart.min.js; optional. */
+	const char *chart_js;
 };
 
 /* What the handlers read from. Copied by lta_http_start(). */
