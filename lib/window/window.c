@@ -42,6 +42,7 @@ struct window {
 struct query {
 	struct lta_window_query q; /* Strings owned. */
 	struct window *open;	   /* Owned: the panes, sorted by start. */
+	struct window *last;	   /* The last of them (borrowed); NULL. */
 	/*
 	 * The start of the next window to close; windows before it are
 	 * closed (handed out, or had no event). Valid once closing began.
@@ -58,6 +59,11 @@ struct lta_window_set {
 	bool seen;		  /* max_ts is set. */
 	bool flushed;		  /* Every window closed for good. */
 	int64_t max_ts;
+	/*
+	 * max_ts from which some window closes (the earliest over the
+	 * queries): below it, a new time closes nothing and costs nothing.
+	 */
+	int64_t next_due;
 	lta_window_closed_func on_closed; /* Borrowed. */
 	void *user_data;		  /* Borrowed. */
 	struct lta_strbuf key;		  /* Scratch: the joined key. */
@@ -280,6 +286,9 @@ static void drop_first_pane(struct query *query)
 	struct window *w = query->open;
 
 	query->open = w->next;
+	if (query->last == w) {
+		query->last = NULL;
+	}
 	query->counters.windows_open--;
 	query->counters.groups_open -= w->group_count;
 	window_destroy(w);
@@ -418,9 +427,29 @@ static int64_t floor_div(int64_t a, int64_t b)
  * Stops after a window for which the callback returned non-zero, and
  * returns that.
  */
+/* MAX_TS from which query QUERY closes its next window (INT64_MAX: none). */
+static int64_t due_of(const struct lta_window_set *set,
+		      const struct query *query)
+{
+	const struct lta_window_query *q = &query->q;
+	int64_t start;
+
+	if (!query->open) {
+		return INT64_MAX;
+	}
+	start = query->open->start - q->range + q->slide;
+	if (query->closing && start < query->next_close) {
+		start = query->next_close;
+	}
+	(void)set;
+	/* Times are below 2^62, range and grace a week at most. */
+	return start + q->range + q->grace;
+}
+
 static int close_passed(struct lta_window_set *set)
 {
 	uint32_t qi;
+	int64_t due = INT64_MAX;
 
 	for (qi = 0; qi < set->query_count; qi++) {
 		struct query *query = &set->queries[qi];
@@ -458,7 +487,11 @@ static int close_passed(struct lta_window_set *set)
 				query->closing = true;
 			}
 		}
+		if (due_of(set, query) < due) {
+			due = due_of(set, query);
+		}
 	}
+	set->next_due = due;
 	return 0;
 }
 
@@ -472,7 +505,7 @@ static int advance(struct lta_window_set *set, int64_t ts)
 		set->max_ts = ts;
 		set->seen = true;
 	}
-	return close_passed(set);
+	return ts >= set->next_due ? close_passed(set) : 0;
 }
 
 /*
@@ -486,6 +519,12 @@ static struct window *window_at(struct query *query, struct window ***link,
 {
 	struct window *w;
 
+	if (query->last && query->last->start == start) {
+		return query->last; /* The usual case: the newest pane. */
+	}
+	if (query->last && query->last->start < start) {
+		*link = &query->last->next; /* A new pane, at the end. */
+	}
 	while (**link && (**link)->start < start) {
 		*link = &(**link)->next;
 	}
@@ -500,6 +539,9 @@ static struct window *window_at(struct query *query, struct window ***link,
 	w->start = start;
 	w->next = **link;
 	**link = w;
+	if (!w->next) {
+		query->last = w;
+	}
 	query->counters.windows_open++;
 	return w;
 }
@@ -657,6 +699,20 @@ static int count_item(struct lta_window_set *set, struct query *query,
 		query->counters.late_dropped++;
 		return 0;
 	}
+	if (pane + q->slide <= wm) {
+		/*
+		 * Its first windows are past the watermark: closed, even
+		 * those that held no event yet (its pane must not reopen
+		 * them).
+		 */
+		int64_t next = floor_div(wm - q->range, q->slide) * q->slide +
+			       q->slide;
+
+		if (!query->closing || next > query->next_close) {
+			query->next_close = next;
+			query->closing = true;
+		}
+	}
 	if (joined_key(set, query, item)) {
 		return -ENOMEM;
 	}
@@ -665,6 +721,9 @@ static int count_item(struct lta_window_set *set, struct query *query,
 	w = window_at(query, &link, pane);
 	if (!w) {
 		return -ENOMEM;
+	}
+	if (due_of(set, query) < set->next_due) {
+		set->next_due = due_of(set, query);
 	}
 	g = group_of(query, w, key, set->key.len, hash, item, &refused);
 	if (!g) {
