@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages that lttng-analyzer needs to build, test and run
 # its demo. Idempotent: it asks apt only for what is missing, and prints
 # nothing when everything is already there.

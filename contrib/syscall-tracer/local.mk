@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # contrib/syscall-tracer: liblttng-analyzer-syscalls.so, an LD_PRELOAD library
 # that records the system calls a web server makes through libc as
 # lttng_analyzer_syscall:entry_<syscall>/exit_<syscall> events laid out like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer windows: tumbling and hopping windows of the requests (or
  * system calls) of recorded traces, as the daemon's continuous queries

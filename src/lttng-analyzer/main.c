@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer: analyses of recorded LTTng traces from the command line.
  */

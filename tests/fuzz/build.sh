@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the libFuzzer targets of tests/fuzz with clang into OUTDIR:
 #   tests/fuzz/build.sh OUTDIR [TARGET...]
 # (all four by default), each from the project's sources, rebuilt only

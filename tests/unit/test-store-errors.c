@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The timing-failure errors of the store on a temporary folder: writing
  * them in the writer's batch (invisible until the commit, lost with a
