@@ -63,3 +63,14 @@ bench_http_read_cost_SOURCES = bench/http-read-cost.c
 bench_http_read_cost_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 bench_http_read_cost_LDFLAGS =
 EXTRA_DIST += bench/http-read-cost.sh
+
+# Installed as $(docdir)/syscall-tracer.md, the name the man pages use.
+install-data-local: install-syscall-tracer-doc
+uninstall-local: uninstall-syscall-tracer-doc
+install-syscall-tracer-doc:
+	$(MKDIR_P) '$(DESTDIR)$(docdir)'
+	$(INSTALL_DATA) $(srcdir)/contrib/syscall-tracer/README.md \
+		'$(DESTDIR)$(docdir)/syscall-tracer.md'
+uninstall-syscall-tracer-doc:
+	rm -f '$(DESTDIR)$(docdir)/syscall-tracer.md'
+.PHONY: install-syscall-tracer-doc uninstall-syscall-tracer-doc

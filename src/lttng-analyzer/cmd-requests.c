@@ -17,6 +17,11 @@
 #include "segment/summary.h"
 #include "writer.h"
 
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
+
 enum format {
 	FORMAT_JSONL,
 	FORMAT_TEXT,
@@ -55,7 +60,7 @@ void lta_cli_requests_usage(FILE *out)
 		"them as they end: a connection (accept to close) carries one "
 		"request,\n"
 		"or several on a persistent connection (see "
-		"doc/segmentation.md).\n"
+		LTA_DOCDIR "/segmentation.md).\n"
 		"\n"
 		"Options:\n"
 		"  --format=jsonl|text|summary\n"
@@ -63,7 +68,8 @@ void lta_cli_requests_usage(FILE *out)
 		"full\n"
 		"                       record; text: the compact line format "
 		"of\n"
-		"                       doc/dataset-text-format.md; summary: "
+		"                       " LTA_DOCDIR "/dataset-text-format.md;\n"
+		"                       summary: "
 		"latency\n"
 		"                       figures as wrk2 prints them, of the "
 		"front\n"

@@ -17,6 +17,11 @@
 #include "segment/segment.h"
 #include "window/window.h"
 
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
+
 enum format {
 	FORMAT_JSONL,
 	FORMAT_TEXT,
@@ -51,7 +56,7 @@ void lta_cli_windows_usage(FILE *out)
 		"count,\n"
 		"rate, bytes, errors, latency percentiles and the mergeable "
 		"histogram\n"
-		"(doc/windows.md). The requests are those `lttng-analyzer "
+		"(" LTA_DOCDIR "/windows.md). The requests are those `lttng-analyzer "
 		"requests`\n"
 		"prints, from the same pipeline.\n"
 		"\n"
