@@ -16,6 +16,7 @@ python3-bt2 time clang-format git clang libclang-rt-dev
 apache2 libapache2-mod-php wrk curl jq python3 util-linux procps
 mariadb-server mariadb-client php-mysql
 prometheus
+python3-yaml python3-jsonschema openapi-specification bash-completion
 "
 
 missing=""
