@@ -34,7 +34,8 @@ list_files() {
 	else
 		# A release tarball: no build products (a distcheck tree
 		# builds elsewhere, but an in-tree build must not count).
-		find . -type f ! -path './_build/*' ! -path './autom4te.cache/*' \
+		find . -type f ! -path './_build/*' ! -path './_inst/*' \
+			! -path './autom4te.cache/*' \
 			! -path '*/.libs/*' ! -path '*/.deps/*' \
 			! -name '*.o' ! -name '*.lo' ! -name '*.la' \
 			! -name '*.log' ! -name '*.trs' \
