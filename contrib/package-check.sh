@@ -86,7 +86,7 @@ done
 [ -n "$changes" ] || { echo "1..$n"; exit 1; }
 
 # --- 2. lintian ---------------------------------------------------------------
-lintian --tag-display-limit 0 --info --pedantic "$changes" >"$work/lintian.log" 2>&1
+lintian --tag-display-limit 0 --display-info --pedantic "$changes" >"$work/lintian.log" 2>&1
 errors=$(grep -c '^E: ' "$work/lintian.log")
 warnings=$(grep -c '^W: ' "$work/lintian.log")
 grep -E '^(E|W|I|P): ' "$work/lintian.log" | sort | uniq | diag
