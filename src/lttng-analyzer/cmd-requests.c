@@ -59,8 +59,8 @@ void lta_cli_requests_usage(FILE *out)
 		"prints\n"
 		"them as they end: a connection (accept to close) carries one "
 		"request,\n"
-		"or several on a persistent connection (see "
-		LTA_DOCDIR "/segmentation.md).\n"
+		"or several on a persistent connection (see " LTA_DOCDIR
+		"/segmentation.md).\n"
 		"\n"
 		"Options:\n"
 		"  --format=jsonl|text|summary\n"
@@ -68,7 +68,8 @@ void lta_cli_requests_usage(FILE *out)
 		"full\n"
 		"                       record; text: the compact line format "
 		"of\n"
-		"                       " LTA_DOCDIR "/dataset-text-format.md;\n"
+		"                       " LTA_DOCDIR
+		"/dataset-text-format.md;\n"
 		"                       summary: "
 		"latency\n"
 		"                       figures as wrk2 prints them, of the "

@@ -56,7 +56,8 @@ void lta_cli_windows_usage(FILE *out)
 		"count,\n"
 		"rate, bytes, errors, latency percentiles and the mergeable "
 		"histogram\n"
-		"(" LTA_DOCDIR "/windows.md). The requests are those `lttng-analyzer "
+		"(" LTA_DOCDIR
+		"/windows.md). The requests are those `lttng-analyzer "
 		"requests`\n"
 		"prints, from the same pipeline.\n"
 		"\n"

@@ -115,7 +115,8 @@ static void usage(FILE *out)
 		"Runs in the foreground. SIGTERM/SIGINT stop it (every "
 		"analysis\n"
 		"flushed to the store); SIGHUP reopens the logs and reads the\n"
-		"configuration again (log-level applies at once, other keys at\n"
+		"configuration again (log-level applies at once, other keys "
+		"at\n"
 		"the next start). See lttng-analyzerd(8) and\n"
 		"lttng-analyzerd.conf(5).\n"
 		"Report bugs to <" PACKAGE_BUGREPORT ">.\n");
@@ -662,9 +663,9 @@ static void reload(int argc, char **argv,
 	memcpy(same, running, sizeof(*same));
 	memcpy(same->log_level, fresh->log_level, sizeof(same->log_level));
 	LTA_LOGI("Configuration reloaded: log-level=%s%s", fresh->log_level,
-		 memcmp(same, fresh, sizeof(*same)) ?
-			 "; other changed keys apply at the next restart" :
-			 "");
+		 memcmp(same, fresh, sizeof(*same))
+			 ? "; other changed keys apply at the next restart"
+			 : "");
 end:
 	free(fresh);
 }
