@@ -13,7 +13,8 @@
 #     (libraries loaded into other programs): LGPL-2.1-only
 #   everything else (programs, internal libraries, tests, scripts,
 #     documentation, packaging): GPL-2.0-only
-# A file that already has a line keeps it, whatever it says.
+# A file that already has a line keeps it, whatever it says; one with a
+# licence notice of its own (vendored code) is left alone and named.
 
 set -eu
 top=${1:-$(dirname "$0")/..}
@@ -54,6 +55,12 @@ keeps_first_line() {
 
 status=0
 "$check" . | while IFS= read -r f; do
+	# Someone else's file (a vendored library): its own notice rules, not
+	# ours. Say so; exempt it in spdx-check.sh or give it its real SPDX id.
+	if head -n 20 "$f" | grep -qiE '@license|copyright \(c\)|licensed under'; then
+		printf 'skipped (a licence notice of its own): %s\n' "$f"
+		continue
+	fi
 	line=$(comment_of "$f" "$(licence_of "$f")")
 	tmp=$(mktemp "$f.spdx.XXXXXX")
 	if keeps_first_line "$f"; then
