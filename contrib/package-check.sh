@@ -170,6 +170,13 @@ if make_root >"$work/why" 2>&1; then
 	chroot "$root" man -w lttng-analyzerd.conf >/dev/null 2>&1 ||
 		test -f "$root/usr/share/man/man5/lttng-analyzerd.conf.5.gz"
 	ok $? "lttng-analyzerd.conf(5) installed"
+	absent=
+	for f in architecture.md segmentation.md dataset-text-format.md \
+		windows.md workers.md tiers.md live.md openapi.yaml syscall-tracer.md; do
+		[ -f "$root/usr/share/doc/lttng-analyzer/$f" ] || absent="$absent $f"
+	done
+	[ -z "$absent" ] || echo "# not in /usr/share/doc/lttng-analyzer:$absent"
+	ok "$([ -z "$absent" ] && echo 0 || echo 1)" "the documents the man pages name are installed under those names"
 
 	# The ExecStart line, as the unit's user and groups, on a free port.
 	line=$(exec_start "--port=0 --port-file=/var/lib/lttng-analyzer/port" "$unit")
