@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # API under load: wrk against GET .../stats and GET .../requests?limit=100
 # of an analysis while it ingests a recorded trace (5,000,000 events by
 # default, from bench/.cache), beside the same ingestion without API load.

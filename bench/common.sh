@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared by the benchmarks: an optimized build, the traces they run on, and
 # the side-by-side comparison of lttng-analyzer with babeltrace2's dummy
 # sink that decode.sh and requests.sh print. Source it after setting top;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The dashboard's two figures of issue 17, in headless chromium (WebDriver,
 # tests/utils/webdriver.py):
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Decode benchmark: lttng-analyzer stats against babeltrace2's dummy sink
 # (its decoding floor) on the same traces, runs alternated, and our peak
 # RSS at two trace sizes.

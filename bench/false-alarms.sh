@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # False alarms of the timing-failure agent on workloads with no fault, and
 # the same figures for a baseline revision, side by side (issue 15, point
 # 5: fewer than 1 false alarm per 10,000 requests).

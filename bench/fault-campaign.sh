@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Fault-injection campaigns for timing-failure detection, live, like the
 # original on-agent study but automated. One traced Apache (contrib/testbed:
 # prefork + PHP under the user-space system-call tracer, a live session with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * http-read-cost: times read() in a tight loop on a pipe, to measure what
  * the http event of liblttng-analyzer-syscalls.so adds to a read (run it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The cost of the lttng_analyzer_syscall:http event of the preload library
 # (contrib/syscall-tracer): bench/http-read-cost times a write+read loop on
 # a pipe, whose read() the library traces, without the library, with it but

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Ingestion benchmark: lttng-analyzerd's offline analysis of a recorded
 # trace, end to end through its API: POST /api/v1/analyses {"path": TRACE},
 # poll until the analysis has ended, and check that what it stored is

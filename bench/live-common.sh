@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared by the live benchmarks (live-latency.sh, stream-latency.sh): an
 # optimized build of the daemon, a private lttng-analyzerd, and the traced
 # testbed Apache whose live session a hook measures. Source it after

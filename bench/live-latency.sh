@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Live latency: how long after a request completes it is visible through
 # the daemon's API. A traced Apache (contrib/testbed, event MPM, live timer
 # --live-timer, default 100 ms) with lttng-analyzerd attached to its live

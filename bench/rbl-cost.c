@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * rbl-cost: what an LTA_RBL_* point costs a program. Times N points in a
  * loop and, in the same run, N calls of an empty function that the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The cost of a rule-based logging point (<lttng-analyzer/rbl.h>): with no
 # session daemon, with a session daemon but no session enabling the
 # events, and while a session records them (private lttng-sessiond, see

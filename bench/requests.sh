@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Request benchmark: lttng-analyzer requests --format=jsonl against
 # babeltrace2's dummy sink (its decoding floor) on the same traces, runs
 # alternated, and our peak RSS at two trace sizes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Soak: N analyses (default 200) of one recorded trace in a row through one
 # lttng-analyzerd, and its resident memory (VmRSS of the daemon process;
 # each analysis runs in a worker process of its own) after the first and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Stream latency (issue 16): how soon the live event stream and the
 # registered queries report what a traced web server did. A traced Apache
 # (contrib/testbed, event MPM, live timer --live-timer, default 100 ms),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Tracer overhead: wrk throughput and latency of Apache untraced and traced
 # by the user-space system-call tracer, runs alternated.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Polls a query's windows, for bench/stream-latency.sh.
 
   windows-poll.py URL --every-ms P --max-seconds S

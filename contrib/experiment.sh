@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # experiment.sh: the seed experiment in one command, through lttng-analyzerd's
 # REST API only: start the daemon (with its own lttng-sessiond and
 # lttng-relayd), create a live session that it analyzes at once, start

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages that lttng-analyzer needs to build, test and run
 # its demo. Idempotent: it asks apt only for what is missing, and prints
 # nothing when everything is already there.
@@ -16,6 +17,7 @@ apache2 libapache2-mod-php wrk curl jq python3 util-linux procps
 mariadb-server mariadb-client php-mysql
 prometheus
 chromium chromium-driver libjs-chart.js
+python3-yaml python3-jsonschema openapi-specification bash-completion
 "
 
 missing=""

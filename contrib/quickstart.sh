@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The main command: on a fresh Debian 12 machine, install what is missing,
 # build, and run a short experiment on a local Apache through the daemon's
 # REST API (contrib/experiment.sh: lttng-analyzerd with its own session and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The test command: on a fresh Debian 12 machine, installs what is missing,
 # bootstraps, configures with --enable-Werror --enable-sanitizers, builds,
 # and runs `make check`. Ends with one line "N passed, N failed, N skipped"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzerd's dashboard: plain JavaScript over the daemon's REST API
  * (doc/openapi.yaml) and its event stream; no build step, no network but

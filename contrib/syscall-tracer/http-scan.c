@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * http-scan.c: counts the HTTP/1.x heads that start in the bytes of one
  * system call (see http-scan.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * http-scan.h: finds where HTTP/1.x messages start in the bytes of one
  * system call.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # contrib/syscall-tracer: liblttng-analyzer-syscalls.so, an LD_PRELOAD library
 # that records the system calls a web server makes through libc as
 # lttng_analyzer_syscall:entry_<syscall>/exit_<syscall> events laid out like
@@ -62,3 +63,14 @@ bench_http_read_cost_SOURCES = bench/http-read-cost.c
 bench_http_read_cost_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 bench_http_read_cost_LDFLAGS =
 EXTRA_DIST += bench/http-read-cost.sh
+
+# Installed as $(docdir)/syscall-tracer.md, the name the man pages use.
+install-data-local: install-syscall-tracer-doc
+uninstall-local: uninstall-syscall-tracer-doc
+install-syscall-tracer-doc:
+	$(MKDIR_P) '$(DESTDIR)$(docdir)'
+	$(INSTALL_DATA) $(srcdir)/contrib/syscall-tracer/README.md \
+		'$(DESTDIR)$(docdir)/syscall-tracer.md'
+uninstall-syscall-tracer-doc:
+	rm -f '$(DESTDIR)$(docdir)/syscall-tracer.md'
+.PHONY: install-syscall-tracer-doc uninstall-syscall-tracer-doc

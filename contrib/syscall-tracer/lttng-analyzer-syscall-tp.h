@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * lttng-analyzer-syscall-tp.h: the lttng_analyzer_syscall tracepoint provider.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * syscall-http.c: the lttng_analyzer_syscall:http event, which says how many
  * HTTP/1.x heads start in the bytes of a traced read or write-like call.

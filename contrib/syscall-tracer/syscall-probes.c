@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * syscall-probes.c: the lttng_analyzer_syscall tracepoint provider, built into
  * the preload library itself so that LD_PRELOAD of one file is enough.

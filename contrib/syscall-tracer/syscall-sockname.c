@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * syscall-sockname.c: the lttng_analyzer_syscall:sockname event, which says
  * what the socket of a new connection is on this side.

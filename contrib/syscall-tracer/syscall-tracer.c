@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * syscall-tracer.c: when a wrapped call may be traced, and where the real
  * functions are.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * syscall-tracer.h: what the wrappers of the preload library share.
  *

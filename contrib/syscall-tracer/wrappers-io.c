@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * wrappers-io.c: read, write and their vector and positioned forms; open,
  * openat and close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * wrappers-net.c: sockets. socket, connect, accept, accept4, shutdown, the
  * recv and send families, and sendfile.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * wrappers-wait.c: waiting for descriptors. poll, ppoll, epoll_wait,
  * epoll_pwait and select.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Checks the analyzer's links across tiers against the application's truth.
 
     check-links.py REQUESTS.jsonl ACCESS.log

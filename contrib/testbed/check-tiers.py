@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Check a three-tier testbed run: the page's truth in the access log, and
 the trace of both tiers, read by babeltrace2.
 

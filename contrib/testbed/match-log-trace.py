@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Match a testbed run's access log against its trace, read by babeltrace2.
 
     match-log-trace.py [--skew-us N] [--details N] TRACE_DIR ACCESS_LOG

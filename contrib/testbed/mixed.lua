@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-only
 -- mixed.lua: a wrk script for run.sh --page mixed: the static page, and
 -- one request in EVERY to the slow CGI script (30 ms), as a web server's
 -- mix of fast and slow pages.

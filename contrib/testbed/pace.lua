@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-only
 -- pace.lua: a wrk script that caps the request rate, for run.sh --rate.
 --
 --   wrk -t T -c C -d D -s pace.lua URL -- PER_THREAD_RATE

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-only
 -- pipeline.lua: HTTP pipelining for run.sh --pipeline N.
 --
 --   wrk -t T -c C -d D -s pipeline.lua URL -- N

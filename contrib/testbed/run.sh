@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run.sh: the seed experiment on one machine, on loopback: Apache traced by
 # the user-space system-call tracer (contrib/syscall-tracer) in a live LTTng
 # session, under wrk load; with --tiers 3, PHP pages that query a private

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Rule-based logging for lttng-analyzer: one line per point.
  *

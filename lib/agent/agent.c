@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Why this estimator. A timeout must follow the service as it is now (a
  * benchmark ramps load up and down; a cache warms), cost O(1) per sample

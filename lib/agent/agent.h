@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The agent module: timing failures from start/end pairs (on-agent).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Timing: the agent (agent.h) fed from an analysis, the glue that the
  * daemon and `lttng-analyzer errors` share so that a live run and a replay

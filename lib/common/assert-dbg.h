@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Debug assertions for the hot path, as babeltrace2's BT_ASSERT_DBG: the
  * invariants of per-event code (reference counts, states) are checked in

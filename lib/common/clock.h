@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Clock readings in nanoseconds: the wall clock (CLOCK_REALTIME: what the
  * API shows as created/updated times) and the monotonic clock (for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * An open-addressing hash table from 64-bit keys to pointers.
  *

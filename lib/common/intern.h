@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * String interning: one canonical copy of each distinct string.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A growable character buffer with the appenders that output formats need
  * (JSON string escaping, integers), for writers on hot paths where building

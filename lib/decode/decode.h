@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The decode module: LTTng traces in, normalized events out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Parallel decoding of recorded traces, internal to the decode module.
  *

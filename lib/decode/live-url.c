@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Live URLs (live-url.h). */
 #include "live-url.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Live URLs: the strict parse of "net://RELAYD[:PORT]/host/HOST/SESSION",
  * the address of one session on a relay daemon's live port, as

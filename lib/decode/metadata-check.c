@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A check of a trace's metadata file before babeltrace2 reads it.
  *

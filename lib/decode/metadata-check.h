@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A trace's metadata file, internal to the decode module: the check of its
  * framing (see the .c file for why babeltrace2 needs it) and its text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Partial input: see partial.h for why babeltrace2 reads a filtered folder
  * when a trace folder holds something it must not open.

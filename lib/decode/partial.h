@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Partial input, internal to the decode module: which files of a trace
  * folder babeltrace2 must not open, the warnings that say so, and the

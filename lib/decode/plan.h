@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Event-class plans: everything the decoder needs to know about an event
  * class, resolved once from its babeltrace2 field classes, so that each

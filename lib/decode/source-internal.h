@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The source's own state, internal to the decode module: shared by
  * source.c (one babeltrace2 graph) and lanes.c (several graphs decoding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "decode.h"
 
 #include <babeltrace2/babeltrace.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Which stream files of a CTF trace folder make one stream, internal to
  * the decode module (lanes.c shares streams out among babeltrace2 graphs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Trace paths (trace-path.h): the check of a requested folder and the
  * bounded walk below it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Trace paths: the check of a folder a client asks to read, and the
  * bounded walk that finds the trace folders below it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A latency histogram in the manner of HdrHistogram: values (nanoseconds)
  * are counted in log-linear buckets that keep 3 significant decimal digits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A compact latency histogram for windows: the same log-linear idea as
  * histogram.h, with about 2 significant digits instead of 3, and only the

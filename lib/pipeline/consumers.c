@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "consumers.h"
 
 static int segment_feed(void *state, const struct lta_event *event,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The analyses as pipeline consumers (pipeline.h): each wraps one module's
  * state, borrowed (the caller creates and destroys it), so that the

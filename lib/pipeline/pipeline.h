@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The pipeline: one analysis path from decoded events to every analysis.
  *

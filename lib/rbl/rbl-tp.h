@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The lttng_analyzer_rbl tracepoint provider: rule-based logging events
  * (service start/end, interaction start/end), each with the entity (the

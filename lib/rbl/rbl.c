@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * liblttng-analyzer-rbl: the rule-based logging points of
  * <lttng-analyzer/rbl.h>, emitted through the lttng_analyzer_rbl provider

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Connections and the requests on them: a connection opens at an accept
  * exit, carries one request or many (persistent connections), and is

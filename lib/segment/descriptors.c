@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What each descriptor of a process is (socket, file, pipe), learned from
  * socket/accept/open exits and the statedump: it labels blocked time and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The kind of each request, for the derived services of the timing-failure
  * agent: one estimate per process cannot fit a server whose requests are

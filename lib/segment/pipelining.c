@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * HTTP pipelining, from the user-space tracer's lttng_analyzer_syscall:http
  * events: how many request lines a read brought and how many answers a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Starts and ends derived from the system calls for the timing-failure
  * agent, without instrumentation: every request is a service of its

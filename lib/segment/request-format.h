@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Request records as text, for the dataset export (lttng-analyzer
  * requests, and later the daemon's requests.jsonl): one JSON object per

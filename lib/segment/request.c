@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The request record: end-reason and descriptor-type names, deep copies
  * for consumers, the sequence of calls with their counts and string

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Where a request's time went, with sched events (kernel traces): the time
  * of the threads serving it, split into running, waiting for a CPU and

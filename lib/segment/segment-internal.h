@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The segment module's private declarations: what its files share, never
  * included from outside lib/segment (the public interface is segment.h).

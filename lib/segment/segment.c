@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The segmenter's core: creation, the feed of system-call entries and
  * exits (which request each call belongs to, bytes exchanged, a new

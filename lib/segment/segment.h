@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The segment module: web requests cut out of the system-call stream.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Latency figures of segmented requests, as wrk2 prints them.
  *

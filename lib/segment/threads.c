@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The threads the segmenter follows: the system call each is in (entry
  * kept until its exit, holding a reference to the request it was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Paths across tiers: the two ends of a connection between traced servers
  * (a PHP page in Apache and MariaDB, a proxy and its upstream), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The stats analysis: what a trace holds, counted in one pass.
  *

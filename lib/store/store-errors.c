@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Timing-failure errors in the store: the errors part of a writer's batch
  * (store-requests.c owns the batch and its transaction), and the queries

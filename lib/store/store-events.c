@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The event log: what the live event stream reads (store.h). The rows are
  * written by triggers of schema version 6 (store.c); here they are only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the files of the store module share: the store itself, the
  * per-thread reader connections and the translation of SQLite's results

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Requests in the store: the writer of an analysis thread, and the queries
  * of the reading threads. The writer's batch also carries the analysis's

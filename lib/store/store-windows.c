@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Windowed queries in the store (schema version 7, store.c): the queries
  * an analysis evaluates, written by the daemon on the control connection,

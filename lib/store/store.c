@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The store's database, its connections and the analyses table. Requests
  * (the writer and the queries) are in store-requests.c, timing-failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The store: what the daemon keeps, in SQLite (WAL mode), under its data
  * folder. The only module that includes sqlite3.

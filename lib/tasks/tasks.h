@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The tasks module: who is running, and which system call each thread is in.
  *

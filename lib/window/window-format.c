@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The closed window as JSON: what `lttng-analyzer windows` prints and what
  * the daemon serves, from one formatter so that they agree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The lttng-analyzer command-line tool: its commands, each a function that
  * takes the arguments after the command name and returns the exit status

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer errors: timing failures (InE, CoE, crash) of a recorded
  * trace (or a live session), from its rule-based logging points

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer requests: the request dataset and latency figures.
  */
@@ -15,6 +16,11 @@
 #include "segment/segment.h"
 #include "segment/summary.h"
 #include "writer.h"
+
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
 
 enum format {
 	FORMAT_JSONL,
@@ -53,8 +59,8 @@ void lta_cli_requests_usage(FILE *out)
 		"prints\n"
 		"them as they end: a connection (accept to close) carries one "
 		"request,\n"
-		"or several on a persistent connection (see "
-		"doc/segmentation.md).\n"
+		"or several on a persistent connection (see " LTA_DOCDIR
+		"/segmentation.md).\n"
 		"\n"
 		"Options:\n"
 		"  --format=jsonl|text|summary\n"
@@ -62,7 +68,9 @@ void lta_cli_requests_usage(FILE *out)
 		"full\n"
 		"                       record; text: the compact line format "
 		"of\n"
-		"                       doc/dataset-text-format.md; summary: "
+		"                       " LTA_DOCDIR
+		"/dataset-text-format.md;\n"
+		"                       summary: "
 		"latency\n"
 		"                       figures as wrk2 prints them, of the "
 		"front\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer windows: tumbling and hopping windows of the requests (or
  * system calls) of recorded traces, as the daemon's continuous queries
@@ -15,6 +16,11 @@
 #include "pipeline/consumers.h"
 #include "segment/segment.h"
 #include "window/window.h"
+
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
 
 enum format {
 	FORMAT_JSONL,
@@ -50,7 +56,8 @@ void lta_cli_windows_usage(FILE *out)
 		"count,\n"
 		"rate, bytes, errors, latency percentiles and the mergeable "
 		"histogram\n"
-		"(doc/windows.md). The requests are those `lttng-analyzer "
+		"(" LTA_DOCDIR
+		"/windows.md). The requests are those `lttng-analyzer "
 		"requests`\n"
 		"prints, from the same pipeline.\n"
 		"\n"

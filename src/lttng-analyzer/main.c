@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzer: analyses of recorded LTTng traces from the command line.
  */
@@ -5,6 +6,11 @@
 #include <string.h>
 
 #include "cli.h"
+
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
 
 static void usage(FILE *out)
 {
@@ -30,7 +36,8 @@ static void usage(FILE *out)
 		"  -h, --help     this help (COMMAND --help for a command's)\n"
 		"  -V, --version  the version\n"
 		"\n"
-		"See lttng-analyzer(1).\n");
+		"See lttng-analyzer(1) and " LTA_DOCDIR ".\n"
+		"Report bugs to <" PACKAGE_BUGREPORT ">.\n");
 }
 
 int main(int argc, char **argv)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The request writer of the command-line tool: formats finished requests
  * (JSON lines or the text format) and writes them, on a thread of its own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Analyses: what the daemon is analyzing, one worker process each.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Control: liblttng-ctl behind one mutex, its error codes translated into
  * errno values at this boundary. See control.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Control: the daemon's hand on LTTng. The only module that includes
  * liblttng-ctl; it creates, starts, stops, destroys and lists the live

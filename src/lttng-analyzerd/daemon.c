@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "daemon.h"
 
 #include <errno.h>
@@ -20,6 +21,11 @@
 #include "http.h"
 #include "lttng-daemons.h"
 #include "store/store.h"
+
+/* Where the documentation is installed (configure's docdir). */
+#ifndef LTA_DOCDIR
+#define LTA_DOCDIR "/usr/share/doc/lttng-analyzer"
+#endif
 
 static void usage(FILE *out)
 {
@@ -90,7 +96,8 @@ static void usage(FILE *out)
 		"                      not derived from system calls\n"
 		"  --max-kinds=N       derived services: kinds of request per "
 		"process\n"
-		"                      (default 64; doc/segmentation.md)\n"
+		"                      (default 64; " LTA_DOCDIR
+		"/segmentation.md)\n"
 		"  --no-kinds          one derived service per process\n"
 		"  --max-analyses=N    analyses running at once (default 16)\n"
 		"  --worker-memory-mb=N  address space of each analysis "
@@ -110,8 +117,12 @@ static void usage(FILE *out)
 		"\n"
 		"Runs in the foreground. SIGTERM/SIGINT stop it (every "
 		"analysis\n"
-		"flushed to the store); SIGHUP reopens the logs. See\n"
-		"lttng-analyzerd(8).\n");
+		"flushed to the store); SIGHUP reopens the logs and reads the\n"
+		"configuration again (log-level applies at once, other keys "
+		"at\n"
+		"the next start). See lttng-analyzerd(8) and\n"
+		"lttng-analyzerd.conf(5).\n"
+		"Report bugs to <" PACKAGE_BUGREPORT ">.\n");
 }
 
 static void defaults(struct lta_daemon_config *c)
@@ -632,6 +643,43 @@ static int start_lttng_daemons(const struct lta_daemon_config *config,
 	return 0;
 }
 
+/*
+ * SIGHUP: reads the configuration file and the command line again, as at
+ * the start, and applies what can change while analyses run: log-level
+ * (the daemon's; workers keep the level they started with). Other changed
+ * keys are named, to be applied by a restart. A file that no longer parses
+ * leaves everything as it was. Main thread only.
+ */
+static void reload(int argc, char **argv,
+		   const struct lta_daemon_config *running)
+{
+	/* Two: the new configuration, and the running one to compare. */
+	struct lta_daemon_config *fresh = calloc(2, sizeof(*fresh));
+	struct lta_daemon_config *same = fresh ? fresh + 1 : NULL;
+
+	if (!fresh) {
+		LTA_LOGE("Configuration not reloaded: error=\"%s\"",
+			 strerror(ENOMEM));
+		return;
+	}
+	defaults(fresh);
+	if (parse_args(argc, argv, fresh) != 0) {
+		LTA_LOGE("Configuration not reloaded (see the message above): "
+			 "kept the running one");
+		goto end;
+	}
+	lta_log_set_level(lta_log_level_from_name(fresh->log_level));
+	/* Everything else equal? Compare with log-level made the same. */
+	memcpy(same, running, sizeof(*same));
+	memcpy(same->log_level, fresh->log_level, sizeof(same->log_level));
+	LTA_LOGI("Configuration reloaded: log-level=%s%s", fresh->log_level,
+		 memcmp(same, fresh, sizeof(*same))
+			 ? "; other changed keys apply at the next restart"
+			 : "");
+end:
+	free(fresh);
+}
+
 int lta_daemon_main(int argc, char **argv)
 {
 	struct lta_daemon_config config;
@@ -802,6 +850,7 @@ int lta_daemon_main(int argc, char **argv)
 			lta_log_use_syslog(false, NULL);
 			lta_log_use_syslog(config.syslog, "lttng-analyzerd");
 			LTA_LOGI("Logs reopened");
+			reload(argc, argv, &config);
 			continue;
 		}
 		LTA_LOGI("Stopping: signal=%d", sig);

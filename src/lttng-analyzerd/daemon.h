@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzerd: options, configuration file, and the life of the
  * process (start the store, the analyses and the HTTP server; stop them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes about the daemon and its analyses: /api/v1/health,
  * /api/v1/analyses[/{id}], /api/v1/analyses/{id}/stats and /metrics. They

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes over the stored connections of an analysis: a filtered,
  * cursor-paged list (/connections: by pid, process, end reason and start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes over the timing failures of an analysis: the stored errors
  * (/errors: filtered by type, origin, entity, name, process and raise

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * GET /api/v1/analyses/{id}/events and GET /api/v1/events: the live event
  * stream, as Server-Sent Events, read from the store's event log (store.h,

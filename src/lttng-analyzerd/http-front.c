@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The front of the HTTP server: one thread that owns the listening
  * socket, accepts every connection, and hands it to libmicrohttpd only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The check of a request's head (request line and headers) that the
  * front (http-front.c) makes before libmicrohttpd sees a connection.

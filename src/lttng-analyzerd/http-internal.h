@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the files of the http module share. http.c owns libmicrohttpd: it
  * parses the route, checks the method, the token and the body size, and

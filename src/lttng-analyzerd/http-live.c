@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Streams that wait for data: the live event stream (Server-Sent Events).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * GET /api/v1/analyses/{id}/requests/{rid}/path: a request's path across
  * tiers (doc/tiers.md), as a tree with times. From the request asked, up

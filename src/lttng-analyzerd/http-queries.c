@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes over the registered continuous queries of an analysis and their
  * windows (queries.h, doc/windows.md):

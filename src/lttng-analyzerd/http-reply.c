@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Replies and query arguments for the route handlers: JSON bodies, the
  * error object every failure answers with, and strict parsing of query

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes over the stored requests of an analysis: a filtered, cursor-paged
  * list (/requests), one record (/requests/{rid}) and the whole dataset as

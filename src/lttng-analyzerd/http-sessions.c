@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Routes about LTTng sessions on the local session daemon:
  * /api/v1/sessions[/{name}[/start|/stop]], and the LTTng part of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The dashboard's files: GET / (index.html) and GET /static/NAME, served
  * from the folder given by --web-dir (installed: $(pkgdatadir)/web; from

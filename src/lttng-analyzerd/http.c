@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The server: libmicrohttpd's daemon, the route table, what every request
  * goes through before its handler (method, token, body size and type),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The HTTP server of lttng-analyzerd: the REST API under /api/v1 and the
  * Prometheus /metrics page, over libmicrohttpd (only this module includes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The relay daemon and session daemon lttng-analyzerd runs as children.
  * See lttng-daemons.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The LTTng daemons lttng-analyzerd runs for itself: by default its own
  * lttng-relayd on loopback ports it picks (its traces under the data

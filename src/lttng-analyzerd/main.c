@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lttng-analyzerd: the analysis daemon (daemon.c), or, started by it with
  * --worker first, the worker of one analysis (worker.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Registered continuous queries: spec checking and normalization, the
  * window query of a spec, and a stored window as the API shows it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Registered continuous queries (doc/windows.md, "The daemon"): the spec a
  * client POSTs, checked and normalized into the JSON the store keeps; that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Snapshots: what an analysis worker says of its analysis, for the daemon.
  *

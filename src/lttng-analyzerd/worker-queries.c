@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The registered queries of an analysis, in its worker (worker-queries.h).
  */

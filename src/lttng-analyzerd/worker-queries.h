@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The registered queries of an analysis, in its worker: each query of the
  * store (queries.h) is evaluated by a window set of its own (lib/window),

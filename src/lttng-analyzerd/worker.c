@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "worker.h"
 
 #include <errno.h>
@@ -867,6 +868,15 @@ static void drop_privileges(void)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno == EINVAL) {
 			break;
 		}
+	}
+	/*
+	 * Nothing to drop (an unprivileged daemon): no capset(), which a
+	 * hardened service may filter (the systemd unit denies @privileged).
+	 */
+	if (syscall(SYS_capget, &header, data) == 0 &&
+	    !(data[0].effective | data[0].permitted | data[0].inheritable |
+	      data[1].effective | data[1].permitted | data[1].inheritable)) {
+		return;
 	}
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &header, data)) {

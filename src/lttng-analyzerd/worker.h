@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The analysis worker: one process per analysis, started by the daemon.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the libFuzzer targets of tests/fuzz with clang into OUTDIR:
 #   tests/fuzz/build.sh OUTDIR [TARGET...]
 # (all four by default), each from the project's sources, rebuilt only
@@ -23,7 +24,9 @@ analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histo
 	$top/lib/segment/points.c $top/lib/segment/pipelining.c
 	$top/lib/segment/tiers.c $top/lib/segment/kinds.c
 	$top/lib/segment/request-format.c $top/lib/segment/summary.c
-	$top/lib/agent/agent.c $top/lib/agent/timing.c"
+	$top/lib/agent/agent.c $top/lib/agent/timing.c
+	$top/lib/window/window.c $top/lib/window/window-format.c
+	$top/lib/histogram/sparse.c"
 store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c $top/lib/store/store-windows.c
 	$top/lib/store/store-connections.c"
 paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target: the front's check of a request head
  * (lta_http_head_check()), on raw bytes. Asserts what the front relies

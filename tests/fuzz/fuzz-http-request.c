@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target: the HTTP request path without a socket
  * (lta_http_serve()): route, method, Host, Origin, token, content type,

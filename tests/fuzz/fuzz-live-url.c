@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target: the URL parsers, lta_live_url_parse() (analyses'
  * live URLs) and lta_lttng_parse_relayd_url() (--relayd-url and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target: trace paths. lta_trace_path_check() on any string,
  * with a temporary tree as the only allowed folder (loops, symlinks out,

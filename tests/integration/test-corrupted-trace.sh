@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Damaged traces, copies of a real one.
 #
 # A damaged metadata file ends with a clear error naming the file: exit

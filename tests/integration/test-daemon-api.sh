@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The REST API answers bad input with JSON errors and the right status, and
 # every route of doc/openapi.yaml answers (neither 404 nor 405):
 # malformed JSON, wrong types, unknown fields, oversized bodies, unknown

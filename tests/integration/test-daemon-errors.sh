@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Timing failures live, through the daemon's API: a private lttng-sessiond
 # and lttng-relayd, a live session (per-UID buffers, 100 ms live timer) with
 # the rbl points and the user-space system-call tracer, lttng-analyzerd

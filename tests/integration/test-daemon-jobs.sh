@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon's offline ingestion decodes with several babeltrace2 graphs
 # (lttng-analyzerd --jobs) and stores exactly what one graph stores: the
 # same trace analysed by a daemon with --jobs=1 and by one with --jobs=2

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon on a live Apache: a private lttng-sessiond and lttng-relayd
 # (contrib/testbed), a live session, Apache (event MPM, KeepAlive On: wrk's
 # connections carry thousands of requests each) under the user-space

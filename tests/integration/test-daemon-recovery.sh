@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon survives what goes wrong around it:
 # 1. kill -9 in the middle of ingestion: every request the API had returned
 #    before the kill is returned again after a restart on the same data

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Analyses in worker processes, under faults (doc/workers.md):
 # - a worker killed with SIGSEGV and with SIGABRT, during an offline and
 #   during a live analysis: the daemon answers, that analysis is "failed"

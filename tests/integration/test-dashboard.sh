@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The dashboard (GET /, web/) in a real browser: Debian's headless
 # chromium driven through chromium-driver's WebDriver HTTP API from
 # Python's standard library (tests/utils/webdriver.py). The checks run in

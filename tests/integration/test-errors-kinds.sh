@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Derived services keyed by the kind of request, on a real kernel trace:
 # ../shared/traces/apache-prefork-kernel-3m (Apache prefork serving a
 # static page and a 30 ms CGI under wrk; extracted outside the tree by

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Timing failures end to end, offline: tests/utils/rbl-demo (instrumented
 # with <lttng-analyzer/rbl.h>) recorded by a private lttng-sessiond, then
 # `lttng-analyzer errors` replays its points through the agent:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The live event stream (GET /api/v1/analyses/{id}/events, /api/v1/events:
 # Server-Sent Events read from the store's event log):
 # - a client that drops its connection every 5,000 events and reconnects

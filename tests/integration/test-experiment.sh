@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # contrib/experiment.sh, twice in a row (2-3 s of load each): each run's
 # request count, as the daemon counted it from the trace over REST, equals
 # the access-log lines of that run (the analysis is live before Apache

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The tree's C follows .clang-format (STYLE.md: it is the arbiter). Fix with
 #   clang-format -i $(git ls-files '*.c' '*.h')
 . "$(dirname "$0")/../utils/test-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # libFuzzer over the HTTP request path (lta_http_serve()), the front's
 # head check, the trace-path check and discovery, and the URL parsers,
 # for a bounded time (FUZZ_SECONDS per target, 5 by default: 20 s in

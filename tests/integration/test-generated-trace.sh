@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # A trace recorded here, now, with a private lttng-sessiond: gen-trace emits
 # an exact number of user-space events through the lttng_analyzer_syscall
 # provider (in a blocking channel: nothing discarded), and lttng-analyzer

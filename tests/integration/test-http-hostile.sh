@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The daemon against hostile clients (issue 13), on loopback only:
 # - 300 slowloris sockets, then 2,000 idle ones (reopened as the daemon
 #   closes them), then 600 slowloris sockets from 200 loopback addresses

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # --jobs=N (N babeltrace2 graphs decode the stream files of a recorded
 # trace, merged back in babeltrace2's muxer order) prints exactly what one
 # graph prints (issue 14). On each trace below, lttng-analyzer runs with

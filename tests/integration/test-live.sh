@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Live reading through source.ctf.lttng-live: a private lttng-sessiond and
 # lttng-relayd, a live session (per-UID buffers, 100 ms live timer), the
 # trace generator emitting an exact number of events while

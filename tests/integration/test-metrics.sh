@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # /metrics as a Prometheus user sees it (doc/openapi.yaml): a daemon
 # analyses a recorded trace, and its page
 # - passes `promtool check metrics` (format and lint: HELP, TYPE, _total

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Registered continuous queries of the daemon (POST/GET/DELETE
 # /api/v1/analyses/{id}/queries, GET .../queries/{qid}/windows) on a
 # recorded trace:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The README's main command, as a newcomer runs it: contrib/quickstart.sh
 # installs what is missing, builds, runs a short experiment through the
 # daemon's REST API, and ends with the request count beside Apache's

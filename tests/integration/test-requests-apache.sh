@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer requests against Apache's own access log, on a real Apache
 # traced by the user-space system-call tracer under wrk load
 # (contrib/testbed/run.sh, 3 s, 8 connections), with KeepAlive Off (one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer requests on HTTP pipelining: Apache (prefork, static page,
 # KeepAlive On) traced by the user-space system-call tracer under wrk
 # sending 3 requests at once on each connection (contrib/testbed/run.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer requests on real traces:
 # - ../shared/traces: the requests (pid, fd, start, end) equal those an
 #   independent script finds with the rules of doc/segmentation.md (a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # LTTng sessions over REST, against a private lttng-sessiond (lttng-env.sh)
 # and the daemon's own managed lttng-relayd, with `lttng list` as the
 # independent witness at each step:

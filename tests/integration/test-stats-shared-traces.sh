@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer stats on the real kernel traces in ../shared/traces/:
 # - event count and per-name counts equal what babeltrace2 shows:
 #     babeltrace2 DIR | sed -E 's/^\[[^]]*\] \([^)]*\) [^ ]+ ([a-z0-9_]+):.*/\1/' | sort | uniq -c

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test-syscall-tracer.sh: the LD_PRELOAD system call tracer
 # (contrib/syscall-tracer) changes nothing in the traced program and records
 # what lttng-modules would.

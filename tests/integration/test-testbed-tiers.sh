@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test-testbed-tiers.sh: the three-tier testbed (contrib/testbed/run.sh
 # --tiers 3): wrk, Apache with PHP, and a private MariaDB, the last two
 # traced in one live session, with the page's own account of what it did

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test-testbed.sh: the testbed (contrib/testbed/run.sh) records, under wrk
 # load, a trace of Apache that accounts for every request Apache logged.
 #

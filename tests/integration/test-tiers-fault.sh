@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test-tiers-fault.sh: a fault in the database tier, detected live (issue
 # 15): a query that sleeps (SELECT SLEEP(2)) under normal load raises an
 # interaction error on the database component, within its timeout plus one

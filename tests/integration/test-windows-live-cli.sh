@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer windows on a live session equals the same command on the
 # relay daemon's copy of the trace, byte for byte (issue 16: offline and
 # live agree, every count and every percentile): a private lttng-sessiond

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Offline and live agree (issue 16): the windows of a recorded experiment
 # computed by `lttng-analyzer windows` equal those lttng-analyzerd stored
 # live for the same session, every count and every percentile.

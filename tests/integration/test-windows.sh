@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lttng-analyzer windows on recorded traces (doc/windows.md), on
 # ../shared/traces/tracevizlab-pacman-k (dbus-daemon's 15 requests) and
 # apache-prefork-kernel-3m (77,245 requests; extracted outside the tree by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The agent with hand-built sequences: warm-up, a timeout firing exactly
  * once, InE before CoE, crash, late end, many keys at once, memory

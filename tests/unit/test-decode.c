@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The decode module (with tasks) on small real CTF traces that
  * tests/utils/make-synthetic-traces.py writes through babeltrace2's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The histogram: exact below 2048, within 1/1024 above, percentiles never
  * below the true value, merges equal to recording everything in one,

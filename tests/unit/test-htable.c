@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The hash table against a plain array model: insertions, replacements and
  * backward-shift removals in a pseudo-random order, with growth.

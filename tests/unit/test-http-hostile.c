@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The HTTP server against hostile clients, over real sockets, with the
  * fake analysis manager (tests/utils/fake-analyses.c) and a real store:

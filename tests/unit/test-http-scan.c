@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The HTTP head scanner of the preload library (contrib/syscall-tracer/
  * http-scan.c): which request lines and status lines it counts, the first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The HTTP module against a real store and a fake analysis manager
  * (tests/utils/fake-analyses.c): every route's answer, every error code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The segment module with hand-built event sequences, one scenario per
  * case of the request semantics (doc/segmentation.md): prefork, thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Snapshots (src/lttng-analyzerd/snapshot.c) give back what they encode:
  * every end reason of the front tier and of each server process (close

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The connections of the store (schema version 3) on a temporary folder:
  * written in the writer's batch with the requests (invisible until the

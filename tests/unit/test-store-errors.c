@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The timing-failure errors of the store on a temporary folder: writing
  * them in the writer's batch (invisible until the commit, lost with a
@@ -1141,6 +1142,7 @@ static void test_migration_v4(void)
 				  "DROP TRIGGER events_status_insert;"
 				  "DROP TRIGGER events_status;"
 				  "DROP TABLE events;"
+				  "DROP INDEX requests_by_component;"
 				  "ALTER TABLE requests DROP COLUMN component;"
 				  "ALTER TABLE errors DROP COLUMN "
 				  "downstream_request; PRAGMA user_version=4;",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The store module on a temporary folder: opening (and what it refuses),
  * persistence across a reopen, analyses and their "interrupted" status

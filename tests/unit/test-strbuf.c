@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The string buffer's formatters: integers equal snprintf's for edge cases
  * and a million pseudo-random values of every magnitude; JSON strings are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The system-call name table: every listed name maps to itself, the list
  * stays sorted (the lookup is a binary search), unknown names are OTHER;

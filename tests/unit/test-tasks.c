@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The tasks module with hand-built event sequences: per-CPU current thread
  * from sched_switch, process and name from statedump/fork/exec, removal at

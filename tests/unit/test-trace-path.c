@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Trace paths (lib/decode/trace-path.h) and live URLs (live-url.h): the
  * check of a requested folder, the bounded walk below it (symlink loops,

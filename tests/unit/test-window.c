@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The window module with hand-built streams: tumbling and hopping windows,
  * out-of-order events within the grace period, late ones beyond it, the

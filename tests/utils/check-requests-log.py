@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Checks lttng-analyzer's requests (JSON lines) against Apache's access
 log written by contrib/testbed (format: %a %{remote}p %{usec}t %D %>s %B %P
 %{tid}P %X %k "%r"; a log without %k, the older format, is read as one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A private lttng-analyzerd for tests. Source after test-lib.sh.
 #
 #   lta_daemon_start DATA_DIR        # LTAD_PID, LTAD_PORT, LTAD_URL, LTAD_TOKEN

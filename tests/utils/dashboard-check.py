@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The browser checks of tests/integration/test-dashboard.sh (see its
 header). Prints "CHECK 0|1 description" (0: passed), "SKIP N reason" and
 "# diagnostics" lines; exits 0 when it ran to its end, whatever the

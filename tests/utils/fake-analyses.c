@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A test double of the analysis manager (src/lttng-analyzerd/analysis.h)
  * over the real store, for tests of the HTTP module that must not read

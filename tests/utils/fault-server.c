@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fault-server: a small HTTP server instrumented with <lttng-analyzer/rbl.h>,
  * and the backend it calls, for fault-injection campaigns against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * gen-trace: emits system-call-shaped lttng-ust events, for tests and
  * benchmarks that need a trace of a given size.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Hostile HTTP clients for tests/integration/test-http-hostile.sh.
 
     hostile-client.py slowloris PORT SOCKETS SECONDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The tests' HTTP client (http-client.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* strcasestr() */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A few lines of HTTP client for the tests of the HTTP server: each
  * request on its own connection ("Connection: close"), read to the end,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Private LTTng daemons for tests and benchmarks. Source this file.
 #
 #   . tests/utils/lttng-env.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * rbl-demo: a program instrumented with <lttng-analyzer/rbl.h>, with a
  * fault chosen on the command line, for tests of timing-failure detection.

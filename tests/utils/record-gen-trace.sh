@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # record-gen-trace.sh OUTDIR EVENTS [THREADS [CYCLE]]
 #
 # Records a trace of EVENTS events from tests/utils/gen-trace with a private

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Independent reference for per-thread attribution on context-less kernel
 traces: reads `babeltrace2 DIR` text output on stdin, rebuilds the current
 thread of each CPU from sched_switch (next_tid), the process of each thread

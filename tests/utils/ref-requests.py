@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Independent reference for request segmentation on context-less kernel
 traces: reads `babeltrace2 --clock-seconds --clock-gmt DIR` on stdin and
 prints one line "pid fd start_ns end_ns" per request, in the order requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sockname-exerciser: makes the connections whose two ends the sockname
  * event of liblttng-analyzer-syscalls.so must let a reader pair, with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """A Server-Sent Events client for the event stream tests.
 
   sse-client.py collect URL --every N [--max-seconds S] [--kinds K]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the store's unit tests share: a temporary root for the data folders
  * they create, and a monotonic clock for their timing diagnostics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * syscall-exerciser: makes each call that liblttng-analyzer-syscalls.so
  * wraps, successes and failures, and prints one line per call:

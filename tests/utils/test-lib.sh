@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # TAP helpers for the shell tests. Source it; it sets top_srcdir and
 # top_builddir when make check did not.
 #

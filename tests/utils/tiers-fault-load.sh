@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # tiers-fault-load.sh: the --on-ready hook of tests/integration/
 # test-tiers-fault.sh, run by contrib/testbed/run.sh --tiers 3 --duration 0
 # in its namespace once Apache answers and the live session records.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Prerequisites of the tests that run the three-tier testbed
 # (contrib/testbed/run.sh --tiers 3). Sourced after test-lib.sh and
 # lttng-env.sh, with LIB set to the system-call tracer's library.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Extracted copies of the compressed traces of ../shared/traces/, kept
 # outside the source tree. Source this file.
 #

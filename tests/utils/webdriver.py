@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A small W3C WebDriver client over urllib, for Debian's chromium and
 chromium-driver (no npm, no selenium). Used by the dashboard's test and
 bench.
