@@ -18,7 +18,6 @@ d=$top/src/lttng-analyzerd
 common="$top/lib/common/log.c $top/lib/common/htable.c $top/lib/common/intern.c
 	$top/lib/common/strbuf.c $top/lib/event/event.c $top/lib/event/syscall.c"
 analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histogram.c
-	$top/lib/histogram/sparse.c $top/lib/window/window.c $top/lib/window/window-format.c
 	$top/lib/segment/segment.c $top/lib/segment/request.c $top/lib/segment/connection.c
 	$top/lib/segment/threads.c $top/lib/segment/sched.c $top/lib/segment/descriptors.c
 	$top/lib/segment/points.c $top/lib/segment/pipelining.c
