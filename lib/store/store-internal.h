@@ -371,4 +371,19 @@ int lta_store_window_batch_write(struct store_window_batch *b, sqlite3 *db,
 				 const char **what);
 void lta_store_window_batch_clear(struct store_window_batch *b);
 
+/* --- the schema (store-schema.c) ----------------------------------------- */
+
+/* Runs SQL on DB. Returns 0 or an error, with the message recorded. */
+int lta_store_exec(sqlite3 *db, const char *sql, const char *what);
+
+/*
+ * Creates the schema in an empty database, checks that a non-empty one is
+ * ours and migrates it to the current version, in one transaction.
+ * Returns 0 or an error, with the message recorded.
+ */
+int lta_store_schema_upgrade(sqlite3 *db);
+
+/* A worker's check: the schema is the current one. 0 or -EINVAL. */
+int lta_store_schema_check(sqlite3 *db);
+
 #endif /* LTA_STORE_STORE_INTERNAL_H */

@@ -26,7 +26,7 @@ analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histo
 	$top/lib/agent/agent.c $top/lib/agent/timing.c
 	$top/lib/window/window.c $top/lib/window/window-format.c
 	$top/lib/histogram/sparse.c"
-store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c $top/lib/store/store-windows.c
+store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c $top/lib/store/store-windows.c $top/lib/store/store-schema.c
 	$top/lib/store/store-connections.c"
 paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"
 http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c
