@@ -52,7 +52,6 @@ struct lta_worker_queries {
 	size_t group_count, group_cap;
 	bool fed; /* The pipeline or the segmenter fed us. */
 	struct lta_strbuf data, histogram;
-	uint64_t windows;
 };
 
 static int grow(void **array, size_t *cap, size_t count, size_t size)
@@ -114,7 +113,6 @@ static int on_closed(const struct lta_window_closed *closed, void *user_data)
 		return ret;
 	}
 	/* Another error: the row waits in the batch, as requests do. */
-	q->windows++;
 	return 0;
 }
 
@@ -445,11 +443,6 @@ int lta_worker_queries_report(struct lta_worker_queries *q)
 		}
 	}
 	return 0;
-}
-
-uint64_t lta_worker_queries_windows(const struct lta_worker_queries *q)
-{
-	return q ? q->windows : 0;
 }
 
 void lta_worker_queries_destroy(struct lta_worker_queries *q)

@@ -55,9 +55,6 @@ struct lta_consumer lta_worker_queries_consumer(struct lta_worker_queries *q);
  */
 int lta_worker_queries_report(struct lta_worker_queries *q);
 
-/* Windows stored so far. */
-uint64_t lta_worker_queries_windows(const struct lta_worker_queries *q);
-
 /* Accepts NULL. */
 void lta_worker_queries_destroy(struct lta_worker_queries *q);
 
