@@ -23,8 +23,8 @@ enum item_type {
 
 /*
  * One event or discard in a batch, followed by its struct lta_event (only
- * its nargs arguments) or struct lta_discard, then the strings the event
- * points to.
+ * its nargs arguments) or struct lta_discard, then what the event
+ * borrows (integer arrays, strings: lta_event_borrows()).
  */
 struct item {
 	uint32_t size; /* Bytes, this header included; a multiple of 8. */
@@ -184,7 +184,7 @@ static int put_item(struct lane *l, uint16_t type, int64_t ts, uint32_t trace,
 	return 0;
 }
 
-/* Room kept after an event decoded in place, for its strings. */
+/* Room kept after an event decoded in place, for what it borrows. */
 #define STRING_ROOM 1024
 
 /*
@@ -207,40 +207,23 @@ static int lane_reserve(void *user_data, size_t size, struct lta_event **event)
 	return 0;
 }
 
-/* A string an event points to, and its size with its NUL. */
-struct str_ref {
-	const char **field;
-	size_t size;
-};
-
-/* The strings EVENT points to (not NULL); returns their total size. */
-static size_t collect_strings(struct lta_event *event, struct str_ref *refs,
-			      int *count)
-{
-	const char **fields[LTA_EVENT_MAX_STRINGS];
-	size_t total = 0;
-	int i, n = lta_event_strings(event, fields);
-
-	*count = 0;
-	for (i = 0; i < n; i++) {
-		if (*fields[i]) {
-			refs[*count].field = fields[i];
-			refs[*count].size = strlen(*fields[i]) + 1;
-			total += refs[*count].size;
-			(*count)++;
-		}
-	}
-	return total;
-}
-
-/* Copies the strings of REFS to AT, and points their fields there. */
-static void copy_strings(const struct str_ref *refs, int count, char *at)
+/*
+ * Copies what EVENT borrows (REFS, lta_event_borrows()) to AT, and points
+ * its members there.
+ */
+static void copy_borrows(const struct lta_event_borrow *refs, int count,
+			 char *at)
 {
 	int i;
 
 	for (i = 0; i < count; i++) {
-		memcpy(at, *refs[i].field, refs[i].size);
-		*refs[i].field = at;
+		if (refs[i].ints) {
+			memcpy(at, *refs[i].field.ints, refs[i].size);
+			*refs[i].field.ints = (const uint16_t *)(void *)at;
+		} else {
+			memcpy(at, *refs[i].field.str, refs[i].size);
+			*refs[i].field.str = at;
+		}
 		at += refs[i].size;
 	}
 }
@@ -251,19 +234,19 @@ static int lane_event(struct lta_event *event, void *user_data)
 	size_t hdr = align8(sizeof(struct item));
 	size_t body = align8(offsetof(struct lta_event, args) +
 			     event->nargs * sizeof(struct lta_arg));
-	struct str_ref refs[LTA_EVENT_MAX_STRINGS];
+	struct lta_event_borrow refs[LTA_EVENT_MAX_BORROWS];
 	struct lta_event copy, *placed;
 	size_t strings;
 	int count, ret;
 
-	strings = collect_strings(event, refs, &count);
+	count = lta_event_borrows(event, refs, &strings);
 	if (event == l->pending &&
 	    l->fill->used + hdr + body + align8(strings) <= l->fill->cap) {
 		/* Decoded in place: commit it. */
 		unsigned char *p = l->fill->data + l->fill->used;
 
 		l->pending = NULL;
-		copy_strings(refs, count, (char *)p + hdr + body);
+		copy_borrows(refs, count, (char *)p + hdr + body);
 		set_item(l, (struct item *)p, ITEM_EVENT, event->ts,
 			 event->trace, hdr + body + align8(strings));
 		l->fill->used += hdr + body + align8(strings);
@@ -282,9 +265,9 @@ static int lane_event(struct lta_event *event, void *user_data)
 	}
 	placed = (struct lta_event *)(l->fill->data + l->fill->used -
 				      align8(strings) - body);
-	/* Its fields still point to the decoder's strings: copy them. */
-	collect_strings(placed, refs, &count);
-	copy_strings(refs, count,
+	/* Its fields still point to the decoder's: copy what they point to. */
+	count = lta_event_borrows(placed, refs, &strings);
+	copy_borrows(refs, count,
 		     (char *)(l->fill->data + l->fill->used - align8(strings)));
 	return 0;
 }

@@ -416,7 +416,7 @@ static inline const char *read_string(const bt_field *structure, int index)
 }
 
 static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
-		       struct lta_arg *arg)
+		       uint16_t *ints, struct lta_arg *arg)
 {
 	uint64_t i, len;
 
@@ -464,13 +464,14 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 			if (bt_field_class_type_is(
 				    bt_field_get_class_type(e),
 				    BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
-				arg->v.ints[i] = (uint16_t)
+				ints[i] = (uint16_t)
 					bt_field_integer_signed_get_value(e);
 			} else {
-				arg->v.ints[i] = (uint16_t)
+				ints[i] = (uint16_t)
 					bt_field_integer_unsigned_get_value(e);
 			}
 		}
+		arg->v.ints = ints;
 		arg->len = (uint8_t)len;
 		break;
 	case PLAN_READ_SKIP:
@@ -481,7 +482,7 @@ static void decode_arg(const struct lta_plan_field *pf, const bt_field *field,
 }
 
 void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
-		     bool decode_args, struct lta_plan_packet *cache,
+		     bool decode_args, struct lta_plan_state *cache,
 		     struct lta_event *out)
 {
 	const bt_field *payload = bt_event_borrow_payload_field_const(event);
@@ -583,7 +584,7 @@ void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
 		for (i = 0; i < plan->field_count; i++) {
 			decode_arg(&plan->fields[i],
 				   member(payload, (int)plan->fields[i].index),
-				   &out->args[i]);
+				   cache->ints[i], &out->args[i]);
 		}
 		out->nargs = (uint8_t)plan->field_count;
 		out->fd_arg = (int8_t)plan->fd_field;

@@ -79,27 +79,31 @@ struct lta_plan *lta_plan_create(const bt_event_class *event_class,
 void lta_plan_destroy(struct lta_plan *plan);
 
 /*
- * What is read once per packet: the CPU of its context. Valid while the
- * packet is the same object; lta_plan_packet_begins() forgets it (a packet
- * object may be reused for the next packet of its stream).
+ * What the decoder keeps from one event to the next: what is read once per
+ * packet, the CPU of its context (valid while the packet is the same
+ * object; lta_plan_packet_begins() forgets it, for a packet object may be
+ * reused for the next packet of its stream), and the room the integer
+ * array arguments of the last event decoded point to.
  */
-struct lta_plan_packet {
+struct lta_plan_state {
 	const bt_packet *packet;
 	int32_t cpu;
+	uint16_t ints[LTA_EVENT_MAX_ARGS][LTA_ARG_INTS_MAX];
 };
 
-static inline void lta_plan_packet_begins(struct lta_plan_packet *cache)
+static inline void lta_plan_packet_begins(struct lta_plan_state *state)
 {
-	cache->packet = NULL;
+	state->packet = NULL;
 }
 
 /*
  * Decodes EVENT with PLAN into OUT (every member overwritten). With
  * DECODE_ARGS false, only the fields the decoder interprets are read.
- * PACKET caches what its packet context says.
+ * STATE caches what its packet context says and holds its integer arrays
+ * (OUT borrows them until the next event decoded with STATE).
  */
 void lta_plan_decode(const struct lta_plan *plan, const bt_event *event,
-		     bool decode_args, struct lta_plan_packet *packet,
+		     bool decode_args, struct lta_plan_state *state,
 		     struct lta_event *out);
 
 #endif /* LTA_DECODE_PLAN_H */

@@ -107,7 +107,7 @@ struct lta_decoder {
 	const bt_stream *last_stream;
 	uint64_t cur_stream_class;
 	uint64_t cur_stream;
-	struct lta_plan_packet packet; /* The current packet's context. */
+	struct lta_plan_state packet; /* The current packet, arrays. */
 
 	struct lta_decode_counters counters;
 	struct lta_warning_list warnings; /* Partial input. */

@@ -37,23 +37,48 @@ bool lta_event_arg_int(const struct lta_event *event, int index, int64_t *value)
 	}
 }
 
-int lta_event_strings(struct lta_event *event,
-		      const char **fields[LTA_EVENT_MAX_STRINGS])
+static void borrow_str(struct lta_event_borrow *out, int *n, size_t *total,
+		       const char **field)
+{
+	if (*field) {
+		out[*n].ints = false;
+		out[*n].field.str = field;
+		out[*n].size = strlen(*field) + 1;
+		*total += out[*n].size;
+		(*n)++;
+	}
+}
+
+int lta_event_borrows(struct lta_event *event,
+		      struct lta_event_borrow out[LTA_EVENT_MAX_BORROWS],
+		      size_t *total)
 {
 	int n = 0, i;
 
-	fields[n++] = &event->procname;
+	*total = 0;
+	for (i = 0; i < event->nargs; i++) {
+		struct lta_arg *a = &event->args[i];
+
+		if (a->type == LTA_ARG_INTS && a->len && a->v.ints) {
+			out[n].ints = true;
+			out[n].field.ints = &a->v.ints;
+			out[n].size = a->len * sizeof(uint16_t);
+			*total += out[n].size;
+			n++;
+		}
+	}
+	borrow_str(out, &n, total, &event->procname);
 	switch (event->kind) {
 	case LTA_EVENT_SCHED_SWITCH:
-		fields[n++] = &event->u.sched_switch.next_comm;
+		borrow_str(out, &n, total, &event->u.sched_switch.next_comm);
 		break;
 	case LTA_EVENT_RBL_START:
 	case LTA_EVENT_RBL_END:
-		fields[n++] = &event->u.rbl.entity;
-		fields[n++] = &event->u.rbl.name;
+		borrow_str(out, &n, total, &event->u.rbl.entity);
+		borrow_str(out, &n, total, &event->u.rbl.name);
 		break;
 	case LTA_EVENT_STATEDUMP_FD:
-		fields[n++] = &event->u.fd.filename;
+		borrow_str(out, &n, total, &event->u.fd.filename);
 		break;
 	case LTA_EVENT_SCHED_WAKEUP:
 	case LTA_EVENT_PROCESS_FORK:
@@ -61,7 +86,7 @@ int lta_event_strings(struct lta_event *event,
 	case LTA_EVENT_PROCESS_EXIT:
 	case LTA_EVENT_PROCESS_FREE:
 	case LTA_EVENT_STATEDUMP_PROCESS:
-		fields[n++] = &event->u.process.name;
+		borrow_str(out, &n, total, &event->u.process.name);
 		break;
 	default:
 		/*
@@ -72,7 +97,7 @@ int lta_event_strings(struct lta_event *event,
 	}
 	for (i = 0; i < event->nargs; i++) {
 		if (event->args[i].type == LTA_ARG_STRING) {
-			fields[n++] = &event->args[i].v.str;
+			borrow_str(out, &n, total, &event->args[i].v.str);
 		}
 	}
 	return n;

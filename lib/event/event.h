@@ -22,6 +22,7 @@
 #define LTA_EVENT_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "syscall.h"
@@ -70,7 +71,12 @@ struct lta_arg {
 		uint64_t u;
 		double real;
 		const char *str; /* Borrowed; valid for this event. */
-		uint16_t ints[LTA_ARG_INTS_MAX];
+		/*
+		 * Borrowed, LEN elements; valid for this event. Out of line,
+		 * so that an argument is 24 bytes, not 48: events are copied
+		 * whole into the decoding lanes' batches.
+		 */
+		const uint16_t *ints;
 	} v;
 };
 
@@ -153,17 +159,30 @@ const struct lta_arg *lta_event_find_arg(const struct lta_event *event,
 bool lta_event_arg_int(const struct lta_event *event, int index,
 		       int64_t *value);
 
-/* At most how many strings an event points to (lta_event_strings()). */
-#define LTA_EVENT_MAX_STRINGS (3 + LTA_EVENT_MAX_ARGS)
+/* What an event borrows from its decoder: a string or an integer array. */
+struct lta_event_borrow {
+	bool ints; /* field.ints; else field.str. */
+	union {
+		const char **str;
+		const uint16_t **ints;
+	} field;     /* The member of the event that points to it. */
+	size_t size; /* Its bytes (a string's with its NUL). */
+};
+
+/* At most how many things an event borrows (lta_event_borrows()). */
+#define LTA_EVENT_MAX_BORROWS (3 + LTA_EVENT_MAX_ARGS)
 
 /*
- * Sets FIELDS[i] to the address of each string member EVENT has, by its
- * kind: procname, those of its union member, its string arguments. Some
- * may hold NULL. Returns how many (at most LTA_EVENT_MAX_STRINGS): what a
- * copy of the event must copy too. Any thread.
+ * Fills OUT with what EVENT borrows, by its kind: its integer arrays
+ * first (so that, copied one after the other from an 8-byte boundary,
+ * they stay aligned), then procname, the strings of its union member and
+ * its string arguments (NULL ones left out). Returns how many (at most
+ * LTA_EVENT_MAX_BORROWS); *TOTAL is their size: what a copy of the event
+ * must copy too. Any thread.
  */
-int lta_event_strings(struct lta_event *event,
-		      const char **fields[LTA_EVENT_MAX_STRINGS]);
+int lta_event_borrows(struct lta_event *event,
+		      struct lta_event_borrow out[LTA_EVENT_MAX_BORROWS],
+		      size_t *total);
 
 /*
  * Returns a static name for an event kind ("syscall_entry", ...).

@@ -496,7 +496,11 @@ void lta_segment_copy_args(struct lta_segment_pending *p,
 			if (out->len > LTA_CALL_INTS_MAX) {
 				out->len = LTA_CALL_INTS_MAX;
 			}
-			memcpy(out->v.ints, a->v.ints, sizeof(out->v.ints));
+			memset(out->v.ints, 0, sizeof(out->v.ints));
+			if (a->v.ints) {
+				memcpy(out->v.ints, a->v.ints,
+				       out->len * sizeof(out->v.ints[0]));
+			}
 			break;
 		case LTA_ARG_SINT:
 			out->v.s = a->v.s;

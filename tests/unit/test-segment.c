@@ -148,15 +148,13 @@ static void exit_(const struct ctx *c, int64_t ts, enum lta_syscall sc,
 /* A v4addr argument: 127.0.0.1. */
 static void add_loopback(struct lta_event *e)
 {
+	static const uint16_t loopback[4] = { 127, 0, 0, 1 };
 	struct lta_arg *a = &e->args[e->nargs++];
 
 	a->name = "v4addr";
 	a->type = LTA_ARG_INTS;
 	a->len = 4;
-	a->v.ints[0] = 127;
-	a->v.ints[1] = 0;
-	a->v.ints[2] = 0;
-	a->v.ints[3] = 1;
+	a->v.ints = loopback;
 }
 
 /* accept4 exit with a decoded IPv4 peer 127.0.0.1:PORT. */
