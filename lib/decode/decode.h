@@ -174,6 +174,12 @@ int lta_decode_set_live(struct lta_decoder *source, const char *url,
 bool lta_decode_is_live(const struct lta_decoder *source);
 
 /*
+ * Returns whether the source decodes on several threads (--jobs lanes):
+ * known once it has handed out its first event or discard.
+ */
+bool lta_decode_is_parallel(const struct lta_decoder *source);
+
+/*
  * Runs the graph once (building it if needed): LTA_DECODE_OK when messages
  * were handled, LTA_DECODE_AGAIN when none is available now (live: poll
  * again after a short sleep), LTA_DECODE_END, LTA_DECODE_STOPPED (a handler

@@ -304,6 +304,11 @@ bool lta_decode_is_live(const struct lta_decoder *source)
 	return source->live_url != NULL;
 }
 
+bool lta_decode_is_parallel(const struct lta_decoder *source)
+{
+	return source->lanes != NULL;
+}
+
 void lta_decode_interrupt(struct lta_decoder *source)
 {
 	bt_interrupter_set(source->interrupter);

@@ -154,6 +154,9 @@ static int on_request(struct lta_request *r, void *user_data)
 		return 0;
 	}
 	trace = lta_decode_trace(cmd->run.source, r->trace);
+	/* Lanes keep the cores busy: format where the record is (writer.h). */
+	lta_cli_writer_use_thread(cmd->writer,
+				  !lta_decode_is_parallel(cmd->run.source));
 	return lta_cli_writer_push(cmd->writer, r,
 				   trace ? trace->hostname : NULL);
 }

@@ -33,6 +33,8 @@ struct lta_cli_writer {
 	bool closing; /* No more pushes: drain and stop. */
 	int error;    /* First write errno, or 0. */
 	bool producer_waits, writer_waits;
+	bool thread_wanted; /* lta_cli_writer_use_thread(). */
+	bool pushed;	    /* The first push happened: mode chosen. */
 
 	struct lta_strbuf buf; /* The writer thread's. */
 };
@@ -56,12 +58,13 @@ static int flush_buf(struct lta_cli_writer *w)
 	return 0;
 }
 
-static int write_slot(struct lta_cli_writer *w, const struct slot *s)
+static int write_request(struct lta_cli_writer *w, const struct lta_request *r,
+			 const char *host)
 {
 	if (w->format == LTA_CLI_WRITER_JSONL) {
-		lta_request_format_json(&s->request, s->host, &w->buf);
+		lta_request_format_json(r, host, &w->buf);
 	} else {
-		lta_request_format_text(&s->request, &w->buf);
+		lta_request_format_text(r, &w->buf);
 	}
 	lta_strbuf_putc(&w->buf, '\n');
 	if (w->buf.failed) {
@@ -102,7 +105,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->lock);
 
 		/* The slot is the writer's until count drops. */
-		err = w->error ? 0 : write_slot(w, s);
+		err = w->error ? 0 : write_request(w, &s->request, s->host);
 
 		pthread_mutex_lock(&w->lock);
 		if (err && !w->error) {
@@ -131,12 +134,13 @@ struct lta_cli_writer *lta_cli_writer_create(FILE *out,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->not_empty, NULL);
 	pthread_cond_init(&w->not_full, NULL);
-	if (pthread_create(&w->thread, NULL, run, w)) {
-		lta_cli_writer_destroy(w);
-		return NULL;
-	}
-	w->started = true;
+	w->thread_wanted = true;
 	return w;
+}
+
+void lta_cli_writer_use_thread(struct lta_cli_writer *w, bool thread)
+{
+	w->thread_wanted = thread;
 }
 
 int lta_cli_writer_push(struct lta_cli_writer *w, struct lta_request *r,
@@ -144,6 +148,19 @@ int lta_cli_writer_push(struct lta_cli_writer *w, struct lta_request *r,
 {
 	struct slot *s;
 
+	if (!w->pushed) {
+		w->pushed = true;
+		w->started = w->thread_wanted &&
+			     pthread_create(&w->thread, NULL, run, w) == 0;
+	}
+	if (!w->started) {
+		int err = w->error ? 0 : write_request(w, r, host);
+
+		if (err && !w->error) {
+			w->error = err;
+		}
+		return w->error ? -EIO : 0;
+	}
 	pthread_mutex_lock(&w->lock);
 	while (w->count == SLOTS && !w->error) {
 		/* The writer may sleep on a partial batch: wake it. */
@@ -183,6 +200,9 @@ int lta_cli_writer_finish(struct lta_cli_writer *w)
 	if (w->started) {
 		pthread_join(w->thread, NULL);
 		w->started = false;
+	} else if (!w->error) {
+		/* On the caller's thread: what is formatted goes out now. */
+		w->error = flush_buf(w);
 	}
 	ret = w->error;
 	if (fflush(w->out) != 0 && !ret) {
