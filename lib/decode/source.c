@@ -4,6 +4,7 @@
 #include <babeltrace2/babeltrace.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -905,11 +906,40 @@ static bt_logging_level bt_level_of(const char *name)
 	}
 }
 
+/*
+ * babeltrace2's plugins, found once per process: bt_plugin_find() loads
+ * every plugin of the search path each time it is called (about 3 to 5 ms
+ * here), and every graph (each --jobs lane, each live session) needs one.
+ * Kept until the process ends.
+ */
+static struct {
+	const char *name;
+	const bt_plugin *plugin;
+} plugin_cache[] = { { "ctf", NULL }, { "utils", NULL } };
+static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Borrows plugin NAME (one of plugin_cache's). Returns 0 or -ENOENT. */
 static int find_plugin(struct lta_decoder *source, const char *name,
 		       const bt_plugin **plugin)
 {
-	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
-			   plugin) != BT_PLUGIN_FIND_STATUS_OK) {
+	size_t i;
+
+	pthread_mutex_lock(&plugin_lock);
+	for (i = 0; i < sizeof(plugin_cache) / sizeof(plugin_cache[0]); i++) {
+		if (strcmp(plugin_cache[i].name, name) != 0) {
+			continue;
+		}
+		if (!plugin_cache[i].plugin &&
+		    bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
+				   BT_TRUE, &plugin_cache[i].plugin) !=
+			    BT_PLUGIN_FIND_STATUS_OK) {
+			plugin_cache[i].plugin = NULL;
+		}
+		*plugin = plugin_cache[i].plugin;
+		break;
+	}
+	pthread_mutex_unlock(&plugin_lock);
+	if (!*plugin) {
 		set_error(source,
 			  "Cannot find the babeltrace2 plugin: "
 			  "name=\"%s\" (is babeltrace2 installed?)",
@@ -1069,7 +1099,6 @@ static int build_live_graph(struct lta_decoder *source)
 end:
 	bt_value_put_ref(params);
 	bt_graph_put_ref(graph);
-	bt_plugin_put_ref(ctf);
 	return ret;
 }
 
@@ -1132,17 +1161,10 @@ static int build_graph(struct lta_decoder *source)
 	if (ret) {
 		goto end;
 	}
-	ret = find_plugin(source, "utils", &utils);
-	if (ret) {
-		goto end;
-	}
 	fs_class = bt_plugin_borrow_source_component_class_by_name_const(ctf,
 									 "fs");
-	muxer_class = bt_plugin_borrow_filter_component_class_by_name_const(
-		utils, "muxer");
-	if (!fs_class || !muxer_class) {
-		set_error(source, "babeltrace2 lacks source.ctf.fs or "
-				  "filter.utils.muxer");
+	if (!fs_class) {
+		set_error(source, "babeltrace2 lacks source.ctf.fs");
 		ret = -ENOENT;
 		goto end;
 	}
@@ -1191,6 +1213,19 @@ static int build_graph(struct lta_decoder *source)
 		 */
 		ret = add_sink(source, graph, outs[0]);
 	} else {
+		ret = find_plugin(source, "utils", &utils);
+		if (ret) {
+			goto end;
+		}
+		muxer_class =
+			bt_plugin_borrow_filter_component_class_by_name_const(
+				utils, "muxer");
+		if (!muxer_class) {
+			set_error(source,
+				  "babeltrace2 lacks filter.utils.muxer");
+			ret = -ENOENT;
+			goto end;
+		}
 		ret = add_muxer(source, graph, muxer_class, outs, out_count);
 	}
 	if (ret) {
@@ -1202,8 +1237,6 @@ static int build_graph(struct lta_decoder *source)
 end:
 	free(outs);
 	bt_graph_put_ref(graph);
-	bt_plugin_put_ref(ctf);
-	bt_plugin_put_ref(utils);
 	return ret;
 }
 
