@@ -115,21 +115,25 @@ struct lta_rbl_event {
 };
 
 struct lta_event {
+	/*
+	 * Members by size, without padding: the decoding lanes copy every
+	 * event's header (up to args) into their batches.
+	 */
 	int64_t ts;	      /* Nanoseconds since the Unix epoch. */
-	int32_t cpu;	      /* -1 when the trace does not say. */
-	int32_t pid;	      /* Process id (vpid for user space); -1. */
-	int32_t tid;	      /* Thread id (vtid for user space); -1. */
+	int64_t entry_ts;     /* System call exit: its entry's, or -1. */
 	const char *procname; /* Borrowed; NULL when unknown. */
 	const char *name;     /* Event class name, interned by the source. */
-	uint32_t trace;	      /* Index of the trace in the source. */
-	enum lta_event_kind kind;
-
-	/* System calls. */
-	enum lta_syscall syscall; /* LTA_SYSCALL_UNKNOWN if not known. */
 	const char *syscall_name; /* Interned; NULL for 2.4 exits. */
-	int64_t entry_ts;	  /* Exit: its entry's timestamp, or -1. */
+	int32_t cpu;		  /* -1 when the trace does not say. */
+	int32_t pid;		  /* Process id (vpid for user space); -1. */
+	int32_t tid;		  /* Thread id (vtid for user space); -1. */
+	uint32_t trace;		  /* Index of the trace in the source. */
+	enum lta_event_kind kind;
+	enum lta_syscall syscall; /* LTA_SYSCALL_UNKNOWN if not known. */
 	int8_t fd_arg;		  /* Index in args of "fd", or -1. */
 	int8_t ret_arg;		  /* Index in args of "ret", or -1. */
+	uint8_t nargs;
+	bool args_truncated; /* More payload fields than the array. */
 
 	union {
 		struct lta_sched_switch sched_switch;
@@ -139,8 +143,6 @@ struct lta_event {
 		struct lta_rbl_event rbl;
 	} u;
 
-	uint8_t nargs;
-	bool args_truncated; /* More payload fields than the array. */
 	struct lta_arg args[LTA_EVENT_MAX_ARGS];
 };
 
