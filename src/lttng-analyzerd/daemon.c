@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "attach.h"
 #include "common/log.h"
 #include "control.h"
 #include "http.h"
@@ -112,6 +113,15 @@ static void usage(FILE *out)
 		"  --web-dir=DIR       the dashboard's files, served at / "
 		"(default\n"
 		"                      " LTA_WEB_DIR ")\n"
+		"  --attach=net://RELAY[:PORT]/host/HOST/SESSION\n"
+		"                      analyze every live session of that "
+		"relay\n"
+		"                      daemon whose host and name match the "
+		"globs\n"
+		"                      (repeatable)\n"
+		"  --attach-interval-ms=N  list those relay daemons this "
+		"often\n"
+		"                      (default 2000)\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -351,6 +361,33 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->threads = (int)v;
 		}
+	} else if (strcmp(key, "attach") == 0 ||
+		   strcmp(key, "attach-interval-ms") == 0) {
+		/* Sessions given by pattern (attach.h). */
+		if (strcmp(key, "attach") == 0) {
+			char why[768];
+
+			if (c->attach_count == LTA_DAEMON_LIST_MAX) {
+				snprintf(error, size, "%s: more than %d", key,
+					 LTA_DAEMON_LIST_MAX);
+				return -1;
+			}
+			if (lta_attach_check(value, why, sizeof(why))) {
+				snprintf(error, size, "%s: %s", key, why);
+				return -1;
+			}
+			snprintf(c->attach[c->attach_count++],
+				 sizeof(c->attach[0]), "%s", value);
+		} else {
+			v = strtol(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || v < 100 ||
+			    v > 3600000) {
+				snprintf(error, size, "%s: bad value \"%s\"",
+					 key, value);
+				return -1;
+			}
+			c->attach_interval_ms = (int)v;
+		}
 	} else {
 		snprintf(error, size, "unknown option \"%s\"", key);
 		return -1;
@@ -452,6 +489,8 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
 		{ "jobs", required_argument, NULL, 0 },
 		{ "web-dir", required_argument, NULL, 0 },
+		{ "attach", required_argument, NULL, 0 },
+		{ "attach-interval-ms", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -691,6 +730,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_http *http = NULL;
 	struct lta_lttng_daemons_config lconfig;
 	struct lta_lttng_daemons *lttng_daemons = NULL;
+	struct lta_attach *attach = NULL;
 	char token[256] = "", error[1024];
 	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
 	const char *trace_dirs[LTA_DAEMON_LIST_MAX + 1];
@@ -760,6 +800,20 @@ int lta_daemon_main(int argc, char **argv)
 	if (start_lttng_daemons(&config, &lconfig, &lttng_daemons)) {
 		goto end;
 	}
+	if (config.attach_count) {
+		const char *patterns[LTA_DAEMON_LIST_MAX];
+
+		for (i = 0; i < config.attach_count; i++) {
+			patterns[i] = config.attach[i];
+		}
+		attach = lta_attach_start(patterns, (size_t)config.attach_count,
+					  config.attach_interval_ms, analyses,
+					  error, sizeof(error));
+		if (!attach) {
+			LTA_LOGE("Cannot attach to relay daemons: %s", error);
+			goto end;
+		}
+	}
 	memset(&hconfig, 0, sizeof(hconfig));
 	hconfig.address = config.listen;
 	hconfig.port = config.port;
@@ -795,6 +849,7 @@ int lta_daemon_main(int argc, char **argv)
 	hcontext.analyses = analyses;
 	hcontext.store = store;
 	hcontext.lttng_daemons = lttng_daemons;
+	hcontext.attach = attach;
 	hcontext.started_ns = wall_ns();
 	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
 	if (!http) {
@@ -860,6 +915,8 @@ int lta_daemon_main(int argc, char **argv)
 end:
 	/* Stop answering first, then let every analysis flush. */
 	lta_http_stop(http);
+	/* No analysis started from here on. */
+	lta_attach_stop(attach);
 	lta_analyses_destroy(analyses);
 	/* Last: the analyses read from the relay daemon until they stop. */
 	lta_lttng_daemons_stop(lttng_daemons);
