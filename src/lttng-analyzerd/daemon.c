@@ -113,6 +113,11 @@ static void usage(FILE *out)
 		"  --web-dir=DIR       the dashboard's files, served at / "
 		"(default\n"
 		"                      " LTA_WEB_DIR ")\n"
+		"  --control-only      control sessions only (a traced VM): "
+		"no\n"
+		"                      analysis, no store; needs "
+		"--relayd-url or\n"
+		"                      --no-relayd\n"
 		"  --attach=net://RELAY[:PORT]/host/HOST/SESSION\n"
 		"                      analyze every live session of that "
 		"relay\n"
@@ -361,10 +366,13 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->threads = (int)v;
 		}
-	} else if (strcmp(key, "attach") == 0 ||
+	} else if (strcmp(key, "control-only") == 0 ||
+		   strcmp(key, "attach") == 0 ||
 		   strcmp(key, "attach-interval-ms") == 0) {
-		/* Sessions given by pattern (attach.h). */
-		if (strcmp(key, "attach") == 0) {
+		/* Fleets (doc/fleet-vms.md). */
+		if (key[0] == 'c') {
+			c->control_only = is_true(value);
+		} else if (strcmp(key, "attach") == 0) {
 			char why[768];
 
 			if (c->attach_count == LTA_DAEMON_LIST_MAX) {
@@ -489,6 +497,7 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
 		{ "jobs", required_argument, NULL, 0 },
 		{ "web-dir", required_argument, NULL, 0 },
+		{ "control-only", no_argument, NULL, 0 },
 		{ "attach", required_argument, NULL, 0 },
 		{ "attach-interval-ms", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
@@ -539,6 +548,13 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 	if (c->no_relayd && c->relayd_url[0]) {
 		fprintf(stderr, "lttng-analyzerd: --no-relayd and "
 				"--relayd-url exclude each other\n");
+		return 2;
+	}
+	if (c->control_only &&
+	    (c->attach_count || (!c->relayd_url[0] && !c->no_relayd))) {
+		fprintf(stderr,
+			"lttng-analyzerd: --control-only analyzes nothing: "
+			"give --relayd-url (or --no-relayd), not --attach\n");
 		return 2;
 	}
 	if (optind < argc) {
@@ -763,10 +779,20 @@ int lta_daemon_main(int argc, char **argv)
 	    read_token(config.token_file, token, sizeof(token))) {
 		goto end;
 	}
-	store = lta_store_open(config.data_dir, error, sizeof(error));
-	if (!store) {
-		LTA_LOGE("Cannot open the store: %s", error);
-		goto end;
+	if (config.control_only) {
+		/* No store: the data folder holds the token only. */
+		if (mkdir(config.data_dir, 0750) && errno != EEXIST) {
+			LTA_LOGE("Cannot create the data folder: dir=\"%s\", "
+				 "error=\"%s\"",
+				 config.data_dir, strerror(errno));
+			goto end;
+		}
+	} else {
+		store = lta_store_open(config.data_dir, error, sizeof(error));
+		if (!store) {
+			LTA_LOGE("Cannot open the store: %s", error);
+			goto end;
+		}
 	}
 	if (!config.token_file[0] &&
 	    default_token(config.data_dir, token, sizeof(token))) {
@@ -792,10 +818,12 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");
 		goto end;
 	}
-	analyses = lta_analyses_create(store, &aopts);
-	if (!analyses) {
-		LTA_LOGE("Out of memory");
-		goto end;
+	if (!config.control_only) {
+		analyses = lta_analyses_create(store, &aopts);
+		if (!analyses) {
+			LTA_LOGE("Out of memory");
+			goto end;
+		}
 	}
 	if (start_lttng_daemons(&config, &lconfig, &lttng_daemons)) {
 		goto end;
@@ -837,7 +865,10 @@ int lta_daemon_main(int argc, char **argv)
 	hconfig.allowed_trace_dirs = trace_dirs;
 	hconfig.version = PACKAGE_VERSION;
 	hconfig.chart_js = LTA_CHART_JS;
-	if (config.web_dir[0]) {
+	if (config.control_only) {
+		/* The dashboard shows analyses: none here. */
+		hconfig.web_dir = NULL;
+	} else if (config.web_dir[0]) {
 		hconfig.web_dir = config.web_dir;
 	} else if (access(LTA_WEB_DIR "/index.html", R_OK) == 0) {
 		hconfig.web_dir = LTA_WEB_DIR;
@@ -849,6 +880,7 @@ int lta_daemon_main(int argc, char **argv)
 	hcontext.analyses = analyses;
 	hcontext.store = store;
 	hcontext.lttng_daemons = lttng_daemons;
+	hcontext.control_only = config.control_only;
 	hcontext.attach = attach;
 	hcontext.started_ns = wall_ns();
 	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
@@ -866,8 +898,9 @@ int lta_daemon_main(int argc, char **argv)
 			goto end;
 		}
 	}
-	LTA_LOGI("Listening: address=%s, port=%u, data-dir=\"%s\"",
-		 config.listen, lta_http_port(http), config.data_dir);
+	LTA_LOGI("Listening: address=%s, port=%u, data-dir=\"%s\"%s",
+		 config.listen, lta_http_port(http), config.data_dir,
+		 config.control_only ? ", control-only" : "");
 
 	for (;;) {
 		struct timespec watch = { 0, 500 * 1000 * 1000 };

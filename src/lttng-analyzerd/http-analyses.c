@@ -215,9 +215,14 @@ void lta_http_get_health(struct lta_http_exchange *x)
 	failed |= put(o, "status", json_string("ok"));
 	failed |= put(o, "version", lta_http_json_string(http->version));
 	failed |= put(o, "uptime_ns", json_integer(uptime_ns(http)));
-	failed |=
-		put(o, "analyses_running",
-		    json_integer(lta_analyses_running(http->context.analyses)));
+	failed |= put(o, "mode",
+		      json_string(http->context.control_only ? "control-only"
+							     : "analyzer"));
+	failed |= put(o, "analyses_running",
+		      json_integer(http->context.analyses
+					   ? lta_analyses_running(
+						     http->context.analyses)
+					   : 0));
 	failed |= o && attach_json(http, o) != 0;
 	/* The session daemon, the kernel tracer, the relay daemon. */
 	failed |= o && lta_http_health_lttng(http, o) != 0;

@@ -98,6 +98,11 @@ struct lta_http_context {
 	 * here, before any HTTP thread runs.
 	 */
 	struct lta_lttng_daemons *lttng_daemons;
+	/*
+	 * A control-only daemon (doc/fleet-vms.md): ANALYSES and STORE are
+	 * NULL, and every route that needs them answers 409 control_only.
+	 */
+	bool control_only;
 	/* Sessions given by pattern (borrowed; outlives the server), shown
 	 * by /api/v1/health; NULL: none. */
 	struct lta_attach *attach;
