@@ -136,6 +136,13 @@ for v in $vms; do
 	ok $? "vm-trace.sh $v start fleet-$v"
 done
 
+# Two root session daemons, isolated by their private /var/run/lttng and
+# /dev/shm: each lists its own session only.
+for v in $vms; do
+	is "$(vm_trace "$v" list | jq -c '[.sessions[].name]')" "[\"fleet-$v\"]" \
+		"VM $v's session daemon has its own session only"
+done
+
 # Each central daemon finds its VM's session and goes live on it.
 analysis_of()
 {

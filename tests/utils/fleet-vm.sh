@@ -5,7 +5,8 @@
 #       bash tests/utils/fleet-vm.sh HOSTNAME DIR RELAY_CTRL RELAY_DATA RELAY_LIVE
 #
 # In its own mount namespace (private /var/run/lttng and /dev/shm:
-# lttng-env.sh) and UTS namespace (its own host name, which the relay
+# lttng-env.sh; as root, lttng-sessiond ignores LTTNG_HOME for its
+# sockets, so a private /var/run/lttng is what keeps two apart) and UTS namespace (its own host name, which the relay
 # daemon names its sessions by), it starts a control-only lttng-analyzerd
 # that starts its own lttng-sessiond and sends the sessions it creates to
 # the central relay daemon at 127.0.0.1. Then, step by step, told through
