@@ -213,7 +213,12 @@ static void match_sessions(struct lta_attach *a, size_t relay,
 	}
 }
 
-/* Forgets the entries of relay RELAY that its listing no longer has. */
+/*
+ * Forgets the entries of relay RELAY that its listing no longer has and
+ * whose analysis no longer runs: a session created again under the same
+ * name while its analysis still reads (it waits for a session that went
+ * away) is not given a second one.
+ */
 static void forget_unlisted(struct lta_attach *a, size_t relay)
 {
 	size_t i = 0;
@@ -221,7 +226,9 @@ static void forget_unlisted(struct lta_attach *a, size_t relay)
 	while (i < a->entry_count) {
 		struct entry *e = &a->entries[i];
 
-		if (e->relay == relay && !e->listed) {
+		if (e->relay == relay && !e->listed &&
+		    (e->id == 0 ||
+		     lta_analyses_is_running(a->analyses, e->id) != 1)) {
 			LTA_LOGI("A session found by pattern left its relay "
 				 "daemon's list: url=\"%s\", analysis=%lld",
 				 e->url, (long long)e->id);

@@ -19,8 +19,9 @@
  *
  * One analysis per appearance of a session: an entry is kept while the
  * relay daemon lists the session, whatever becomes of its analysis (it
- * ends, fails, or is stopped by DELETE); a session that leaves the list
- * and comes back is attached again. An analysis that could not start (a
+ * ends, fails, or is stopped by DELETE), and while its analysis runs; a
+ * session that left the list, and whose analysis ended, is attached
+ * again when it comes back. An analysis that could not start (a
  * relay daemon that refuses, as many analyses running as allowed) is
  * tried again at the next listing.
  */
