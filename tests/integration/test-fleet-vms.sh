@@ -13,7 +13,8 @@
 # once: the complete requests count the VM's access-log lines, the
 # requests' client ports are the logged ones, as many times, and every
 # request names the VM's host; a control-only daemon answers 409
-# control_only to what needs analyses, and keeps no store.
+# control_only to what needs analyses, and keeps no store; a session
+# destroyed on its VM ends its central analysis and is not attached again.
 . "$(dirname "$0")/../utils/test-lib.sh"
 . "$top_srcdir/tests/utils/lttng-env.sh"
 . "$top_srcdir/tests/utils/daemon-env.sh"
@@ -224,6 +225,19 @@ is "$(lta_api GET /api/v1/health | jq -c '.attach[0] | [.attached, (.listings > 
 for v in $vms; do
 	vm_trace "$v" destroy "fleet-$v" >/dev/null
 	ok $? "vm-trace.sh $v destroy fleet-$v"
+done
+# A destroyed session ends its central analysis, and is not attached again.
+for v in $vms; do
+	id=$(analysis_of "$v")
+	use "$v"
+	status=$(lta_wait_ended "$id")
+	is "$status" ended "central daemon $v: VM $v's session destroyed, its analysis ended"
+	# Two more listings of the relay daemon: nothing may be attached.
+	listings=$(lta_api GET /api/v1/health | jq .attach[0].listings)
+	lta_env_wait 10 bash -c "[ \"\$(curl -s -m 5 $LTAD_URL/api/v1/health | jq .attach[0].listings)\" -ge $((listings + 2)) ]"
+	ok $? "central daemon $v: two more listings"
+	is "$(lta_api GET /api/v1/health | jq -c '[.attach[0].attached, .attach[0].matched]')" '[1,0]' \
+		"central daemon $v: no analysis started again, the session no longer listed"
 	touch "$tmp/vm-$v/finish"
 done
 for v in $vms; do
