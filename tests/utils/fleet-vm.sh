@@ -1,3 +1,4 @@
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # One traced "VM" for tests/integration/test-fleet-vms.sh: run as
 #
