@@ -244,4 +244,10 @@ for v in $vms; do
 	lta_env_wait 60 test -s "$tmp/vm-$v/daemon.status"
 	is "$(cat "$tmp/vm-$v/daemon.status" 2>/dev/null)" 0 "VM $v: its daemon stops cleanly"
 done
+for v in $vms; do
+	use "$v"
+	lta_daemon_stop
+	d_pid[$v]=
+	is "$LTAD_STOP_STATUS" 0 "central daemon $v stops cleanly (its attach thread too)"
+done
 done_testing
