@@ -3,12 +3,17 @@
 #include "attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis.h"
 #include "common/log.h"
@@ -239,6 +244,63 @@ static void forget_unlisted(struct lta_attach *a, size_t relay)
 	}
 }
 
+/* How long a relay daemon may take to accept a connection. */
+#define CONNECT_TIMEOUT_MS 1000
+
+/*
+ * Whether RELAY accepts connections on PORT within CONNECT_TIMEOUT_MS.
+ * lttng-live connects without a timeout: a relay daemon whose host drops
+ * packets would hold the listing (and the daemon's stop) for minutes.
+ * Returns 0, or -1 with the reason in ERROR.
+ */
+static int probe(const char *relay, uint16_t port, char *error, size_t size)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	struct pollfd pfd = { .fd = -1, .events = POLLOUT };
+	char service[8];
+	int soerr = 0, ret = -1, gai;
+	socklen_t len = sizeof(soerr);
+
+	snprintf(service, sizeof(service), "%u", (unsigned int)port);
+	gai = getaddrinfo(relay, service, &hints, &res);
+	if (gai) {
+		snprintf(error, size,
+			 "Cannot list the relay daemon's sessions: "
+			 "relay=\"%s\", error=\"%s\"",
+			 relay, gai_strerror(gai));
+		goto end;
+	}
+	pfd.fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (pfd.fd < 0 || fcntl(pfd.fd, F_SETFL, O_NONBLOCK)) {
+		soerr = errno;
+	} else if (connect(pfd.fd, res->ai_addr, res->ai_addrlen) == 0) {
+		ret = 0;
+		goto end;
+	} else if (errno != EINPROGRESS) {
+		soerr = errno;
+	} else if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) != 1) {
+		soerr = ETIMEDOUT;
+	} else if (getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &soerr, &len)) {
+		soerr = errno;
+	}
+	if (soerr == 0) {
+		ret = 0;
+		goto end;
+	}
+	snprintf(error, size,
+		 "Cannot list the relay daemon's sessions: relay=\"%s\", "
+		 "port=%u, error=\"%s\"",
+		 relay, (unsigned int)port, strerror(soerr));
+end:
+	if (pfd.fd >= 0) {
+		close(pfd.fd);
+	}
+	if (res) {
+		freeaddrinfo(res);
+	}
+	return ret;
+}
+
 /* Lists relay RELAY (a pattern index) once and acts on what it has. */
 static void list_relay(struct lta_attach *a, size_t relay)
 {
@@ -248,8 +310,11 @@ static void list_relay(struct lta_attach *a, size_t relay)
 	size_t i;
 	int count;
 
-	count = lta_live_lister_list(a->lister, p->url.relay, p->url.port,
-				     &sessions, error, sizeof(error));
+	count = probe(p->url.relay, p->url.port, error, sizeof(error))
+			? -EIO
+			: lta_live_lister_list(a->lister, p->url.relay,
+					       p->url.port, &sessions, error,
+					       sizeof(error));
 	if (count < 0) {
 		bool first;
 

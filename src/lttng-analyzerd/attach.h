@@ -23,7 +23,9 @@
  * session that left the list, and whose analysis ended, is attached
  * again when it comes back. An analysis that could not start (a
  * relay daemon that refuses, as many analyses running as allowed) is
- * tried again at the next listing.
+ * tried again at the next listing. A relay daemon that does not accept a
+ * connection within a second is not listed (lttng-live would wait for
+ * minutes).
  */
 #ifndef LTA_ANALYZERD_ATTACH_H
 #define LTA_ANALYZERD_ATTACH_H

@@ -157,6 +157,77 @@ static void test_attach(uint16_t port)
 	is_int(starts, 0, "and no analysis was started");
 }
 
+/*
+ * A relay daemon whose host drops the connection requests (a loopback
+ * listener whose accept queue is full: the kernel drops further SYNs):
+ * each listing gives up after the probe's second, and the stop does not
+ * wait for lttng-live's connect.
+ */
+static void test_silent_relay(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct lta_attach_pattern_view view;
+	struct timespec pause = { 0, 20 * 1000 * 1000 }, t0, t1;
+	socklen_t len = sizeof(addr);
+	int listener, filler[8], i, n = 0;
+	struct lta_attach *attach;
+	const char *patterns[1];
+	char pattern[128], error[1024];
+	double seconds;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) ||
+	    getsockname(listener, (struct sockaddr *)&addr, &len) ||
+	    listen(listener, 0)) {
+		skip(2, "no loopback listener");
+		return;
+	}
+	/* Fill the accept queue (never accepted). */
+	for (i = 0; i < 8; i++) {
+		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(filler[i], (struct sockaddr *)&addr, sizeof(addr));
+	}
+	nanosleep(&pause, NULL);
+	snprintf(pattern, sizeof(pattern), "net://127.0.0.1:%u/host/*/*",
+		 ntohs(addr.sin_port));
+	patterns[0] = pattern;
+	attach = lta_attach_start(patterns, 1, 100, NULL, error, sizeof(error));
+	if (!attach) {
+		skip(2, error);
+		goto end;
+	}
+	/* Bounded: 5 s for a listing to give up. */
+	for (i = 0; i < 250; i++) {
+		n = (int)lta_attach_view(attach, &view, 1);
+		if (n == 1 && view.last_error[0]) {
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	ok(n == 1 && strstr(view.last_error, "timed out"),
+	   "a relay daemon that drops connections: the listing gives up (%s)",
+	   view.last_error);
+	lta_attach_stop(attach);
+	/* Stopped while its first listing waits for the relay daemon. */
+	attach = lta_attach_start(patterns, 1, 100, NULL, error, sizeof(error));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lta_attach_stop(attach);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ok(attach && seconds < 2.5,
+	   "a stop during a listing returns within the probe's time (%.2f s)",
+	   seconds);
+end:
+	for (i = 0; i < 8; i++) {
+		if (filler[i] >= 0) {
+			close(filler[i]);
+		}
+	}
+	close(listener);
+}
+
 int main(void)
 {
 	uint16_t port = closed_port();
@@ -165,5 +236,6 @@ int main(void)
 	test_check();
 	test_lister(port);
 	test_attach(port);
+	test_silent_relay();
 	return exit_status();
 }
