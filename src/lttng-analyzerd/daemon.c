@@ -780,7 +780,7 @@ int lta_daemon_main(int argc, char **argv)
 		goto end;
 	}
 	if (config.control_only) {
-		/* No store: the data folder holds the token only. */
+		/* No store: the token (and lttng/, a sessiond's log). */
 		if (mkdir(config.data_dir, 0750) && errno != EEXIST) {
 			LTA_LOGE("Cannot create the data folder: dir=\"%s\", "
 				 "error=\"%s\"",
