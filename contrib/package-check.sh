@@ -172,7 +172,8 @@ if make_root >"$work/why" 2>&1; then
 	ok $? "lttng-analyzerd.conf(5) installed"
 	absent=
 	for f in architecture.md segmentation.md dataset-text-format.md \
-		windows.md workers.md tiers.md live.md openapi.yaml syscall-tracer.md; do
+		windows.md workers.md tiers.md live.md openapi.yaml syscall-tracer.md \
+		fleet-vms.md; do
 		[ -f "$root/usr/share/doc/lttng-analyzer/$f" ] || absent="$absent $f"
 	done
 	[ -z "$absent" ] || echo "# not in /usr/share/doc/lttng-analyzer:$absent"

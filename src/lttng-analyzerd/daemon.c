@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "attach.h"
 #include "common/log.h"
 #include "control.h"
 #include "http.h"
@@ -112,6 +113,20 @@ static void usage(FILE *out)
 		"  --web-dir=DIR       the dashboard's files, served at / "
 		"(default\n"
 		"                      " LTA_WEB_DIR ")\n"
+		"  --control-only      control sessions only (a traced VM): "
+		"no\n"
+		"                      analysis, no store; needs "
+		"--relayd-url or\n"
+		"                      --no-relayd\n"
+		"  --attach=net://RELAY[:PORT]/host/HOST/SESSION\n"
+		"                      analyze every live session of that "
+		"relay\n"
+		"                      daemon whose host and name match the "
+		"globs\n"
+		"                      (repeatable)\n"
+		"  --attach-interval-ms=N  list those relay daemons this "
+		"often\n"
+		"                      (default 2000)\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -351,6 +366,36 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->threads = (int)v;
 		}
+	} else if (strcmp(key, "control-only") == 0 ||
+		   strcmp(key, "attach") == 0 ||
+		   strcmp(key, "attach-interval-ms") == 0) {
+		/* Fleets (doc/fleet-vms.md). */
+		if (key[0] == 'c') {
+			c->control_only = is_true(value);
+		} else if (strcmp(key, "attach") == 0) {
+			char why[768];
+
+			if (c->attach_count == LTA_DAEMON_LIST_MAX) {
+				snprintf(error, size, "%s: more than %d", key,
+					 LTA_DAEMON_LIST_MAX);
+				return -1;
+			}
+			if (lta_attach_check(value, why, sizeof(why))) {
+				snprintf(error, size, "%s: %s", key, why);
+				return -1;
+			}
+			snprintf(c->attach[c->attach_count++],
+				 sizeof(c->attach[0]), "%s", value);
+		} else {
+			v = strtol(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || v < 100 ||
+			    v > 3600000) {
+				snprintf(error, size, "%s: bad value \"%s\"",
+					 key, value);
+				return -1;
+			}
+			c->attach_interval_ms = (int)v;
+		}
 	} else {
 		snprintf(error, size, "unknown option \"%s\"", key);
 		return -1;
@@ -452,6 +497,9 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "relay-timeout-ms", required_argument, NULL, 0 },
 		{ "jobs", required_argument, NULL, 0 },
 		{ "web-dir", required_argument, NULL, 0 },
+		{ "control-only", no_argument, NULL, 0 },
+		{ "attach", required_argument, NULL, 0 },
+		{ "attach-interval-ms", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -500,6 +548,13 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 	if (c->no_relayd && c->relayd_url[0]) {
 		fprintf(stderr, "lttng-analyzerd: --no-relayd and "
 				"--relayd-url exclude each other\n");
+		return 2;
+	}
+	if (c->control_only &&
+	    (c->attach_count || (!c->relayd_url[0] && !c->no_relayd))) {
+		fprintf(stderr,
+			"lttng-analyzerd: --control-only analyzes nothing: "
+			"give --relayd-url (or --no-relayd), not --attach\n");
 		return 2;
 	}
 	if (optind < argc) {
@@ -691,6 +746,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_http *http = NULL;
 	struct lta_lttng_daemons_config lconfig;
 	struct lta_lttng_daemons *lttng_daemons = NULL;
+	struct lta_attach *attach = NULL;
 	char token[256] = "", error[1024];
 	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
 	const char *trace_dirs[LTA_DAEMON_LIST_MAX + 1];
@@ -723,10 +779,20 @@ int lta_daemon_main(int argc, char **argv)
 	    read_token(config.token_file, token, sizeof(token))) {
 		goto end;
 	}
-	store = lta_store_open(config.data_dir, error, sizeof(error));
-	if (!store) {
-		LTA_LOGE("Cannot open the store: %s", error);
-		goto end;
+	if (config.control_only) {
+		/* No store: the token (and lttng/, a sessiond's log). */
+		if (mkdir(config.data_dir, 0750) && errno != EEXIST) {
+			LTA_LOGE("Cannot create the data folder: dir=\"%s\", "
+				 "error=\"%s\"",
+				 config.data_dir, strerror(errno));
+			goto end;
+		}
+	} else {
+		store = lta_store_open(config.data_dir, error, sizeof(error));
+		if (!store) {
+			LTA_LOGE("Cannot open the store: %s", error);
+			goto end;
+		}
 	}
 	if (!config.token_file[0] &&
 	    default_token(config.data_dir, token, sizeof(token))) {
@@ -752,13 +818,29 @@ int lta_daemon_main(int argc, char **argv)
 		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");
 		goto end;
 	}
-	analyses = lta_analyses_create(store, &aopts);
-	if (!analyses) {
-		LTA_LOGE("Out of memory");
-		goto end;
+	if (!config.control_only) {
+		analyses = lta_analyses_create(store, &aopts);
+		if (!analyses) {
+			LTA_LOGE("Out of memory");
+			goto end;
+		}
 	}
 	if (start_lttng_daemons(&config, &lconfig, &lttng_daemons)) {
 		goto end;
+	}
+	if (config.attach_count) {
+		const char *patterns[LTA_DAEMON_LIST_MAX];
+
+		for (i = 0; i < config.attach_count; i++) {
+			patterns[i] = config.attach[i];
+		}
+		attach = lta_attach_start(patterns, (size_t)config.attach_count,
+					  config.attach_interval_ms, analyses,
+					  error, sizeof(error));
+		if (!attach) {
+			LTA_LOGE("Cannot attach to relay daemons: %s", error);
+			goto end;
+		}
 	}
 	memset(&hconfig, 0, sizeof(hconfig));
 	hconfig.address = config.listen;
@@ -783,7 +865,10 @@ int lta_daemon_main(int argc, char **argv)
 	hconfig.allowed_trace_dirs = trace_dirs;
 	hconfig.version = PACKAGE_VERSION;
 	hconfig.chart_js = LTA_CHART_JS;
-	if (config.web_dir[0]) {
+	if (config.control_only) {
+		/* The dashboard shows analyses: none here. */
+		hconfig.web_dir = NULL;
+	} else if (config.web_dir[0]) {
 		hconfig.web_dir = config.web_dir;
 	} else if (access(LTA_WEB_DIR "/index.html", R_OK) == 0) {
 		hconfig.web_dir = LTA_WEB_DIR;
@@ -795,6 +880,8 @@ int lta_daemon_main(int argc, char **argv)
 	hcontext.analyses = analyses;
 	hcontext.store = store;
 	hcontext.lttng_daemons = lttng_daemons;
+	hcontext.control_only = config.control_only;
+	hcontext.attach = attach;
 	hcontext.started_ns = wall_ns();
 	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
 	if (!http) {
@@ -811,8 +898,9 @@ int lta_daemon_main(int argc, char **argv)
 			goto end;
 		}
 	}
-	LTA_LOGI("Listening: address=%s, port=%u, data-dir=\"%s\"",
-		 config.listen, lta_http_port(http), config.data_dir);
+	LTA_LOGI("Listening: address=%s, port=%u, data-dir=\"%s\"%s",
+		 config.listen, lta_http_port(http), config.data_dir,
+		 config.control_only ? ", control-only" : "");
 
 	for (;;) {
 		struct timespec watch = { 0, 500 * 1000 * 1000 };
@@ -860,6 +948,8 @@ int lta_daemon_main(int argc, char **argv)
 end:
 	/* Stop answering first, then let every analysis flush. */
 	lta_http_stop(http);
+	/* No analysis started from here on. */
+	lta_attach_stop(attach);
 	lta_analyses_destroy(analyses);
 	/* Last: the analyses read from the relay daemon until they stop. */
 	lta_lttng_daemons_stop(lttng_daemons);

@@ -55,6 +55,16 @@ struct lta_daemon_config {
 	int jobs; /* Decoding graphs per recorded trace; 0: the CPUs. */
 	/* The dashboard's files; "": LTA_WEB_DIR, when it has them. */
 	char web_dir[1024];
+	/*
+	 * Fleets (doc/fleet-vms.md). A control-only daemon (on a traced
+	 * VM) runs no analysis and opens no store: the sessions API only.
+	 * A central daemon is given the sessions of relay daemons by
+	 * pattern (attach.h), listed every attach_interval_ms.
+	 */
+	int control_only;
+	char attach[LTA_DAEMON_LIST_MAX][512];
+	int attach_count;
+	int attach_interval_ms; /* 0: the default. */
 };
 
 /*

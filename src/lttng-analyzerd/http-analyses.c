@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "attach.h"
 #include "queries.h"
 #include "common/log.h"
 #include "decode/live-url.h"
@@ -159,6 +160,47 @@ static int64_t uptime_ns(const struct lta_http *http)
 					   ts.tv_nsec - http->mono_at_start_ns);
 }
 
+/* Patterns shown at most (more than --attach takes). */
+#define ATTACH_VIEWS_MAX 64
+
+/* The patterns of --attach and what their last listings found. */
+static int attach_json(struct lta_http *http, json_t *health)
+{
+	struct lta_attach_pattern_view *views;
+	json_t *array = json_array();
+	size_t i, count;
+	bool failed = !array;
+
+	views = calloc(ATTACH_VIEWS_MAX, sizeof(*views));
+	if (!views) {
+		json_decref(array);
+		return -ENOMEM;
+	}
+	count = lta_attach_view(http->context.attach, views, ATTACH_VIEWS_MAX);
+	for (i = 0; !failed && i < count; i++) {
+		json_t *p = json_object();
+
+		failed |= !p;
+		failed |= put(p, "pattern",
+			      lta_http_json_string(views[i].pattern));
+		failed |= put(p, "listings",
+			      json_integer((json_int_t)views[i].listings));
+		failed |= put(p, "matched",
+			      json_integer((json_int_t)views[i].matched));
+		failed |= put(p, "attached",
+			      json_integer((json_int_t)views[i].attached));
+		failed |=
+			put(p, "last_error",
+			    views[i].last_error[0]
+				    ? lta_http_json_string(views[i].last_error)
+				    : json_null());
+		failed |= json_array_append_new(array, p) != 0;
+	}
+	free(views);
+	failed |= put(health, "attach", array);
+	return failed ? -ENOMEM : 0;
+}
+
 void lta_http_get_health(struct lta_http_exchange *x)
 {
 	struct lta_http *http = x->http;
@@ -173,9 +215,15 @@ void lta_http_get_health(struct lta_http_exchange *x)
 	failed |= put(o, "status", json_string("ok"));
 	failed |= put(o, "version", lta_http_json_string(http->version));
 	failed |= put(o, "uptime_ns", json_integer(uptime_ns(http)));
-	failed |=
-		put(o, "analyses_running",
-		    json_integer(lta_analyses_running(http->context.analyses)));
+	failed |= put(o, "mode",
+		      json_string(http->context.control_only ? "control-only"
+							     : "analyzer"));
+	failed |= put(o, "analyses_running",
+		      json_integer(http->context.analyses
+					   ? lta_analyses_running(
+						     http->context.analyses)
+					   : 0));
+	failed |= o && attach_json(http, o) != 0;
 	/* The session daemon, the kernel tracer, the relay daemon. */
 	failed |= o && lta_http_health_lttng(http, o) != 0;
 	if (failed) {

@@ -435,4 +435,12 @@ void lta_http_static_destroy(struct lta_http_static *web);
  */
 bool lta_http_static_route(lta_http_handler get);
 
+/*
+ * Answers 409 control_only: this daemon (--control-only) analyzes
+ * nothing, and the message says where its sessions go and how to
+ * analyze them. Handler threads.
+ */
+void lta_http_reply_control_only(struct lta_http *http,
+				 struct lta_http_exchange *x);
+
 #endif /* LTA_ANALYZERD_HTTP_INTERNAL_H */

@@ -455,6 +455,10 @@ void lta_http_post_sessions(struct lta_http_exchange *x)
 	if (read_create_body(x, body, r)) {
 		goto end;
 	}
+	if (r->analyze && x->http->context.control_only) {
+		lta_http_reply_control_only(x->http, x);
+		goto end;
+	}
 	daemons_view(x->http, &view);
 	if (default_relay(x, r, &view)) {
 		goto end;

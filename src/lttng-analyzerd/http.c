@@ -26,6 +26,7 @@
 #include <microhttpd.h>
 
 #include "common/log.h"
+#include "lttng-daemons.h"
 
 _Static_assert(LTA_HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
 	       "stream end is libmicrohttpd's");
@@ -234,6 +235,42 @@ static lta_http_handler route_handler(const struct route *route,
 		return route->del;
 	}
 	return NULL;
+}
+
+/*
+ * Whether a control-only daemon serves ROUTE: health and the sessions,
+ * which need neither analyses nor a store.
+ */
+static bool control_only_route(const struct route *route)
+{
+	return strcmp(route->path, "/api/v1/health") == 0 ||
+	       strncmp(route->path, "/api/v1/sessions", 16) == 0;
+}
+
+void lta_http_reply_control_only(struct lta_http *http,
+				 struct lta_http_exchange *x)
+{
+	struct lta_lttng_daemons_view view;
+	struct lta_lttng_daemons *daemons = http->lttng_daemons;
+
+	memset(&view, 0, sizeof(view));
+	if (daemons) {
+		lta_lttng_daemons_view(daemons, &view);
+	}
+	if (!view.hostname[0] &&
+	    gethostname(view.hostname, sizeof(view.hostname) - 1)) {
+		snprintf(view.hostname, sizeof(view.hostname), "HOST");
+	}
+	lta_http_reply_error(
+		x, MHD_HTTP_CONFLICT, "control_only",
+		"This daemon only controls the LTTng sessions of its host "
+		"(--control-only): it analyzes nothing. Its sessions go to "
+		"the relay daemon %s; analyze them with a daemon that reads "
+		"it (--attach=net://%s:%u/host/%s/*).",
+		view.relayd_host[0] ? view.relayd_host : "each session names",
+		view.relayd_host[0] ? view.relayd_host : "RELAY",
+		view.relayd_live_port ? view.relayd_live_port : 5344,
+		view.hostname);
 }
 
 /*
@@ -528,6 +565,10 @@ static int check_request(struct lta_http *http,
 			x, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 			"This resource accepts %s only.", state->route->allow);
 		x->reply.allow = state->route->allow;
+		return -1;
+	}
+	if (http->context.control_only && !control_only_route(state->route)) {
+		lta_http_reply_control_only(http, x);
 		return -1;
 	}
 	if (!read_only && !origin_allowed(rq)) {

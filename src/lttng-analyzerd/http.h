@@ -30,6 +30,7 @@ struct lta_http;
 struct lta_analyses;
 struct lta_store;
 struct lta_lttng_daemons;
+struct lta_attach;
 
 /* Zero or NULL in any field selects its default. */
 struct lta_http_config {
@@ -97,6 +98,14 @@ struct lta_http_context {
 	 * here, before any HTTP thread runs.
 	 */
 	struct lta_lttng_daemons *lttng_daemons;
+	/*
+	 * A control-only daemon (doc/fleet-vms.md): ANALYSES and STORE are
+	 * NULL, and every route that needs them answers 409 control_only.
+	 */
+	bool control_only;
+	/* Sessions given by pattern (borrowed; outlives the server), shown
+	 * by /api/v1/health; NULL: none. */
+	struct lta_attach *attach;
 	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
 	int64_t started_ns;
 	/*

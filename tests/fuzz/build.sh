@@ -31,8 +31,9 @@ store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/sto
 paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"
 http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c
 	$d/http-requests.c $d/http-path.c $d/http-events.c $d/http-live.c $d/http-queries.c $d/queries.c $d/http-errors.c $d/http-connections.c $d/http-sessions.c
-	$d/control.c $d/lttng-daemons.c $d/http-static.c $top/tests/utils/fake-analyses.c"
-libs="-lmicrohttpd -ljansson -lsqlite3 -llttng-ctl -lpthread -lm"
+	$d/control.c $d/lttng-daemons.c $d/http-static.c $d/attach.c
+	$top/lib/decode/live-sessions.c $top/tests/utils/fake-analyses.c"
+libs="-lmicrohttpd -ljansson -lsqlite3 -llttng-ctl -lbabeltrace2 -lpthread -lm"
 
 sources_of()
 {
