@@ -280,13 +280,6 @@ static int lane_discard(const struct lta_discard *discard, void *user_data)
 			discard, sizeof(*discard), 0);
 }
 
-/*
- * libbabeltrace2 loads plugins and initializes components with shared
- * state that it does not lock: the lanes build their graphs one at a time
- * (they then run at once, each graph its own).
- */
-static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void *lane_main(void *arg)
 {
 	struct lane *l = arg;
@@ -294,9 +287,12 @@ static void *lane_main(void *arg)
 	bool stop;
 	int ret;
 
-	pthread_mutex_lock(&build_lock);
+	/*
+	 * The lanes build their graphs at once: reading a kernel trace's
+	 * metadata takes tens of milliseconds, each lane its own copy
+	 * (lta_decode_prepare() locks what babeltrace2 shares).
+	 */
 	ret = lta_decode_prepare(l->src);
-	pthread_mutex_unlock(&build_lock);
 
 	pthread_mutex_lock(&l->lock);
 	l->build_ret = ret;

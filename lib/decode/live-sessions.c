@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source-internal.h"
+
 struct lta_live_lister {
 	const bt_plugin *ctf; /* Owned (a reference). */
 	/* Borrowed from CTF. */
@@ -24,8 +26,14 @@ struct lta_live_lister *lta_live_lister_create(char *error, size_t size)
 		snprintf(error, size, "Out of memory");
 		goto error;
 	}
+	/* Loading plugins touches babeltrace2's global state. */
+	lta_decode_bt_lock();
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
 			   &lister->ctf) != BT_PLUGIN_FIND_STATUS_OK) {
+		lister->ctf = NULL;
+	}
+	lta_decode_bt_unlock();
+	if (!lister->ctf) {
 		bt_current_thread_clear_error();
 		snprintf(error, size,
 			 "Cannot find the babeltrace2 plugin: name=\"ctf\" "
@@ -209,6 +217,8 @@ void lta_live_lister_destroy(struct lta_live_lister *lister)
 		return;
 	}
 	bt_interrupter_put_ref(lister->interrupter);
+	lta_decode_bt_lock();
 	bt_plugin_put_ref(lister->ctf);
+	lta_decode_bt_unlock();
 	free(lister);
 }

@@ -108,6 +108,12 @@ struct lta_decoder {
 	uint64_t cur_stream_class;
 	uint64_t cur_stream;
 	struct lta_plan_state packet; /* The current packet, arrays. */
+	/*
+	 * This decoder's own babeltrace2 plugins (ctf, utils), loaded when
+	 * first needed: component classes of their own, so that lanes can
+	 * build their graphs at once (see lta_decode_bt_lock()).
+	 */
+	const bt_plugin *plugins[2];
 
 	struct lta_decode_counters counters;
 	struct lta_warning_list warnings; /* Partial input. */
@@ -132,8 +138,24 @@ lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
  */
 int lta_decode_check_trace(struct lta_decoder *source, size_t index);
 
-/* source.c: builds the graph if needed; 0, or -1 with the error set. */
+/*
+ * source.c: builds the graph if needed; 0, or -1 with the error set. Lanes
+ * call it at once, each on its own thread: it takes lta_decode_bt_lock()
+ * itself around what is shared.
+ */
 int lta_decode_prepare(struct lta_decoder *source);
+
+/*
+ * source.c: the lock around what libbabeltrace2 shares between graphs
+ * without locking it: loading plugins (a global list of component
+ * classes), objects several graphs hold references to (the interrupter, the
+ * simple sink's component class: plain reference counts), and destroying
+ * graphs and plugins. What takes time, source.ctf.fs reading the metadata
+ * and indexing the streams when its component is added, is left out: each
+ * decoder adds it from a component class of its own plugin.
+ */
+void lta_decode_bt_lock(void);
+void lta_decode_bt_unlock(void);
 
 /*
  * source.c, for lanes.c: counts EVENT (or a discard) as the single-graph

@@ -344,7 +344,9 @@ void lta_decode_reset(struct lta_decoder *source)
 {
 	lta_decode_lanes_destroy(source->lanes);
 	source->lanes = NULL;
+	lta_decode_bt_lock();
 	bt_graph_put_ref(source->graph);
+	lta_decode_bt_unlock();
 	source->graph = NULL;
 	source->graph_failed = false;
 	source->handler_error = 0;
@@ -906,47 +908,77 @@ static bt_logging_level bt_level_of(const char *name)
 	}
 }
 
-/*
- * babeltrace2's plugins, found once per process: bt_plugin_find() loads
- * every plugin of the search path each time it is called (about 3 to 5 ms
- * here), and every graph (each --jobs lane, each live session) needs one.
- * Kept until the process ends.
- */
-static struct {
-	const char *name;
-	const bt_plugin *plugin;
-} plugin_cache[] = { { "ctf", NULL }, { "utils", NULL } };
-static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t bt_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Borrows plugin NAME (one of plugin_cache's). Returns 0 or -ENOENT. */
-static int find_plugin(struct lta_decoder *source, const char *name,
+void lta_decode_bt_lock(void)
+{
+	pthread_mutex_lock(&bt_lock);
+}
+
+void lta_decode_bt_unlock(void)
+{
+	pthread_mutex_unlock(&bt_lock);
+}
+
+/*
+ * The plugins a decoder loads, and the file each was found in. Searching
+ * (bt_plugin_find()) loads every plugin of the search path, 3 to 5 ms
+ * here: done once per process; every other decoder (each --jobs lane, each
+ * live session) loads the plugin's own file only.
+ */
+static const char *const plugin_names[2] = { "ctf", "utils" };
+static char *plugin_files[2]; /* Under bt_lock; NULL: not found yet. */
+
+/*
+ * Borrows SOURCE's plugin number WHICH (of plugin_names), loading it the
+ * first time. Called with bt_lock held. Returns 0 or -ENOENT.
+ */
+static int find_plugin(struct lta_decoder *source, size_t which,
 		       const bt_plugin **plugin)
 {
-	size_t i;
+	const bt_plugin_set *set = NULL;
 
-	pthread_mutex_lock(&plugin_lock);
-	for (i = 0; i < sizeof(plugin_cache) / sizeof(plugin_cache[0]); i++) {
-		if (strcmp(plugin_cache[i].name, name) != 0) {
-			continue;
+	if (!source->plugins[which] && plugin_files[which] &&
+	    bt_plugin_find_all_from_file(plugin_files[which], BT_TRUE, &set) ==
+		    BT_PLUGIN_FIND_ALL_FROM_FILE_STATUS_OK) {
+		uint64_t i, n = bt_plugin_set_get_plugin_count(set);
+
+		for (i = 0; i < n; i++) {
+			const bt_plugin *p =
+				bt_plugin_set_borrow_plugin_by_index_const(set,
+									   i);
+
+			if (strcmp(bt_plugin_get_name(p),
+				   plugin_names[which]) == 0) {
+				bt_plugin_get_ref(p);
+				source->plugins[which] = p;
+				break;
+			}
 		}
-		if (!plugin_cache[i].plugin &&
-		    bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
-				   BT_TRUE, &plugin_cache[i].plugin) !=
-			    BT_PLUGIN_FIND_STATUS_OK) {
-			plugin_cache[i].plugin = NULL;
+		bt_plugin_set_put_ref(set);
+	}
+	if (!source->plugins[which]) {
+		bt_current_thread_clear_error();
+		if (bt_plugin_find(plugin_names[which], BT_TRUE, BT_TRUE,
+				   BT_TRUE, BT_TRUE, BT_TRUE,
+				   &source->plugins[which]) !=
+		    BT_PLUGIN_FIND_STATUS_OK) {
+			source->plugins[which] = NULL;
+			set_error(source,
+				  "Cannot find the babeltrace2 plugin: "
+				  "name=\"%s\" (is babeltrace2 installed?)",
+				  plugin_names[which]);
+			take_bt_error(source);
+			return -ENOENT;
 		}
-		*plugin = plugin_cache[i].plugin;
-		break;
+		if (!plugin_files[which] &&
+		    bt_plugin_get_path(source->plugins[which])) {
+			/* Out of memory: the next decoder searches again. */
+			plugin_files[which] = strdup(
+				bt_plugin_get_path(source->plugins[which]));
+		}
 	}
-	pthread_mutex_unlock(&plugin_lock);
-	if (!*plugin) {
-		set_error(source,
-			  "Cannot find the babeltrace2 plugin: "
-			  "name=\"%s\" (is babeltrace2 installed?)",
-			  name);
-		take_bt_error(source);
-		return -ENOENT;
-	}
+	*plugin = source->plugins[which];
 	return 0;
 }
 
@@ -1044,7 +1076,7 @@ static int add_sink(struct lta_decoder *source, bt_graph *graph,
  * Live: source.ctf.lttng-live straight into our sink (it merges its streams
  * in time order itself; a muxer would only add latency).
  */
-static int build_live_graph(struct lta_decoder *source)
+static int build_live_graph_locked(struct lta_decoder *source)
 {
 	const bt_plugin *ctf = NULL;
 	const bt_component_class_source *live_class;
@@ -1053,7 +1085,7 @@ static int build_live_graph(struct lta_decoder *source)
 	bt_graph *graph = NULL;
 	int ret;
 
-	ret = find_plugin(source, "ctf", &ctf);
+	ret = find_plugin(source, 0, &ctf);
 	if (ret) {
 		goto end;
 	}
@@ -1099,6 +1131,16 @@ static int build_live_graph(struct lta_decoder *source)
 end:
 	bt_value_put_ref(params);
 	bt_graph_put_ref(graph);
+	return ret;
+}
+
+static int build_live_graph(struct lta_decoder *source)
+{
+	int ret;
+
+	lta_decode_bt_lock();
+	ret = build_live_graph_locked(source);
+	lta_decode_bt_unlock();
 	return ret;
 }
 
@@ -1157,24 +1199,34 @@ static int build_graph(struct lta_decoder *source)
 	if (source->live_url) {
 		return build_live_graph(source);
 	}
-	ret = find_plugin(source, "ctf", &ctf);
+	lta_decode_bt_lock();
+	ret = find_plugin(source, 0, &ctf);
+	fs_class = ret ? NULL
+		       : bt_plugin_borrow_source_component_class_by_name_const(
+				 ctf, "fs");
+	if (!ret && !fs_class) {
+		set_error(source, "babeltrace2 lacks source.ctf.fs");
+		ret = -ENOENT;
+	}
+	if (!ret) {
+		graph = bt_graph_create(0);
+		if (!graph ||
+		    bt_graph_add_interrupter(graph, source->interrupter) !=
+			    BT_GRAPH_ADD_INTERRUPTER_STATUS_OK) {
+			set_error(source, "Cannot create a babeltrace2 graph");
+			ret = -ENOMEM;
+		}
+	}
+	lta_decode_bt_unlock();
 	if (ret) {
 		goto end;
 	}
-	fs_class = bt_plugin_borrow_source_component_class_by_name_const(ctf,
-									 "fs");
-	if (!fs_class) {
-		set_error(source, "babeltrace2 lacks source.ctf.fs");
-		ret = -ENOENT;
-		goto end;
-	}
-	ret = -ENOMEM;
-	graph = bt_graph_create(0);
-	if (!graph || bt_graph_add_interrupter(graph, source->interrupter) !=
-			      BT_GRAPH_ADD_INTERRUPTER_STATUS_OK) {
-		set_error(source, "Cannot create a babeltrace2 graph");
-		goto end;
-	}
+	/*
+	 * Not locked: each source.ctf.fs reads its metadata and indexes its
+	 * streams (tens of milliseconds for a kernel trace with every
+	 * system call in its metadata), from this decoder's own component
+	 * class, while the other lanes do the same.
+	 */
 	for (i = 0; i < source->trace_count; i++) {
 		const bt_component_source *fs = NULL;
 		const bt_port_output **more;
@@ -1204,6 +1256,7 @@ static int build_graph(struct lta_decoder *source)
 					fs, p);
 		}
 	}
+	lta_decode_bt_lock();
 	if (out_count == 1 && source->trace_count == 1) {
 		/*
 		 * One stream of one trace (a lane often reads just one):
@@ -1213,21 +1266,22 @@ static int build_graph(struct lta_decoder *source)
 		 */
 		ret = add_sink(source, graph, outs[0]);
 	} else {
-		ret = find_plugin(source, "utils", &utils);
-		if (ret) {
-			goto end;
-		}
+		ret = find_plugin(source, 1, &utils);
 		muxer_class =
-			bt_plugin_borrow_filter_component_class_by_name_const(
-				utils, "muxer");
-		if (!muxer_class) {
+			ret ? NULL
+			    : bt_plugin_borrow_filter_component_class_by_name_const(
+				      utils, "muxer");
+		if (!ret && !muxer_class) {
 			set_error(source,
 				  "babeltrace2 lacks filter.utils.muxer");
 			ret = -ENOENT;
-			goto end;
 		}
-		ret = add_muxer(source, graph, muxer_class, outs, out_count);
+		if (!ret) {
+			ret = add_muxer(source, graph, muxer_class, outs,
+					out_count);
+		}
 	}
+	lta_decode_bt_unlock();
 	if (ret) {
 		goto end;
 	}
@@ -1236,7 +1290,9 @@ static int build_graph(struct lta_decoder *source)
 	ret = 0;
 end:
 	free(outs);
+	lta_decode_bt_lock();
 	bt_graph_put_ref(graph);
+	lta_decode_bt_unlock();
 	return ret;
 }
 
@@ -1466,8 +1522,14 @@ void lta_decode_destroy(struct lta_decoder *source)
 		return;
 	}
 	lta_decode_lanes_destroy(source->lanes);
+	lta_decode_bt_lock();
 	bt_graph_put_ref(source->graph);
 	bt_interrupter_put_ref(source->interrupter);
+	for (i = 0; i < sizeof(source->plugins) / sizeof(source->plugins[0]);
+	     i++) {
+		bt_plugin_put_ref(source->plugins[i]);
+	}
+	lta_decode_bt_unlock();
 	free(source->live_url);
 	while (lta_htable_next(&source->plans, &pos, &key, &value)) {
 		lta_plan_destroy(value);
