@@ -263,3 +263,38 @@ void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s)
 	}
 	lta_strbuf_putc(buf, '"');
 }
+
+/*
+ * The tables of a large trace have tens of thousands of lines, printed on
+ * one core after the decoding ended (lttng-analyzer stats), and printf's
+ * floating-point conversion was most of their cost. The digits come from
+ * integer arithmetic when that is exactly what printf prints: the third decimal
+ * is not a tie (NS % 1000 != 500), and NS is below 10^15, where the double's
+ * error (at most 1.2e-7 ms) cannot cross a rounding boundary (1e-6 ms
+ * away at least); otherwise printf.
+ */
+const char *lta_format_ms(int64_t ns, char buf[32])
+{
+	char digits[24];
+	int64_t us;
+	int n = 0, i = 0;
+
+	if (ns < 0 || ns >= 1000000000000000LL || ns % 1000 == 500) {
+		snprintf(buf, 32, "%.3f", (double)ns / 1e6);
+		return buf;
+	}
+	us = ns / 1000 + (ns % 1000 > 500);
+	do {
+		digits[n++] = (char)('0' + us % 10);
+		us /= 10;
+	} while (us > 0 || n < 4);
+	while (n > 3) {
+		buf[i++] = digits[--n];
+	}
+	buf[i++] = '.';
+	while (n > 0) {
+		buf[i++] = digits[--n];
+	}
+	buf[i] = '\0';
+	return buf;
+}

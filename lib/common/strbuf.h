@@ -75,6 +75,12 @@ void lta_strbuf_printf(struct lta_strbuf *buf, const char *fmt, ...)
 void lta_strbuf_int(struct lta_strbuf *buf, int64_t v);
 void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v);
 
+/*
+ * Writes NS in milliseconds to BUF exactly as printf("%.3f") prints
+ * (double)NS / 1e6, mostly without printf; returns BUF.
+ */
+const char *lta_format_ms(int64_t ns, char buf[32]);
+
 /* Appends S as a JSON string, quotes included; invalid UTF-8 is replaced. */
 void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s);
 

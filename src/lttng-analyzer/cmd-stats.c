@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/strbuf.h"
 #include "decode/decode.h"
 #include "stats/stats.h"
 #include "pipeline/consumers.h"
@@ -48,42 +49,6 @@ void lta_cli_stats_usage(FILE *out)
 		"                       info, debug (default "
 		"warn)\n" LTA_CLI_ALLOW_PARTIAL_HELP LTA_CLI_JOBS_HELP
 		"  -h, --help           this help\n");
-}
-
-/*
- * NS in milliseconds, as printf("%.3f") prints (double)NS / 1e6, into BUF.
- * The tables of a large trace have tens of thousands of lines, printed on
- * one core after the decoding ended, and printf's floating-point
- * conversion was most of their cost. The digits come from integer
- * arithmetic when that is exactly what printf prints: the third decimal is
- * not a tie (NS % 1000 != 500), and NS is below 10^15, where the double's
- * error (at most 1.2e-7 ms) cannot cross a rounding boundary (1e-6 ms
- * away at least); otherwise printf.
- */
-static const char *ms_text(int64_t ns, char buf[32])
-{
-	char digits[24];
-	int64_t us;
-	int n = 0, i = 0;
-
-	if (ns < 0 || ns >= 1000000000000000LL || ns % 1000 == 500) {
-		snprintf(buf, 32, "%.3f", (double)ns / 1e6);
-		return buf;
-	}
-	us = ns / 1000 + (ns % 1000 > 500);
-	do {
-		digits[n++] = (char)('0' + us % 10);
-		us /= 10;
-	} while (us > 0 || n < 4);
-	while (n > 3) {
-		buf[i++] = digits[--n];
-	}
-	buf[i++] = '.';
-	while (n > 0) {
-		buf[i++] = digits[--n];
-	}
-	buf[i] = '\0';
-	return buf;
 }
 
 static void print_text(const struct stats_options *opts,
@@ -169,8 +134,8 @@ static void print_text(const struct stats_options *opts,
 
 			printf("  %12llu %14s %12s  %s\n",
 			       (unsigned long long)s->calls,
-			       ms_text(s->total_ns, total),
-			       ms_text(s->max_ns, max), s->name);
+			       lta_format_ms(s->total_ns, total),
+			       lta_format_ms(s->max_ns, max), s->name);
 		}
 		if (shown < p->syscall_count) {
 			printf("  (%zu more)\n", p->syscall_count - shown);

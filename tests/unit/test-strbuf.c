@@ -97,6 +97,35 @@ int main(void)
 	lta_strbuf_int(&b, INT64_MIN);
 	is_str(lta_strbuf_cstr(&b), "-9223372036854775808", "INT64_MIN");
 
+	{
+		/*
+		 * Milliseconds: every value of the first 3 ms, the ties (x.5
+		 * microseconds), random values up to 2^63 (past 10^15, where
+		 * printf takes over), against printf("%.3f").
+		 */
+		char got[32];
+		int64_t ns;
+
+		bad = 0;
+		for (ns = 0; ns < 3000000; ns++) {
+			snprintf(want, sizeof(want), "%.3f", (double)ns / 1e6);
+			bad += strcmp(lta_format_ms(ns, got), want) != 0;
+		}
+		for (i = 0; i < 1000000; i++) {
+			uint64_t r = next_random(&rng);
+
+			ns = i % 3 == 0	  ? (int64_t)(r % 1000000) * 1000 + 500
+			     : i % 3 == 1 ? (int64_t)(r % 100000000000000ULL)
+					  : (int64_t)(r >> (1 + r % 63));
+			snprintf(want, sizeof(want), "%.3f", (double)ns / 1e6);
+			bad += strcmp(lta_format_ms(ns, got), want) != 0;
+		}
+		is_int(bad, 0,
+		       "milliseconds equal printf's %%.3f (4 million values)");
+		is_str(lta_format_ms(1234567, got), "1.235",
+		       "1234567 ns is 1.235 ms");
+	}
+
 	lta_strbuf_clear(&b);
 	lta_strbuf_json_string(&b, "a\"b\\c\nd\te\x01"
 				   "f");
