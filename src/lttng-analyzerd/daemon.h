@@ -55,6 +55,12 @@ struct lta_daemon_config {
 	int jobs; /* Decoding graphs per recorded trace; 0: the CPUs. */
 	/* The dashboard's files; "": LTA_WEB_DIR, when it has them. */
 	char web_dir[1024];
+
+	/* The fleet (doc/fleet.md): "" publishes nothing, takes no lease. */
+	char nats_url[512];
+	char fleet_name[128]; /* In messages; default: the host name. */
+	int lease_ms;	      /* Lease time of live sessions (15000). */
+	int publish_records;  /* Requests' full records in messages. */
 };
 
 /*
