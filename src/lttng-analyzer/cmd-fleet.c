@@ -39,6 +39,7 @@ struct fleet {
 	struct group *groups;
 	size_t count, alloc;
 	uint64_t messages, duplicates, bad;
+	bool dump; /* --messages: print each one instead. */
 	struct lta_htable seen; /* Hash of a message id -> 1. */
 	char **ids;		/* Owned: every id, to tell collisions. */
 	size_t id_count, id_alloc;
@@ -63,6 +64,11 @@ static void fleet_usage(FILE *out)
 		"  --timeout-ms=N       wait at most N ms for each message "
 		"(default\n"
 		"                       5000)\n"
+		"  --messages           print every message of the stream "
+		"instead\n"
+		"                       (JSON lines, with its subject, "
+		"msg_id and\n"
+		"                       stream_seq)\n"
 		"  -h, --help           this help\n");
 }
 
@@ -164,6 +170,20 @@ static int on_message(const char *subject, const char *id, const char *data,
 	struct group *g = NULL;
 
 	fl->messages++;
+	if (fl->dump) {
+		/* The message as stored, and where it is: for scripts. */
+		json_t *o = m ? json_deep_copy(m) : json_object();
+
+		json_object_set_new(o, "subject", json_string(subject));
+		json_object_set_new(o, "msg_id", id ? json_string(id)
+						    : json_null());
+		json_object_set_new(o, "stream_seq",
+				    json_integer((json_int_t)seq));
+		json_dumpf(o, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(o);
+		goto end;
+	}
 	if (!m || !json_is_object(d)) {
 		fl->bad++;
 		goto end;
@@ -385,6 +405,7 @@ int lta_cli_fleet(int argc, char **argv)
 		{ "nats-url", required_argument, NULL, 'u' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "messages", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -419,6 +440,9 @@ int lta_cli_fleet(int argc, char **argv)
 						"number\n");
 				return LTA_CLI_EXIT_USAGE;
 			}
+			break;
+		case 'm':
+			fl.dump = true;
 			break;
 		case 'h':
 			fleet_usage(stdout);
@@ -465,7 +489,10 @@ int lta_cli_fleet(int argc, char **argv)
 				       : strerror(-ret));
 		goto end;
 	}
-	print(&fl, json);
+	if (!fl.dump) {
+		print(&fl, json);
+	}
+	fflush(stdout);
 	status = LTA_CLI_EXIT_OK;
 end:
 	lta_nats_destroy(n);
