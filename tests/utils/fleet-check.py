@@ -103,9 +103,9 @@ def percentiles(msgs_path):
 
 
 def gap(msgs_path, log_path, pairs):
-    """Requests logged but in no message: by client port, as many times
-    (keep-alive connections carry several). Needs --publish-records (the
-    port is in the record)."""
+    """Requests logged but in no message: matched by client port and start
+    (within 50 ms: ports are reused). Needs --publish-records (the port is
+    in the record)."""
     wanted = set()
     for i in range(0, len(pairs), 2):
         wanted.add((pairs[i], int(pairs[i + 1])))
@@ -115,17 +115,20 @@ def gap(msgs_path, log_path, pairs):
                 (m['daemon'], m['analysis']) in wanted:
             rec = m.get('record') or m['data']
             if rec.get('end_reason') not in ('empty', 'open'):
-                port = rec.get('port', -1)
-                published[port] = published.get(port, 0) + 1
+                port = (rec.get('peer') or {}).get('port',
+                                                    rec.get('port', -1))
+                published.setdefault(port, []).append(rec['start_ns'])
     missing = 0
     with open(log_path) as f:
         for line in f:
             parts = line.split()
             if len(parts) < 3 or '?ready' in line:
                 continue
-            port = int(parts[1])
-            if published.get(port, 0) > 0:
-                published[port] -= 1
+            port, start = int(parts[1]), int(parts[2]) * 1000
+            starts = published.get(port, [])
+            near = [s for s in starts if abs(s - start) < 50000000]
+            if near:
+                starts.remove(near[0])
             else:
                 missing += 1
                 print(parts[1], parts[2])
