@@ -23,14 +23,24 @@
 /* Nothing to publish, or NATS away: look again after this. */
 #define IDLE_MS 20
 #define AWAY_MS 250
+/*
+ * A cursor is written to the store at most this often while its analysis
+ * has more to publish (and whenever it has nothing left): each write takes
+ * the store's write lock, which the analyses' writers need. A restart
+ * sends again what was acknowledged after the last write: the stream drops
+ * it (same ids).
+ */
+#define CURSOR_WRITE_MS 500
 
 /* What the publisher knows of one analysis. */
 struct outbox {
 	int64_t id;
 	char subject[192]; /* lta.HOST.SESSION */
 	char host[96], session[96], relay[96];
-	int64_t cursor;	   /* Acknowledged up to this seq. */
-	int64_t published; /* Since the daemon started. */
+	int64_t cursor;	    /* Acknowledged up to this seq. */
+	int64_t written;    /* The cursor in the store. */
+	int64_t written_ns; /* When it was written (monotonic). */
+	int64_t published;  /* Since the daemon started. */
 };
 
 struct lta_publisher {
@@ -138,7 +148,9 @@ static struct outbox *outbox_of(struct lta_publisher *p,
 			 (long long)a->id);
 	}
 	if (lta_store_publish_cursor_get(p->store, a->id, LTA_PUBLISH_STREAM,
-					 &o->cursor)) {
+					 &o->cursor) == 0) {
+		o->written = o->cursor;
+	} else {
 		LTA_LOGE("Cannot read a publisher cursor: analysis=%lld, "
 			 "error=\"%s\"",
 			 (long long)a->id, lta_store_error());
@@ -245,13 +257,19 @@ static int publish_one(struct lta_publisher *p, struct outbox *o)
 		pthread_mutex_unlock(&p->lock);
 		return -EAGAIN;
 	}
-	ret = lta_store_publish_cursor_set(p->store, o->id, LTA_PUBLISH_STREAM,
-					   p->last_seq);
-	if (ret) {
-		/* Sent again after a restart: the stream drops them. */
-		LTA_LOGE("Cannot store a publisher cursor: analysis=%lld, "
-			 "error=\"%s\"",
-			 (long long)o->id, lta_store_error());
+	if (p->n < BATCH || lta_clock_mono_ns() - o->written_ns >=
+				    CURSOR_WRITE_MS * 1000000LL) {
+		ret = lta_store_publish_cursor_set(
+			p->store, o->id, LTA_PUBLISH_STREAM, p->last_seq);
+		if (ret) {
+			/* Sent again after a restart: the stream drops them. */
+			LTA_LOGE("Cannot store a publisher cursor: "
+				 "analysis=%lld, error=\"%s\"",
+				 (long long)o->id, lta_store_error());
+		} else {
+			o->written = p->last_seq;
+			o->written_ns = lta_clock_mono_ns();
+		}
 	}
 	now_ms = lta_clock_wall_ns() / 1000000;
 	pthread_mutex_lock(&p->lock);
@@ -446,6 +464,14 @@ void lta_publisher_destroy(struct lta_publisher *p)
 		pthread_cond_broadcast(&p->wake);
 		pthread_mutex_unlock(&p->lock);
 		pthread_join(p->thread, NULL);
+	}
+	for (size_t i = 0; i < p->count; i++) {
+		/* What was acknowledged since the last write. */
+		if (p->outboxes[i].cursor != p->outboxes[i].written) {
+			lta_store_publish_cursor_set(
+				p->store, p->outboxes[i].id, LTA_PUBLISH_STREAM,
+				p->outboxes[i].cursor);
+		}
 	}
 	lta_nats_destroy(p->nats);
 	lta_histogram_destroy(p->lag);
