@@ -18,7 +18,10 @@
 # acknowledgement by JetStream) p50 and p99 over every message of the run,
 # and the largest lag in events seen while polling. Checks that can fail:
 # each "on" run published as many request messages as requests stored
-# (the stream's message count grows by the analysis's events). Prints the
+# (the stream's message count grows by the analysis's events). Also the
+# CPU seconds of each run, which the machine's other load does not change
+# much: the worker's (reaped child of the daemon), the daemon's own (HTTP,
+# supervisor and, "on", the publisher thread) and nats-server's. Prints the
 # runs, the medians, the ratio on/off of the events/s medians against the
 # goal (at least 0.9) and the publish lag p99.
 set -eu
@@ -57,12 +60,21 @@ for _ in $(seq 1 100); do
 done
 nats_url=nats://127.0.0.1:$nats_port
 
-# run MODE N: one run; prints "MODE events/s p50_ms p99_ms max_lag_events".
+# cpu PID: "own children" CPU seconds of PID (utime+stime, cutime+cstime).
+cpu()
+{
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f %.2f", ($12 + $13) / hz, ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# run MODE N: one run; prints "MODE events/s p50_ms p99_ms max_lag_events
+# worker_cpu daemon_cpu nats_cpu".
 run()
 {
 	local mode=$1 n=$2 dir=$work/$1-$2 opts=() port token id st start end
 	local events lag maxlag=0 t_end metrics p50 p99 stored published
+	local nats0 nats1 own children
 	mkdir -p "$dir"
+	nats0=$(cpu $nats_pid | cut -d' ' -f1)
 	[ "$mode" = on ] && opts=(--nats-url="$nats_url" --fleet-name="bench-$n")
 	"$ltad" --data-dir="$dir/data" --port=0 --port-file="$dir/port" --no-relayd \
 		--log-level=warn ${opts[@]+"${opts[@]}"} >"$dir/daemon.log" 2>&1 &
@@ -101,12 +113,21 @@ run()
 		# Every event published: requests, windows, errors, statuses.
 		[ "$published" -ge "$stored" ] || { echo "run $n: $published messages for $stored requests" >&2; exit 1; }
 	fi
+	# The worker reaped: its CPU is the daemon's children's.
+	for _ in $(seq 1 100); do
+		children=$(cpu "$daemon_pid" | cut -d' ' -f2)
+		[ "$children" != 0.00 ] && break
+		sleep 0.05
+	done
+	own=$(cpu "$daemon_pid" | cut -d' ' -f1)
+	nats1=$(cpu $nats_pid | cut -d' ' -f1)
 	kill "$daemon_pid"
 	wait "$daemon_pid" 2>/dev/null || true
 	daemon_pid=
 	rm -rf "$dir"
 	awk -v m="$mode" -v e="$events" -v t="$((end - start))" -v a="$p50" -v b="$p99" -v l="$maxlag" \
-		'BEGIN { printf "%s %.0f %s %s %s\n", m, e / (t / 1e9), a, b, l }'
+		-v w="$children" -v d="$own" -v n="$(awk -v a="$nats0" -v b="$nats1" 'BEGIN { print b - a }')" \
+		'BEGIN { printf "%s %.0f %s %s %s %s %s %s\n", m, e / (t / 1e9), a, b, l, w, d, n }'
 }
 
 echo "== $ktrace, $runs runs each, alternated (nats-server on port $nats_port)"
@@ -115,7 +136,7 @@ for n in $(seq 1 "$runs"); do
 	for mode in off on; do
 		r=$(run $mode "$n")
 		echo "$r" >>"$work/results"
-		echo "$r" | awk '{ printf "run %-3s events/s %9d   publish lag p50 %4s ms  p99 %4s ms  max lag %s events\n", $1, $2, $3, $4, ($1 == "on" ? $5 : "-") }'
+		echo "$r" | awk '{ printf "run %-3s events/s %9d   publish lag p50 %4s ms  p99 %4s ms  max lag %5s events   CPU s: worker %s daemon %s nats-server %s\n", $1, $2, $3, $4, ($1 == "on" ? $5 : "-"), $6, $7, $8 }'
 	done
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -125,4 +146,7 @@ p99=$(awk '$1 == "on" { print $4 }' "$work/results" | median)
 p50=$(awk '$1 == "on" { print $3 }' "$work/results" | median)
 echo "== medians: events/s without publishing $off, with $on"
 awk -v a="$on" -v b="$off" 'BEGIN { r = a / b; printf "== ratio with/without: %.3f (goal >= 0.9): %s\n", r, r >= 0.9 ? "PASS" : "FAIL" }'
+for m in off on; do
+	echo "== CPU seconds per run ($m), medians: worker $(awk -v m=$m '$1 == m { print $6 }' "$work/results" | median), daemon $(awk -v m=$m '$1 == m { print $7 }' "$work/results" | median), nats-server $(awk -v m=$m '$1 == m { print $8 }' "$work/results" | median)"
+done
 echo "== publish lag under load (commit to JetStream ack), medians of the runs: p50 $p50 ms, p99 $p99 ms"

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analysis-internal.h"
@@ -127,6 +128,7 @@ static void try_take(struct lta_analyses *m, struct analysis *a)
 	uint64_t revision = 0;
 	pid_t pid = 0;
 	int pipe_fd = -1, ret = -EAGAIN;
+	bool stopped;
 
 	if (lta_publisher_ready(p)) {
 		ret = lta_fleet_lease_acquire(lta_publisher_nats(p),
@@ -143,6 +145,15 @@ static void try_take(struct lta_analyses *m, struct analysis *a)
 		}
 		return;
 	}
+	pthread_mutex_lock(&m->lock);
+	stopped = a->stop_requested || m->quit;
+	pthread_mutex_unlock(&m->lock);
+	if (stopped) {
+		/* Stopped (DELETE, the daemon) while it took the lease. */
+		lta_fleet_lease_release(lta_publisher_nats(p), a->lease_key,
+					lta_publisher_fleet_id(p));
+		return;
+	}
 	ret = lta_analyses_spawn_worker(m, a->id, &pid, &pipe_fd);
 	if (ret) {
 		LTA_LOGE("Cannot start a worker after taking a lease: "
@@ -153,6 +164,16 @@ static void try_take(struct lta_analyses *m, struct analysis *a)
 		return;
 	}
 	pthread_mutex_lock(&m->lock);
+	if (a->stop_requested || m->quit) {
+		/* Stopped meanwhile: this worker is nobody's. */
+		pthread_mutex_unlock(&m->lock);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(pipe_fd);
+		lta_fleet_lease_release(lta_publisher_nats(p), a->lease_key,
+					lta_publisher_fleet_id(p));
+		return;
+	}
 	a->pid = pid;
 	a->pipe_fd = pipe_fd;
 	a->standby = false;

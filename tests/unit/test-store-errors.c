@@ -1133,6 +1133,7 @@ static void test_migration_v4(void)
 	rc = sqlite3_open(path, &db);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_exec(db,
+				  "DROP TABLE publish_cursors;"
 				  "DROP TRIGGER events_window;"
 				  "DROP TABLE windows;"
 				  "DROP TABLE queries;"
