@@ -145,4 +145,31 @@ int lta_nats_read_stream(struct lta_nats *n, const char *stream,
 				   void *user_data),
 			 void *user_data);
 
+/* --- the fleet view (fleet-view.c) --------------------------------------- */
+
+#include <stdio.h>
+
+struct lta_fleet_view;
+struct lta_strbuf;
+
+/*
+ * Reads the stream LTA_PUBLISH_STREAM through N, whole, into a fleet view
+ * (doc/fleet.md): per host, session and component, requests, rate and
+ * percentiles merged from the windows' histograms, timing errors. With
+ * DUMP, also writes every message there as a JSON line (with its subject,
+ * msg_id and stream_seq). Waits at most TIMEOUT_MS for each message.
+ * Returns the view (the caller destroys it), or NULL with *ERROR: -EAGAIN
+ * (not connected, or no answer), -ENOENT (no stream yet), -ENOMEM, -EIO.
+ * Any thread (one view per thread).
+ */
+struct lta_fleet_view *lta_fleet_view_read(struct lta_nats *n, int timeout_ms,
+					   FILE *dump, int *error);
+
+/* Appends the view as JSON (ns) to OUT; prints it as text (ms) to OUT. */
+void lta_fleet_view_json(struct lta_fleet_view *view, struct lta_strbuf *out);
+void lta_fleet_view_text(struct lta_fleet_view *view, FILE *out);
+
+/* Frees VIEW. Accepts NULL. */
+void lta_fleet_view_destroy(struct lta_fleet_view *view);
+
 #endif /* LTA_PUBLISH_PUBLISH_H */

@@ -12,6 +12,7 @@
 #   request message that no daemon stored;
 # - `lttng-analyzer fleet` counts as many requests as the daemons' /stats
 #   add up to, per session and in all;
+#   GET /api/v1/fleet of a daemon serves the same view;
 # - its latency percentiles (merged from the windows' histograms) equal
 #   those computed from every published request, once the analyses are
 #   stopped (which closes their last windows).
@@ -197,6 +198,10 @@ for p in p50 p90 p99 max; do
 		"the fleet's $p, merged from the windows' histograms, equals the $p of all the requests"
 done
 is "$(jq -r .duplicates "$tmp/fleet.json")" 0 "the fleet view saw no duplicate"
+lta_on b
+is "$(lta_api GET /api/v1/fleet | jq -c '[.total, .hosts, .groups]')" \
+	"$(jq -c '[.total, .hosts, .groups]' "$tmp/fleet.json")" \
+	"GET /api/v1/fleet of daemon b: the same fleet view"
 lta_on a
 metrics=$(lta_api GET /metrics)
 echo "$metrics" | grep -q '^lttng_analyzerd_publish_connected 1$'
