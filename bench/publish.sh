@@ -14,7 +14,8 @@
 # polls GET /api/v1/analyses/ID every 50 ms until "ended": events/s is the
 # analysis's events over the time from the POST to "ended". "on" runs then
 # wait (bounded: 120 s) until the analysis's publish lag is 0 events, and
-# read the daemon's /metrics: the publish lag (commit of an event to its
+# read the daemon's /metrics: the publish lag (the write of an event in the store, inside the
+# worker's transaction, to its
 # acknowledgement by JetStream) p50 and p99 over every message of the run,
 # and the largest lag in events seen while polling. Checks that can fail:
 # each "on" run published as many request messages as requests stored
@@ -149,4 +150,4 @@ awk -v a="$on" -v b="$off" 'BEGIN { r = a / b; printf "== ratio with/without: %.
 for m in off on; do
 	echo "== CPU seconds per run ($m), medians: worker $(awk -v m=$m '$1 == m { print $6 }' "$work/results" | median), daemon $(awk -v m=$m '$1 == m { print $7 }' "$work/results" | median), nats-server $(awk -v m=$m '$1 == m { print $8 }' "$work/results" | median)"
 done
-echo "== publish lag under load (commit to JetStream ack), medians of the runs: p50 $p50 ms, p99 $p99 ms"
+echo "== publish lag under load (store write to JetStream ack), medians of the runs: p50 $p50 ms, p99 $p99 ms"

@@ -192,8 +192,7 @@ int lta_nats_prepare(struct lta_nats *n, int64_t lease_ms, char *error,
 		si = NULL;
 		if (js_GetStreamInfo(&si, n->js, "KV_" LTA_LEASE_BUCKET, NULL,
 				     &jerr) == NATS_OK &&
-		    si->Config &&
-		    si->Config->MaxAge != lease_ms * 1000000) {
+		    si->Config && si->Config->MaxAge != lease_ms * 1000000) {
 			LTA_LOGW("The lease bucket's lease time is not this "
 				 "daemon's: that of the fleet rules: "
 				 "bucket-ms=%lld, lease-ms=%lld",

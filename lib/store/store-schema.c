@@ -337,7 +337,8 @@ static const char schema_v7[] =
  * of the last event that the message system acknowledged, so that a
  * publisher that restarts (or a message system that comes back) resumes
  * after it. events.stored_ms is the wall clock (ms since the epoch) of
- * the commit that stored an event, written by a trigger: the publish lag
+ * the write of an event (inside the transaction that commits it), by a
+ * trigger: the publish lag
  * is measured from it.
  */
 static const char schema_v8[] =

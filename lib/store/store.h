@@ -506,9 +506,9 @@ struct lta_store_outbox_event {
 	int64_t seq;
 	const char *kind;
 	int64_t ref;
-	const char *data;     /* The event's JSON object. */
-	int64_t stored_ms;    /* Wall clock of its commit, ms; 0: unknown. */
-	const char *extra;    /* Histogram or record; NULL when none. */
+	const char *data;  /* The event's JSON object. */
+	int64_t stored_ms; /* Wall clock of its write, ms; 0: unknown. */
+	const char *extra; /* Histogram or record; NULL when none. */
 };
 
 /*

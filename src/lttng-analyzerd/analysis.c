@@ -973,6 +973,8 @@ error:
 		 error[0] ? error : strerror(-ret));
 	lta_store_analysis_update(m->store, &row);
 	if (a) {
+		/* A lease taken for a worker that did not start. */
+		lta_analyses_lease_end(m, a);
 		if (a->pipe_fd >= 0) {
 			close(a->pipe_fd);
 		}
@@ -994,8 +996,8 @@ int lta_analyses_stop(struct lta_analyses *m, int64_t id)
 	pthread_mutex_lock(&m->lock);
 	if (a->standby) {
 		/* No worker: stopped at once. */
-		bool table = lta_htable_remove(&m->by_id,
-					       (uint64_t)a->id) != NULL;
+		bool table =
+			lta_htable_remove(&m->by_id, (uint64_t)a->id) != NULL;
 
 		a->stop_requested = true;
 		pthread_mutex_unlock(&m->lock);

@@ -293,8 +293,7 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		COPY(fleet_name);
 	} else if (strcmp(key, "lease-ms") == 0) {
 		v = strtol(value, &end, 10);
-		if (*value == '\0' || *end != '\0' || v < 1000 ||
-		    v > 3600000) {
+		if (*value == '\0' || *end != '\0' || v < 1000 || v > 3600000) {
 			snprintf(error, size, "%s: bad value \"%s\"", key,
 				 value);
 			return -1;

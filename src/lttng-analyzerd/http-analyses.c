@@ -1014,11 +1014,10 @@ static const struct {
 };
 
 /* Every status an analysis may have (analysis.h), one series each. */
-static const char *const states[] = {
-	"starting", "connecting", "live",    "disconnected", "standby",
-	"reading",  "paused",	  "ended",   "stopped",	     "failed",
-	"interrupted"
-};
+static const char *const states[] = { "starting",     "connecting", "live",
+				      "disconnected", "standby",    "reading",
+				      "paused",	      "ended",	    "stopped",
+				      "failed",	      "interrupted" };
 
 /*
  * The latency buckets (seconds as `le` prints them, and nanoseconds). A
@@ -1306,8 +1305,7 @@ static void write_daemon_metrics(struct lta_strbuf *out, struct lta_http *http,
 }
 
 /* With a publisher: how far publishing to NATS JetStream is. */
-static void write_publish_metrics(struct lta_strbuf *out,
-				  struct lta_http *http,
+static void write_publish_metrics(struct lta_strbuf *out, struct lta_http *http,
 				  const struct view_list *list)
 {
 	struct lta_publisher *p = http->context.publisher;
@@ -1334,7 +1332,8 @@ static void write_publish_metrics(struct lta_strbuf *out,
 			  "%lld\n",
 			  (long long)t.batches_failed);
 	family(out, "publish_lag_seconds", "summary",
-	       "From the commit of an event to its acknowledgement by "
+	       "From the write of an event in the store to its "
+	       "acknowledgement by "
 	       "JetStream.");
 	lta_strbuf_printf(out,
 			  "lttng_analyzerd_publish_lag_seconds"

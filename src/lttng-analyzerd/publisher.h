@@ -78,7 +78,7 @@ struct lta_publisher_totals {
 	bool connected;
 	int64_t published; /* Messages acknowledged since start. */
 	int64_t batches_failed;
-	/* Publish lag (commit of an event to its acknowledgement), ms. */
+	/* Publish lag (write of an event to its acknowledgement), ms. */
 	uint64_t lag_count;
 	int64_t lag_p50_ms, lag_p99_ms, lag_max_ms;
 	double lag_sum_ms;
