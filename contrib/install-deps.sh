@@ -12,6 +12,7 @@ autoconf automake libtool make gcc pkg-config
 babeltrace2 libbabeltrace2-dev
 lttng-tools liblttng-ctl-dev liblttng-ust-dev
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
+libnats-dev nats-server
 python3-bt2 time clang-format git clang libclang-rt-dev
 apache2 libapache2-mod-php wrk curl jq python3 util-linux procps
 mariadb-server mariadb-client php-mysql

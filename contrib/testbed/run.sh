@@ -747,7 +747,7 @@ fi
 
 # --- the recording session --------------------------------------------------------
 
-session=testbed
+session=${LTA_TESTBED_SESSION:-testbed}
 preload=
 if [ "$trace" != none ]; then
 	preload=liblttng-ust-fork.so.1:$lib

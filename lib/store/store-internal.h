@@ -42,6 +42,9 @@ enum reader_stmt {
 	READER_EVENTS_LAST,	    /* The last event's seq. */
 	READER_QUERIES,		    /* The queries of an analysis. */
 	READER_WINDOWS,		    /* The windows of a query. */
+	READER_OUTBOX,		    /* Events to publish (store-outbox.c). */
+	READER_OUTBOX_PENDING,	    /* How many are not published yet. */
+	READER_PUBLISH_CURSOR,	    /* An analysis's publisher cursor. */
 	READER_STMT_COUNT,
 };
 

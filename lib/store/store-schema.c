@@ -21,7 +21,7 @@
  * PRAGMA user_version of the schema below. A later version migrates from
  * the ones before it in schema_upgrade().
  */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Requests are paged by id (WHERE analysis=? AND id>? ... ORDER BY id
@@ -330,6 +330,30 @@ static const char schema_v7[] =
 	" (new.analysis, 'window', new.rowid, new.data);"
 	" END;";
 
+/*
+ * Version 8: the store as the outbox of the fleet's publisher
+ * (src/lttng-analyzerd/publisher.c, doc/fleet.md). The event log is what
+ * is published; publish_cursors keeps, per analysis and stream, the seq
+ * of the last event that the message system acknowledged, so that a
+ * publisher that restarts (or a message system that comes back) resumes
+ * after it. events.stored_ms is the wall clock (ms since the epoch) of
+ * the write of an event (inside the transaction that commits it), by a
+ * trigger: the publish lag
+ * is measured from it.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE publish_cursors ("
+	" analysis INTEGER NOT NULL,"
+	" stream TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" PRIMARY KEY (analysis, stream)) WITHOUT ROWID;"
+	"ALTER TABLE events ADD COLUMN stored_ms INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TRIGGER events_stored AFTER INSERT ON events BEGIN"
+	" UPDATE events SET stored_ms="
+	"  CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+	"  WHERE seq=new.seq;"
+	" END;";
+
 /* Runs SQL, which returns one integer, into *VALUE. */
 static int query_int(sqlite3 *db, const char *sql, int64_t *value)
 {
@@ -459,7 +483,15 @@ int lta_store_schema_upgrade(sqlite3 *db)
 		}
 		version = 7;
 	}
-	/* Later versions: if (version == 7) { ...; version = 8; } */
+	if (version == 7) {
+		ret = lta_store_exec(db, schema_v8,
+				     "migrate schema to version 8");
+		if (ret) {
+			goto rollback;
+		}
+		version = 8;
+	}
+	/* Later versions: if (version == 8) { ...; version = 9; } */
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA user_version=%d; PRAGMA application_id=%d",
 		 STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);

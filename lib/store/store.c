@@ -861,8 +861,9 @@ end:
 int lta_store_analysis_delete(struct lta_store *store, int64_t id)
 {
 	static const char *const tables[] = {
-		"events",      "windows", "queries",	  "requests",
-		"connections", "errors",  "error_counts", "snapshots",
+		"events",	"windows",     "queries",
+		"requests",	"connections", "errors",
+		"error_counts", "snapshots",   "publish_cursors",
 	};
 	char sql[128];
 	size_t i;

@@ -494,6 +494,53 @@ int lta_store_events(struct lta_store *store, int64_t analysis, int64_t after,
 /* Sets *SEQ to the last event's seq (0: none yet). Returns 0 or an error. */
 int lta_store_events_last(struct lta_store *store, int64_t *seq);
 
+/* --- the outbox of the fleet's publisher (schema version 8) -------------- */
+
+/*
+ * An event of the log as the publisher reads it: the event, what it
+ * refers to (the request's id, the error's id, the window's rowid; 0 for a
+ * status), when it was committed, and what the publisher adds to it: a
+ * window's encoded histogram, a request's full record when asked.
+ */
+struct lta_store_outbox_event {
+	int64_t seq;
+	const char *kind;
+	int64_t ref;
+	const char *data;  /* The event's JSON object. */
+	int64_t stored_ms; /* Wall clock of its write, ms; 0: unknown. */
+	const char *extra; /* Histogram or record; NULL when none. */
+};
+
+/*
+ * Calls FN for the committed events of ANALYSIS with seq > AFTER, by seq,
+ * at most LIMIT; with RECORDS, a request's full record (JSON) is its
+ * EXTRA. E and its strings are valid during the call only. Returns 0, an
+ * error, or what FN returned. Any thread (its reader).
+ */
+int lta_store_outbox_read(struct lta_store *store, int64_t analysis,
+			  int64_t after, int limit, bool records,
+			  int (*fn)(const struct lta_store_outbox_event *e,
+				    void *user_data),
+			  void *user_data);
+
+/*
+ * Sets *COUNT to the number of events of ANALYSIS with seq > AFTER (what
+ * its publisher has still to publish) and *NEWEST to its newest seq (0:
+ * none). Returns 0 or an error. Any thread.
+ */
+int lta_store_outbox_pending(struct lta_store *store, int64_t analysis,
+			     int64_t after, int64_t *count, int64_t *newest);
+
+/*
+ * The publisher's cursor of ANALYSIS for STREAM: the seq of the last
+ * event acknowledged (0: none). Get: any thread; set: writes through the
+ * daemon's control connection. Return 0 or an error.
+ */
+int lta_store_publish_cursor_get(struct lta_store *store, int64_t analysis,
+				 const char *stream, int64_t *seq);
+int lta_store_publish_cursor_set(struct lta_store *store, int64_t analysis,
+				 const char *stream, int64_t seq);
+
 /* --- windowed queries (schema version 7) -------------------------------- */
 
 /* A registered query of an analysis. */

@@ -59,6 +59,9 @@ void lta_cli_windows_usage(FILE *out);
 /* lttng-analyzer errors [OPTIONS] TRACE_DIR... */
 int lta_cli_errors(int argc, char **argv);
 
+/* lttng-analyzer fleet (cmd-fleet.c): one view over a fleet's stream. */
+int lta_cli_fleet(int argc, char **argv);
+
 /* Prints the usage of the stats command to OUT. */
 void lta_cli_stats_usage(FILE *out);
 

@@ -31,6 +31,8 @@ static void usage(FILE *out)
 		"crashes)\n"
 		"  windows    requests or system calls in windows of trace "
 		"time\n"
+		"  fleet      one view over daemons publishing to NATS "
+		"JetStream\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help (COMMAND --help for a command's)\n"
@@ -66,6 +68,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "errors") == 0) {
 		return lta_cli_errors(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "fleet") == 0) {
+		return lta_cli_fleet(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "lttng-analyzer: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "analysis.h"
+#include "analysis-internal.h"
 #include "queries.h"
 
 #include <arpa/inet.h>
@@ -31,48 +32,8 @@
 
 extern char **environ;
 
-#define MS (1000LL * 1000)
 /* Below this much free space in the data folder, no analysis starts. */
 #define MIN_FREE_BYTES (4LL * 1024 * 1024)
-
-/*
- * The daemon's side of an analysis whose worker runs: a few hundred bytes.
- * Reference-counted: the manager's table holds one reference while the
- * worker runs, and each caller of find() one while it reads; the last
- * put() frees it. Fields below the lock are the manager's lock's.
- */
-struct analysis {
-	int refs;
-	int64_t id;
-	bool live;
-	pid_t pid;
-	int pipe_fd;	 /* Read end; the worker holds the write end. */
-	char line[1024]; /* A line of the pipe being read. */
-	size_t line_len;
-
-	bool stop_requested;
-	int64_t stop_deadline; /* Monotonic ns; 0. */
-	/* What the worker said last (a status the store may not hold). */
-	bool reported;
-	char status[LTA_STORE_STATUS_MAX];
-	char reason[LTA_STORE_REASON_MAX];
-	int64_t pending;
-};
-
-struct lta_analyses {
-	struct lta_store *store; /* Borrowed. */
-	struct lta_analyses_options options;
-	char *data_dir, *program, *log_level; /* Owned copies. */
-
-	pthread_mutex_t lock;
-	struct lta_htable by_id; /* id -> analysis (a reference). */
-	pthread_cond_t changed;	 /* A worker was reaped. */
-
-	pthread_t supervisor;
-	bool supervising;
-	bool quit;
-	int wake[2]; /* The supervisor polls wake[0]. */
-};
 
 /* --- references ------------------------------------------------------------
  */
@@ -110,7 +71,7 @@ static void put(struct lta_analyses *m, struct analysis *a)
 	}
 }
 
-static void wake_supervisor(struct lta_analyses *m)
+void lta_analyses_wake(struct lta_analyses *m)
 {
 	char c = 1;
 	ssize_t n;
@@ -458,6 +419,10 @@ static void reap(struct lta_analyses *m, struct analysis *a)
 	if (r == a->pid) {
 		worker_gone(m, a, status);
 	}
+	if (lta_analyses_lease_end(m, a)) {
+		/* Another daemon analyzes it now: standby, no worker. */
+		return;
+	}
 	pthread_mutex_lock(&m->lock);
 	lta_htable_remove(&m->by_id, (uint64_t)a->id);
 	pthread_cond_broadcast(&m->changed);
@@ -487,7 +452,8 @@ static void *supervise(void *arg)
 		       n < MAX_POLLED) {
 			struct analysis *a = value;
 
-			if (a->stop_deadline && now > a->stop_deadline) {
+			if (a->stop_deadline && now > a->stop_deadline &&
+			    a->pid > 0) {
 				/* Did not stop in time: ends now. */
 				kill(a->pid, SIGKILL);
 				a->stop_deadline = 0;
@@ -610,8 +576,8 @@ static char **worker_environment(char **options)
  * Starts the worker of analysis ID. Sets *PID and *PIPE_FD (the read end
  * of its pipe). Returns 0 or -errno.
  */
-static int spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
-			int *pipe_fd)
+int lta_analyses_spawn_worker(struct lta_analyses *m, int64_t id, pid_t *pid,
+			      int *pipe_fd)
 {
 	const struct lta_analyses_options *o = &m->options;
 	struct worker_argv *w = calloc(1, sizeof(*w));
@@ -782,6 +748,8 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 #undef TAKE
 		m->options.timing = o->timing;
 		m->options.syslog = o->syslog;
+		m->options.publisher = o->publisher;
+		m->options.lease_ms = o->lease_ms;
 		if (o->worker_program) {
 			program = o->worker_program;
 		}
@@ -815,6 +783,10 @@ struct lta_analyses *lta_analyses_create(struct lta_store *store,
 		goto error_locks;
 	}
 	m->supervising = true;
+	if (lta_analyses_lease_start(m)) {
+		lta_analyses_destroy(m);
+		return NULL;
+	}
 	return m;
 
 error_locks:
@@ -955,7 +927,26 @@ int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
 	a->live = url != NULL;
 	a->refs = 1; /* The table's. */
 	a->pipe_fd = -1;
-	ret = spawn_worker(m, a->id, &a->pid, &a->pipe_fd);
+	if (url && lta_analyses_lease_begin(m, a, url) == 1) {
+		/* Standby: the lease thread starts its worker later. */
+		snprintf(row.status, sizeof(row.status), "standby");
+		snprintf(row.reason, sizeof(row.reason), "%s",
+			 a->lease_holder[0] ? a->lease_holder
+					    : "waiting for NATS");
+		lta_store_analysis_update(m->store, &row);
+		pthread_mutex_lock(&m->lock);
+		ret = lta_htable_put(&m->by_id, (uint64_t)a->id, a);
+		pthread_mutex_unlock(&m->lock);
+		if (ret) {
+			goto error;
+		}
+		LTA_LOGI("Analysis on standby: id=%lld, lease=%s, "
+			 "reason=\"%s\"",
+			 (long long)a->id, a->lease_key, row.reason);
+		*id = a->id;
+		return 0;
+	}
+	ret = lta_analyses_spawn_worker(m, a->id, &a->pid, &a->pipe_fd);
 	if (ret) {
 		snprintf(error, size, "Cannot start a worker: %s",
 			 strerror(-ret));
@@ -970,7 +961,7 @@ int lta_analyses_start_queries(struct lta_analyses *m, const char *url,
 		waitpid(a->pid, NULL, 0);
 		goto error;
 	}
-	wake_supervisor(m);
+	lta_analyses_wake(m);
 	LTA_LOGI("Analysis started: id=%lld, worker=%d, source=\"%s\"",
 		 (long long)a->id, (int)a->pid, row.source);
 	*id = a->id;
@@ -982,6 +973,8 @@ error:
 		 error[0] ? error : strerror(-ret));
 	lta_store_analysis_update(m->store, &row);
 	if (a) {
+		/* A lease taken for a worker that did not start. */
+		lta_analyses_lease_end(m, a);
 		if (a->pipe_fd >= 0) {
 			close(a->pipe_fd);
 		}
@@ -1001,6 +994,21 @@ int lta_analyses_stop(struct lta_analyses *m, int64_t id)
 			       : -ENOENT;
 	}
 	pthread_mutex_lock(&m->lock);
+	if (a->standby) {
+		/* No worker: stopped at once. */
+		bool table =
+			lta_htable_remove(&m->by_id, (uint64_t)a->id) != NULL;
+
+		a->stop_requested = true;
+		pthread_mutex_unlock(&m->lock);
+		lta_store_analysis_finish(m->store, id, "stopped",
+					  "stopped by request (on standby)");
+		if (table) {
+			put(m, a); /* The table's reference. */
+		}
+		put(m, a);
+		return 0;
+	}
 	if (!a->stop_requested) {
 		a->stop_requested = true;
 		a->stop_deadline =
@@ -1054,7 +1062,7 @@ static void fill_view(struct lta_analyses *m, struct analysis *a,
 		return;
 	}
 	pthread_mutex_lock(&m->lock);
-	view->running = true;
+	view->running = !a->standby;
 	view->worker_pid = (int32_t)a->pid;
 	view->pending = a->pending;
 	if (a->reported && strcmp(a->status, "paused") == 0) {
@@ -1261,8 +1269,32 @@ void lta_analyses_stop_all(struct lta_analyses *m)
 	uint64_t key;
 	void *value;
 
+	lta_analyses_lease_stop(m);
 	pthread_mutex_lock(&m->lock);
 	m->quit = true;
+	/* Standby analyses have no worker: they leave the table now. */
+	for (;;) {
+		struct analysis *standby = NULL;
+
+		pos = 0;
+		while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
+			if (((struct analysis *)value)->standby) {
+				standby = value;
+				break;
+			}
+		}
+		if (!standby) {
+			break;
+		}
+		lta_htable_remove(&m->by_id, (uint64_t)standby->id);
+		pthread_mutex_unlock(&m->lock);
+		lta_store_analysis_finish(m->store, standby->id, "interrupted",
+					  "the daemon stopped while it was on "
+					  "standby");
+		put(m, standby);
+		pthread_mutex_lock(&m->lock);
+	}
+	pos = 0;
 	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
 		struct analysis *a = value;
 
@@ -1273,7 +1305,7 @@ void lta_analyses_stop_all(struct lta_analyses *m)
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
-	wake_supervisor(m);
+	lta_analyses_wake(m);
 	/*
 	 * The supervisor kills those past the deadline and reaps them all;
 	 * it ends once none is left.
@@ -1287,7 +1319,7 @@ void lta_analyses_stop_all(struct lta_analyses *m)
 			       ETIMEDOUT) {
 		}
 		pthread_mutex_unlock(&m->lock);
-		wake_supervisor(m);
+		lta_analyses_wake(m);
 		pthread_join(m->supervisor, NULL);
 		m->supervising = false;
 	}
@@ -1307,8 +1339,10 @@ void lta_analyses_destroy(struct lta_analyses *m)
 	while (lta_htable_next(&m->by_id, &pos, &key, &value)) {
 		struct analysis *a = value;
 
-		kill(a->pid, SIGKILL);
-		waitpid(a->pid, NULL, 0);
+		if (a->pid > 0) {
+			kill(a->pid, SIGKILL);
+			waitpid(a->pid, NULL, 0);
+		}
 		if (a->pipe_fd >= 0) {
 			close(a->pipe_fd);
 		}

@@ -15,7 +15,8 @@
  * the daemon keeps a few hundred bytes per running analysis. See
  * doc/workers.md.
  *
- * Status words (the API's): connecting, live, disconnected (live), reading
+ * Status words (the API's): connecting, live, disconnected (live), standby
+ * (live: another daemon of the fleet holds the session's lease), reading
  * (a recorded trace), paused (a full disk: resumes when space comes
  * back), ended, stopped (DELETE), failed (with a reason), interrupted
  * (the daemon stopped while it ran; from the store).
@@ -36,6 +37,7 @@
 #include "store/store.h"
 
 struct lta_analyses;
+struct lta_publisher;
 
 struct lta_analyses_options {
 	int retry_initial_ms; /* First reconnect delay (default 500). */
@@ -63,6 +65,14 @@ struct lta_analyses_options {
 	int stop_ms; /* A stopped worker is killed past this (default 2000). */
 	const char *log_level; /* Given to the workers. */
 	bool syslog;
+	/*
+	 * With a publisher (--nats-url) and a lease time, a live analysis
+	 * analyzes its session only while this daemon holds the session's
+	 * lease (analysis-lease.c): otherwise it is "standby", and takes
+	 * the session over when the lease expires. Borrowed.
+	 */
+	struct lta_publisher *publisher;
+	int64_t lease_ms;
 };
 
 /* A part of the input that could not be read, or only in part. */

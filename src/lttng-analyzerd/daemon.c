@@ -21,6 +21,7 @@
 #include "control.h"
 #include "http.h"
 #include "lttng-daemons.h"
+#include "publisher.h"
 #include "store/store.h"
 
 /* Where the documentation is installed (configure's docdir). */
@@ -127,6 +128,16 @@ static void usage(FILE *out)
 		"  --attach-interval-ms=N  list those relay daemons this "
 		"often\n"
 		"                      (default 2000)\n"
+		"  --nats-url=URL      publish to NATS JetStream (stream LTA,\n"
+		"                      subjects lta.HOST.SESSION.KIND) and "
+		"take\n"
+		"                      a lease per live session (fleet.md)\n"
+		"  --fleet-name=NAME   this daemon's name in the fleet "
+		"(default:\n"
+		"                      the host name)\n"
+		"  --lease-ms=N        lease time of a live session "
+		"(default 15000)\n"
+		"  --publish-records   requests' full records in messages\n"
 		"  --config=FILE       read options from FILE (key = value)\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
@@ -277,6 +288,34 @@ static int set_option(struct lta_daemon_config *c, const char *key,
 		} else {
 			c->relay_timeout_ms = (int)v;
 		}
+	} else if (strcmp(key, "nats-url") == 0) {
+		if (strncmp(value, "nats://", 7) != 0 &&
+		    strncmp(value, "tls://", 6) != 0) {
+			snprintf(error, size,
+				 "%s: expected nats://HOST:PORT, got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		COPY(nats_url);
+	} else if (strcmp(key, "fleet-name") == 0) {
+		if (*value == '\0' || strpbrk(value, ". \t*>")) {
+			snprintf(error, size,
+				 "%s: expected a name without '.', '*', '>' "
+				 "or blanks, got \"%s\"",
+				 key, value);
+			return -1;
+		}
+		COPY(fleet_name);
+	} else if (strcmp(key, "lease-ms") == 0) {
+		v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 1000 || v > 3600000) {
+			snprintf(error, size, "%s: bad value \"%s\"", key,
+				 value);
+			return -1;
+		}
+		c->lease_ms = (int)v;
+	} else if (strcmp(key, "publish-records") == 0) {
+		c->publish_records = is_true(value);
 	} else if (strcmp(key, "web-dir") == 0) {
 		if (*value == '\0') {
 			snprintf(error, size, "%s: expected a folder", key);
@@ -500,6 +539,10 @@ static int parse_args(int argc, char **argv, struct lta_daemon_config *c)
 		{ "control-only", no_argument, NULL, 0 },
 		{ "attach", required_argument, NULL, 0 },
 		{ "attach-interval-ms", required_argument, NULL, 0 },
+		{ "nats-url", required_argument, NULL, 0 },
+		{ "fleet-name", required_argument, NULL, 0 },
+		{ "lease-ms", required_argument, NULL, 0 },
+		{ "publish-records", no_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -654,6 +697,55 @@ static int default_token(const char *data_dir, char *token, size_t size)
 	return 0;
 }
 
+/*
+ * The daemon's id in the fleet: 16 random hex digits made at its first
+ * start with --nats-url and kept in DATA_DIR/fleet-id, so that message
+ * ids and leases stay the same across restarts. Returns 0 or -1 (logged).
+ */
+static int fleet_id(const char *data_dir, char *id, size_t size)
+{
+	unsigned char random[8];
+	char path[1100];
+	FILE *f;
+	int fd, n, i;
+
+	n = snprintf(path, sizeof(path), "%s/fleet-id", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || size < 17) {
+		LTA_LOGE("The data folder's name is too long");
+		return -1;
+	}
+	f = fopen(path, "re");
+	if (f) {
+		bool good = fgets(id, (int)size, f) != NULL;
+
+		fclose(f);
+		id[strcspn(id, "\n")] = '\0';
+		if (good && strlen(id) == 16 &&
+		    strspn(id, "0123456789abcdef") == 16) {
+			return 0;
+		}
+		LTA_LOGE("Bad fleet id file: file=\"%s\"", path);
+		return -1;
+	}
+	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
+		LTA_LOGE("Cannot generate a fleet id: error=\"%s\"",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < (int)sizeof(random); i++) {
+		snprintf(id + 2 * i, 3, "%02x", random[i]);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0 || dprintf(fd, "%s\n", id) < 0 || close(fd)) {
+		LTA_LOGE("Cannot write the fleet id: file=\"%s\", "
+			 "error=\"%s\"",
+			 path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -747,6 +839,7 @@ int lta_daemon_main(int argc, char **argv)
 	struct lta_lttng_daemons_config lconfig;
 	struct lta_lttng_daemons *lttng_daemons = NULL;
 	struct lta_attach *attach = NULL;
+	struct lta_publisher *publisher = NULL;
 	char token[256] = "", error[1024];
 	const char *hosts[LTA_DAEMON_LIST_MAX + 1];
 	const char *trace_dirs[LTA_DAEMON_LIST_MAX + 1];
@@ -813,6 +906,38 @@ int lta_daemon_main(int argc, char **argv)
 	aopts.worker_memory_mb = config.worker_memory_mb;
 	aopts.stall_ms = config.relay_timeout_ms;
 	aopts.jobs = config.jobs;
+	if (config.nats_url[0]) {
+		struct lta_publisher_options popts = { 0 };
+		char id[32], name[128];
+
+		if (fleet_id(config.data_dir, id, sizeof(id))) {
+			goto end;
+		}
+		if (config.fleet_name[0]) {
+			snprintf(name, sizeof(name), "%s", config.fleet_name);
+		} else if (gethostname(name, sizeof(name)) != 0) {
+			snprintf(name, sizeof(name), "%s", id);
+		}
+		name[sizeof(name) - 1] = '\0';
+		popts.url = config.nats_url;
+		popts.name = name;
+		popts.fleet_id = id;
+		popts.records = config.publish_records;
+		popts.lease_ms = config.lease_ms ? config.lease_ms : 15000;
+		publisher = lta_publisher_create(store, &popts, error,
+						 sizeof(error));
+		if (!publisher || lta_publisher_start(publisher)) {
+			LTA_LOGE("Cannot publish to NATS: url=\"%s\", "
+				 "error=\"%s\"",
+				 config.nats_url, publisher ? "thread" : error);
+			goto end;
+		}
+		aopts.publisher = publisher;
+		aopts.lease_ms = popts.lease_ms;
+		LTA_LOGI("In the fleet: name=%s, id=%s, nats=\"%s\", "
+			 "lease-ms=%lld",
+			 name, id, config.nats_url, (long long)popts.lease_ms);
+	}
 	if (config.timeout_floor_ms && config.timeout_ceiling_ms &&
 	    config.timeout_floor_ms > config.timeout_ceiling_ms) {
 		LTA_LOGE("timeout-floor-ms is above timeout-ceiling-ms");
@@ -882,6 +1007,7 @@ int lta_daemon_main(int argc, char **argv)
 	hcontext.lttng_daemons = lttng_daemons;
 	hcontext.control_only = config.control_only;
 	hcontext.attach = attach;
+	hcontext.publisher = publisher;
 	hcontext.started_ns = wall_ns();
 	http = lta_http_start(&hconfig, &hcontext, error, sizeof(error));
 	if (!http) {
@@ -951,6 +1077,8 @@ end:
 	/* No analysis started from here on. */
 	lta_attach_stop(attach);
 	lta_analyses_destroy(analyses);
+	/* After the analyses: their leases are released through it. */
+	lta_publisher_destroy(publisher);
 	/* Last: the analyses read from the relay daemon until they stop. */
 	lta_lttng_daemons_stop(lttng_daemons);
 	lta_store_close(store);

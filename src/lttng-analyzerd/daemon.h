@@ -65,6 +65,12 @@ struct lta_daemon_config {
 	char attach[LTA_DAEMON_LIST_MAX][512];
 	int attach_count;
 	int attach_interval_ms; /* 0: the default. */
+
+	/* The fleet (doc/fleet.md): "" publishes nothing, takes no lease. */
+	char nats_url[512];
+	char fleet_name[128]; /* In messages; default: the host name. */
+	int lease_ms;	      /* Lease time of live sessions (15000). */
+	int publish_records;  /* Requests' full records in messages. */
 };
 
 /*

@@ -6,6 +6,8 @@
  * and HTTP statuses; doc/openapi.yaml is the contract.
  */
 #include "http-internal.h"
+#include "publish/publish.h"
+#include "publisher.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -590,8 +592,33 @@ end:
 	json_decref(body);
 }
 
+/*
+ * With a publisher (--nats-url): O's "publish" object, what analysis ID's
+ * publishing stands at. Returns whether it failed (out of memory).
+ */
+static bool put_publish(json_t *o, struct lta_http *http, int64_t id)
+{
+	struct lta_publisher_state st;
+
+	if (!o || !http->context.publisher) {
+		return false;
+	}
+	if (lta_publisher_state(http->context.publisher, id, &st)) {
+		return put(o, "publish", json_null()) != 0;
+	}
+	return put(o, "publish",
+		   json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "stream",
+			     LTA_PUBLISH_STREAM, "subject", st.subject,
+			     "connected", st.connected, "cursor",
+			     (json_int_t)st.cursor, "newest",
+			     (json_int_t)st.newest, "lag_events",
+			     (json_int_t)st.lag_events, "published",
+			     (json_int_t)st.published)) != 0;
+}
+
 void lta_http_get_analysis(struct lta_http_exchange *x)
 {
+	json_t *o;
 	struct lta_analysis_view view;
 	int ret;
 
@@ -607,7 +634,12 @@ void lta_http_get_analysis(struct lta_http_exchange *x)
 		reply_internal(x, "Reading the analysis", ret);
 		return;
 	}
-	lta_http_reply_json(x, 200, view_json(&view));
+	o = view_json(&view);
+	if (put_publish(o, x->http, x->id)) {
+		json_decref(o);
+		o = NULL;
+	}
+	lta_http_reply_json(x, 200, o);
 }
 
 void lta_http_delete_analysis(struct lta_http_exchange *x)
@@ -1031,9 +1063,9 @@ static const struct {
 
 /* Every status an analysis may have (analysis.h), one series each. */
 static const char *const states[] = { "starting",     "connecting", "live",
-				      "disconnected", "reading",    "paused",
-				      "ended",	      "stopped",    "failed",
-				      "interrupted" };
+				      "disconnected", "standby",    "reading",
+				      "paused",	      "ended",	    "stopped",
+				      "failed",	      "interrupted" };
 
 /*
  * The latency buckets (seconds as `le` prints them, and nanoseconds). A
@@ -1320,6 +1352,62 @@ static void write_daemon_metrics(struct lta_strbuf *out, struct lta_http *http,
 	lta_strbuf_printf(out, "lttng_analyzerd_analyses %zu\n", list->known);
 }
 
+/* With a publisher: how far publishing to NATS JetStream is. */
+static void write_publish_metrics(struct lta_strbuf *out, struct lta_http *http,
+				  const struct view_list *list)
+{
+	struct lta_publisher *p = http->context.publisher;
+	struct lta_publisher_totals t;
+	size_t i;
+
+	if (!p) {
+		return;
+	}
+	lta_publisher_totals(p, &t);
+	family(out, "publish_connected", "gauge",
+	       "1 while the daemon is connected to NATS.");
+	lta_strbuf_printf(out, "lttng_analyzerd_publish_connected %d\n",
+			  t.connected ? 1 : 0);
+	family(out, "publish_messages_total", "counter",
+	       "Messages JetStream acknowledged since the daemon started.");
+	lta_strbuf_printf(out, "lttng_analyzerd_publish_messages_total %lld\n",
+			  (long long)t.published);
+	family(out, "publish_batches_failed_total", "counter",
+	       "Batches not acknowledged whole (NATS away, timeouts): sent "
+	       "again.");
+	lta_strbuf_printf(out,
+			  "lttng_analyzerd_publish_batches_failed_total "
+			  "%lld\n",
+			  (long long)t.batches_failed);
+	family(out, "publish_lag_seconds", "summary",
+	       "From the write of an event in the store to its "
+	       "acknowledgement by "
+	       "JetStream.");
+	lta_strbuf_printf(out,
+			  "lttng_analyzerd_publish_lag_seconds"
+			  "{quantile=\"0.5\"} %.3f\n"
+			  "lttng_analyzerd_publish_lag_seconds"
+			  "{quantile=\"0.99\"} %.3f\n"
+			  "lttng_analyzerd_publish_lag_seconds_sum %.3f\n"
+			  "lttng_analyzerd_publish_lag_seconds_count %llu\n",
+			  (double)t.lag_p50_ms / 1e3,
+			  (double)t.lag_p99_ms / 1e3, t.lag_sum_ms / 1e3,
+			  (unsigned long long)t.lag_count);
+	family(out, "analysis_publish_lag_events", "gauge",
+	       "Events the analysis stored that JetStream has not "
+	       "acknowledged yet.");
+	for (i = 0; i < list->count; i++) {
+		struct lta_publisher_state st;
+
+		if (lta_publisher_state(p, list->views[i].stored.id, &st)) {
+			continue;
+		}
+		series(out, "analysis_publish_lag_events",
+		       list->views[i].stored.id);
+		lta_strbuf_printf(out, "} %lld\n", (long long)st.lag_events);
+	}
+}
+
 static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 			  const struct view_list *list,
 			  const struct metrics_stats *ms)
@@ -1374,6 +1462,7 @@ static void write_metrics(struct lta_strbuf *out, struct lta_http *http,
 		lta_strbuf_printf(out, "} %.9f\n",
 				  (double)list->views[i].lag_ns / 1e9);
 	}
+	write_publish_metrics(out, http, list);
 }
 
 void lta_http_get_metrics(struct lta_http_exchange *x)

@@ -359,6 +359,8 @@ void lta_http_get_analysis(struct lta_http_exchange *x);
 void lta_http_delete_analysis(struct lta_http_exchange *x);
 void lta_http_get_stats(struct lta_http_exchange *x);
 void lta_http_get_metrics(struct lta_http_exchange *x);
+/* GET /api/v1/fleet (http-fleet.c): the fleet view, with --nats-url. */
+void lta_http_get_fleet(struct lta_http_exchange *x);
 
 /*
  * Answers 404 when analysis X->id is unknown, or 500 when the manager

@@ -115,6 +115,7 @@ static const struct route routes[] = {
 	  NULL, NULL, false },
 	{ "/api/v1/events", "GET, HEAD", lta_http_get_events, NULL, NULL,
 	  false },
+	{ "/api/v1/fleet", "GET, HEAD", lta_http_get_fleet, NULL, NULL, false },
 	{ "/metrics", "GET, HEAD", lta_http_get_metrics, NULL, NULL, false },
 	{ "/", "GET, HEAD", lta_http_get_static, NULL, NULL, false },
 	{ "/static/{name}", "GET, HEAD", lta_http_get_static, NULL, NULL,

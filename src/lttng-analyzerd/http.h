@@ -88,6 +88,8 @@ struct lta_http_config {
 };
 
 /* What the handlers read from. Copied by lta_http_start(). */
+struct lta_publisher;
+
 struct lta_http_context {
 	struct lta_analyses *analyses; /* Borrowed; outlives the server. */
 	struct lta_store *store;       /* Borrowed; outlives the server. */
@@ -106,6 +108,12 @@ struct lta_http_context {
 	/* Sessions given by pattern (borrowed; outlives the server), shown
 	 * by /api/v1/health; NULL: none. */
 	struct lta_attach *attach;
+	/*
+	 * The fleet's publisher (--nats-url; borrowed, outlives the
+	 * server): its lag per analysis and its totals are shown. NULL:
+	 * none.
+	 */
+	struct lta_publisher *publisher;
 	/* Wall clock (CLOCK_REALTIME) when the daemon started, ns; 0: now. */
 	int64_t started_ns;
 	/*

@@ -261,7 +261,7 @@ check_analysis()
 	ok "$(grep -q '^UNPARSED' "$tmp/s2" && echo 1 || echo 0)" "$id: every sample line parses"
 
 	# The state: one 0/1 series per state, "ended" the one at 1.
-	is "$(grep -c '^lttng_analyzerd_analysis_state{' "$tmp/s2")" 10 "$id: a state series for each of the 10 states"
+	is "$(grep -c '^lttng_analyzerd_analysis_state{' "$tmp/s2")" 11 "$id: a state series for each of the 11 states"
 	is "$(sed -n 's/^lttng_analyzerd_analysis_state{state=\(.*\)} 1$/\1/p' "$tmp/s2")" ended \
 		"$id: analysis_state: ended is 1, alone"
 

@@ -726,7 +726,7 @@ static void test_migration(void)
 		store_test_remove_dir(dir);
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 7, "it is now at version 7");
+	is_int(db_pragma(dir, "user_version"), 8, "it is now at version 8");
 	is_int(db_pragma(dir, "application_id"), STORE_APPLICATION_ID,
 	       "and keeps its application id");
 	is_int(lta_store_analysis_get(store, 1, &old), 0,

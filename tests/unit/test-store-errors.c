@@ -393,8 +393,8 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 7,
-	       "a new database has schema version 7");
+	is_int(db_pragma(dir, "user_version"), 8,
+	       "a new database has schema version 8");
 	lta_store_analysis_insert(store, &a);
 	lta_store_analysis_insert(store, &other);
 	w = lta_store_writer_open(store, a.id);
@@ -553,7 +553,7 @@ static void test_errors(void)
 	if (!store) {
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 7, "still schema version 7");
+	is_int(db_pragma(dir, "user_version"), 8, "still schema version 8");
 	f = filter_any(a.id);
 	f.limit = 50;
 	check_filter(store, f, n, true, "after a reopen, no filter");
@@ -1062,8 +1062,8 @@ static void test_migration(void)
 	lta_store_analysis_insert(store, &got);
 	is_int(got.id, 2, "a new analysis gets id 2");
 	lta_store_close(store);
-	is_int(db_pragma(dir, "user_version"), 7,
-	       "the database is at version 7");
+	is_int(db_pragma(dir, "user_version"), 8,
+	       "the database is at version 8");
 	is_int(db_pragma(dir, "application_id"), STORE_APPLICATION_ID,
 	       "and keeps its application id");
 	is_int(read_errors_ordered(dir, 1), 1,
@@ -1133,6 +1133,7 @@ static void test_migration_v4(void)
 	rc = sqlite3_open(path, &db);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_exec(db,
+				  "DROP TABLE publish_cursors;"
 				  "DROP TRIGGER events_window;"
 				  "DROP TABLE windows;"
 				  "DROP TABLE queries;"
@@ -1158,7 +1159,7 @@ static void test_migration_v4(void)
 		store_test_remove_dir(dir);
 		return;
 	}
-	is_int(db_pragma(dir, "user_version"), 7, "migrated to version 7");
+	is_int(db_pragma(dir, "user_version"), 8, "migrated to version 8");
 	f = filter_any(a.id);
 	f.limit = 100;
 	is_int(lta_store_errors(store, &f, downstream_cb, &c), 0,
