@@ -273,7 +273,7 @@ void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s)
  * error (at most 1.2e-7 ms) cannot cross a rounding boundary (1e-6 ms
  * away at least); otherwise printf.
  */
-const char *lta_format_ms(int64_t ns, char buf[32])
+const char *lta_strbuf_format_ms(int64_t ns, char buf[32])
 {
 	char digits[24];
 	int64_t us;

@@ -77,9 +77,9 @@ void lta_strbuf_uint(struct lta_strbuf *buf, uint64_t v);
 
 /*
  * Writes NS in milliseconds to BUF exactly as printf("%.3f") prints
- * (double)NS / 1e6, mostly without printf; returns BUF.
+ * (double)NS / 1e6, mostly without printf; returns BUF. Any thread.
  */
-const char *lta_format_ms(int64_t ns, char buf[32]);
+const char *lta_strbuf_format_ms(int64_t ns, char buf[32]);
 
 /* Appends S as a JSON string, quotes included; invalid UTF-8 is replaced. */
 void lta_strbuf_json_string(struct lta_strbuf *buf, const char *s);

@@ -175,7 +175,8 @@ bool lta_decode_is_live(const struct lta_decoder *source);
 
 /*
  * Returns whether the source decodes on several threads (--jobs lanes):
- * known once it has handed out its first event or discard.
+ * known once it has handed out its first event or discard. The thread that
+ * runs the source.
  */
 bool lta_decode_is_parallel(const struct lta_decoder *source);
 

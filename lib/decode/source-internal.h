@@ -152,7 +152,8 @@ int lta_decode_prepare(struct lta_decoder *source);
  * simple sink's component class: plain reference counts), and destroying
  * graphs and plugins. What takes time, source.ctf.fs reading the metadata
  * and indexing the streams when its component is added, is left out: each
- * decoder adds it from a component class of its own plugin.
+ * decoder adds it from a component class of its own plugin. Any thread;
+ * not recursive.
  */
 void lta_decode_bt_lock(void);
 void lta_decode_bt_unlock(void);

@@ -134,8 +134,8 @@ static void print_text(const struct stats_options *opts,
 
 			printf("  %12llu %14s %12s  %s\n",
 			       (unsigned long long)s->calls,
-			       lta_format_ms(s->total_ns, total),
-			       lta_format_ms(s->max_ns, max), s->name);
+			       lta_strbuf_format_ms(s->total_ns, total),
+			       lta_strbuf_format_ms(s->max_ns, max), s->name);
 		}
 		if (shown < p->syscall_count) {
 			printf("  (%zu more)\n", p->syscall_count - shown);

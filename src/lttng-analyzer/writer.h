@@ -43,7 +43,8 @@ struct lta_cli_writer *lta_cli_writer_create(FILE *out,
 /*
  * Before the first push: whether the writer runs on a thread of its own
  * (the default) or formats on the caller's thread. A thread that cannot
- * start leaves the writer on the caller's.
+ * start leaves the writer on the caller's. Called by the reading thread
+ * only; after the first push it changes nothing.
  */
 void lta_cli_writer_use_thread(struct lta_cli_writer *w, bool thread);
 

@@ -109,7 +109,7 @@ int main(void)
 		bad = 0;
 		for (ns = 0; ns < 3000000; ns++) {
 			snprintf(want, sizeof(want), "%.3f", (double)ns / 1e6);
-			bad += strcmp(lta_format_ms(ns, got), want) != 0;
+			bad += strcmp(lta_strbuf_format_ms(ns, got), want) != 0;
 		}
 		for (i = 0; i < 1000000; i++) {
 			uint64_t r = next_random(&rng);
@@ -118,11 +118,11 @@ int main(void)
 			     : i % 3 == 1 ? (int64_t)(r % 100000000000000ULL)
 					  : (int64_t)(r >> (1 + r % 63));
 			snprintf(want, sizeof(want), "%.3f", (double)ns / 1e6);
-			bad += strcmp(lta_format_ms(ns, got), want) != 0;
+			bad += strcmp(lta_strbuf_format_ms(ns, got), want) != 0;
 		}
 		is_int(bad, 0,
 		       "milliseconds equal printf's %%.3f (4 million values)");
-		is_str(lta_format_ms(1234567, got), "1.235",
+		is_str(lta_strbuf_format_ms(1234567, got), "1.235",
 		       "1234567 ns is 1.235 ms");
 	}
 
