@@ -158,8 +158,7 @@ fi
 wait "$tb"
 ok $? "testbed 1 ran (session fleet-outage)"
 lta_on a
-lta_api DELETE "/api/v1/analyses/$id" >/dev/null
-lta_wait_ended "$id" >/dev/null
+lta_fleet_stop_analysis "$id" >/dev/null
 is "$(wait_lag a 120)" 0 "after the outage, daemon a published everything it stored"
 stored_ids a "$id" >"$tmp/stored1"
 lta_fleet_messages "$tmp/messages1"
@@ -221,8 +220,7 @@ wait "$tb"
 ok $? "testbed 2 ran (session fleet-takeover)"
 if [ -n "$did" ]; then
 	lta_on d
-	lta_api DELETE "/api/v1/analyses/$did" >/dev/null
-	lta_wait_ended "$did" >/dev/null
+	lta_fleet_stop_analysis "$did" >/dev/null
 	is "$(wait_lag d 120)" 0 "daemon d published everything it stored"
 	# The killed daemon, started again: its analysis is interrupted, and
 	# its publisher goes on from its stored cursor.
@@ -316,11 +314,9 @@ if [ -n "${PID_c:-}" ] && [ -n "${PID_d:-}" ]; then
 	ok $? "testbed 3 ran (session fleet-freeze)"
 	if [ -n "${did3:-}" ]; then
 		lta_on d
-		lta_api DELETE "/api/v1/analyses/$did3" >/dev/null
-		lta_wait_ended "$did3" >/dev/null
+		lta_fleet_stop_analysis "$did3" >/dev/null
 		lta_on c
-		lta_api DELETE "/api/v1/analyses/$cid3" >/dev/null
-		lta_wait_ended "$cid3" >/dev/null
+		lta_fleet_stop_analysis "$cid3" >/dev/null
 		is "$(wait_lag c 120)$(wait_lag d 120)" 00 "both published everything"
 		{ stored_ids c "$cid3"; stored_ids d "$did3"; } >"$tmp/stored3"
 		lta_fleet_messages "$tmp/messages3"
