@@ -19,6 +19,10 @@
 #    that neither daemon stored, all of them started between the kill and
 #    the takeover (the relay daemon serves a new viewer from the streams'
 #    current position).
+# 3. The holder frozen (SIGSTOP) longer than the lease time: the other
+#    daemon takes the lease; thawed, the holder finds it taken, stops its
+#    worker and goes standby, and the other's worker goes live; nothing
+#    of the session is published twice.
 . "$(dirname "$0")/../utils/test-lib.sh"
 . "$top_srcdir/tests/utils/lttng-env.sh"
 . "$top_srcdir/tests/utils/daemon-env.sh"
@@ -154,8 +158,7 @@ fi
 wait "$tb"
 ok $? "testbed 1 ran (session fleet-outage)"
 lta_on a
-lta_api DELETE "/api/v1/analyses/$id" >/dev/null
-lta_wait_ended "$id" >/dev/null
+lta_fleet_stop_analysis "$id" >/dev/null
 is "$(wait_lag a 120)" 0 "after the outage, daemon a published everything it stored"
 stored_ids a "$id" >"$tmp/stored1"
 lta_fleet_messages "$tmp/messages1"
@@ -217,8 +220,7 @@ wait "$tb"
 ok $? "testbed 2 ran (session fleet-takeover)"
 if [ -n "$did" ]; then
 	lta_on d
-	lta_api DELETE "/api/v1/analyses/$did" >/dev/null
-	lta_wait_ended "$did" >/dev/null
+	lta_fleet_stop_analysis "$did" >/dev/null
 	is "$(wait_lag d 120)" 0 "daemon d published everything it stored"
 	# The killed daemon, started again: its analysis is interrupted, and
 	# its publisher goes on from its stored cursor.
@@ -260,5 +262,71 @@ if [ -n "$did" ]; then
 	is "$outside" 0 "the gap holds only requests started between the kill and the takeover ($missing of $logged)"
 	ok "$([ "${missing:-$logged}" -lt $((logged / 2)) ] && echo 0 || echo 1)" \
 		"and is a small part of the session ($missing of $logged)"
+fi
+
+# --- 3. the holder frozen: it loses the lease, and gives the session up ----
+# SIGSTOP freezes daemon c (its worker, another process, goes on reading
+# the session): it cannot renew, and d takes the lease once it expires.
+# After SIGCONT, c finds its lease taken, stops its worker and shows its
+# analysis standby; d's worker then gets the session (the relay daemon
+# serves one viewer) and goes live.
+if [ -n "${PID_c:-}" ] && [ -n "${PID_d:-}" ]; then
+	LTA_TESTBED_SESSION=fleet-freeze LTA_FLEET_ORDER="c d" \
+		top_builddir=$top_builddir bash "$top_srcdir/contrib/testbed/run.sh" \
+		--mpm event --keepalive off --duration 16 --connections 4 --rate 100 \
+		--live-timer 100000 --subbuf-size 8M --num-subbuf 8 \
+		--out "$tmp/tb3" --on-ready "$attach" >"$tmp/run3.log" 2>&1 &
+	tb=$!
+	if wait_file "$tmp/tb3/holder" 90 && [ "$(cut -d' ' -f1 "$tmp/tb3/holder")" = c ]; then
+		read -r _ cid3 <"$tmp/tb3/holder"
+		did3=$(jq -r .id "$tmp/tb3/post-d.json")
+		sleep 2
+		kill -STOP "$PID_c"
+		lta_on d
+		end=$(($(date +%s) + 20)) st=standby
+		while [ "$st" = standby ] && [ "$(date +%s)" -lt "$end" ]; do
+			sleep 0.1
+			st=$(lta_api GET "/api/v1/analyses/$did3" | jq -r .status)
+		done
+		ok "$([ "$st" != standby ] && echo 0 || echo 1)" \
+			"c frozen: d took the lease ($st: $(lta_api GET "/api/v1/analyses/$did3" | jq -r .reason))"
+		kill -CONT "$PID_c"
+		lta_on c
+		end=$(($(date +%s) + 20)) st=live
+		while [ "$st" != standby ] && [ "$(date +%s)" -lt "$end" ]; do
+			sleep 0.1
+			st=$(lta_api GET "/api/v1/analyses/$cid3" | jq -r .status)
+		done
+		is "$st" standby "c, thawed, finds its lease taken and goes standby ($(lta_api GET "/api/v1/analyses/$cid3" | jq -r .reason))"
+		lta_on d
+		end=$(($(date +%s) + 30)) st=
+		while [ "$st" != live ] && [ "$(date +%s)" -lt "$end" ]; do
+			sleep 0.1
+			st=$(lta_api GET "/api/v1/analyses/$did3" | jq -r .status)
+		done
+		is "$st" live "d's worker then gets the session and goes live"
+	else
+		kill -CONT "$PID_c" 2>/dev/null
+		sed 's/^/# /' "$tmp/run3.log" | tail -15
+		skip 3 "the testbed did not go live with c holding the session"
+	fi
+	wait "$tb"
+	ok $? "testbed 3 ran (session fleet-freeze)"
+	if [ -n "${did3:-}" ]; then
+		lta_on d
+		lta_fleet_stop_analysis "$did3" >/dev/null
+		lta_on c
+		lta_fleet_stop_analysis "$cid3" >/dev/null
+		is "$(wait_lag c 120)$(wait_lag d 120)" 00 "both published everything"
+		{ stored_ids c "$cid3"; stored_ids d "$did3"; } >"$tmp/stored3"
+		lta_fleet_messages "$tmp/messages3"
+		grep '"session":"fleet-freeze"' "$tmp/messages3" >"$tmp/messages3.session"
+		$PYTHON "$check" once "$tmp/messages3.session" "$tmp/stored3" >"$tmp/once3"
+		declare -A once3=()
+		while read -r k v; do once3[$k]=$v; done <"$tmp/once3"
+		diag "exactly once: $(tr '\n' ' ' <"$tmp/once3")"
+		is "${once3[missing]}${once3[request_dups]}${once3[msg_id_dups]}${once3[unknown]}" 0000 \
+			"the frozen session's requests: none missing from the stream, none twice ($(grep -c '^c ' "$tmp/stored3") by c, $(grep -c '^d ' "$tmp/stored3") by d)"
+	fi
 fi
 done_testing

@@ -114,14 +114,14 @@ done
 ok "$(echo "$holders" | grep -q a && echo "$holders" | grep -q b && echo 0 || echo 1)" \
 	"the sessions are spread over both daemons:$holders"
 
-# The sessions are gone: stop every analysis (a stopped worker closes its
-# windows: the fleet view merges closed windows only), then wait until
+# The sessions are gone: stop every analysis still running or waiting (a
+# stopped worker closes its windows: the fleet view merges closed windows
+# only; one that ended closed them), then wait until
 # everything is published: every analysis of both daemons at lag 0.
 for d in a b; do
 	lta_on $d
 	for id in $(lta_api GET /api/v1/analyses | jq -r '.analyses[].id'); do
-		lta_api DELETE "/api/v1/analyses/$id" >/dev/null
-		st=$(lta_wait_ended "$id")
+		st=$(lta_fleet_stop_analysis "$id")
 		diag "daemon $d, analysis $id: $st ($(lta_api GET "/api/v1/analyses/$id" | jq -r .reason))"
 	done
 done

@@ -10,6 +10,7 @@
 #   lta_fleet_daemon NAME DIR OPTIONS...   # a daemon; its pid in PID_<NAME>
 #   lta_on NAME                 # lta_api talks to that daemon from now on
 #   lta_fleet_stop_all          # SIGTERM every daemon started here
+#   lta_fleet_stop_analysis ID  # stop it if it runs (never deletes)
 #
 # nats-server listens on 127.0.0.1 only, on a free port (kept across
 # restarts), with its store under DIR; every process is stopped by the
@@ -94,6 +95,23 @@ lta_fleet_stop_all()
 		eval "[ -n \"\$PID_$name\" ]" && lta_fleet_stop "$name"
 	done
 	return 0
+}
+
+# lta_fleet_stop_analysis ID: stops analysis ID of the daemon lta_on
+# chose when it still runs or waits (standby), and waits until it no longer
+# runs; prints its final status. Never deletes: a DELETE of an analysis
+# that already ended would remove it and all it stored.
+lta_fleet_stop_analysis()
+{
+	local st
+	st=$(lta_api GET "/api/v1/analyses/$1" | jq -r .status)
+	case $st in
+	connecting | live | disconnected | standby | reading | paused | starting)
+		lta_api DELETE "/api/v1/analyses/$1" >/dev/null
+		st=$(lta_wait_ended "$1")
+		;;
+	esac
+	echo "$st"
 }
 
 # lta_fleet_messages FILE: every message of the stream, as JSON lines.
