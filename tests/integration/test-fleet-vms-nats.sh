@@ -133,12 +133,12 @@ states()
 			done
 	done
 }
-# settled V: one analysis of VM V's session live, one standby; keeps
-# them in holder/hid and standby/sid.
+# settled V: one analysis of VM V's session live, one standby (but those
+# a daemon's stop ended); keeps them in holder/hid and standby/sid.
 settled()
 {
 	local s
-	s=$(states "$1")
+	s=$(states "$1" | grep -vE " (interrupted|stopped) ")
 	[ "$(echo "$s" | grep -c ' live ')" = 1 ] &&
 		[ "$(echo "$s" | grep -c ' standby ')" = 1 ] &&
 		[ "$(echo "$s" | grep -c '')" = 2 ] || return 1
@@ -258,6 +258,7 @@ end=$(($(date +%s) + 120))
 while :; do
 	lag=0
 	for d in $daemons; do
+		[ -n "$(eval echo "\$PID_$d")" ] || continue
 		lta_on "$d"
 		for id in $(lta_api GET /api/v1/analyses | jq -r '.analyses[].id'); do
 			l=$(lta_api GET "/api/v1/analyses/$id" | jq -r '.publish.lag_events')
@@ -271,17 +272,19 @@ done
 is "$lag" 0 "both daemons published everything they stored (lag 0)"
 
 # What the daemons stored: every request id (for fleet-check.py once).
+# A stopped daemon's requests are those read before it stopped.
 stored()
 {
 	local d id after pages body next
-	: >"$1"
 	for d in $daemons; do
+		[ -n "$(eval echo "\$PID_$d")" ] || continue
+		: >"$tmp/stored-$d"
 		lta_on "$d"
 		for id in $(lta_api GET /api/v1/analyses | jq -r '.analyses[].id'); do
 			after=0 pages=0
 			while [ $pages -lt 1000 ]; do
 				body=$(lta_api GET "/api/v1/analyses/$id/requests?limit=1000&after=$after")
-				echo "$body" | jq -r --arg d "$d" --arg a "$id" '.requests[] | "\($d) \($a) \(.id)"' >>"$1"
+				echo "$body" | jq -r --arg d "$d" --arg a "$id" '.requests[] | "\($d) \($a) \(.id)"' >>"$tmp/stored-$d"
 				next=$(echo "$body" | jq -r .next)
 				pages=$((pages + 1))
 				[ "$next" = null ] && break
@@ -289,6 +292,7 @@ stored()
 			done
 		done
 	done
+	cat "$tmp"/stored-* >"$1"
 }
 # once FILE: fleet-check.py once on the stream and what the daemons stored.
 declare -A once=()
@@ -336,6 +340,90 @@ done
 is "$(jq -r 'select(.kind == "request") | .host' "$tmp/messages" | sort -u | tr '\n' ' ')" \
 	"lta-fleet-vm-a lta-fleet-vm-b " "the request messages name the two VMs' hosts, and no other"
 
+# --- a holder stops: the other daemon takes its sessions over -----------------
+# Daemon G, holder of VM a's session, stops (SIGTERM): its worker ends and
+# its lease goes; the other daemon's standby analysis takes the lease
+# and goes live (its worker the session's only viewer). No request
+# is sent meanwhile: nothing may be published twice.
+declare -A first_holder=() first_hid=()
+for v in $vms; do
+	first_holder[$v]=${holder[$v]:-}
+	first_hid[$v]=${hid[$v]:-}
+done
+gone=${holder[a]:-a}
+survivor=$([ "$gone" = a ] && echo b || echo a)
+stopped_ms=$(date +%s%3N)
+lta_fleet_stop "$gone"
+is "$LTAD_STOP_STATUS" 0 "holder $gone of VM a's session stops cleanly (SIGTERM)"
+for v in $vms; do
+	[ -n "${holder[$v]:-}" ] || continue
+	if [ "${holder[$v]}" = "$gone" ]; then
+		id=${sid[$v]}
+	else
+		id=${hid[$v]}
+	fi
+	lta_on "$survivor"
+	st=
+	end=$(($(date +%s) + 15))
+	while [ "$(date +%s)" -lt $end ]; do
+		st=$(lta_api GET "/api/v1/analyses/$id" | jq -r '"\(.status) \(.worker_pid // 0)"')
+		case $st in "live "[1-9]*) break ;; esac
+		sleep 0.1
+	done
+	if [ "${holder[$v]}" = "$gone" ]; then
+		ok "$(case $st in "live "[1-9]*) echo 0 ;; *) echo 1 ;; esac)" \
+			"VM $v: daemon $survivor's standby analysis $id took the session over: live with a worker $(($(date +%s%3N) - stopped_ms)) ms after daemon $gone was told to stop (lease 3000 ms)"
+	else
+		ok "$(case $st in "live "[1-9]*) echo 0 ;; *) echo 1 ;; esac)" \
+			"VM $v: daemon $survivor's analysis $id goes on live (it held the session)"
+	fi
+	holder[$v]=$survivor
+	hid[$v]=$id
+done
+is "$(workers "$survivor" | wc -w)" 2 "daemon $survivor: a worker per session"
+# Both holders' requests published, none twice.
+end=$(($(date +%s) + 60))
+while :; do
+	lag=0
+	for d in $survivor; do
+		lta_on "$d"
+		for id in $(lta_api GET /api/v1/analyses | jq -r '.analyses[].id'); do
+			l=$(lta_api GET "/api/v1/analyses/$id" | jq -r '.publish.lag_events')
+			lag=$((lag + ${l:-1}))
+		done
+	done
+	[ "$lag" = 0 ] && break
+	[ "$(date +%s)" -lt "$end" ] || break
+	sleep 0.5
+done
+is "$lag" 0 "daemon $survivor published everything it stored (lag 0)"
+check_once "(after the takeover)"
+
+# Daemon G started again (same store, same fleet id): its earlier
+# analyses ended with its stop (stopped: its workers were told to stop,
+# whichever thread started them; interrupted: standby); its pattern
+# finds both sessions again, held by the other daemon: one new analysis
+# of each, standby.
+lta_fleet_daemon "$gone" "$tmp/central-$gone" --lease-ms=3000 \
+	--publish-records --attach-interval-ms=300 "--attach=$pattern"
+ok $? "daemon $gone started again"
+for v in $vms; do
+	standby[$v]=
+	sid[$v]=
+	end=$(($(date +%s) + 20))
+	until settled "$v"; do
+		[ "$(date +%s)" -lt $end ] || break
+		sleep 0.2
+	done
+	is "${holder[$v]}/${hid[$v]}/${standby[$v]:-?}" "$survivor/${hid[$v]}/$gone" \
+		"VM $v: daemon $survivor still analyzes it, daemon $gone's new analysis ${sid[$v]:-?} is standby"
+	[ -n "${standby[$v]}" ] || states "$v" | sed 's/^/#   /'
+done
+lta_on "$gone"
+is "$(lta_api GET /api/v1/analyses | jq -c '[.analyses[] | select(.id <= 2) | .status] | sort | unique - ["interrupted", "stopped"]')" '[]' \
+	"daemon $gone: its two analyses from before its stop are stopped (live) or interrupted (standby), none failed ($(lta_api GET /api/v1/analyses | jq -r '[.analyses[] | select(.id <= 2) | "\(.status): \(.reason)"] | join("; ")'))"
+is "$(workers "$gone" | wc -w)" 0 "daemon $gone: no worker (no viewer) for its standby analyses"
+
 # --- sessions destroyed: the holders end, the standby analyses too -----------
 for v in $vms; do
 	vm_trace "$v" destroy "fleet-$v" >/dev/null
@@ -359,14 +447,15 @@ for d in $daemons; do
 	ok $? "central daemon $d: two more listings"
 	is "$(lta_api GET /api/v1/health | jq -c '[.attach[0].attached, .attach[0].matched]')" '[2,0]' \
 		"central daemon $d: one analysis started per session (holding or standby), none again, nothing listed"
-	is "$(lta_api GET /api/v1/analyses | jq '.analyses | length')" 2 \
-		"central daemon $d: two analyses in all"
+	is "$(lta_api GET /api/v1/analyses | jq '[.analyses[] | select(.status != "interrupted" and .status != "stopped")] | length')" 2 \
+		"central daemon $d: two analyses (but those its stop ended)"
 done
 # Nothing published twice by the takeovers of destroyed sessions.
 end=$(($(date +%s) + 60))
 while :; do
 	lag=0
 	for d in $daemons; do
+		[ -n "$(eval echo "\$PID_$d")" ] || continue
 		lta_on "$d"
 		for id in $(lta_api GET /api/v1/analyses | jq -r '.analyses[].id'); do
 			l=$(lta_api GET "/api/v1/analyses/$id" | jq -r '.publish.lag_events')
@@ -381,8 +470,8 @@ check_once "(sessions destroyed)"
 for v in $vms; do
 	[ -n "${holder[$v]:-}" ] || continue
 	is "$(jq -r --arg h "lta-fleet-vm-$v" 'select(.kind == "request" and .host == $h) | "\(.daemon) \(.analysis)"' "$tmp/messages" | sort -u)" \
-		"${holder[$v]} ${hid[$v]}" \
-		"VM $v: still only the holder's analysis published its requests"
+		"${first_holder[$v]} ${first_hid[$v]}" \
+		"VM $v: still only its first holder's analysis published its requests (none by the takeovers)"
 done
 
 for v in $vms; do
