@@ -25,6 +25,12 @@
 #   its holder's analysis;
 # - each message names its VM's host: subject lta.HOST.SESSION.KIND, its
 #   "host" field, and the record's "host";
+# - the holder of VM a's session stopped (SIGTERM, clean), the other
+#   daemon takes its sessions over (live, a worker each), nothing is
+#   published twice; started again, the stopped daemon's earlier analyses
+#   are stopped or interrupted (none failed: its workers are not killed
+#   with the threads that started them) and its pattern gives it a new
+#   standby analysis of each session;
 # - a session destroyed on its VM ends its holder's analysis; the standby
 #   analysis then ends too without publishing a request, and no analysis
 #   is started again; every daemon stops cleanly.
