@@ -56,8 +56,9 @@ struct lta_attach {
 bool lta_attach_claim(const char *host, const char *session)
 {
 	/*
-	 * Every session is ours: the patterns share them out. A fleet's
-	 * lease on (host, session) is taken here.
+	 * Every session is ours: the patterns share them out, and in a
+	 * fleet the analysis takes the session's lease before its worker
+	 * starts (lta_analyses_lease_begin()).
 	 */
 	(void)host;
 	(void)session;

@@ -14,8 +14,10 @@
  * pattern, read them from its live port. doc/fleet-vms.md.
  *
  * Every decision to analyze a discovered session goes through
- * lta_attach_claim(): that is where a lease on the session (so that two
- * daemons never analyze the same one) plugs in.
+ * lta_attach_claim(). In a fleet (--nats-url), two daemons never analyze
+ * the same session because the analysis started here takes the session's
+ * lease like any live analysis (analysis-lease.c): the daemons' patterns
+ * may overlap, the other daemon's analysis waits standby.
  *
  * One analysis per appearance of a session: an entry is kept while the
  * relay daemon lists the session, whatever becomes of its analysis (it
@@ -84,9 +86,9 @@ void lta_attach_stop(struct lta_attach *attach);
  * Whether this daemon may analyze session SESSION of host HOST, found on
  * a relay daemon by a pattern. Called once before each analysis the
  * attach thread starts, and again at each listing for a matching session
- * it was refused. Today every session is claimed (true): patterns are
- * what shares the sessions out among daemons; the lease of a fleet (two
- * daemons never analyze the same session) is decided here. Attach thread.
+ * it was refused. Every session is claimed (true): without a fleet the
+ * patterns share the sessions out among daemons; in a fleet the lease
+ * taken by the analysis decides which daemon reads it. Attach thread.
  */
 bool lta_attach_claim(const char *host, const char *session);
 

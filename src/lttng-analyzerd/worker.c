@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -763,9 +764,25 @@ static void on_wake(int sig)
 }
 
 /*
+ * Whether the daemon is gone: the read end of our pipe is the daemon's
+ * only, so its last reader closes when the daemon process ends, however
+ * it ends. Not PR_SET_PDEATHSIG: that signal comes when the thread that
+ * forked us ends, and the daemon starts workers from threads that end
+ * before its workers do (the attach and lease threads, the HTTP ones): a
+ * worker would be killed in the middle of the daemon's orderly stop.
+ */
+static bool daemon_gone(void)
+{
+	struct pollfd pipe_end = { .fd = LTA_WORKER_PIPE_FD, .events = 0 };
+
+	return poll(&pipe_end, 1, 0) == 1 && (pipe_end.revents & POLLERR);
+}
+
+/*
  * The signal thread: SIGTERM/SIGINT stop the analysis; the watchdog
  * interrupts a graph call that does not come back within the stall
- * deadline, and ends the process when even that does not help.
+ * deadline, and ends the process when even that does not help. At each
+ * tick it checks that the daemon is still there, and dies without it.
  */
 static void *signal_thread(void *arg)
 {
@@ -784,6 +801,14 @@ static void *signal_thread(void *arg)
 		int64_t since, now;
 
 		sig = sigtimedwait(&set, NULL, &tick);
+		if (daemon_gone()) {
+			LTA_LOGW("The daemon is gone: the worker ends: "
+				 "analysis=%lld",
+				 (long long)w->o.analysis);
+			/* As a daemon's SIGKILL did: its next start says
+			 * interrupted. */
+			kill(getpid(), SIGKILL);
+		}
 		if (sig == SIGTERM || sig == SIGINT) {
 			atomic_store(&w->stop_requested, true);
 			lta_decode_interrupt(w->source);
@@ -1406,8 +1431,7 @@ int lta_worker_main(int argc, char **argv)
 	if (!w) {
 		return LTA_WORKER_EXIT_FAILED;
 	}
-	/* Our parent is the daemon: die with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* The daemon gone, the signal thread ends us (daemon_gone()). */
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_options(argc, argv, &w->o)) {
 		fprintf(stderr, "lttng-analyzerd --worker: bad arguments (the "

@@ -17,7 +17,9 @@
  * object per line, what the store cannot hold (a full disk), and the
  * daemon sees the pipe close when it exits, however it exits. It limits
  * itself first (memory, open files, no core file, no new privileges, no
- * capabilities), and dies with the daemon (PR_SET_PDEATHSIG).
+ * capabilities), and dies with the daemon (within 250 ms of the daemon
+ * process's end, seen on its pipe; not when the daemon's thread that
+ * started it ends).
  *
  * Signals: SIGTERM or SIGINT stop it (it flushes, marks the analysis
  * stopped, exits 0). A watchdog interrupts a graph that does not come back
