@@ -256,10 +256,10 @@ with Browser(os.path.join(tmp, "blank")) as blank, \
             row(t, "dashboard", s, "%6d %s %6d %s" % (pts, rps, erows, state))
             sb = sample(blank, blank_tab)
             row(t, "blank", sb)
-            for name, x in (("dashboard", s), ("blank", sb)):
+            for name, one in (("dashboard", s), ("blank", sb)):
                 series[name][0].append(t)
-                series[name][1].append(x)
-            rprev, tprev = reqs, t
+                series[name][1].append(one)
+            rprev, tprev, x = reqs, t, s
             next_row += 60
         else:
             procs = b.process_memory()
@@ -283,6 +283,19 @@ with Browser(os.path.join(tmp, "blank")) as blank, \
                  slope(ts, [x[c] for x in ss]), sbl[0][c], sbl[-1][c],
                  slope(tb, [x[c] for x in sbl])))
     ss, sbl = series["dashboard"][1], series["blank"][1]
+    # What of it Chrome can give back: a critical memory-pressure
+    # notification, as when the machine runs short, frees caches and
+    # collects garbage in every process.
+    for x in (b, blank):
+        x.cdp("Memory.simulatePressureNotification", {"level": "critical"})
+    time.sleep(5)
+    after, afterb = sample(b, tab), sample(blank, blank_tab)
+    print("after a critical memory-pressure notification (DevTools"
+          " Memory.simulatePressureNotification): the tab's footprint %.1f MiB"
+          " (private %.1f, PSS %.1f, JS heap %.1f), the blank one's %.1f MiB;"
+          " whole chromium PSS %.1f MiB, the blank one %.1f MiB"
+          % (after["tab.footprint"], after["tab.uss"], after["tab.pss"], after["heap"],
+             afterb["tab.footprint"], after["all.pss"], afterb["all.pss"]))
     fp, fpb = ss[-1]["tab.footprint"], sbl[-1]["tab.footprint"]
     print("the dashboard tab's memory (Chrome's Task Manager \"Memory footprint\": private"
           " memory of its renderer) after %.0f s: %.1f MiB (peak %.1f), %s 200 MB;"
