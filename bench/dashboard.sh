@@ -16,9 +16,18 @@
 #    space, 1 s live timer), tests/utils/fault-server under the user-space
 #    system-call tracer, loaded by wrk with contrib/testbed/pace.lua at RATE
 #    requests/s (default 1,000) for DURATION s (default 600), the page open
-#    on the live analysis the whole time. Every 10 s: the PSS of every
-#    chromium process (shared pages split), the page's JS heap, its DOM
-#    nodes. Goal: < 200 MB at the end.
+#    on the live analysis the whole time. A second chromium, same build and
+#    flags, shows about:blank alongside: the baseline. At the start, every
+#    minute and at the end, for both: per process RSS, PSS, private pages
+#    (USS) and private memory footprint (RssAnon + VmSwap, what Chrome's
+#    Task Manager shows as "Memory footprint"), of the page's own renderer
+#    (found by a marker allocation, tests/utils/webdriver.py) and summed
+#    over every chromium process; the page's JS heap (DevTools
+#    Runtime.getHeapUsage, and after a full garbage collection), its DOM
+#    nodes and event listeners; then start, end, peak and slope (least
+#    squares, MiB/min) of each. Goal (issue 17): the tab's memory footprint
+#    below 200 MB after 10 minutes, and no growth without bound. Also the
+#    rate wrk sent and the rate the analysis saw.
 #
 #   bench/dashboard.sh [--requests N] [--duration S] [--rate R]
 #                      [--load-only | --live-only]
@@ -166,45 +175,140 @@ if [[ $parts == *live* ]]; then
 	wrk_pid=$!
 	pids="$pids $wrk_pid"
 	echo "== live: analysis $id, $rate requests/s for $duration s" >&2
-	DASH_ANALYSIS=$id DASH_DURATION=$duration "$PYTHON" - <<'EOF'
+	mkdir -p "$tmp/dash" "$tmp/blank"
+	DASH_ANALYSIS=$id DASH_DURATION=$duration DASH_RATE=$rate "$PYTHON" - <<'EOF'
 import json, os, time, urllib.request
 from webdriver import Browser
 url, aid = os.environ["LTAD_URL"], int(os.environ["DASH_ANALYSIS"])
-duration = int(os.environ["DASH_DURATION"])
+duration, rate = int(os.environ["DASH_DURATION"]), int(os.environ["DASH_RATE"])
+tmp = os.environ["DASH_TMP"]
+MB = 1024.0  # KiB per MiB: /proc gives KiB.
 def get(p):
     return json.load(urllib.request.urlopen(url + p))
-with Browser(os.environ["DASH_TMP"]) as b:
+def sample(b, tab):
+    procs = b.process_memory()
+    mine = [p for p in procs if p["pid"] == tab]
+    if not mine:
+        raise SystemExit("the page's renderer %d is gone" % tab)
+    s = {"tab." + k: mine[0][k] / MB for k in ("footprint", "uss", "pss", "rss")}
+    for k in ("footprint", "uss", "pss", "rss"):
+        s["all." + k] = sum(p[k] for p in procs) / MB
+    s["heap"] = b.js_heap()[0] / 2**20
+    s["heap.gc"] = b.js_heap(collect=True)[0] / 2**20
+    d = b.dom_counters()
+    s["nodes"], s["listeners"] = d["nodes"], d["jsEventListeners"]
+    return s
+def slope(ts, vs):
+    """Least-squares slope of VS over TS (s), per minute."""
+    n = len(ts)
+    mt, mv = sum(ts) / n, sum(vs) / n
+    den = sum((t - mt) ** 2 for t in ts)
+    return 60 * sum((t - mt) * (v - mv) for t, v in zip(ts, vs)) / den if den else 0
+cols = ["tab.footprint", "tab.uss", "tab.pss", "tab.rss", "heap", "heap.gc",
+        "all.footprint", "all.uss", "all.pss", "all.rss"]
+head = ("  %5s %-9s %7s %7s %7s %7s %6s %7s %7s %7s %7s %7s %6s %5s %6s %6s %6s %s"
+        % ("t (s)", "page", "tab.fp", "tab.uss", "tab.pss", "tab.rss", "heap",
+           "heap.gc", "all.fp", "all.uss", "all.pss", "all.rss", "nodes",
+           "lstnr", "points", "req/s", "errors", "stream"))
+def row(t, name, s, extra=""):
+    print("  %5.0f %-9s %7.1f %7.1f %7.1f %7.1f %6.1f %7.1f %7.1f %7.1f %7.1f %7.1f %6d %5d %s"
+          % ((t, name) + tuple(s[c] for c in cols) + (s["nodes"], s["listeners"], extra)),
+          flush=True)
+print("memory in MiB; tab = the renderer process of the page (found by a 64 MiB"
+      " marker the page allocates once, then frees); all = every process of that"
+      " chromium, summed;\n"
+      "  fp = private memory footprint (RssAnon + VmSwap: Chrome's Task Manager"
+      " \"Memory footprint\"), uss = private pages (Private_Clean + Private_Dirty),"
+      " pss = proportional (shared pages split), rss = resident (shared pages"
+      " counted whole, in each process);\n"
+      "  heap = the page's JS heap used (Runtime.getHeapUsage), heap.gc = the same"
+      " after a full garbage collection (what the page retains); nodes and lstnr"
+      " (JS event listeners): Memory.getDOMCounters; errors: rows of the error table.\n"
+      "  blank = about:blank in a second chromium with the same build and flags,"
+      " running alongside (its PSS is split with the dashboard's chromium too).")
+series = {"dashboard": ([], []), "blank": ([], [])}
+with Browser(os.path.join(tmp, "blank")) as blank, \
+        Browser(os.path.join(tmp, "dash")) as b:
+    blank.get("about:blank")
+    blank_tab = blank.page_renderer_pid()
     b.get(url + "/#/a/%d" % aid)
-    b.wait("return document.querySelector('#conn').dataset.state === 'live'", timeout=20)
+    if not b.wait("return document.querySelector('#conn').dataset.state === 'live'", timeout=20):
+        raise SystemExit("the page's stream is not live within 20 s")
+    tab = b.page_renderer_pid()
+    print("  the page's renderer: pid %d (%s); blank page's renderer: pid %d"
+          % (tab, ", ".join("%s %d" % (p["type"], p["pid"]) for p in b.process_memory()),
+             blank_tab))
+    print(head)
     t0 = time.time()
-    r0 = get("/api/v1/analyses/%d" % aid)["requests"]
-    def mem():
-        m = b.browser_memory_kb(by_type=True)
-        return sum(m.values()) / 1024, m.get("renderer", 0) / 1024, m
-    pss0, tab0, m0 = mem()
-    print("  at the start: browser PSS %.1f MB, of which the page's renderer %.1f MB; by process: %s"
-          % (pss0, tab0, ", ".join("%s %.0f MB" % (k, v / 1024) for k, v in sorted(m0.items()))))
-    print("  %6s %10s %10s %10s %9s %8s %8s %s" % ("t (s)", "PSS (MB)", "tab (MB)", "JS heap",
-                                                     "DOM nodes", "points", "req/s", "stream"))
-    peak = 0
+    r0, rprev, tprev = get("/api/v1/analyses/%d" % aid)["requests"], None, 0
+    peak = {"tab.footprint": 0, "all.pss": 0}
+    next_row = 0
     while True:
-        time.sleep(10)
         t = time.time() - t0
-        pss, tab, _ = mem()
-        peak = max(peak, pss)
-        heap = b.js("return performance.memory ? performance.memory.usedJSHeapSize : 0") / 2**20
-        nodes = b.js("return document.getElementsByTagName('*').length")
-        pts = len(json.loads(b.js("return document.querySelector('#chart-latency').dataset.points")))
-        reqs = get("/api/v1/analyses/%d" % aid)["requests"]
-        state = b.js("return document.querySelector('#conn').dataset.state")
-        print("  %6.0f %10.1f %10.1f %10.1f %9d %8d %8.0f %s" % (t, pss, tab, heap, nodes, pts,
-                                                               (reqs - r0) / t, state), flush=True)
-        if t >= duration:
+        last = t >= duration
+        if t >= next_row or last:
+            reqs = get("/api/v1/analyses/%d" % aid)["requests"]
+            s = sample(b, tab)
+            pts = len(json.loads(b.js("return document.querySelector('#chart-latency').dataset.points")))
+            state = b.js("return document.querySelector('#conn').dataset.state")
+            erows = b.js("return document.querySelectorAll('#errors tbody tr').length")
+            rps = "%6.0f" % ((reqs - rprev) / (t - tprev)) if rprev is not None else "%6s" % "-"
+            row(t, "dashboard", s, "%6d %s %6d %s" % (pts, rps, erows, state))
+            sb = sample(blank, blank_tab)
+            row(t, "blank", sb)
+            for name, one in (("dashboard", s), ("blank", sb)):
+                series[name][0].append(t)
+                series[name][1].append(one)
+            rprev, tprev, x = reqs, t, s
+            next_row += 60
+        else:
+            procs = b.process_memory()
+            x = {"tab.footprint": sum(p["footprint"] for p in procs if p["pid"] == tab) / MB,
+                 "all.pss": sum(p["pss"] for p in procs) / MB}
+        for k in peak:
+            peak[k] = max(peak[k], x[k])
+        if last:
             break
-    print("live run: %.0f s, %d requests analyzed (%.0f/s); browser PSS %.1f MB at the start, "
-          "%.1f MB at the end (peak %.1f MB); the page's renderer %.1f -> %.1f MB"
-          % (t, reqs - r0, (reqs - r0) / t, pss0, pss, peak, tab0, tab))
+        time.sleep(min(10, max(0.1, min(next_row, duration) - (time.time() - t0))))
+    print("live run: %.0f s, %d requests analyzed (%.0f/s, asked %d/s)"
+          % (t, reqs - r0, (reqs - r0) / t, rate))
+    print("  %-14s %9s %9s %9s %12s  %9s %9s %12s"
+          % ("(MiB)", "dash start", "dash end", "dash peak", "dash slope/min",
+             "blank start", "blank end", "blank slope/min"))
+    for c in cols:
+        ts, ss = series["dashboard"]
+        tb, sbl = series["blank"]
+        print("  %-14s %9.1f %9.1f %9s %12.2f  %9.1f %9.1f %12.2f"
+              % (c, ss[0][c], ss[-1][c], "%.1f" % peak[c] if c in peak else "",
+                 slope(ts, [x[c] for x in ss]), sbl[0][c], sbl[-1][c],
+                 slope(tb, [x[c] for x in sbl])))
+    ss, sbl = series["dashboard"][1], series["blank"][1]
+    # What of it Chrome can give back: a critical memory-pressure
+    # notification, as when the machine runs short, frees caches and
+    # collects garbage in every process.
+    for x in (b, blank):
+        x.cdp("Memory.simulatePressureNotification", {"level": "critical"})
+    time.sleep(5)
+    after, afterb = sample(b, tab), sample(blank, blank_tab)
+    print("after a critical memory-pressure notification (DevTools"
+          " Memory.simulatePressureNotification): the tab's footprint %.1f MiB"
+          " (private %.1f, PSS %.1f, JS heap %.1f), the blank one's %.1f MiB;"
+          " whole chromium PSS %.1f MiB, the blank one %.1f MiB"
+          % (after["tab.footprint"], after["tab.uss"], after["tab.pss"], after["heap"],
+             afterb["tab.footprint"], after["all.pss"], afterb["all.pss"]))
+    fp, fpb = ss[-1]["tab.footprint"], sbl[-1]["tab.footprint"]
+    print("the dashboard tab's memory (Chrome's Task Manager \"Memory footprint\": private"
+          " memory of its renderer) after %.0f s: %.1f MiB (peak %.1f), %s 200 MB;"
+          " %.1f MiB more than a blank page's (%.1f MiB)"
+          % (t, fp, peak["tab.footprint"],
+             "below" if peak["tab.footprint"] * 1.048576 < 200 else "NOT below", fp - fpb, fpb))
+    print("the whole chromium (every process, PSS summed) %.1f MiB (peak %.1f), the blank"
+          " one %.1f MiB: %s 200 MB either way, the page or not"
+          % (ss[-1]["all.pss"], peak["all.pss"], sbl[-1]["all.pss"],
+             "below" if peak["all.pss"] * 1.048576 < 200 else "above"))
 EOF
 	wait "$wrk_pid" 2>/dev/null || true
 	tail -4 "$tmp/wrk.out"
+	wrk_rate=$(sed -n 's/^Requests\/sec: *//p' "$tmp/wrk.out")
+	echo "load: ${wrk_rate:-?} requests/s sent by wrk (asked $rate/s)"
 fi

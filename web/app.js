@@ -9,7 +9,9 @@
  *   #/a/ID/r/RID         one request (calls per thread, path)
  *
  * Memory stays bounded whatever the run's length: at most MAX_POINTS
- * windows per component, MAX_ERRORS error rows, one page of requests.
+ * windows per component, MAX_ERRORS error rows, one page of requests; and
+ * a live analysis redraws its charts at most once per LIVE_REDRAW_MS, only
+ * those whose numbers changed (see scheduleRedraw()).
  * The numbers the charts draw are also written, as JSON, in the
  * data-points attribute of each chart's figure (tests read them there).
  */
@@ -18,6 +20,7 @@
 const MAX_POINTS = 1800; /* Windows kept per component (30 min at 1/s). */
 const MAX_ERRORS = 200;
 const POLL_MS = 2000;
+const LIVE_REDRAW_MS = 1000; /* Live updates redraw at most this often. */
 const DEFAULT_QUERY = 1; /* Every analysis's 1 s windows per component. */
 
 const $ = (sel, root) => (root || document).querySelector(sel);
@@ -398,7 +401,11 @@ const state = {
 	errorCounts: null, /* From /stats, then live. */
 	stats: null,
 	charts: {},
-	redrawPending: false,
+	/* What the next redraw updates: the windows' charts, the errors'. */
+	dirty: { windows: false, errors: false },
+	redrawFrame: 0,
+	redrawTimer: null,
+	lastRedraw: 0,
 	requests: { cursors: [0], page: 0, next: null, rows: [] },
 };
 
@@ -623,19 +630,67 @@ function destroyCharts() {
 	state.charts = {};
 }
 
-/* Redraws at most once per animation frame, whatever the event rate. */
-function scheduleRedraw() {
-	if (state.redrawPending) {
-		return;
+/*
+ * Asks for a redraw of what changed: WHAT is "windows" (the latency and
+ * throughput charts, the range's figures), "errors" (the errors chart), or
+ * absent for both. A change the user made is drawn at the next animation
+ * frame; LIVE changes (events, polled figures) at most once per
+ * LIVE_REDRAW_MS, and only the charts whose numbers changed: each Chart.js
+ * update resolves all of a chart's options again (in the order of 1 MB of
+ * short-lived objects per update), and redrawing every chart on every
+ * event made the renderer's memory climb during a live run
+ * (bench/dashboard.sh).
+ */
+function scheduleRedraw(what, live) {
+	if (!what || what === "windows") {
+		state.dirty.windows = true;
 	}
-	state.redrawPending = true;
-	requestAnimationFrame(() => {
-		state.redrawPending = false;
+	if (!what || what === "errors") {
+		state.dirty.errors = true;
+	}
+	if (state.redrawFrame || (live && state.redrawTimer)) {
+		return; /* Already asked for: it draws everything dirty. */
+	}
+	cancelRedrawTimer();
+	const wait = live ? state.lastRedraw + LIVE_REDRAW_MS - Date.now() : 0;
+	if (wait > 0) {
+		state.redrawTimer = setTimeout(() => {
+			state.redrawTimer = null;
+			redrawAtNextFrame();
+		}, wait);
+	} else {
+		redrawAtNextFrame();
+	}
+}
+
+function redrawAtNextFrame() {
+	state.redrawFrame = requestAnimationFrame(() => {
+		state.redrawFrame = 0;
+		state.lastRedraw = Date.now();
 		redraw();
 	});
 }
 
+function cancelRedrawTimer() {
+	if (state.redrawTimer) {
+		clearTimeout(state.redrawTimer);
+		state.redrawTimer = null;
+	}
+}
+
 function redraw() {
+	const dirty = state.dirty;
+	state.dirty = { windows: false, errors: false };
+	if (dirty.windows) {
+		redrawWindows();
+	}
+	if (dirty.errors) {
+		redrawErrors();
+	}
+}
+
+/* The latency and throughput charts, the range's figures. */
+function redrawWindows() {
 	const comp = state.component;
 	const pts = sortedPoints(comp);
 	const lat = $("#chart-latency");
@@ -686,9 +741,6 @@ function redraw() {
 	}
 	$("#link-requests").href = `#/a/${state.analysis}/requests` + (q.size ? "?" + q : "");
 
-	const ec = state.errorCounts || { InE: 0, CoE: 0, crash: 0, late_ends: 0 };
-	$("#chart-errors").dataset.points = JSON.stringify(ec);
-
 	const ch = state.charts;
 	if (ch.latency) {
 		const x = (p) => Number(p.start) / 1e6;
@@ -705,6 +757,15 @@ function redraw() {
 			data: tpPoints.filter((p) => p.component === c).map((p) => ({ x: x(p), y: p.rate })),
 		}));
 		ch.throughput.update("none");
+	}
+}
+
+/* The errors chart: the counts of /stats, then of the events. */
+function redrawErrors() {
+	const ec = state.errorCounts || { InE: 0, CoE: 0, crash: 0, late_ends: 0 };
+	$("#chart-errors").dataset.points = JSON.stringify(ec);
+	const ch = state.charts;
+	if (ch.errors) {
 		ch.errors.data.labels = ["InE", "CoE", "crash", "late ends"];
 		ch.errors.data.datasets = [{
 			label: "errors", backgroundColor: palette.slice(0, 4),
@@ -844,8 +905,11 @@ async function loadAnalysis(id) {
 		try {
 			renderAnalysisHead(await api("GET", `/api/v1/analyses/${id}`));
 			if (state.stats === null || (state.lastStatus && state.lastStatus !== "ended")) {
+				const counts = JSON.stringify(state.errorCounts);
 				renderStats(await api("GET", `/api/v1/analyses/${id}/stats`));
-				scheduleRedraw();
+				if (JSON.stringify(state.errorCounts) !== counts) {
+					scheduleRedraw("errors", true);
+				}
 			}
 		} catch (e) {
 			/* The stream's state says it when the daemon is away. */
@@ -870,7 +934,7 @@ function onAnalysisEvent(id, kind, d) {
 	if (kind === "window") {
 		if (!d.query || d.query === DEFAULT_QUERY) {
 			addWindow(d);
-			scheduleRedraw();
+			scheduleRedraw("windows", true);
 		}
 	} else if (kind === "error") {
 		if (!state.errors.has(String(d.id))) {
@@ -878,7 +942,7 @@ function onAnalysisEvent(id, kind, d) {
 			if (state.errorCounts && d.type in state.errorCounts) {
 				state.errorCounts[d.type]++;
 			}
-			scheduleRedraw();
+			scheduleRedraw("errors", true);
 		}
 	} else if (kind === "late_end") {
 		const row = $(`#errors tr[data-id="${d.id}"]`);
@@ -896,13 +960,13 @@ function setupAnalysisForm() {
 	f.addEventListener("submit", (ev) => {
 		ev.preventDefault();
 		state.range = { from: inputToNs(f.from.value), to: inputToNs(f.to.value) };
-		scheduleRedraw();
+		scheduleRedraw("windows");
 	});
 	$("#range-all").addEventListener("click", () => {
 		state.range = { from: "", to: "" };
 		f.from.value = "";
 		f.to.value = "";
-		scheduleRedraw();
+		scheduleRedraw("windows");
 	});
 	$("#range-last").addEventListener("click", () => {
 		let last = 0;
@@ -918,11 +982,11 @@ function setupAnalysisForm() {
 		state.range = { from: (to - 60000000000n).toString(), to: to.toString() };
 		f.from.value = nsToInput(state.range.from);
 		f.to.value = nsToInput(state.range.to);
-		scheduleRedraw();
+		scheduleRedraw("windows");
 	});
 	$("#component").addEventListener("change", (ev) => {
 		state.component = ev.target.value;
-		scheduleRedraw();
+		scheduleRedraw("windows");
 	});
 }
 
@@ -1158,6 +1222,7 @@ function currentParams() {
 }
 
 function leaveAnalysis() {
+	cancelRedrawTimer();
 	if (state.stream) {
 		state.stream.stop();
 		state.stream = null;

@@ -193,25 +193,82 @@ class Browser:
                 todo.append(c)
         return out
 
-    def browser_memory_kb(self, by_type=False):
-        """Proportional set size (PSS, shared pages split) of every
-        chromium process, in KiB: the browser's memory. BY_TYPE: a dict
-        of it by process type (browser, renderer, gpu-process, utility,
-        zygote...)."""
-        out = {}
+    def process_memory(self):
+        """The memory of every chromium process, one dict per process:
+        pid, type (browser, renderer, gpu-process, utility, zygote...),
+        and in KiB: rss (resident, shared pages counted whole), pss
+        (proportional: each shared page split between the processes
+        mapping it, in any program), uss (private: Private_Clean +
+        Private_Dirty of smaps_rollup) and footprint (RssAnon + VmSwap
+        of /proc/PID/status: what Chrome itself calls a process's
+        private memory footprint on Linux and shows in its Task
+        Manager's "Memory footprint" column)."""
+        out = []
         for pid in self.browser_pids():
             try:
                 # chromium rewrites its argv (one string): search it.
                 with open("/proc/%d/cmdline" % pid, "rb") as f:
                     m = re.search(rb"--type=([\w-]+)", f.read())
-                kind = m.group(1).decode() if m else "browser"
+                p = {"pid": pid,
+                     "type": m.group(1).decode() if m else "browser"}
                 with open("/proc/%d/smaps_rollup" % pid) as f:
                     for line in f:
-                        if line.startswith("Pss:"):
-                            out[kind] = out.get(kind, 0) + int(line.split()[1])
-            except OSError:
-                pass
-        return out if by_type else sum(out.values())
+                        k, _, v = line.partition(":")
+                        if k in ("Rss", "Pss", "Private_Clean",
+                                 "Private_Dirty"):
+                            p[k] = int(v.split()[0])
+                with open("/proc/%d/status" % pid) as f:
+                    for line in f:
+                        k, _, v = line.partition(":")
+                        if k in ("RssAnon", "VmSwap"):
+                            p[k] = int(v.split()[0])
+            except (OSError, ValueError, IndexError):
+                continue  # Gone meanwhile.
+            out.append({
+                "pid": pid, "type": p["type"], "rss": p.get("Rss", 0),
+                "pss": p.get("Pss", 0),
+                "uss": p.get("Private_Clean", 0) + p.get("Private_Dirty", 0),
+                "footprint": p.get("RssAnon", 0) + p.get("VmSwap", 0)})
+        return out
+
+    def page_renderer_pid(self, marker_mib=64):
+        """The pid of the renderer process that holds the current page,
+        found for sure: the page allocates and touches MARKER_MIB MiB,
+        and the one renderer whose private memory grew by at least 3/4
+        of it is the page's; the marker is then dropped and garbage
+        collected. Raises WebDriverError unless exactly one renderer
+        grew."""
+        def private():
+            return {p["pid"]: p["uss"] for p in self.process_memory()
+                    if p["type"] == "renderer"}
+        before = private()
+        self.js("const a = new Uint8Array(arguments[0] * 1048576);"
+                "for (let i = 0; i < a.length; i += 4096) { a[i] = 1; }"
+                "window.__ltaMarker = a; return a.length;", marker_mib)
+        after = private()
+        self.js("delete window.__ltaMarker; return 0;")
+        self.cdp("HeapProfiler.collectGarbage")
+        grew = [pid for pid, kb in after.items()
+                if kb - before.get(pid, 0) >= marker_mib * 1024 * 3 // 4]
+        if len(grew) != 1:
+            raise WebDriverError("cannot tell the page's renderer: %d of "
+                                 "%d renderers grew by the marker"
+                                 % (len(grew), len(after)))
+        return grew[0]
+
+    def js_heap(self, collect=False):
+        """The page's JavaScript heap (DevTools Runtime.getHeapUsage), in
+        bytes: (used, total). COLLECT: after a full garbage collection
+        (HeapProfiler.collectGarbage), i.e. what the page retains."""
+        if collect:
+            self.cdp("HeapProfiler.collectGarbage")
+        h = self.cdp("Runtime.getHeapUsage")
+        return h["usedSize"], h["totalSize"]
+
+    def dom_counters(self):
+        """DevTools Memory.getDOMCounters: documents, nodes (including
+        the detached ones not yet collected) and jsEventListeners."""
+        return self.cdp("Memory.getDOMCounters")
 
     def close(self):
         try:
