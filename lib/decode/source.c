@@ -908,18 +908,6 @@ static bt_logging_level bt_level_of(const char *name)
 	}
 }
 
-static pthread_mutex_t bt_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void lta_decode_bt_lock(void)
-{
-	pthread_mutex_lock(&bt_lock);
-}
-
-void lta_decode_bt_unlock(void)
-{
-	pthread_mutex_unlock(&bt_lock);
-}
-
 /*
  * The plugins a decoder loads, and the file each was found in. Searching
  * (bt_plugin_find()) loads every plugin of the search path, 3 to 5 ms

@@ -24,6 +24,12 @@ struct path_walk {
 	int nodes;
 	bool truncated;
 	int error; /* A store error other than -ENOENT. */
+	/*
+	 * The requests climbed from the one asked (chain[0]) to the first
+	 * (chain[chain_len - 1]): each is its predecessor's upstream.
+	 */
+	int64_t chain[PATH_MAX_DEPTH + 1];
+	int chain_len;
 };
 
 static int load_record(const struct lta_store_request *r, void *user_data)
@@ -171,6 +177,73 @@ static json_t *exchange_of(struct path_walk *w, const json_t *x, int64_t asked,
 	return o;
 }
 
+/*
+ * The request on the climbed chain whose upstream RECORD is, when none of
+ * RECORD's DOWNSTREAM exchanges names it, appended to LIST as an exchange
+ * of its own ("linked_late": true): a server may read a client's message
+ * after the client's request was stored (a database reads the closing quit
+ * of a PHP script that already answered), so the link exists only on the
+ * server's side, and the walk down would miss the request asked.
+ */
+static void late_child(struct path_walk *w, const json_t *record,
+		       const json_t *downstream, json_t *list, int64_t asked,
+		       int depth)
+{
+	int64_t id = get_int(record, "id", 0), child_id = 0;
+	json_t *child, *o, *node;
+	size_t i;
+	int j;
+
+	for (j = 1; j < w->chain_len; j++) {
+		if (w->chain[j] == id) {
+			child_id = w->chain[j - 1];
+			break;
+		}
+	}
+	if (child_id <= 0) {
+		return;
+	}
+	for (i = 0; i < json_array_size(downstream); i++) {
+		if (get_int(json_array_get(downstream, i), "request", 0) ==
+		    child_id) {
+			return;
+		}
+	}
+	if (depth + 1 >= PATH_MAX_DEPTH) {
+		w->truncated = true;
+		return;
+	}
+	child = load(w, child_id);
+	o = json_object();
+	if (!child || !o) {
+		json_decref(child);
+		json_decref(o);
+		return;
+	}
+	json_object_set(o, "component",
+			json_object_get(child, "component")
+				? json_object_get(child, "component")
+				: json_null());
+	json_object_set_new(o, "peer", json_null());
+	json_object_set(o, "start_ns",
+			json_object_get(child, "start_ns")
+				? json_object_get(child, "start_ns")
+				: json_null());
+	json_object_set_new(o, "duration_ns", json_null());
+	json_object_set_new(o, "bytes_out", json_null());
+	json_object_set_new(o, "bytes_in", json_null());
+	json_object_set(o, "link",
+			json_object_get(child, "link")
+				? json_object_get(child, "link")
+				: json_null());
+	json_object_set_new(o, "linked_late", json_true());
+	json_object_set_new(o, "request_id", json_integer(child_id));
+	node = node_of(w, child, asked, depth + 1);
+	json_object_set_new(o, "request", node ? node : json_null());
+	json_decref(child);
+	json_array_append_new(list, o);
+}
+
 static json_t *node_of(struct path_walk *w, json_t *record, int64_t asked,
 		       int depth)
 {
@@ -202,6 +275,7 @@ static json_t *node_of(struct path_walk *w, json_t *record, int64_t asked,
 			json_array_append_new(list, x);
 		}
 	}
+	late_child(w, record, downstream, list, asked, depth);
 	total = start >= 0 && end >= start ? end - start : -1;
 	in_downstream =
 		total >= 0 ? downstream_time(downstream, start, end) : -1;
@@ -247,6 +321,7 @@ void lta_http_get_request_path(struct lta_http_exchange *x)
 		return;
 	}
 	/* Up to the first request of the path (its upstream unknown). */
+	w.chain[w.chain_len++] = x->rid;
 	while (get_int(record, "upstream", 0) > 0 && climbed < PATH_MAX_DEPTH) {
 		up = load(&w, get_int(record, "upstream", 0));
 		if (!up) {
@@ -255,6 +330,7 @@ void lta_http_get_request_path(struct lta_http_exchange *x)
 		json_decref(record);
 		record = up;
 		climbed++;
+		w.chain[w.chain_len++] = get_int(record, "id", 0);
 	}
 	root = node_of(&w, record, x->rid, 0);
 	reply = json_object();
