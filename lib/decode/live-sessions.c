@@ -28,10 +28,7 @@ struct lta_live_lister *lta_live_lister_create(char *error, size_t size)
 	}
 	/* Loading plugins touches babeltrace2's global state. */
 	lta_decode_bt_lock();
-	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
-			   &lister->ctf) != BT_PLUGIN_FIND_STATUS_OK) {
-		lister->ctf = NULL;
-	}
+	lta_decode_load_plugin(LTA_DECODE_PLUGIN_CTF, &lister->ctf);
 	lta_decode_bt_unlock();
 	if (!lister->ctf) {
 		bt_current_thread_clear_error();

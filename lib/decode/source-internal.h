@@ -158,6 +158,23 @@ int lta_decode_prepare(struct lta_decoder *source);
 void lta_decode_bt_lock(void);
 void lta_decode_bt_unlock(void);
 
+/* plugins.c: the plugins the decoder loads (lta_decode_load_plugin()). */
+enum {
+	LTA_DECODE_PLUGIN_CTF = 0,
+	LTA_DECODE_PLUGIN_UTILS = 1,
+};
+
+/*
+ * plugins.c: loads plugin WHICH (LTA_DECODE_PLUGIN_*) into *PLUGIN, a new
+ * reference with component classes of its own (put it under
+ * lta_decode_bt_lock()). Called with lta_decode_bt_lock() held. Returns 0,
+ * or -ENOENT (*PLUGIN NULL).
+ */
+int lta_decode_load_plugin(size_t which, const bt_plugin **plugin);
+
+/* plugins.c: the name of plugin WHICH. Any thread. */
+const char *lta_decode_plugin_name(size_t which);
+
 /*
  * source.c, for lanes.c: counts EVENT (or a discard) as the single-graph
  * source does, on the parent's thread, before its handler sees it.

@@ -909,62 +909,20 @@ static bt_logging_level bt_level_of(const char *name)
 }
 
 /*
- * The plugins a decoder loads, and the file each was found in. Searching
- * (bt_plugin_find()) loads every plugin of the search path, 3 to 5 ms
- * here: done once per process; every other decoder (each --jobs lane, each
- * live session) loads the plugin's own file only.
- */
-static const char *const plugin_names[2] = { "ctf", "utils" };
-static char *plugin_files[2]; /* Under bt_lock; NULL: not found yet. */
-
-/*
- * Borrows SOURCE's plugin number WHICH (of plugin_names), loading it the
- * first time. Called with bt_lock held. Returns 0 or -ENOENT.
+ * Borrows SOURCE's plugin WHICH (LTA_DECODE_PLUGIN_*), loading it the first
+ * time. Called with lta_decode_bt_lock() held. Returns 0 or -ENOENT.
  */
 static int find_plugin(struct lta_decoder *source, size_t which,
 		       const bt_plugin **plugin)
 {
-	const bt_plugin_set *set = NULL;
-
-	if (!source->plugins[which] && plugin_files[which] &&
-	    bt_plugin_find_all_from_file(plugin_files[which], BT_TRUE, &set) ==
-		    BT_PLUGIN_FIND_ALL_FROM_FILE_STATUS_OK) {
-		uint64_t i, n = bt_plugin_set_get_plugin_count(set);
-
-		for (i = 0; i < n; i++) {
-			const bt_plugin *p =
-				bt_plugin_set_borrow_plugin_by_index_const(set,
-									   i);
-
-			if (strcmp(bt_plugin_get_name(p),
-				   plugin_names[which]) == 0) {
-				bt_plugin_get_ref(p);
-				source->plugins[which] = p;
-				break;
-			}
-		}
-		bt_plugin_set_put_ref(set);
-	}
-	if (!source->plugins[which]) {
-		bt_current_thread_clear_error();
-		if (bt_plugin_find(plugin_names[which], BT_TRUE, BT_TRUE,
-				   BT_TRUE, BT_TRUE, BT_TRUE,
-				   &source->plugins[which]) !=
-		    BT_PLUGIN_FIND_STATUS_OK) {
-			source->plugins[which] = NULL;
-			set_error(source,
-				  "Cannot find the babeltrace2 plugin: "
-				  "name=\"%s\" (is babeltrace2 installed?)",
-				  plugin_names[which]);
-			take_bt_error(source);
-			return -ENOENT;
-		}
-		if (!plugin_files[which] &&
-		    bt_plugin_get_path(source->plugins[which])) {
-			/* Out of memory: the next decoder searches again. */
-			plugin_files[which] = strdup(
-				bt_plugin_get_path(source->plugins[which]));
-		}
+	if (!source->plugins[which] &&
+	    lta_decode_load_plugin(which, &source->plugins[which])) {
+		set_error(source,
+			  "Cannot find the babeltrace2 plugin: "
+			  "name=\"%s\" (is babeltrace2 installed?)",
+			  lta_decode_plugin_name(which));
+		take_bt_error(source);
+		return -ENOENT;
 	}
 	*plugin = source->plugins[which];
 	return 0;
@@ -1073,7 +1031,7 @@ static int build_live_graph_locked(struct lta_decoder *source)
 	bt_graph *graph = NULL;
 	int ret;
 
-	ret = find_plugin(source, 0, &ctf);
+	ret = find_plugin(source, LTA_DECODE_PLUGIN_CTF, &ctf);
 	if (ret) {
 		goto end;
 	}
@@ -1188,7 +1146,7 @@ static int build_graph(struct lta_decoder *source)
 		return build_live_graph(source);
 	}
 	lta_decode_bt_lock();
-	ret = find_plugin(source, 0, &ctf);
+	ret = find_plugin(source, LTA_DECODE_PLUGIN_CTF, &ctf);
 	fs_class = ret ? NULL
 		       : bt_plugin_borrow_source_component_class_by_name_const(
 				 ctf, "fs");
@@ -1254,7 +1212,7 @@ static int build_graph(struct lta_decoder *source)
 		 */
 		ret = add_sink(source, graph, outs[0]);
 	} else {
-		ret = find_plugin(source, 1, &utils);
+		ret = find_plugin(source, LTA_DECODE_PLUGIN_UTILS, &utils);
 		muxer_class =
 			ret ? NULL
 			    : bt_plugin_borrow_filter_component_class_by_name_const(

@@ -32,7 +32,7 @@ paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"
 http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c
 	$d/http-requests.c $d/http-path.c $d/http-events.c $d/http-live.c $d/http-queries.c $d/queries.c $d/http-errors.c $d/http-connections.c $d/http-sessions.c
 	$d/control.c $d/lttng-daemons.c $d/http-static.c $d/attach.c
-	$top/lib/decode/live-sessions.c $top/lib/decode/bt-lock.c
+	$top/lib/decode/live-sessions.c $top/lib/decode/plugins.c
 	$top/tests/utils/fake-analyses.c
 	$d/http-fleet.c $d/publisher.c $top/lib/publish/nats.c $top/lib/publish/lease.c
 	$top/lib/publish/fleet-view.c"
