@@ -97,7 +97,8 @@ struct store_reader {
 
 struct lta_store {
 	char *path;  /* Owned: DIR/lttng-analyzer.db. */
-	int lock_fd; /* Owned: DIR/lttng-analyzer.lock, flock'ed. */
+	int lock_fd; /* Owned: DIR/lttng-analyzer.lock, flock'ed (the
+		      * daemon), or DIR/workers.lock, read-locked (a worker). */
 	pthread_key_t reader_key; /* This thread's struct store_reader. */
 
 	/*

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +27,15 @@
 
 #define STORE_FILE "lttng-analyzer.db"
 #define STORE_LOCK_FILE "lttng-analyzer.lock"
+#define STORE_WORKERS_LOCK_FILE "workers.lock"
+
+/*
+ * How long a starting daemon waits for an earlier daemon's workers to end
+ * (they end within a quarter of a second of their daemon), and how long
+ * more after it killed one that did not.
+ */
+#define WORKERS_GONE_WAIT_MS 3000
+#define WORKERS_KILLED_WAIT_MS 2000
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -526,6 +536,109 @@ end:
 	return ret;
 }
 
+static int open_workers_lock(const char *dir, char *error, size_t size)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_WORKERS_LOCK_FILE);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fd = -errno;
+		snprintf(error, size, "Cannot open \"%s\": %s", path,
+			 strerror(errno));
+	}
+	return fd;
+}
+
+/*
+ * A worker holds a POSIX read lock on DIR/workers.lock for as long as its
+ * process lives (the kernel drops it at exit, however the process ends),
+ * so that a daemon starting on the folder can wait for the workers of an
+ * earlier one: a worker that outlives its SIGKILLed daemon by a moment
+ * must not commit after the new daemon marked its analysis interrupted.
+ * POSIX locks rather than flock(): F_GETLK names the holder's process.
+ * The worker opens this file once and never closes it (closing any
+ * descriptor of the file would drop a POSIX lock).
+ */
+static int lock_as_worker(const char *dir, int *lock_fd, char *error,
+			  size_t size)
+{
+	struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	int fd = open_workers_lock(dir, error, size);
+
+	if (fd < 0) {
+		return fd;
+	}
+	/* Only a daemon in its start-up wait holds the write lock. */
+	if (fcntl(fd, F_SETLKW, &lock)) {
+		int ret = -errno;
+
+		snprintf(error, size, "Cannot lock \"%s/%s\": %s", dir,
+			 STORE_WORKERS_LOCK_FILE, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+/*
+ * Waits until no worker of an earlier daemon on this folder lives. One
+ * that still runs after WORKERS_GONE_WAIT_MS (stopped, or stuck in a
+ * system call) is killed: the folder's lock says its daemon is gone.
+ */
+static int wait_workers_gone(const char *dir, char *error, size_t size)
+{
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd = open_workers_lock(dir, error, size), waited = 0, ret = 0;
+	pid_t killed = 0;
+
+	if (fd < 0) {
+		return fd;
+	}
+	while (fcntl(fd, F_SETLK, &lock)) {
+		struct flock holder = lock;
+
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+			ret = -errno;
+			snprintf(error, size, "Cannot lock \"%s/%s\": %s", dir,
+				 STORE_WORKERS_LOCK_FILE, strerror(errno));
+			goto end;
+		}
+		if (waited == 0) {
+			LTA_LOGI("Waiting for the workers of an earlier daemon "
+				 "to end: folder=\"%s\"",
+				 dir);
+		}
+		if (waited >= WORKERS_GONE_WAIT_MS + WORKERS_KILLED_WAIT_MS) {
+			ret = -EBUSY;
+			snprintf(error, size,
+				 "A worker of an earlier daemon still writes "
+				 "to \"%s\" (pid %ld) and does not end",
+				 dir, (long)killed);
+			goto end;
+		}
+		if (waited >= WORKERS_GONE_WAIT_MS && !killed &&
+		    fcntl(fd, F_GETLK, &holder) == 0 &&
+		    holder.l_type != F_UNLCK && holder.l_pid > 0) {
+			killed = holder.l_pid;
+			LTA_LOGW("A worker of an earlier daemon did not end: "
+				 "killing it: pid=%ld",
+				 (long)killed);
+			kill(killed, SIGKILL);
+		}
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+	lock.l_type = F_UNLCK;
+	fcntl(fd, F_SETLK, &lock);
+end:
+	close(fd);
+	return ret;
+}
+
 static struct lta_store *store_open(const char *dir, bool worker, char *error,
 				    size_t size)
 {
@@ -546,7 +659,9 @@ static struct lta_store *store_open(const char *dir, bool worker, char *error,
 		goto error;
 	}
 	store->lock_fd = -1;
-	if (!worker && lock_dir(dir, &store->lock_fd, error, size)) {
+	if (worker ? lock_as_worker(dir, &store->lock_fd, error, size)
+		   : (lock_dir(dir, &store->lock_fd, error, size) ||
+		      wait_workers_gone(dir, error, size))) {
 		goto error;
 	}
 	path_size = strlen(dir) + sizeof("/" STORE_FILE);

@@ -67,6 +67,31 @@ rid=$(head -1 "$tmp/seen")
 lta_api GET "/api/v1/analyses/$id/requests/$rid" >/dev/null
 is "$(lta_status)" 200 "and readable in full (request $rid)"
 
+# --- 1b. a worker that outlives its daemon ----------------------------------
+# A worker ends within a quarter of a second of its daemon; one that does
+# not (here stopped) must not write after the next daemon marked its
+# analysis interrupted: that daemon waits for it, then kills it.
+body=$(lta_api POST /api/v1/analyses "{\"path\":\"$tmp/trace\"}")
+id2=$(echo "$body" | jq -r .id)
+lta_env_wait 20 bash -c "[ \"\$(curl -s -H 'Authorization: Bearer $LTAD_TOKEN' $LTAD_URL/api/v1/analyses/$id2 | jq -r .requests)\" -gt 0 ]"
+wpid=$(lta_api GET "/api/v1/analyses/$id2" | jq -r .worker_pid)
+ok "$([ "$wpid" -gt 0 ] 2>/dev/null && echo 0 || echo 1)" \
+	"a second analysis runs in worker $wpid"
+kill -STOP "$wpid"
+kill -KILL "$LTAD_PID"
+wait "$LTAD_PID" 2>/dev/null
+LTAD_PID=
+t0=$(date +%s%N)
+lta_daemon_start "$tmp/d" || true
+t1=$(date +%s%N)
+ok "$(grep -q "did not end: killing it: pid=$wpid" "$tmp/d/daemon.log" && echo 0 || echo 1)" \
+	"the next daemon killed the stopped worker of the dead one ($(((t1 - t0) / 1000000)) ms to start)"
+wstate=$(awk '{print $3}' "/proc/$wpid/stat" 2>/dev/null)
+ok "$([ -z "$wstate" ] || [ "$wstate" = Z ] && echo 0 || echo 1)" \
+	"that worker is gone (state: ${wstate:-none})"
+is "$(lta_api GET "/api/v1/analyses/$id2" | jq -r .status)" interrupted \
+	"its analysis says it was interrupted"
+
 # --- 2. the relay daemon goes away -------------------------------------------
 lta_env_start_sessiond && lta_env_start_relayd
 ok $? "private lttng-sessiond and lttng-relayd"
