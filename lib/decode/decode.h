@@ -124,6 +124,12 @@ struct lta_decode_counters {
 	int64_t last_ts;
 };
 
+/*
+ * Streams of recorded traces that two graphs read, every other packet
+ * each (--jobs, see lanes.h); 0 before the first lta_decode_run().
+ */
+size_t lta_decode_shared_streams(const struct lta_decoder *source);
+
 /* A file of the input that is damaged: not read, read in part, ignored. */
 struct lta_decode_warning {
 	const char *path;   /* The file, under the path given to the source. */

@@ -10,11 +10,18 @@
 
 #include "common/assert-dbg.h"
 #include "common/log.h"
+#include "slices.h"
 #include "source-internal.h"
 #include "streams.h"
 
 #define LANE_CHUNK (256u * 1024u) /* Bytes of a batch of events. */
 #define LANE_QUEUE 16		  /* Batches a lane decodes ahead. */
+/*
+ * A lane of every other packet of a stream decodes ahead about one of its
+ * packets (decoded events take about 4.5 times their bytes in the file),
+ * at most LANE_QUEUE_MAX batches.
+ */
+#define LANE_QUEUE_MAX 96
 
 enum item_type {
 	ITEM_EVENT = 1,
@@ -30,6 +37,7 @@ struct item {
 	uint32_t size; /* Bytes, this header included; a multiple of 8. */
 	uint16_t type;
 	uint32_t trace;
+	uint32_t packet; /* A shared stream's packet (slices.h), else 0. */
 	uint64_t stream_class, stream;
 	int64_t key; /* The time the muxer orders it by. */
 };
@@ -50,6 +58,11 @@ struct lane {
 	struct lta_decoder *src; /* Owned: the lane's own source. */
 	pthread_t thread;
 	bool thread_started;
+	size_t queue_max; /* Batches it may have queued. */
+	/* A lane of every other packet of a stream: its share. */
+	bool sliced;
+	struct lta_slice slice;
+	char slice_error[256];
 
 	/* Guarded by lock. */
 	pthread_mutex_t lock;
@@ -76,6 +89,8 @@ struct lane {
 struct lta_decode_lanes {
 	struct lane *lanes;
 	size_t count;
+	struct lta_slice_plan *plans; /* Owned: the streams lanes share. */
+	size_t plan_count;
 };
 
 static size_t align8(size_t n)
@@ -91,7 +106,7 @@ static bool push_fill(struct lane *l)
 	bool stop;
 
 	pthread_mutex_lock(&l->lock);
-	while (l->queued >= LANE_QUEUE && !l->stop) {
+	while (l->queued >= l->queue_max && !l->stop) {
 		pthread_cond_wait(&l->cond, &l->lock);
 	}
 	stop = l->stop;
@@ -159,6 +174,7 @@ static void set_item(struct lane *l, struct item *it, uint16_t type, int64_t ts,
 	it->size = (uint32_t)size;
 	it->type = type;
 	it->trace = trace;
+	it->packet = l->sliced ? l->slice.current : 0;
 	it->stream_class = l->src->cur_stream_class;
 	it->stream = l->src->cur_stream;
 	/* The muxer gives a message without a time the last one's. */
@@ -272,12 +288,39 @@ static int lane_event(struct lta_event *event, void *user_data)
 	return 0;
 }
 
-static int lane_discard(const struct lta_discard *discard, void *user_data)
+static int put_discard(const struct lta_discard *discard, void *user_data)
 {
 	struct lane *l = user_data;
 
 	return put_item(l, ITEM_DISCARD, discard->begin_ts, discard->trace,
 			discard, sizeof(*discard), 0);
+}
+
+static int lane_discard(const struct lta_discard *discard, void *user_data)
+{
+	struct lane *l = user_data;
+
+	if (l->sliced && l->slice.drop) {
+		return 0; /* Counted across packets another lane reads. */
+	}
+	return put_discard(discard, user_data);
+}
+
+static int lane_packet(void *user_data, const bt_message *msg)
+{
+	struct lane *l = user_data;
+	const bt_packet *packet;
+
+	if (!l->sliced) {
+		return 0;
+	}
+	if (bt_message_get_type(msg) == BT_MESSAGE_TYPE_PACKET_BEGINNING) {
+		packet = bt_message_packet_beginning_borrow_packet_const(msg);
+		lta_decode_lane_stream(l->src,
+				       bt_packet_borrow_stream_const(packet));
+	}
+	return lta_slice_packet(&l->slice, msg, put_discard, l, l->slice_error,
+				sizeof(l->slice_error));
 }
 
 static void *lane_main(void *arg)
@@ -307,6 +350,11 @@ static void *lane_main(void *arg)
 		status = ret ? LTA_DECODE_ERROR : LTA_DECODE_STOPPED;
 	} else {
 		status = lta_decode_run(l->src);
+		if (status == LTA_DECODE_END && l->sliced &&
+		    lta_slice_end(&l->slice, l->slice_error,
+				  sizeof(l->slice_error))) {
+			status = LTA_DECODE_ERROR;
+		}
 		if (l->fill && l->fill->used && !push_fill(l)) {
 			status = LTA_DECODE_STOPPED;
 		}
@@ -494,9 +542,14 @@ void lta_decode_lanes_destroy(struct lta_decode_lanes *lanes)
 			}
 		}
 		lta_decode_destroy(l->src);
+		lta_slice_fini(&l->slice);
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->lock);
 	}
+	for (i = 0; i < lanes->plan_count; i++) {
+		lta_slice_plan_fini(&lanes->plans[i]);
+	}
+	free(lanes->plans);
 	free(lanes->lanes);
 	free(lanes);
 }
@@ -520,19 +573,134 @@ static bool wait_built(struct lta_decode_lanes *lanes)
 	return ok;
 }
 
-static struct lta_decode_lanes *make_lanes(struct lta_decoder *source,
-					   long **group_of,
-					   struct group *groups, size_t count,
-					   size_t n)
+/* What lane I reads: its groups (groups[].lane), or a share of a stream. */
+struct lane_spec {
+	const struct lta_slice_plan *plan; /* NULL: whole groups. */
+	unsigned which;
+};
+
+/* The folders of lane L as SPEC says. 0 or -errno. */
+static int spec_dirs(struct lta_decoder *source, long **group_of,
+		     const struct group *groups, size_t count, size_t lane,
+		     struct lane *l, const struct lane_spec *spec, char **dirs)
+{
+	const struct lta_slice_plan *plan = spec ? spec->plan : NULL;
+	size_t queue;
+	int ret;
+
+	l->queue_max = LANE_QUEUE;
+	if (!plan) {
+		return lane_dirs(source, group_of, groups, count, lane, dirs);
+	}
+	ret = lta_slice_init(&l->slice, plan, spec->which, 2);
+	if (ret) {
+		return ret;
+	}
+	l->sliced = true;
+	dirs[plan->trace] =
+		lta_slice_folder(&l->slice, source->traces[plan->trace].filter);
+	if (!dirs[plan->trace]) {
+		return errno ? -errno : -ENOMEM;
+	}
+	queue = (size_t)(plan->largest * 5 / 2 / LANE_CHUNK) + 1;
+	l->queue_max = queue < LANE_QUEUE	? LANE_QUEUE
+		       : queue > LANE_QUEUE_MAX ? LANE_QUEUE_MAX
+						: queue;
+	return 0;
+}
+
+/*
+ * Fewer streams than twice the jobs: each stream gets a lane of its own,
+ * and each stream file whose packets can be listed two (slices.h). Returns
+ * the lane count, with SPECS and PLANS (the caller's), or 0 when no stream
+ * can be shared (the streams are then shared out among the jobs).
+ */
+static size_t plan_slices(struct lta_decoder *source, long **group_of,
+			  struct group *groups, size_t count,
+			  struct lta_slice_plan **plans_out, size_t *plan_count,
+			  struct lane_spec **specs_out)
+{
+	struct lta_slice_plan *plans = calloc(count, sizeof(*plans));
+	struct lane_spec *specs = calloc(2 * count, sizeof(*specs));
+	long *plan_of = calloc(count, sizeof(long));
+	size_t g, i, shared = 0, n = 0;
+
+	for (g = 0; plans && specs && plan_of && g < count; g++) {
+		size_t t = groups[g].trace, file = 0, files = 0;
+		const struct lta_trace_filter *f = source->traces[t].filter;
+
+		plan_of[g] = -1;
+		for (i = 0; i < lta_trace_filter_file_count(f); i++) {
+			if (group_of[t][i] == groups[g].id) {
+				file = i;
+				files++;
+			}
+		}
+		/* A stream of several files (--tracefile-size): whole. */
+		if (files != 1 ||
+		    lta_slice_plan_init(&plans[shared], f, t, file)) {
+			continue;
+		}
+		if (plans[shared].table.count < 2) {
+			lta_slice_plan_fini(&plans[shared]);
+			continue;
+		}
+		plan_of[g] = (long)shared++;
+	}
+	for (g = 0; shared && g < count && n + 2 <= 64; g++) {
+		if (plan_of[g] >= 0) {
+			groups[g].lane = SIZE_MAX;
+			specs[n++] =
+				(struct lane_spec){ &plans[plan_of[g]], 0 };
+			specs[n++] =
+				(struct lane_spec){ &plans[plan_of[g]], 1 };
+		} else {
+			groups[g].lane = n;
+			specs[n++] = (struct lane_spec){ NULL, 0 };
+		}
+	}
+	free(plan_of);
+	if (!shared || g < count) {
+		for (i = 0; i < shared; i++) {
+			lta_slice_plan_fini(&plans[i]);
+		}
+		free(plans);
+		free(specs);
+		return 0;
+	}
+	*plans_out = plans;
+	*plan_count = shared;
+	*specs_out = specs;
+	return n;
+}
+
+/*
+ * Starts N lanes: lane I reads SPECS[I] (NULL: the groups given it),
+ * taking PLANS (PLAN_COUNT) over, whatever happens.
+ */
+static struct lta_decode_lanes *
+make_lanes(struct lta_decoder *source, long **group_of, struct group *groups,
+	   size_t count, size_t n, const struct lane_spec *specs,
+	   struct lta_slice_plan *plans, size_t plan_count)
 {
 	static const struct lta_decode_handlers handlers = {
 		.event = lane_event,
 		.discard = lane_discard,
 	};
+	static const struct lane_spec whole = { NULL, 0 };
 	struct lta_decode_lanes *lanes = calloc(1, sizeof(*lanes));
 	char **dirs = calloc(source->trace_count, sizeof(char *));
 	size_t i, t;
 
+	if (lanes) {
+		lanes->plans = plans;
+		lanes->plan_count = plan_count;
+	} else {
+		for (i = 0; i < plan_count; i++) {
+			lta_slice_plan_fini(&plans[i]);
+		}
+		free(plans);
+	}
 	if (!lanes || !dirs ||
 	    !(lanes->lanes = calloc(n, sizeof(*lanes->lanes)))) {
 		goto error;
@@ -543,7 +711,8 @@ static struct lta_decode_lanes *make_lanes(struct lta_decoder *source,
 		pthread_mutex_init(&l->lock, NULL);
 		pthread_cond_init(&l->cond, NULL);
 		lanes->count++;
-		if (lane_dirs(source, group_of, groups, count, i, dirs)) {
+		if (spec_dirs(source, group_of, groups, count, i, l,
+			      specs ? &specs[i] : &whole, dirs)) {
 			goto error;
 		}
 		l->src = lta_decode_lane_create(source, dirs, &handlers, l);
@@ -551,6 +720,7 @@ static struct lta_decode_lanes *make_lanes(struct lta_decoder *source,
 			goto error;
 		}
 		l->src->lane_reserve = lane_reserve;
+		l->src->lane_packet = lane_packet;
 		memset(dirs, 0, source->trace_count * sizeof(char *));
 		l->thread_started =
 			pthread_create(&l->thread, NULL, lane_main, l) == 0;
@@ -577,8 +747,10 @@ int lta_decode_lanes_start(struct lta_decoder *source)
 	long **group_of = calloc(source->trace_count, sizeof(long *));
 	struct group *groups = NULL;
 	struct lta_decode_lanes *lanes = NULL;
+	struct lta_slice_plan *plans = NULL;
+	struct lane_spec *specs = NULL;
+	size_t t, n = 0, plan_count = 0;
 	long count = 0;
-	size_t t, n;
 	int ret = 0;
 
 	if (!group_of) {
@@ -595,13 +767,25 @@ int lta_decode_lanes_start(struct lta_decoder *source)
 	if (count <= 0) {
 		goto end;
 	}
-	n = source->options.jobs < (size_t)count ? source->options.jobs
-						 : (size_t)count;
-	if (n > 64) {
-		n = 64;
+	/*
+	 * Sharing a stream relies on how source.ctf.fs 2.0 reads an index
+	 * (slices.h): another version reads streams whole.
+	 */
+	if ((size_t)count < 2 * source->options.jobs &&
+	    bt_version_get_major() == 2 && bt_version_get_minor() == 0) {
+		n = plan_slices(source, group_of, groups, (size_t)count, &plans,
+				&plan_count, &specs);
 	}
-	share_out(groups, (size_t)count, n);
-	lanes = make_lanes(source, group_of, groups, (size_t)count, n);
+	if (n == 0) {
+		n = source->options.jobs < (size_t)count ? source->options.jobs
+							 : (size_t)count;
+		if (n > 64) {
+			n = 64;
+		}
+		share_out(groups, (size_t)count, n);
+	}
+	lanes = make_lanes(source, group_of, groups, (size_t)count, n, specs,
+			   plans, plan_count);
 	if (!lanes) {
 		goto end;
 	}
@@ -612,7 +796,8 @@ int lta_decode_lanes_start(struct lta_decoder *source)
 		lta_decode_lanes_destroy(lanes);
 		goto end;
 	}
-	LTA_LOGI("Decoding with %zu graphs: streams=%ld", n, count);
+	LTA_LOGI("Decoding with %zu graphs: streams=%ld, read by two=%zu", n,
+		 count, plan_count);
 	for (t = 0; t < lanes->count; t++) {
 		struct lane *l = &lanes->lanes[t];
 
@@ -622,6 +807,7 @@ int lta_decode_lanes_start(struct lta_decoder *source)
 		pthread_mutex_unlock(&l->lock);
 	}
 	source->lanes = lanes;
+	source->shared_streams = plan_count;
 	ret = 1;
 end:
 	for (t = 0; t < source->trace_count; t++) {
@@ -629,6 +815,7 @@ end:
 	}
 	free(group_of);
 	free(groups);
+	free(specs);
 	return ret;
 }
 
@@ -718,6 +905,10 @@ static bool before(const struct item *a, const struct lane *la,
 	if (a->stream != b->stream) {
 		return a->stream < b->stream;
 	}
+	/* One stream that two lanes read: file order. */
+	if (a->packet != b->packet) {
+		return a->packet < b->packet;
+	}
 	return la < lb;
 }
 
@@ -758,7 +949,8 @@ static enum lta_decode_status lane_ended(struct lta_decoder *source,
 		size_t t;
 
 		snprintf(source->error, sizeof(source->error), "%s",
-			 lta_decode_error_message(l->src));
+			 l->slice_error[0] ? l->slice_error
+					   : lta_decode_error_message(l->src));
 		/* Name the trace's files, not the lane's links to them. */
 		for (t = 0; t < source->trace_count; t++) {
 			if (l->src->traces[t].lane_dir) {

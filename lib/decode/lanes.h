@@ -11,14 +11,21 @@
  * the parent's handlers: the same events, in the same order, as one graph
  * over all the streams would give.
  *
+ * With fewer streams than twice the jobs, each stream gets a lane of its
+ * own, and a stream whose packets can be listed (packets.h) two lanes,
+ * every other packet each (slices.h): streams unequal in time (one busy
+ * while another idles) then no longer leave a core idle while the lane
+ * ahead waits for the merge.
+ *
  * The muxer order: by time; at equal times, messages of different streams
  * by trace UUID, trace name, stream class id, stream id (the same
- * comparison filter.utils.muxer makes); a stream is read whole by one
- * lane, so the order within a stream is the lane's.
+ * comparison filter.utils.muxer makes); within a stream, file order: a
+ * lane's own, and the packet's number when two lanes read the stream.
  *
  * Memory: each lane has at most LANE_QUEUE batches of LANE_CHUNK bytes
- * ahead of the merge; a lane whose batches are not taken waits. So memory
- * does not grow with the trace.
+ * ahead of the merge (a lane of every other packet, enough for about one
+ * decoded packet, at most LANE_QUEUE_MAX); a lane whose batches are not
+ * taken waits. So memory does not grow with the trace.
  */
 #ifndef LTA_DECODE_LANES_H
 #define LTA_DECODE_LANES_H

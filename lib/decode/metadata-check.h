@@ -2,7 +2,7 @@
 /*
  * A trace's metadata file, internal to the decode module: the check of its
  * framing (see the .c file for why babeltrace2 needs it) and its text
- * (streams.c reads the packet header layout in it).
+ * (packets.c reads the packet header and context layouts in it).
  */
 #ifndef LTA_DECODE_METADATA_CHECK_H
 #define LTA_DECODE_METADATA_CHECK_H

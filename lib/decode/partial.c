@@ -524,12 +524,21 @@ error:
 
 /* --- the filtered folder ------------------------------------------------- */
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 /*
  * Removes the links in FOLDER and in its index folder, then FOLDER. OURS:
  * this process made it (anything left out of it is said); else only links
- * go, and a folder with anything else in it stays.
+ * go, and the index files a lane wrote (IN_INDEX: FOLDER is an index
+ * folder), and a folder with anything else in it stays.
  */
-static void remove_links(const char *folder, bool ours)
+
+static void remove_links(const char *folder, bool ours, bool in_index)
 {
 	char path[PATH_MAX];
 	char **names;
@@ -543,9 +552,11 @@ static void remove_links(const char *folder, bool ours)
 			continue;
 		}
 		if (S_ISDIR(st.st_mode) && strcmp(names[i], INDEX_NAME) == 0) {
-			remove_links(path, ours);
-		} else if ((ours || S_ISLNK(st.st_mode)) && unlink(path) != 0 &&
-			   ours) {
+			remove_links(path, ours, true);
+		} else if ((ours || S_ISLNK(st.st_mode) ||
+			    (in_index && S_ISREG(st.st_mode) &&
+			     ends_with(names[i], INDEX_SUFFIX))) &&
+			   unlink(path) != 0 && ours) {
 			LTA_LOGW("Cannot remove a link of a filtered trace "
 				 "folder: path=\"%s\", error=\"%s\"",
 				 path, strerror(errno));
@@ -562,7 +573,7 @@ static void remove_links(const char *folder, bool ours)
 /* Removes FOLDER, made by make_folder(): links and an index folder. */
 static void remove_filtered(const char *folder)
 {
-	remove_links(folder, true);
+	remove_links(folder, true, false);
 }
 
 static int link_into(const char *target_dir, const char *folder,
@@ -615,7 +626,7 @@ static void remove_stale_folders(const char *dir)
 			LTA_LOGI("Removing a folder of links left by a process "
 				 "gone: path=\"%s\"",
 				 path);
-			remove_links(path, false);
+			remove_links(path, false, false);
 		}
 	}
 	closedir(d);
@@ -626,8 +637,46 @@ static void remove_stale_folders(const char *dir)
  * passed (only those with TAKE[i] set, when TAKE is given), with their
  * index files. Returns 0 with *OUT set (owned), or a negative errno.
  */
+/* An index file of our own for one stream file (lta_trace_filter_slice()). */
+struct own_index {
+	size_t file;
+	const void *bytes;
+	size_t size;
+};
+
+static int write_index(const char *index_dir, const char *name,
+		       const struct own_index *own)
+{
+	char path[PATH_MAX];
+	size_t done = 0;
+	int fd, ret = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s" INDEX_SUFFIX, index_dir,
+		     name) >= (int)sizeof(path)) {
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return -errno;
+	}
+	while (done < own->size && ret == 0) {
+		ssize_t n = write(fd, (const char *)own->bytes + done,
+				  own->size - done);
+
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+		} else if (n > 0) {
+			done += (size_t)n;
+		}
+	}
+	if (close(fd) && ret == 0) {
+		ret = -errno;
+	}
+	return ret;
+}
+
 static int make_folder(const struct lta_trace_filter *filter, const bool *take,
-		       char **out)
+		       const struct own_index *own, char **out)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static bool swept;
@@ -666,7 +715,7 @@ static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 			continue;
 		}
 		ret = link_into(filter->real_dir, folder, file->name);
-		if (ret || !file->has_index) {
+		if (ret || (!file->has_index && !(own && own->file == i))) {
 			continue;
 		}
 		if (!index_made) {
@@ -674,7 +723,9 @@ static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 			index_made = true;
 		}
 		snprintf(name, sizeof(name), "%s" INDEX_SUFFIX, file->name);
-		if (ret == 0) {
+		if (ret == 0 && own && own->file == i) {
+			ret = write_index(index, file->name, own);
+		} else if (ret == 0) {
 			ret = link_into(real_index, index, name);
 		}
 	}
@@ -692,7 +743,7 @@ static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 static int make_filtered(struct lta_trace_filter *filter)
 {
 	char *folder = NULL;
-	int ret = make_folder(filter, NULL, &folder);
+	int ret = make_folder(filter, NULL, NULL, &folder);
 
 	if (ret) {
 		return ret;
@@ -731,8 +782,30 @@ char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
 			      const bool *take)
 {
 	char *folder = NULL;
-	int ret = make_folder(filter, take, &folder);
+	int ret = make_folder(filter, take, NULL, &folder);
 
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return folder;
+}
+
+char *lta_trace_filter_slice(const struct lta_trace_filter *filter, size_t file,
+			     const void *index, size_t size)
+{
+	struct own_index own = { file, index, size };
+	char *folder = NULL;
+	bool *take = calloc(filter->count ? filter->count : 1, sizeof(bool));
+	int ret = -ENOMEM;
+
+	if (take && file < filter->count) {
+		take[file] = true;
+		ret = make_folder(filter, take, &own, &folder);
+	} else if (take) {
+		ret = -EINVAL;
+	}
+	free(take);
 	if (ret) {
 		errno = -ret;
 		return NULL;

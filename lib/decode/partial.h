@@ -105,7 +105,14 @@ const char *lta_trace_filter_real_dir(const struct lta_trace_filter *filter);
  */
 char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
 			      const bool *take);
-/* Removes a folder made by lta_trace_filter_subset(). */
+/*
+ * As lta_trace_filter_subset() for stream file FILE alone, with INDEX
+ * (SIZE bytes) as its index file instead of the trace's: one lane's share
+ * of the stream's packets (slices.h).
+ */
+char *lta_trace_filter_slice(const struct lta_trace_filter *filter, size_t file,
+			     const void *index, size_t size);
+/* Removes a folder made by lta_trace_filter_subset() or _slice(). */
 void lta_trace_filter_remove_dir(const char *folder);
 /*
  * As lta_trace_filter_unshadow(), for DIR, a folder made by

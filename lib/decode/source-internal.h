@@ -92,6 +92,7 @@ struct lta_decoder {
 
 	/* Parallel decoding of recorded traces (lanes.c); NULL: none. */
 	struct lta_decode_lanes *lanes;
+	size_t shared_streams; /* Streams two lanes read (slices.h). */
 	/* Lanes were tried and cannot be used: one graph from now on. */
 	bool lanes_refused;
 	/* A lane: its parent (NULL otherwise). */
@@ -103,6 +104,11 @@ struct lta_decoder {
 	 */
 	int (*lane_reserve)(void *user_data, size_t size,
 			    struct lta_event **event);
+	/*
+	 * A lane: told of each packet beginning and end (MSG). Returns 0, a
+	 * positive value to stop, or a negative errno.
+	 */
+	int (*lane_packet)(void *user_data, const bt_message *msg);
 	/* A lane: the stream of the event or discard being handed out. */
 	const bt_stream *last_stream;
 	uint64_t cur_stream_class;
@@ -131,6 +137,14 @@ struct lta_decoder *
 lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
 		       const struct lta_decode_handlers *handlers,
 		       void *user_data);
+
+/*
+ * source.c, for lanes.c: takes STREAM as the stream of what the lane hands
+ * out next (cur_stream_class, cur_stream), and its trace's description.
+ * Returns the trace's index.
+ */
+uint32_t lta_decode_lane_stream(struct lta_decoder *lane,
+				const bt_stream *stream);
 
 /*
  * source.c: the checks made before babeltrace2 opens trace INDEX (metadata

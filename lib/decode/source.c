@@ -735,6 +735,20 @@ static int handle_discard(struct lta_decoder *source, const bt_message *msg,
 	return 0;
 }
 
+uint32_t lta_decode_lane_stream(struct lta_decoder *lane,
+				const bt_stream *stream)
+{
+	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
+	uint32_t index = trace_index_of(lane, trace);
+
+	describe_trace(lane, trace, index);
+	lane->last_stream = stream;
+	lane->cur_stream = bt_stream_get_id(stream);
+	lane->cur_stream_class =
+		bt_stream_class_get_id(bt_stream_borrow_class_const(stream));
+	return index;
+}
+
 static int handle_inactivity(struct lta_decoder *source, const bt_message *msg)
 {
 	int64_t ns = snapshot_ns(
@@ -793,6 +807,16 @@ sink_consume(bt_message_iterator *iterator, void *user_data)
 				break;
 			case BT_MESSAGE_TYPE_PACKET_BEGINNING:
 				lta_plan_packet_begins(&source->packet);
+				if (source->lane_packet) {
+					ret = source->lane_packet(
+						source->user_data, msg);
+				}
+				break;
+			case BT_MESSAGE_TYPE_PACKET_END:
+				if (source->lane_packet) {
+					ret = source->lane_packet(
+						source->user_data, msg);
+				}
 				break;
 			default:
 				break;
@@ -1414,6 +1438,11 @@ enum lta_decode_status lta_decode_run(struct lta_decoder *source)
 		return source->stop_status;
 	}
 	return run_failed(source);
+}
+
+size_t lta_decode_shared_streams(const struct lta_decoder *source)
+{
+	return source->shared_streams;
 }
 
 const char *lta_decode_error_message(const struct lta_decoder *source)

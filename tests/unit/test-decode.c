@@ -8,6 +8,7 @@
  * babeltrace2 command that shows it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,28 @@ struct collect {
 	int count;
 	struct lta_discard discards[8];
 	int discard_count;
+	/* Every event and discard in order: "E ts", "D count begin end". */
+	char sequence[4096];
+	size_t sequence_len;
 };
+
+static void log_item(struct collect *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void log_item(struct collect *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->sequence_len >= sizeof(c->sequence)) {
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(c->sequence + c->sequence_len,
+		      sizeof(c->sequence) - c->sequence_len, fmt, ap);
+	va_end(ap);
+	c->sequence_len += n > 0 ? (size_t)n : 0;
+}
 
 static int on_event(struct lta_event *event, void *user_data)
 {
@@ -54,6 +76,7 @@ static int on_event(struct lta_event *event, void *user_data)
 	if (lta_tasks_feed(c->tasks, event)) {
 		return -ENOMEM;
 	}
+	log_item(c, "E %lld;", (long long)event->ts);
 	if (c->count == MAX_SEEN) {
 		return 0;
 	}
@@ -88,6 +111,9 @@ static int on_discard(const struct lta_discard *d, void *user_data)
 {
 	struct collect *c = user_data;
 
+	log_item(c, "D%s %llu %lld %lld;", d->packets ? "P" : "E",
+		 (unsigned long long)d->count, (long long)d->begin_ts,
+		 (long long)d->end_ts);
 	if (c->discard_count < 8) {
 		c->discards[c->discard_count++] = *d;
 	}
@@ -427,6 +453,33 @@ static void test_discarded(const char *dir)
 	done(source, &c);
 }
 
+/*
+ * Two graphs share the discarded trace's one stream, every other packet
+ * each (slices.h): babeltrace2's discard messages are then computed
+ * across packets another graph reads, and replaced by ours. The events
+ * and discards, their counts and time ranges, in order, must be those of
+ * one graph.
+ */
+static void test_discarded_shared(const char *dir)
+{
+	static struct collect one;
+	struct lta_decoder *source;
+
+	diag("discarded, one stream read by two graphs");
+	source = read_trace_jobs(dir, "discarded", &one, 0);
+	lta_decode_destroy(source);
+	lta_tasks_destroy(one.tasks);
+	source = read_trace_jobs(dir, "discarded", &c, 2);
+	is_int(lta_decode_shared_streams(source), 1,
+	       "--jobs=2: its stream is read by two graphs");
+	ok(one.sequence_len > 0 && strstr(one.sequence, "DE 42") &&
+		   strstr(one.sequence, "DP 3"),
+	   "one graph: %s", one.sequence);
+	is_str(c.sequence, one.sequence,
+	       "two graphs: the same events and discards, in order");
+	done(source, &c);
+}
+
 static void test_errors(const char *dir)
 {
 	struct lta_decoder *source;
@@ -622,6 +675,7 @@ int main(void)
 	test_odd_fields(dir);
 	test_weird_event_all_members(dir);
 	test_discarded(dir);
+	test_discarded_shared(dir);
 	test_errors(dir);
 	test_partial(dir);
 	if (made) {
