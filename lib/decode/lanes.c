@@ -17,11 +17,12 @@
 #define LANE_CHUNK (256u * 1024u) /* Bytes of a batch of events. */
 #define LANE_QUEUE 16		  /* Batches a lane decodes ahead. */
 /*
- * A lane of every other packet of a stream decodes ahead about one of its
- * packets (decoded events take about 4.5 times their bytes in the file),
- * at most LANE_QUEUE_MAX batches.
+ * A lane of every other packet of a stream decodes ahead up to about 2.5
+ * times its largest packet's bytes (a decoded event takes about 4.5 times
+ * its bytes in the file: about half a decoded packet), between LANE_QUEUE
+ * and LANE_QUEUE_MAX batches: memory stays bounded whatever the packets.
  */
-#define LANE_QUEUE_MAX 96
+#define LANE_QUEUE_MAX 32
 
 enum item_type {
 	ITEM_EVENT = 1,
@@ -100,7 +101,7 @@ static size_t align8(size_t n)
 
 /* --- the lane's side ------------------------------------------------------ */
 
-/* Queues the batch being filled; waits while LANE_QUEUE are queued. */
+/* Queues the batch being filled; waits while queue_max are queued. */
 static bool push_fill(struct lane *l)
 {
 	bool stop;
