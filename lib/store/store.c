@@ -508,17 +508,31 @@ static int restrict_file(const char *path, char *error, size_t size)
  * One daemon per data folder: a second one would mark the first one's
  * analyses interrupted and write under its ids.
  */
-static int lock_dir(const char *dir, int *lock_fd, char *error, size_t size)
+/* Opens DIR/NAME, made with MODE if need be. The fd, or -errno. */
+static int open_lock_file(const char *dir, const char *name, mode_t mode,
+			  char *error, size_t size)
 {
 	char path[4096];
-	int fd = -1, ret = 0;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode);
 	if (fd < 0) {
-		ret = -errno;
+		fd = -errno;
 		snprintf(error, size, "Cannot open \"%s\": %s", path,
 			 strerror(errno));
+	}
+	return fd;
+}
+
+static int lock_dir(const char *dir, int *lock_fd, char *error, size_t size)
+{
+	int fd, ret = 0;
+
+	fd = open_lock_file(dir, STORE_LOCK_FILE, 0640, error, size);
+	if (fd < 0) {
+		ret = fd;
+		fd = -1;
 		goto end;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -538,17 +552,7 @@ end:
 
 static int open_workers_lock(const char *dir, char *error, size_t size)
 {
-	char path[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_WORKERS_LOCK_FILE);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fd = -errno;
-		snprintf(error, size, "Cannot open \"%s\": %s", path,
-			 strerror(errno));
-	}
-	return fd;
+	return open_lock_file(dir, STORE_WORKERS_LOCK_FILE, 0600, error, size);
 }
 
 /*
