@@ -138,8 +138,19 @@ lta_decode_lane_create(struct lta_decoder *parent, char **dirs,
 		       const struct lta_decode_handlers *handlers,
 		       void *user_data);
 
+/* source.c: sets the error message (source->error). */
+void lta_decode_set_error(struct lta_decoder *source, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
- * source.c, for lanes.c: takes STREAM as the stream of what the lane hands
+ * sink.c: the consume function of the simple sink that source.c adds to
+ * each graph (user data: the decoder).
+ */
+bt_graph_simple_sink_component_consume_func_status
+lta_decode_sink_consume(bt_message_iterator *iterator, void *user_data);
+
+/*
+ * sink.c, for lanes.c: takes STREAM as the stream of what the lane hands
  * out next (cur_stream_class, cur_stream), and its trace's description.
  * Returns the trace's index.
  */
@@ -190,7 +201,7 @@ int lta_decode_load_plugin(size_t which, const bt_plugin **plugin);
 const char *lta_decode_plugin_name(size_t which);
 
 /*
- * source.c, for lanes.c: counts EVENT (or a discard) as the single-graph
+ * sink.c, for lanes.c: counts EVENT (or a discard) as the single-graph
  * source does, on the parent's thread, before its handler sees it.
  */
 void lta_decode_count_event(struct lta_decoder *source,
@@ -198,7 +209,7 @@ void lta_decode_count_event(struct lta_decoder *source,
 void lta_decode_count_discard(struct lta_decoder *source,
 			      const struct lta_discard *discard);
 
-/* source.c: the trace slot of a lane to copy into the parent's. */
+/* sink.c: the trace slot of a lane to copy into the parent's. */
 void lta_decode_adopt_description(struct lta_decoder *source, uint32_t trace,
 				  const struct trace_slot *from);
 
