@@ -368,6 +368,13 @@ void lta_http_get_fleet(struct lta_http_exchange *x);
  */
 int lta_http_check_analysis(struct lta_http_exchange *x);
 
+/* http-analyses.c: a 500 for WHAT failing with -errno RET (logged). */
+void lta_http_reply_internal(struct lta_http_exchange *x, const char *what,
+			     int ret);
+
+/* http-analyses.c: the daemon's uptime (survives restarts of the clock). */
+int64_t lta_http_uptime_ns(const struct lta_http *http);
+
 /* http-sessions.c */
 void lta_http_get_sessions(struct lta_http_exchange *x);
 void lta_http_post_sessions(struct lta_http_exchange *x);

@@ -29,7 +29,7 @@ analysis="$top/lib/tasks/tasks.c $top/lib/stats/stats.c $top/lib/histogram/histo
 store="$top/lib/store/store.c $top/lib/store/store-requests.c $top/lib/store/store-errors.c $top/lib/store/store-events.c $top/lib/store/store-windows.c $top/lib/store/store-schema.c
 	$top/lib/store/store-connections.c $top/lib/store/store-outbox.c"
 paths="$top/lib/decode/trace-path.c $top/lib/decode/live-url.c"
-http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c
+http="$d/http.c $d/http-reply.c $d/http-head.c $d/http-front.c $d/http-analyses.c $d/http-metrics.c
 	$d/http-requests.c $d/http-path.c $d/http-events.c $d/http-live.c $d/http-queries.c $d/queries.c $d/http-errors.c $d/http-connections.c $d/http-sessions.c
 	$d/control.c $d/lttng-daemons.c $d/http-static.c $d/attach.c
 	$top/lib/decode/live-sessions.c $top/lib/decode/plugins.c
