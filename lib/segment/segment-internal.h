@@ -84,6 +84,7 @@ enum lta_segment_sched {
  */
 struct lta_segment_match {
 	char text[LTA_COMPONENT_MAX + 32]; /* "" when not registered. */
+	int server_port; /* TCP: the server's own port; -1 when unknown. */
 	uint64_t hash;
 	void *next; /* Next end of the same kind under HASH. */
 };
@@ -99,7 +100,8 @@ struct lta_segment_client {
 	int family;
 	char dest[LTA_COMPONENT_MAX];  /* "127.0.0.1:3306", a unix path. */
 	char local[LTA_COMPONENT_MAX]; /* Its own address:port; "". */
-	int32_t peer_pid;	       /* unix: the server's pid; -1. */
+	int dport;	  /* TCP: the server's port it connected to; -1. */
+	int32_t peer_pid; /* unix: the server's pid; -1. */
 	enum lta_link link;
 	bool ambiguous; /* Several server ends fitted it. */
 	bool closed;	/* Its descriptor is closed: owned by its server. */
@@ -206,6 +208,12 @@ struct lta_segment {
 	struct lta_htable clients;	    /* fd_key -> owned client end. */
 	struct lta_htable unpaired_servers; /* Match hash -> chain. */
 	struct lta_htable unpaired_clients; /* Match hash -> chain. */
+	/*
+	 * Traces (index < 64) whose servers said their own address after an
+	 * accept (sockname): their TCP server ends pair then, knowing their
+	 * port.
+	 */
+	uint64_t server_socknames;
 
 	/* Kinds (kinds.c). */
 	struct lta_htable kind_names;  /* Hash -> chain of owned names. */

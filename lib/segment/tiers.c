@@ -81,9 +81,18 @@ static bool is_loopback(const char *addr)
 	       strcmp(addr, "0:0:0:0:0:0:0:1") == 0;
 }
 
-/* The match text of a TCP end: its client's "address:port". */
+/*
+ * The match of a TCP end: its client's "address:port" (the text), and the
+ * server's port when known (SERVER_PORT, -1). Two ends fit when their texts
+ * are equal and their server ports, when both known, too: Linux gives one
+ * local port to connections to different servers at once, so under load a
+ * web server's connection to its database and a load generator's
+ * connection to the web server can share a client port (the web server's
+ * accept took the database client's end for its own, and both tiers' figures
+ * were merged).
+ */
 static void inet_match(struct lta_segment_match *m, uint32_t trace,
-		       const char *addr, int port)
+		       const char *addr, int port, int server_port)
 {
 	if (is_loopback(addr)) {
 		snprintf(m->text, sizeof(m->text), "T%u|%s:%d", trace, addr,
@@ -91,6 +100,15 @@ static void inet_match(struct lta_segment_match *m, uint32_t trace,
 	} else {
 		snprintf(m->text, sizeof(m->text), "%s:%d", addr, port);
 	}
+	m->server_port = server_port;
+}
+
+static bool fits(const struct lta_segment_match *a,
+		 const struct lta_segment_match *b)
+{
+	return strcmp(a->text, b->text) == 0 &&
+	       (a->server_port < 0 || b->server_port < 0 ||
+		a->server_port == b->server_port);
 }
 
 /* The match text of a unix end: the server's path and the client's pid. */
@@ -99,6 +117,7 @@ static void unix_match(struct lta_segment_match *m, uint32_t trace,
 {
 	snprintf(m->text, sizeof(m->text), "U%u|%s|%d", trace, path,
 		 client_pid);
+	m->server_port = -1;
 }
 
 /* Chains END, whose match is M, under M's hash in TABLE. */
@@ -233,7 +252,7 @@ static void pair_server(struct lta_segment *segment,
 	c->match.hash = hash_text(c->match.text);
 	for (cur = lta_htable_get(&segment->unpaired_clients, c->match.hash);
 	     cur; cur = cur->match.next) {
-		if (strcmp(cur->match.text, c->match.text) != 0) {
+		if (!fits(&cur->match, &c->match)) {
 			continue;
 		}
 		n++;
@@ -253,7 +272,7 @@ static void pair_server(struct lta_segment *segment,
 		for (cur = lta_htable_get(&segment->unpaired_clients,
 					  c->match.hash);
 		     cur; cur = cur->match.next) {
-			if (strcmp(cur->match.text, c->match.text) == 0) {
+			if (fits(&cur->match, &c->match)) {
 				cur->ambiguous = true;
 			}
 		}
@@ -273,7 +292,7 @@ static void pair_client(struct lta_segment *segment,
 	e->match.hash = hash_text(e->match.text);
 	for (cur = lta_htable_get(&segment->unpaired_servers, e->match.hash);
 	     cur; cur = cur->match.next) {
-		if (strcmp(cur->match.text, e->match.text) != 0) {
+		if (!fits(&cur->match, &e->match)) {
 			continue;
 		}
 		n++;
@@ -294,7 +313,7 @@ static void pair_client(struct lta_segment *segment,
 		for (cur = lta_htable_get(&segment->unpaired_servers,
 					  e->match.hash);
 		     cur; cur = cur->match.next) {
-			if (strcmp(cur->match.text, e->match.text) == 0) {
+			if (fits(&cur->match, &e->match)) {
 				struct lta_segment_request *r =
 					lta_segment_current(cur);
 
@@ -344,10 +363,15 @@ void lta_segment_server_opened(struct lta_segment *segment,
 
 	c->peer_pid = -1;
 	set_component(segment, c, NULL);
-	/* TCP: the peer of the accept is the client's own address. */
+	/*
+	 * TCP: the peer of the accept is the client's own address. A trace
+	 * whose servers say their own address (sockname, right after the
+	 * accept) pairs there, knowing the server's port; others now.
+	 */
 	if ((k->family == AF_INET || k->family == AF_INET6) && k->peer[0] &&
-	    k->port >= 0) {
-		inet_match(&c->match, k->trace, k->peer, k->port);
+	    k->port >= 0 &&
+	    !(k->trace < 64 && (segment->server_socknames >> k->trace) & 1)) {
+		inet_match(&c->match, k->trace, k->peer, k->port, -1);
 		pair_server(segment, c);
 	}
 }
@@ -484,6 +508,7 @@ int lta_segment_client_connected(struct lta_segment *segment,
 	(void)call_int(&p->call, "family", &family);
 	(void)call_int(&p->call, "dport", &port);
 	e->family = (int)family;
+	e->dport = port > 0 && port <= 65535 ? (int)port : -1;
 	v4 = call_arg(&p->call, "v4addr");
 	v6 = call_arg(&p->call, "v6addr");
 	if (family == AF_INET || family == AF_INET6) {
@@ -682,9 +707,28 @@ int lta_segment_handle_sockname(struct lta_segment *segment,
 	if (c) {
 		/* The server's end: its name, and for unix its client. */
 		char local[LTA_COMPONENT_MAX];
+		int lport = (int)arg_int(event, "lport", -1);
 
 		sockname_local(event, family, local, sizeof(local));
 		set_component(segment, c, local);
+
+		if ((family != AF_INET && family != AF_INET6) || lport <= 0) {
+			/* Not TCP, or no port: nothing to pair by. */
+		} else if (c->match.text[0]) {
+			/* Waiting since its accept: now its port is known. */
+			c->match.server_port = lport;
+		} else if (!c->client && c->link == LTA_LINK_NONE &&
+			   c->record.peer[0] && c->record.port >= 0) {
+			inet_match(&c->match, c->record.trace, c->record.peer,
+				   c->record.port, lport);
+			pair_server(segment, c);
+		}
+		if (family == AF_INET || family == AF_INET6) {
+			if (c->record.trace < 64) {
+				segment->server_socknames |= 1ull
+							     << c->record.trace;
+			}
+		}
 		if (family == AF_UNIX && !c->client &&
 		    c->link == LTA_LINK_NONE && !c->match.text[0]) {
 			/* The whole path: the name above may be cut. */
@@ -725,7 +769,7 @@ int lta_segment_handle_sockname(struct lta_segment *segment,
 			return 0;
 		}
 		snprintf(e->local, sizeof(e->local), "%s:%d", addr, port);
-		inet_match(&e->match, e->trace, addr, port);
+		inet_match(&e->match, e->trace, addr, port, e->dport);
 	}
 	pair_client(segment, e);
 	return 0;

@@ -1479,6 +1479,60 @@ static void test_tiers_tcp(void)
 	       "its client (wrk) is not traced: link none");
 }
 
+/*
+ * Linux gives one client port to connections to different servers at once:
+ * under load, a web worker's connection to the database and a load
+ * generator's connection to another web worker share 127.0.0.1:50001. The
+ * second worker's accept (peer :50001, server port 80) must not take the
+ * first worker's database end (client :50001, server port 3306).
+ */
+static void test_tiers_port_reuse(void)
+{
+	struct ctx w1 = { 0, 100, 100, "apache2" };
+	struct ctx w2 = { 0, 110, 110, "apache2" };
+	struct ctx dm = { 0, 200, 200, "mariadbd" };
+	struct ctx d1 = { 0, 200, 201, "mariadbd" };
+	const struct out *web1, *web2, *db;
+
+	diag("tiers over TCP: one client port, two servers");
+	reset(NULL);
+	accept_exit(&w1, 1000, 7, 40001);
+	sockname(&w1, 1001, 7, AF_INET, 80, "", "", -1);
+	connect_call(&w1, 2000, 9, 3306, 0);
+	sockname(&w1, 2030, 9, AF_INET, 50001, "", "", -1);
+	/* wrk's connection to the other worker, from the same port. */
+	accept_exit(&w2, 2040, 7, 50001);
+	sockname(&w2, 2041, 7, AF_INET, 80, "", "", -1);
+	accept_exit(&dm, 2050, 30, 50001);
+	sockname(&dm, 2051, 30, AF_INET, 3306, "", "", -1);
+	web_with_queries(&w1, &d1, 10000, 7, 9, 30, 1);
+	call(&w2, 10500, LTA_SYSCALL_read, N_READ, 7, 300);
+	call(&w2, 10600, LTA_SYSCALL_write, N_WRITE, 7, 2000);
+	call(&w1, 20000, LTA_SYSCALL_close, N_CLOSE, 9, 0);
+	call(&d1, 20100, LTA_SYSCALL_read, N_READ, 30, 0);
+	call(&d1, 20200, LTA_SYSCALL_close, N_CLOSE, 30, 0);
+	call(&w1, 21000, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	call(&w2, 21001, LTA_SYSCALL_close, N_CLOSE, 7, 0);
+	is_int(feed_errors, 0, "fed without error");
+	web1 = out_of("apache2", 0);
+	web2 = out_of("apache2", 1);
+	ok(web1 && web2 && web1->r.pid == 100 && web2->r.pid == 110,
+	   "two web requests");
+	if (!web1 || !web2) {
+		return;
+	}
+	is_str(lta_link_name(web2->r.link), "none",
+	       "the second worker's request came from wrk: link none");
+	is_int(web2->r.upstream, 0, "and no upstream");
+	/* No greeting: the connect and the query are one exchange. */
+	is_int(web1->r.exchange_count, 1, "the first worker made one exchange");
+	db = out_id(web1->ex[0].request);
+	ok(db && db->r.upstream == web1->r.id &&
+		   db->r.link == LTA_LINK_PAIRED &&
+		   strcmp(db->r.procname, "mariadbd") == 0,
+	   "the database request is the first worker's query, paired");
+}
+
 static void test_tiers_persistent(void)
 {
 	struct ctx w = { 0, 100, 100, "apache2" };
@@ -2045,6 +2099,7 @@ int main(void)
 	test_prefork();
 	test_move();
 	test_tiers_tcp();
+	test_tiers_port_reuse();
 	test_tiers_persistent();
 	test_tiers_unix();
 	test_tiers_kernel_layout();
