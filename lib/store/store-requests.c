@@ -144,6 +144,18 @@ struct lta_store_writer *lta_store_writer_open(struct lta_store *store,
 				      &w->db)) {
 		goto error;
 	}
+	/*
+	 * Each request's INSERT OR REPLACE fires the event-log trigger, so
+	 * SQLite keeps a statement journal of the pages it changes: in a
+	 * temporary file, that was a pwrite() per page and statement, and
+	 * ingesting the 5M-event trace took 39 s instead of 25 s. The writer
+	 * sorts nothing: its temporary data stays small.
+	 */
+	rc = sqlite3_exec(w->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		lta_store_sqlite_error(w->db, rc, "set temp_store");
+		goto error;
+	}
 	rc = sqlite3_prepare_v3(
 		w->db,
 		"INSERT OR REPLACE INTO requests "
