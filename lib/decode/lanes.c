@@ -60,8 +60,7 @@ struct lane {
 	pthread_t thread;
 	bool thread_started;
 	size_t queue_max; /* Batches it may have queued. */
-	/* A lane of every other packet of a stream: its share. */
-	bool sliced;
+	/* A lane of every other packet of a stream: its share (plan set). */
 	struct lta_slice slice;
 	char slice_error[256];
 
@@ -175,7 +174,7 @@ static void set_item(struct lane *l, struct item *it, uint16_t type, int64_t ts,
 	it->size = (uint32_t)size;
 	it->type = type;
 	it->trace = trace;
-	it->packet = l->sliced ? l->slice.current : 0;
+	it->packet = l->slice.current; /* 0 unless sliced. */
 	it->stream_class = l->src->cur_stream_class;
 	it->stream = l->src->cur_stream;
 	/* The muxer gives a message without a time the last one's. */
@@ -301,7 +300,7 @@ static int lane_discard(const struct lta_discard *discard, void *user_data)
 {
 	struct lane *l = user_data;
 
-	if (l->sliced && l->slice.drop) {
+	if (l->slice.drop) {
 		return 0; /* Counted across packets another lane reads. */
 	}
 	return put_discard(discard, user_data);
@@ -312,9 +311,6 @@ static int lane_packet(void *user_data, const bt_message *msg)
 	struct lane *l = user_data;
 	const bt_packet *packet;
 
-	if (!l->sliced) {
-		return 0;
-	}
 	if (bt_message_get_type(msg) == BT_MESSAGE_TYPE_PACKET_BEGINNING) {
 		packet = bt_message_packet_beginning_borrow_packet_const(msg);
 		lta_decode_lane_stream(l->src,
@@ -351,7 +347,7 @@ static void *lane_main(void *arg)
 		status = ret ? LTA_DECODE_ERROR : LTA_DECODE_STOPPED;
 	} else {
 		status = lta_decode_run(l->src);
-		if (status == LTA_DECODE_END && l->sliced &&
+		if (status == LTA_DECODE_END && l->slice.plan &&
 		    lta_slice_end(&l->slice, l->slice_error,
 				  sizeof(l->slice_error))) {
 			status = LTA_DECODE_ERROR;
@@ -543,7 +539,6 @@ void lta_decode_lanes_destroy(struct lta_decode_lanes *lanes)
 			}
 		}
 		lta_decode_destroy(l->src);
-		lta_slice_fini(&l->slice);
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->lock);
 	}
@@ -585,19 +580,14 @@ static int spec_dirs(struct lta_decoder *source, long **group_of,
 		     const struct group *groups, size_t count, size_t lane,
 		     struct lane *l, const struct lane_spec *spec, char **dirs)
 {
-	const struct lta_slice_plan *plan = spec ? spec->plan : NULL;
+	const struct lta_slice_plan *plan = spec->plan;
 	size_t queue;
-	int ret;
 
 	l->queue_max = LANE_QUEUE;
 	if (!plan) {
 		return lane_dirs(source, group_of, groups, count, lane, dirs);
 	}
-	ret = lta_slice_init(&l->slice, plan, spec->which, 2);
-	if (ret) {
-		return ret;
-	}
-	l->sliced = true;
+	lta_slice_init(&l->slice, plan, spec->which, 2);
 	dirs[plan->trace] =
 		lta_slice_folder(&l->slice, source->traces[plan->trace].filter);
 	if (!dirs[plan->trace]) {
@@ -721,7 +711,8 @@ make_lanes(struct lta_decoder *source, long **group_of, struct group *groups,
 			goto error;
 		}
 		l->src->lane_reserve = lane_reserve;
-		l->src->lane_packet = lane_packet;
+		/* Only a slice needs to see packets. */
+		l->src->lane_packet = l->slice.plan ? lane_packet : NULL;
 		memset(dirs, 0, source->trace_count * sizeof(char *));
 		l->thread_started =
 			pthread_create(&l->thread, NULL, lane_main, l) == 0;

@@ -29,6 +29,7 @@
 #define INDEX_MAGIC 0xC1F1DCC1u
 #define INDEX_HEADER_SIZE 16u
 #define INDEX_ENTRY_MIN_SIZE 56u /* Index 1.0: seven 64-bit fields. */
+#define INDEX_ENTRY_SIZE 72u	 /* Index 1.1, which we write: nine. */
 #define INDEX_MAX_SIZE (256u << 20)
 
 struct stream_file {
@@ -537,7 +538,6 @@ static bool ends_with(const char *s, const char *suffix)
  * go, and the index files a lane wrote (IN_INDEX: FOLDER is an index
  * folder), and a folder with anything else in it stays.
  */
-
 static void remove_links(const char *folder, bool ours, bool in_index)
 {
 	char path[PATH_MAX];
@@ -633,48 +633,122 @@ static void remove_stale_folders(const char *dir)
 }
 
 /*
- * Makes a new folder of links to the metadata and to the stream files that
- * passed (only those with TAKE[i] set, when TAKE is given), with their
- * index files. Returns 0 with *OUT set (owned), or a negative errno.
+ * An index file of our own for one stream file (lta_trace_filter_slice()):
+ * packets FIRST, FIRST + STEP, ... of TABLE.
  */
-/* An index file of our own for one stream file (lta_trace_filter_slice()). */
 struct own_index {
 	size_t file;
-	const void *bytes;
-	size_t size;
+	const struct lta_packet_table *table;
+	size_t first, step;
 };
+
+static unsigned char *put_be32(unsigned char *p, uint32_t v)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		*p++ = (unsigned char)(v >> (8 * i));
+	}
+	return p;
+}
+
+static unsigned char *put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		*p++ = (unsigned char)(v >> (8 * i));
+	}
+	return p;
+}
+
+/*
+ * OWN in LTTng's index format 1.1 (what check_index() reads): malloc'ed,
+ * *SIZE bytes; NULL when out of memory. babeltrace2 2.0 reads a stream
+ * packet by packet as its index lists them, and checks that the sizes
+ * listed add up to the file's: the last entry takes what the others leave
+ * (each packet's own size comes from its context).
+ */
+static unsigned char *index_bytes(const struct own_index *own, size_t *size)
+{
+	const struct lta_packet_table *t = own->table;
+	const struct lta_packet_info *last = &t->packets[t->count - 1];
+	uint64_t file_bytes = last->offset + last->packet_size / 8, listed = 0;
+	size_t n = (t->count - own->first + own->step - 1) / own->step, i;
+	unsigned char *bytes, *p;
+
+	*size = INDEX_HEADER_SIZE + n * INDEX_ENTRY_SIZE;
+	bytes = malloc(*size);
+	if (!bytes) {
+		return NULL;
+	}
+	p = put_be32(bytes, INDEX_MAGIC);
+	p = put_be32(p, 1);
+	p = put_be32(p, 1);
+	p = put_be32(p, INDEX_ENTRY_SIZE);
+	for (i = 0; i < n; i++) {
+		const struct lta_packet_info *k =
+			&t->packets[own->first + i * own->step];
+		uint64_t bits =
+			i + 1 == n ? (file_bytes - listed) * 8 : k->packet_size;
+
+		listed += bits / 8;
+		p = put_be64(p, k->offset);
+		p = put_be64(p, bits);
+		p = put_be64(p, k->content_size);
+		p = put_be64(p, k->ts_begin);
+		p = put_be64(p, k->ts_end);
+		p = put_be64(p, k->events_discarded);
+		p = put_be64(p, k->stream_id);
+		p = put_be64(p, k->instance_id);
+		p = put_be64(p, k->seq_num);
+	}
+	return bytes;
+}
 
 static int write_index(const char *index_dir, const char *name,
 		       const struct own_index *own)
 {
 	char path[PATH_MAX];
-	size_t done = 0;
+	size_t done = 0, size;
+	unsigned char *bytes;
 	int fd, ret = 0;
 
 	if (snprintf(path, sizeof(path), "%s/%s" INDEX_SUFFIX, index_dir,
 		     name) >= (int)sizeof(path)) {
 		return -ENAMETOOLONG;
 	}
+	bytes = index_bytes(own, &size);
+	if (!bytes) {
+		return -ENOMEM;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
+		free(bytes);
 		return -errno;
 	}
-	while (done < own->size && ret == 0) {
-		ssize_t n = write(fd, (const char *)own->bytes + done,
-				  own->size - done);
+	while (done < size && ret == 0) {
+		ssize_t w = write(fd, bytes + done, size - done);
 
-		if (n < 0 && errno != EINTR) {
+		if (w < 0 && errno != EINTR) {
 			ret = -errno;
-		} else if (n > 0) {
-			done += (size_t)n;
+		} else if (w > 0) {
+			done += (size_t)w;
 		}
 	}
 	if (close(fd) && ret == 0) {
 		ret = -errno;
 	}
+	free(bytes);
 	return ret;
 }
 
+/*
+ * Makes a new folder of links to the metadata and to the stream files that
+ * passed (only those with TAKE[i] set, when TAKE is given), with their
+ * index files (OWN's file: an index of ours). Returns 0 with *OUT set (owned),
+ * or a negative errno.
+ */
 static int make_folder(const struct lta_trace_filter *filter, const bool *take,
 		       const struct own_index *own, char **out)
 {
@@ -792,9 +866,10 @@ char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
 }
 
 char *lta_trace_filter_slice(const struct lta_trace_filter *filter, size_t file,
-			     const void *index, size_t size)
+			     const struct lta_packet_table *table, size_t first,
+			     size_t step)
 {
-	struct own_index own = { file, index, size };
+	struct own_index own = { file, table, first, step };
 	char *folder = NULL;
 	bool *take = calloc(filter->count ? filter->count : 1, sizeof(bool));
 	int ret = -ENOMEM;

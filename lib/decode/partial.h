@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "decode.h"
+#include "packets.h"
 
 struct lta_warning_slot {
 	char *path;   /* Owned. */
@@ -106,12 +107,14 @@ const char *lta_trace_filter_real_dir(const struct lta_trace_filter *filter);
 char *lta_trace_filter_subset(const struct lta_trace_filter *filter,
 			      const bool *take);
 /*
- * As lta_trace_filter_subset() for stream file FILE alone, with INDEX
- * (SIZE bytes) as its index file instead of the trace's: one lane's share
- * of the stream's packets (slices.h).
+ * As lta_trace_filter_subset() for stream file FILE alone, with an index
+ * file of ours instead of the trace's, which lists packets FIRST, FIRST +
+ * STEP, ... of TABLE (FILE's packets): one lane's share of the stream
+ * (slices.h).
  */
 char *lta_trace_filter_slice(const struct lta_trace_filter *filter, size_t file,
-			     const void *index, size_t size);
+			     const struct lta_packet_table *table, size_t first,
+			     size_t step);
 /* Removes a folder made by lta_trace_filter_subset() or _slice(). */
 void lta_trace_filter_remove_dir(const char *folder);
 /*

@@ -4,25 +4,15 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "partial.h"
-
-/* LTTng's index file (CTF_INDEX_* of lttng-tools), version 1.1. */
-#define INDEX_MAGIC 0xc1f1dcc1u
-#define INDEX_HEADER_SIZE 16
-#define INDEX_ENTRY_WORDS 9 /* u64: see put_entry(). */
-#define INDEX_ENTRY_SIZE (INDEX_ENTRY_WORDS * 8)
 
 int lta_slice_plan_init(struct lta_slice_plan *plan,
 			const struct lta_trace_filter *filter, size_t trace,
 			size_t file)
 {
 	const char *name = lta_trace_filter_file(filter, file);
-	char path[4096];
-	struct stat st;
 	size_t i;
 	int ret;
 
@@ -30,22 +20,14 @@ int lta_slice_plan_init(struct lta_slice_plan *plan,
 	if (!name) {
 		return -ENOENT;
 	}
-	if (snprintf(path, sizeof(path), "%s/%s",
-		     lta_trace_filter_real_dir(filter),
-		     name) >= (int)sizeof(path)) {
-		return -ENAMETOOLONG;
-	}
-	if (stat(path, &st)) {
-		return -errno;
-	}
-	ret = lta_decode_packet_table(lta_trace_filter_real_dir(filter), path,
+	/* A name relative to the trace's folder. */
+	ret = lta_decode_packet_table(lta_trace_filter_real_dir(filter), name,
 				      &plan->table);
 	if (ret) {
 		return ret;
 	}
 	plan->trace = trace;
 	plan->file = file;
-	plan->file_size = (uint64_t)st.st_size;
 	for (i = 0; i < plan->table.count; i++) {
 		uint64_t bytes = plan->table.packets[i].packet_size / 8;
 
@@ -62,103 +44,26 @@ void lta_slice_plan_fini(struct lta_slice_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-int lta_slice_init(struct lta_slice *slice, const struct lta_slice_plan *plan,
-		   unsigned which, unsigned ways)
+void lta_slice_init(struct lta_slice *slice, const struct lta_slice_plan *plan,
+		    unsigned which, unsigned ways)
 {
-	size_t i;
+	size_t n = plan->table.count;
 
 	memset(slice, 0, sizeof(*slice));
 	slice->plan = plan;
-	slice->packets = calloc(plan->table.count / ways + 1, sizeof(size_t));
-	if (!slice->packets) {
-		return -ENOMEM;
-	}
-	for (i = which; i < plan->table.count; i += ways) {
-		slice->packets[slice->count++] = i;
-	}
+	slice->first = which;
+	slice->step = ways;
+	slice->count = which < n ? (n - which + ways - 1) / ways : 0;
 	/* Before a first packet that is not the file's: babeltrace2's. */
-	slice->drop = slice->count && slice->packets[0] > 0;
-	return 0;
-}
-
-void lta_slice_fini(struct lta_slice *slice)
-{
-	free(slice->packets);
-	memset(slice, 0, sizeof(*slice));
-}
-
-static unsigned char *put_u32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 3; i >= 0; i--) {
-		*p++ = (unsigned char)(v >> (8 * i));
-	}
-	return p;
-}
-
-static unsigned char *put_u64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		*p++ = (unsigned char)(v >> (8 * i));
-	}
-	return p;
-}
-
-/* One entry of the index (big-endian, lttng-tools' struct ctf_packet_index). */
-static unsigned char *put_entry(unsigned char *p,
-				const struct lta_packet_info *k,
-				uint64_t packet_size)
-{
-	p = put_u64(p, k->offset);
-	p = put_u64(p, packet_size);
-	p = put_u64(p, k->content_size);
-	p = put_u64(p, k->ts_begin);
-	p = put_u64(p, k->ts_end);
-	p = put_u64(p, k->events_discarded);
-	p = put_u64(p, k->stream_id);
-	p = put_u64(p, k->instance_id);
-	return put_u64(p, k->seq_num);
+	slice->drop = slice->count && which > 0;
 }
 
 char *lta_slice_folder(const struct lta_slice *slice,
 		       const struct lta_trace_filter *filter)
 {
-	const struct lta_packet_table *t = &slice->plan->table;
-	size_t size = INDEX_HEADER_SIZE + slice->count * INDEX_ENTRY_SIZE, i;
-	unsigned char *bytes = malloc(size), *p = bytes;
-	uint64_t listed = 0;
-	char *folder;
-
-	if (!bytes || slice->count == 0) {
-		free(bytes);
-		errno = bytes ? EINVAL : ENOMEM;
-		return NULL;
-	}
-	p = put_u32(p, INDEX_MAGIC);
-	p = put_u32(p, 1);
-	p = put_u32(p, 1);
-	p = put_u32(p, INDEX_ENTRY_SIZE);
-	for (i = 0; i < slice->count; i++) {
-		const struct lta_packet_info *k =
-			&t->packets[slice->packets[i]];
-		uint64_t bits = k->packet_size;
-
-		/*
-		 * babeltrace2 checks that the sizes listed add up to the
-		 * file's; it reads each packet's size from its context.
-		 */
-		if (i + 1 == slice->count) {
-			bits = (slice->plan->file_size - listed) * 8;
-		}
-		listed += bits / 8;
-		p = put_entry(p, k, bits);
-	}
-	folder = lta_trace_filter_slice(filter, slice->plan->file, bytes, size);
-	free(bytes);
-	return folder;
+	return lta_trace_filter_slice(filter, slice->plan->file,
+				      &slice->plan->table, slice->first,
+				      slice->step);
 }
 
 static int64_t cycles_ns(const bt_clock_class *clock, uint64_t cycles)
@@ -236,9 +141,8 @@ int lta_slice_packet(struct lta_slice *slice, const bt_message *msg,
 	size_t a;
 
 	if (bt_message_get_type(msg) == BT_MESSAGE_TYPE_PACKET_END) {
-		slice->drop = slice->next < slice->count &&
-			      slice->packets[slice->next] !=
-				      slice->packets[slice->next - 1] + 1;
+		/* The next packet's predecessor in the file is another's. */
+		slice->drop = slice->next < slice->count && slice->step > 1;
 		return 0;
 	}
 	if (slice->next >= slice->count) {
@@ -248,7 +152,7 @@ int lta_slice_packet(struct lta_slice *slice, const bt_message *msg,
 			 slice->count);
 		return -EPROTO;
 	}
-	a = slice->packets[slice->next];
+	a = slice->first + slice->next * slice->step;
 	packet = bt_message_packet_beginning_borrow_packet_const(msg);
 	sc = bt_stream_borrow_class_const(
 		bt_packet_borrow_stream_const(packet));
@@ -269,8 +173,8 @@ int lta_slice_packet(struct lta_slice *slice, const bt_message *msg,
 	slice->current = (uint32_t)a;
 	slice->next++;
 	slice->drop = false;
-	if (a > 0 &&
-	    (slice->next == 1 || slice->packets[slice->next - 2] != a - 1)) {
+	/* Not after its predecessor in the file: a run starts. */
+	if (a > 0 && (slice->next == 1 || slice->step > 1)) {
 		return put_true_discards(slice, sc, a, put, data);
 	}
 	return 0;

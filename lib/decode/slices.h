@@ -47,16 +47,17 @@ struct lta_trace_filter;
 struct lta_slice_plan {
 	struct lta_packet_table table;
 	size_t trace, file; /* Trace index in the source; file index. */
-	uint64_t file_size;
-	uint64_t largest; /* Bytes of its largest packet. */
+	uint64_t largest;   /* Bytes of its largest packet. */
 };
 
-/* One lane's share of a stream file. */
+/*
+ * One lane's share of a stream file: packets FIRST, FIRST + STEP, ... of
+ * the file (COUNT of them).
+ */
 struct lta_slice {
-	const struct lta_slice_plan *plan; /* Borrowed. */
-	size_t *packets; /* Owned: indices in plan->table, ascending. */
-	size_t count;
-	size_t next;	  /* Index in packets of the next one to begin. */
+	const struct lta_slice_plan *plan; /* Borrowed; NULL: not a slice. */
+	size_t first, step, count;
+	size_t next;	  /* How many of them began. */
 	uint32_t current; /* The packet being read (its index in the file). */
 	bool drop;	  /* Discards now are babeltrace2's, not the file's. */
 };
@@ -71,13 +72,9 @@ int lta_slice_plan_init(struct lta_slice_plan *plan,
 			size_t file);
 void lta_slice_plan_fini(struct lta_slice_plan *plan);
 
-/*
- * SLICE: share WHICH of WAYS of PLAN (packet I goes to share I % WAYS).
- * Returns 0 or -ENOMEM.
- */
-int lta_slice_init(struct lta_slice *slice, const struct lta_slice_plan *plan,
-		   unsigned which, unsigned ways);
-void lta_slice_fini(struct lta_slice *slice);
+/* SLICE: share WHICH of WAYS of PLAN (packet I goes to share I % WAYS). */
+void lta_slice_init(struct lta_slice *slice, const struct lta_slice_plan *plan,
+		    unsigned which, unsigned ways);
 
 /*
  * The folder SLICE's graph reads: links to the metadata and the stream
