@@ -111,6 +111,22 @@ static bool fits(const struct lta_segment_match *a,
 		a->server_port == b->server_port);
 }
 
+/*
+ * Whether TRACE's servers say their own address after an accept (a
+ * sockname was seen for one): their TCP ends pair then, knowing their port.
+ */
+static bool server_socknames(const struct lta_segment *segment, uint32_t trace)
+{
+	return trace < 64 && (segment->server_socknames >> trace) & 1;
+}
+
+static void saw_server_sockname(struct lta_segment *segment, uint32_t trace)
+{
+	if (trace < 64) {
+		segment->server_socknames |= 1ull << trace;
+	}
+}
+
 /* The match text of a unix end: the server's path and the client's pid. */
 static void unix_match(struct lta_segment_match *m, uint32_t trace,
 		       const char *path, int32_t client_pid)
@@ -369,8 +385,7 @@ void lta_segment_server_opened(struct lta_segment *segment,
 	 * accept) pairs there, knowing the server's port; others now.
 	 */
 	if ((k->family == AF_INET || k->family == AF_INET6) && k->peer[0] &&
-	    k->port >= 0 &&
-	    !(k->trace < 64 && (segment->server_socknames >> k->trace) & 1)) {
+	    k->port >= 0 && !server_socknames(segment, k->trace)) {
 		inet_match(&c->match, k->trace, k->peer, k->port, -1);
 		pair_server(segment, c);
 	}
@@ -712,22 +727,20 @@ int lta_segment_handle_sockname(struct lta_segment *segment,
 		sockname_local(event, family, local, sizeof(local));
 		set_component(segment, c, local);
 
-		if ((family != AF_INET && family != AF_INET6) || lport <= 0) {
-			/* Not TCP, or no port: nothing to pair by. */
-		} else if (c->match.text[0]) {
-			/* Waiting since its accept: now its port is known. */
-			c->match.server_port = lport;
-		} else if (!c->client && c->link == LTA_LINK_NONE &&
-			   c->record.peer[0] && c->record.port >= 0) {
-			inet_match(&c->match, c->record.trace, c->record.peer,
-				   c->record.port, lport);
-			pair_server(segment, c);
+		if ((family == AF_INET || family == AF_INET6) && lport > 0) {
+			if (c->match.text[0]) {
+				/* Waiting since its accept: now its port. */
+				c->match.server_port = lport;
+			} else if (!c->client && c->link == LTA_LINK_NONE &&
+				   c->record.peer[0] && c->record.port >= 0) {
+				inet_match(&c->match, c->record.trace,
+					   c->record.peer, c->record.port,
+					   lport);
+				pair_server(segment, c);
+			}
 		}
 		if (family == AF_INET || family == AF_INET6) {
-			if (c->record.trace < 64) {
-				segment->server_socknames |= 1ull
-							     << c->record.trace;
-			}
+			saw_server_sockname(segment, c->record.trace);
 		}
 		if (family == AF_UNIX && !c->client &&
 		    c->link == LTA_LINK_NONE && !c->match.text[0]) {

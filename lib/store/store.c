@@ -13,11 +13,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -36,6 +36,7 @@
  */
 #define WORKERS_GONE_WAIT_MS 3000
 #define WORKERS_KILLED_WAIT_MS 2000
+#define WORKERS_POLL_MS 20
 
 /*
  * The WAL is truncated back to this size after a checkpoint: a burst of
@@ -504,10 +505,6 @@ static int restrict_file(const char *path, char *error, size_t size)
 	return ret;
 }
 
-/*
- * One daemon per data folder: a second one would mark the first one's
- * analyses interrupted and write under its ids.
- */
 /* Opens DIR/NAME, made with MODE if need be. The fd, or -errno. */
 static int open_lock_file(const char *dir, const char *name, mode_t mode,
 			  char *error, size_t size)
@@ -525,6 +522,10 @@ static int open_lock_file(const char *dir, const char *name, mode_t mode,
 	return fd;
 }
 
+/*
+ * One daemon per data folder: a second one would mark the first one's
+ * analyses interrupted and write under its ids.
+ */
 static int lock_dir(const char *dir, int *lock_fd, char *error, size_t size)
 {
 	int fd, ret = 0;
@@ -595,7 +596,7 @@ static int lock_as_worker(const char *dir, int *lock_fd, char *error,
 static int wait_workers_gone(const char *dir, char *error, size_t size)
 {
 	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct timespec pause = { 0, WORKERS_POLL_MS * 1000 * 1000 };
 	int fd = open_workers_lock(dir, error, size), waited = 0, ret = 0;
 	pid_t killed = 0;
 
@@ -634,7 +635,7 @@ static int wait_workers_gone(const char *dir, char *error, size_t size)
 			kill(killed, SIGKILL);
 		}
 		nanosleep(&pause, NULL);
-		waited += 20;
+		waited += WORKERS_POLL_MS;
 	}
 	lock.l_type = F_UNLCK;
 	fcntl(fd, F_SETLK, &lock);
